@@ -1,0 +1,163 @@
+"""One replication of a round: the crowd at every point (arrays), then logistics (SimPy).
+
+`run_replication(rnd, rep)` is a pure function of the round and the replication number: its random
+streams come from `sim.streams`, so replications can run anywhere, in any order.
+"""
+
+from __future__ import annotations
+
+import heapq
+import math
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from sim import streams
+from sim.crowd import simulate_point
+from sim.logistics import Logistics, PointTubes
+from sim.model import Round
+from sim.queue import queue_lengths_at
+from sim.timeline import Grid, add_into, utilisation
+
+WAIT_BIN_S = 30.0  # waiting-time histogram bin
+BUSIEST = 5  # points whose queue is kept over time, for the plot
+SERIES = ("arrived", "sampled", "tubes_sealed", "tubes_at_lab", "results_reported")
+RESOURCES = ("vehicles", "extractors", "pcr_machines")
+
+
+@dataclass
+class ReplicationResult:
+    metrics: dict[str, float | None]
+    timeline: dict[str, np.ndarray]  # events per grid row (not cumulative)
+    points: dict[str, np.ndarray]  # one value per point
+    wait_hist: np.ndarray  # residents per WAIT_BIN_S of waiting
+    busiest: list[tuple[int, str, np.ndarray]]  # (max queue, point name, queue per grid row)
+    utilisation: dict[str, np.ndarray]  # busy share per grid row, all labs together
+    stages: dict[str, float | None] = field(default_factory=dict)  # mean hours a tube spends in each stage
+
+
+class _Travel:
+    """A point's travel-time draws, with its generator made on first use (most points need few)."""
+
+    __slots__ = ("dist", "key", "rng")
+
+    def __init__(self, dist, key):
+        self.dist, self.key, self.rng = dist, key, None
+
+    def __call__(self) -> float:
+        if self.rng is None:
+            self.rng = streams.stream(*self.key)
+        return float(self.dist.sample(self.rng, 1)[0])
+
+
+def _quantile(x: np.ndarray, q: float) -> float | None:
+    return float(np.quantile(x, q)) if x.size else None
+
+
+def run_replication(rnd: Round, rep: int, grid: Grid | None = None) -> ReplicationResult:
+    grid = grid or Grid.for_round(rnd)
+    n_points = rnd.n_points
+    stats = {k: np.full(n_points, np.nan) for k in ("arrived", "wait_mean_min", "wait_p95_min", "wait_max_min", "max_queue", "last_service_h")}
+    timeline = {k: np.zeros(1) for k in SERIES}
+    waits, swab_ends, resident_tube, sizes, tube_points = [], [], [], [], []
+    positive_tubes: dict[int, list[float]] = {}
+    point_tubes: list[PointTubes] = []
+    travel: list[_Travel] = []
+    busiest: list[tuple[int, int, str, np.ndarray]] = []
+    n_tubes = 0
+    p = 0
+    for gi, g in enumerate(rnd.groups):
+        for i in range(g.count):
+            c = simulate_point(rnd, g.tables, g.residents, streams.stream(rnd.seed, rep, streams.CROWD, gi, i))
+            travel.append(_Travel(g.travel, (rnd.seed, rep, streams.TRAVEL, gi, i)))
+            stats["arrived"][p] = c.arrived
+            if c.arrived:
+                w = c.wait
+                stats["wait_mean_min"][p] = w.mean() / 60
+                stats["wait_p95_min"][p] = np.quantile(w, 0.95) / 60
+                stats["wait_max_min"][p] = w.max() / 60
+                stats["max_queue"][p] = c.max_queue
+                stats["last_service_h"][p] = c.last_end / 3600
+                waits.append(w.astype(np.float32))
+                swab_ends.append(c.swab_end)
+                resident_tube.append(c.tube + n_tubes)
+                sizes.append(c.tube_size)
+                tube_points.append(np.full(c.seal.size, p, np.int32))
+                for r in c.positive:
+                    positive_tubes.setdefault(n_tubes + int(c.tube[r]), []).append(float(c.swab_end[r]))
+                timeline["arrived"] = add_into(timeline["arrived"], grid.counts(c.arrival))
+                timeline["sampled"] = add_into(timeline["sampled"], grid.counts(c.swab_end))
+                timeline["tubes_sealed"] = add_into(timeline["tubes_sealed"], grid.counts(c.seal))
+                point_tubes.append(PointTubes(p, g.lab, c.seal, n_tubes))
+                n_tubes += c.seal.size
+                if len(busiest) < BUSIEST or c.max_queue > busiest[0][0]:
+                    rows = int(grid.row(c.swab_end.max())) + 1
+                    item = (c.max_queue, -p, g.point_name(i), queue_lengths_at(c.arrival, c.start, grid.times(rows)))
+                    (heapq.heappush if len(busiest) < BUSIEST else heapq.heapreplace)(busiest, item)
+            p += 1
+
+    tube_size = np.concatenate(sizes) if sizes else np.empty(0, np.int64)
+    tube_point = np.concatenate(tube_points) if tube_points else np.empty(0, np.int32)
+    lab_rngs = [streams.stream(rnd.seed, rep, streams.LAB, li) for li in range(len(rnd.labs))]
+    logi = Logistics(rnd, point_tubes, tube_size, positive_tubes, lambda t: int(tube_point[t]), lab_rngs, travel)
+    logi.run()
+
+    timeline["tubes_at_lab"] = grid.counts(logi.at_lab)
+    timeline["results_reported"] = grid.counts(logi.result, tube_size.astype(float))
+    rows = max(a.size for a in timeline.values())
+    util = {}
+    for kind in RESOURCES:
+        starts = [s for lab in logi.labs for s in lab.busy[kind].start]
+        ends = [e for lab in logi.labs for e in lab.busy[kind].end]
+        util[kind] = utilisation(grid, np.array(starts), np.array(ends), sum(lab.busy[kind].capacity for lab in logi.labs), rows)
+
+    wait = np.concatenate(waits) if waits else np.empty(0, np.float32)
+    arrived = int(wait.size)
+    if arrived:
+        turnaround = logi.result[np.concatenate(resident_tube)] - np.concatenate(swab_ends)
+    else:
+        turnaround = np.empty(0)
+    identified = np.array([s.result - s.first_swab for s in logi.singles if s.positive])
+    results_complete = float(logi.result.max()) / 3600 if tube_size.size else None
+    metrics: dict[str, float | None] = {
+        "residents_arrived": float(arrived),
+        "tubes": float(tube_size.size),
+        "plates": float(logi.plates),
+        "sampling_complete_h": float(np.nanmax(stats["last_service_h"])) if arrived else None,
+        "results_complete_h": results_complete,
+        "wait_mean_min": float(wait.mean(dtype=np.float64)) / 60 if arrived else None,
+        "wait_p95_min": _quantile(wait, 0.95) / 60 if arrived else None,
+        "wait_max_min": float(wait.max()) / 60 if arrived else None,
+        "max_queue": float(np.nanmax(stats["max_queue"])) if arrived else None,
+        "turnaround_mean_h": float(turnaround.mean()) / 3600 if arrived else None,
+        "turnaround_p95_h": _quantile(turnaround, 0.95) / 3600 if arrived else None,
+        "reported_by_deadline": float(tube_size[logi.result <= rnd.deadline].sum() / arrived) if arrived else None,
+        "positives": float(sum(len(v) for v in positive_tubes.values())),
+        "identified_mean_h": float(identified.mean()) / 3600 if identified.size else None,
+        "identified_max_h": float(identified.max()) / 3600 if identified.size else None,
+        "last_tube_at_lab_h": float(np.max(logi.at_lab)) / 3600 if tube_size.size else None,
+    }
+    stages = {
+        "queue_at_point": float(wait.mean(dtype=np.float64)) / 3600 if arrived else None,
+        "waiting_for_pickup": _mean_h(logi.picked - _seal_times(point_tubes, n_tubes)),
+        "in_transit": _mean_h(logi.at_lab - logi.picked),
+        "lab_queue": _mean_h(logi.plated - logi.at_lab),
+        "lab_run": _mean_h(logi.result - logi.plated),
+    }
+    return ReplicationResult(
+        metrics=metrics,
+        timeline=timeline,
+        points=stats,
+        wait_hist=np.bincount((wait // WAIT_BIN_S).astype(np.int64)) if arrived else np.zeros(1),
+        busiest=[(q, name, series) for q, _, name, series in sorted(busiest, reverse=True)],
+        utilisation=util,
+        stages=stages,
+    )
+
+
+def _seal_times(point_tubes: list[PointTubes], n: int) -> np.ndarray:
+    return np.concatenate([pt.seal for pt in point_tubes]) if n else np.empty(0)
+
+
+def _mean_h(x: np.ndarray) -> float | None:
+    return float(x.mean()) / 3600 if x.size and not math.isnan(x.mean()) else None

@@ -1,0 +1,231 @@
+"""Tubes from points to results, event by event in SimPy (meaning rules 5, 6 and 7).
+
+The crowd stage hands over, per point, the sorted seal times of its tubes. Each point runs one
+process that works out its next pickup request analytically (box full, interval tick, or last
+seal), so events scale with pickups and plates, not with residents or tubes.
+"""
+
+from __future__ import annotations
+
+import math
+from collections import deque
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+import numpy as np
+import simpy
+
+from sim.model import Lab, Round
+
+_EPS = 1e-9  # seconds; absorbs float rounding when a timer lands exactly on a threshold
+
+
+@dataclass
+class PointTubes:
+    """What logistics needs of one point: its lab, sorted seal times and first global tube id."""
+
+    index: int
+    lab: int
+    seal: np.ndarray
+    first_tube: int
+
+
+@dataclass
+class Busy:
+    """Busy intervals of one kind of resource at one lab (for utilisation plots)."""
+
+    capacity: int
+    start: list[float] = field(default_factory=list)
+    end: list[float] = field(default_factory=list)
+
+    def add(self, s: float, e: float) -> None:
+        self.start.append(s)
+        self.end.append(e)
+
+
+@dataclass
+class SingleTube:
+    """A retest tube: one recalled resident swabbed again alone (rule 7)."""
+
+    point: int
+    positive: bool
+    first_swab: float
+    result: float = math.nan
+
+
+class LabSim:
+    """One lab: its vehicles, its tube queue, extractors and PCR machines (rule 6)."""
+
+    def __init__(self, env: simpy.Environment, lab: Lab, rng: np.random.Generator,
+                 on_plate: Callable[[np.ndarray, float], None], on_result: Callable[[np.ndarray, float], None]):
+        self.env = env
+        self.lab = lab
+        self.rng = rng
+        self.on_plate = on_plate
+        self.on_result = on_result
+        self.vehicles = simpy.Resource(env, max(lab.vehicles, 1))
+        self.pcr = simpy.Resource(env, lab.pcr_machines)
+        self.free_extractors = lab.extractors
+        self.singles: deque[list] = deque()  # [arrival time, tube ids, next index]; served first
+        self.pooled: deque[list] = deque()
+        self.waiting = 0
+        self.plates = 0
+        self.busy = {"vehicles": Busy(lab.vehicles), "extractors": Busy(lab.extractors), "pcr_machines": Busy(lab.pcr_machines)}
+        self._wake = env.event()
+        env.process(self._form_plates())
+
+    def deliver(self, ids: np.ndarray, single: bool = False) -> None:
+        (self.singles if single else self.pooled).append([self.env.now, ids, 0])
+        self.waiting += ids.size
+        self._poke()
+
+    def _poke(self) -> None:
+        if not self._wake.triggered:
+            self._wake.succeed()
+
+    def _oldest(self) -> float:
+        return min(q[0][0] for q in (self.singles, self.pooled) if q)
+
+    def _take(self, k: int) -> np.ndarray:
+        parts = []
+        for q in (self.singles, self.pooled):
+            while k and q:
+                batch = q[0]
+                got = batch[1][batch[2] : batch[2] + k]
+                parts.append(got)
+                batch[2] += got.size
+                k -= got.size
+                if batch[2] == batch[1].size:
+                    q.popleft()
+        ids = np.concatenate(parts)
+        self.waiting -= ids.size
+        return ids
+
+    def _form_plates(self):
+        env, lab = self.env, self.lab
+        while True:
+            while self.free_extractors and self.waiting:
+                if self.waiting >= lab.plate_size:
+                    ids = self._take(lab.plate_size)
+                elif env.now >= self._oldest() + lab.max_plate_wait - _EPS:
+                    ids = self._take(self.waiting)
+                else:
+                    break
+                self.free_extractors -= 1
+                self.plates += 1
+                env.process(self._run_plate(ids))
+            self._wake = env.event()
+            if self.free_extractors and self.waiting:
+                yield self._wake | env.timeout(max(self._oldest() + lab.max_plate_wait - env.now, 0.0))
+            else:
+                yield self._wake
+
+    def _run_plate(self, ids: np.ndarray):
+        env, lab = self.env, self.lab
+        t0 = env.now
+        self.on_plate(ids, t0)
+        yield env.timeout(float(lab.extraction.sample(self.rng, 1)[0]))
+        self.free_extractors += 1
+        self.busy["extractors"].add(t0, env.now)
+        self._poke()
+        with self.pcr.request() as req:
+            yield req
+            t1 = env.now
+            yield env.timeout(float(lab.pcr.sample(self.rng, 1)[0]))
+            self.busy["pcr_machines"].add(t1, env.now)
+        if lab.report_delay:
+            yield env.timeout(lab.report_delay)
+        self.on_result(ids, env.now)
+
+
+class Logistics:
+    """Runs pickups, vehicles, labs and recalls for one replication; fills the per-tube arrays."""
+
+    def __init__(self, rnd: Round, points: list[PointTubes], tube_size: np.ndarray, positive_tubes: dict[int, list[float]],
+                 tube_point: Callable[[int], int], lab_rngs: list[np.random.Generator], travel: list[Callable[[], float]]):
+        self.rnd = rnd
+        self.env = simpy.Environment()
+        n = tube_size.size
+        self.n_pooled = n
+        self.tube_size = tube_size
+        self.positive_tubes = positive_tubes
+        self.tube_point = tube_point
+        self.travel = travel
+        self.picked = np.full(n, np.nan)
+        self.at_lab = np.full(n, np.nan)
+        self.plated = np.full(n, np.nan)
+        self.result = np.full(n, np.nan)
+        self.singles: list[SingleTube] = []
+        self.labs = [LabSim(self.env, lab, lab_rngs[i], self._on_plate, self._on_result) for i, lab in enumerate(rnd.labs)]
+        self.point_lab = {p.index: p.lab for p in points}
+        for p in points:
+            if p.seal.size:
+                self.env.process(self._point(p))
+
+    def run(self) -> None:
+        self.env.run()
+
+    # --- rule 5: pickups ------------------------------------------------------------------------
+    def _next_tick(self, t: float) -> float:
+        rnd = self.rnd
+        k = max(1, math.ceil((t - rnd.open) / rnd.pickup_interval - _EPS))
+        return rnd.open + k * rnd.pickup_interval
+
+    def _point(self, p: PointTubes):
+        env, seal, cap = self.env, p.seal, self.rnd.box_capacity
+        lab = self.labs[p.lab]
+        n, done = seal.size, 0
+        while done < n:
+            request_at = min(self._next_tick(seal[done]), seal[-1])
+            if done + cap - 1 < n:
+                request_at = min(request_at, seal[done + cap - 1])
+            yield env.timeout(max(request_at - env.now, 0.0))
+            req = lab.vehicles.request()
+            yield req
+            depart = env.now
+            yield env.timeout(self.travel[p.index]())
+            upto = int(np.searchsorted(seal, env.now, side="right"))
+            ids = np.arange(p.first_tube + done, p.first_tube + upto)
+            self.picked[ids] = env.now
+            done = upto
+            env.process(self._drive_back(lab, req, ids, depart, p.index))
+
+    def _drive_back(self, lab: LabSim, req, ids: np.ndarray, depart: float, point: int):
+        yield self.env.timeout(self.travel[point]())
+        self.at_lab[ids] = self.env.now
+        lab.deliver(ids)
+        lab.vehicles.release(req)
+        lab.busy["vehicles"].add(depart, self.env.now)
+
+    # --- rules 6 and 7: results and recalls -----------------------------------------------------
+    def _on_plate(self, ids: np.ndarray, t: float) -> None:
+        pooled = ids[ids < self.n_pooled]
+        self.plated[pooled] = t
+
+    def _on_result(self, ids: np.ndarray, t: float) -> None:
+        pooled = ids[ids < self.n_pooled]
+        self.result[pooled] = t
+        for sid in ids[ids >= self.n_pooled]:
+            self.singles[sid - self.n_pooled].result = t
+        if self.positive_tubes:
+            for tube in pooled:
+                if int(tube) in self.positive_tubes:
+                    self.env.process(self._recall(int(tube)))
+
+    def _recall(self, tube: int):
+        yield self.env.timeout(self.rnd.recall_delay)
+        point = self.tube_point(tube)
+        swabs = self.positive_tubes[tube]
+        for member in range(int(self.tube_size[tube])):
+            positive = member < len(swabs)
+            sid = self.n_pooled + len(self.singles)
+            self.singles.append(SingleTube(point, positive, swabs[member] if positive else math.nan))
+            self.env.process(self._carry_single(sid, point))
+
+    def _carry_single(self, sid: int, point: int):
+        yield self.env.timeout(self.travel[point]())
+        self.labs[self.point_lab[point]].deliver(np.array([sid]), single=True)
+
+    @property
+    def plates(self) -> int:
+        return sum(lab.plates for lab in self.labs)

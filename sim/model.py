@@ -1,0 +1,173 @@
+"""The plain, validated description of a round that the engine runs: seconds, indices, objects.
+
+Built from a `LoadedScenario` by `build_round`; nothing here knows about YAML or pydantic, so the
+engine, the tests and other tools can also build a `Round` directly.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+
+import numpy as np
+
+from sim import distributions as d
+from sim import spec
+from sim.scenario import LoadedScenario
+
+
+@dataclass(frozen=True)
+class Shifts:
+    length: float
+    handover: float
+    stagger: bool = False
+
+
+@dataclass(frozen=True)
+class PointGroup:
+    """`count` identical points; `names` is set when the points came one by one from a CSV."""
+
+    name: str
+    count: int
+    residents: int
+    tables: int
+    lab: int
+    travel: d.Distribution
+    names: tuple[str, ...] | None = None
+
+    def point_name(self, i: int) -> str:
+        return self.names[i] if self.names else f"{self.name}-{i + 1:04d}"
+
+
+@dataclass(frozen=True)
+class Lab:
+    name: str
+    extractors: int
+    pcr_machines: int
+    plate_size: int
+    extraction: d.Distribution
+    pcr: d.Distribution
+    max_plate_wait: float
+    report_delay: float
+    vehicles: int
+
+
+@dataclass(frozen=True)
+class Profile:
+    """Piecewise-constant arrival intensity: weight[i] holds on [times[i], times[i+1])."""
+
+    times: np.ndarray
+    weights: np.ndarray
+
+    def sample(self, rng: np.random.Generator, n: int) -> np.ndarray:
+        lengths = np.diff(self.times)
+        mass = self.weights[:-1] * lengths
+        cdf = np.cumsum(mass) / mass.sum()
+        cdf[-1] = 1.0  # so u < 1 never falls past the end through rounding
+        u = rng.random(n)
+        seg = np.minimum(np.searchsorted(cdf, u, side="right"), lengths.size - 1)
+        # Reuse the within-segment position of the same uniform: one draw per resident.
+        lo = np.concatenate(([0.0], cdf[:-1]))[seg]
+        frac = (u - lo) / (cdf[seg] - lo)
+        return self.times[seg] + np.clip(frac, 0.0, 1.0) * lengths[seg]
+
+
+@dataclass(frozen=True)
+class Round:
+    name: str
+    deadline: float
+    seed: int
+    replications: int
+    turnout: float
+    profile: Profile
+    open: float
+    service: d.Distribution
+    pool_size: int
+    shifts: Shifts | None
+    groups: tuple[PointGroup, ...]
+    pickup_interval: float
+    box_capacity: int
+    labs: tuple[Lab, ...]
+    prevalence: float = 0.0
+    recall_delay: float = 0.0
+    description: str = ""
+    start_label: str | None = None
+    source: Path | None = field(default=None, compare=False)
+
+    @property
+    def n_points(self) -> int:
+        return sum(g.count for g in self.groups)
+
+    @property
+    def residents(self) -> int:
+        return sum(g.count * g.residents for g in self.groups)
+
+    @property
+    def tables(self) -> int:
+        return sum(g.count * g.tables for g in self.groups)
+
+    def with_(self, **changes) -> Round:
+        return replace(self, **changes)
+
+
+def distribution(ds: spec.DistSpec) -> d.Distribution:
+    match ds.dist:
+        case "fixed":
+            return d.Fixed(ds.value)
+        case "exponential":
+            return d.Exponential(ds.mean)
+        case "lognormal":
+            return d.Lognormal(ds.mean, ds.sd)
+        case "gamma":
+            return d.Gamma(ds.mean, ds.sd)
+        case "triangular":
+            return d.Triangular(ds.low, ds.mode, ds.high)
+        case "uniform":
+            return d.Uniform(ds.low, ds.high)
+        case "empirical":
+            return d.Empirical(tuple(ds.values))
+    raise ValueError(ds.dist)  # unreachable: spec.DistKind lists the kinds
+
+
+def build_round(loaded: LoadedScenario) -> Round:
+    sc = loaded.spec
+    lab_index = {lab.name: i for i, lab in enumerate(sc.labs)}
+    groups: list[PointGroup] = []
+    for entry in sc.points:
+        if isinstance(entry, spec.PointFile):
+            # One group per CSV row keeps each row's own residents, tables, lab and travel time.
+            for row in loaded.points_files[entry.file]:
+                g = spec.PointGroup.model_validate({k: v for k, v in row.items() if k != "line"})
+                groups.append(PointGroup(Path(entry.file).stem, 1, g.residents, g.tables, lab_index[g.lab],
+                                         distribution(g.travel_time), names=(g.name,)))
+        else:
+            groups.append(PointGroup(entry.name, entry.count, entry.residents, entry.tables,
+                                     lab_index[entry.lab], distribution(entry.travel_time)))
+    labs = tuple(
+        Lab(lab.name, lab.extractors, lab.pcr_machines, lab.plate_size, distribution(lab.extraction_time),
+            distribution(lab.pcr_time), lab.max_plate_wait, lab.report_delay, sc.transport.vehicles.get(lab.name, 0))
+        for lab in sc.labs
+    )
+    prof = np.array(sc.arrivals.profile, dtype=float)
+    sh = sc.sampling.shifts
+    return Round(
+        name=sc.name,
+        deadline=sc.deadline,
+        seed=sc.seed,
+        replications=sc.replications,
+        turnout=sc.arrivals.turnout,
+        profile=Profile(prof[:, 0].copy(), prof[:, 1].copy()),
+        open=sc.sampling.open,
+        service=distribution(sc.sampling.service_time),
+        pool_size=sc.sampling.pool_size,
+        shifts=Shifts(sh.length, sh.handover, sh.stagger) if sh else None,
+        groups=tuple(groups),
+        pickup_interval=sc.transport.pickup_interval,
+        box_capacity=sc.transport.box_capacity,
+        labs=labs,
+        prevalence=sc.positives.prevalence if sc.positives else 0.0,
+        recall_delay=sc.positives.recall_delay if sc.positives else 0.0,
+        description=sc.description or "",
+        start_label=sc.start.isoformat(timespec="minutes") if sc.start else None,
+        source=loaded.path,
+    )

@@ -1,0 +1,182 @@
+"""Replications -> figures (summary.json, points.csv, timeline.csv) and the results folder."""
+
+from __future__ import annotations
+
+import csv
+import datetime as dt
+import json
+import os
+import shutil
+import warnings
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+
+from sim import __version__
+from sim.engine import RESOURCES, SERIES, WAIT_BIN_S, ReplicationResult, run_replication
+from sim.model import Round
+from sim.stats import summarize
+from sim.timeline import Grid
+
+METRICS = (
+    "residents_arrived", "tubes", "plates", "sampling_complete_h", "results_complete_h", "wait_mean_min",
+    "wait_p95_min", "wait_max_min", "max_queue", "turnaround_mean_h", "turnaround_p95_h",
+    "reported_by_deadline", "positives", "identified_mean_h", "identified_max_h",
+)
+EXTRA_METRICS = ("last_tube_at_lab_h",)
+STAGE_NAMES = {
+    "queue_at_point": "residents queuing at points",
+    "waiting_for_pickup": "sealed tubes waiting for a vehicle",
+    "in_transit": "tubes in transit",
+    "lab_queue": "tubes queuing at the lab for an extractor",
+    "lab_run": "lab run (extraction, PCR, report)",
+}
+POINT_COLUMNS = ("name", "group", "lab", "residents", "arrived", "tables", "wait_mean_min", "wait_p95_min",
+                 "wait_max_min", "max_queue", "last_service_h")
+
+
+class ResultsFolderError(Exception):
+    """The results folder cannot be used (it exists and is not empty, or cannot be created)."""
+
+
+@dataclass
+class RunResult:
+    rnd: Round
+    grid: Grid
+    reps: list[ReplicationResult]
+
+    # --- figures --------------------------------------------------------------------------------
+    def summary(self) -> dict:
+        rnd = self.rnd
+        metrics = {k: summarize([r.metrics.get(k) for r in self.reps]) for k in METRICS + EXTRA_METRICS}
+        met = [self._met(r) for r in self.reps]
+        stages = {k: summarize([r.stages.get(k) for r in self.reps])["mean"] for k in STAGE_NAMES}
+        return {
+            "natsim_version": __version__,
+            "scenario": rnd.name,
+            "seed": rnd.seed,
+            "replications": len(self.reps),
+            "deadline_h": rnd.deadline / 3600,
+            "metrics": metrics,
+            "deadline_met_fraction": sum(met) / len(met),
+            "stages_mean_h": stages,
+            "plan": {"points": rnd.n_points, "tables": rnd.tables, "residents": rnd.residents,
+                     "vehicles": sum(lab.vehicles for lab in rnd.labs),
+                     "extractors": sum(lab.extractors for lab in rnd.labs),
+                     "pcr_machines": sum(lab.pcr_machines for lab in rnd.labs)},
+        }
+
+    def _met(self, rep: ReplicationResult) -> bool:
+        done = rep.metrics["results_complete_h"]
+        return done is None or done * 3600 <= self.rnd.deadline + 1e-9
+
+    def rows(self) -> int:
+        return max(max(a.size for a in r.timeline.values()) for r in self.reps)
+
+    def timeline(self) -> dict[str, np.ndarray]:
+        """Mean over replications of the cumulative counts, one row per grid step."""
+        rows = self.rows()
+        out = {"t_h": self.grid.times(rows) / 3600}
+        for k in SERIES:
+            cum = [np.pad(np.cumsum(r.timeline[k]), (0, rows - r.timeline[k].size), mode="edge") for r in self.reps]
+            out[k] = np.mean(cum, axis=0)
+        return out
+
+    def cumulative_band(self, series: str) -> np.ndarray:
+        """Per-replication cumulative counts of one series, shape (replications, rows)."""
+        rows = self.rows()
+        return np.array([np.pad(np.cumsum(r.timeline[series]), (0, rows - r.timeline[series].size), mode="edge")
+                         for r in self.reps])
+
+    def utilisation(self) -> dict[str, np.ndarray]:
+        rows = self.rows()
+        return {k: np.mean([np.pad(r.utilisation[k], (0, rows - r.utilisation[k].size)) for r in self.reps], axis=0)
+                for k in RESOURCES}
+
+    def wait_histogram(self) -> tuple[np.ndarray, np.ndarray]:
+        """(bin left edges in minutes, residents per bin, summed over replications)."""
+        size = max(r.wait_hist.size for r in self.reps)
+        counts = np.sum([np.pad(r.wait_hist, (0, size - r.wait_hist.size)) for r in self.reps], axis=0)
+        return np.arange(size) * WAIT_BIN_S / 60, counts
+
+    def points_table(self) -> list[dict]:
+        rnd = self.rnd
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", RuntimeWarning)  # a point nobody came to stays NaN
+            means = {k: np.nanmean([r.points[k] for r in self.reps], axis=0) for k in self.reps[0].points}
+        rows, p = [], 0
+        for g in rnd.groups:
+            for i in range(g.count):
+                rows.append({"name": g.point_name(i), "group": g.name, "lab": rnd.labs[g.lab].name, "residents": g.residents,
+                             "tables": g.tables, **{k: means[k][p] for k in means}})
+                p += 1
+        return rows
+
+
+def run_round(rnd: Round, replications: int | None = None, progress: Callable[[int], None] | None = None) -> RunResult:
+    """Run `replications` (default: the scenario's) independent replications, in order."""
+    grid = Grid.for_round(rnd)
+    reps = []
+    for rep in range(replications or rnd.replications):
+        reps.append(run_replication(rnd, rep, grid))
+        if progress:
+            progress(rep + 1)
+    return RunResult(rnd, grid, reps)
+
+
+# --- the results folder -------------------------------------------------------------------------
+
+
+def default_results_dir(scenario: Path, root: Path = Path("results")) -> Path:
+    stamp = dt.datetime.now(dt.timezone.utc).strftime("%Y%m%dT%H%M%SZ")
+    base = root / scenario.stem / stamp
+    out, k = base, 1
+    while out.exists() or out.with_name(out.name + ".partial").exists():  # two runs in one second
+        k += 1
+        out = base.with_name(f"{stamp}-{k}")
+    return out
+
+
+def check_results_dir(out: Path) -> None:
+    if out.exists() and (not out.is_dir() or any(out.iterdir())):
+        raise ResultsFolderError(f"{out} already exists and is not empty: natsim never overwrites results; "
+                                 "choose another --out or leave it out for a new timestamped folder")
+
+
+def write_results(result: RunResult, out: Path, scenario_text: str, plot: bool = True) -> Path:
+    """Write every file into `out.partial`, then rename it to `out`: a folder named `out` is complete."""
+    check_results_dir(out)
+    tmp = out.with_name(out.name + ".partial")
+    if tmp.exists():
+        shutil.rmtree(tmp)
+    tmp.mkdir(parents=True)
+    (tmp / "scenario.yaml").write_text(scenario_text, encoding="utf-8")
+    summary = result.summary()
+    (tmp / "summary.json").write_text(json.dumps(summary, indent=2) + "\n", encoding="utf-8")
+    _write_csv(tmp / "points.csv", POINT_COLUMNS, result.points_table())
+    tl = result.timeline()
+    _write_csv(tmp / "timeline.csv", ("t_h", *SERIES), [dict(zip(tl, row)) for row in zip(*tl.values())])
+    if plot:
+        from sim import plots
+
+        plots.write_all(result, tmp)
+    if out.exists():
+        out.rmdir()  # empty, as checked above
+    os.replace(tmp, out)
+    return out
+
+
+def _fmt(v) -> str:
+    if isinstance(v, (float, np.floating)):
+        return "" if np.isnan(v) else f"{v:.6g}"
+    return str(v)
+
+
+def _write_csv(path: Path, columns: tuple[str, ...], rows: list[dict]) -> None:
+    with path.open("w", newline="", encoding="utf-8") as f:
+        w = csv.writer(f)
+        w.writerow(columns)
+        for row in rows:
+            w.writerow([_fmt(row[c]) for c in columns])

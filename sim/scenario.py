@@ -1,0 +1,276 @@
+"""Load a scenario file: safe YAML with line numbers -> `spec.Scenario` -> cross-key checks.
+
+Every problem becomes a `Problem(file, line, key path, message)`; `ScenarioError` carries them all so
+a planner fixes the whole file in one go instead of one error per run.
+"""
+
+from __future__ import annotations
+
+import csv
+import difflib
+import typing
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import yaml
+from pydantic import BaseModel, ValidationError
+
+from sim import spec
+
+MAX_FILE_BYTES = 10 * 1024 * 1024
+MAX_YAML_NODES = 200_000  # guards against alias bombs as well as plain huge files
+_UNION_TAGS = {"group", "file"}
+
+
+@dataclass(frozen=True)
+class Problem:
+    file: str
+    line: int | None
+    path: tuple[str | int, ...]
+    message: str
+
+    def __str__(self) -> str:
+        where = f"{self.file}:{self.line}" if self.line else self.file
+        key = format_path(self.path)
+        return f"{where}: {key}: {self.message}" if key else f"{where}: {self.message}"
+
+
+class ScenarioError(Exception):
+    """One or more problems in a scenario file; `str()` lists them one per line."""
+
+    def __init__(self, problems: list[Problem]):
+        self.problems = problems
+        super().__init__("\n".join(str(p) for p in problems))
+
+
+def format_path(path: tuple[str | int, ...]) -> str:
+    out = ""
+    for part in path:
+        out += f"[{part}]" if isinstance(part, int) else (f".{part}" if out else str(part))
+    return out
+
+
+@dataclass(frozen=True)
+class LoadedScenario:
+    spec: spec.Scenario
+    path: Path
+    text: str
+    points_files: dict[str, list[dict[str, Any]]]  # file name -> validated rows
+
+
+# --- YAML with line numbers -------------------------------------------------------------------
+
+
+def _line_map(node: yaml.Node, file: str) -> tuple[dict[tuple, int], list[Problem]]:
+    """Map each key path to its 1-based line; also report duplicate keys, which YAML hides."""
+    lines: dict[tuple, int] = {}
+    problems: list[Problem] = []
+    visits = 0
+    stack: list[tuple[yaml.Node, tuple]] = [(node, ())]
+    while stack:
+        n, path = stack.pop()
+        visits += 1
+        if visits > MAX_YAML_NODES:
+            raise ScenarioError([Problem(file, None, (), f"the file has more than {MAX_YAML_NODES:,} YAML values "
+                                         "(or aliases that expand to that many); refusing to read it")])
+        lines.setdefault(path, n.start_mark.line + 1)
+        if isinstance(n, yaml.MappingNode):
+            seen: set = set()
+            for k, v in n.value:
+                key = k.value if isinstance(k, yaml.ScalarNode) else str(k.value)
+                if key in seen:
+                    problems.append(Problem(file, k.start_mark.line + 1, path + (key,), "key given twice"))
+                seen.add(key)
+                lines[path + (key,)] = k.start_mark.line + 1
+                stack.append((v, path + (key,)))
+        elif isinstance(n, yaml.SequenceNode):
+            for i, v in enumerate(n.value):
+                stack.append((v, path + (i,)))
+    return lines, problems
+
+
+def _read_yaml(text: str, file: str) -> tuple[Any, dict[tuple, int]]:
+    loader = yaml.SafeLoader(text)
+    try:
+        node = loader.get_single_node()
+        if node is None:
+            raise ScenarioError([Problem(file, None, (), "the file is empty")])
+        lines, problems = _line_map(node, file)
+        if problems:
+            raise ScenarioError(problems)
+        data = loader.construct_document(node)
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None) or getattr(exc, "context_mark", None)
+        what = getattr(exc, "problem", None) or str(exc)
+        raise ScenarioError([Problem(file, mark.line + 1 if mark else None, (), f"not valid YAML: {what}")]) from None
+    finally:
+        loader.dispose()
+    return data, lines
+
+
+def _line_for(lines: dict[tuple, int], path: tuple) -> int | None:
+    while path not in lines and path:
+        path = path[:-1]
+    return lines.get(path)
+
+
+# --- pydantic errors -> planner's messages -----------------------------------------------------
+
+
+def _model_at(path: tuple) -> list[type[BaseModel]]:
+    """The model classes whose keys are allowed at `path` (for 'did you mean ...')."""
+    models: list[Any] = [spec.Scenario]
+    for part in path:
+        nxt: list[Any] = []
+        for m in models:
+            if isinstance(part, int):
+                nxt.extend(_models_in(m))
+            elif isinstance(m, type) and issubclass(m, BaseModel) and part in m.model_fields:
+                nxt.extend(_models_in(m.model_fields[part].annotation))
+        models = nxt
+    return [m for m in models if isinstance(m, type) and issubclass(m, BaseModel)]
+
+
+def _models_in(tp: Any) -> list[Any]:
+    if isinstance(tp, type) and issubclass(tp, BaseModel):
+        return [tp]
+    out: list[Any] = []
+    for arg in typing.get_args(tp):
+        out.extend(_models_in(arg))
+    return out
+
+
+def _problem_from_error(err: dict, file: str, lines: dict[tuple, int]) -> Problem:
+    path = tuple(p for p in err["loc"] if not (isinstance(p, str) and p in _UNION_TAGS))
+    msg = err["msg"].removeprefix("Value error, ")
+    if err["type"] == "extra_forbidden":
+        key = path[-1]
+        known = sorted({k for m in _model_at(path[:-1]) for k in m.model_fields})
+        guess = difflib.get_close_matches(str(key), known, n=1, cutoff=0.5)
+        msg = f"unknown key '{key}'" + (f" (did you mean '{guess[0]}'?)" if guess else f"; known keys: {', '.join(known)}")
+    elif err["type"] == "missing":
+        msg = "required key is missing"
+    elif err["type"] == "greater_than" and err.get("ctx", {}).get("gt") == 0:
+        msg = f"must be positive (got {err.get('input')!r})"
+    elif err["type"].startswith(("greater_than", "less_than")):
+        msg = f"{msg} (got {err.get('input')!r})"
+    return Problem(file, _line_for(lines, path), path, msg)
+
+
+# --- cross-key checks --------------------------------------------------------------------------
+
+
+def _points_file(entry: spec.PointFile, base: Path, file: str, line: int | None, at: tuple) -> tuple[list[dict], list[Problem]]:
+    csv_path = base / entry.file
+    shown = str(csv_path)
+    try:
+        text = csv_path.read_text(encoding="utf-8")
+    except OSError as exc:
+        return [], [Problem(file, line, at + ("file",), f"cannot read points file {shown}: {exc.strerror}")]
+    rows: list[dict] = []
+    problems: list[Problem] = []
+    reader = csv.DictReader(text.splitlines())
+    wanted = ["name", "residents", "tables", "lab", "travel_time"]
+    missing = [c for c in wanted if c not in (reader.fieldnames or [])]
+    if missing:
+        return [], [Problem(shown, 1, (), f"missing column(s) {', '.join(missing)}; columns are {','.join(wanted)}")]
+    for i, row in enumerate(reader, start=2):
+        raw = {k: (row[k] or "").strip() for k in wanted}
+        if raw["travel_time"].startswith("{"):
+            raw["travel_time"] = yaml.safe_load(raw["travel_time"])
+        try:
+            group = spec.PointGroup.model_validate(raw)
+        except ValidationError as exc:
+            for err in exc.errors():
+                problems.append(Problem(shown, i, tuple(err["loc"]), err["msg"].removeprefix("Value error, ")))
+            continue
+        rows.append(group.model_dump() | {"line": i})
+    if not rows and not problems:
+        problems.append(Problem(shown, None, (), "the points file has no rows"))
+    return rows, problems
+
+
+def _cross_checks(sc: spec.Scenario, base: Path, file: str, lines: dict[tuple, int]) -> tuple[dict, list[Problem]]:
+    problems: list[Problem] = []
+
+    def add(path: tuple, message: str) -> None:
+        problems.append(Problem(file, _line_for(lines, path), path, message))
+
+    lab_names = [lab.name for lab in sc.labs]
+    for i, name in enumerate(lab_names):
+        if name in lab_names[:i]:
+            add(("labs", i, "name"), f"lab '{name}' is defined twice")
+    files: dict[str, list[dict]] = {}
+    used_labs: dict[str, tuple] = {}
+    group_names: set[str] = set()
+    for i, entry in enumerate(sc.points):
+        if isinstance(entry, spec.PointFile):
+            rows, file_problems = _points_file(entry, base, file, _line_for(lines, ("points", i)), ("points", i))
+            problems.extend(file_problems)
+            files[entry.file] = rows
+            for row in rows:
+                if row["lab"] not in lab_names:
+                    problems.append(Problem(str(base / entry.file), row["line"], ("lab",), _no_lab(row["lab"], lab_names)))
+                used_labs.setdefault(row["lab"], ("points", i, "file"))
+            continue
+        if entry.name in group_names:
+            add(("points", i, "name"), f"point group '{entry.name}' is defined twice")
+        group_names.add(entry.name)
+        if entry.lab not in lab_names:
+            add(("points", i, "lab"), _no_lab(entry.lab, lab_names))
+        used_labs.setdefault(entry.lab, ("points", i, "lab"))
+    for lab, where in used_labs.items():
+        if lab in lab_names and sc.transport.vehicles.get(lab, 0) <= 0:
+            add(("transport", "vehicles"), f"lab '{lab}' receives tubes (see {format_path(where)}) but has no vehicles: "
+                f"add '{lab}: N' under transport.vehicles")
+    for lab in sc.transport.vehicles:
+        if lab not in lab_names:
+            add(("transport", "vehicles", lab), _no_lab(lab, lab_names))
+    last_arrival = sc.arrivals.profile[-1][0]
+    if last_arrival <= 0:
+        add(("arrivals", "profile"), "the profile ends before the round's start (0h): nobody would arrive in the round")
+    return files, problems
+
+
+def _no_lab(name: str, lab_names: list[str]) -> str:
+    guess = difflib.get_close_matches(name, lab_names, n=1, cutoff=0.5)
+    hint = f" (did you mean '{guess[0]}'?)" if guess else f"; labs are: {', '.join(lab_names)}"
+    return f"no lab named '{name}'{hint}"
+
+
+# --- entry point -------------------------------------------------------------------------------
+
+
+def load_scenario(path: str | Path) -> LoadedScenario:
+    """Read, parse and validate a scenario file, or raise `ScenarioError` listing every problem."""
+    path = Path(path)
+    file = str(path)
+    try:
+        size = path.stat().st_size
+        if size > MAX_FILE_BYTES:
+            raise ScenarioError([Problem(file, None, (), f"the file is {size / 1e6:.0f} MB; scenarios are limited to "
+                                         f"{MAX_FILE_BYTES // 2**20} MiB (put long point lists in a points CSV)")])
+        raw = path.read_bytes()
+    except OSError as exc:
+        raise ScenarioError([Problem(file, None, (), f"cannot read the file: {exc.strerror}")]) from None
+    try:
+        text = raw.decode("utf-8")
+    except UnicodeDecodeError:
+        raise ScenarioError([Problem(file, None, (), "not a text file (not UTF-8): is this really a scenario?")]) from None
+    return parse_scenario(text, file=file, base=path.parent, path=path)
+
+
+def parse_scenario(text: str, *, file: str = "<scenario>", base: Path = Path("."), path: Path | None = None) -> LoadedScenario:
+    data, lines = _read_yaml(text, file)
+    if not isinstance(data, dict):
+        raise ScenarioError([Problem(file, 1, (), "a scenario is a YAML mapping of keys (name:, deadline:, points:, ...)")])
+    data = {str(k): v for k, v in data.items()}
+    try:
+        sc = spec.Scenario.model_validate(data)
+    except ValidationError as exc:
+        raise ScenarioError([_problem_from_error(e, file, lines) for e in exc.errors()]) from None
+    files, problems = _cross_checks(sc, base, file, lines)
+    if problems:
+        raise ScenarioError(problems)
+    return LoadedScenario(spec=sc, path=path or Path(file), text=text, points_files=files)

@@ -1,0 +1,230 @@
+"""Pydantic models of scenario format v1 (../shared/spec/scenario-v1.md), key for key.
+
+Only the shape of each key is checked here; checks that span keys (a point's lab exists, a lab
+with points has vehicles, ...) live in `sim.scenario`, which knows the file and its lines.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Annotated, Any, Literal
+
+from pydantic import (
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    Discriminator,
+    Field,
+    Tag,
+    WithJsonSchema,
+    field_validator,
+    model_validator,
+)
+
+from sim.durations import DURATION_HELP, DURATION_PATTERN, parse_duration
+
+_DURATION_SCHEMA = {"type": "string", "pattern": DURATION_PATTERN, "description": DURATION_HELP}
+
+Duration = Annotated[float, BeforeValidator(parse_duration), WithJsonSchema(_DURATION_SCHEMA)]
+SignedDuration = Annotated[
+    float,
+    BeforeValidator(lambda v: parse_duration(v, allow_negative=True)),
+    WithJsonSchema({**_DURATION_SCHEMA, "description": DURATION_HELP + " (may be negative)"}),
+]
+
+
+def _count(v: Any) -> Any:
+    # YAML reads `1_200_000` as an int already; a string like "1_200_000" (quoted) is accepted too.
+    if isinstance(v, str) and v.replace("_", "").isdigit():
+        return int(v.replace("_", ""))
+    if isinstance(v, bool):
+        raise ValueError("expected a whole number, got true/false")
+    return v
+
+
+Count = Annotated[int, BeforeValidator(_count), Field(gt=0, strict=False)]
+
+
+class Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+DistKind = Literal["fixed", "exponential", "lognormal", "gamma", "triangular", "uniform", "empirical"]
+_DIST_KEYS: dict[str, set[str]] = {
+    "fixed": {"value"},
+    "exponential": {"mean"},
+    "lognormal": {"mean", "sd"},
+    "gamma": {"mean", "sd"},
+    "triangular": {"low", "mode", "high"},
+    "uniform": {"low", "high"},
+    "empirical": {"values"},
+}
+
+
+class DistSpec(Strict):
+    """A duration that varies. A plain duration string stands for `{dist: fixed, value: ...}`."""
+
+    dist: DistKind
+    value: Duration | None = None
+    mean: Duration | None = None
+    sd: Duration | None = None
+    low: Duration | None = None
+    mode: Duration | None = None
+    high: Duration | None = None
+    values: list[Duration] | None = Field(default=None, min_length=1)
+
+    @model_validator(mode="after")
+    def _keys_fit_kind(self) -> DistSpec:
+        wanted = _DIST_KEYS[self.dist]
+        given = self.model_fields_set - {"dist"}
+        if missing := sorted(wanted - given):
+            raise ValueError(f"a {self.dist} distribution needs {', '.join(missing)}")
+        if extra := sorted(given - wanted):
+            raise ValueError(
+                f"a {self.dist} distribution takes {', '.join(sorted(wanted))}, not {', '.join(extra)}"
+            )
+        if self.dist in ("exponential", "lognormal", "gamma") and not self.mean > 0:
+            raise ValueError(f"the mean of a {self.dist} distribution must be positive")
+        if self.dist in ("lognormal", "gamma") and not self.sd > 0:
+            raise ValueError(f"the sd of a {self.dist} distribution must be positive (or use a fixed duration)")
+        if self.dist == "triangular" and not (self.low <= self.mode <= self.high and self.low < self.high):
+            raise ValueError("a triangular distribution needs low <= mode <= high and low < high")
+        if self.dist == "uniform" and not self.low < self.high:
+            raise ValueError("a uniform distribution needs low < high")
+        return self
+
+
+def _plain_duration_to_dist(v: Any) -> Any:
+    if isinstance(v, (str, int, float)) and not isinstance(v, bool):
+        return {"dist": "fixed", "value": v}
+    return v
+
+
+DistField = Annotated[
+    DistSpec,
+    BeforeValidator(_plain_duration_to_dist),
+    WithJsonSchema(
+        {
+            "anyOf": [
+                _DURATION_SCHEMA,
+                {
+                    "type": "object",
+                    "required": ["dist"],
+                    "additionalProperties": False,
+                    "properties": {
+                        "dist": {"enum": list(_DIST_KEYS)},
+                        **{k: _DURATION_SCHEMA for k in ("value", "mean", "sd", "low", "mode", "high")},
+                        "values": {"type": "array", "items": _DURATION_SCHEMA, "minItems": 1},
+                    },
+                },
+            ],
+            "description": "a fixed duration, or {dist: exponential|lognormal|gamma|triangular|uniform|empirical|fixed, ...}",
+        }
+    ),
+]
+
+
+class Arrivals(Strict):
+    turnout: float = Field(1.0, ge=0.0, le=1.0, description="share of residents who come")
+    profile: list[tuple[SignedDuration, Annotated[float, Field(ge=0)]]] = Field(
+        min_length=2,
+        description="[time, weight] pairs: relative arrival intensity, piecewise constant; last weight 0",
+    )
+
+    @field_validator("profile")
+    @classmethod
+    def _profile_shape(cls, profile: list[tuple[float, float]]) -> list[tuple[float, float]]:
+        times = [t for t, _ in profile]
+        if any(b <= a for a, b in zip(times, times[1:])):
+            raise ValueError("profile times must increase strictly from one entry to the next")
+        if profile[-1][1] != 0:
+            raise ValueError("the last profile entry must have weight 0 (no arrivals after it)")
+        if not any(w > 0 for _, w in profile[:-1]):
+            raise ValueError("at least one profile weight must be positive")
+        return profile
+
+
+class Shifts(Strict):
+    length: Duration = Field(gt=0, description="work period of a table")
+    handover: Duration = Field(gt=0, description="pause after each work period")
+    stagger: bool = Field(False, description="offset table j's shifts by j*(length+handover)/tables")
+
+
+class Sampling(Strict):
+    open: Duration = Field(0.0, description="tables start work (time since the round's start)")
+    service_time: DistField = Field(description="per resident at a table: scan + swab")
+    pool_size: Count = Field(10, description="residents per tube (1 = single tube)")
+    shifts: Shifts | None = None
+
+
+class PointGroup(Strict):
+    name: str = Field(min_length=1, description="group name; points are named NAME-0001, NAME-0002, ...")
+    count: Count = Field(1, description="identical points in this group")
+    residents: Count = Field(description="residents per point")
+    tables: Count = Field(description="sampling tables per point")
+    lab: str = Field(description="lab that receives this group's tubes")
+    travel_time: DistField = Field(description="one way, point <-> lab")
+
+
+class PointFile(Strict):
+    file: str = Field(
+        min_length=1,
+        description="CSV beside the scenario, one row per point: name,residents,tables,lab,travel_time",
+    )
+
+
+def _point_kind(v: Any) -> str:
+    # Decide group-or-file up front so errors speak of one kind, not both.
+    return "file" if isinstance(v, dict) and "file" in v else "group"
+
+
+PointEntry = Annotated[
+    Annotated[PointGroup, Tag("group")] | Annotated[PointFile, Tag("file")],
+    Discriminator(_point_kind),
+]
+
+class Transport(Strict):
+    pickup_interval: Duration = Field(7200.0, gt=0, description="each point is visited at least this often")
+    box_capacity: Count = Field(100, description="a box of this many sealed tubes calls a pickup at once")
+    vehicles: dict[str, Annotated[int, BeforeValidator(_count), Field(gt=0)]] = Field(
+        default_factory=dict, description="vehicles based at each lab, by lab name"
+    )
+
+
+class Lab(Strict):
+    name: str = Field(min_length=1)
+    extractors: Count = Field(description="nucleic-acid extraction instruments")
+    pcr_machines: Count = Field(description="amplification instruments")
+    plate_size: Count = Field(94, description="sample wells per plate (96 minus controls)")
+    extraction_time: DistField = Field(description="per plate")
+    pcr_time: DistField = Field(description="per plate")
+    max_plate_wait: Duration = Field(1800.0, description="start a partial plate once its oldest tube waited this long")
+    report_delay: Duration = Field(0.0, description="from end of PCR to result reported")
+
+
+class Positives(Strict):
+    prevalence: float = Field(ge=0.0, le=1.0, description="probability that a resident is positive")
+    recall_delay: Duration = Field(description="pooled positive result -> members swabbed again singly")
+
+
+class Scenario(Strict):
+    """A testing round in one city or district (scenario format v1)."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True, title="natsim scenario (format v1)")
+
+    name: str = Field(min_length=1)
+    description: str | None = None
+    start: dt.datetime | None = Field(None, description="wall-clock anchor, only for plot labels")
+    deadline: Duration = Field(gt=0, description="every sampled resident's pooled result by then")
+    seed: Annotated[int, Field(ge=0)] = 0
+    replications: Count = 1
+    arrivals: Arrivals
+    sampling: Sampling
+    points: list[PointEntry] = Field(min_length=1)
+    transport: Transport
+    labs: list[Lab] = Field(min_length=1)
+    positives: Positives | None = None
+
+
+def known_keys(model: type[BaseModel]) -> list[str]:
+    return list(model.model_fields)

@@ -1,0 +1,31 @@
+"""Summaries over replications: mean and two-sided 95% Student-t interval of the mean."""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Sequence
+
+import numpy as np
+from scipy import stats
+
+
+def mean_ci95(values: Sequence[float]) -> tuple[float, tuple[float, float]]:
+    x = np.asarray(values, dtype=float)
+    m = float(x.mean())
+    if x.size < 2:
+        return m, (m, m)
+    sem = float(x.std(ddof=1)) / math.sqrt(x.size)
+    if sem == 0.0:
+        return m, (m, m)
+    lo, hi = stats.t.interval(0.95, x.size - 1, loc=m, scale=sem)
+    return m, (float(lo), float(hi))
+
+
+def summarize(values: Sequence[float | None]) -> dict:
+    """results-v1 metric: mean, ci95 and per-replication values; replications without a value
+    (e.g. no positives) are null in `values` and left out of the mean."""
+    present = [v for v in values if v is not None and not math.isnan(v)]
+    if not present:
+        return {"mean": None, "ci95": None, "values": None}
+    m, (lo, hi) = mean_ci95(present)
+    return {"mean": m, "ci95": [lo, hi], "values": [None if v is None or math.isnan(v) else v for v in values]}

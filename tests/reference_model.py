@@ -1,0 +1,263 @@
+"""Per-resident SimPy reference model of scenario meaning rules 1-8: obviously correct, not fast.
+
+Every resident, table, tube and vehicle trip is its own event or process, written straight from the
+spec and sharing no simulation code with the engine (only the model description and the
+distribution objects). Tests compare the engine against it in distribution.
+"""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import simpy
+
+from sim.model import Round
+
+TOL = 1e-7  # seconds: SimPy sums delays, so a wake-up meant for time t may land a hair before it
+
+
+def in_pause(t: float, base: float, length: float, handover: float) -> bool:
+    """Rule 3, read literally: is t inside [base + k*P + length, base + (k+1)*P) for some k >= 0?"""
+    if t < base:
+        return False
+    period = length + handover
+    k = math.floor((t - base) / period)
+    return base + k * period + length <= t < base + (k + 1) * period - TOL
+
+
+class _Point:
+    def __init__(self, ref: Reference, p: int, group, tables: int, n: int, arrivals: list[float]):
+        self.ref, self.p, self.group, self.n = ref, p, group, n
+        self.env = ref.env
+        self.queue: list[dict] = []
+        self.idle = [True] * tables
+        self.current_tube: list[list[dict]] = [[] for _ in range(tables)]
+        self.served = 0
+        self.uncollected: list[dict] = []
+        self.outstanding = False
+        self.done_sealing = n == 0
+        self.lab = ref.labs[group.lab]
+        sh = ref.rnd.shifts
+        self.base = [ref.rnd.open + (j * (sh.length + sh.handover) / tables if sh and sh.stagger else 0.0) for j in range(tables)]
+        for a in arrivals:
+            self.env.process(self._resident(a))
+        self.env.process(self._pause_ends())
+        self.env.process(self._ticks())
+
+    def paused(self, j: int, t: float) -> bool:
+        sh = self.ref.rnd.shifts
+        return sh is not None and in_pause(t, self.base[j], sh.length, sh.handover)
+
+    def _resident(self, a: float):
+        yield self.env.timeout(a - self.env.now)
+        self.queue.append({"arrival": a, "point": self.p})
+        self.dispatch()
+        self.ref.queue_seen = max(self.ref.queue_seen, len(self.queue))
+
+    def dispatch(self) -> None:
+        if self.env.now < self.ref.rnd.open - TOL:
+            return
+        for j in range(len(self.idle)):
+            if self.queue and self.idle[j] and not self.paused(j, self.env.now):
+                self.idle[j] = False
+                self.env.process(self._serve(j, self.queue.pop(0)))
+
+    def _pause_ends(self):
+        # Wake the point at the open and at every pause end, so waiting residents meet free tables.
+        rnd = self.ref.rnd
+        yield self.env.timeout(max(rnd.open - self.env.now, 0.0))
+        self.dispatch()
+        if rnd.shifts is None:
+            return
+        period = rnd.shifts.length + rnd.shifts.handover
+        ends = sorted({b + (k + 1) * period for b in self.base for k in range(int(self.ref.horizon / period) + 2)})
+        for t in ends:
+            if self.done_sealing:
+                return
+            yield self.env.timeout(t - self.env.now)
+            self.dispatch()
+
+    def _serve(self, j: int, r: dict):
+        r["start"] = self.env.now
+        yield self.env.timeout(float(self.ref.rnd.service.sample(self.ref.rng, 1)[0]))
+        r["end"] = self.env.now
+        r["positive"] = self.ref.rng.random() < self.ref.rnd.prevalence
+        self.ref.residents.append(r)
+        tube = self.current_tube[j]
+        tube.append(r)
+        if len(tube) == self.ref.rnd.pool_size:
+            self.seal(tube)
+            self.current_tube[j] = []
+        self.served += 1
+        self.idle[j] = True
+        if self.served == self.n:
+            for k, partial in enumerate(self.current_tube):
+                if partial:
+                    self.seal(partial)
+                    self.current_tube[k] = []
+            self.done_sealing = True
+            self.maybe_request()
+        self.dispatch()
+
+    def seal(self, members: list[dict]) -> None:
+        tube = {"members": members, "sealed": self.env.now, "point": self.p, "single": False}
+        self.ref.tubes.append(tube)
+        self.uncollected.append(tube)
+        if len(self.uncollected) >= self.ref.rnd.box_capacity:
+            self.maybe_request()
+
+    def maybe_request(self) -> None:
+        if self.uncollected and not self.outstanding:
+            self.outstanding = True
+            self.env.process(self._pickup())
+
+    def _ticks(self):
+        rnd = self.ref.rnd
+        k = 1
+        while not (self.done_sealing and not self.uncollected and not self.outstanding):
+            yield self.env.timeout(rnd.open + k * rnd.pickup_interval - self.env.now)
+            self.maybe_request()
+            k += 1
+
+    def _pickup(self):
+        lab = self.lab
+        with lab.vehicles.request() as req:
+            yield req
+            depart = self.env.now
+            yield self.env.timeout(self.ref.travel(self.p))
+            box, self.uncollected = self.uncollected, []
+            self.outstanding = False
+            yield self.env.timeout(self.ref.travel(self.p))
+            self.ref.vehicle_time += self.env.now - depart
+            for tube in box:
+                lab.arrive(tube)
+
+
+class _Lab:
+    def __init__(self, ref: Reference, spec):
+        self.ref, self.spec, self.env = ref, spec, ref.env
+        self.vehicles = simpy.Resource(self.env, spec.vehicles)
+        self.pcr = simpy.Resource(self.env, spec.pcr_machines)
+        self.free = spec.extractors
+        self.singles: list[dict] = []
+        self.pooled: list[dict] = []
+
+    def arrive(self, tube: dict) -> None:
+        tube["at_lab"] = self.env.now
+        (self.singles if tube["single"] else self.pooled).append(tube)
+        self.env.process(self._timer(tube))
+        self.try_plate()
+
+    def _timer(self, tube: dict):
+        yield self.env.timeout(self.spec.max_plate_wait)
+        self.try_plate()
+
+    def try_plate(self) -> None:
+        while self.free:
+            waiting = self.singles + self.pooled
+            if len(waiting) >= self.spec.plate_size:
+                plate = waiting[: self.spec.plate_size]
+            elif waiting and self.env.now - min(t["at_lab"] for t in waiting) >= self.spec.max_plate_wait - TOL:
+                plate = waiting
+            else:
+                return
+            taken = {id(t) for t in plate}
+            self.singles = [t for t in self.singles if id(t) not in taken]
+            self.pooled = [t for t in self.pooled if id(t) not in taken]
+            self.free -= 1
+            self.ref.plates += 1
+            self.env.process(self._run(plate))
+
+    def _run(self, plate: list[dict]):
+        yield self.env.timeout(float(self.spec.extraction.sample(self.ref.rng, 1)[0]))
+        self.free += 1
+        self.try_plate()
+        with self.pcr.request() as req:
+            yield req
+            yield self.env.timeout(float(self.spec.pcr.sample(self.ref.rng, 1)[0]))
+        yield self.env.timeout(self.spec.report_delay)
+        for tube in plate:
+            tube["result"] = self.env.now
+            if not tube["single"] and any(m["positive"] for m in tube["members"]):
+                self.env.process(self.ref.recall(tube))
+
+
+class Reference:
+    def __init__(self, rnd: Round, seed: int):
+        self.rnd = rnd
+        self.rng = np.random.default_rng(seed)
+        self.env = simpy.Environment(initial_time=min(float(rnd.profile.times[0]), 0.0))  # early queue
+        self.horizon = max(rnd.deadline, rnd.profile.times[-1]) * 4
+        self.residents: list[dict] = []
+        self.tubes: list[dict] = []
+        self.singles: list[dict] = []
+        self.plates = 0
+        self.queue_seen = 0
+        self.vehicle_time = 0.0
+        self.labs = [_Lab(self, lab) for lab in rnd.labs]
+        self.travel_dist = []
+        self.points = []
+        p = 0
+        for g in rnd.groups:
+            for _ in range(g.count):
+                n = int(self.rng.binomial(g.residents, rnd.turnout))
+                self.points.append(_Point(self, p, g, g.tables, n, [self._arrival() for _ in range(n)]))
+                self.travel_dist.append(g.travel)
+                p += 1
+
+    def _arrival(self) -> float:
+        # Pick a profile interval with probability weight x length, then a uniform time inside it.
+        t, w = self.rnd.profile.times, self.rnd.profile.weights
+        mass = w[:-1] * np.diff(t)
+        k = self.rng.choice(mass.size, p=mass / mass.sum())
+        return float(self.rng.uniform(t[k], t[k + 1]))
+
+    def travel(self, p: int) -> float:
+        return float(self.travel_dist[p].sample(self.rng, 1)[0])
+
+    def recall(self, tube: dict):
+        yield self.env.timeout(self.rnd.recall_delay)
+        for m in tube["members"]:
+            self.env.process(self._single(m, tube["point"]))
+
+    def _single(self, member: dict, p: int):
+        single = {"single": True, "member": member, "point": p}
+        self.singles.append(single)
+        yield self.env.timeout(self.travel(p))
+        self.labs[self.points[p].group.lab].arrive(single)
+
+    def run(self) -> dict[str, float | None]:
+        self.env.run()
+        return self.metrics()
+
+    def metrics(self) -> dict[str, float | None]:
+        res = self.residents
+        if not res:
+            return {"residents_arrived": 0.0}
+        wait = np.array([r["start"] - r["arrival"] for r in res])
+        result_of = {id(m): t["result"] for t in self.tubes for m in t["members"]}
+        turnaround = np.array([result_of[id(r)] - r["end"] for r in res])
+        ident = np.array([s["result"] - s["member"]["end"] for s in self.singles if s["member"]["positive"]])
+        results = np.array([t["result"] for t in self.tubes])
+        return {
+            "residents_arrived": float(len(res)),
+            "tubes": float(len(self.tubes)),
+            "plates": float(self.plates),
+            "sampling_complete_h": max(r["end"] for r in res) / 3600,
+            "results_complete_h": results.max() / 3600,
+            "wait_mean_min": wait.mean() / 60,
+            "wait_p95_min": np.quantile(wait, 0.95) / 60,
+            "wait_max_min": wait.max() / 60,
+            "max_queue": float(self.queue_seen),
+            "turnaround_mean_h": turnaround.mean() / 3600,
+            "turnaround_p95_h": np.quantile(turnaround, 0.95) / 3600,
+            "reported_by_deadline": float((turnaround + np.array([r["end"] for r in res]) <= self.rnd.deadline).mean()),
+            "positives": float(sum(r["positive"] for r in res)),
+            "identified_mean_h": ident.mean() / 3600 if ident.size else None,
+            "identified_max_h": ident.max() / 3600 if ident.size else None,
+        }
+
+
+def run_reference(rnd: Round, seed: int) -> dict[str, float | None]:
+    return Reference(rnd, seed).run()
