@@ -44,8 +44,13 @@ def _load(path: Path):
 @app.command()
 def run(
     scenario: ScenarioArg,
-    out: Annotated[Optional[Path], typer.Option("--out", help="Results folder (must not exist or be empty). Default: results/<scenario>/<UTC time>/.")] = None,
-    replications: Annotated[Optional[int], typer.Option("--replications", "-r", min=1, help="Independent replications (default: the scenario's).")] = None,
+    out: Annotated[
+        Optional[Path],
+        typer.Option("--out", help="Results folder (must not exist or be empty). Default: results/<scenario>/<UTC time>/."),
+    ] = None,
+    replications: Annotated[
+        Optional[int], typer.Option("--replications", "-r", min=1, help="Independent replications (default: the scenario's).")
+    ] = None,
     seed: Annotated[Optional[int], typer.Option("--seed", min=0, help="Random seed (default: the scenario's).")] = None,
     plots: Annotated[bool, typer.Option(help="Draw the PNG plots.")] = True,
 ) -> None:
@@ -104,6 +109,8 @@ def _version(value: bool) -> None:
 
 @app.callback()
 def main(
-    version: Annotated[bool, typer.Option("--version", callback=_version, is_eager=True, help="Show the version and exit.")] = False,
+    version: Annotated[
+        bool, typer.Option("--version", callback=_version, is_eager=True, help="Show the version and exit.")
+    ] = False,
 ) -> None:
     pass

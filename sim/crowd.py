@@ -38,14 +38,31 @@ def simulate_point(rnd: Round, tables: int, residents: int, rng: np.random.Gener
     n = int(rng.binomial(residents, rnd.turnout))
     arrival = np.sort(rnd.profile.sample(rng, n))
     service = rnd.service.sample(rng, n)
-    positive = np.sort(rng.choice(n, int(rng.binomial(n, rnd.prevalence)), replace=False)) if rnd.prevalence > 0 and n else np.empty(0, np.int64)
+    positive = (
+        np.sort(rng.choice(n, int(rng.binomial(n, rnd.prevalence)), replace=False))
+        if rnd.prevalence > 0 and n
+        else np.empty(0, np.int64)
+    )
     sh = rnd.shifts
-    start, table = serve_queue(arrival, service, tables, rnd.open,
-                               sh.length if sh else 0.0, sh.handover if sh else 0.0, bool(sh and sh.stagger))
+    start, table = serve_queue(
+        arrival, service, tables, rnd.open, sh.length if sh else 0.0, sh.handover if sh else 0.0, bool(sh and sh.stagger)
+    )
     swab_end = start + service
     tube, seal, tube_size, tube_table = fill_tubes(table, swab_end, tables, rnd.pool_size)
-    return PointCrowd(n, arrival, start, swab_end, table, tube, seal, tube_size, tube_table, positive,
-                      max_queue(arrival, start), float(swab_end.max()) if n else float("nan"))
+    return PointCrowd(
+        n,
+        arrival,
+        start,
+        swab_end,
+        table,
+        tube,
+        seal,
+        tube_size,
+        tube_table,
+        positive,
+        max_queue(arrival, start),
+        float(swab_end.max()) if n else float("nan"),
+    )
 
 
 def fill_tubes(table: np.ndarray, swab_end: np.ndarray, tables: int, pool: int):

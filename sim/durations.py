@@ -18,10 +18,8 @@ class DurationError(ValueError):
 
 def parse_duration(value: object, *, allow_negative: bool = False) -> float:
     """Return the duration in seconds; refuse bare numbers, which are ambiguous."""
-    if isinstance(value, bool) or isinstance(value, (int, float)):
-        raise DurationError(
-            f"bare number {value!r} is ambiguous: write a unit, e.g. '{value}s', '{value}m' or '{value}h'"
-        )
+    if isinstance(value, (bool, int, float)):
+        raise DurationError(f"bare number {value!r} is ambiguous: write a unit, e.g. '{value}s', '{value}m' or '{value}h'")
     if not isinstance(value, str):
         raise DurationError(f"expected {DURATION_HELP}, got {type(value).__name__}")
     text = value.strip().replace(" ", "")

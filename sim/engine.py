@@ -57,7 +57,10 @@ def _quantile(x: np.ndarray, q: float) -> float | None:
 def run_replication(rnd: Round, rep: int, grid: Grid | None = None) -> ReplicationResult:
     grid = grid or Grid.for_round(rnd)
     n_points = rnd.n_points
-    stats = {k: np.full(n_points, np.nan) for k in ("arrived", "wait_mean_min", "wait_p95_min", "wait_max_min", "max_queue", "last_service_h")}
+    stats = {
+        k: np.full(n_points, np.nan)
+        for k in ("arrived", "wait_mean_min", "wait_p95_min", "wait_max_min", "max_queue", "last_service_h")
+    }
     timeline = {k: np.zeros(1) for k in SERIES}
     waits, swab_ends, resident_tube, sizes, tube_points = [], [], [], [], []
     positive_tubes: dict[int, list[float]] = {}
@@ -113,10 +116,8 @@ def run_replication(rnd: Round, rep: int, grid: Grid | None = None) -> Replicati
 
     wait = np.concatenate(waits) if waits else np.empty(0, np.float32)
     arrived = int(wait.size)
-    if arrived:
-        turnaround = logi.result[np.concatenate(resident_tube)] - np.concatenate(swab_ends)
-    else:
-        turnaround = np.empty(0)
+    # Turnaround per resident: their tube's result minus their own swab.
+    turnaround = logi.result[np.concatenate(resident_tube)] - np.concatenate(swab_ends) if arrived else np.empty(0)
     identified = np.array([s.result - s.first_swab for s in logi.singles if s.positive])
     results_complete = float(logi.result.max()) / 3600 if tube_size.size else None
     metrics: dict[str, float | None] = {

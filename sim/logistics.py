@@ -56,8 +56,14 @@ class SingleTube:
 class LabSim:
     """One lab: its vehicles, its tube queue, extractors and PCR machines (rule 6)."""
 
-    def __init__(self, env: simpy.Environment, lab: Lab, rng: np.random.Generator,
-                 on_plate: Callable[[np.ndarray, float], None], on_result: Callable[[np.ndarray, float], None]):
+    def __init__(
+        self,
+        env: simpy.Environment,
+        lab: Lab,
+        rng: np.random.Generator,
+        on_plate: Callable[[np.ndarray, float], None],
+        on_result: Callable[[np.ndarray, float], None],
+    ):
         self.env = env
         self.lab = lab
         self.rng = rng
@@ -141,8 +147,16 @@ class LabSim:
 class Logistics:
     """Runs pickups, vehicles, labs and recalls for one replication; fills the per-tube arrays."""
 
-    def __init__(self, rnd: Round, points: list[PointTubes], tube_size: np.ndarray, positive_tubes: dict[int, list[float]],
-                 tube_point: Callable[[int], int], lab_rngs: list[np.random.Generator], travel: list[Callable[[], float]]):
+    def __init__(
+        self,
+        rnd: Round,
+        points: list[PointTubes],
+        tube_size: np.ndarray,
+        positive_tubes: dict[int, list[float]],
+        tube_point: Callable[[int], int],
+        lab_rngs: list[np.random.Generator],
+        travel: list[Callable[[], float]],
+    ):
         self.rnd = rnd
         self.env = simpy.Environment()
         n = tube_size.size

@@ -136,16 +136,36 @@ def build_round(loaded: LoadedScenario) -> Round:
     for entry in sc.points:
         if isinstance(entry, spec.PointFile):
             # One group per CSV row keeps each row's own residents, tables, lab and travel time.
-            for row in loaded.points_files[entry.file]:
-                g = spec.PointGroup.model_validate({k: v for k, v in row.items() if k != "line"})
-                groups.append(PointGroup(Path(entry.file).stem, 1, g.residents, g.tables, lab_index[g.lab],
-                                         distribution(g.travel_time), names=(g.name,)))
+            for _, g in loaded.points_files[entry.file]:
+                groups.append(
+                    PointGroup(
+                        Path(entry.file).stem,
+                        1,
+                        g.residents,
+                        g.tables,
+                        lab_index[g.lab],
+                        distribution(g.travel_time),
+                        names=(g.name,),
+                    )
+                )
         else:
-            groups.append(PointGroup(entry.name, entry.count, entry.residents, entry.tables,
-                                     lab_index[entry.lab], distribution(entry.travel_time)))
+            groups.append(
+                PointGroup(
+                    entry.name, entry.count, entry.residents, entry.tables, lab_index[entry.lab], distribution(entry.travel_time)
+                )
+            )
     labs = tuple(
-        Lab(lab.name, lab.extractors, lab.pcr_machines, lab.plate_size, distribution(lab.extraction_time),
-            distribution(lab.pcr_time), lab.max_plate_wait, lab.report_delay, sc.transport.vehicles.get(lab.name, 0))
+        Lab(
+            lab.name,
+            lab.extractors,
+            lab.pcr_machines,
+            lab.plate_size,
+            distribution(lab.extraction_time),
+            distribution(lab.pcr_time),
+            lab.max_plate_wait,
+            lab.report_delay,
+            sc.transport.vehicles.get(lab.name, 0),
+        )
         for lab in sc.labs
     )
     prof = np.array(sc.arrivals.profile, dtype=float)

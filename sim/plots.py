@@ -44,21 +44,33 @@ def plot_cumulative(result: RunResult, path: Path) -> None:
     tl = result.timeline()
     fig, ax = plt.subplots(figsize=(10, 5.5))
     colours = {"arrived": "#7f8c8d", "sampled": "#2874a6", "results_reported": "#1e8449"}
-    labels = {"arrived": "residents arrived", "sampled": "residents sampled", "results_reported": "pooled results reported (residents)"}
+    labels = {
+        "arrived": "residents arrived",
+        "sampled": "residents sampled",
+        "results_reported": "pooled results reported (residents)",
+    }
     for k in ("arrived", "sampled", "results_reported"):
         ax.plot(tl["t_h"], tl[k], color=colours[k], label=labels[k], linewidth=2 if k != "arrived" else 1)
         if len(result.reps) > 1:
             band = result.cumulative_band(k)
-            ax.fill_between(tl["t_h"], np.percentile(band, 2.5, axis=0), np.percentile(band, 97.5, axis=0),
-                            color=colours[k], alpha=0.2, linewidth=0)
+            ax.fill_between(
+                tl["t_h"],
+                np.percentile(band, 2.5, axis=0),
+                np.percentile(band, 97.5, axis=0),
+                color=colours[k],
+                alpha=0.2,
+                linewidth=0,
+            )
     total = float(tl["arrived"][-1])
     ax.axhline(total, color="#7f8c8d", linewidth=0.8, linestyle=":")
     ax.yaxis.set_major_formatter(_count_formatter(total))
     ax.set_ylabel("residents (cumulative)")
     _time_axis(ax, result)
     s = result.summary()["metrics"]["results_complete_h"]["mean"]
-    ax.set_title(f"{result.rnd.name}: residents sampled and results reported\n"
-                 f"last pooled result at {s:.1f} h; {_reps_note(result)}", fontsize=11)
+    ax.set_title(
+        f"{result.rnd.name}: residents sampled and results reported\nlast pooled result at {s:.1f} h; {_reps_note(result)}",
+        fontsize=11,
+    )
     ax.legend(loc="lower right")
     ax.set_ylim(0, total * 1.05 if total else 1)
     fig.tight_layout()
@@ -94,7 +106,12 @@ def plot_waits(result: RunResult, path: Path) -> None:
         ax.bar(edges, share, width=width, align="edge", color="#2874a6", alpha=0.8, label="share of residents")
         m = result.summary()["metrics"]
         ax.axvline(m["wait_mean_min"]["mean"], color="#1e8449", linewidth=1.5, label=f"mean {m['wait_mean_min']['mean']:.1f} min")
-        ax.axvline(m["wait_p95_min"]["mean"], color="#b9770e", linewidth=1.5, label=f"95th percentile {m['wait_p95_min']['mean']:.1f} min")
+        ax.axvline(
+            m["wait_p95_min"]["mean"],
+            color="#b9770e",
+            linewidth=1.5,
+            label=f"95th percentile {m['wait_p95_min']['mean']:.1f} min",
+        )
         ax.axvline(30, **{**DEADLINE_STYLE, "color": "#7f8c8d"}, label="30 min queue standard")
         ax.yaxis.set_major_formatter(PercentFormatter(1.0, decimals=1))
         ax.set_xlim(0, max(edges[np.nonzero(counts)[0][-1]] + width, 35))
@@ -114,7 +131,7 @@ def plot_utilisation(result: RunResult, path: Path) -> None:
     totals = result.summary()["plan"]
     fig, ax = plt.subplots(figsize=(10, 5.5))
     names = {"vehicles": "vehicles", "extractors": "extraction instruments", "pcr_machines": "PCR machines"}
-    for k, colour in zip(util, ("#8e44ad", "#2874a6", "#1e8449")):
+    for k, colour in zip(util, ("#8e44ad", "#2874a6", "#1e8449"), strict=True):
         ax.plot(t, util[k], color=colour, label=f"{names[k]} ({totals[k]:,})", linewidth=1.6)
     _time_axis(ax, result)
     ax.yaxis.set_major_formatter(PercentFormatter(1.0))

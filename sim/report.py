@@ -25,15 +25,23 @@ def describe_round(rnd: Round) -> str:
     p = rnd.profile
     peak = int(p.weights[:-1].argmax())
     sh = rnd.shifts
-    shifts = (f"tables work {format_duration(sh.length)} shifts with {format_duration(sh.handover)} handovers"
-              f"{' (staggered)' if sh.stagger else ''}") if sh else "tables work without pause"
+    shifts = (
+        (
+            f"tables work {format_duration(sh.length)} shifts with {format_duration(sh.handover)} handovers"
+            f"{' (staggered)' if sh.stagger else ''}"
+        )
+        if sh
+        else "tables work without pause"
+    )
     table_rate = rnd.tables * 3600 / rnd.service.mean
     labs = "; ".join(
         f"lab {lab.name}: {lab.vehicles} vehicles, {lab.extractors} extractors and {lab.pcr_machines} PCR machines, "
         f"plates of {lab.plate_size} ({describe_dist(lab.extraction)} extraction, {describe_dist(lab.pcr)} PCR)"
         for lab in rnd.labs
     )
-    lab_rate = sum(min(lab.extractors / lab.extraction.mean, lab.pcr_machines / lab.pcr.mean) * lab.plate_size * 3600 for lab in rnd.labs)
+    lab_rate = sum(
+        min(lab.extractors / lab.extraction.mean, lab.pcr_machines / lab.pcr.mean) * lab.plate_size * 3600 for lab in rnd.labs
+    )
     tubes = rnd.residents * rnd.turnout / rnd.pool_size
     text = (
         f"{rnd.name}: {rnd.residents:,} residents (turnout {rnd.turnout:.0%}) at {rnd.n_points:,} points with "
@@ -67,7 +75,8 @@ def verdict(summary: dict) -> list[str]:
         f"Deadline {deadline:g} h: {state} (met in {met} of {reps} replication{'s' if reps > 1 else ''}). "
         f"Last pooled result at {rc['mean']:.1f} h{ci}, {how}.",
         f"Sampling ended at {m['sampling_complete_h']['mean']:.1f} h; the last tube reached a lab at "
-        f"{m['last_tube_at_lab_h']['mean']:.1f} h; {m['reported_by_deadline']['mean']:.1%} of residents had their result by the deadline.",
+        f"{m['last_tube_at_lab_h']['mean']:.1f} h; "
+        f"{m['reported_by_deadline']['mean']:.1%} of residents had their result by the deadline.",
         f"Queues: mean wait {m['wait_mean_min']['mean']:.1f} min, 95th percentile {m['wait_p95_min']['mean']:.1f} min, "
         f"longest queue {m['max_queue']['mean']:,.0f} residents.",
     ]
@@ -76,10 +85,15 @@ def verdict(summary: dict) -> list[str]:
     if waits:
         # Transit and lab run times are set by the scenario; the waits are what more capacity buys down.
         slow = max(waits, key=waits.get)
-        lines.append(f"Slowest stage: {STAGE_NAMES[slow]}, {waits[slow]:.1f} h on average. Mean hours per stage: "
-                     + ", ".join(f"{STAGE_NAMES[k]} {v:.1f}" for k, v in stages.items()) + ".")
+        lines.append(
+            f"Slowest stage: {STAGE_NAMES[slow]}, {waits[slow]:.1f} h on average. Mean hours per stage: "
+            + ", ".join(f"{STAGE_NAMES[k]} {v:.1f}" for k, v in stages.items())
+            + "."
+        )
     if m["positives"]["mean"]:
         idm = m["identified_max_h"]["mean"]
-        lines.append(f"Positives: {m['positives']['mean']:.1f} on average, identified {m['identified_mean_h']['mean']:.1f} h "
-                     f"after their first swab on average (latest {idm:.1f} h).")
+        lines.append(
+            f"Positives: {m['positives']['mean']:.1f} on average, identified {m['identified_mean_h']['mean']:.1f} h "
+            f"after their first swab on average (latest {idm:.1f} h)."
+        )
     return lines

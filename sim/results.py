@@ -21,9 +21,21 @@ from sim.stats import summarize
 from sim.timeline import Grid
 
 METRICS = (
-    "residents_arrived", "tubes", "plates", "sampling_complete_h", "results_complete_h", "wait_mean_min",
-    "wait_p95_min", "wait_max_min", "max_queue", "turnaround_mean_h", "turnaround_p95_h",
-    "reported_by_deadline", "positives", "identified_mean_h", "identified_max_h",
+    "residents_arrived",
+    "tubes",
+    "plates",
+    "sampling_complete_h",
+    "results_complete_h",
+    "wait_mean_min",
+    "wait_p95_min",
+    "wait_max_min",
+    "max_queue",
+    "turnaround_mean_h",
+    "turnaround_p95_h",
+    "reported_by_deadline",
+    "positives",
+    "identified_mean_h",
+    "identified_max_h",
 )
 EXTRA_METRICS = ("last_tube_at_lab_h",)
 STAGE_NAMES = {
@@ -33,8 +45,19 @@ STAGE_NAMES = {
     "lab_queue": "tubes queuing at the lab for an extractor",
     "lab_run": "lab run (extraction, PCR, report)",
 }
-POINT_COLUMNS = ("name", "group", "lab", "residents", "arrived", "tables", "wait_mean_min", "wait_p95_min",
-                 "wait_max_min", "max_queue", "last_service_h")
+POINT_COLUMNS = (
+    "name",
+    "group",
+    "lab",
+    "residents",
+    "arrived",
+    "tables",
+    "wait_mean_min",
+    "wait_p95_min",
+    "wait_max_min",
+    "max_queue",
+    "last_service_h",
+)
 
 
 class ResultsFolderError(Exception):
@@ -62,10 +85,14 @@ class RunResult:
             "metrics": metrics,
             "deadline_met_fraction": sum(met) / len(met),
             "stages_mean_h": stages,
-            "plan": {"points": rnd.n_points, "tables": rnd.tables, "residents": rnd.residents,
-                     "vehicles": sum(lab.vehicles for lab in rnd.labs),
-                     "extractors": sum(lab.extractors for lab in rnd.labs),
-                     "pcr_machines": sum(lab.pcr_machines for lab in rnd.labs)},
+            "plan": {
+                "points": rnd.n_points,
+                "tables": rnd.tables,
+                "residents": rnd.residents,
+                "vehicles": sum(lab.vehicles for lab in rnd.labs),
+                "extractors": sum(lab.extractors for lab in rnd.labs),
+                "pcr_machines": sum(lab.pcr_machines for lab in rnd.labs),
+            },
         }
 
     def _met(self, rep: ReplicationResult) -> bool:
@@ -87,13 +114,16 @@ class RunResult:
     def cumulative_band(self, series: str) -> np.ndarray:
         """Per-replication cumulative counts of one series, shape (replications, rows)."""
         rows = self.rows()
-        return np.array([np.pad(np.cumsum(r.timeline[series]), (0, rows - r.timeline[series].size), mode="edge")
-                         for r in self.reps])
+        return np.array(
+            [np.pad(np.cumsum(r.timeline[series]), (0, rows - r.timeline[series].size), mode="edge") for r in self.reps]
+        )
 
     def utilisation(self) -> dict[str, np.ndarray]:
         rows = self.rows()
-        return {k: np.mean([np.pad(r.utilisation[k], (0, rows - r.utilisation[k].size)) for r in self.reps], axis=0)
-                for k in RESOURCES}
+        return {
+            k: np.mean([np.pad(r.utilisation[k], (0, rows - r.utilisation[k].size)) for r in self.reps], axis=0)
+            for k in RESOURCES
+        }
 
     def wait_histogram(self) -> tuple[np.ndarray, np.ndarray]:
         """(bin left edges in minutes, residents per bin, summed over replications)."""
@@ -109,8 +139,16 @@ class RunResult:
         rows, p = [], 0
         for g in rnd.groups:
             for i in range(g.count):
-                rows.append({"name": g.point_name(i), "group": g.name, "lab": rnd.labs[g.lab].name, "residents": g.residents,
-                             "tables": g.tables, **{k: means[k][p] for k in means}})
+                rows.append(
+                    {
+                        "name": g.point_name(i),
+                        "group": g.name,
+                        "lab": rnd.labs[g.lab].name,
+                        "residents": g.residents,
+                        "tables": g.tables,
+                        **{k: means[k][p] for k in means},
+                    }
+                )
                 p += 1
         return rows
 
@@ -130,7 +168,7 @@ def run_round(rnd: Round, replications: int | None = None, progress: Callable[[i
 
 
 def default_results_dir(scenario: Path, root: Path = Path("results")) -> Path:
-    stamp = dt.datetime.now(dt.timezone.utc).strftime("%Y%m%dT%H%M%SZ")
+    stamp = dt.datetime.now(dt.UTC).strftime("%Y%m%dT%H%M%SZ")
     base = root / scenario.stem / stamp
     out, k = base, 1
     while out.exists() or out.with_name(out.name + ".partial").exists():  # two runs in one second
@@ -141,8 +179,10 @@ def default_results_dir(scenario: Path, root: Path = Path("results")) -> Path:
 
 def check_results_dir(out: Path) -> None:
     if out.exists() and (not out.is_dir() or any(out.iterdir())):
-        raise ResultsFolderError(f"{out} already exists and is not empty: natsim never overwrites results; "
-                                 "choose another --out or leave it out for a new timestamped folder")
+        raise ResultsFolderError(
+            f"{out} already exists and is not empty: natsim never overwrites results; "
+            "choose another --out or leave it out for a new timestamped folder"
+        )
 
 
 def write_results(result: RunResult, out: Path, scenario_text: str, plot: bool = True) -> Path:
@@ -157,7 +197,9 @@ def write_results(result: RunResult, out: Path, scenario_text: str, plot: bool =
     (tmp / "summary.json").write_text(json.dumps(summary, indent=2) + "\n", encoding="utf-8")
     _write_csv(tmp / "points.csv", POINT_COLUMNS, result.points_table())
     tl = result.timeline()
-    _write_csv(tmp / "timeline.csv", ("t_h", *SERIES), [dict(zip(tl, row)) for row in zip(*tl.values())])
+    _write_csv(
+        tmp / "timeline.csv", ("t_h", *SERIES), [dict(zip(tl, row, strict=True)) for row in zip(*tl.values(), strict=True)]
+    )
     if plot:
         from sim import plots
 

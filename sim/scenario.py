@@ -56,7 +56,7 @@ class LoadedScenario:
     spec: spec.Scenario
     path: Path
     text: str
-    points_files: dict[str, list[dict[str, Any]]]  # file name -> validated rows
+    points_files: dict[str, list[tuple[int, spec.PointGroup]]]  # file name -> (line, validated row)
 
 
 # --- YAML with line numbers -------------------------------------------------------------------
@@ -72,8 +72,17 @@ def _line_map(node: yaml.Node, file: str) -> tuple[dict[tuple, int], list[Proble
         n, path = stack.pop()
         visits += 1
         if visits > MAX_YAML_NODES:
-            raise ScenarioError([Problem(file, None, (), f"the file has more than {MAX_YAML_NODES:,} YAML values "
-                                         "(or aliases that expand to that many); refusing to read it")])
+            raise ScenarioError(
+                [
+                    Problem(
+                        file,
+                        None,
+                        (),
+                        f"the file has more than {MAX_YAML_NODES:,} YAML values "
+                        "(or aliases that expand to that many); refusing to read it",
+                    )
+                ]
+            )
         lines.setdefault(path, n.start_mark.line + 1)
         if isinstance(n, yaml.MappingNode):
             seen: set = set()
@@ -161,14 +170,14 @@ def _problem_from_error(err: dict, file: str, lines: dict[tuple, int]) -> Proble
 # --- cross-key checks --------------------------------------------------------------------------
 
 
-def _points_file(entry: spec.PointFile, base: Path, file: str, line: int | None, at: tuple) -> tuple[list[dict], list[Problem]]:
+def _points_file(entry: spec.PointFile, base: Path, file: str, line: int | None, at: tuple) -> tuple[list, list[Problem]]:
     csv_path = base / entry.file
     shown = str(csv_path)
     try:
         text = csv_path.read_text(encoding="utf-8")
     except OSError as exc:
         return [], [Problem(file, line, at + ("file",), f"cannot read points file {shown}: {exc.strerror}")]
-    rows: list[dict] = []
+    rows: list[tuple[int, spec.PointGroup]] = []
     problems: list[Problem] = []
     reader = csv.DictReader(text.splitlines())
     wanted = ["name", "residents", "tables", "lab", "travel_time"]
@@ -185,7 +194,7 @@ def _points_file(entry: spec.PointFile, base: Path, file: str, line: int | None,
             for err in exc.errors():
                 problems.append(Problem(shown, i, tuple(err["loc"]), err["msg"].removeprefix("Value error, ")))
             continue
-        rows.append(group.model_dump() | {"line": i})
+        rows.append((i, group))
     if not rows and not problems:
         problems.append(Problem(shown, None, (), "the points file has no rows"))
     return rows, problems
@@ -201,7 +210,7 @@ def _cross_checks(sc: spec.Scenario, base: Path, file: str, lines: dict[tuple, i
     for i, name in enumerate(lab_names):
         if name in lab_names[:i]:
             add(("labs", i, "name"), f"lab '{name}' is defined twice")
-    files: dict[str, list[dict]] = {}
+    files: dict[str, list[tuple[int, spec.PointGroup]]] = {}
     used_labs: dict[str, tuple] = {}
     group_names: set[str] = set()
     for i, entry in enumerate(sc.points):
@@ -209,10 +218,10 @@ def _cross_checks(sc: spec.Scenario, base: Path, file: str, lines: dict[tuple, i
             rows, file_problems = _points_file(entry, base, file, _line_for(lines, ("points", i)), ("points", i))
             problems.extend(file_problems)
             files[entry.file] = rows
-            for row in rows:
-                if row["lab"] not in lab_names:
-                    problems.append(Problem(str(base / entry.file), row["line"], ("lab",), _no_lab(row["lab"], lab_names)))
-                used_labs.setdefault(row["lab"], ("points", i, "file"))
+            for row_line, row in rows:
+                if row.lab not in lab_names:
+                    problems.append(Problem(str(base / entry.file), row_line, ("lab",), _no_lab(row.lab, lab_names)))
+                used_labs.setdefault(row.lab, ("points", i, "file"))
             continue
         if entry.name in group_names:
             add(("points", i, "name"), f"point group '{entry.name}' is defined twice")
@@ -222,8 +231,11 @@ def _cross_checks(sc: spec.Scenario, base: Path, file: str, lines: dict[tuple, i
         used_labs.setdefault(entry.lab, ("points", i, "lab"))
     for lab, where in used_labs.items():
         if lab in lab_names and sc.transport.vehicles.get(lab, 0) <= 0:
-            add(("transport", "vehicles"), f"lab '{lab}' receives tubes (see {format_path(where)}) but has no vehicles: "
-                f"add '{lab}: N' under transport.vehicles")
+            add(
+                ("transport", "vehicles"),
+                f"lab '{lab}' receives tubes (see {format_path(where)}) but has no vehicles: "
+                f"add '{lab}: N' under transport.vehicles",
+            )
     for lab in sc.transport.vehicles:
         if lab not in lab_names:
             add(("transport", "vehicles", lab), _no_lab(lab, lab_names))
@@ -249,8 +261,17 @@ def load_scenario(path: str | Path) -> LoadedScenario:
     try:
         size = path.stat().st_size
         if size > MAX_FILE_BYTES:
-            raise ScenarioError([Problem(file, None, (), f"the file is {size / 1e6:.0f} MB; scenarios are limited to "
-                                         f"{MAX_FILE_BYTES // 2**20} MiB (put long point lists in a points CSV)")])
+            raise ScenarioError(
+                [
+                    Problem(
+                        file,
+                        None,
+                        (),
+                        f"the file is {size / 1e6:.0f} MB; scenarios are limited to "
+                        f"{MAX_FILE_BYTES // 2**20} MiB (put long point lists in a points CSV)",
+                    )
+                ]
+            )
         raw = path.read_bytes()
     except OSError as exc:
         raise ScenarioError([Problem(file, None, (), f"cannot read the file: {exc.strerror}")]) from None

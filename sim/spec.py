@@ -80,9 +80,7 @@ class DistSpec(Strict):
         if missing := sorted(wanted - given):
             raise ValueError(f"a {self.dist} distribution needs {', '.join(missing)}")
         if extra := sorted(given - wanted):
-            raise ValueError(
-                f"a {self.dist} distribution takes {', '.join(sorted(wanted))}, not {', '.join(extra)}"
-            )
+            raise ValueError(f"a {self.dist} distribution takes {', '.join(sorted(wanted))}, not {', '.join(extra)}")
         if self.dist in ("exponential", "lognormal", "gamma") and not self.mean > 0:
             raise ValueError(f"the mean of a {self.dist} distribution must be positive")
         if self.dist in ("lognormal", "gamma") and not self.sd > 0:
@@ -135,7 +133,7 @@ class Arrivals(Strict):
     @classmethod
     def _profile_shape(cls, profile: list[tuple[float, float]]) -> list[tuple[float, float]]:
         times = [t for t, _ in profile]
-        if any(b <= a for a, b in zip(times, times[1:])):
+        if any(b <= a for a, b in zip(times, times[1:], strict=False)):
             raise ValueError("profile times must increase strictly from one entry to the next")
         if profile[-1][1] != 0:
             raise ValueError("the last profile entry must have weight 0 (no arrivals after it)")
@@ -182,6 +180,7 @@ PointEntry = Annotated[
     Annotated[PointGroup, Tag("group")] | Annotated[PointFile, Tag("file")],
     Discriminator(_point_kind),
 ]
+
 
 class Transport(Strict):
     pickup_interval: Duration = Field(7200.0, gt=0, description="each point is visited at least this often")

@@ -1,0 +1,67 @@
+"""The command line as a planner uses it."""
+
+from __future__ import annotations
+
+import json
+
+from conftest import ROOT
+from test_scenario import natsim
+from typer.testing import CliRunner
+
+from sim.cli import app
+
+QUICKSTART = ROOT / "scenarios" / "quickstart.yaml"
+runner = CliRunner()
+
+
+def test_run_quickstart_prints_folder_and_verdict(tmp_path):
+    proc = natsim("run", str(QUICKSTART), "--replications", "2", cwd=tmp_path)
+    assert proc.returncode == 0, proc.stderr
+    first = proc.stdout.splitlines()[0]
+    assert first.startswith("Results: results/quickstart/")
+    folder = tmp_path / first.removeprefix("Results: ")
+    assert (folder / "summary.json").exists()
+    assert "Deadline 12 h:" in proc.stdout and "Slowest stage:" in proc.stdout
+    # A second run gets its own folder; the first is untouched.
+    proc2 = natsim("run", str(QUICKSTART), "-r", "1", "--no-plots", cwd=tmp_path)
+    assert proc2.returncode == 0
+    assert proc2.stdout.splitlines()[0] != first
+    assert json.loads((folder / "summary.json").read_text())["replications"] == 2
+
+
+def test_run_refuses_non_empty_out(tmp_path):
+    (tmp_path / "keep.txt").write_text("mine")
+    result = runner.invoke(app, ["run", str(QUICKSTART), "--out", str(tmp_path)])
+    assert result.exit_code == 2
+    assert (tmp_path / "keep.txt").read_text() == "mine"
+
+
+def test_seed_option_overrides_scenario(tmp_path):
+    a = runner.invoke(app, ["run", str(QUICKSTART), "-r", "1", "--seed", "11", "--no-plots", "--out", str(tmp_path / "a")])
+    b = runner.invoke(app, ["run", str(QUICKSTART), "-r", "1", "--seed", "11", "--no-plots", "--out", str(tmp_path / "b")])
+    assert a.exit_code == b.exit_code == 0
+    sa = json.loads((tmp_path / "a" / "summary.json").read_text())
+    sb = json.loads((tmp_path / "b" / "summary.json").read_text())
+    assert sa["seed"] == 11 and sa["metrics"] == sb["metrics"]
+
+
+def test_validate_describes_the_round():
+    result = runner.invoke(app, ["validate", str(QUICKSTART)])
+    assert result.exit_code == 0
+    assert "valid scenario" in result.output
+    assert "30,000 residents" in result.output and "12 points" in result.output and "Deadline 12 h" in result.output
+
+
+def test_schema_is_json_schema_of_the_format():
+    result = runner.invoke(app, ["schema"])
+    schema = json.loads(result.output)
+    assert {"name", "deadline", "points", "labs", "transport", "arrivals", "sampling", "positives"} <= schema["properties"].keys()
+    assert set(schema["required"]) >= {"name", "deadline", "points"}
+
+
+def test_help_speaks_to_planners():
+    result = runner.invoke(app, ["--help"])
+    assert result.exit_code == 0
+    assert "testing round" in result.output and "deadline" in result.output
+    for command in ("run", "validate", "schema"):
+        assert runner.invoke(app, [command, "--help"]).exit_code == 0

@@ -1,0 +1,56 @@
+"""Documentation examples run: the annotated scenario in docs/scenario.md is valid and complete."""
+
+from __future__ import annotations
+
+import re
+
+import yaml
+from conftest import ROOT
+
+from sim import spec
+from sim.model import build_round
+from sim.results import run_round
+from sim.scenario import parse_scenario
+
+DOC = (ROOT / "docs" / "scenario.md").read_text()
+
+
+def _complete_example() -> str:
+    m = re.search(r"<!-- example: complete -->\n```yaml\n(.*?)```", DOC, re.S)
+    assert m, "docs/scenario.md lost its complete example"
+    return m.group(1)
+
+
+def test_complete_example_is_valid_and_runs():
+    loaded = parse_scenario(_complete_example(), file="docs/scenario.md", base=ROOT / "docs")
+    rnd = build_round(loaded)
+    assert rnd.n_points == 482 and rnd.shifts.stagger
+    small = rnd.with_(groups=(rnd.groups[0].__class__(**{**rnd.groups[0].__dict__, "count": 5}), *rnd.groups[1:]))
+    s = run_round(small, 1).summary()
+    assert s["metrics"]["residents_arrived"]["mean"] > 0
+
+
+def _keys(model, prefix=""):
+    for name, field in model.model_fields.items():
+        yield prefix + name
+        for sub in spec.__dict__.values():
+            if isinstance(sub, type) and issubclass(sub, spec.Strict) and sub is not spec.DistSpec and sub.__name__ in str(field.annotation):
+                yield from _keys(sub, prefix + name + ".")
+
+
+def test_complete_example_shows_every_key_of_the_format():
+    data = yaml.safe_load(_complete_example())
+    seen = set()
+
+    def walk(node, prefix):
+        if isinstance(node, dict):
+            for k, v in node.items():
+                seen.add(prefix + k)
+                walk(v, prefix + k + ".")
+        elif isinstance(node, list):
+            for v in node:
+                walk(v, prefix)
+
+    walk(data, "")
+    expected = {k for k in _keys(spec.Scenario) if not k.startswith("transport.vehicles.")}
+    assert expected - seen == set()
