@@ -30,11 +30,15 @@ def test_complete_example_is_valid_and_runs():
     assert s["metrics"]["residents_arrived"]["mean"] > 0
 
 
+SECTIONS = [m for m in vars(spec).values() if isinstance(m, type) and issubclass(m, spec.Strict) and m is not spec.DistSpec]
+
+
 def _keys(model, prefix=""):
+    """Every key path of the format (list items share their list's path)."""
     for name, field in model.model_fields.items():
         yield prefix + name
-        for sub in spec.__dict__.values():
-            if isinstance(sub, type) and issubclass(sub, spec.Strict) and sub is not spec.DistSpec and sub.__name__ in str(field.annotation):
+        for sub in SECTIONS:
+            if sub.__name__ in str(field.annotation):
                 yield from _keys(sub, prefix + name + ".")
 
 
