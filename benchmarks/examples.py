@@ -15,11 +15,11 @@ ROOT = Path(__file__).resolve().parents[1]
 CHILD = """
 import json, resource, sys, time
 from sim.model import build_round
-from sim.results import run_round
+from sim.runner import run
 from sim.scenario import load_scenario
 t = time.perf_counter()
 rnd = build_round(load_scenario(sys.argv[1]))
-s = run_round(rnd, 1).summary()
+s = run(rnd, 1).summary()
 m = s["metrics"]
 print(json.dumps({"seconds": time.perf_counter() - t, "residents": m["residents_arrived"]["mean"],
                   "peak_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,

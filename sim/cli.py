@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import sys
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Annotated, Optional
 
@@ -41,6 +42,17 @@ def _load(path: Path):
     return loaded, build_round(loaded)
 
 
+JobsOpt = Annotated[int, typer.Option("--jobs", "-j", min=1, help="Run replications on this many local processes.")]
+DaskOpt = Annotated[
+    Optional[str],
+    typer.Option("--dask", help="Run replications on an existing Dask cluster (scheduler address); needs natsim[dask]."),
+]
+RepsOpt = Annotated[
+    Optional[int], typer.Option("--replications", "-r", min=1, help="Independent replications (default: the scenario's).")
+]
+SeedOpt = Annotated[Optional[int], typer.Option("--seed", min=0, help="Random seed (default: the scenario's).")]
+
+
 @app.command()
 def run(
     scenario: ScenarioArg,
@@ -48,37 +60,185 @@ def run(
         Optional[Path],
         typer.Option("--out", help="Results folder (must not exist or be empty). Default: results/<scenario>/<UTC time>/."),
     ] = None,
-    replications: Annotated[
-        Optional[int], typer.Option("--replications", "-r", min=1, help="Independent replications (default: the scenario's).")
+    replications: RepsOpt = None,
+    seed: SeedOpt = None,
+    jobs: JobsOpt = 1,
+    dask: DaskOpt = None,
+    precision: Annotated[
+        Optional[str],
+        typer.Option(
+            "--precision",
+            help="Add replications until the 95% interval of the last result time is within this share of its mean, e.g. 5%.",
+        ),
     ] = None,
-    seed: Annotated[Optional[int], typer.Option("--seed", min=0, help="Random seed (default: the scenario's).")] = None,
+    max_replications: Annotated[int, typer.Option("--max-replications", min=2, help="Cap for --precision.")] = 100,
     plots: Annotated[bool, typer.Option(help="Draw the PNG plots.")] = True,
 ) -> None:
     """Simulate a round and write a results folder: summary.json, points.csv, timeline.csv and plots."""
+    from sim import runner
     from sim.report import verdict
-    from sim.results import ResultsFolderError, check_results_dir, default_results_dir, run_round, write_results
+    from sim.results import check_results_dir, default_results_dir, write_results
 
     loaded, rnd = _load(scenario)
     if seed is not None:
         rnd = rnd.with_(seed=seed)
     target = out or default_results_dir(scenario)
-    try:
-        check_results_dir(target)
-    except ResultsFolderError as exc:
-        _fail(str(exc))
+    _checked(check_results_dir, target)
     n = replications or rnd.replications
-    typer.echo(f"Simulating {rnd.name}: {rnd.residents:,} residents at {rnd.n_points:,} points, {n} replication(s)...", err=True)
-    result = run_round(rnd, n, progress=_progress(n))
+    typer.echo(f"Simulating {rnd.name}: {rnd.residents:,} residents at {rnd.n_points:,} points...", err=True)
+    if precision:
+        rel = _share(precision, "--precision")
+        with progress_bar(max_replications, "replications (up to)") as progress:
+            result = _checked(runner.run_to_precision, rnd, rel, n, max_replications, jobs=jobs, dask=dask, progress=progress)
+        typer.echo(f"{len(result.reps)} replications for +-{rel:.1%} precision on the last result time.", err=True)
+    else:
+        with progress_bar(n, "replications") as progress:
+            result = _checked(runner.run, rnd, n, jobs=jobs, dask=dask, progress=progress)
     folder = write_results(result, target, loaded.text, plot=plots)
     typer.echo(f"Results: {folder}")
     for line in verdict(result.summary()):
         typer.echo(line)
 
 
-def _progress(n: int):
-    if n < 2 or not sys.stderr.isatty():
-        return None
-    return lambda k: typer.echo(f"  replication {k}/{n} done", err=True)
+def _share(text: str, option: str) -> float:
+    try:
+        value = float(text.rstrip("%")) / (100 if text.endswith("%") else 1)
+    except ValueError:
+        value = -1.0
+    if not 0 < value < 1:
+        _fail(f"{option} {text}: give a share such as 5% or 0.05")
+    return value
+
+
+def _checked(fn, *args, **kwargs):
+    """Call a layer; turn the errors a planner can fix into a message and exit status 2."""
+    from sim.compare import CompareError
+    from sim.results import ResultsFolderError
+    from sim.sweep import SweepError
+
+    try:
+        return fn(*args, **kwargs)
+    except (ResultsFolderError, CompareError, SweepError, RuntimeError) as exc:
+        _fail(str(exc))
+    except OSError as exc:
+        _fail(f"cannot reach the Dask cluster or write results: {exc}")
+
+
+@contextmanager
+def progress_bar(total: int, what: str):
+    """A progress bar on a terminal; nothing when output is piped or logged."""
+    if total < 2 or not sys.stderr.isatty():
+        yield None
+        return
+    from rich.console import Console
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+
+    with Progress(
+        TextColumn("{task.description}"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TimeElapsedColumn(),
+        console=Console(stderr=True),
+        transient=True,
+    ) as bar:
+        task = bar.add_task(what, total=total)
+        yield lambda k: bar.update(task, completed=k)
+
+
+@app.command()
+def compare(
+    runs: Annotated[
+        list[Path], typer.Argument(help="Two or more scenario files (run now) or finished results folders.", show_default=False)
+    ],
+    out: Annotated[Optional[Path], typer.Option("--out", help="Comparison folder. Default: results/compare/<UTC time>/.")] = None,
+    replications: RepsOpt = None,
+    seed: SeedOpt = None,
+    jobs: JobsOpt = 1,
+    dask: DaskOpt = None,
+) -> None:
+    """Compare plans side by side: key figures with intervals, differences to the first plan, overlay plots.
+
+    Scenario files are run with common random numbers (the same seed: the first scenario's, or --seed),
+    so the differences are paired replication by replication.
+    """
+    from sim import runner
+    from sim.compare import RunData, comparison_rows, format_table, unique_labels, write_comparison
+    from sim.results import check_results_dir, default_results_dir
+
+    if len(runs) < 2:
+        _fail("compare needs at least two scenarios or results folders")
+    if all(p.is_dir() for p in runs):
+        data = [_checked(RunData.from_folder, p) for p in runs]
+        fallbacks = [p.name for p in runs]
+    elif not any(p.is_dir() for p in runs):
+        rounds = [_load(p)[1] for p in runs]
+        common_seed = rounds[0].seed if seed is None else seed
+        n = replications or rounds[0].replications
+        target = out or default_results_dir(Path("compare"))
+        _checked(check_results_dir, target)
+        data = []
+        for rnd in rounds:
+            with progress_bar(n, rnd.name) as progress:
+                result = _checked(runner.run, rnd.with_(seed=common_seed), n, jobs=jobs, dask=dask, progress=progress)
+            data.append(RunData.from_result(result))
+        fallbacks = [p.stem for p in runs]
+    else:
+        _fail("compare takes either scenario files or results folders, not a mix")
+    for d, label in zip(data, unique_labels([d.label for d in data], fallbacks), strict=True):
+        d.label = label
+    folder = _checked(write_comparison, data, out or default_results_dir(Path("compare")))
+    typer.echo(f"Comparison: {folder}")
+    typer.echo(format_table(data, comparison_rows(data)))
+
+
+@app.command()
+def sweep(
+    scenario: ScenarioArg,
+    set_: Annotated[
+        list[str],
+        typer.Option("--set", help="KEY=V1,V2,... a scenario key and the values to try; repeat for a grid.", show_default=False),
+    ],
+    out: Annotated[
+        Optional[Path], typer.Option("--out", help="Sweep folder. Default: results/<scenario>/sweep-<UTC time>/.")
+    ] = None,
+    replications: RepsOpt = None,
+    seed: SeedOpt = None,
+    jobs: JobsOpt = 1,
+    dask: DaskOpt = None,
+    resume: Annotated[
+        bool, typer.Option("--resume", help="Finish an interrupted sweep in --out, skipping finished cells.")
+    ] = False,
+    figure: Annotated[str, typer.Option("--figure", help="Figure to plot against the first swept key.")] = "results_complete_h",
+) -> None:
+    """Run a grid of variations of one scenario: one sub-folder per cell, sweep.csv and a plot."""
+    from sim import runner
+    from sim.results import default_results_dir
+    from sim.scenario import ScenarioError
+    from sim.sweep import SWEEP_FIGURES, parse_setting, run_sweep
+
+    loaded, rnd = _load(scenario)
+    if figure not in SWEEP_FIGURES:
+        _fail(f"--figure {figure}: choose one of {', '.join(SWEEP_FIGURES)}")
+    if resume and out is None:
+        _fail("--resume needs the --out folder of the sweep to finish")
+    settings = [_checked(parse_setting, s) for s in set_]
+    target = out or default_results_dir(scenario).with_name("sweep-" + default_results_dir(scenario).name)
+
+    def run_cell(cell_round):
+        cell_round = cell_round.with_(seed=rnd.seed if seed is None else seed)
+        with progress_bar(replications or cell_round.replications, "replications") as progress:
+            return runner.run(cell_round, replications, jobs=jobs, dask=dask, progress=progress)
+
+    def report(name: str, reused: bool) -> None:
+        typer.echo(f"  {'reused' if reused else 'ran'}: {name}", err=True)
+
+    try:
+        folder = _checked(
+            run_sweep, scenario, loaded.text, settings, target, run_cell, resume=resume, plot_figure=figure, on_cell=report
+        )
+    except ScenarioError as exc:
+        _fail(f"{exc}\nA --set value makes the scenario invalid; nothing more was run.")
+    typer.echo(f"Sweep: {folder} ({folder / 'sweep.csv'})")
 
 
 @app.command()

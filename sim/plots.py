@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import matplotlib
 
@@ -12,6 +13,11 @@ import numpy as np  # noqa: E402
 from matplotlib.ticker import FuncFormatter, PercentFormatter  # noqa: E402
 
 from sim.results import RunResult  # noqa: E402
+
+if TYPE_CHECKING:
+    from sim.compare import RunData
+
+PALETTE = ("#2874a6", "#c0392b", "#1e8449", "#8e44ad", "#b9770e", "#17a589", "#5d6d7e")
 
 DEADLINE_STYLE = {"color": "#c0392b", "linestyle": "--", "linewidth": 1.5}
 
@@ -149,3 +155,126 @@ def write_all(result: RunResult, folder: Path) -> None:
     plot_queues(result, folder / "queues.png")
     plot_waits(result, folder / "waits.png")
     plot_utilisation(result, folder / "utilisation.png")
+
+
+def _deadlines(ax, runs: list[RunData]) -> None:
+    deadlines = {r.deadline_h for r in runs}
+    if len(deadlines) == 1:
+        ax.axvline(deadlines.pop(), **DEADLINE_STYLE, label="deadline")
+    else:
+        for run, colour in zip(runs, PALETTE, strict=False):
+            ax.axvline(run.deadline_h, color=colour, linestyle="--", linewidth=1.2, label=f"deadline, {run.label}")
+
+
+def compare_cumulative(runs: list[RunData], path: Path) -> None:
+    """Cumulative residents sampled and reported, one colour per plan, mean with 95% band."""
+    fig, axes = plt.subplots(2, 1, figsize=(10, 8.5), sharex=True)
+    top = max(float(r.series["arrived"].mean(axis=0)[-1]) for r in runs)
+    for ax, key, what in zip(
+        axes, ("sampled", "results_reported"), ("residents sampled", "pooled results reported (residents)"), strict=True
+    ):
+        for run, colour in zip(runs, PALETTE, strict=False):
+            band = run.series[key]
+            ax.plot(run.t_h, band.mean(axis=0), color=colour, linewidth=2, label=run.label)
+            if band.shape[0] > 1:
+                ax.fill_between(
+                    run.t_h,
+                    np.percentile(band, 2.5, axis=0),
+                    np.percentile(band, 97.5, axis=0),
+                    color=colour,
+                    alpha=0.18,
+                    linewidth=0,
+                )
+        _deadlines(ax, runs)
+        ax.yaxis.set_major_formatter(_count_formatter(top))
+        ax.set_ylabel(f"{what}\n(cumulative)")
+        ax.set_ylim(0, top * 1.05 if top else 1)
+        ax.grid(alpha=0.3)
+        ax.legend(loc="lower right", fontsize=9)
+    axes[1].set_xlabel("hours since the round's start")
+    reps = "/".join(str(r.series["sampled"].shape[0]) for r in runs)
+    fig.suptitle(
+        f"Plans compared: residents sampled and results reported\n(mean of {reps} replications, band: 95% of replications)",
+        fontsize=11,
+    )
+    fig.tight_layout()
+    fig.savefig(path, dpi=110)
+    plt.close(fig)
+
+
+def compare_waits(runs: list[RunData], path: Path) -> None:
+    """Waiting-time distributions of the plans side by side: the distribution, and the share waiting longer."""
+    fig, (ax, tail) = plt.subplots(1, 2, figsize=(13, 5.5))
+    longest = 0.0
+    for run, colour in zip(runs, PALETTE, strict=False):
+        counts = run.wait_hist.sum(axis=0)
+        if not counts.sum():
+            continue
+        group = max(1, int(round(1.0 / run.wait_bin_min)))  # one-minute bins
+        counts = np.add.reduceat(counts, np.arange(0, counts.size, group))
+        edges = np.arange(counts.size + 1) * run.wait_bin_min * group
+        share = counts / counts.sum()
+        m = run.summary["metrics"]
+        label = f"{run.label}: mean {m['wait_mean_min']['mean']:.1f} min, p95 {m['wait_p95_min']['mean']:.1f} min"
+        ax.stairs(share, edges, color=colour, linewidth=1.8, label=label)
+        tail.plot(edges, np.concatenate(([1.0], 1 - np.cumsum(share))), color=colour, linewidth=1.8, label=run.label)
+        longest = max(longest, edges[np.nonzero(counts)[0][-1] + 1])
+    for a in (ax, tail):
+        a.axvline(30, **{**DEADLINE_STYLE, "color": "#7f8c8d"}, label="30 min queue standard")
+        a.set_xlim(0, max(longest, 35))
+        a.yaxis.set_major_formatter(PercentFormatter(1.0, decimals=0))
+        a.set_xlabel("time in the queue before sampling (minutes)")
+        a.grid(alpha=0.3)
+    ax.set_ylabel("share of residents per minute of waiting")
+    ax.set_title("distribution", fontsize=10)
+    tail.set_ylabel("share of residents waiting longer")
+    tail.set_ylim(0, 1.02)
+    tail.set_title("share waiting longer than the time on the axis", fontsize=10)
+    ax.legend(loc="upper right", fontsize=8)
+    tail.legend(loc="upper right", fontsize=8)
+    fig.suptitle("Plans compared: waiting time at sampling points (all replications)", fontsize=11)
+    fig.tight_layout()
+    fig.savefig(path, dpi=110)
+    plt.close(fig)
+
+
+FIGURE_LABELS = {
+    "results_complete_h": "last pooled result (h since start)",
+    "sampling_complete_h": "sampling complete (h since start)",
+    "reported_by_deadline": "share of residents reported by the deadline",
+    "wait_mean_min": "mean wait (min)",
+    "wait_p95_min": "95th percentile wait (min)",
+    "max_queue": "longest queue (residents)",
+    "turnaround_mean_h": "mean swab-to-result (h)",
+}
+
+
+def sweep_plot(settings, rows: list[dict], figure: str, path: Path) -> None:
+    """The chosen figure against the first swept key; one line per combination of the others."""
+    first, others = settings[0], settings[1:]
+    x_labels = list(first.texts)
+    fig, ax = plt.subplots(figsize=(10, 5.5))
+    combos: dict[tuple, list[dict]] = {}
+    for row in rows:
+        combos.setdefault(tuple(row[s.key] for s in others), []).append(row)
+    for (combo, group), colour in zip(combos.items(), PALETTE * 10, strict=False):
+        xs = [x_labels.index(r[first.key]) for r in group]
+        ys = np.array([r[figure] if r[figure] is not None else np.nan for r in group], float)
+        lo = np.array([r[f"{figure}_ci95_low"] if r[f"{figure}_ci95_low"] is not None else np.nan for r in group], float)
+        hi = np.array([r[f"{figure}_ci95_high"] if r[f"{figure}_ci95_high"] is not None else np.nan for r in group], float)
+        label = ", ".join(f"{s.key}={v}" for s, v in zip(others, combo, strict=True)) or None
+        ax.errorbar(xs, ys, yerr=[ys - lo, hi - ys], color=colour, marker="o", capsize=4, linewidth=1.8, label=label)
+    if figure in ("results_complete_h", "sampling_complete_h"):
+        ax.axhline(rows[0]["deadline_h"], **DEADLINE_STYLE, label=f"deadline ({rows[0]['deadline_h']:g} h)")
+    ax.set_xticks(range(len(x_labels)), x_labels)
+    ax.set_xlabel(first.key)
+    ax.set_ylabel(FIGURE_LABELS.get(figure, figure))
+    ax.set_title(
+        f"Sweep: {FIGURE_LABELS.get(figure, figure)} against {first.key}\n(mean with 95% interval over replications)", fontsize=11
+    )
+    ax.grid(alpha=0.3)
+    if ax.get_legend_handles_labels()[0]:
+        ax.legend(fontsize=9)
+    fig.tight_layout()
+    fig.savefig(path, dpi=110)
+    plt.close(fig)

@@ -8,14 +8,13 @@ import json
 import os
 import shutil
 import warnings
-from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
 
 from sim import __version__
-from sim.engine import RESOURCES, SERIES, WAIT_BIN_S, ReplicationResult, run_replication
+from sim.engine import RESOURCES, SERIES, WAIT_BIN_S, ReplicationResult
 from sim.model import Round
 from sim.stats import summarize
 from sim.timeline import Grid
@@ -125,11 +124,25 @@ class RunResult:
             for k in RESOURCES
         }
 
+    def wait_histograms(self) -> np.ndarray:
+        """Residents per WAIT_BIN_S of waiting, one row per replication."""
+        size = max(r.wait_hist.size for r in self.reps)
+        return np.array([np.pad(r.wait_hist, (0, size - r.wait_hist.size)) for r in self.reps])
+
     def wait_histogram(self) -> tuple[np.ndarray, np.ndarray]:
         """(bin left edges in minutes, residents per bin, summed over replications)."""
-        size = max(r.wait_hist.size for r in self.reps)
-        counts = np.sum([np.pad(r.wait_hist, (0, size - r.wait_hist.size)) for r in self.reps], axis=0)
-        return np.arange(size) * WAIT_BIN_S / 60, counts
+        counts = self.wait_histograms().sum(axis=0)
+        return np.arange(counts.size) * WAIT_BIN_S / 60, counts
+
+    def replication_arrays(self) -> dict[str, np.ndarray]:
+        """What `natsim compare RUN_DIR` needs to redraw bands without re-running."""
+        rows = self.rows()
+        return {
+            "t_h": self.grid.times(rows) / 3600,
+            "wait_bin_min": np.array(WAIT_BIN_S / 60),
+            "wait_hist": self.wait_histograms(),
+            **{k: self.cumulative_band(k) for k in SERIES},
+        }
 
     def points_table(self) -> list[dict]:
         rnd = self.rnd
@@ -151,17 +164,6 @@ class RunResult:
                 )
                 p += 1
         return rows
-
-
-def run_round(rnd: Round, replications: int | None = None, progress: Callable[[int], None] | None = None) -> RunResult:
-    """Run `replications` (default: the scenario's) independent replications, in order."""
-    grid = Grid.for_round(rnd)
-    reps = []
-    for rep in range(replications or rnd.replications):
-        reps.append(run_replication(rnd, rep, grid))
-        if progress:
-            progress(rep + 1)
-    return RunResult(rnd, grid, reps)
 
 
 # --- the results folder -------------------------------------------------------------------------
@@ -200,6 +202,7 @@ def write_results(result: RunResult, out: Path, scenario_text: str, plot: bool =
     _write_csv(
         tmp / "timeline.csv", ("t_h", *SERIES), [dict(zip(tl, row, strict=True)) for row in zip(*tl.values(), strict=True)]
     )
+    np.savez_compressed(tmp / "replications.npz", **result.replication_arrays())
     if plot:
         from sim import plots
 

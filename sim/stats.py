@@ -29,3 +29,21 @@ def summarize(values: Sequence[float | None]) -> dict:
         return {"mean": None, "ci95": None, "values": None}
     m, (lo, hi) = mean_ci95(present)
     return {"mean": m, "ci95": [lo, hi], "values": [None if v is None or math.isnan(v) else v for v in values]}
+
+
+def diff_ci95(a: Sequence[float], b: Sequence[float], paired: bool) -> tuple[float, tuple[float, float]]:
+    """Mean of b - a with a 95% interval: paired (replication by replication, common random
+    numbers) or, when the runs do not share streams, Welch's unequal-variance interval."""
+    x, y = np.asarray(a, float), np.asarray(b, float)
+    if paired:
+        return mean_ci95(y - x)
+    d = float(y.mean() - x.mean())
+    if x.size < 2 or y.size < 2:
+        return d, (d, d)
+    vx, vy = x.var(ddof=1) / x.size, y.var(ddof=1) / y.size
+    se = math.sqrt(vx + vy)
+    if se == 0.0:
+        return d, (d, d)
+    df = (vx + vy) ** 2 / (vx**2 / (x.size - 1) + vy**2 / (y.size - 1))
+    half = float(stats.t.ppf(0.975, df)) * se
+    return d, (d - half, d + half)

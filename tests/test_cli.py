@@ -65,3 +65,24 @@ def test_help_speaks_to_planners():
     assert "testing round" in result.output and "deadline" in result.output
     for command in ("run", "validate", "schema"):
         assert runner.invoke(app, [command, "--help"]).exit_code == 0
+
+
+def test_jobs_do_not_change_the_values(tmp_path):
+    outs = []
+    for jobs in ("1", "2"):
+        out = tmp_path / f"j{jobs}"
+        result = runner.invoke(app, ["run", str(QUICKSTART), "-r", "3", "--jobs", jobs, "--no-plots", "--out", str(out)])
+        assert result.exit_code == 0, result.output
+        summary = json.loads((out / "summary.json").read_text())
+        outs.append(json.dumps({k: v["values"] for k, v in summary["metrics"].items()}))
+    assert outs[0] == outs[1]
+
+
+def test_precision_option(tmp_path):
+    result = runner.invoke(
+        app, ["run", str(QUICKSTART), "--precision", "2%", "--max-replications", "6", "--no-plots", "--out", str(tmp_path / "p")]
+    )
+    assert result.exit_code == 0, result.output
+    assert json.loads((tmp_path / "p" / "summary.json").read_text())["replications"] <= 6
+    bad = runner.invoke(app, ["run", str(QUICKSTART), "--precision", "150%", "--out", str(tmp_path / "q")])
+    assert bad.exit_code == 2 and not (tmp_path / "q").exists()

@@ -9,7 +9,7 @@ from conftest import ROOT
 
 from sim import spec
 from sim.model import build_round
-from sim.results import run_round
+from sim.runner import run
 from sim.scenario import parse_scenario
 
 DOC = (ROOT / "docs" / "scenario.md").read_text()
@@ -26,7 +26,7 @@ def test_complete_example_is_valid_and_runs():
     rnd = build_round(loaded)
     assert rnd.n_points == 482 and rnd.shifts.stagger
     small = rnd.with_(groups=(rnd.groups[0].__class__(**{**rnd.groups[0].__dict__, "count": 5}), *rnd.groups[1:]))
-    s = run_round(small, 1).summary()
+    s = run(small, 1).summary()
     assert s["metrics"]["residents_arrived"]["mean"] > 0
 
 

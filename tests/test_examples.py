@@ -6,7 +6,7 @@ import pytest
 from conftest import ROOT
 
 from sim.model import build_round
-from sim.results import run_round
+from sim.runner import run
 from sim.scenario import load_scenario
 
 SCENARIOS = sorted((ROOT / "scenarios").glob("*.yaml"))
@@ -29,6 +29,6 @@ def test_example_is_valid_and_cites_its_sources(path):
 @pytest.mark.parametrize("stem", ["quickstart", "yuci-district-drill"])
 def test_small_examples_run(stem):
     rnd = build_round(load_scenario(ROOT / "scenarios" / f"{stem}.yaml"))
-    s = run_round(rnd, 1).summary()
+    s = run(rnd, 1).summary()
     assert s["metrics"]["residents_arrived"]["mean"] == pytest.approx(rnd.residents * rnd.turnout, rel=0.02)
     assert s["metrics"]["results_complete_h"]["mean"] > s["metrics"]["sampling_complete_h"]["mean"]

@@ -10,7 +10,8 @@ import pytest
 from conftest import SMALL, round_from_yaml
 from scipy import stats
 
-from sim.results import METRICS, POINT_COLUMNS, ResultsFolderError, run_round, write_results
+from sim.results import METRICS, POINT_COLUMNS, ResultsFolderError, write_results
+from sim.runner import run
 from sim.stats import mean_ci95, summarize
 
 
@@ -18,7 +19,7 @@ from sim.stats import mean_ci95, summarize
 def folder(tmp_path_factory):
     rnd = round_from_yaml(SMALL)
     out = tmp_path_factory.mktemp("run") / "out"
-    return write_results(run_round(rnd, 3), out, SMALL, plot=True)
+    return write_results(run(rnd, 3), out, SMALL, plot=True)
 
 
 def test_folder_holds_every_contract_file(folder):
@@ -64,7 +65,7 @@ def test_points_and_timeline_tables(folder):
 def test_refuses_to_overwrite(folder):
     rnd = round_from_yaml(SMALL)
     with pytest.raises(ResultsFolderError, match="never overwrites"):
-        write_results(run_round(rnd, 1), folder, SMALL, plot=False)
+        write_results(run(rnd, 1), folder, SMALL, plot=False)
 
 
 def test_ci95_is_student_t_from_scipy():
@@ -80,9 +81,9 @@ def test_ci95_is_student_t_from_scipy():
 
 def test_same_seed_same_figures_and_replications_are_independent():
     rnd = round_from_yaml(SMALL)
-    a = run_round(rnd, 2).summary()["metrics"]
-    b = run_round(rnd, 2).summary()["metrics"]
+    a = run(rnd, 2).summary()["metrics"]
+    b = run(rnd, 2).summary()["metrics"]
     assert a == b
     assert a["wait_mean_min"]["values"][0] != a["wait_mean_min"]["values"][1]
-    c = run_round(rnd.with_(seed=rnd.seed + 1), 2).summary()["metrics"]
+    c = run(rnd.with_(seed=rnd.seed + 1), 2).summary()["metrics"]
     assert c["wait_mean_min"]["values"] != a["wait_mean_min"]["values"]
