@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import signal
 import sys
 from contextlib import contextmanager
 from pathlib import Path
@@ -71,7 +72,7 @@ def run(
             help="Add replications until the 95% interval of the last result time is within this share of its mean, e.g. 5%.",
         ),
     ] = None,
-    max_replications: Annotated[int, typer.Option("--max-replications", min=2, help="Cap for --precision.")] = 100,
+    max_replications: Annotated[int, typer.Option("--max-replications", min=2, max=10_000, help="Cap for --precision.")] = 100,
     plots: Annotated[bool, typer.Option(help="Draw the PNG plots.")] = True,
 ) -> None:
     """Simulate a round and write a results folder: summary.json, points.csv, timeline.csv and plots."""
@@ -86,18 +87,46 @@ def run(
     _checked(check_results_dir, target)
     n = replications or rnd.replications
     typer.echo(f"Simulating {rnd.name}: {rnd.residents:,} residents at {rnd.n_points:,} points...", err=True)
-    if precision:
-        rel = _share(precision, "--precision")
-        with progress_bar(max_replications, "replications (up to)") as progress:
-            result = _checked(runner.run_to_precision, rnd, rel, n, max_replications, jobs=jobs, dask=dask, progress=progress)
-        typer.echo(f"{len(result.reps)} replications for +-{rel:.1%} precision on the last result time.", err=True)
-    else:
-        with progress_bar(n, "replications") as progress:
-            result = _checked(runner.run, rnd, n, jobs=jobs, dask=dask, progress=progress)
+    rel = _share(precision, "--precision") if precision else None
+    signal.signal(signal.SIGTERM, _interrupt)
+    try:
+        if rel:
+            with progress_bar(max_replications, "replications (up to)") as progress:
+                result = _checked(runner.run_to_precision, rnd, rel, n, max_replications, jobs=jobs, dask=dask, progress=progress)
+            typer.echo(f"{len(result.reps)} replications for +-{rel:.1%} precision on the last result time.", err=True)
+        else:
+            with progress_bar(n, "replications") as progress:
+                result = _checked(runner.run, rnd, n, jobs=jobs, dask=dask, progress=progress)
+    except runner.Interrupted as stop:
+        _keep_incomplete(stop, rnd, target, loaded.text, n)
     folder = write_results(result, target, loaded.text, plot=plots)
     typer.echo(f"Results: {folder}")
     for line in verdict(result.summary()):
         typer.echo(line)
+
+
+def _interrupt(signum, frame) -> None:
+    raise KeyboardInterrupt  # SIGTERM stops a run the way Ctrl-C does
+
+
+def _keep_incomplete(stop, rnd, target: Path, text: str, wanted: int) -> None:
+    """Keep what finished in a folder that says it is incomplete, say so, exit 130."""
+    from sim.results import RunResult, write_results
+    from sim.timeline import Grid
+
+    k = len(stop.finished)
+    if k:
+        kept = write_results(
+            RunResult(rnd, Grid.for_round(rnd), stop.finished), target.with_name(target.name + ".incomplete"), text, plot=False
+        )
+        typer.echo(
+            f"Interrupted after {k} of {wanted} replications: they are kept in {kept} "
+            "(an incomplete run; no complete results folder was made).",
+            err=True,
+        )
+    else:
+        typer.echo("Interrupted before any replication finished: nothing was written.", err=True)
+    raise typer.Exit(130)
 
 
 def _share(text: str, option: str) -> float:

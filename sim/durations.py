@@ -9,6 +9,7 @@ _PART = re.compile(r"(\d+(?:\.\d*)?|\.\d+)([dhms])")
 _WHOLE = re.compile(r"-?(?:(?:\d+(?:\.\d*)?|\.\d+)[dhms])+")
 
 DURATION_PATTERN = r"^-?((\d+(\.\d*)?|\.\d+)[dhms])+$"
+MAX_SECONDS = 30 * 86400.0  # a round, its profile and every delay fit in 30 days
 DURATION_HELP = "a duration with a unit, e.g. 45s, 15m, 1.5h, 2h30m, 1d"
 
 
@@ -31,6 +32,8 @@ def parse_duration(value: object, *, allow_negative: bool = False) -> float:
     if len(set(units)) != len(units) or units != sorted(units, key="dhms".index):
         raise DurationError(f"{value!r}: give each unit once, largest first (e.g. 2h30m)")
     seconds = sum(float(num) * _UNIT_SECONDS[unit] for num, unit in parts)
+    if seconds > MAX_SECONDS:
+        raise DurationError(f"{value!r} is longer than natsim's limit of 30 days for any duration")
     if negative:
         if not allow_negative:
             raise DurationError(f"{value!r}: a duration here cannot be negative")

@@ -34,6 +34,18 @@ class ReplicationResult:
     busiest: list[tuple[int, str, np.ndarray]]  # (max queue, point name, queue per grid row)
     utilisation: dict[str, np.ndarray]  # busy share per grid row, all labs together
     stages: dict[str, float | None] = field(default_factory=dict)  # mean hours a tube spends in each stage
+    trace: Trace | None = None  # every resident and tube, when asked for (drill logs, invariant checks)
+
+
+@dataclass
+class Trace:
+    """Per-resident and per-tube records of one replication. Residents are in point order, then arrival
+    order; tube ids index the `tubes` arrays."""
+
+    residents: dict[str, np.ndarray]  # point, table, arrival, start, end, tube
+    tubes: dict[str, np.ndarray]  # point, table, size, sealed, picked, at_lab, plated, plate, result, and *_count
+    point_names: list[str]
+    singles: list  # retest tubes (sim.logistics.SingleTube)
 
 
 class _Travel:
@@ -54,7 +66,7 @@ def _quantile(x: np.ndarray, q: float) -> float | None:
     return float(np.quantile(x, q)) if x.size else None
 
 
-def run_replication(rnd: Round, rep: int, grid: Grid | None = None) -> ReplicationResult:
+def run_replication(rnd: Round, rep: int, grid: Grid | None = None, trace: bool = False) -> ReplicationResult:
     grid = grid or Grid.for_round(rnd)
     n_points = rnd.n_points
     stats = {
@@ -69,6 +81,7 @@ def run_replication(rnd: Round, rep: int, grid: Grid | None = None) -> Replicati
     busiest: list[tuple[int, int, str, np.ndarray]] = []
     n_tubes = 0
     p = 0
+    kept: dict[str, list[np.ndarray]] = {k: [] for k in ("point", "table", "arrival", "start", "end", "tube", "tube_table")}
     for gi, g in enumerate(rnd.groups):
         for i in range(g.count):
             c = simulate_point(rnd, g.tables, g.residents, streams.stream(rnd.seed, rep, streams.CROWD, gi, i))
@@ -92,6 +105,17 @@ def run_replication(rnd: Round, rep: int, grid: Grid | None = None) -> Replicati
                 timeline["sampled"] = add_into(timeline["sampled"], grid.counts(c.swab_end))
                 timeline["tubes_sealed"] = add_into(timeline["tubes_sealed"], grid.counts(c.seal))
                 point_tubes.append(PointTubes(p, g.lab, c.seal, n_tubes))
+                if trace:
+                    for k, v in (
+                        ("point", np.full(c.arrived, p)),
+                        ("table", c.table),
+                        ("arrival", c.arrival),
+                        ("start", c.start),
+                        ("end", c.swab_end),
+                        ("tube", c.tube + n_tubes),
+                        ("tube_table", c.tube_table),
+                    ):
+                        kept[k].append(v)
                 n_tubes += c.seal.size
                 if len(busiest) < BUSIEST or c.max_queue > busiest[0][0]:
                     rows = int(grid.row(c.swab_end.max())) + 1
@@ -145,6 +169,24 @@ def run_replication(rnd: Round, rep: int, grid: Grid | None = None) -> Replicati
         "lab_queue": _mean_h(logi.plated - logi.at_lab),
         "lab_run": _mean_h(logi.result - logi.plated),
     }
+    audit = None
+    if trace:
+        ints = ("point", "table", "tube", "tube_table")
+        cat = {k: np.concatenate(v) if v else np.empty(0, np.int64 if k in ints else float) for k, v in kept.items()}
+        tubes = {
+            "point": tube_point,
+            "table": cat.pop("tube_table"),
+            "size": tube_size,
+            "sealed": _seal_times(point_tubes, n_tubes),
+            "picked": logi.picked,
+            "at_lab": logi.at_lab,
+            "plated": logi.plated,
+            "plate": logi.plate_of,
+            "result": logi.result,
+            **{f"{k}_count": v for k, v in logi.handled.items()},
+        }
+        names = [g.point_name(i) for g in rnd.groups for i in range(g.count)]
+        audit = Trace(cat, tubes, names, logi.singles)
     return ReplicationResult(
         metrics=metrics,
         timeline=timeline,
@@ -153,6 +195,7 @@ def run_replication(rnd: Round, rep: int, grid: Grid | None = None) -> Replicati
         busiest=[(q, name, series) for q, _, name, series in sorted(busiest, reverse=True)],
         utilisation=util,
         stages=stages,
+        trace=audit,
     )
 
 

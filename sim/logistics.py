@@ -119,6 +119,7 @@ class LabSim:
                     break
                 self.free_extractors -= 1
                 self.plates += 1
+                self.on_plate(ids, env.now)
                 env.process(self._run_plate(ids))
             self._wake = env.event()
             if self.free_extractors and self.waiting:
@@ -129,7 +130,6 @@ class LabSim:
     def _run_plate(self, ids: np.ndarray):
         env, lab = self.env, self.lab
         t0 = env.now
-        self.on_plate(ids, t0)
         yield env.timeout(float(lab.extraction.sample(self.rng, 1)[0]))
         self.free_extractors += 1
         self.busy["extractors"].add(t0, env.now)
@@ -169,6 +169,9 @@ class Logistics:
         self.at_lab = np.full(n, np.nan)
         self.plated = np.full(n, np.nan)
         self.result = np.full(n, np.nan)
+        # How often each tube passed each step: all ones in a correct run (checked by the invariant tests).
+        self.handled = {step: np.zeros(n, np.int32) for step in ("picked", "at_lab", "plated", "result")}
+        self.plate_of = np.full(n, -1, np.int64)
         self.singles: list[SingleTube] = []
         self.labs = [LabSim(self.env, lab, lab_rngs[i], self._on_plate, self._on_result) for i, lab in enumerate(rnd.labs)]
         self.point_lab = {p.index: p.lab for p in points}
@@ -201,12 +204,14 @@ class Logistics:
             upto = int(np.searchsorted(seal, env.now, side="right"))
             ids = np.arange(p.first_tube + done, p.first_tube + upto)
             self.picked[ids] = env.now
+            self.handled["picked"][ids] += 1
             done = upto
             env.process(self._drive_back(lab, req, ids, depart, p.index))
 
     def _drive_back(self, lab: LabSim, req, ids: np.ndarray, depart: float, point: int):
         yield self.env.timeout(self.travel[point]())
         self.at_lab[ids] = self.env.now
+        self.handled["at_lab"][ids] += 1
         lab.deliver(ids)
         lab.vehicles.release(req)
         lab.busy["vehicles"].add(depart, self.env.now)
@@ -215,10 +220,13 @@ class Logistics:
     def _on_plate(self, ids: np.ndarray, t: float) -> None:
         pooled = ids[ids < self.n_pooled]
         self.plated[pooled] = t
+        self.handled["plated"][pooled] += 1
+        self.plate_of[pooled] = self.plates
 
     def _on_result(self, ids: np.ndarray, t: float) -> None:
         pooled = ids[ids < self.n_pooled]
         self.result[pooled] = t
+        self.handled["result"][pooled] += 1
         for sid in ids[ids >= self.n_pooled]:
             self.singles[sid - self.n_pooled].result = t
         if self.positive_tubes:
@@ -242,4 +250,5 @@ class Logistics:
 
     @property
     def plates(self) -> int:
+        """Plates started so far, all labs."""
         return sum(lab.plates for lab in self.labs)

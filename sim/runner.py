@@ -20,6 +20,14 @@ from sim.timeline import Grid
 Progress = Callable[[int], None]  # called with the number of replications finished so far
 
 
+class Interrupted(Exception):
+    """Ctrl-C or SIGTERM during replications; `finished` holds those completed, in replication order."""
+
+    def __init__(self, finished: list[ReplicationResult]):
+        super().__init__(f"interrupted after {len(finished)} replication(s)")
+        self.finished = finished
+
+
 def replicate(
     rnd: Round,
     reps: Sequence[int],
@@ -36,10 +44,13 @@ def replicate(
     if jobs > 1 and len(reps) > 1:
         return _on_processes(rnd, reps, grid, jobs, progress)
     out = []
-    for k, rep in enumerate(reps, 1):
-        out.append(run_replication(rnd, rep, grid))
-        if progress:
-            progress(k)
+    try:
+        for k, rep in enumerate(reps, 1):
+            out.append(run_replication(rnd, rep, grid))
+            if progress:
+                progress(k)
+    except KeyboardInterrupt:
+        raise Interrupted(out) from None
     return out
 
 
@@ -48,11 +59,27 @@ def _on_processes(rnd, reps, grid, jobs, progress) -> list[ReplicationResult]:
     with ProcessPoolExecutor(min(jobs, len(reps)), mp_context=multiprocessing.get_context("spawn")) as pool:
         futures = {pool.submit(run_replication, rnd, rep, grid): i for i, rep in enumerate(reps)}
         out: list[ReplicationResult | None] = [None] * len(reps)
-        for k, f in enumerate(as_completed(futures), 1):
-            out[futures[f]] = f.result()
-            if progress:
-                progress(k)
+        try:
+            for k, f in enumerate(as_completed(futures), 1):
+                out[futures[f]] = f.result()
+                if progress:
+                    progress(k)
+        except KeyboardInterrupt:
+            for f in futures:
+                f.cancel()
+            pool.shutdown(wait=False, cancel_futures=True)
+            raise Interrupted(_leading(out)) from None
     return out  # type: ignore[return-value]
+
+
+def _leading(out: list) -> list[ReplicationResult]:
+    """The finished replications up to the first unfinished one, so kept results stay 0..k-1."""
+    done = []
+    for r in out:
+        if r is None:
+            break
+        done.append(r)
+    return done
 
 
 def _on_dask(rnd, reps, grid, address, progress) -> list[ReplicationResult]:
@@ -63,9 +90,14 @@ def _on_dask(rnd, reps, grid, address, progress) -> list[ReplicationResult]:
         raise RuntimeError("--dask needs the optional Dask extra: pip install 'natsim[dask]'") from exc
     with Client(address) as client:
         futures = client.map(run_replication, [rnd] * len(reps), reps, [grid] * len(reps), pure=False)
-        for k, _ in enumerate(dask_completed(futures), 1):
-            if progress:
-                progress(k)
+        try:
+            for k, _ in enumerate(dask_completed(futures), 1):
+                if progress:
+                    progress(k)
+        except KeyboardInterrupt:
+            finished = _leading([f.result() if f.status == "finished" else None for f in futures])
+            client.cancel(futures)
+            raise Interrupted(finished) from None
         return client.gather(futures)
 
 
@@ -103,14 +135,17 @@ def run_to_precision(
     n = max(start, 2)
     while True:
         done = len(reps)
-        reps += replicate(
-            rnd,
-            range(done, n),
-            jobs=jobs,
-            dask=dask,
-            grid=grid,
-            progress=(lambda k, d=done: progress(d + k)) if progress else None,
-        )
+        try:
+            reps += replicate(
+                rnd,
+                range(done, n),
+                jobs=jobs,
+                dask=dask,
+                grid=grid,
+                progress=(lambda k, d=done: progress(d + k)) if progress else None,
+            )
+        except Interrupted as stop:
+            raise Interrupted(reps + stop.finished) from None
         values = [r.metrics[metric] for r in reps if r.metrics[metric] is not None]
         if precise_enough(values, relative) or n >= cap:
             return RunResult(rnd, grid, reps)

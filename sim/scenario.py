@@ -100,8 +100,9 @@ def _line_map(node: yaml.Node, file: str) -> tuple[dict[tuple, int], list[Proble
 
 
 def _read_yaml(text: str, file: str) -> tuple[Any, dict[tuple, int]]:
-    loader = yaml.SafeLoader(text)
+    loader = None
     try:
+        loader = yaml.SafeLoader(text)  # the reader already refuses control characters here
         node = loader.get_single_node()
         if node is None:
             raise ScenarioError([Problem(file, None, (), "the file is empty")])
@@ -113,8 +114,11 @@ def _read_yaml(text: str, file: str) -> tuple[Any, dict[tuple, int]]:
         mark = getattr(exc, "problem_mark", None) or getattr(exc, "context_mark", None)
         what = getattr(exc, "problem", None) or str(exc)
         raise ScenarioError([Problem(file, mark.line + 1 if mark else None, (), f"not valid YAML: {what}")]) from None
+    except RecursionError:
+        raise ScenarioError([Problem(file, None, (), "the YAML is nested too deeply to be a scenario")]) from None
     finally:
-        loader.dispose()
+        if loader is not None:
+            loader.dispose()
     return data, lines
 
 
@@ -239,9 +243,13 @@ def _cross_checks(sc: spec.Scenario, base: Path, file: str, lines: dict[tuple, i
     for lab in sc.transport.vehicles:
         if lab not in lab_names:
             add(("transport", "vehicles", lab), _no_lab(lab, lab_names))
-    last_arrival = sc.arrivals.profile[-1][0]
-    if last_arrival <= 0:
-        add(("arrivals", "profile"), "the profile ends before the round's start (0h): nobody would arrive in the round")
+    residents = sum(e.count * e.residents for e in sc.points if isinstance(e, spec.PointGroup))
+    residents += sum(g.residents for rows in files.values() for _, g in rows)
+    points = sum(e.count for e in sc.points if isinstance(e, spec.PointGroup)) + sum(len(r) for r in files.values())
+    if residents > spec.LIMITS["residents"]:
+        add(("points",), f"{residents:,} residents in all: natsim's limit is {spec.LIMITS['residents']:,} per round")
+    if points > spec.LIMITS["points"]:
+        add(("points",), f"{points:,} points in all: natsim's limit is {spec.LIMITS['points']:,} per round")
     return files, problems
 
 

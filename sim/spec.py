@@ -44,9 +44,20 @@ def _count(v: Any) -> Any:
 
 Count = Annotated[int, BeforeValidator(_count), Field(gt=0, strict=False)]
 
+# Limits that protect the machine (docs/scenario.md); far above any real round.
+LIMITS = {
+    "residents": 100_000_000,
+    "points": 1_000_000,
+    "tables": 1_000,
+    "replications": 10_000,
+    "pool_size": 1_000,
+    "plate_size": 10_000,
+    "fleet": 1_000_000,
+}
+
 
 class Strict(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
+    model_config = ConfigDict(extra="forbid", frozen=True, allow_inf_nan=False)
 
 
 DistKind = Literal["fixed", "exponential", "lognormal", "gamma", "triangular", "uniform", "empirical"]
@@ -81,6 +92,8 @@ class DistSpec(Strict):
             raise ValueError(f"a {self.dist} distribution needs {', '.join(missing)}")
         if extra := sorted(given - wanted):
             raise ValueError(f"a {self.dist} distribution takes {', '.join(sorted(wanted))}, not {', '.join(extra)}")
+        if empty := sorted(k for k in wanted if getattr(self, k) is None):
+            raise ValueError(f"{', '.join(empty)} of a {self.dist} distribution has no value")
         if self.dist in ("exponential", "lognormal", "gamma") and not self.mean > 0:
             raise ValueError(f"the mean of a {self.dist} distribution must be positive")
         if self.dist in ("lognormal", "gamma") and not self.sd > 0:
@@ -151,7 +164,7 @@ class Shifts(Strict):
 class Sampling(Strict):
     open: Duration = Field(0.0, description="tables start work (time since the round's start)")
     service_time: DistField = Field(description="per resident at a table: scan + swab")
-    pool_size: Count = Field(10, description="residents per tube (1 = single tube)")
+    pool_size: Annotated[Count, Field(le=LIMITS["pool_size"])] = Field(10, description="residents per tube (1 = single tube)")
     shifts: Shifts | None = None
 
 
@@ -159,7 +172,7 @@ class PointGroup(Strict):
     name: str = Field(min_length=1, description="group name; points are named NAME-0001, NAME-0002, ...")
     count: Count = Field(1, description="identical points in this group")
     residents: Count = Field(description="residents per point")
-    tables: Count = Field(description="sampling tables per point")
+    tables: Annotated[Count, Field(le=LIMITS["tables"])] = Field(description="sampling tables per point")
     lab: str = Field(description="lab that receives this group's tubes")
     travel_time: DistField = Field(description="one way, point <-> lab")
 
@@ -184,17 +197,21 @@ PointEntry = Annotated[
 
 class Transport(Strict):
     pickup_interval: Duration = Field(7200.0, gt=0, description="each point is visited at least this often")
-    box_capacity: Count = Field(100, description="a box of this many sealed tubes calls a pickup at once")
-    vehicles: dict[str, Annotated[int, BeforeValidator(_count), Field(gt=0)]] = Field(
+    box_capacity: Annotated[Count, Field(le=LIMITS["fleet"])] = Field(
+        100, description="a box of this many sealed tubes calls a pickup at once"
+    )
+    vehicles: dict[str, Annotated[int, BeforeValidator(_count), Field(gt=0, le=LIMITS["fleet"])]] = Field(
         default_factory=dict, description="vehicles based at each lab, by lab name"
     )
 
 
 class Lab(Strict):
     name: str = Field(min_length=1)
-    extractors: Count = Field(description="nucleic-acid extraction instruments")
-    pcr_machines: Count = Field(description="amplification instruments")
-    plate_size: Count = Field(94, description="sample wells per plate (96 minus controls)")
+    extractors: Annotated[Count, Field(le=LIMITS["fleet"])] = Field(description="nucleic-acid extraction instruments")
+    pcr_machines: Annotated[Count, Field(le=LIMITS["fleet"])] = Field(description="amplification instruments")
+    plate_size: Annotated[Count, Field(le=LIMITS["plate_size"])] = Field(
+        94, description="sample wells per plate (96 minus controls)"
+    )
     extraction_time: DistField = Field(description="per plate")
     pcr_time: DistField = Field(description="per plate")
     max_plate_wait: Duration = Field(1800.0, description="start a partial plate once its oldest tube waited this long")
@@ -209,14 +226,14 @@ class Positives(Strict):
 class Scenario(Strict):
     """A testing round in one city or district (scenario format v1)."""
 
-    model_config = ConfigDict(extra="forbid", frozen=True, title="natsim scenario (format v1)")
+    model_config = ConfigDict(extra="forbid", frozen=True, allow_inf_nan=False, title="natsim scenario (format v1)")
 
     name: str = Field(min_length=1)
     description: str | None = None
     start: dt.datetime | None = Field(None, description="wall-clock anchor, only for plot labels")
     deadline: Duration = Field(gt=0, description="every sampled resident's pooled result by then")
     seed: Annotated[int, Field(ge=0)] = 0
-    replications: Count = 1
+    replications: Annotated[Count, Field(le=LIMITS["replications"])] = 1
     arrivals: Arrivals
     sampling: Sampling
     points: list[PointEntry] = Field(min_length=1)

@@ -86,3 +86,29 @@ def test_precision_option(tmp_path):
     assert json.loads((tmp_path / "p" / "summary.json").read_text())["replications"] <= 6
     bad = runner.invoke(app, ["run", str(QUICKSTART), "--precision", "150%", "--out", str(tmp_path / "q")])
     assert bad.exit_code == 2 and not (tmp_path / "q").exists()
+
+
+def test_sigterm_keeps_finished_replications_in_an_incomplete_folder(tmp_path):
+    import signal
+    import subprocess
+    import sys
+    import time
+
+    out = tmp_path / "run"
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "sim", "run", str(QUICKSTART), "-r", "2000", "--no-plots", "--out", str(out)],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        cwd=tmp_path,
+    )
+    time.sleep(8)
+    proc.send_signal(signal.SIGTERM)
+    _, err = proc.communicate(timeout=120)
+    assert proc.returncode == 130, err
+    assert not out.exists()  # nothing that looks like a finished run
+    kept = tmp_path / "run.incomplete"
+    assert "Interrupted after" in err and str(kept) in err
+    summary = json.loads((kept / "summary.json").read_text())
+    assert 0 < summary["replications"] < 2000
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["run.incomplete"]  # nothing written elsewhere
