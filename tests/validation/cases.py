@@ -15,9 +15,11 @@ from conftest import round_from_yaml
 from scipy import stats
 
 from sim.crowd import simulate_point
+from sim.distributions import Fixed
 from sim.engine import run_replication
 from sim.logistics import Logistics, PointTubes
-from sim.queueing import mmc_queue_length, mmc_wait
+from sim.model import Shifts
+from sim.queueing import erlang_c, mmc_queue_length, mmc_wait
 from sim.streams import stream
 
 REPS = 8
@@ -48,8 +50,9 @@ def _mmc_round(tables: int, service_s: float):
         """)
 
 
-def _steady_state(tables: int, arrival_rate: float, service_s: float, seed: int):
-    """(mean wait, time-average number waiting) in [warm-up, end of arrivals], one replication."""
+def _steady_state(tables: int, arrival_rate: float, service_s: float, seed: int, quantile: float | None = None):
+    """(mean wait, time-average number waiting) in [warm-up, end of arrivals], one replication; with
+    `quantile`, that quantile of the wait instead of the mean."""
     rnd = _mmc_round(tables, service_s)
     horizon = RESIDENTS / arrival_rate
     rnd = rnd.with_(profile=type(rnd.profile)(np.array([0.0, horizon]), np.array([1.0, 0.0])))
@@ -59,7 +62,7 @@ def _steady_state(tables: int, arrival_rate: float, service_s: float, seed: int)
     wait = (c.start - c.arrival)[keep]
     # Time-average queue on [t0, horizon]: each resident waits on [arrival, start].
     area = np.clip(np.minimum(c.start, horizon) - np.maximum(c.arrival, t0), 0, None).sum()
-    return wait.mean(), area / (horizon - t0)
+    return (wait.mean() if quantile is None else float(np.quantile(wait, quantile))), area / (horizon - t0)
 
 
 def _case(name: str, expected: float, samples: list[float], unit: str) -> Case:
@@ -87,6 +90,14 @@ def mmc_cases() -> list[Case]:
                 cases.append(Case(name + " (negligible)", expected, m, (min(waits), max(waits)), m < NEGLIGIBLE * service_s, "s"))
             else:
                 cases.append(_case(name, expected, waits, "s"))
+    # The 95th percentile tells first-come-first-served from other orders (the mean does not):
+    # FCFS gives P(W > t) = C(c, a) exp(-(c mu - lambda) t).
+    for tables, rho in ((1, 0.7), (2, 0.9), (10, 0.9), (50, 0.95)):
+        lam = rho * tables / service_s
+        mu = 1 / service_s
+        expected = math.log(erlang_c(tables, lam / mu) / 0.05) / (tables * mu - lam)
+        p95 = [_steady_state(tables, lam, service_s, 200 + seed, quantile=0.95)[0] for seed in range(REPS)]
+        cases.append(_case(f"M/M/{tables}, utilisation {rho:.2f}: 95th percentile wait (FCFS)", expected, p95, "s"))
     # Published: lambda = 9, mu = 5 per time unit (here a minute).
     for tables, lq, w in ((2, 7.674, 1.053), (4, 0.105, 0.212)):
         runs = [_steady_state(tables, 9 / 60, 12.0, 100 + seed) for seed in range(REPS)]
@@ -191,6 +202,37 @@ labs: [{{name: l, extractors: {extractors}, pcr_machines: 8, plate_size: {size},
 """
 
 
+def shift_cases() -> list[Case]:
+    """N residents queued at the open, one table, fixed service s, shifts of length L and handover H:
+    a table starts q = ceil(L / s) services per work period (the last one runs into the pause), so the
+    last swab ends at k (L + H) + m s + s with k, m = divmod(N - 1, q)."""
+    cases = []
+    for n, s, length, handover in ((100, 60.0, 1800.0, 600.0), (37, 45.0, 1000.0, 300.0), (500, 30.0, 3600.0, 900.0)):
+        rnd = round_from_yaml(LITTLE).with_(
+            profile=type(round_from_yaml(LITTLE).profile)(np.array([-600.0, -300.0]), np.array([1.0, 0.0])),
+            shifts=Shifts(length, handover, False),
+            service=Fixed(s),
+            turnout=1.0,
+        )
+        c = simulate_point(rnd, 1, n, stream(0, 0, 0, n))
+        q = math.ceil(length / s)
+        k, m = divmod(n - 1, q)
+        expected = (k * (length + handover) + m * s + s) / 3600
+        got = c.last_end / 3600
+        cases.append(
+            Case(
+                f"shifts: {n} queued at the open, 1 table, {s:g} s service, {length / 60:g} min work + "
+                f"{handover / 60:g} min handover: last swab",
+                expected,
+                got,
+                (got, got),
+                math.isclose(got, expected),
+                "h",
+            )
+        )
+    return cases
+
+
 def pooling_cases() -> list[Case]:
     """Tubes filled at each table = ceiling(residents served there / pool size), for every table."""
     cases = []
@@ -216,4 +258,4 @@ def pooling_cases() -> list[Case]:
 
 
 def all_cases() -> list[Case]:
-    return mmc_cases() + littles_law_cases() + lab_cases() + pooling_cases()
+    return mmc_cases() + littles_law_cases() + shift_cases() + lab_cases() + pooling_cases()
