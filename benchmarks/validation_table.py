@@ -1,6 +1,6 @@
 """Write docs/validation.md from the validation cases (the same ones tests/validation runs).
 
-    .venv/bin/python benchmarks/validation_table.py
+.venv/bin/python benchmarks/validation_table.py
 """
 
 from __future__ import annotations

@@ -271,6 +271,77 @@ def sweep(
 
 
 @app.command()
+def size(
+    scenario: ScenarioArg,
+    confidence: Annotated[
+        float, typer.Option("--confidence", min=0.5, max=1.0, help="Share of replications that must meet every target.")
+    ] = 0.95,
+    max_wait: Annotated[
+        Optional[str], typer.Option("--max-wait", help="Also keep the 95th-percentile wait at every point under this, e.g. 30m.")
+    ] = None,
+    vary: Annotated[
+        str, typer.Option("--vary", help="What may change: any of tables,points,vehicles,extractors,pcr_machines.")
+    ] = "points,tables,vehicles,extractors,pcr_machines",
+    limit: Annotated[
+        Optional[list[str]], typer.Option("--limit", help="What the city has, e.g. samplers=30000 (repeat for more).")
+    ] = None,
+    replications: Annotated[
+        int, typer.Option("--replications", "-r", min=2, max=1000, help="Fresh replications that verify the final plan.")
+    ] = 10,
+    search_replications: Annotated[
+        int, typer.Option("--search-replications", min=1, max=100, help="Replications per plan tried during the search.")
+    ] = 3,
+    out: Annotated[
+        Optional[Path],
+        typer.Option("--out", help="Folder for plan.yaml and sizing.json. Default: results/<scenario>/size-<UTC time>/."),
+    ] = None,
+) -> None:
+    """Find the smallest plan that gets every result reported by the deadline with the given confidence."""
+    from sim.durations import DurationError, parse_duration
+    from sim.results import check_results_dir, default_results_dir
+    from sim.sizing import SizingError, Targets, plan_yaml, table
+    from sim.sizing import size as size_plan
+
+    loaded, rnd = _load(scenario)
+    try:
+        wait = parse_duration(max_wait) if max_wait else None
+    except DurationError as exc:
+        _fail(f"--max-wait: {exc}")
+    limits = {}
+    for item in limit or []:
+        key, _, value = item.partition("=")
+        if not value.replace("_", "").isdigit():
+            _fail(f"--limit {item}: write NAME=NUMBER, e.g. samplers=30000")
+        limits[key.strip()] = int(value.replace("_", ""))
+    default = default_results_dir(scenario)
+    target = out or default.with_name("size-" + default.name)
+    _checked(check_results_dir, target)
+    dims = tuple(d.strip() for d in vary.split(",") if d.strip())
+    order = [d for d in ("points", "tables", "vehicles", "extractors", "pcr_machines") if d in dims] + [
+        d for d in dims if d not in ("points", "tables", "vehicles", "extractors", "pcr_machines")
+    ]
+    try:
+        result = size_plan(
+            rnd,
+            Targets(confidence, wait),
+            tuple(order),
+            limits,
+            search_replications,
+            replications,
+            progress=lambda text: typer.echo(f"  {text}", err=True),
+        )
+    except SizingError as exc:
+        _fail(str(exc))
+    target.mkdir(parents=True, exist_ok=True)
+    (target / "sizing.json").write_text(json.dumps(result, indent=2) + "\n", encoding="utf-8")
+    (target / "plan.yaml").write_text(plan_yaml(loaded.text, result), encoding="utf-8")
+    typer.echo(f"Sizing: {target} (plan.yaml, sizing.json)")
+    typer.echo(table(result))
+    if not result["feasible"]:
+        raise typer.Exit(1)
+
+
+@app.command()
 def validate(scenario: ScenarioArg) -> None:
     """Check a scenario file without running it, and describe the round it plans."""
     from sim.report import describe_round

@@ -66,8 +66,32 @@ def _quantile(x: np.ndarray, q: float) -> float | None:
     return float(np.quantile(x, q)) if x.size else None
 
 
+@dataclass
+class Crowd:
+    """What every point's crowd produced in one replication: all the logistics stage needs, and the
+    crowd's own figures. It depends on arrivals, sampling and points only, so sizing vehicles and lab
+    instruments can reuse it."""
+
+    stats: dict[str, np.ndarray]
+    timeline: dict[str, np.ndarray]
+    waits: list[np.ndarray]
+    swab_ends: list[np.ndarray]
+    resident_tube: list[np.ndarray]
+    tube_size: np.ndarray
+    tube_point: np.ndarray
+    positive_tubes: dict[int, list[float]]
+    point_tubes: list[PointTubes]
+    busiest: list[tuple[int, int, str, np.ndarray]]
+    kept: dict[str, list[np.ndarray]]
+
+
 def run_replication(rnd: Round, rep: int, grid: Grid | None = None, trace: bool = False) -> ReplicationResult:
     grid = grid or Grid.for_round(rnd)
+    return finish_replication(rnd, rep, grid, simulate_crowd(rnd, rep, grid, trace), trace)
+
+
+def simulate_crowd(rnd: Round, rep: int, grid: Grid, trace: bool = False) -> Crowd:
+    """Rules 1-4 and 7's draws at every point, over arrays."""
     n_points = rnd.n_points
     stats = {
         k: np.full(n_points, np.nan)
@@ -77,7 +101,6 @@ def run_replication(rnd: Round, rep: int, grid: Grid | None = None, trace: bool 
     waits, swab_ends, resident_tube, sizes, tube_points = [], [], [], [], []
     positive_tubes: dict[int, list[float]] = {}
     point_tubes: list[PointTubes] = []
-    travel: list[_Travel] = []
     busiest: list[tuple[int, int, str, np.ndarray]] = []
     n_tubes = 0
     p = 0
@@ -85,7 +108,6 @@ def run_replication(rnd: Round, rep: int, grid: Grid | None = None, trace: bool 
     for gi, g in enumerate(rnd.groups):
         for i in range(g.count):
             c = simulate_point(rnd, g.tables, g.residents, streams.stream(rnd.seed, rep, streams.CROWD, gi, i))
-            travel.append(_Travel(g.travel, (rnd.seed, rep, streams.TRAVEL, gi, i)))
             stats["arrived"][p] = c.arrived
             if c.arrived:
                 w = c.wait
@@ -125,6 +147,28 @@ def run_replication(rnd: Round, rep: int, grid: Grid | None = None, trace: bool 
 
     tube_size = np.concatenate(sizes) if sizes else np.empty(0, np.int64)
     tube_point = np.concatenate(tube_points) if tube_points else np.empty(0, np.int32)
+    return Crowd(
+        stats, timeline, waits, swab_ends, resident_tube, tube_size, tube_point, positive_tubes, point_tubes, busiest, kept
+    )
+
+
+def finish_replication(rnd: Round, rep: int, grid: Grid, crowd: Crowd, trace: bool = False) -> ReplicationResult:
+    """Rules 5-8 from a replication's crowd: pickups, vehicles, labs, recalls; then the figures."""
+    c = crowd
+    stats, waits, swab_ends, resident_tube = c.stats, c.waits, c.swab_ends, c.resident_tube
+    tube_size, tube_point, positive_tubes, point_tubes, busiest, kept = (
+        c.tube_size,
+        c.tube_point,
+        c.positive_tubes,
+        c.point_tubes,
+        c.busiest,
+        c.kept,
+    )
+    timeline = dict(c.timeline)
+    n_tubes = tube_size.size
+    travel = [
+        _Travel(g.travel, (rnd.seed, rep, streams.TRAVEL, gi, i)) for gi, g in enumerate(rnd.groups) for i in range(g.count)
+    ]
     lab_rngs = [streams.stream(rnd.seed, rep, streams.LAB, li) for li in range(len(rnd.labs))]
     logi = Logistics(rnd, point_tubes, tube_size, positive_tubes, lambda t: int(tube_point[t]), lab_rngs, travel)
     logi.run()

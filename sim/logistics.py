@@ -7,6 +7,7 @@ seal), so events scale with pickups and plates, not with residents or tubes.
 
 from __future__ import annotations
 
+import heapq
 import math
 from collections import deque
 from collections.abc import Callable
@@ -43,6 +44,23 @@ class Busy:
         self.end.append(e)
 
 
+class ServerPool:
+    """Identical servers taken first come, first served (vehicles of a lab, its PCR machines).
+
+    Requests arrive in time order (SimPy hands them over that way), so the server a request gets is the
+    one that frees earliest, and it starts at max(request, that time): a heap of free times does the
+    work of a SimPy Resource without its request, grant and release events.
+    """
+
+    def __init__(self, servers: int):
+        self.free = [-math.inf] * servers
+
+    def take(self, t: float, duration: float) -> tuple[float, float]:
+        start = max(t, heapq.heappop(self.free))
+        heapq.heappush(self.free, start + duration)
+        return start, start + duration
+
+
 @dataclass
 class SingleTube:
     """A retest tube: one recalled resident swabbed again alone (rule 7)."""
@@ -69,8 +87,8 @@ class LabSim:
         self.rng = rng
         self.on_plate = on_plate
         self.on_result = on_result
-        self.vehicles = simpy.Resource(env, max(lab.vehicles, 1))
-        self.pcr = simpy.Resource(env, lab.pcr_machines)
+        self.vehicles = ServerPool(max(lab.vehicles, 1))
+        self.pcr = ServerPool(lab.pcr_machines)
         self.free_extractors = lab.extractors
         self.singles: deque[list] = deque()  # [arrival time, tube ids, next index]; served first
         self.pooled: deque[list] = deque()
@@ -134,14 +152,10 @@ class LabSim:
         self.free_extractors += 1
         self.busy["extractors"].add(t0, env.now)
         self._poke()
-        with self.pcr.request() as req:
-            yield req
-            t1 = env.now
-            yield env.timeout(float(lab.pcr.sample(self.rng, 1)[0]))
-            self.busy["pcr_machines"].add(t1, env.now)
-        if lab.report_delay:
-            yield env.timeout(lab.report_delay)
-        self.on_result(ids, env.now)
+        # PCR and the report need no events of their own: their times follow from the machines' queue.
+        start, end = self.pcr.take(env.now, float(lab.pcr.sample(self.rng, 1)[0]))
+        self.busy["pcr_machines"].add(start, end)
+        self.on_result(ids, end + lab.report_delay)
 
 
 class Logistics:
@@ -172,6 +186,8 @@ class Logistics:
         # How often each tube passed each step: all ones in a correct run (checked by the invariant tests).
         self.handled = {step: np.zeros(n, np.int32) for step in ("picked", "at_lab", "plated", "result")}
         self.plate_of = np.full(n, -1, np.int64)
+        self.is_positive = np.zeros(n, bool)
+        self.is_positive[list(positive_tubes)] = True
         self.singles: list[SingleTube] = []
         self.labs = [LabSim(self.env, lab, lab_rngs[i], self._on_plate, self._on_result) for i, lab in enumerate(rnd.labs)]
         self.point_lab = {p.index: p.lab for p in points}
@@ -197,24 +213,21 @@ class Logistics:
             if done + cap - 1 < n:
                 request_at = min(request_at, seal[done + cap - 1])
             yield env.timeout(max(request_at - env.now, 0.0))
-            req = lab.vehicles.request()
-            yield req
-            depart = env.now
-            yield env.timeout(self.travel[p.index]())
+            there, back = self.travel[p.index](), self.travel[p.index]()
+            depart, home = lab.vehicles.take(env.now, there + back)
+            yield env.timeout(depart + there - env.now)  # the request stays outstanding until the vehicle is here
             upto = int(np.searchsorted(seal, env.now, side="right"))
             ids = np.arange(p.first_tube + done, p.first_tube + upto)
             self.picked[ids] = env.now
             self.handled["picked"][ids] += 1
             done = upto
-            env.process(self._drive_back(lab, req, ids, depart, p.index))
+            lab.busy["vehicles"].add(depart, home)
+            env.timeout(back).callbacks.append(lambda _, lab=lab, ids=ids: self._unload(lab, ids))
 
-    def _drive_back(self, lab: LabSim, req, ids: np.ndarray, depart: float, point: int):
-        yield self.env.timeout(self.travel[point]())
+    def _unload(self, lab: LabSim, ids: np.ndarray) -> None:
         self.at_lab[ids] = self.env.now
         self.handled["at_lab"][ids] += 1
         lab.deliver(ids)
-        lab.vehicles.release(req)
-        lab.busy["vehicles"].add(depart, self.env.now)
 
     # --- rules 6 and 7: results and recalls -----------------------------------------------------
     def _on_plate(self, ids: np.ndarray, t: float) -> None:
@@ -224,29 +237,28 @@ class Logistics:
         self.plate_of[pooled] = self.plates
 
     def _on_result(self, ids: np.ndarray, t: float) -> None:
+        """Results of a plate, reported at time t (now or later: the plate's PCR end plus report delay)."""
         pooled = ids[ids < self.n_pooled]
         self.result[pooled] = t
         self.handled["result"][pooled] += 1
         for sid in ids[ids >= self.n_pooled]:
             self.singles[sid - self.n_pooled].result = t
         if self.positive_tubes:
-            for tube in pooled:
-                if int(tube) in self.positive_tubes:
-                    self.env.process(self._recall(int(tube)))
+            for tube in pooled[self.is_positive[pooled]]:
+                self.env.process(self._recall(int(tube), t))
 
-    def _recall(self, tube: int):
-        yield self.env.timeout(self.rnd.recall_delay)
+    def _recall(self, tube: int, reported: float):
+        yield self.env.timeout(reported + self.rnd.recall_delay - self.env.now)
         point = self.tube_point(tube)
         swabs = self.positive_tubes[tube]
         for member in range(int(self.tube_size[tube])):
             positive = member < len(swabs)
             sid = self.n_pooled + len(self.singles)
             self.singles.append(SingleTube(point, positive, swabs[member] if positive else math.nan))
-            self.env.process(self._carry_single(sid, point))
-
-    def _carry_single(self, sid: int, point: int):
-        yield self.env.timeout(self.travel[point]())
-        self.labs[self.point_lab[point]].deliver(np.array([sid]), single=True)
+            lab = self.labs[self.point_lab[point]]
+            self.env.timeout(self.travel[point]()).callbacks.append(
+                lambda _, lab=lab, sid=sid: lab.deliver(np.array([sid]), single=True)
+            )
 
     @property
     def plates(self) -> int:

@@ -8,6 +8,7 @@ distribution objects). Tests compare the engine against it in distribution.
 from __future__ import annotations
 
 import math
+from collections import deque
 
 import numpy as np
 import simpy
@@ -30,7 +31,7 @@ class _Point:
     def __init__(self, ref: Reference, p: int, group, tables: int, n: int, arrivals: list[float]):
         self.ref, self.p, self.group, self.n = ref, p, group, n
         self.env = ref.env
-        self.queue: list[dict] = []
+        self.queue: deque[dict] = deque()
         self.idle = [True] * tables
         self.current_tube: list[list[dict]] = [[] for _ in range(tables)]
         self.served = 0
@@ -61,7 +62,7 @@ class _Point:
         for j in range(len(self.idle)):
             if self.queue and self.idle[j] and not self.paused(j, self.env.now):
                 self.idle[j] = False
-                self.env.process(self._serve(j, self.queue.pop(0)))
+                self.env.process(self._serve(j, self.queue.popleft()))
 
     def _pause_ends(self):
         # Wake the point at the open and at every pause end, so waiting residents meet free tables.
@@ -140,8 +141,8 @@ class _Lab:
         self.vehicles = simpy.Resource(self.env, spec.vehicles)
         self.pcr = simpy.Resource(self.env, spec.pcr_machines)
         self.free = spec.extractors
-        self.singles: list[dict] = []
-        self.pooled: list[dict] = []
+        self.singles: deque[dict] = deque()  # retest tubes, served before pooled ones
+        self.pooled: deque[dict] = deque()
 
     def arrive(self, tube: dict) -> None:
         tube["at_lab"] = self.env.now
@@ -155,16 +156,18 @@ class _Lab:
 
     def try_plate(self) -> None:
         while self.free:
-            waiting = self.singles + self.pooled
-            if len(waiting) >= self.spec.plate_size:
-                plate = waiting[: self.spec.plate_size]
-            elif waiting and self.env.now - min(t["at_lab"] for t in waiting) >= self.spec.max_plate_wait - TOL:
-                plate = waiting
+            waiting = len(self.singles) + len(self.pooled)
+            oldest = min(q[0]["at_lab"] for q in (self.singles, self.pooled) if q) if waiting else None
+            if waiting >= self.spec.plate_size:
+                take = self.spec.plate_size
+            elif waiting and self.env.now - oldest >= self.spec.max_plate_wait - TOL:
+                take = waiting
             else:
                 return
-            taken = {id(t) for t in plate}
-            self.singles = [t for t in self.singles if id(t) not in taken]
-            self.pooled = [t for t in self.pooled if id(t) not in taken]
+            plate = []
+            for q in (self.singles, self.pooled):  # the head of the queue: singles first, then the oldest pooled
+                while q and len(plate) < take:
+                    plate.append(q.popleft())
             self.free -= 1
             self.ref.plates += 1
             self.env.process(self._run(plate))

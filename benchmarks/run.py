@@ -1,0 +1,166 @@
+"""Engine speed and memory against the per-resident reference model and against a numpy floor.
+
+    .venv/bin/python benchmarks/run.py [--quick]
+
+Each measurement runs in a fresh process (any numba compilation counted, as from a cold start) and
+reports wall seconds and peak resident memory. Ratios are taken within one run of this script, so
+they hold on a noisy shared machine. Writes benchmarks/results.md.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import os
+import platform
+import subprocess
+import sys
+import textwrap
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+PER_POINT = 2500
+
+
+def scenario_text(residents: int) -> str:
+    points = max(1, residents // PER_POINT)
+    labs = max(1, points // 100)
+    return textwrap.dedent(f"""\
+        name: benchmark district ({residents:,} residents)
+        deadline: 24h
+        seed: 1
+        arrivals:
+          turnout: 1.0
+          profile: [[-30m, 2], [0h, 6], [3h, 3], [10h, 1], [16h, 0]]
+        sampling:
+          service_time: {{dist: lognormal, mean: 30s, sd: 12s}}
+          pool_size: 10
+          shifts: {{length: 4h, handover: 15m, stagger: true}}
+        points:
+          - {{name: p, count: {points}, residents: {PER_POINT}, tables: 2, lab: city,
+              travel_time: {{dist: triangular, low: 15m, mode: 25m, high: 50m}}}}
+        transport: {{pickup_interval: 1h, box_capacity: 100, vehicles: {{city: {points // 2 + 1}}}}}
+        labs:
+          - {{name: city, extractors: {labs * 12}, pcr_machines: {labs * 18}, extraction_time: 1h, pcr_time: 1.5h,
+              max_plate_wait: 30m, report_delay: 15m}}
+        positives: {{prevalence: 0.00003, recall_delay: 2h}}
+        """)
+
+
+CHILD = """
+import json, resource, sys, time
+t0 = time.perf_counter()
+kind, source = sys.argv[1], sys.argv[2]
+sys.path.insert(0, {tests!r})
+from sim.model import build_round
+from sim.scenario import parse_scenario, load_scenario
+rnd = build_round(load_scenario(source) if source.endswith('.yaml') else parse_scenario(open(source).read()))
+if kind == 'engine':
+    from sim.engine import run_replication
+    arrived = run_replication(rnd, 0).metrics['residents_arrived']
+elif kind == 'reference':
+    from reference_model import run_reference
+    arrived = run_reference(rnd, 0)['residents_arrived']
+else:  # floor: draw every resident's arrival and service time, nothing else
+    import numpy as np
+    rng = np.random.default_rng(0)
+    n = rnd.residents
+    a = rnd.profile.sample(rng, n)
+    s = rnd.service.sample(rng, n)
+    arrived = float(a.size + s.size) / 2
+print(json.dumps({{'seconds': time.perf_counter() - t0, 'arrived': arrived,
+                  'peak_mb': resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024}}))
+""".format(tests=str(ROOT / "tests"))
+
+
+def measure(kind: str, source: str, timeout: float = 3600) -> dict:
+    out = subprocess.run(
+        [sys.executable, "-c", CHILD, kind, source], capture_output=True, text=True, timeout=timeout, check=True, cwd=ROOT
+    )
+    return json.loads(out.stdout.strip().splitlines()[-1])
+
+
+def machine() -> str:
+    cpu = "unknown CPU"
+    with contextlib.suppress(OSError):
+        lines = Path("/proc/cpuinfo").read_text().splitlines()
+        cpu = next((ln.split(":", 1)[1].strip() for ln in lines if ln.startswith("model name")), cpu)
+    mem = os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES") / 2**30
+    return f"{cpu}, {os.cpu_count()} cores, {mem:.0f} GiB, Python {platform.python_version()}, {platform.system()}"
+
+
+def main(quick: bool) -> None:
+    tmp = ROOT / "benchmarks" / ".scenarios"
+    tmp.mkdir(exist_ok=True)
+    sizes = [100_000] if quick else [100_000, 1_000_000, 10_000_000]
+    rows = []
+    for n in sizes:
+        path = tmp / f"bench-{n}.txt"
+        path.write_text(scenario_text(n))
+        row = {
+            "case": f"district, {n:,} residents",
+            "residents": n,
+            "engine": measure("engine", str(path)),
+            "floor": measure("floor", str(path)),
+        }
+        if n <= 1_000_000:
+            row["reference"] = measure("reference", str(path))
+        rows.append(row)
+        print(_line(row), flush=True)
+    if not quick:
+        shanghai = str(ROOT / "scenarios" / "shanghai-2022-04-04.yaml")
+        row = {"case": "Shanghai example", "engine": measure("engine", shanghai), "floor": measure("floor", shanghai)}
+        row["residents"] = row["engine"]["arrived"]
+        rows.append(row)
+        print(_line(row), flush=True)
+    write_markdown(rows)
+
+
+def _line(row: dict) -> str:
+    e = row["engine"]
+    ref = row.get("reference")
+    return (
+        f"{row['case']:34s} engine {e['seconds']:7.2f} s  floor {row['floor']['seconds']:6.2f} s  "
+        + (f"reference {ref['seconds']:8.1f} s  " if ref else "")
+        + f"peak {e['peak_mb']:7.0f} MB"
+    )
+
+
+def write_markdown(rows: list[dict]) -> None:
+    lines = [
+        "# Benchmark results",
+        "",
+        f"Machine: {machine()}.",
+        "",
+        "Produced by `.venv/bin/python benchmarks/run.py`; each cell is one fresh process (compilation counted).",
+        "",
+        "| case | residents | seconds | residents/s | vs reference | vs floor | peak MB | bytes/resident |",
+        "| --- | --- | --- | --- | --- | --- | --- | --- |",
+    ]
+    for row in rows:
+        for kind in ("engine", "reference", "floor"):
+            m = row.get(kind)
+            if not m:
+                continue
+            n = row["residents"]
+            vs_ref = (
+                f"{row['reference']['seconds'] / m['seconds']:.1f}x faster" if kind == "engine" and "reference" in row else ""
+            )
+            vs_floor = f"{m['seconds'] / row['floor']['seconds']:.1f}x" if kind != "floor" else "1x"
+            lines.append(
+                f"| {row['case']}: {kind} | {n:,.0f} | {m['seconds']:.2f} | {n / m['seconds']:,.0f} | {vs_ref} | "
+                f"{vs_floor} | {m['peak_mb']:.0f} | {m['peak_mb'] * 2**20 / n:.0f} |"
+            )
+    by = {r["residents"]: r for r in rows if "district" in r["case"]}
+    if 1_000_000 in by and 10_000_000 in by:
+        lines += [
+            "",
+            f"Growth: 10M takes {by[10_000_000]['engine']['seconds'] / by[1_000_000]['engine']['seconds']:.1f} "
+            "times as long as 1M (target: at most 12).",
+        ]
+    (ROOT / "benchmarks" / "results.md").write_text("\n".join(lines) + "\n", encoding="utf-8")
+    print("wrote benchmarks/results.md")
+
+
+if __name__ == "__main__":
+    main("--quick" in sys.argv)

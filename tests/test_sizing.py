@@ -1,0 +1,69 @@
+"""Sizing a small scenario: the plan verifies, and every value one step smaller fails a target."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+from conftest import ROOT
+from typer.testing import CliRunner
+
+from sim.cli import app
+from sim.model import build_round
+from sim.queueing import tables_for_wait
+from sim.scenario import load_scenario
+from sim.sizing import Targets, analytic_bounds, apply_plan, plan_of, size
+
+QUICKSTART = ROOT / "scenarios" / "quickstart.yaml"
+
+
+@pytest.fixture(scope="module")
+def sized():
+    rnd = build_round(load_scenario(QUICKSTART))
+    return rnd, size(rnd, Targets(0.95, 30 * 60), search_reps=3, verify_reps=6)
+
+
+def test_plan_verifies_and_is_minimal(sized):
+    rnd, result = sized
+    assert result["feasible"]
+    assert result["verification"]["share_meeting_targets"] >= 0.95
+    assert max(result["verification"]["worst_p95_wait_min"]) <= 30
+    assert max(result["verification"]["results_complete_h"]) <= 12
+    smaller = result["one_step_smaller"]
+    assert len(smaller) == 2 + 2 + 1 + 1 + 1  # points and tables of two groups, three lab dimensions
+    assert all(c["fails"] for c in smaller.values()), smaller
+    assert all(c.get("share_meeting_targets", 0) < 0.95 for c in smaller.values() if "note" not in c)
+
+
+def test_residents_are_redivided_not_lost(sized):
+    rnd, result = sized
+    for g, sizedg in zip(rnd.groups, result["plan"]["groups"], strict=True):
+        total = g.count * g.residents
+        assert sizedg["points"] * sizedg["residents_per_point"] >= total
+        assert (sizedg["points"] * (sizedg["residents_per_point"] - 1)) < total
+
+
+def test_analytic_tables_match_erlang_c():
+    rnd = build_round(load_scenario(QUICKSTART))
+    b = analytic_bounds(rnd, Targets(0.95, 1800))
+    from sim.report import peak_arrival_rate
+
+    lam = rnd.groups[0].residents * rnd.turnout * peak_arrival_rate(rnd) / (rnd.residents * rnd.turnout * 3600)
+    assert b["tables"][0] == tables_for_wait(lam, 1 / rnd.service.mean, 1800)
+    assert apply_plan(rnd, plan_of(rnd)) == rnd
+
+
+def test_cli_writes_a_runnable_plan_and_reports_infeasible_limits(tmp_path):
+    r = CliRunner().invoke(app, ["size", str(QUICKSTART), "--max-wait", "30m", "-r", "4", "--out", str(tmp_path / "s")])
+    assert r.exit_code == 0, r.output
+    assert "samplers" in r.output and "one step smaller" in r.output
+    plan = load_scenario(tmp_path / "s" / "plan.yaml")  # a complete, valid scenario
+    sizing = json.loads((tmp_path / "s" / "sizing.json").read_text())
+    assert plan.spec.points[0].tables == sizing["plan"]["groups"][0]["tables_per_point"]
+    tight = CliRunner().invoke(
+        app, ["size", str(QUICKSTART), "--max-wait", "30m", "--limit", "samplers=20", "-r", "2", "--out", str(tmp_path / "t")]
+    )
+    assert tight.exit_code == 1
+    assert "NO PLAN within the limits" in tight.output and "Binding stage" in tight.output
+    bad = CliRunner().invoke(app, ["size", str(QUICKSTART), "--vary", "chairs", "--out", str(tmp_path / "u")])
+    assert bad.exit_code == 2
