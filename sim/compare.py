@@ -8,14 +8,12 @@ from __future__ import annotations
 
 import csv
 import json
-import os
-import shutil
 from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
 
-from sim.results import RunResult, check_results_dir
+from sim.results import RunResult, staged_folder
 from sim.stats import diff_ci95, summarize
 
 KEY_FIGURES = {
@@ -133,37 +131,34 @@ def format_table(runs: list[RunData], rows: list[dict]) -> str:
 
 
 def write_comparison(runs: list[RunData], out: Path) -> Path:
-    check_results_dir(out)
-    tmp = out.with_name(out.name + ".partial")
-    if tmp.exists():
-        shutil.rmtree(tmp)
-    tmp.mkdir(parents=True)
     rows = comparison_rows(runs)
-    with (tmp / "comparison.csv").open("w", newline="", encoding="utf-8") as f:
-        w = csv.writer(f)
-        w.writerow(
-            ["figure", "scenario", "mean", "ci95_low", "ci95_high", "diff_to_first", "diff_ci95_low", "diff_ci95_high", "paired"]
-        )
-        for row in rows:
-            for i, run in enumerate(runs):
-                ci = row[f"ci95_{i}"] or [None, None]
-                dci = row.get(f"diff_ci95_{i}") or (None, None)
-                w.writerow(
-                    [
-                        row["figure"],
-                        run.label,
-                        *(_csv(v) for v in (row[f"mean_{i}"], *ci, row.get(f"diff_{i}"), *dci)),
-                        row.get(f"paired_{i}", ""),
-                    ]
-                )
-    (tmp / "comparison.txt").write_text(format_table(runs, rows) + "\n", encoding="utf-8")
-    from sim import plots
+    with staged_folder(out) as tmp:
+        with (tmp / "comparison.csv").open("w", newline="", encoding="utf-8") as f:
+            w = csv.writer(f)
+            w.writerow(
+                [
+                    "figure",
+                    "scenario",
+                    "mean",
+                    "ci95_low",
+                    "ci95_high",
+                    "diff_to_first",
+                    "diff_ci95_low",
+                    "diff_ci95_high",
+                    "paired",
+                ]
+            )
+            for row in rows:
+                for i, run in enumerate(runs):
+                    ci = row[f"ci95_{i}"] or [None, None]
+                    dci = row.get(f"diff_ci95_{i}") or (None, None)
+                    values = (row[f"mean_{i}"], *ci, row.get(f"diff_{i}"), *dci)
+                    w.writerow([row["figure"], run.label, *(_csv(v) for v in values), row.get(f"paired_{i}", "")])
+        (tmp / "comparison.txt").write_text(format_table(runs, rows) + "\n", encoding="utf-8")
+        from sim import plots
 
-    plots.compare_cumulative(runs, tmp / "compare_cumulative.png")
-    plots.compare_waits(runs, tmp / "compare_waits.png")
-    if out.exists():
-        out.rmdir()
-    os.replace(tmp, out)
+        plots.compare_cumulative(runs, tmp / "compare_cumulative.png")
+        plots.compare_waits(runs, tmp / "compare_waits.png")
     return out
 
 

@@ -8,6 +8,7 @@ import json
 import os
 import shutil
 import warnings
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -187,29 +188,37 @@ def check_results_dir(out: Path) -> None:
         )
 
 
-def write_results(result: RunResult, out: Path, scenario_text: str, plot: bool = True) -> Path:
-    """Write every file into `out.partial`, then rename it to `out`: a folder named `out` is complete."""
+@contextmanager
+def staged_folder(out: Path):
+    """Yield a `<out>.partial` folder to write into; rename it to `out` only when the block completes,
+    so a folder named `out` is always whole (an interrupted write leaves only `.partial`)."""
     check_results_dir(out)
     tmp = out.with_name(out.name + ".partial")
     if tmp.exists():
         shutil.rmtree(tmp)
     tmp.mkdir(parents=True)
-    (tmp / "scenario.yaml").write_text(scenario_text, encoding="utf-8")
-    summary = result.summary()
-    (tmp / "summary.json").write_text(json.dumps(summary, indent=2) + "\n", encoding="utf-8")
-    _write_csv(tmp / "points.csv", POINT_COLUMNS, result.points_table())
-    tl = result.timeline()
-    _write_csv(
-        tmp / "timeline.csv", ("t_h", *SERIES), [dict(zip(tl, row, strict=True)) for row in zip(*tl.values(), strict=True)]
-    )
-    np.savez_compressed(tmp / "replications.npz", **result.replication_arrays())
-    if plot:
-        from sim import plots
-
-        plots.write_all(result, tmp)
+    yield tmp
     if out.exists():
         out.rmdir()  # empty, as checked above
     os.replace(tmp, out)
+
+
+def write_results(result: RunResult, out: Path, scenario_text: str, plot: bool = True) -> Path:
+    """Write every file of results-v1 into `out`, atomically (see `staged_folder`)."""
+    with staged_folder(out) as tmp:
+        (tmp / "scenario.yaml").write_text(scenario_text, encoding="utf-8")
+        summary = result.summary()
+        (tmp / "summary.json").write_text(json.dumps(summary, indent=2) + "\n", encoding="utf-8")
+        _write_csv(tmp / "points.csv", POINT_COLUMNS, result.points_table())
+        tl = result.timeline()
+        _write_csv(
+            tmp / "timeline.csv", ("t_h", *SERIES), [dict(zip(tl, row, strict=True)) for row in zip(*tl.values(), strict=True)]
+        )
+        np.savez_compressed(tmp / "replications.npz", **result.replication_arrays())
+        if plot:
+            from sim import plots
+
+            plots.write_all(result, tmp)
     return out
 
 
