@@ -74,6 +74,9 @@ def run(
     ] = None,
     max_replications: Annotated[int, typer.Option("--max-replications", min=2, max=10_000, help="Cap for --precision.")] = 100,
     plots: Annotated[bool, typer.Option(help="Draw the PNG plots.")] = True,
+    trace: Annotated[
+        bool, typer.Option("--trace", help="Also write replication 1 in the drill log format (trace/swabs.csv, trace/tubes.csv).")
+    ] = False,
 ) -> None:
     """Simulate a round and write a results folder: summary.json, points.csv, timeline.csv and plots."""
     from sim import runner
@@ -100,6 +103,11 @@ def run(
     except runner.Interrupted as stop:
         _keep_incomplete(stop, rnd, target, loaded.text, n)
     folder = write_results(result, target, loaded.text, plot=plots)
+    if trace:
+        from sim.drill_log import write_trace
+        from sim.engine import run_replication
+
+        write_trace(run_replication(rnd, 0, trace=True).trace, folder / "trace", loaded.spec.start)
     typer.echo(f"Results: {folder}")
     for line in verdict(result.summary()):
         typer.echo(line)
@@ -299,7 +307,7 @@ def size(
     """Find the smallest plan that gets every result reported by the deadline with the given confidence."""
     from sim.durations import DurationError, parse_duration
     from sim.results import check_results_dir, default_results_dir
-    from sim.sizing import SizingError, Targets, plan_yaml, table
+    from sim.sizing import DIMENSIONS, SizingError, Targets, plan_yaml, table
     from sim.sizing import size as size_plan
 
     loaded, rnd = _load(scenario)
@@ -317,9 +325,7 @@ def size(
     target = out or default.with_name("size-" + default.name)
     _checked(check_results_dir, target)
     dims = tuple(d.strip() for d in vary.split(",") if d.strip())
-    order = [d for d in ("points", "tables", "vehicles", "extractors", "pcr_machines") if d in dims] + [
-        d for d in dims if d not in ("points", "tables", "vehicles", "extractors", "pcr_machines")
-    ]
+    order = [d for d in DIMENSIONS if d in dims] + [d for d in dims if d not in DIMENSIONS]
     try:
         result = size_plan(
             rnd,
@@ -339,6 +345,47 @@ def size(
     typer.echo(table(result))
     if not result["feasible"]:
         raise typer.Exit(1)
+
+
+drill_app = typer.Typer(help="Drills: review a drill's log against the plan.", no_args_is_help=True)
+app.add_typer(drill_app, name="drill")
+
+
+@drill_app.command("review")
+def drill_review(
+    scenario: ScenarioArg,
+    logdir: Annotated[
+        Path, typer.Argument(help="Folder with the drill's swabs.csv and tubes.csv (docs/drill-log.md).", show_default=False)
+    ],
+    out: Annotated[
+        Optional[Path], typer.Option("--out", help="Review folder. Default: results/<scenario>/review-<UTC time>/.")
+    ] = None,
+) -> None:
+    """Compare a drill with its plan, fit service and travel times, and write calibrated.yaml."""
+    from sim.drill import DrillLogError, read_log, review
+    from sim.results import check_results_dir, default_results_dir
+
+    loaded, rnd = _load(scenario)
+    default = default_results_dir(scenario)
+    target = out or default.with_name("review-" + default.name)
+    _checked(check_results_dir, target)
+    try:
+        log = read_log(logdir, rnd, loaded.spec.start)
+        result = review(rnd, loaded.text, log, target)
+    except (DrillLogError, ValueError) as exc:
+        _fail(str(exc))
+    typer.echo(f"Review: {target} (review.csv, calibrated.yaml, fits)")
+    typer.echo(f"{'figure':28s} {'observed':>10s} {'simulated':>10s}")
+    for k, v in result["figures"].items():
+        o, s = (("-" if x is None else f"{x:,.0f}" if abs(x) >= 1000 else f"{x:.4g}") for x in (v["observed"], v["simulated"]))
+        typer.echo(f"{k:28s} {o:>10s} {s:>10s}")
+    fit = result["service_time_fit"]
+    typer.echo(
+        f"service time: {fit['chosen']} (lowest AIC of {', '.join(fit['candidates'])}), "
+        f"mean {fit['candidates'][fit['chosen']]['mean_s']:.1f} s from {fit['samples']:,} busy-table gaps"
+    )
+    total = sum(result["rows"].values())
+    typer.echo(f"rows: {total:,} read, {result['set_aside']:,} set aside (see set_aside.csv)")
 
 
 @app.command()

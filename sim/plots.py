@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -275,6 +276,41 @@ def sweep_plot(settings, rows: list[dict], figure: str, path: Path) -> None:
     ax.grid(alpha=0.3)
     if ax.get_legend_handles_labels()[0]:
         ax.legend(fontsize=9)
+    fig.tight_layout()
+    fig.savefig(path, dpi=110)
+    plt.close(fig)
+
+
+def fit_plot(samples: np.ndarray, fit, what: str, path: Path) -> None:
+    """Observed durations against the fitted candidates, the chosen one bold."""
+    from sim.drill import CANDIDATES
+
+    seconds = np.asarray(samples, float)
+    unit, scale = ("seconds", 1.0) if np.median(seconds) < 120 else ("minutes", 60.0)
+    x = seconds / scale
+    # Logs hold whole seconds: bins of whole seconds avoid empty stripes.
+    width = max(1.0, math.ceil(np.quantile(seconds, 0.995) / 60))
+    edges = np.arange(0, np.quantile(seconds, 0.995) + width, width) / scale
+    fig, ax = plt.subplots(figsize=(10, 5.5))
+    ax.hist(x, bins=edges, density=True, color="#aeb6bf", label=f"observed ({x.size:,} values)")
+    grid = np.linspace(0, edges[-1], 300)
+    for (name, (family, _)), colour in zip(CANDIDATES.items(), PALETTE, strict=False):
+        params = fit.candidates[name]["params"]
+        chosen = name == fit.kind
+        mean = fit.candidates[name]["mean_s"] / scale
+        ax.plot(
+            grid,
+            family.pdf(grid * scale, *params) * scale,
+            color=colour,
+            linewidth=2.5 if chosen else 1.2,
+            linestyle="-" if chosen else "--",
+            label=f"{name}: mean {mean:.3g} {unit}, AIC {fit.candidates[name]['aic']:,.0f}" + (" (chosen)" if chosen else ""),
+        )
+    ax.set_xlabel(f"{what} ({unit})")
+    ax.set_ylabel(f"density (per {unit[:-1]})")
+    ax.set_title(f"Drill review: {what}, observed and fitted (chosen by lowest AIC)", fontsize=11)
+    ax.grid(alpha=0.3)
+    ax.legend(fontsize=9)
     fig.tight_layout()
     fig.savefig(path, dpi=110)
     plt.close(fig)
