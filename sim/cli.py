@@ -351,6 +351,46 @@ drill_app = typer.Typer(help="Drills: review a drill's log against the plan.", n
 app.add_typer(drill_app, name="drill")
 
 
+@drill_app.command("plan")
+def drill_plan(
+    scenario: ScenarioArg,
+    out: Annotated[
+        Optional[Path],
+        typer.Option("--out", help="Folder for the run sheets. Default: results/<scenario>/drill-plan-<UTC time>/."),
+    ] = None,
+    replications: Annotated[int, typer.Option("--replications", "-r", min=1, max=100, help="Replications averaged.")] = 5,
+) -> None:
+    """Write run sheets for a drill: per point and hour, per lab and hour, and each table's pauses."""
+    import csv as csv_
+
+    from sim.drill import run_sheet
+    from sim.results import check_results_dir, default_results_dir, staged_folder
+
+    _, rnd = _load(scenario)
+    default = default_results_dir(scenario)
+    target = out or default.with_name("drill-plan-" + default.name)
+    _checked(check_results_dir, target)
+    sheets = run_sheet(rnd, replications)
+    with staged_folder(target) as tmp:
+        for name, rows in (
+            ("runsheet.csv", sheets["points"]),
+            ("lab_load.csv", sheets["labs"]),
+            ("shifts.csv", sheets["shifts"]),
+        ):
+            with (tmp / name).open("w", newline="", encoding="utf-8") as f:
+                w = csv_.DictWriter(f, list(rows[0]) if rows else ["none"])
+                w.writeheader()
+                w.writerows(rows)
+    typer.echo(f"Run sheets: {target} (runsheet.csv, lab_load.csv, shifts.csv)")
+    busiest = sorted(sheets["points"], key=lambda r: -r["expected_peak_queue"])[:5]
+    typer.echo(f"{'point':18s} {'hour':>9s} {'tables':>6s} {'arrivals':>9s} {'peak queue':>10s} {'p95 wait':>9s}")
+    for r in busiest:
+        typer.echo(
+            f"{r['point']:18s} {r['hour']:>9s} {r['tables_working']:6d} {r['expected_arrivals']:9.1f} "
+            f"{r['expected_peak_queue']:10.1f} {r['expected_p95_wait_min']:8.1f}m"
+        )
+
+
 @drill_app.command("review")
 def drill_review(
     scenario: ScenarioArg,

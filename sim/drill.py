@@ -305,3 +305,95 @@ def review(rnd: Round, scenario_text: str, log: DrillLog, out: Path) -> dict:
         if travel:
             plots.fit_plot(transit[~np.isnan(transit)], travel, "travel time, point to lab", tmp / "fit_travel.png")
     return result
+
+
+def run_sheet(rnd: Round, replications: int = 5) -> dict[str, list[dict]]:
+    """What each point and lab should expect, hour by hour (means over replications of the plan)."""
+    from sim.engine import run_replication
+    from sim.queue import queue_lengths_at
+
+    traces = [run_replication(rnd, r, trace=True).trace for r in range(replications)]
+    names = traces[0].point_names
+    groups = [g for g in rnd.groups for _ in range(g.count)]
+    t_end = max(float(t.residents["end"].max()) for t in traces if t.residents["end"].size)
+    hours = np.arange(math.floor(min(rnd.profile.times[0], rnd.open) / 3600), math.ceil(t_end / 3600))
+    points: list[dict] = []
+    for p, name in enumerate(names):
+        g = groups[p]
+        acc = np.zeros((len(traces), hours.size, 4))  # arrivals, peak queue, p95 wait, pickups
+        for k, tr in enumerate(traces):
+            at = tr.residents["point"] == p
+            a, s = tr.residents["arrival"][at], tr.residents["start"][at]
+            minute = np.arange(hours[0] * 3600, (hours[-1] + 1) * 3600, 60.0)
+            q = queue_lengths_at(a, s, minute).reshape(hours.size, 60) if a.size else np.zeros((hours.size, 60))
+            hour_of = np.floor(a / 3600).astype(int) - hours[0]
+            picks = np.unique(tr.tubes["picked"][tr.tubes["point"] == p])
+            for h in range(hours.size):
+                w = (s - a)[hour_of == h]
+                acc[k, h] = (
+                    w.size,
+                    q[h].max(),
+                    np.quantile(w, 0.95) / 60 if w.size else 0.0,
+                    np.sum(np.floor(picks / 3600) - hours[0] == h),
+                )
+        mean = acc.mean(axis=0)
+        for h, hour in enumerate(hours):
+            if mean[h, 0] or mean[h, 3]:
+                points.append(
+                    {
+                        "point": name,
+                        "group": g.name,
+                        "hour": f"{hour:g}h-{hour + 1:g}h",
+                        "tables_working": _tables_working(rnd, g.tables, hour * 3600 + 1800),
+                        "expected_arrivals": round(mean[h, 0], 1),
+                        "expected_peak_queue": round(mean[h, 1], 1),
+                        "expected_p95_wait_min": round(mean[h, 2], 1),
+                        "expected_pickups": round(mean[h, 3], 2),
+                    }
+                )
+    labs: list[dict] = []
+    for li, lab in enumerate(rnd.labs):
+        lab_points = np.array([groups[p].lab == li for p in range(len(names))])
+        for hour in range(int(hours[0]), int(math.ceil(max(np.nanmax(t.tubes["result"]) for t in traces) / 3600))):
+            arriving = np.mean(
+                [np.sum(lab_points[t.tubes["point"]] & (np.floor(t.tubes["at_lab"] / 3600) == hour)) for t in traces]
+            )
+            reported = np.mean(
+                [np.sum(lab_points[t.tubes["point"]] & (np.floor(t.tubes["result"] / 3600) == hour)) for t in traces]
+            )
+            if arriving or reported:
+                labs.append(
+                    {
+                        "lab": lab.name,
+                        "hour": f"{hour}h-{hour + 1}h",
+                        "expected_tubes_arriving": round(float(arriving), 1),
+                        "expected_tubes_reported": round(float(reported), 1),
+                        "extraction_capacity_tubes_per_hour": round(lab.extractors * lab.plate_size * 3600 / lab.extraction.mean),
+                    }
+                )
+    shifts = []
+    for g in rnd.groups:
+        for j in range(g.tables):
+            shifts.append({"group": g.name, "table": j + 1, "pauses": _pauses(rnd, j, g.tables, t_end)})
+    return {"points": points, "labs": labs, "shifts": shifts}
+
+
+def _pause_windows(rnd: Round, table: int, tables: int, until: float) -> list[tuple[float, float]]:
+    sh = rnd.shifts
+    if sh is None:
+        return []
+    period = sh.length + sh.handover
+    base = rnd.open + (table * period / tables if sh.stagger else 0.0)
+    return [
+        (base + k * period + sh.length, base + (k + 1) * period)
+        for k in range(int(until // period) + 2)
+        if base + k * period + sh.length < until
+    ]
+
+
+def _pauses(rnd: Round, table: int, tables: int, until: float) -> str:
+    return "; ".join(f"{a / 3600:.2f}h-{b / 3600:.2f}h" for a, b in _pause_windows(rnd, table, tables, until)) or "none"
+
+
+def _tables_working(rnd: Round, tables: int, t: float) -> int:
+    return sum(not any(a <= t < b for a, b in _pause_windows(rnd, j, tables, t + 1)) for j in range(tables))

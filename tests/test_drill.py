@@ -95,3 +95,18 @@ def test_missing_columns_refused_and_cli_review_writes_calibrated_scenario(drill
     assert calibrated.sampling.service_time.dist in ("lognormal", "gamma")
     assert abs(calibrated.sampling.service_time.mean - 40) < 2
     assert {p.name for p in (tmp_path / "r").iterdir()} >= {"review.csv", "review.json", "set_aside.csv", "fit_service.png"}
+
+
+def test_run_sheet_accounts_for_everyone_and_the_pauses():
+    from sim.drill import run_sheet
+
+    rnd = round_from_yaml(DRILL)
+    sheets = run_sheet(rnd, replications=2)
+    arrivals = sum(r["expected_arrivals"] for r in sheets["points"])
+    assert arrivals == pytest.approx(rnd.residents * rnd.turnout, rel=0.02)
+    # 1 h work + 10 min handover, staggered over 2 tables: table 2 first pauses 35 min after table 1.
+    assert sheets["shifts"][0]["pauses"].startswith("1.00h-1.17h")
+    assert sheets["shifts"][1]["pauses"].startswith("1.58h-1.75h")
+    assert {r["tables_working"] for r in sheets["points"]} <= {1, 2}
+    tubes = sum(r["expected_tubes_arriving"] for r in sheets["labs"])
+    assert tubes == pytest.approx(sum(math.ceil(700 / 10) for _ in range(6)), rel=0.1)
