@@ -34,7 +34,10 @@ class PointCrowd:
         return self.start - self.arrival
 
 
-def simulate_point(rnd: Round, tables: int, residents: int, rng: np.random.Generator) -> PointCrowd:
+def simulate_point(
+    rnd: Round, tables: int, residents: int, rng: np.random.Generator, blocks: tuple[np.ndarray, np.ndarray] | None = None
+) -> PointCrowd:
+    """`blocks`: (start, end) arrays of shape (tables, windows) when tables stop for disruptions."""
     n = int(rng.binomial(residents, rnd.turnout))
     arrival = np.sort(rnd.profile.sample(rng, n))
     service = rnd.service.sample(rng, n)
@@ -44,8 +47,9 @@ def simulate_point(rnd: Round, tables: int, residents: int, rng: np.random.Gener
         else np.empty(0, np.int64)
     )
     sh = rnd.shifts
+    bs, be = blocks if blocks is not None else (None, None)
     start, table = serve_queue(
-        arrival, service, tables, rnd.open, sh.length if sh else 0.0, sh.handover if sh else 0.0, bool(sh and sh.stagger)
+        arrival, service, tables, rnd.open, sh.length if sh else 0.0, sh.handover if sh else 0.0, bool(sh and sh.stagger), bs, be
     )
     swab_end = start + service
     tube, seal, tube_size, tube_table = fill_tubes(table, swab_end, tables, rnd.pool_size)

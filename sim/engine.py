@@ -107,7 +107,9 @@ def simulate_crowd(rnd: Round, rep: int, grid: Grid, trace: bool = False) -> Cro
     kept: dict[str, list[np.ndarray]] = {k: [] for k in ("point", "table", "arrival", "start", "end", "tube", "tube_table")}
     for gi, g in enumerate(rnd.groups):
         for i in range(g.count):
-            c = simulate_point(rnd, g.tables, g.residents, streams.stream(rnd.seed, rep, streams.CROWD, gi, i))
+            c = simulate_point(
+                rnd, g.tables, g.residents, streams.stream(rnd.seed, rep, streams.CROWD, gi, i), _blocks(rnd, gi, i, g.tables)
+            )
             stats["arrived"][p] = c.arrived
             if c.arrived:
                 w = c.wait
@@ -170,7 +172,8 @@ def finish_replication(rnd: Round, rep: int, grid: Grid, crowd: Crowd, trace: bo
         _Travel(g.travel, (rnd.seed, rep, streams.TRAVEL, gi, i)) for gi, g in enumerate(rnd.groups) for i in range(g.count)
     ]
     lab_rngs = [streams.stream(rnd.seed, rep, streams.LAB, li) for li in range(len(rnd.labs))]
-    logi = Logistics(rnd, point_tubes, tube_size, positive_tubes, lambda t: int(tube_point[t]), lab_rngs, travel)
+    point_group = [gi for gi, g in enumerate(rnd.groups) for _ in range(g.count)]
+    logi = Logistics(rnd, point_tubes, tube_size, positive_tubes, lambda t: int(tube_point[t]), lab_rngs, travel, point_group)
     logi.run()
 
     timeline["tubes_at_lab"] = grid.counts(logi.at_lab)
@@ -241,6 +244,25 @@ def finish_replication(rnd: Round, rep: int, grid: Grid, crowd: Crowd, trace: bo
         stages=stages,
         trace=audit,
     )
+
+
+def _blocks(rnd: Round, group: int, point: int, tables: int) -> tuple[np.ndarray, np.ndarray] | None:
+    """Each table's blocked windows at one point (closures, tables down), padded with inf."""
+    mine = [b for b in rnd.blocked if b.group == group and b.point in (-1, point)]
+    if not mine:
+        return None
+    per_table: list[list[tuple[float, float]]] = [[] for _ in range(tables)]
+    for b in mine:
+        first = 0 if b.tables == 0 else max(tables - b.tables, 0)
+        for j in range(first, tables):
+            per_table[j].append((b.start, b.end))
+    width = max(len(w) for w in per_table)
+    start = np.full((tables, width), np.inf)
+    end = np.full((tables, width), np.inf)
+    for j, windows in enumerate(per_table):
+        for k, (s, e) in enumerate(sorted(windows)):
+            start[j, k], end[j, k] = s, e
+    return start, end
 
 
 def _seal_times(point_tubes: list[PointTubes], n: int) -> np.ndarray:

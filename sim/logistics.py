@@ -60,6 +60,11 @@ class ServerPool:
         heapq.heappush(self.free, start + duration)
         return start, start + duration
 
+    def out_of_service(self, t: float, until: float) -> None:
+        """One server stops at t (after the job it is on) until `until`."""
+        start = max(t, heapq.heappop(self.free))
+        heapq.heappush(self.free, max(start, until))
+
 
 @dataclass
 class SingleTube:
@@ -98,6 +103,16 @@ class LabSim:
         self._wake = env.event()
         env.process(self._form_plates())
 
+    def outage(self, start: float, end: float, extractors: int, pcr_machines: int):
+        """Instruments out of service on [start, end); a plate under way is finished first."""
+        yield self.env.timeout(max(start - self.env.now, 0.0))
+        self.free_extractors -= extractors  # below zero until running plates finish: none start meanwhile
+        for _ in range(min(pcr_machines, self.lab.pcr_machines)):
+            self.pcr.out_of_service(self.env.now, end)
+        yield self.env.timeout(end - self.env.now)
+        self.free_extractors += extractors
+        self._poke()
+
     def deliver(self, ids: np.ndarray, single: bool = False) -> None:
         (self.singles if single else self.pooled).append([self.env.now, ids, 0])
         self.waiting += ids.size
@@ -128,7 +143,7 @@ class LabSim:
     def _form_plates(self):
         env, lab = self.env, self.lab
         while True:
-            while self.free_extractors and self.waiting:
+            while self.free_extractors > 0 and self.waiting:
                 if self.waiting >= lab.plate_size:
                     ids = self._take(lab.plate_size)
                 elif env.now >= self._oldest() + lab.max_plate_wait - _EPS:
@@ -140,7 +155,7 @@ class LabSim:
                 self.on_plate(ids, env.now)
                 env.process(self._run_plate(ids))
             self._wake = env.event()
-            if self.free_extractors and self.waiting:
+            if self.free_extractors > 0 and self.waiting:
                 yield self._wake | env.timeout(max(self._oldest() + lab.max_plate_wait - env.now, 0.0))
             else:
                 yield self._wake
@@ -170,6 +185,7 @@ class Logistics:
         tube_point: Callable[[int], int],
         lab_rngs: list[np.random.Generator],
         travel: list[Callable[[], float]],
+        point_group: list[int] | None = None,
     ):
         self.rnd = rnd
         self.env = simpy.Environment()
@@ -191,12 +207,27 @@ class Logistics:
         self.singles: list[SingleTube] = []
         self.labs = [LabSim(self.env, lab, lab_rngs[i], self._on_plate, self._on_result) for i, lab in enumerate(rnd.labs)]
         self.point_lab = {p.index: p.lab for p in points}
+        for o in rnd.lab_outages:
+            self.env.process(self.labs[o.lab].outage(o.start, o.end, o.extractors, o.pcr_machines))
+        self.point_group = point_group
         for p in points:
             if p.seal.size:
                 self.env.process(self._point(p))
 
     def run(self) -> None:
         self.env.run()
+
+    def _travel(self, point: int) -> float:
+        """A travel-time draw, stretched by any slowdown in force now for this point's lab or group."""
+        t = self.travel[point]()
+        for s in self.rnd.slowdowns:
+            if (
+                s.start <= self.env.now < s.end
+                and (s.lab in (-1, self.point_lab.get(point, -2)))
+                and (s.group in (-1, self.point_group[point] if self.point_group else -2))
+            ):
+                t *= s.factor
+        return t
 
     # --- rule 5: pickups ------------------------------------------------------------------------
     def _next_tick(self, t: float) -> float:
@@ -213,7 +244,7 @@ class Logistics:
             if done + cap - 1 < n:
                 request_at = min(request_at, seal[done + cap - 1])
             yield env.timeout(max(request_at - env.now, 0.0))
-            there, back = self.travel[p.index](), self.travel[p.index]()
+            there, back = self._travel(p.index), self._travel(p.index)
             depart, home = lab.vehicles.take(env.now, there + back)
             yield env.timeout(depart + there - env.now)  # the request stays outstanding until the vehicle is here
             upto = int(np.searchsorted(seal, env.now, side="right"))
@@ -256,7 +287,7 @@ class Logistics:
             sid = self.n_pooled + len(self.singles)
             self.singles.append(SingleTube(point, positive, swabs[member] if positive else math.nan))
             lab = self.labs[self.point_lab[point]]
-            self.env.timeout(self.travel[point]()).callbacks.append(
+            self.env.timeout(self._travel(point)).callbacks.append(
                 lambda _, lab=lab, sid=sid: lab.deliver(np.array([sid]), single=True)
             )
 

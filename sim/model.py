@@ -73,6 +73,64 @@ class Profile:
 
 
 @dataclass(frozen=True)
+class Blocked:
+    """Tables that serve nobody in [start, end): all tables of the point(s), or the `tables` highest-numbered."""
+
+    group: int
+    point: int  # -1: every point of the group
+    start: float
+    end: float
+    tables: int = 0  # 0: all of them
+
+
+@dataclass(frozen=True)
+class LabOutage:
+    lab: int
+    start: float
+    end: float
+    extractors: int
+    pcr_machines: int
+
+
+@dataclass(frozen=True)
+class Slowdown:
+    start: float
+    end: float
+    factor: float
+    lab: int = -1  # -1: any
+    group: int = -1
+
+
+@dataclass(frozen=True)
+class Event:
+    """A disruption as planners named it, for plots and reports."""
+
+    kind: str
+    start: float
+    end: float
+    label: str
+
+
+def shift_arrivals(profile: Profile, start: float, end: float, factor: float) -> Profile:
+    """Multiply the intensity on [start, end) by factor and let the displaced residents arrive evenly over
+    the same length of time right after it, on top of whoever comes then: nobody is lost."""
+    length = end - start
+    cuts = np.unique(np.concatenate([profile.times, [start, end, end + length]]))
+    cuts = cuts[(cuts >= profile.times[0]) | (cuts >= start)]
+    idx = np.searchsorted(profile.times, cuts, side="right") - 1
+    weights = np.where((idx >= 0) & (idx < profile.weights.size - 1), profile.weights[np.clip(idx, 0, None)], 0.0)
+    seg = np.diff(cuts)
+    inside = (cuts[:-1] >= start) & (cuts[:-1] < end)
+    displaced = float(np.sum(weights[:-1][inside] * seg[inside])) * (1 - factor)
+    w = weights.copy()
+    w[:-1][inside] *= factor
+    after = (cuts[:-1] >= end) & (cuts[:-1] < end + length)
+    w[:-1][after] += displaced / length
+    w[-1] = 0.0
+    return Profile(cuts, w)
+
+
+@dataclass(frozen=True)
 class Round:
     name: str
     deadline: float
@@ -90,6 +148,10 @@ class Round:
     labs: tuple[Lab, ...]
     prevalence: float = 0.0
     recall_delay: float = 0.0
+    blocked: tuple[Blocked, ...] = ()
+    lab_outages: tuple[LabOutage, ...] = ()
+    slowdowns: tuple[Slowdown, ...] = ()
+    events: tuple[Event, ...] = ()
     description: str = ""
     start_label: str | None = None
     source: Path | None = field(default=None, compare=False)
@@ -169,6 +231,34 @@ def build_round(loaded: LoadedScenario) -> Round:
         for lab in sc.labs
     )
     prof = np.array(sc.arrivals.profile, dtype=float)
+    profile = Profile(prof[:, 0].copy(), prof[:, 1].copy())
+    group_index = {g.name: i for i, g in enumerate(groups)}
+    point_index = {g.point_name(i): (gi, i) for gi, g in enumerate(groups) if g.count <= 100_000 for i in range(g.count)}
+    blocked, outages, slowdowns, events = [], [], [], []
+    for ev in sc.events:
+        what = ev.kind.replace("_", " ")
+        if isinstance(ev, spec.ClosePoints):
+            for name in ev.points:
+                if name in group_index:
+                    blocked.append(Blocked(group_index[name], -1, ev.from_, ev.to))
+                elif name in point_index:
+                    blocked.append(Blocked(*point_index[name], ev.from_, ev.to))
+                else:  # a CSV file's stem names all its points
+                    blocked += [Blocked(gi, -1, ev.from_, ev.to) for gi, g in enumerate(groups) if g.name == name]
+            what = f"points closed: {', '.join(ev.points)}"
+        elif isinstance(ev, spec.TablesDown):
+            blocked.append(Blocked(group_index[ev.group], -1, ev.from_, ev.to, ev.tables))
+            what = f"{ev.tables} table(s) per point down: {ev.group}"
+        elif isinstance(ev, spec.LabOutage):
+            outages.append(LabOutage(lab_index[ev.lab], ev.from_, ev.to, ev.extractors, ev.pcr_machines))
+            what = f"lab outage: {ev.lab}"
+        elif isinstance(ev, spec.TravelSlowdown):
+            slowdowns.append(Slowdown(ev.from_, ev.to, ev.factor, lab_index.get(ev.lab, -1), group_index.get(ev.group, -1)))
+            what = f"travel x{ev.factor:g}: {ev.lab or ev.group}"
+        elif isinstance(ev, spec.ArrivalShift):
+            profile = shift_arrivals(profile, ev.from_, ev.to, ev.factor)
+            what = f"arrivals x{ev.factor:g}, the rest later"
+        events.append(Event(ev.kind, ev.from_, ev.to, what))
     sh = sc.sampling.shifts
     return Round(
         name=sc.name,
@@ -176,7 +266,7 @@ def build_round(loaded: LoadedScenario) -> Round:
         seed=sc.seed,
         replications=sc.replications,
         turnout=sc.arrivals.turnout,
-        profile=Profile(prof[:, 0].copy(), prof[:, 1].copy()),
+        profile=profile,
         open=sc.sampling.open,
         service=distribution(sc.sampling.service_time),
         pool_size=sc.sampling.pool_size,
@@ -187,6 +277,10 @@ def build_round(loaded: LoadedScenario) -> Round:
         labs=labs,
         prevalence=sc.positives.prevalence if sc.positives else 0.0,
         recall_delay=sc.positives.recall_delay if sc.positives else 0.0,
+        blocked=tuple(blocked),
+        lab_outages=tuple(outages),
+        slowdowns=tuple(slowdowns),
+        events=tuple(events),
         description=sc.description or "",
         start_label=sc.start.isoformat(timespec="minutes") if sc.start else None,
         source=loaded.path,

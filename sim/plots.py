@@ -39,6 +39,8 @@ def _time_axis(ax, result: RunResult, deadline: bool = True) -> None:
     ax.set_xlabel(label)
     if deadline:
         ax.axvline(rnd.deadline / 3600, **DEADLINE_STYLE, label=f"deadline ({rnd.deadline / 3600:g} h)")
+    for ev, colour in zip(rnd.events, ("#f5b041", "#85c1e9", "#c39bd3", "#a3e4d7", "#f1948a") * 20, strict=False):
+        ax.axvspan(ev.start / 3600, ev.end / 3600, color=colour, alpha=0.25, linewidth=0, label=ev.label)
     ax.grid(alpha=0.3)
 
 

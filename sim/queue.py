@@ -12,8 +12,15 @@ import numpy as np
 from numba import njit
 
 
+def serve_queue(arrival, service, tables, open_, length, handover, stagger, block_start=None, block_end=None):
+    """Return (start time, table index) per resident; see `_serve`. Blocked windows are optional."""
+    if block_start is None:
+        block_start = block_end = np.empty((tables, 0))
+    return _serve(arrival, service, tables, open_, length, handover, stagger, block_start, block_end)
+
+
 @njit(cache=True, nogil=True)
-def serve_queue(
+def _serve(
     arrival: np.ndarray,
     service: np.ndarray,
     tables: int,
@@ -21,11 +28,14 @@ def serve_queue(
     length: float,
     handover: float,
     stagger: bool,
+    block_start: np.ndarray,
+    block_end: np.ndarray,
 ) -> tuple[np.ndarray, np.ndarray]:
     """Return (start time, table index) per resident; `arrival` must be sorted.
 
     `length <= 0` means no shifts. Table j pauses on
-    [open + off_j + k*(length+handover) + length, open + off_j + (k+1)*(length+handover)), k >= 0.
+    [open + off_j + k*(length+handover) + length, open + off_j + (k+1)*(length+handover)), k >= 0,
+    and also on [block_start[j, w], block_end[j, w]) for every w (disruptions; padded with inf).
     """
     n = arrival.shape[0]
     start = np.empty(n)
@@ -43,12 +53,20 @@ def serve_queue(
         best_j = 0
         for j in range(tables):
             t = free[j] if free[j] > a else a
-            if shifts:
-                rel = t - base[j]
-                if rel >= 0.0:
-                    phase = rel % period
-                    if phase >= length:
-                        t += period - phase
+            while True:  # leaving a pause may land in a blocked window, and the other way round
+                if shifts:
+                    rel = t - base[j]
+                    if rel >= 0.0:
+                        phase = rel % period
+                        if phase >= length:
+                            t += period - phase
+                moved = False
+                for w in range(block_start.shape[1]):
+                    if block_start[j, w] <= t < block_end[j, w]:
+                        t = block_end[j, w]  # t only grows, so each window moves it at most once
+                        moved = True
+                if not moved:
+                    break
             if t < best:
                 best = t
                 best_j = j

@@ -20,7 +20,7 @@ from sim import spec
 
 MAX_FILE_BYTES = 10 * 1024 * 1024
 MAX_YAML_NODES = 200_000  # guards against alias bombs as well as plain huge files
-_UNION_TAGS = {"group", "file"}
+_UNION_TAGS = {"group", "file", *spec.EVENT_KINDS}
 
 
 @dataclass(frozen=True)
@@ -240,6 +240,23 @@ def _cross_checks(sc: spec.Scenario, base: Path, file: str, lines: dict[tuple, i
                 f"lab '{lab}' receives tubes (see {format_path(where)}) but has no vehicles: "
                 f"add '{lab}: N' under transport.vehicles",
             )
+    point_names = {g.name for g in sc.points if isinstance(g, spec.PointGroup)}
+    point_names |= {
+        f"{g.name}-{i + 1:04d}" for g in sc.points if isinstance(g, spec.PointGroup) for i in range(min(g.count, 100_000))
+    }
+    point_names |= {row.name for rows in files.values() for _, row in rows} | {Path(f).stem for f in files}
+    for i, ev in enumerate(sc.events):
+        at = ("events", i)
+        if isinstance(ev, spec.ClosePoints):
+            for name in ev.points:
+                if name not in point_names:
+                    add((*at, "points"), f"no point or point group named '{name}'")
+        if isinstance(ev, spec.TablesDown | spec.TravelSlowdown) and ev.group is not None and ev.group not in group_names:
+            add((*at, "group"), f"no point group named '{ev.group}'")
+        if isinstance(ev, spec.LabOutage | spec.TravelSlowdown) and ev.lab is not None and ev.lab not in lab_names:
+            add((*at, "lab"), _no_lab(ev.lab, lab_names))
+        if isinstance(ev, spec.TravelSlowdown) and (ev.lab is None) == (ev.group is None):
+            add(at, "a travel_slowdown names either a lab or a group")
     for lab in sc.transport.vehicles:
         if lab not in lab_names:
             add(("transport", "vehicles", lab), _no_lab(lab, lab_names))

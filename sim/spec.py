@@ -223,6 +223,53 @@ class Positives(Strict):
     recall_delay: Duration = Field(description="pooled positive result -> members swabbed again singly")
 
 
+class _Window(Strict):
+    model_config = ConfigDict(extra="forbid", frozen=True, allow_inf_nan=False, populate_by_name=True)
+
+    from_: SignedDuration = Field(alias="from", description="start of the disruption (time since the round's start)")
+    to: SignedDuration = Field(description="end of the disruption")
+
+    @model_validator(mode="after")
+    def _ordered(self):
+        if not self.to > self.from_:
+            raise ValueError("'to' must be later than 'from'")
+        return self
+
+
+class ClosePoints(_Window):
+    kind: Literal["close_points"]
+    points: list[str] = Field(min_length=1, description="group names or point names: nobody is served there; the queue waits")
+
+
+class TablesDown(_Window):
+    kind: Literal["tables_down"]
+    group: str = Field(description="point group short of staff")
+    tables: Count = Field(description="tables per point that stop (the highest-numbered ones)")
+
+
+class LabOutage(_Window):
+    kind: Literal["lab_outage"]
+    lab: str
+    extractors: Annotated[int, Field(ge=0)] = Field(0, description="extraction instruments out of service")
+    pcr_machines: Annotated[int, Field(ge=0)] = Field(0, description="PCR machines out of service")
+
+
+class TravelSlowdown(_Window):
+    kind: Literal["travel_slowdown"]
+    lab: str | None = Field(None, description="vehicles of this lab (or give group)")
+    group: str | None = Field(None, description="trips to and from this group's points (or give lab)")
+    factor: float = Field(gt=0, le=100, description="travel times drawn in the window are multiplied by this")
+
+
+class ArrivalShift(_Window):
+    kind: Literal["arrival_shift"]
+    factor: float = Field(ge=0, le=1, description="arrival intensity in the window is multiplied by this; the rest come later")
+
+
+EventEntry = Annotated[ClosePoints | TablesDown | LabOutage | TravelSlowdown | ArrivalShift, Discriminator("kind")]
+EVENT_KINDS = ("close_points", "tables_down", "lab_outage", "travel_slowdown", "arrival_shift")
+
+
 class Scenario(Strict):
     """A testing round in one city or district (scenario format v1)."""
 
@@ -240,6 +287,7 @@ class Scenario(Strict):
     transport: Transport
     labs: list[Lab] = Field(min_length=1)
     positives: Positives | None = None
+    events: list[EventEntry] = Field(default_factory=list, description="disruptions (natsim extension of format v1)")
 
 
 def known_keys(model: type[BaseModel]) -> list[str]:

@@ -36,9 +36,10 @@ SECTIONS = [m for m in vars(spec).values() if isinstance(m, type) and issubclass
 def _keys(model, prefix=""):
     """Every key path of the format (list items share their list's path)."""
     for name, field in model.model_fields.items():
+        name = field.alias or name  # `from` is spelled from_ in Python
         yield prefix + name
         for sub in SECTIONS:
-            if sub.__name__ in str(field.annotation):
+            if re.search(rf"\b{sub.__name__}\b", str(field.annotation)):
                 yield from _keys(sub, prefix + name + ".")
 
 

@@ -21,10 +21,10 @@ labs:
 """
 
 
-def make(seals, interval="1h", box=100, vehicles=1, extractors=1, pcr=1, plate=94, wait="30m"):
+def make(seals, interval="1h", box=100, vehicles=1, extractors=1, pcr=1, plate=94, wait="30m", outages=()):
     rnd = round_from_yaml(
         BASE.format(interval=interval, box=box, vehicles=vehicles, extractors=extractors, pcr=pcr, plate=plate, wait=wait)
-    )
+    ).with_(lab_outages=tuple(outages))
     seals = np.asarray(seals, float)
     logi = Logistics(
         rnd, [PointTubes(0, 0, seals, 0)], np.ones(seals.size, np.int64), {}, lambda t: 0, [stream(0, 0, 2, 0)], [lambda: 600.0]
