@@ -255,7 +255,8 @@ def review(rnd: Round, scenario_text: str, log: DrillLog, out: Path) -> dict:
     from sim.engine import run_replication
     from sim.results import staged_folder
 
-    simulated = figures(_log_from_trace(run_replication(rnd, 0, trace=True).trace))
+    simulated_log = _log_from_trace(run_replication(rnd, 0, trace=True).trace)
+    simulated = figures(simulated_log)
     observed = figures(log)
     service = fit_duration(service_samples(log, rnd))
     transit = log.tubes["at_lab"] - log.tubes["picked_up"]
@@ -302,6 +303,7 @@ def review(rnd: Round, scenario_text: str, log: DrillLog, out: Path) -> dict:
         from sim import plots
 
         plots.fit_plot(service_samples(log, rnd), service, "service time at a table", tmp / "fit_service.png")
+        plots.drill_vs_plan(log, simulated_log, tmp / "observed_vs_plan.png")
         if travel:
             plots.fit_plot(transit[~np.isnan(transit)], travel, "travel time, point to lab", tmp / "fit_travel.png")
     return result

@@ -316,3 +316,33 @@ def fit_plot(samples: np.ndarray, fit, what: str, path: Path) -> None:
     fig.tight_layout()
     fig.savefig(path, dpi=110)
     plt.close(fig)
+
+
+def drill_vs_plan(observed, simulated, path: Path) -> None:
+    """The drill against its plan: swabs over time, and arrivals per hour (join times where logged)."""
+    fig, (left, right) = plt.subplots(1, 2, figsize=(13, 5.5))
+    for log, name, colour, style in (
+        (simulated, "plan (simulated)", "#2874a6", "-"),
+        (observed, "drill (observed)", "#c0392b", "--"),
+    ):
+        t = np.sort(log.swabbed) / 3600
+        left.plot(t, np.arange(1, t.size + 1), color=colour, linewidth=2, linestyle=style, label=name)
+        arrivals = log.joined[~np.isnan(log.joined)] if np.isfinite(log.joined).any() else log.swabbed
+        if arrivals.size:
+            hours = np.floor(arrivals / 3600).astype(int)
+            counts = np.bincount(hours - hours.min())
+            edges = np.arange(hours.min(), hours.min() + counts.size + 1)
+            right.stairs(counts, edges, color=colour, linewidth=2, linestyle=style, label=name)
+    left.set_xlabel("hours since the round's start")
+    left.set_ylabel("residents swabbed (cumulative)")
+    left.set_title("swabs over time", fontsize=10)
+    right.set_xlabel("hours since the round's start")
+    right.set_ylabel("residents joining the queue per hour")
+    right.set_title("arrivals per hour (join times where logged, else swab times)", fontsize=10)
+    for a in (left, right):
+        a.grid(alpha=0.3)
+        a.legend(fontsize=9)
+    fig.suptitle("Drill review: the drill against its plan", fontsize=11)
+    fig.tight_layout()
+    fig.savefig(path, dpi=110)
+    plt.close(fig)

@@ -94,7 +94,13 @@ def test_missing_columns_refused_and_cli_review_writes_calibrated_scenario(drill
     calibrated = load_scenario(tmp_path / "r" / "calibrated.yaml").spec
     assert calibrated.sampling.service_time.dist in ("lognormal", "gamma")
     assert abs(calibrated.sampling.service_time.mean - 40) < 2
-    assert {p.name for p in (tmp_path / "r").iterdir()} >= {"review.csv", "review.json", "set_aside.csv", "fit_service.png"}
+    assert {p.name for p in (tmp_path / "r").iterdir()} >= {
+        "review.csv",
+        "review.json",
+        "set_aside.csv",
+        "fit_service.png",
+        "observed_vs_plan.png",
+    }
 
 
 def test_run_sheet_accounts_for_everyone_and_the_pauses():
