@@ -376,12 +376,13 @@ def drill_plan(
             ("runsheet.csv", sheets["points"]),
             ("lab_load.csv", sheets["labs"]),
             ("shifts.csv", sheets["shifts"]),
+            ("pickups.csv", sheets["pickups"]),
         ):
             with (tmp / name).open("w", newline="", encoding="utf-8") as f:
                 w = csv_.DictWriter(f, list(rows[0]) if rows else ["none"])
                 w.writeheader()
                 w.writerows(rows)
-    typer.echo(f"Run sheets: {target} (runsheet.csv, lab_load.csv, shifts.csv)")
+    typer.echo(f"Run sheets: {target} (runsheet.csv, lab_load.csv, shifts.csv, pickups.csv)")
     busiest = sorted(sheets["points"], key=lambda r: -r["expected_peak_queue"])[:5]
     typer.echo(f"{'point':18s} {'hour':>9s} {'tables':>6s} {'arrivals':>9s} {'peak queue':>10s} {'p95 wait':>9s}")
     for r in busiest:

@@ -377,7 +377,12 @@ def run_sheet(rnd: Round, replications: int = 5) -> dict[str, list[dict]]:
     for g in rnd.groups:
         for j in range(g.tables):
             shifts.append({"group": g.name, "table": j + 1, "pauses": _pauses(rnd, j, g.tables, t_end)})
-    return {"points": points, "labs": labs, "shifts": shifts}
+    first = traces[0].tubes
+    pickups = [
+        {"point": name, "pickup_times_h": "; ".join(f"{t / 3600:.2f}" for t in np.unique(first["picked"][first["point"] == p]))}
+        for p, name in enumerate(names)
+    ]
+    return {"points": points, "labs": labs, "shifts": shifts, "pickups": pickups}
 
 
 def _pause_windows(rnd: Round, table: int, tables: int, until: float) -> list[tuple[float, float]]:

@@ -114,5 +114,6 @@ def test_run_sheet_accounts_for_everyone_and_the_pauses():
     assert sheets["shifts"][0]["pauses"].startswith("1.00h-1.17h")
     assert sheets["shifts"][1]["pauses"].startswith("1.58h-1.75h")
     assert {r["tables_working"] for r in sheets["points"]} <= {1, 2}
+    assert len(sheets["pickups"]) == 6 and all(r["pickup_times_h"] for r in sheets["pickups"])
     tubes = sum(r["expected_tubes_arriving"] for r in sheets["labs"])
     assert tubes == pytest.approx(sum(math.ceil(700 / 10) for _ in range(6)), rel=0.1)
