@@ -260,8 +260,9 @@ def sweep_plot(settings, rows: list[dict], figure: str, path: Path) -> None:
     combos: dict[tuple, list[dict]] = {}
     for row in rows:
         combos.setdefault(tuple(row[s.key] for s in others), []).append(row)
-    for (combo, group), colour in zip(combos.items(), PALETTE * 10, strict=False):
-        xs = [x_labels.index(r[first.key]) for r in group]
+    for k, ((combo, group), colour) in enumerate(zip(combos.items(), PALETTE * 10, strict=False)):
+        dodge = (k - (len(combos) - 1) / 2) * 0.06  # series that coincide stay visible side by side
+        xs = [x_labels.index(r[first.key]) + dodge for r in group]
         ys = np.array([r[figure] if r[figure] is not None else np.nan for r in group], float)
         lo = np.array([r[f"{figure}_ci95_low"] if r[f"{figure}_ci95_low"] is not None else np.nan for r in group], float)
         hi = np.array([r[f"{figure}_ci95_high"] if r[f"{figure}_ci95_high"] is not None else np.nan for r in group], float)
