@@ -28,7 +28,8 @@ from sim.timeline import Grid
 # Sizing order: tables at the scenario's points first, then fewer points only where tables have room
 # (points are where residents walk to: the guidance's one per 2,000-3,000 residents is about distance).
 DIMENSIONS = ("tables", "points", "vehicles", "extractors", "pcr_machines")
-STAGE_DIMENSIONS = {"sampling points": ("tables", "points"), "transport": ("vehicles",), "labs": ("extractors", "pcr_machines")}
+# What to grow when a stage binds. Never points: more points shorten queues but add pickups.
+STAGE_DIMENSIONS = {"sampling points": ("tables",), "transport": ("vehicles",), "labs": ("extractors", "pcr_machines")}
 VERIFY_OFFSET = 100_000  # verification replications are numbered from here: streams never used in the search
 
 
@@ -272,16 +273,16 @@ def size(
     reps_v = range(VERIFY_OFFSET, VERIFY_OFFSET + verify_reps)
     meets = lambda c: c.share >= targets.confidence - 1e-12  # noqa: E731
     verify = sizer.check(plan, reps_v)
-    previous = -1.0
+    previous, step = -1.0, 0.1  # grow by 10% a round
     for _ in range(8):
         if meets(verify):
             break
         stage = binding_stage(verify, base, targets.max_wait)
-        dims = [d for d in STAGE_DIMENSIONS[stage.split(" (")[0]] if d in vary] or list(vary)
-        if verify.share <= previous:  # growing that stage did not help: grow everything that may vary
-            dims = list(vary)
+        dims = [d for d in STAGE_DIMENSIONS[stage.split(" (")[0]] if d in vary] or [d for d in vary if d != "points"]
+        if verify.share <= previous:  # growing that stage did not help: several stages bind; grow every resource
+            dims = [d for d in vary if d != "points"]
         previous = verify.share
-        grown = {d: ([v + max(1, math.ceil(0.1 * v)) for v in plan[d]] if d in dims else list(plan[d])) for d in plan}
+        grown = {d: ([v + max(1, math.ceil(step * v)) for v in plan[d]] if d in dims else list(plan[d])) for d in plan}
         if not _within(grown, base, limits):
             break
         plan = grown
