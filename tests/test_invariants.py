@@ -100,6 +100,37 @@ def scenarios(draw) -> dict:
         }
     if draw(st.booleans()):
         sc["positives"] = {"prevalence": draw(st.floats(0.0, 0.05)), "recall_delay": draw(minutes)}
+    events = []
+    for _ in range(draw(st.integers(0, 3))):
+        start = draw(st.integers(-60, 300))
+        window = {"from": f"{start}m", "to": f"{start + draw(st.integers(1, 120))}m"}
+        group = draw(st.sampled_from(sc["points"]))["name"]
+        events.append(
+            draw(
+                st.sampled_from(
+                    [
+                        {"kind": "close_points", "points": [group], **window},
+                        {"kind": "tables_down", "group": group, "tables": draw(st.integers(1, 4)), **window},
+                        {
+                            "kind": "lab_outage",
+                            "lab": draw(st.sampled_from(labs)),
+                            "extractors": draw(st.integers(0, 3)),
+                            "pcr_machines": draw(st.integers(0, 3)),
+                            **window,
+                        },
+                        {
+                            "kind": "travel_slowdown",
+                            "lab": draw(st.sampled_from(labs)),
+                            "factor": draw(st.floats(0.5, 3.0)),
+                            **window,
+                        },
+                        {"kind": "arrival_shift", "factor": draw(st.floats(0.0, 1.0)), **window},
+                    ]
+                )
+            )
+        )
+    if events:
+        sc["events"] = events
     return sc
 
 
@@ -133,6 +164,14 @@ def test_invariants_hold_on_random_scenarios(sc):
                 base = rnd.open + (table * (sh.length + sh.handover) / tables if sh.stagger else 0.0)
                 # A start at a pause's end is allowed; anywhere from its beginning up to its end is not.
                 assert not in_pause(start + 1e-6, base, sh.length, sh.handover)
+
+    # No service starts inside a window where its table is blocked (points closed, tables down).
+    group_of = np.array([gi for gi, g in enumerate(rnd.groups) for _ in range(g.count)])
+    for b in rnd.blocked:
+        tables = rnd.groups[b.group].tables
+        first = 0 if b.tables == 0 else max(tables - b.tables, 0)
+        hit = (group_of[r["point"]] == b.group) & (r["table"] >= first) & (r["start"] >= b.start) & (r["start"] < b.end - 1e-9)
+        assert not hit.any(), (b, r["start"][hit][:3])
 
     # Every tube collected once, at the lab once, on one plate, one result, in that order.
     for step in ("picked", "at_lab", "plated", "result"):
