@@ -347,7 +347,7 @@ def size(
         raise typer.Exit(1)
 
 
-drill_app = typer.Typer(help="Drills: review a drill's log against the plan.", no_args_is_help=True)
+drill_app = typer.Typer(help="Drills: run sheets before the drill, and a review of its log after.", no_args_is_help=True)
 app.add_typer(drill_app, name="drill")
 
 

@@ -54,6 +54,8 @@ def describe_round(rnd: Round) -> str:
     )
     if rnd.prevalence > 0:
         text += f"Prevalence {rnd.prevalence:.4%}, positive pools recalled after {format_duration(rnd.recall_delay)}. "
+    if rnd.events:
+        text += "Disruptions: " + "; ".join(f"{e.label} ({_h(e.start)} to {_h(e.end)})" for e in rnd.events) + ". "
     text += f"Deadline {_h(rnd.deadline)}; {rnd.replications} replication(s) from seed {rnd.seed}."
     return text
 
