@@ -35,9 +35,15 @@ class PointCrowd:
 
 
 def simulate_point(
-    rnd: Round, tables: int, residents: int, rng: np.random.Generator, blocks: tuple[np.ndarray, np.ndarray] | None = None
+    rnd: Round,
+    tables: int,
+    residents: int,
+    rng: np.random.Generator,
+    blocks: tuple[np.ndarray, np.ndarray] | None = None,
+    pool_size: int | None = None,
 ) -> PointCrowd:
-    """`blocks`: (start, end) arrays of shape (tables, windows) when tables stop for disruptions."""
+    """`blocks`: (start, end) arrays of shape (tables, windows) when tables stop for disruptions;
+    `pool_size`: a key group's own pool size (default: the scenario's)."""
     n = int(rng.binomial(residents, rnd.turnout))
     arrival = np.sort(rnd.profile.sample(rng, n))
     service = rnd.service.sample(rng, n)
@@ -52,7 +58,7 @@ def simulate_point(
         arrival, service, tables, rnd.open, sh.length if sh else 0.0, sh.handover if sh else 0.0, bool(sh and sh.stagger), bs, be
     )
     swab_end = start + service
-    tube, seal, tube_size, tube_table = fill_tubes(table, swab_end, tables, rnd.pool_size)
+    tube, seal, tube_size, tube_table = fill_tubes(table, swab_end, tables, pool_size or rnd.pool_size)
     return PointCrowd(
         n,
         arrival,

@@ -35,6 +35,7 @@ class ReplicationResult:
     utilisation: dict[str, np.ndarray]  # busy share per grid row, all labs together
     stages: dict[str, float | None] = field(default_factory=dict)  # mean hours a tube spends in each stage
     trace: Trace | None = None  # every resident and tube, when asked for (drill logs, invariant checks)
+    groups: dict[str, dict[str, float | None]] = field(default_factory=dict)  # figures per point group
 
 
 @dataclass
@@ -108,7 +109,12 @@ def simulate_crowd(rnd: Round, rep: int, grid: Grid, trace: bool = False) -> Cro
     for gi, g in enumerate(rnd.groups):
         for i in range(g.count):
             c = simulate_point(
-                rnd, g.tables, g.residents, streams.stream(rnd.seed, rep, streams.CROWD, gi, i), _blocks(rnd, gi, i, g.tables)
+                rnd,
+                g.tables,
+                g.residents,
+                streams.stream(rnd.seed, rep, streams.CROWD, gi, i),
+                _blocks(rnd, gi, i, g.tables),
+                g.pool_size,
             )
             stats["arrived"][p] = c.arrived
             if c.arrived:
@@ -128,7 +134,7 @@ def simulate_crowd(rnd: Round, rep: int, grid: Grid, trace: bool = False) -> Cro
                 timeline["arrived"] = add_into(timeline["arrived"], grid.counts(c.arrival))
                 timeline["sampled"] = add_into(timeline["sampled"], grid.counts(c.swab_end))
                 timeline["tubes_sealed"] = add_into(timeline["tubes_sealed"], grid.counts(c.seal))
-                point_tubes.append(PointTubes(p, g.lab, c.seal, n_tubes))
+                point_tubes.append(PointTubes(p, g.lab, c.seal, n_tubes, g.priority))
                 if trace:
                     for k, v in (
                         ("point", np.full(c.arrived, p)),
@@ -234,6 +240,17 @@ def finish_replication(rnd: Round, rep: int, grid: Grid, crowd: Crowd, trace: bo
         }
         names = [g.point_name(i) for g in rnd.groups for i in range(g.count)]
         audit = Trace(cat, tubes, names, logi.singles)
+    group_of_point = np.array([gi for gi, g in enumerate(rnd.groups) for _ in range(g.count)], dtype=np.int64)
+    by_group = _group_figures(
+        rnd,
+        group_of_point,
+        tube_point,
+        tube_size,
+        logi.result,
+        np.concatenate(resident_tube) if arrived else np.empty(0, np.int64),
+        wait,
+        turnaround,
+    )
     return ReplicationResult(
         metrics=metrics,
         timeline=timeline,
@@ -243,7 +260,30 @@ def finish_replication(rnd: Round, rep: int, grid: Grid, crowd: Crowd, trace: bo
         utilisation=util,
         stages=stages,
         trace=audit,
+        groups=by_group,
     )
+
+
+def _group_figures(rnd, group_of_point, tube_point, tube_size, result, resident_tube, wait, turnaround) -> dict:
+    """Each point group's own figures (key groups are reported separately)."""
+    out = {}
+    tube_group = group_of_point[tube_point] if tube_point.size else np.empty(0, np.int64)
+    resident_group = tube_group[resident_tube] if resident_tube.size else np.empty(0, np.int64)
+    names = [g.name for g in rnd.groups]
+    for name in dict.fromkeys(names):  # rows of one points CSV share their file's name: one entry for them
+        ids = [gi for gi, n in enumerate(names) if n == name]
+        t = np.isin(tube_group, ids)
+        r = np.isin(resident_group, ids)
+        n = int(r.sum())
+        out[name] = {
+            "residents_arrived": float(n),
+            "tubes": float(t.sum()),
+            "results_complete_h": float(result[t].max()) / 3600 if t.any() else None,
+            "wait_mean_min": float(wait[r].mean(dtype=np.float64)) / 60 if n else None,
+            "turnaround_mean_h": float(turnaround[r].mean()) / 3600 if n else None,
+            "reported_by_deadline": float(tube_size[t][result[t] <= rnd.deadline].sum() / n) if n else None,
+        }
+    return out
 
 
 def _blocks(rnd: Round, group: int, point: int, tables: int) -> tuple[np.ndarray, np.ndarray] | None:

@@ -29,6 +29,7 @@ class PointTubes:
     lab: int
     seal: np.ndarray
     first_tube: int
+    priority: bool = False  # a key group's tubes go ahead of other pooled tubes
 
 
 @dataclass
@@ -96,6 +97,7 @@ class LabSim:
         self.pcr = ServerPool(lab.pcr_machines)
         self.free_extractors = lab.extractors
         self.singles: deque[list] = deque()  # [arrival time, tube ids, next index]; served first
+        self.priority: deque[list] = deque()  # key groups' tubes, next
         self.pooled: deque[list] = deque()
         self.waiting = 0
         self.plates = 0
@@ -113,8 +115,8 @@ class LabSim:
         self.free_extractors += extractors
         self._poke()
 
-    def deliver(self, ids: np.ndarray, single: bool = False) -> None:
-        (self.singles if single else self.pooled).append([self.env.now, ids, 0])
+    def deliver(self, ids: np.ndarray, single: bool = False, priority: bool = False) -> None:
+        (self.singles if single else self.priority if priority else self.pooled).append([self.env.now, ids, 0])
         self.waiting += ids.size
         self._poke()
 
@@ -123,11 +125,11 @@ class LabSim:
             self._wake.succeed()
 
     def _oldest(self) -> float:
-        return min(q[0][0] for q in (self.singles, self.pooled) if q)
+        return min(q[0][0] for q in (self.singles, self.priority, self.pooled) if q)
 
     def _take(self, k: int) -> np.ndarray:
         parts = []
-        for q in (self.singles, self.pooled):
+        for q in (self.singles, self.priority, self.pooled):
             while k and q:
                 batch = q[0]
                 got = batch[1][batch[2] : batch[2] + k]
@@ -253,12 +255,12 @@ class Logistics:
             self.handled["picked"][ids] += 1
             done = upto
             lab.busy["vehicles"].add(depart, home)
-            env.timeout(back).callbacks.append(lambda _, lab=lab, ids=ids: self._unload(lab, ids))
+            env.timeout(back).callbacks.append(lambda _, lab=lab, ids=ids, pr=p.priority: self._unload(lab, ids, pr))
 
-    def _unload(self, lab: LabSim, ids: np.ndarray) -> None:
+    def _unload(self, lab: LabSim, ids: np.ndarray, priority: bool = False) -> None:
         self.at_lab[ids] = self.env.now
         self.handled["at_lab"][ids] += 1
-        lab.deliver(ids)
+        lab.deliver(ids, priority=priority)
 
     # --- rules 6 and 7: results and recalls -----------------------------------------------------
     def _on_plate(self, ids: np.ndarray, t: float) -> None:

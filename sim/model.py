@@ -34,6 +34,8 @@ class PointGroup:
     lab: int
     travel: d.Distribution
     names: tuple[str, ...] | None = None
+    pool_size: int | None = None  # key group: its own pool size
+    priority: bool = False  # key group: ahead of other pooled tubes at the lab
 
     def point_name(self, i: int) -> str:
         return self.names[i] if self.names else f"{self.name}-{i + 1:04d}"
@@ -208,12 +210,21 @@ def build_round(loaded: LoadedScenario) -> Round:
                         lab_index[g.lab],
                         distribution(g.travel_time),
                         names=(g.name,),
+                        pool_size=g.pool_size,
+                        priority=g.priority,
                     )
                 )
         else:
             groups.append(
                 PointGroup(
-                    entry.name, entry.count, entry.residents, entry.tables, lab_index[entry.lab], distribution(entry.travel_time)
+                    entry.name,
+                    entry.count,
+                    entry.residents,
+                    entry.tables,
+                    lab_index[entry.lab],
+                    distribution(entry.travel_time),
+                    pool_size=entry.pool_size,
+                    priority=entry.priority,
                 )
             )
     labs = tuple(

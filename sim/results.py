@@ -85,6 +85,10 @@ class RunResult:
             "metrics": metrics,
             "deadline_met_fraction": sum(met) / len(met),
             "stages_mean_h": stages,
+            "groups": {
+                name: {k: summarize([r.groups.get(name, {}).get(k) for r in self.reps]) for k in self.reps[0].groups[name]}
+                for name in self.reps[0].groups
+            },
             "plan": {
                 "points": rnd.n_points,
                 "tables": rnd.tables,

@@ -175,6 +175,10 @@ class PointGroup(Strict):
     tables: Annotated[Count, Field(le=LIMITS["tables"])] = Field(description="sampling tables per point")
     lab: str = Field(description="lab that receives this group's tubes")
     travel_time: DistField = Field(description="one way, point <-> lab")
+    pool_size: Annotated[Count, Field(le=LIMITS["pool_size"])] | None = Field(
+        None, description="key group: its own residents per tube (1 = single tubes); default sampling.pool_size"
+    )
+    priority: bool = Field(False, description="key group: its tubes go ahead of other pooled tubes at the lab")
 
 
 class PointFile(Strict):

@@ -24,7 +24,7 @@ def _complete_example() -> str:
 def test_complete_example_is_valid_and_runs():
     loaded = parse_scenario(_complete_example(), file="docs/scenario.md", base=ROOT / "docs")
     rnd = build_round(loaded)
-    assert rnd.n_points == 482 and rnd.shifts.stagger
+    assert rnd.n_points == 484 and rnd.shifts.stagger
     small = rnd.with_(groups=(rnd.groups[0].__class__(**{**rnd.groups[0].__dict__, "count": 5}), *rnd.groups[1:]))
     s = run(small, 1).summary()
     assert s["metrics"]["residents_arrived"]["mean"] > 0
