@@ -10,7 +10,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from sim.model import Round
+from sim.model import HomeVisits, Round
 from sim.queue import max_queue, serve_queue
 
 
@@ -28,10 +28,28 @@ class PointCrowd:
     positive: np.ndarray  # indices of positive residents (arrival order)
     max_queue: int
     last_end: float
+    at_home: np.ndarray | None = None  # residents swabbed at home (their "arrival" is the visit's start)
+
+    @property
+    def queued(self) -> np.ndarray | slice:
+        return slice(None) if self.at_home is None else ~self.at_home
 
     @property
     def wait(self) -> np.ndarray:
-        return self.start - self.arrival
+        """Waits of the residents who queued (home visits do not queue)."""
+        return (self.start - self.arrival)[self.queued]
+
+    @property
+    def wait_all(self) -> np.ndarray:
+        """One wait per resident, NaN for those swabbed at home."""
+        w = self.start - self.arrival
+        if self.at_home is not None:
+            w[self.at_home] = np.nan
+        return w
+
+    @property
+    def home_last_end(self) -> float | None:
+        return float(self.swab_end[self.at_home].max()) if self.at_home is not None and self.at_home.any() else None
 
 
 def simulate_point(
@@ -41,9 +59,10 @@ def simulate_point(
     rng: np.random.Generator,
     blocks: tuple[np.ndarray, np.ndarray] | None = None,
     pool_size: int | None = None,
+    home: HomeVisits | None = None,
 ) -> PointCrowd:
     """`blocks`: (start, end) arrays of shape (tables, windows) when tables stop for disruptions;
-    `pool_size`: a key group's own pool size (default: the scenario's)."""
+    `pool_size`: a key group's own pool size (default: the scenario's); `home`: home visits."""
     n = int(rng.binomial(residents, rnd.turnout))
     arrival = np.sort(rnd.profile.sample(rng, n))
     service = rnd.service.sample(rng, n)
@@ -54,11 +73,42 @@ def simulate_point(
     )
     sh = rnd.shifts
     bs, be = blocks if blocks is not None else (None, None)
-    start, table = serve_queue(
-        arrival, service, tables, rnd.open, sh.length if sh else 0.0, sh.handover if sh else 0.0, bool(sh and sh.stagger), bs, be
+    # Home visits draw last, so a point without them draws exactly as before (common random numbers).
+    at_home = rng.random(n) < home.share if home is not None and n else None
+    queued = slice(None) if at_home is None else ~at_home
+    start = np.empty(n)
+    table = np.empty(n, np.int32)
+    start[queued], table[queued] = serve_queue(
+        arrival[queued],
+        service[queued],
+        tables,
+        rnd.open,
+        sh.length if sh else 0.0,
+        sh.handover if sh else 0.0,
+        bool(sh and sh.stagger),
+        bs,
+        be,
     )
+    teams = 0
+    if at_home is not None and at_home.any():
+        teams = home.teams
+        k = int(at_home.sum())
+        visit = home.visit.sample(rng, k)
+        busy = home.travel.sample(rng, k) + visit  # drive to the home, then the visit
+        team = np.arange(k) % teams  # round robin in the order residents came; a team goes one home after another
+        order = np.argsort(team, kind="stable")
+        done = np.cumsum(busy[order])
+        first = np.searchsorted(team[order], np.arange(teams))
+        before = np.concatenate(([0.0], done))[first]
+        end = np.empty(k)
+        end[order] = rnd.open + done - before[team[order]]
+        idx = np.flatnonzero(at_home)
+        start[idx] = end - visit
+        service[idx] = visit
+        arrival[idx] = start[idx]  # they do not come: the team does
+        table[idx] = tables + team  # each team fills its own tubes, like a table
     swab_end = start + service
-    tube, seal, tube_size, tube_table = fill_tubes(table, swab_end, tables, pool_size or rnd.pool_size)
+    tube, seal, tube_size, tube_table = fill_tubes(table, swab_end, tables + teams, pool_size or rnd.pool_size)
     return PointCrowd(
         n,
         arrival,
@@ -70,8 +120,9 @@ def simulate_point(
         tube_size,
         tube_table,
         positive,
-        max_queue(arrival, start),
+        max_queue(arrival[queued], start[queued]),
         float(swab_end.max()) if n else float("nan"),
+        at_home,
     )
 
 

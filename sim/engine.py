@@ -84,6 +84,7 @@ class Crowd:
     point_tubes: list[PointTubes]
     busiest: list[tuple[int, int, str, np.ndarray]]
     kept: dict[str, list[np.ndarray]]
+    home_end: float = -np.inf  # when the last home visit ended (-inf: none)
 
 
 def run_replication(rnd: Round, rep: int, grid: Grid | None = None, trace: bool = False) -> ReplicationResult:
@@ -105,6 +106,7 @@ def simulate_crowd(rnd: Round, rep: int, grid: Grid, trace: bool = False) -> Cro
     busiest: list[tuple[int, int, str, np.ndarray]] = []
     n_tubes = 0
     p = 0
+    home_end = -np.inf
     kept: dict[str, list[np.ndarray]] = {k: [] for k in ("point", "table", "arrival", "start", "end", "tube", "tube_table")}
     for gi, g in enumerate(rnd.groups):
         for i in range(g.count):
@@ -115,16 +117,20 @@ def simulate_crowd(rnd: Round, rep: int, grid: Grid, trace: bool = False) -> Cro
                 streams.stream(rnd.seed, rep, streams.CROWD, gi, i),
                 _blocks(rnd, gi, i, g.tables),
                 g.pool_size,
+                g.home,
             )
+            if c.home_last_end is not None:
+                home_end = max(home_end, c.home_last_end)
             stats["arrived"][p] = c.arrived
             if c.arrived:
                 w = c.wait
-                stats["wait_mean_min"][p] = w.mean() / 60
-                stats["wait_p95_min"][p] = np.quantile(w, 0.95) / 60
-                stats["wait_max_min"][p] = w.max() / 60
+                if w.size:  # everyone may have been swabbed at home
+                    stats["wait_mean_min"][p] = w.mean() / 60
+                    stats["wait_p95_min"][p] = np.quantile(w, 0.95) / 60
+                    stats["wait_max_min"][p] = w.max() / 60
                 stats["max_queue"][p] = c.max_queue
                 stats["last_service_h"][p] = c.last_end / 3600
-                waits.append(w.astype(np.float32))
+                waits.append(c.wait_all.astype(np.float32))
                 swab_ends.append(c.swab_end)
                 resident_tube.append(c.tube + n_tubes)
                 sizes.append(c.tube_size)
@@ -149,14 +155,30 @@ def simulate_crowd(rnd: Round, rep: int, grid: Grid, trace: bool = False) -> Cro
                 n_tubes += c.seal.size
                 if len(busiest) < BUSIEST or c.max_queue > busiest[0][0]:
                     rows = int(grid.row(c.swab_end.max())) + 1
-                    item = (c.max_queue, -p, g.point_name(i), queue_lengths_at(c.arrival, c.start, grid.times(rows)))
+                    item = (
+                        c.max_queue,
+                        -p,
+                        g.point_name(i),
+                        queue_lengths_at(c.arrival[c.queued], c.start[c.queued], grid.times(rows)),
+                    )
                     (heapq.heappush if len(busiest) < BUSIEST else heapq.heapreplace)(busiest, item)
             p += 1
 
     tube_size = np.concatenate(sizes) if sizes else np.empty(0, np.int64)
     tube_point = np.concatenate(tube_points) if tube_points else np.empty(0, np.int32)
     return Crowd(
-        stats, timeline, waits, swab_ends, resident_tube, tube_size, tube_point, positive_tubes, point_tubes, busiest, kept
+        stats,
+        timeline,
+        waits,
+        swab_ends,
+        resident_tube,
+        tube_size,
+        tube_point,
+        positive_tubes,
+        point_tubes,
+        busiest,
+        kept,
+        home_end,
     )
 
 
@@ -191,8 +213,10 @@ def finish_replication(rnd: Round, rep: int, grid: Grid, crowd: Crowd, trace: bo
         ends = [e for lab in logi.labs for e in lab.busy[kind].end]
         util[kind] = utilisation(grid, np.array(starts), np.array(ends), sum(lab.busy[kind].capacity for lab in logi.labs), rows)
 
-    wait = np.concatenate(waits) if waits else np.empty(0, np.float32)
-    arrived = int(wait.size)
+    wait_all = np.concatenate(waits) if waits else np.empty(0, np.float32)  # NaN: swabbed at home
+    wait = wait_all[~np.isnan(wait_all)]  # residents who queued
+    arrived = sum(e.size for e in swab_ends)  # every resident sampled, at a point or at home
+    queued = wait.size
     # Turnaround per resident: their tube's result minus their own swab.
     turnaround = logi.result[np.concatenate(resident_tube)] - np.concatenate(swab_ends) if arrived else np.empty(0)
     identified = np.array([s.result - s.first_swab for s in logi.singles if s.positive])
@@ -203,9 +227,9 @@ def finish_replication(rnd: Round, rep: int, grid: Grid, crowd: Crowd, trace: bo
         "plates": float(logi.plates),
         "sampling_complete_h": float(np.nanmax(stats["last_service_h"])) if arrived else None,
         "results_complete_h": results_complete,
-        "wait_mean_min": float(wait.mean(dtype=np.float64)) / 60 if arrived else None,
-        "wait_p95_min": _quantile(wait, 0.95) / 60 if arrived else None,
-        "wait_max_min": float(wait.max()) / 60 if arrived else None,
+        "wait_mean_min": float(wait.mean(dtype=np.float64)) / 60 if queued else None,
+        "wait_p95_min": _quantile(wait, 0.95) / 60 if queued else None,
+        "wait_max_min": float(wait.max()) / 60 if queued else None,
         "max_queue": float(np.nanmax(stats["max_queue"])) if arrived else None,
         "turnaround_mean_h": float(turnaround.mean()) / 3600 if arrived else None,
         "turnaround_p95_h": _quantile(turnaround, 0.95) / 3600 if arrived else None,
@@ -214,9 +238,10 @@ def finish_replication(rnd: Round, rep: int, grid: Grid, crowd: Crowd, trace: bo
         "identified_mean_h": float(identified.mean()) / 3600 if identified.size else None,
         "identified_max_h": float(identified.max()) / 3600 if identified.size else None,
         "last_tube_at_lab_h": float(np.max(logi.at_lab)) / 3600 if tube_size.size else None,
+        "home_visits_complete_h": crowd.home_end / 3600 if np.isfinite(crowd.home_end) else None,
     }
     stages = {
-        "queue_at_point": float(wait.mean(dtype=np.float64)) / 3600 if arrived else None,
+        "queue_at_point": float(wait.mean(dtype=np.float64)) / 3600 if queued else None,
         "waiting_for_pickup": _mean_h(logi.picked - _seal_times(point_tubes, n_tubes)),
         "in_transit": _mean_h(logi.at_lab - logi.picked),
         "lab_queue": _mean_h(logi.plated - logi.at_lab),
@@ -248,7 +273,7 @@ def finish_replication(rnd: Round, rep: int, grid: Grid, crowd: Crowd, trace: bo
         tube_size,
         logi.result,
         np.concatenate(resident_tube) if arrived else np.empty(0, np.int64),
-        wait,
+        wait_all,
         turnaround,
     )
     return ReplicationResult(
@@ -279,7 +304,7 @@ def _group_figures(rnd, group_of_point, tube_point, tube_size, result, resident_
             "residents_arrived": float(n),
             "tubes": float(t.sum()),
             "results_complete_h": float(result[t].max()) / 3600 if t.any() else None,
-            "wait_mean_min": float(wait[r].mean(dtype=np.float64)) / 60 if n else None,
+            "wait_mean_min": float(np.nanmean(wait[r].astype(np.float64))) / 60 if np.isfinite(wait[r]).any() else None,
             "turnaround_mean_h": float(turnaround[r].mean()) / 3600 if n else None,
             "reported_by_deadline": float(tube_size[t][result[t] <= rnd.deadline].sum() / n) if n else None,
         }

@@ -24,6 +24,14 @@ class Shifts:
 
 
 @dataclass(frozen=True)
+class HomeVisits:
+    share: float
+    teams: int
+    visit: d.Distribution
+    travel: d.Distribution
+
+
+@dataclass(frozen=True)
 class PointGroup:
     """`count` identical points; `names` is set when the points came one by one from a CSV."""
 
@@ -36,6 +44,7 @@ class PointGroup:
     names: tuple[str, ...] | None = None
     pool_size: int | None = None  # key group: its own pool size
     priority: bool = False  # key group: ahead of other pooled tubes at the lab
+    home: HomeVisits | None = None  # residents swabbed at home by mobile teams
 
     def point_name(self, i: int) -> str:
         return self.names[i] if self.names else f"{self.name}-{i + 1:04d}"
@@ -193,6 +202,12 @@ def distribution(ds: spec.DistSpec) -> d.Distribution:
     raise ValueError(ds.dist)  # unreachable: spec.DistKind lists the kinds
 
 
+def _home(spec_home: spec.HomeVisits | None) -> HomeVisits | None:
+    if spec_home is None:
+        return None
+    return HomeVisits(spec_home.share, spec_home.teams, distribution(spec_home.visit_time), distribution(spec_home.travel_time))
+
+
 def build_round(loaded: LoadedScenario) -> Round:
     sc = loaded.spec
     lab_index = {lab.name: i for i, lab in enumerate(sc.labs)}
@@ -225,6 +240,7 @@ def build_round(loaded: LoadedScenario) -> Round:
                     distribution(entry.travel_time),
                     pool_size=entry.pool_size,
                     priority=entry.priority,
+                    home=_home(entry.home_visits),
                 )
             )
     labs = tuple(

@@ -37,7 +37,7 @@ METRICS = (
     "identified_mean_h",
     "identified_max_h",
 )
-EXTRA_METRICS = ("last_tube_at_lab_h",)
+EXTRA_METRICS = ("last_tube_at_lab_h", "home_visits_complete_h")
 STAGE_NAMES = {
     "queue_at_point": "residents queuing at points",
     "waiting_for_pickup": "sealed tubes waiting for a vehicle",

@@ -168,6 +168,13 @@ class Sampling(Strict):
     shifts: Shifts | None = None
 
 
+class HomeVisits(Strict):
+    share: float = Field(gt=0, le=1, description="share of the residents who come that are swabbed at home")
+    teams: Count = Field(description="mobile teams at each point")
+    visit_time: DistField = Field(description="one home visit: swab and paperwork")
+    travel_time: DistField = Field(description="from one home to the next")
+
+
 class PointGroup(Strict):
     name: str = Field(min_length=1, description="group name; points are named NAME-0001, NAME-0002, ...")
     count: Count = Field(1, description="identical points in this group")
@@ -179,6 +186,7 @@ class PointGroup(Strict):
         None, description="key group: its own residents per tube (1 = single tubes); default sampling.pool_size"
     )
     priority: bool = Field(False, description="key group: its tubes go ahead of other pooled tubes at the lab")
+    home_visits: HomeVisits | None = Field(None, description="bedridden and elderly residents swabbed at home by mobile teams")
 
 
 class PointFile(Strict):

@@ -1,8 +1,8 @@
-"""Key groups: their own pool size (single tubes raise lab load by the expected amount), lab priority,
-and figures reported separately."""
+"""Key groups (their own pool size, lab priority, figures reported separately) and home visits."""
 
 from __future__ import annotations
 
+import numpy as np
 import pytest
 from conftest import round_from_yaml
 
@@ -42,3 +42,38 @@ def test_priority_brings_a_key_group_s_results_earlier():
     early = first["groups"]["couriers"]["results_complete_h"]["mean"]
     assert early < late - 1.0  # the lab is congested: jumping the queue saves hours
     assert first["metrics"]["results_complete_h"]["mean"] >= plain["metrics"]["results_complete_h"]["mean"] - 0.5
+
+
+HOME = """
+name: home visits
+deadline: 2d
+arrivals: {{profile: [[0h, 1], [2h, 0]]}}
+sampling: {{service_time: 40s, pool_size: 10}}
+points:
+  - {{name: town, count: 2, residents: 600, tables: 1, lab: lab, travel_time: 20m{home}}}
+transport: {{pickup_interval: 1h, vehicles: {{lab: 2}}}}
+labs: [{{name: lab, extractors: 2, pcr_machines: 2, extraction_time: 1h, pcr_time: 1h}}]
+"""
+
+
+def test_one_team_visiting_everyone_ends_at_the_sum_of_its_visits():
+    from sim.engine import run_replication
+
+    rnd = round_from_yaml(HOME.format(home=", home_visits: {share: 1.0, teams: 1, visit_time: 10m, travel_time: 5m}"))
+    rep = run_replication(rnd, 0, trace=True)
+    per_point = np.bincount(rep.trace.residents["point"])
+    # Each point's one team makes 15-minute visits back to back from the open: the last ends at 15 min x visits.
+    assert rep.metrics["home_visits_complete_h"] == pytest.approx(per_point.max() * 0.25)
+    assert rep.metrics["wait_mean_min"] is None  # nobody queued
+    assert rep.metrics["tubes"] == sum(-(-n // 10) for n in per_point)  # the team's own tubes, pooled 10 to a tube
+    assert (rep.trace.tubes["picked_count"] == 1).all()  # and they are collected like the point's
+
+
+def test_home_visits_shorten_the_queue_with_the_same_residents():
+    plain = run(round_from_yaml(HOME.format(home="")), 3).summary()
+    home = run(
+        round_from_yaml(HOME.format(home=", home_visits: {share: 0.3, teams: 2, visit_time: 8m, travel_time: 6m}")), 3
+    ).summary()
+    assert home["metrics"]["residents_arrived"]["values"] == plain["metrics"]["residents_arrived"]["values"]
+    assert home["metrics"]["wait_mean_min"]["mean"] < 0.7 * plain["metrics"]["wait_mean_min"]["mean"]
+    assert home["metrics"]["home_visits_complete_h"]["mean"] > 0
