@@ -11,6 +11,8 @@ from typing import Protocol
 
 import numpy as np
 
+from sim.durations import format_duration
+
 
 class Distribution(Protocol):
     kind: str
@@ -161,9 +163,7 @@ class Empirical:
 
 
 def describe(dist: Distribution) -> str:
-    """A planner's one-liner, e.g. 'lognormal, mean 30s, sd 12s'."""
-    from sim.durations import format_duration
-
+    """A planner's one-liner, e.g. 'lognormal, mean 30s'."""
     if isinstance(dist, Fixed):
         return format_duration(dist.value)
     return f"{dist.kind}, mean {format_duration(dist.mean)}"

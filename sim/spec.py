@@ -300,7 +300,3 @@ class Scenario(Strict):
     labs: list[Lab] = Field(min_length=1)
     positives: Positives | None = None
     events: list[EventEntry] = Field(default_factory=list, description="disruptions (natsim extension of format v1)")
-
-
-def known_keys(model: type[BaseModel]) -> list[str]:
-    return list(model.model_fields)
