@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 import signal
 import sys
 from contextlib import contextmanager
@@ -298,10 +299,13 @@ def size(
     ] = 10,
     search_replications: Annotated[
         int, typer.Option("--search-replications", min=1, max=100, help="Replications per plan tried during the search.")
-    ] = 3,
+    ] = 2,
     out: Annotated[
         Optional[Path],
         typer.Option("--out", help="Folder for plan.yaml and sizing.json. Default: results/<scenario>/size-<UTC time>/."),
+    ] = None,
+    jobs: Annotated[
+        Optional[int], typer.Option("--jobs", "-j", min=1, help="Simulate on this many local processes. Default: every core.")
     ] = None,
 ) -> None:
     """Find the smallest plan that gets every result reported by the deadline with the given confidence."""
@@ -335,6 +339,7 @@ def size(
             search_replications,
             replications,
             progress=lambda text: typer.echo(f"  {text}", err=True),
+            jobs=jobs or os.cpu_count() or 1,
         )
     except SizingError as exc:
         _fail(str(exc))

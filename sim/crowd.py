@@ -10,7 +10,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from sim.model import HomeVisits, Round
+from sim.model import CallSlots, HomeVisits, Round
 from sim.queue import max_queue, serve_queue
 
 
@@ -60,11 +60,13 @@ def simulate_point(
     blocks: tuple[np.ndarray, np.ndarray] | None = None,
     pool_size: int | None = None,
     home: HomeVisits | None = None,
+    calls: CallSlots | None = None,
 ) -> PointCrowd:
     """`blocks`: (start, end) arrays of shape (tables, windows) when tables stop for disruptions;
-    `pool_size`: a key group's own pool size (default: the scenario's); `home`: home visits."""
+    `pool_size`: a key group's own pool size (default: the scenario's); `home`: home visits; `calls`:
+    residents called in slots."""
     n = int(rng.binomial(residents, rnd.turnout))
-    arrival = np.sort(rnd.profile.sample(rng, n))
+    arrival = np.sort(calls.sample(rng, n, rnd.profile) if calls is not None else rnd.profile.sample(rng, n))
     service = rnd.service.sample(rng, n)
     positive = (
         np.sort(rng.choice(n, int(rng.binomial(n, rnd.prevalence)), replace=False))

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import heapq
 import math
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 import numpy as np
 
@@ -36,6 +36,7 @@ class ReplicationResult:
     stages: dict[str, float | None] = field(default_factory=dict)  # mean hours a tube spends in each stage
     trace: Trace | None = None  # every resident and tube, when asked for (drill logs, invariant checks)
     groups: dict[str, dict[str, float | None]] = field(default_factory=dict)  # figures per point group
+    rounds: list[dict[str, float | None]] = field(default_factory=list)  # a campaign's figures per round
 
 
 @dataclass
@@ -85,6 +86,7 @@ class Crowd:
     busiest: list[tuple[int, int, str, np.ndarray]]
     kept: dict[str, list[np.ndarray]]
     home_end: float = -np.inf  # when the last home visit ended (-inf: none)
+    rounds: int = 1  # a campaign's crowds one after the other: point p of round k is p + k * points
 
 
 def run_replication(rnd: Round, rep: int, grid: Grid | None = None, trace: bool = False) -> ReplicationResult:
@@ -93,7 +95,14 @@ def run_replication(rnd: Round, rep: int, grid: Grid | None = None, trace: bool 
 
 
 def simulate_crowd(rnd: Round, rep: int, grid: Grid, trace: bool = False) -> Crowd:
-    """Rules 1-4 and 7's draws at every point, over arrays."""
+    """Rules 1-4 and 7's draws at every point, over arrays; a campaign's rounds one after the other."""
+    if not rnd.campaign:
+        return _round_crowd(rnd, rep, grid, trace)
+    return _merge([_round_crowd(rnd.round_view(k), rep, grid, trace, k) for k in range(rnd.rounds)], rnd.n_points)
+
+
+def _round_crowd(rnd: Round, rep: int, grid: Grid, trace: bool = False, round_index: int = 0) -> Crowd:
+    later = (round_index,) if round_index else ()  # round 1 draws as a single round does (common random numbers)
     n_points = rnd.n_points
     stats = {
         k: np.full(n_points, np.nan)
@@ -114,10 +123,11 @@ def simulate_crowd(rnd: Round, rep: int, grid: Grid, trace: bool = False) -> Cro
                 rnd,
                 g.tables,
                 g.residents,
-                streams.stream(rnd.seed, rep, streams.CROWD, gi, i),
+                streams.stream(rnd.seed, rep, streams.CROWD, gi, i, *later),
                 _blocks(rnd, gi, i, g.tables),
                 g.pool_size,
                 g.home,
+                g.calls,
             )
             if c.home_last_end is not None:
                 home_end = max(home_end, c.home_last_end)
@@ -140,7 +150,7 @@ def simulate_crowd(rnd: Round, rep: int, grid: Grid, trace: bool = False) -> Cro
                 timeline["arrived"] = add_into(timeline["arrived"], grid.counts(c.arrival))
                 timeline["sampled"] = add_into(timeline["sampled"], grid.counts(c.swab_end))
                 timeline["tubes_sealed"] = add_into(timeline["tubes_sealed"], grid.counts(c.seal))
-                point_tubes.append(PointTubes(p, g.lab, c.seal, n_tubes, g.priority))
+                point_tubes.append(PointTubes(p, g.lab, c.seal, n_tubes, g.priority, rnd.open))
                 if trace:
                     for k, v in (
                         ("point", np.full(c.arrived, p)),
@@ -182,6 +192,40 @@ def simulate_crowd(rnd: Round, rep: int, grid: Grid, trace: bool = False) -> Cro
     )
 
 
+def _merge(crowds: list[Crowd], n_points: int) -> Crowd:
+    """A campaign's crowds as one: round k's points and tubes numbered after those of earlier rounds."""
+    tube_offsets = np.cumsum([0] + [c.tube_size.size for c in crowds])
+    timeline: dict[str, np.ndarray] = {k: np.zeros(1) for k in crowds[0].timeline}
+    positive_tubes: dict[int, list[float]] = {}
+    busiest, point_tubes = [], []
+    kept: dict[str, list[np.ndarray]] = {k: [] for k in crowds[0].kept}
+    for k, (c, off) in enumerate(zip(crowds, tube_offsets, strict=False)):
+        shift = k * n_points
+        for key, series in c.timeline.items():
+            timeline[key] = add_into(timeline[key], series)
+        positive_tubes.update({t + int(off): v for t, v in c.positive_tubes.items()})
+        point_tubes += [replace(pt, index=pt.index + shift, first_tube=pt.first_tube + int(off)) for pt in c.point_tubes]
+        busiest += [(q, p - shift, f"{name}, round {k + 1}", series) for q, p, name, series in c.busiest]
+        for key, parts in c.kept.items():
+            add = shift if key == "point" else int(off) if key == "tube" else 0
+            kept[key] += [v + add for v in parts]
+    return Crowd(
+        stats={key: np.concatenate([c.stats[key] for c in crowds]) for key in crowds[0].stats},
+        timeline=timeline,
+        waits=[w for c in crowds for w in c.waits],
+        swab_ends=[e for c in crowds for e in c.swab_ends],
+        resident_tube=[t + int(off) for c, off in zip(crowds, tube_offsets, strict=False) for t in c.resident_tube],
+        tube_size=np.concatenate([c.tube_size for c in crowds]),
+        tube_point=np.concatenate([c.tube_point + k * n_points for k, c in enumerate(crowds)]).astype(np.int32),
+        positive_tubes=positive_tubes,
+        point_tubes=point_tubes,
+        busiest=heapq.nlargest(BUSIEST, busiest),
+        kept=kept,
+        home_end=max(c.home_end for c in crowds),
+        rounds=len(crowds),
+    )
+
+
 def finish_replication(rnd: Round, rep: int, grid: Grid, crowd: Crowd, trace: bool = False) -> ReplicationResult:
     """Rules 5-8 from a replication's crowd: pickups, vehicles, labs, recalls; then the figures."""
     c = crowd
@@ -196,11 +240,18 @@ def finish_replication(rnd: Round, rep: int, grid: Grid, crowd: Crowd, trace: bo
     )
     timeline = dict(c.timeline)
     n_tubes = tube_size.size
+    rounds = range(c.rounds)
     travel = [
-        _Travel(g.travel, (rnd.seed, rep, streams.TRAVEL, gi, i)) for gi, g in enumerate(rnd.groups) for i in range(g.count)
+        _Travel(g.travel, (rnd.seed, rep, streams.TRAVEL, gi, i, *((k,) if k else ())))
+        for k in rounds
+        for gi, g in enumerate(rnd.groups)
+        for i in range(g.count)
     ]
     lab_rngs = [streams.stream(rnd.seed, rep, streams.LAB, li) for li in range(len(rnd.labs))]
-    point_group = [gi for gi, g in enumerate(rnd.groups) for _ in range(g.count)]
+    point_group = [gi for _ in rounds for gi, g in enumerate(rnd.groups) for _ in range(g.count)]
+    # Each tube is due by its own round's deadline.
+    tube_round = tube_point // rnd.n_points if tube_point.size else np.empty(0, np.int64)
+    tube_deadline = np.array([rnd.deadline_of(k) for k in rounds])[tube_round]
     logi = Logistics(rnd, point_tubes, tube_size, positive_tubes, lambda t: int(tube_point[t]), lab_rngs, travel, point_group)
     logi.run()
 
@@ -233,7 +284,7 @@ def finish_replication(rnd: Round, rep: int, grid: Grid, crowd: Crowd, trace: bo
         "max_queue": float(np.nanmax(stats["max_queue"])) if arrived else None,
         "turnaround_mean_h": float(turnaround.mean()) / 3600 if arrived else None,
         "turnaround_p95_h": _quantile(turnaround, 0.95) / 3600 if arrived else None,
-        "reported_by_deadline": float(tube_size[logi.result <= rnd.deadline].sum() / arrived) if arrived else None,
+        "reported_by_deadline": float(tube_size[logi.result <= tube_deadline].sum() / arrived) if arrived else None,
         "positives": float(sum(len(v) for v in positive_tubes.values())),
         "identified_mean_h": float(identified.mean()) / 3600 if identified.size else None,
         "identified_max_h": float(identified.max()) / 3600 if identified.size else None,
@@ -263,33 +314,80 @@ def finish_replication(rnd: Round, rep: int, grid: Grid, crowd: Crowd, trace: bo
             "result": logi.result,
             **{f"{k}_count": v for k, v in logi.handled.items()},
         }
-        names = [g.point_name(i) for g in rnd.groups for i in range(g.count)]
+        names = [g.point_name(i) for _ in rounds for g in rnd.groups for i in range(g.count)]
         audit = Trace(cat, tubes, names, logi.singles)
-    group_of_point = np.array([gi for gi, g in enumerate(rnd.groups) for _ in range(g.count)], dtype=np.int64)
+    group_of_point = np.array([gi for _ in rounds for gi, g in enumerate(rnd.groups) for _ in range(g.count)], dtype=np.int64)
+    all_resident_tube = np.concatenate(resident_tube) if arrived else np.empty(0, np.int64)
     by_group = _group_figures(
-        rnd,
-        group_of_point,
-        tube_point,
-        tube_size,
-        logi.result,
-        np.concatenate(resident_tube) if arrived else np.empty(0, np.int64),
-        wait_all,
-        turnaround,
+        rnd, group_of_point, tube_point, tube_size, logi.result, all_resident_tube, wait_all, turnaround, tube_deadline
+    )
+    by_round = (
+        _round_figures(rnd, stats, tube_round, tube_size, logi, all_resident_tube, wait_all, tube_deadline)
+        if rnd.campaign
+        else []
     )
     return ReplicationResult(
         metrics=metrics,
         timeline=timeline,
-        points=stats,
+        points=_per_point(stats, c.rounds),
         wait_hist=np.bincount((wait // WAIT_BIN_S).astype(np.int64)) if arrived else np.zeros(1),
         busiest=[(q, name, series) for q, _, name, series in sorted(busiest, reverse=True)],
         utilisation=util,
         stages=stages,
         trace=audit,
         groups=by_group,
+        rounds=by_round,
     )
 
 
-def _group_figures(rnd, group_of_point, tube_point, tube_size, result, resident_tube, wait, turnaround) -> dict:
+def _per_point(stats: dict[str, np.ndarray], rounds: int) -> dict[str, np.ndarray]:
+    """One value per point over a campaign's rounds: residents summed, the worst of the rest, the mean wait
+    weighted by residents."""
+    if rounds == 1:
+        return stats
+    by = {k: v.reshape(rounds, -1) for k, v in stats.items()}
+    with np.errstate(invalid="ignore"):
+        arrived = np.nansum(by["arrived"], axis=0)
+        out = {k: np.nanmax(np.where(np.isnan(v), -np.inf, v), axis=0) for k, v in by.items()}
+        out = {k: np.where(np.isinf(v), np.nan, v) for k, v in out.items()}
+        out["arrived"] = arrived
+        mean = np.nansum(by["wait_mean_min"] * np.nan_to_num(by["arrived"]), axis=0) / arrived
+    out["wait_mean_min"] = np.where(arrived > 0, mean, np.nan)
+    return out
+
+
+def _round_figures(rnd, stats, tube_round, tube_size, logi, resident_tube, wait, tube_deadline) -> list[dict]:
+    """Each round of a campaign against its own deadline (times on the campaign's clock, and since the round's start)."""
+    out = []
+    last_service = stats["last_service_h"].reshape(rnd.rounds, -1)
+    resident_round = tube_round[resident_tube] if resident_tube.size else np.empty(0, np.int64)
+    for k, plan in enumerate(rnd.campaign):
+        t = tube_round == k
+        r = resident_round == k
+        w = wait[r][np.isfinite(wait[r])]
+        done = float(logi.result[t].max()) / 3600 if t.any() else None
+        n = int(tube_size[t].sum())
+        out.append(
+            {
+                "start_h": plan.offset / 3600,
+                "deadline_h": rnd.deadline_of(k) / 3600,
+                "residents_arrived": float(n),
+                "tubes": float(t.sum()),
+                "sampling_complete_h": float(np.nanmax(last_service[k])) if np.isfinite(last_service[k]).any() else None,
+                "results_complete_h": done,
+                "completion_after_start_h": done - plan.offset / 3600 if done is not None else None,
+                "deadline_met": float(done is None or done * 3600 <= rnd.deadline_of(k) + 1e-9),
+                "wait_mean_min": float(w.mean(dtype=np.float64)) / 60 if w.size else None,
+                "wait_p95_min": _quantile(w, 0.95) / 60 if w.size else None,
+                "reported_by_deadline": float(tube_size[t][logi.result[t] <= tube_deadline[t]].sum() / n) if n else None,
+                # Tubes of earlier rounds still without a result when this round opens: the lab's carried backlog.
+                "backlog_at_start_tubes": float(np.sum((tube_round < k) & (logi.result > plan.offset))),
+            }
+        )
+    return out
+
+
+def _group_figures(rnd, group_of_point, tube_point, tube_size, result, resident_tube, wait, turnaround, deadline) -> dict:
     """Each point group's own figures (key groups are reported separately)."""
     out = {}
     tube_group = group_of_point[tube_point] if tube_point.size else np.empty(0, np.int64)
@@ -306,7 +404,7 @@ def _group_figures(rnd, group_of_point, tube_point, tube_size, result, resident_
             "results_complete_h": float(result[t].max()) / 3600 if t.any() else None,
             "wait_mean_min": float(np.nanmean(wait[r].astype(np.float64))) / 60 if np.isfinite(wait[r]).any() else None,
             "turnaround_mean_h": float(turnaround[r].mean()) / 3600 if n else None,
-            "reported_by_deadline": float(tube_size[t][result[t] <= rnd.deadline].sum() / n) if n else None,
+            "reported_by_deadline": float(tube_size[t][result[t] <= deadline[t]].sum() / n) if n else None,
         }
     return out
 

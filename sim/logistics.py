@@ -30,6 +30,7 @@ class PointTubes:
     seal: np.ndarray
     first_tube: int
     priority: bool = False  # a key group's tubes go ahead of other pooled tubes
+    open: float | None = None  # when this point's pickups start ticking (a campaign's later rounds); default the round's
 
 
 @dataclass
@@ -232,17 +233,16 @@ class Logistics:
         return t
 
     # --- rule 5: pickups ------------------------------------------------------------------------
-    def _next_tick(self, t: float) -> float:
-        rnd = self.rnd
-        k = max(1, math.ceil((t - rnd.open) / rnd.pickup_interval - _EPS))
-        return rnd.open + k * rnd.pickup_interval
+    def _next_tick(self, t: float, origin: float) -> float:
+        k = max(1, math.ceil((t - origin) / self.rnd.pickup_interval - _EPS))
+        return origin + k * self.rnd.pickup_interval
 
     def _point(self, p: PointTubes):
         env, seal, cap = self.env, p.seal, self.rnd.box_capacity
         lab = self.labs[p.lab]
         n, done = seal.size, 0
         while done < n:
-            request_at = min(self._next_tick(seal[done]), seal[-1])
+            request_at = min(self._next_tick(seal[done], self.rnd.open if p.open is None else p.open), seal[-1])
             if done + cap - 1 < n:
                 request_at = min(request_at, seal[done + cap - 1])
             yield env.timeout(max(request_at - env.now, 0.0))

@@ -32,6 +32,39 @@ class HomeVisits:
 
 
 @dataclass(frozen=True)
+class CallSlots:
+    """Residents called in turn: slot k takes `shares[k]` of those who come, called uniformly over
+    [starts[k], ends[k]) and arriving `spread` after their call; `ignore_share` of them come `late` after
+    the window closes instead. The rest (1 - sum of shares) follow the round's free profile."""
+
+    shares: tuple[float, ...]
+    starts: tuple[float, ...]
+    ends: tuple[float, ...]
+    spread: d.Distribution
+    ignore_share: float = 0.0
+    late: d.Distribution = d.Exponential(3600.0)
+
+    def sample(self, rng: np.random.Generator, n: int, free: Profile) -> np.ndarray:
+        """Arrival times of n residents (unsorted)."""
+        called = sum(self.shares)
+        p = np.array([*self.shares, max(1.0 - called, 0.0)])
+        slot = rng.choice(p.size, size=n, p=p / p.sum())
+        t = np.empty(n)
+        loose = slot == len(self.shares)
+        t[loose] = free.sample(rng, int(loose.sum()))
+        k = slot[~loose]
+        starts, ends = np.array(self.starts)[k], np.array(self.ends)[k]
+        when = starts + rng.random(k.size) * (ends - starts) + self.spread.sample(rng, k.size)
+        ignore = rng.random(k.size) < self.ignore_share
+        when[ignore] = ends[ignore] + self.late.sample(rng, int(ignore.sum()))
+        t[~loose] = when
+        return t
+
+    def shifted(self, offset: float) -> CallSlots:
+        return replace(self, starts=tuple(t + offset for t in self.starts), ends=tuple(t + offset for t in self.ends))
+
+
+@dataclass(frozen=True)
 class PointGroup:
     """`count` identical points; `names` is set when the points came one by one from a CSV."""
 
@@ -45,6 +78,7 @@ class PointGroup:
     pool_size: int | None = None  # key group: its own pool size
     priority: bool = False  # key group: ahead of other pooled tubes at the lab
     home: HomeVisits | None = None  # residents swabbed at home by mobile teams
+    calls: CallSlots | None = None  # residents called in time slots
 
     def point_name(self, i: int) -> str:
         return self.names[i] if self.names else f"{self.name}-{i + 1:04d}"
@@ -142,6 +176,16 @@ def shift_arrivals(profile: Profile, start: float, end: float, factor: float) ->
 
 
 @dataclass(frozen=True)
+class RoundPlan:
+    """One round of a campaign: when it starts (since the first round's start), its turnout and profile
+    (the profile's times are since this round's start)."""
+
+    offset: float
+    turnout: float
+    profile: Profile
+
+
+@dataclass(frozen=True)
 class Round:
     name: str
     deadline: float
@@ -163,6 +207,7 @@ class Round:
     lab_outages: tuple[LabOutage, ...] = ()
     slowdowns: tuple[Slowdown, ...] = ()
     events: tuple[Event, ...] = ()
+    campaign: tuple[RoundPlan, ...] = ()  # successive rounds; empty: a single round
     description: str = ""
     start_label: str | None = None
     source: Path | None = field(default=None, compare=False)
@@ -182,6 +227,59 @@ class Round:
     def with_(self, **changes) -> Round:
         return replace(self, **changes)
 
+    @property
+    def rounds(self) -> int:
+        return max(len(self.campaign), 1)
+
+    def deadline_of(self, k: int) -> float:
+        """Round k's deadline on the campaign's clock (each round is due `deadline` after its start)."""
+        return (self.campaign[k].offset if self.campaign else 0.0) + self.deadline
+
+    @property
+    def final_deadline(self) -> float:
+        return self.deadline_of(self.rounds - 1)
+
+    def round_view(self, k: int) -> Round:
+        """Round k of a campaign as a single round on the campaign's clock: its own turnout and profile,
+        sampling opening, pickups ticking and residents called `offset` later."""
+        if not self.campaign:
+            return self
+        plan = self.campaign[k]
+        return replace(
+            self,
+            campaign=(),
+            turnout=plan.turnout,
+            profile=Profile(plan.profile.times + plan.offset, plan.profile.weights),
+            open=self.open + plan.offset,
+            deadline=self.deadline + plan.offset,
+            groups=tuple(replace(g, calls=g.calls.shifted(plan.offset)) if g.calls else g for g in self.groups),
+        )
+
+    def only_groups(self, keep: list[int]) -> Round:
+        """The round with only these point groups, and the events that touch them, renumbered."""
+        new = {gi: i for i, gi in enumerate(keep)}
+        return replace(
+            self,
+            groups=tuple(self.groups[gi] for gi in keep),
+            blocked=tuple(replace(b, group=new[b.group]) for b in self.blocked if b.group in new),
+            slowdowns=tuple(replace(s, group=new.get(s.group, -1)) for s in self.slowdowns if s.group == -1 or s.group in new),
+        )
+
+    def for_lab(self, lab: int) -> Round:
+        """The part of the round one lab serves: its point groups, its vehicles and instruments, and the
+        events that touch them, renumbered. Labs share nothing (each has its own vehicles, and a recalled
+        resident's retest goes to the lab that ran the pool), so a replication of the whole round meets
+        a target exactly when every lab's part does; sizing searches each part on its own. The parts
+        draw from other streams than the whole round (streams are keyed by group and lab number)."""
+        part = self.only_groups([gi for gi, g in enumerate(self.groups) if g.lab == lab])
+        return replace(
+            part,
+            groups=tuple(replace(g, lab=0) for g in part.groups),
+            labs=(self.labs[lab],),
+            lab_outages=tuple(replace(o, lab=0) for o in self.lab_outages if o.lab == lab),
+            slowdowns=tuple(replace(s, lab=0 if s.lab == lab else -1) for s in part.slowdowns if s.lab in (-1, lab)),
+        )
+
 
 def distribution(ds: spec.DistSpec) -> d.Distribution:
     match ds.dist:
@@ -200,6 +298,45 @@ def distribution(ds: spec.DistSpec) -> d.Distribution:
         case "empirical":
             return d.Empirical(tuple(ds.values))
     raise ValueError(ds.dist)  # unreachable: spec.DistKind lists the kinds
+
+
+def _calls(spec_calls: spec.CallSlots | None, residents: int) -> CallSlots | None:
+    if spec_calls is None:
+        return None
+    shares = tuple(
+        s.share if s.share is not None else sum(b.residents for b in s.buildings) / residents for s in spec_calls.slots
+    )
+    return CallSlots(
+        shares,
+        tuple(s.from_ for s in spec_calls.slots),
+        tuple(s.to for s in spec_calls.slots),
+        distribution(spec_calls.spread),
+        spec_calls.ignore_share,
+        distribution(spec_calls.late),
+    )
+
+
+def _campaign(sc: spec.Scenario, turnout: float, profile: Profile) -> tuple[RoundPlan, ...]:
+    """Each round's turnout and profile; arrival shifts (times on the campaign's clock) apply to the
+    round they fall in."""
+    if sc.campaign is None:
+        return ()
+    shifts = [ev for ev in sc.events if isinstance(ev, spec.ArrivalShift)]
+    changes = {c.round: c for c in sc.campaign.changes}
+    plans = []
+    for k in range(sc.campaign.rounds):
+        c = changes.get(k + 1)
+        own = profile
+        if c is not None and c.profile is not None:
+            prof = np.array(c.profile, dtype=float)
+            own = Profile(prof[:, 0].copy(), prof[:, 1].copy())
+        t = c.turnout if c is not None and c.turnout is not None else turnout
+        offset = k * sc.campaign.every
+        for ev in shifts:
+            if ev.to - offset > own.times[0] and ev.from_ - offset < own.times[-1]:
+                own = shift_arrivals(own, ev.from_ - offset, ev.to - offset, ev.factor)
+        plans.append(RoundPlan(offset, t, own))
+    return tuple(plans)
 
 
 def _home(spec_home: spec.HomeVisits | None) -> HomeVisits | None:
@@ -241,6 +378,7 @@ def build_round(loaded: LoadedScenario) -> Round:
                     pool_size=entry.pool_size,
                     priority=entry.priority,
                     home=_home(entry.home_visits),
+                    calls=_calls(entry.call_slots, entry.residents),
                 )
             )
     labs = tuple(
@@ -258,7 +396,7 @@ def build_round(loaded: LoadedScenario) -> Round:
         for lab in sc.labs
     )
     prof = np.array(sc.arrivals.profile, dtype=float)
-    profile = Profile(prof[:, 0].copy(), prof[:, 1].copy())
+    profile = free = Profile(prof[:, 0].copy(), prof[:, 1].copy())
     group_index = {g.name: i for i, g in enumerate(groups)}
     point_index = {g.point_name(i): (gi, i) for gi, g in enumerate(groups) if g.count <= 100_000 for i in range(g.count)}
     blocked, outages, slowdowns, events = [], [], [], []
@@ -308,6 +446,7 @@ def build_round(loaded: LoadedScenario) -> Round:
         lab_outages=tuple(outages),
         slowdowns=tuple(slowdowns),
         events=tuple(events),
+        campaign=_campaign(sc, sc.arrivals.turnout, free),
         description=sc.description or "",
         start_label=sc.start.isoformat(timespec="minutes") if sc.start else None,
         source=loaded.path,

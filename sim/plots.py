@@ -36,9 +36,14 @@ def _time_axis(ax, result: RunResult, deadline: bool = True) -> None:
     label = "hours since the round's start"
     if rnd.start_label:
         label += f" (0 h = {rnd.start_label.replace('T', ' ')})"
+    if rnd.campaign:
+        label = label.replace("the round's start", "the campaign's start")
     ax.set_xlabel(label)
     if deadline:
-        ax.axvline(rnd.deadline / 3600, **DEADLINE_STYLE, label=f"deadline ({rnd.deadline / 3600:g} h)")
+        for k in range(rnd.rounds):  # a campaign: each round's own deadline, labelled once
+            at = rnd.deadline_of(k) / 3600
+            text = f"deadline ({at:g} h)" if not rnd.campaign else "each round's deadline" if k == 0 else None
+            ax.axvline(at, **DEADLINE_STYLE, label=text)
     for ev, colour in zip(rnd.events, ("#f5b041", "#85c1e9", "#c39bd3", "#a3e4d7", "#f1948a") * 20, strict=False):
         ax.axvspan(ev.start / 3600, ev.end / 3600, color=colour, alpha=0.25, linewidth=0, label=ev.label)
     ax.grid(alpha=0.3)
@@ -153,11 +158,52 @@ def plot_utilisation(result: RunResult, path: Path) -> None:
     plt.close(fig)
 
 
+def plot_rounds(result: RunResult, path: Path) -> None:
+    """A campaign: when each round's last result came, counted from the round's start, against the
+    deadline every round has; the lab backlog each round inherits is written on its bar."""
+    rnd = result.rnd
+    rounds = np.arange(1, rnd.rounds + 1)
+    done = np.array([[r.rounds[k]["completion_after_start_h"] or np.nan for r in result.reps] for k in range(rnd.rounds)])
+    backlog = [np.mean([r.rounds[k]["backlog_at_start_tubes"] for r in result.reps]) for k in range(rnd.rounds)]
+    mean = np.nanmean(done, axis=1)
+    late = mean > rnd.deadline / 3600 + 1e-9
+    fig, ax = plt.subplots(figsize=(10, 5.5))
+    ax.bar(rounds, mean, color=np.where(late, PALETTE[1], PALETTE[0]), width=0.6, label="last pooled result (mean)")
+    if len(result.reps) > 1:
+        ax.vlines(
+            rounds,
+            np.nanmin(done, axis=1),
+            np.nanmax(done, axis=1),
+            color="black",
+            linewidth=1.5,
+            label="range over replications",
+        )
+    ax.axhline(rnd.deadline / 3600, **DEADLINE_STYLE, label=f"deadline ({rnd.deadline / 3600:g} h after each round's start)")
+    for x, y, b in zip(rounds, mean, backlog, strict=True):
+        if b >= 0.5:
+            ax.annotate(
+                f"{b:,.0f} tubes carried over", (x, y), xytext=(0, 4), textcoords="offset points", ha="center", fontsize=8
+            )
+    ax.set_xticks(rounds)
+    ax.set_xlabel(f"round (one every {(rnd.campaign[1].offset if rnd.rounds > 1 else 0) / 3600:g} h)")
+    ax.set_ylabel("hours from the round's start to its last result")
+    n = len(result.reps)
+    note = "1 replication" if n == 1 else f"mean of {n} replications, black line: their range"
+    ax.set_title(f"{rnd.name}: each round's completion against its deadline\n{note}; red bar: late on average")
+    ax.legend(loc="lower right", fontsize=8)
+    ax.grid(alpha=0.3, axis="y")
+    fig.tight_layout()
+    fig.savefig(path, dpi=110)
+    plt.close(fig)
+
+
 def write_all(result: RunResult, folder: Path) -> None:
     plot_cumulative(result, folder / "cumulative.png")
     plot_queues(result, folder / "queues.png")
     plot_waits(result, folder / "waits.png")
     plot_utilisation(result, folder / "utilisation.png")
+    if result.rnd.campaign:
+        plot_rounds(result, folder / "rounds.png")
 
 
 def _deadlines(ax, runs: list[RunData]) -> None:

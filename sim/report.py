@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import numpy as np
+
 from sim.distributions import describe as describe_dist
 from sim.durations import format_duration
 from sim.model import Round
@@ -82,6 +84,23 @@ def verdict(summary: dict) -> list[str]:
         f"Queues: mean wait {m['wait_mean_min']['mean']:.1f} min, 95th percentile {m['wait_p95_min']['mean']:.1f} min, "
         f"longest queue {m['max_queue']['mean']:,.0f} residents.",
     ]
+    if rounds := summary.get("rounds"):
+        every_round = round(float(np.mean([r["deadline_h"] - r["start_h"] for r in rounds])), 3)
+        lines[0] = (
+            f"Campaign of {len(rounds)} rounds, each due {every_round:g} h after its start: {state} (every round on time in "
+            f"{met} of {reps} replication{'s' if reps > 1 else ''}). Last pooled result of the campaign at {rc['mean']:.1f} h"
+            f"{ci}, {how.replace('spare', 'spare before the last deadline')}."
+        )
+        lines.append(
+            "Rounds (hours from each round's start to its last result, mean): "
+            + "; ".join(
+                f"{r['round']}: {r['metrics']['completion_after_start_h']['mean']:.1f} h "
+                f"{'met' if r['deadline_met_fraction'] == 1 else 'LATE' if r['deadline_met_fraction'] == 0 else 'at risk'}"
+                for r in rounds
+                if r["metrics"]["completion_after_start_h"]["mean"] is not None
+            )
+            + "."
+        )
     stages = {k: v for k, v in summary.get("stages_mean_h", {}).items() if v is not None}
     waits = {k: v for k, v in stages.items() if k in WAITING_STAGES}
     if waits:

@@ -76,12 +76,12 @@ class RunResult:
         metrics = {k: summarize([r.metrics.get(k) for r in self.reps]) for k in METRICS + EXTRA_METRICS}
         met = [self._met(r) for r in self.reps]
         stages = {k: summarize([r.stages.get(k) for r in self.reps])["mean"] for k in STAGE_NAMES}
-        return {
+        out = {
             "natsim_version": __version__,
             "scenario": rnd.name,
             "seed": rnd.seed,
             "replications": len(self.reps),
-            "deadline_h": rnd.deadline / 3600,
+            "deadline_h": rnd.final_deadline / 3600,  # a campaign: its last round's, on the campaign's clock
             "metrics": metrics,
             "deadline_met_fraction": sum(met) / len(met),
             "stages_mean_h": stages,
@@ -98,8 +98,27 @@ class RunResult:
                 "pcr_machines": sum(lab.pcr_machines for lab in rnd.labs),
             },
         }
+        if rnd.campaign:
+            out["rounds"] = [
+                {
+                    "round": k + 1,
+                    "start_h": plan.offset / 3600,
+                    "deadline_h": rnd.deadline_of(k) / 3600,
+                    "deadline_met_fraction": float(np.mean([r.rounds[k]["deadline_met"] for r in self.reps])),
+                    "metrics": {
+                        key: summarize([r.rounds[k][key] for r in self.reps])
+                        for key in self.reps[0].rounds[k]
+                        if key not in ("start_h", "deadline_h", "deadline_met")
+                    },
+                }
+                for k, plan in enumerate(rnd.campaign)
+            ]
+        return out
 
     def _met(self, rep: ReplicationResult) -> bool:
+        """Every result by its deadline: in a campaign, every round by its own."""
+        if rep.rounds:
+            return all(r["deadline_met"] for r in rep.rounds)
         done = rep.metrics["results_complete_h"]
         return done is None or done * 3600 <= self.rnd.deadline + 1e-9
 

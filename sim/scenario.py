@@ -233,6 +233,16 @@ def _cross_checks(sc: spec.Scenario, base: Path, file: str, lines: dict[tuple, i
         if entry.lab not in lab_names:
             add(("points", i, "lab"), _no_lab(entry.lab, lab_names))
         used_labs.setdefault(entry.lab, ("points", i, "lab"))
+        if entry.call_slots is not None:
+            called = [
+                s.share if s.share is not None else sum(b.residents for b in s.buildings) / entry.residents
+                for s in entry.call_slots.slots
+            ]
+            if sum(called) > 1 + 1e-9:
+                add(
+                    ("points", i, "call_slots", "slots"),
+                    f"the slots call {sum(called):.0%} of the point's {entry.residents:,} residents: at most 100%",
+                )
     for lab, where in used_labs.items():
         if lab in lab_names and sc.transport.vehicles.get(lab, 0) <= 0:
             add(
@@ -257,6 +267,14 @@ def _cross_checks(sc: spec.Scenario, base: Path, file: str, lines: dict[tuple, i
             add((*at, "lab"), _no_lab(ev.lab, lab_names))
         if isinstance(ev, spec.TravelSlowdown) and (ev.lab is None) == (ev.group is None):
             add(at, "a travel_slowdown names either a lab or a group")
+    if sc.campaign is not None:
+        seen: set[int] = set()
+        for i, c in enumerate(sc.campaign.changes):
+            if c.round > sc.campaign.rounds:
+                add(("campaign", "changes", i, "round"), f"round {c.round}: the campaign has {sc.campaign.rounds} rounds")
+            if c.round in seen:
+                add(("campaign", "changes", i, "round"), f"round {c.round} is changed twice")
+            seen.add(c.round)
     for lab in sc.transport.vehicles:
         if lab not in lab_names:
             add(("transport", "vehicles", lab), _no_lab(lab, lab_names))

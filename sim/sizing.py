@@ -14,12 +14,15 @@ plan with one step less is simulated and its failure recorded.
 from __future__ import annotations
 
 import math
+import multiprocessing as mp
+from collections import OrderedDict
 from collections.abc import Callable
+from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field, replace
 
 import numpy as np
 
-from sim.engine import Crowd, finish_replication, simulate_crowd
+from sim.engine import Crowd, finish_replication, run_replication, simulate_crowd
 from sim.model import Round
 from sim.queueing import tables_for_wait
 from sim.report import peak_arrival_rate
@@ -143,55 +146,184 @@ def analytic_bounds(rnd: Round, targets: Targets) -> dict[str, list[int]]:
 
 # --- simulation ------------------------------------------------------------------------------------
 
+# Crowds kept per process (a crowd is about 24 bytes a resident): the plan being varied and its neighbours.
+CROWD_CACHE_RESIDENTS = 60_000_000
+_crowds: OrderedDict[tuple, tuple[int, Crowd]] = OrderedDict()
+
+
+@dataclass(frozen=True)
+class Outcome:
+    """One lab's part of a plan in one replication (None: not simulated, or nobody there)."""
+
+    worst_p95_wait_min: float | None
+    sampling_complete_h: float | None
+    results_complete_h: float | None = None
+    last_tube_at_lab_h: float | None = None
+
+
+def evaluate_part(part: Round, key: tuple, rep: int, logistics: bool) -> Outcome:
+    """Simulate one lab's part of a plan (`Round.for_lab`) in one replication: its crowd (kept for the
+    next call with the same points and tables) and, if asked, its logistics."""
+    grid = Grid.for_round(part)
+    entry = _crowds.pop((key, rep), None)
+    crowd = entry[1] if entry else simulate_crowd(part, rep, grid)
+    _crowds[(key, rep)] = (part.residents, crowd)
+    while len(_crowds) > 1 and sum(n for n, _ in _crowds.values()) > CROWD_CACHE_RESIDENTS:
+        _crowds.popitem(last=False)
+    p95, last = crowd.stats["wait_p95_min"], crowd.stats["last_service_h"]
+    worst = float(np.nanmax(p95)) if np.isfinite(p95).any() else None
+    sampled = float(np.nanmax(last)) if np.isfinite(last).any() else None
+    if not logistics:
+        return Outcome(worst, sampled)
+    m = finish_replication(part, rep, grid, crowd).metrics
+    return Outcome(worst, sampled, m["results_complete_h"], m["last_tube_at_lab_h"])
+
+
+def evaluate_whole(rnd: Round, rep: int) -> Outcome:
+    """The whole round in one replication, as `natsim run` of the plan would simulate it."""
+    m = run_replication(rnd, rep)
+    worst = float(np.nanmax(m.points["wait_p95_min"])) if np.isfinite(m.points["wait_p95_min"]).any() else None
+    return Outcome(worst, m.metrics["sampling_complete_h"], m.metrics["results_complete_h"], m.metrics["last_tube_at_lab_h"])
+
+
+class Workers:
+    """Processes that simulate plans. A task always goes to the same process for the same lab and
+    replication, so that process still holds the crowd when only vehicles or instruments change."""
+
+    def __init__(self, jobs: int = 1):
+        self.jobs = max(1, jobs)
+        self._pools: list[ProcessPoolExecutor] = []
+
+    def run(self, fn, tasks: list[tuple[int, tuple]]) -> list:
+        if self.jobs == 1 or len(tasks) == 1 and not self._pools:
+            return [fn(*args) for _, args in tasks]
+        if not self._pools:
+            ctx = mp.get_context("spawn")  # no fork of a process that may hold threads (numba, SimPy)
+            self._pools = [ProcessPoolExecutor(1, mp_context=ctx) for _ in range(self.jobs)]
+        futures = [self._pools[affinity % self.jobs].submit(fn, *args) for affinity, args in tasks]
+        return [f.result() for f in futures]
+
+    def close(self) -> None:
+        for pool in self._pools:
+            pool.shutdown(cancel_futures=True)
+        self._pools = []
+
 
 @dataclass
 class Sizer:
+    """Checks plans against the targets, one lab's part at a time, remembering every outcome."""
+
     base: Round
     targets: Targets
-    search_reps: int = 3
+    search_reps: int = 2
     progress: Callable[[str], None] | None = None
+    jobs: int = 1
     evaluations: int = 0
-    _crowds: dict = field(default_factory=dict)
+    simulated: int = 0  # lab-part replications actually simulated
+    _crowd: dict = field(default_factory=dict)  # (lab, points, tables), rep -> Outcome of the crowd alone
+    _full: dict = field(default_factory=dict)  # ... + (vehicles, extractors, PCR), rep -> Outcome
 
-    def check(self, plan: dict[str, list[int]], reps: range | None = None) -> Check:
-        rnd = apply_plan(self.base, plan)
-        grid = Grid.for_round(rnd)
+    def __post_init__(self) -> None:
+        self.parts = [self.base.for_lab(li) for li in range(len(self.base.labs))]
+        self.groups_of = [[gi for gi, g in enumerate(self.base.groups) if g.lab == li] for li in range(len(self.base.labs))]
+        self.workers = Workers(self.jobs)
+
+    def close(self) -> None:
+        self.workers.close()
+
+    def lab_of(self, dim: str, i: int) -> int:
+        return self.base.groups[i].lab if dim in ("tables", "points") else i
+
+    def _part(self, plan: dict[str, list[int]], li: int) -> tuple[Round, tuple, tuple]:
+        gs = self.groups_of[li]
+        sub = {"points": [plan["points"][g] for g in gs], "tables": [plan["tables"][g] for g in gs]}
+        sub.update({d: [plan[d][li]] for d in ("vehicles", "extractors", "pcr_machines")})
+        crowd_key = (li, tuple(sub["points"]), tuple(sub["tables"]))
+        full_key = crowd_key + tuple(sub[d][0] for d in ("vehicles", "extractors", "pcr_machines"))
+        return apply_plan(self.parts[li], sub), crowd_key, full_key
+
+    def _fill(self, plan: dict[str, list[int]], labs: list[int], reps: range, logistics: bool) -> None:
+        store = self._full if logistics else self._crowd
+        tasks, keys = [], []
+        for li in labs:
+            part, crowd_key, full_key = self._part(plan, li)
+            for r in reps:
+                if ((full_key if logistics else crowd_key), r) not in store:
+                    keys.append((crowd_key, full_key, r))
+                    tasks.append((li + r, (part, crowd_key, r, logistics)))
+        for (crowd_key, full_key, r), o in zip(keys, self.workers.run(evaluate_part, tasks), strict=True):
+            self._crowd[crowd_key, r] = Outcome(o.worst_p95_wait_min, o.sampling_complete_h)
+            if logistics:
+                self._full[full_key, r] = o
+        self.simulated += len(tasks)
+
+    def _crowd_ok(self, o: Outcome, li: int) -> bool:
+        """Necessary for the targets: the queue standard, and sampling ending early enough that the
+        fastest trip and lab run could still report by the deadline."""
+        part = self.parts[li]
+        late = o.sampling_complete_h is not None and o.sampling_complete_h * 3600 + _lab_minimum(part) > part.deadline + 1e-9
+        return self._wait_ok(o) and not late
+
+    def _wait_ok(self, o: Outcome) -> bool:
+        w = self.targets.max_wait
+        return w is None or o.worst_p95_wait_min is None or o.worst_p95_wait_min * 60 <= w + 1e-9
+
+    def _on_time(self, o: Outcome) -> bool:
+        return o.results_complete_h is None or o.results_complete_h * 3600 <= self.base.deadline + 1e-9
+
+    def check_crowd(self, plan: dict[str, list[int]], labs: list[int] | None = None, reps: range | None = None) -> Check:
+        """The crowd alone, against what it must do for the targets to be met at all."""
         reps = reps if reps is not None else range(self.search_reps)
-        key = (tuple(plan["points"]), tuple(plan["tables"]), reps)
-        if key not in self._crowds:
-            if len(self._crowds) >= 2:  # the crowd of the plan being varied and of the last one is all reuse needs
-                self._crowds.pop(next(iter(self._crowds)))
-            self._crowds[key] = [simulate_crowd(rnd, r, grid) for r in reps]
-        crowds: list[Crowd] = self._crowds[key]
-        met, done, worst, sampled, at_lab = [], [], [], [], []
-        worsts = [
-            float(np.nanmax(c.stats["wait_p95_min"])) if np.isfinite(c.stats["wait_p95_min"]).any() else None for c in crowds
-        ]
-        too_long = [self.targets.max_wait is not None and w is not None and w * 60 > self.targets.max_wait + 1e-9 for w in worsts]
-        if sum(too_long) > (1 - self.targets.confidence) * len(reps) + 1e-9:
-            # The queue target already fails in too many replications: the logistics cannot save it.
-            self.evaluations += 1
-            return Check([not t for t in too_long], [None] * len(reps), worsts, [None] * len(reps), [None] * len(reps))
-        for r, crowd, w in zip(reps, crowds, worsts, strict=True):
-            m = finish_replication(rnd, r, grid, crowd)
-            rc = m.metrics["results_complete_h"]
-            ok = (rc is None or rc * 3600 <= rnd.deadline + 1e-9) and (
-                self.targets.max_wait is None or w is None or w * 60 <= self.targets.max_wait + 1e-9
-            )
-            met.append(ok)
-            done.append(rc)
-            worst.append(w)
-            sampled.append(m.metrics["sampling_complete_h"])
-            at_lab.append(m.metrics["last_tube_at_lab_h"])
+        labs = labs if labs is not None else list(range(len(self.parts)))
         self.evaluations += 1
-        return Check(met, done, worst, sampled, at_lab)
+        self._fill(plan, labs, reps, logistics=False)
+        outcomes = [[self._crowd[self._part(plan, li)[1], r] for li in labs] for r in reps]
+        return _combine([all(self._crowd_ok(o, li) for o, li in zip(os, labs, strict=True)) for os in outcomes], outcomes)
 
-    def ok(self, plan: dict[str, list[int]]) -> bool:
-        return self.check(plan).share >= self.targets.confidence - 1e-12
+    def check(self, plan: dict[str, list[int]], reps: range | None = None, labs: list[int] | None = None) -> Check:
+        """Does the plan (or the parts of it at `labs`) meet the targets, replication by replication? The
+        crowd goes first: where it already fails in too many replications, logistics cannot save it."""
+        reps = reps if reps is not None else range(self.search_reps)
+        labs = labs if labs is not None else list(range(len(self.parts)))
+        crowd = self.check_crowd(plan, labs, reps)
+        if crowd.met.count(False) > (1 - self.targets.confidence) * len(reps) + 1e-9:
+            return crowd
+        self._fill(plan, labs, reps, logistics=True)
+        full = [[self._full[self._part(plan, li)[2], r] for li in labs] for r in reps]
+        met = [ok and all(self._on_time(o) for o in os) for ok, os in zip(crowd.met, full, strict=True)]
+        return _combine(met, full)
+
+    def check_whole(self, plan: dict[str, list[int]], reps: range) -> Check:
+        """The assembled plan as one round, the way `natsim run` simulates it."""
+        rnd = apply_plan(self.base, plan)
+        outcomes = self.workers.run(evaluate_whole, [(r, (rnd, r)) for r in reps])
+        met = [self._wait_ok(o) and self._on_time(o) for o in outcomes]
+        return _combine(met, [[o] for o in outcomes])
+
+    def meets(self, check: Check) -> bool:
+        return check.share >= self.targets.confidence - 1e-12
+
+    def ok(self, plan: dict[str, list[int]], **kw) -> bool:
+        return self.meets(self.check(plan, **kw))
 
     def say(self, text: str) -> None:
         if self.progress:
             self.progress(text)
+
+
+def _lab_minimum(part: Round) -> float:
+    """The fastest a tube sealed at the end of sampling can be reported: the quickest trip there and the
+    lab's mean extraction, PCR run and reporting."""
+    lab = part.labs[0]
+    return min(g.travel.mean for g in part.groups) + lab.extraction.mean + lab.pcr.mean + lab.report_delay
+
+
+def _combine(met: list[bool], outcomes: list[list[Outcome]]) -> Check:
+    def worst(attr: str) -> list[float | None]:
+        return [max((getattr(o, attr) for o in os if getattr(o, attr) is not None), default=None) for os in outcomes]
+
+    figures = ("results_complete_h", "worst_p95_wait_min", "sampling_complete_h", "last_tube_at_lab_h")
+    return Check(met, *(worst(f) for f in figures))
 
 
 def _within(plan: dict[str, list[int]], rnd: Round, limits: dict[str, int]) -> bool:
@@ -214,14 +346,34 @@ def binding_stage(check: Check, rnd: Round, max_wait: float | None) -> str:
     return "labs (extraction and PCR)"
 
 
+def _trial(plan: dict[str, list[int]], dim: str, i: int, value: int) -> dict[str, list[int]]:
+    trial = {d: list(v) for d, v in plan.items()}
+    trial[dim][i] = value
+    return trial
+
+
+def _bisect(plan: dict[str, list[int]], dim: str, i: int, ok: Callable[[dict], bool]) -> int:
+    """The smallest value of plan[dim][i] that passes `ok`, given that the current value does and that
+    more never hurts (zero of anything serves nobody)."""
+    lo, hi = 0, plan[dim][i]
+    while hi - lo > 1:
+        mid = (lo + hi) // 2
+        if ok(_trial(plan, dim, i, mid)):
+            hi = mid
+        else:
+            lo = mid
+    return hi
+
+
 def size(
     base: Round,
     targets: Targets,
     vary: tuple[str, ...] = DIMENSIONS,
     limits: dict[str, int] | None = None,
-    search_reps: int = 3,
+    search_reps: int = 2,
     verify_reps: int = 10,
     progress: Callable[[str], None] | None = None,
+    jobs: int = 1,
 ) -> dict:
     """Size the plan; returns everything sizing.json records (plan, checks, bounds)."""
     limits = limits or {}
@@ -229,117 +381,140 @@ def size(
         raise SizingError(f"--vary {','.join(bad)}: choose among {', '.join(DIMENSIONS)}")
     if bad := [k for k in limits if k not in ("points", "tables", "samplers", "vehicles", "extractors", "pcr_machines")]:
         raise SizingError(f"--limit {','.join(bad)}: limits are points, tables, samplers, vehicles, extractors, pcr_machines")
-    sizer = Sizer(base, targets, search_reps, progress)
+    sizer = Sizer(base, targets, search_reps, progress, jobs)
+    try:
+        return _size(sizer, [d for d in DIMENSIONS if d in vary], limits, verify_reps)
+    finally:
+        sizer.close()
+
+
+def _size(sizer: Sizer, vary: list[str], limits: dict[str, int], verify_reps: int) -> dict:
+    base, targets = sizer.base, sizer.targets
     bounds = analytic_bounds(base, targets)
     plan = plan_of(base)
+    report = lambda plan, **kw: _report(base, targets, plan, bounds, sizer, limits=limits, **kw)  # noqa: E731
 
     # A generous start: analytic values with headroom in every varied dimension, grown until it meets
     # the targets or the limits stop it.
     for dim in vary:
-        plan[dim] = [max(v, 2 * b) for v, b in zip(plan[dim], bounds[dim], strict=True)] if dim != "points" else plan[dim]
+        if dim != "points":
+            plan[dim] = [max(v, 2 * b) for v, b in zip(plan[dim], bounds[dim], strict=True)]
     if not _within(plan, base, limits):  # no room for headroom: start from the analytic values
         plan = {d: (list(bounds[d]) if d in vary and d != "points" else plan[d]) for d in plan}
         if not _within(plan, base, limits):
-            out = _report(base, targets, plan, bounds, sizer, None, {}, feasible=False, best=sizer.check(plan), limits=limits)
+            out = report(plan, verify=None, smaller={}, feasible=False, best=sizer.check(plan))
             out["best_found"]["note"] = "even the analytic first guesses exceed the limits"
             return out
     while True:
         sizer.say(f"checking a generous plan: {totals(base, plan)}")
         if sizer.ok(plan):
             break
-        grown = {d: ([v * 2 for v in plan[d]] if d in vary else plan[d]) for d in plan}
+        grown = {d: ([v * 2 for v in plan[d]] if d in vary and d != "points" else plan[d]) for d in plan}
         if grown == plan or not _within(grown, base, limits):
-            best = sizer.check(plan)
-            return _report(base, targets, plan, bounds, sizer, None, {}, feasible=False, best=best, limits=limits)
+            return report(plan, verify=None, smaller={}, feasible=False, best=sizer.check(plan))
         plan = grown
 
-    # Bisection, one dimension (and group or lab) at a time.
-    for dim in vary:
-        for i in range(len(plan[dim])):
-            lo, hi = 0, plan[dim][i]  # lo fails (zero of anything serves nobody), hi meets the targets
-            while hi - lo > 1:
-                mid = (lo + hi) // 2
-                trial = {d: list(v) for d, v in plan.items()}
-                trial[dim][i] = mid
-                if _within(trial, base, limits) and sizer.ok(trial):
-                    hi = mid
-                else:
-                    lo = mid
-            plan[dim][i] = hi
-            sizer.say(f"{dim}[{i}] = {hi}")
+    # Search, one lab's part at a time (the parts share nothing). Points and tables first against the
+    # crowd alone, which is cheap and where more never hurts; if the part then misses the deadline even
+    # with generous logistics, sampling ends too late and they are searched again against everything.
+    # Then vehicles and instruments, reusing the crowd.
+    generous = {d: list(v) for d, v in plan.items()}
+    for li in range(len(sizer.parts)):
+        crowd_dims = [(d, gi) for d in ("tables", "points") if d in vary for gi in sizer.groups_of[li]]
+        crowd_ok = lambda t, li=li: _within(t, base, limits) and sizer.meets(sizer.check_crowd(t, [li]))  # noqa: E731
+        full_ok = lambda t, li=li: _within(t, base, limits) and sizer.ok(t, labs=[li])  # noqa: E731
+        for dim, gi in crowd_dims:
+            plan[dim][gi] = _bisect(plan, dim, gi, crowd_ok)
+            sizer.say(f"{dim}[{base.groups[gi].name}] = {plan[dim][gi]}")
+        if crowd_dims and not sizer.ok(plan, labs=[li]):
+            sizer.say(f"lab {base.labs[li].name}: sampling ends too late for the deadline; searching points and tables again")
+            for dim, gi in crowd_dims:
+                plan[dim][gi] = generous[dim][gi]
+            for dim, gi in crowd_dims:
+                plan[dim][gi] = _bisect(plan, dim, gi, full_ok)
+                sizer.say(f"{dim}[{base.groups[gi].name}] = {plan[dim][gi]}")
+        for dim in ("vehicles", "extractors", "pcr_machines"):
+            if dim in vary:
+                plan[dim][li] = _bisect(plan, dim, li, full_ok)
+                sizer.say(f"{dim}[{base.labs[li].name}] = {plan[dim][li]}")
 
-    # Confirm on replications the search never used: grow the stage that binds until the confidence
-    # holds there, then bring every value back down to its smallest that still holds.
+    # Confirm on replications the search never used: where a lab's part falls short, grow the stage that
+    # binds there until the confidence holds, then bring every value down to its smallest that still holds.
     reps_v = range(VERIFY_OFFSET, VERIFY_OFFSET + verify_reps)
-    meets = lambda c: c.share >= targets.confidence - 1e-12  # noqa: E731
-    verify = sizer.check(plan, reps_v)
-    previous, step = -1.0, 0.1  # grow by 10% a round
-    for _ in range(8):
-        if meets(verify):
+    shares: dict[int, float] = {}
+    for _ in range(12):
+        short = [li for li in range(len(sizer.parts)) if not sizer.meets(sizer.check(plan, reps_v, [li]))]
+        if not short:
             break
-        stage = binding_stage(verify, base, targets.max_wait)
-        dims = [d for d in STAGE_DIMENSIONS[stage.split(" (")[0]] if d in vary] or [d for d in vary if d != "points"]
-        if verify.share <= previous:  # growing that stage did not help: several stages bind; grow every resource
-            dims = [d for d in vary if d != "points"]
-        previous = verify.share
-        grown = {d: ([v + max(1, math.ceil(step * v)) for v in plan[d]] if d in dims else list(plan[d])) for d in plan}
+        grown = {d: list(v) for d, v in plan.items()}
+        for li in short:
+            check = sizer.check(plan, reps_v, [li])
+            stage = binding_stage(check, sizer.parts[li], targets.max_wait)
+            dims = [d for d in STAGE_DIMENSIONS[stage.split(" (")[0]] if d in vary] or [d for d in vary if d != "points"]
+            if check.share <= shares.get(li, -1.0):  # growing that stage did not help: several bind; grow them all
+                dims = [d for d in vary if d != "points"]
+            shares[li] = check.share
+            sizer.say(f"fresh replications: {stage} binds at lab {base.labs[li].name}; growing {', '.join(dims)}")
+            for d in dims:
+                for i in sizer.groups_of[li] if d in ("tables", "points") else [li]:
+                    grown[d][i] += max(1, math.ceil(0.05 * grown[d][i]))
         if not _within(grown, base, limits):
             break
         plan = grown
-        sizer.say(f"fresh replications: {stage} binds; growing {', '.join(dims)}")
-        verify = sizer.check(plan, reps_v)
-    if not meets(verify):
-        return _report(base, targets, plan, bounds, sizer, None, {}, feasible=False, best=verify, limits=limits)
-    # Descend until a whole pass changes nothing: interactions (fewer points mean fewer pickups, slower
-    # sampling spreads the vehicles' load) make one pass not enough. The last pass tried every value one
-    # step smaller against the final plan: those are the minimality checks.
+    verify = sizer.check(plan, reps_v)
+    if not sizer.meets(verify):
+        return report(plan, verify=None, smaller={}, feasible=False, best=verify)
+    # Descend until a whole pass changes nothing: fewer points mean fewer pickups, slower sampling spreads
+    # the vehicles' load, so one pass may not be enough. The last pass tried every value one step smaller
+    # against the final plan: those are the minimality checks.
     for _ in range(4):
-        changed, smaller = _descend(plan, vary, lambda trial: sizer.check(trial, reps_v), meets)
+        changed, smaller = _descend(plan, vary, sizer, reps_v)
         if not changed:
             break
     verify = sizer.check(plan, reps_v)
-    # The descent chose values on reps_v; a last look on replications nothing was chosen on.
-    fresh = sizer.check(plan, range(2 * VERIFY_OFFSET, 2 * VERIFY_OFFSET + verify_reps))
-    out = _report(base, targets, plan, bounds, sizer, verify, smaller, feasible=True, limits=limits)
+    # The descent chose values on reps_v; a last look, at the assembled round as `natsim run` runs it,
+    # on replications nothing was chosen on.
+    fresh = sizer.check_whole(plan, range(2 * VERIFY_OFFSET, 2 * VERIFY_OFFSET + verify_reps))
+    out = report(plan, verify=verify, smaller=smaller, feasible=True)
     out["descent_converged"] = not changed
     out["final_check_on_untouched_replications"] = {**fresh.as_dict(), "replications": len(fresh.met)}
     return out
 
 
-def _descend(plan: dict[str, list[int]], vary, check, meets) -> tuple[bool, dict]:
+def _descend(plan: dict[str, list[int]], vary: list[str], sizer: Sizer, reps: range) -> tuple[bool, dict]:
     """One pass: bring each value down to its smallest that still meets the targets (gallop, then
-    bisect). Returns whether anything changed and, per value, the check of one step smaller."""
+    bisect), checking only the lab part it belongs to. Returns whether anything changed and, per value,
+    the check of one step smaller."""
     changed, smaller = False, {}
+    names = {"tables": [g.name for g in sizer.base.groups], "vehicles": [lab.name for lab in sizer.base.labs]}
     for dim in vary:
         for i in range(len(plan[dim])):
+            check = lambda trial, li=sizer.lab_of(dim, i): sizer.check(trial, reps, [li])  # noqa: E731
             hi, step, lo, first = plan[dim][i], 1, None, None
             while lo is None:
                 value = max(hi - step, 0)
-                trial = {d: list(x) for d, x in plan.items()}
-                trial[dim][i] = value
-                c = check(trial) if value > 0 else None
+                c = check(_trial(plan, dim, i, value)) if value > 0 else None
                 if first is None:
                     first = c
-                if c is not None and meets(c):
+                if c is not None and sizer.meets(c):
                     hi, step = value, step * 2
                 else:
                     lo = value
             while hi - lo > 1:
                 mid = (lo + hi) // 2
-                trial = {d: list(x) for d, x in plan.items()}
-                trial[dim][i] = mid
-                if meets(check(trial)):
+                if sizer.meets(check(_trial(plan, dim, i, mid))):
                     hi = mid
                 else:
                     lo = mid
-            key = f"{dim}[{i}]"
+            key = f"{dim}[{names['tables' if dim in ('tables', 'points') else 'vehicles'][i]}]"
             if hi != plan[dim][i]:
                 changed = True
                 plan[dim][i] = hi
+                sizer.say(f"{key} = {hi}")
             elif first is None:
                 smaller[key] = {"value": hi - 1, "fails": True, "note": "no smaller value exists"}
             else:
-                smaller[key] = {"value": hi - 1, **first.as_dict(), "fails": not meets(first)}
+                smaller[key] = {"value": hi - 1, **first.as_dict(), "fails": not sizer.meets(first)}
     return changed, smaller
 
 
@@ -367,6 +542,7 @@ def _report(base, targets, plan, bounds, sizer, verify, smaller, *, feasible, be
         },
         "analytic_bounds": bounds,
         "evaluations": sizer.evaluations,
+        "lab_part_replications_simulated": sizer.simulated,
         "search_replications": sizer.search_reps,
     }
     if verify is not None:

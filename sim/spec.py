@@ -175,6 +175,43 @@ class HomeVisits(Strict):
     travel_time: DistField = Field(description="from one home to the next")
 
 
+class Building(Strict):
+    name: str = Field(min_length=1, description="building, compound or stairwell")
+    residents: Count = Field(description="residents of it (at each point of the group)")
+
+
+class CallSlot(Strict):
+    model_config = ConfigDict(extra="forbid", frozen=True, allow_inf_nan=False, populate_by_name=True)
+
+    from_: SignedDuration = Field(alias="from", description="volunteers start calling this slot (time since the round's start)")
+    to: SignedDuration = Field(description="end of the slot's window")
+    share: float | None = Field(None, gt=0, le=1, description="share of the point's residents called in this slot")
+    buildings: list[Building] | None = Field(None, min_length=1, description="or: the buildings called in this slot")
+
+    @model_validator(mode="after")
+    def _one_way(self):
+        if not self.to > self.from_:
+            raise ValueError("'to' must be later than 'from'")
+        if (self.share is None) == (self.buildings is None):
+            raise ValueError("give a slot either a share of the point's residents or a list of buildings, not both")
+        return self
+
+
+class CallSlots(Strict):
+    slots: list[CallSlot] = Field(min_length=1, description="called in turn; residents not in any slot follow arrivals.profile")
+    spread: DistField = Field(
+        {"dist": "fixed", "value": "0s"},
+        validate_default=True,
+        description="from the call (uniform over the slot's window) to arriving at the point",
+    )
+    ignore_share: float = Field(0.0, ge=0, le=1, description="share of those called who ignore the call and come later")
+    late: DistField = Field(
+        {"dist": "exponential", "mean": "1h"},
+        validate_default=True,
+        description="how long after their slot's window closes those who ignored it come",
+    )
+
+
 class PointGroup(Strict):
     name: str = Field(min_length=1, description="group name; points are named NAME-0001, NAME-0002, ...")
     count: Count = Field(1, description="identical points in this group")
@@ -187,6 +224,7 @@ class PointGroup(Strict):
     )
     priority: bool = Field(False, description="key group: its tubes go ahead of other pooled tubes at the lab")
     home_visits: HomeVisits | None = Field(None, description="bedridden and elderly residents swabbed at home by mobile teams")
+    call_slots: CallSlots | None = Field(None, description="residents called building by building in time slots")
 
 
 class PointFile(Strict):
@@ -278,6 +316,25 @@ class ArrivalShift(_Window):
     factor: float = Field(ge=0, le=1, description="arrival intensity in the window is multiplied by this; the rest come later")
 
 
+class RoundChange(Strict):
+    round: Count = Field(description="which round of the campaign (1 = the first)")
+    turnout: float | None = Field(None, ge=0.0, le=1.0, description="this round's turnout")
+    profile: list[tuple[SignedDuration, Annotated[float, Field(ge=0)]]] | None = Field(
+        None, min_length=2, description="this round's arrival profile, times since the round's start"
+    )
+
+    @field_validator("profile")
+    @classmethod
+    def _profile_shape(cls, profile):
+        return Arrivals._profile_shape(profile) if profile is not None else None
+
+
+class Campaign(Strict):
+    rounds: Annotated[Count, Field(le=1000)] = Field(description="rounds in the campaign")
+    every: Duration = Field(gt=0, description="from one round's start to the next")
+    changes: list[RoundChange] = Field(default_factory=list, description="rounds with their own turnout or profile")
+
+
 EventEntry = Annotated[ClosePoints | TablesDown | LabOutage | TravelSlowdown | ArrivalShift, Discriminator("kind")]
 EVENT_KINDS = ("close_points", "tables_down", "lab_outage", "travel_slowdown", "arrival_shift")
 
@@ -300,3 +357,4 @@ class Scenario(Strict):
     labs: list[Lab] = Field(min_length=1)
     positives: Positives | None = None
     events: list[EventEntry] = Field(default_factory=list, description="disruptions (natsim extension of format v1)")
+    campaign: Campaign | None = Field(None, description="successive rounds (natsim extension of format v1)")

@@ -22,7 +22,7 @@ class Grid:
     @classmethod
     def for_round(cls, rnd: Round) -> Grid:
         # About 300 rows up to the deadline, on a step a planner can read (5 min for a 24 h round).
-        target = rnd.deadline / 288 / 60
+        target = rnd.final_deadline / 288 / 60
         step = 60.0 * next((s for s in _NICE_STEPS_MIN if s >= target - 1e-9), _NICE_STEPS_MIN[-1])
         t0 = math.floor(min(rnd.profile.times[0], rnd.open, 0.0) / step) * step
         return cls(t0, step)
