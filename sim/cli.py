@@ -352,6 +352,61 @@ def size(
         raise typer.Exit(1)
 
 
+@app.command()
+def slots(
+    scenario: ScenarioArg,
+    max_wait: Annotated[
+        str, typer.Option("--max-wait", help="Keep the 95th-percentile wait at every point under this, e.g. 30m.")
+    ],
+    slot_length: Annotated[str, typer.Option("--slot-length", help="Longest call slot, e.g. 1h.")] = "1h",
+    ignore_share: Annotated[
+        Optional[float],
+        typer.Option("--ignore-share", min=0.0, max=1.0, help="Share who ignore their call (default: the group's, else 0.1)."),
+    ] = None,
+    replications: Annotated[
+        int, typer.Option("--replications", "-r", min=1, max=100, help="Replications per schedule tried.")
+    ] = 3,
+    out: Annotated[
+        Optional[Path],
+        typer.Option(
+            "--out", help="Folder for slots.yaml, slots.json and slots.png. Default: results/<scenario>/slots-<UTC time>/."
+        ),
+    ] = None,
+) -> None:
+    """Propose call slots per point group that keep the p95 wait under --max-wait with the tables given."""
+    from sim import plots
+    from sim import slots as slots_
+    from sim.durations import DurationError, parse_duration
+    from sim.results import check_results_dir, default_results_dir
+    from sim.timeline import Grid
+
+    loaded, rnd = _load(scenario)
+    try:
+        wait, length = parse_duration(max_wait), parse_duration(slot_length)
+    except DurationError as exc:
+        _fail(f"--max-wait/--slot-length: {exc}")
+    if wait <= 0 or length <= 0:
+        _fail("--max-wait and --slot-length must be longer than zero")
+    default = default_results_dir(scenario)
+    target = out or default.with_name("slots-" + default.name)
+    _checked(check_results_dir, target)
+    how = None
+    if ignore_share is not None:
+        how = slots_.Behaviour(ignore_share=ignore_share)
+    result = slots_.propose(rnd, wait, length, replications, how, progress=lambda text: typer.echo(f"  {text}", err=True))
+    target.mkdir(parents=True, exist_ok=True)
+    first = result["_round"]
+    plots.slots_plot(result, Grid.for_round(first), first.deadline / 3600, rnd.name, target / "slots.png")
+    (target / "slots.yaml").write_text(slots_.slots_yaml(loaded.text, result), encoding="utf-8")
+    public = {k: v for k, v in result.items() if not k.startswith("_")}
+    public["groups"] = [{k: v for k, v in g.items() if not k.startswith("_")} for g in result["groups"]]
+    (target / "slots.json").write_text(json.dumps(public, indent=2) + "\n", encoding="utf-8")
+    typer.echo(f"Call slots: {target} (slots.yaml, slots.json, slots.png)")
+    typer.echo(slots_.table(result))
+    if not all(g["feasible"] for g in result["groups"]):
+        raise typer.Exit(1)
+
+
 drill_app = typer.Typer(help="Drills: run sheets before the drill, and a review of its log after.", no_args_is_help=True)
 app.add_typer(drill_app, name="drill")
 

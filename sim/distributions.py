@@ -167,3 +167,26 @@ def describe(dist: Distribution) -> str:
     if isinstance(dist, Fixed):
         return format_duration(dist.value)
     return f"{dist.kind}, mean {format_duration(dist.mean)}"
+
+
+def exact_duration(seconds: float) -> str:
+    """A duration a scenario file reads back exactly: `1h30m` where whole minutes, else seconds."""
+    return format_duration(seconds) if abs(seconds) >= 60 and float(seconds) % 60 == 0 else f"{round(seconds, 3):g}s"
+
+
+_SPEC_KEYS = {
+    "exponential": ("mean",),
+    "lognormal": ("mean", "sd"),
+    "gamma": ("mean", "sd"),
+    "triangular": ("low", "mode", "high"),
+}
+
+
+def to_spec(dist: Distribution) -> str | dict:
+    """The scenario-file form of a distribution (`natsim slots` and `natsim size` write scenarios)."""
+    if isinstance(dist, Fixed):
+        return exact_duration(dist.value)
+    if isinstance(dist, Empirical):
+        return {"dist": "empirical", "values": [exact_duration(v) for v in dist.values]}
+    keys = _SPEC_KEYS.get(dist.kind, ("low", "high"))
+    return {"dist": dist.kind, **{k: exact_duration(getattr(dist, k)) for k in keys}}

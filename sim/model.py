@@ -42,7 +42,7 @@ class CallSlots:
     ends: tuple[float, ...]
     spread: d.Distribution
     ignore_share: float = 0.0
-    late: d.Distribution = d.Exponential(3600.0)
+    late: d.Distribution = d.Uniform(0.0, 7200.0)
 
     def sample(self, rng: np.random.Generator, n: int, free: Profile) -> np.ndarray:
         """Arrival times of n residents (unsorted)."""

@@ -197,6 +197,32 @@ def plot_rounds(result: RunResult, path: Path) -> None:
     plt.close(fig)
 
 
+def slots_plot(proposal: dict, grid, deadline_h: float, name: str, path: Path) -> None:
+    """`natsim slots`: the queue at each group's busiest point, with the free crowd and with call slots."""
+    groups = [g for g in proposal["groups"] if g["feasible"]][:6]
+    fig, axes = plt.subplots(len(groups), 1, figsize=(10, 2.2 + 2.6 * len(groups)), squeeze=False, sharex=True)
+    for ax, g in zip(axes[:, 0], groups, strict=True):
+        (p0, without), (p1, with_) = g["_queues"]
+        for series, colour, label in (
+            (without, PALETTE[1], f"as the scenario has it ({p0})"),
+            (with_, PALETTE[0], f"called in slots ({p1})"),
+        ):
+            ax.plot(grid.times(series.size) / 3600, series, color=colour, linewidth=1.8, label=label)
+        for s in g["slots"]:
+            ax.axvspan(s["from_h"], s["to_h"], color="#d5dbdb", alpha=0.35 if g["slots"].index(s) % 2 else 0.15, linewidth=0)
+        ax.axvline(deadline_h, **DEADLINE_STYLE, label=f"deadline ({deadline_h:g} h)")
+        ax.set_ylabel("residents waiting")
+        what = f"{len(g['slots'])} slot(s) over {g['calling_span_h']:g} h (grey)"
+        ax.set_title(f"{g['group']}: {g['tables_per_point']} tables per point, {what}", fontsize=10)
+        ax.grid(alpha=0.3)
+        ax.legend(fontsize=8, loc="upper right")
+    axes[-1, 0].set_xlabel("hours since the round's start")
+    fig.suptitle(f"{name}: queue at each group's busiest point, without and with call slots\n(first of the fresh replications)")
+    fig.tight_layout()
+    fig.savefig(path, dpi=110)
+    plt.close(fig)
+
+
 def write_all(result: RunResult, folder: Path) -> None:
     plot_cumulative(result, folder / "cumulative.png")
     plot_queues(result, folder / "queues.png")

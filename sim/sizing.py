@@ -31,8 +31,14 @@ from sim.timeline import Grid
 # Sizing order: tables at the scenario's points first, then fewer points only where tables have room
 # (points are where residents walk to: the guidance's one per 2,000-3,000 residents is about distance).
 DIMENSIONS = ("tables", "points", "vehicles", "extractors", "pcr_machines")
-# What to grow when a stage binds. Never points: more points shorten queues but add pickups.
-STAGE_DIMENSIONS = {"sampling points": ("tables",), "transport": ("vehicles",), "labs": ("extractors", "pcr_machines")}
+# What to grow when a stage binds on fresh replications. At the sampling points, points where they may
+# vary: 5% more points is a finer step than one more table at every point (often +33%).
+STAGE_DIMENSIONS = {
+    "sampling points": ("points", "tables"),
+    "transport": ("vehicles",),
+    "labs": ("extractors", "pcr_machines"),
+}
+LOGISTICS = ("vehicles", "extractors", "pcr_machines")
 VERIFY_OFFSET = 100_000  # verification replications are numbered from here: streams never used in the search
 
 
@@ -147,7 +153,7 @@ def analytic_bounds(rnd: Round, targets: Targets) -> dict[str, list[int]]:
 # --- simulation ------------------------------------------------------------------------------------
 
 # Crowds kept per process (a crowd is about 24 bytes a resident): the plan being varied and its neighbours.
-CROWD_CACHE_RESIDENTS = 60_000_000
+CROWD_CACHE_RESIDENTS = 120_000_000
 _crowds: OrderedDict[tuple, tuple[int, Crowd]] = OrderedDict()
 
 
@@ -450,9 +456,11 @@ def _size(sizer: Sizer, vary: list[str], limits: dict[str, int], verify_reps: in
         for li in short:
             check = sizer.check(plan, reps_v, [li])
             stage = binding_stage(check, sizer.parts[li], targets.max_wait)
-            dims = [d for d in STAGE_DIMENSIONS[stage.split(" (")[0]] if d in vary] or [d for d in vary if d != "points"]
-            if check.share <= shares.get(li, -1.0):  # growing that stage did not help: several bind; grow them all
-                dims = [d for d in vary if d != "points"]
+            sampling = [d for d in STAGE_DIMENSIONS["sampling points"] if d in vary][:1]
+            dims = [d for d in STAGE_DIMENSIONS[stage.split(" (")[0]] if d in vary]
+            dims = dims[:1] if stage.startswith("sampling") else dims
+            if not dims or check.share <= shares.get(li, -1.0):  # that did not help: several stages bind; grow them all
+                dims = sampling + [d for d in LOGISTICS if d in vary]
             shares[li] = check.share
             sizer.say(f"fresh replications: {stage} binds at lab {base.labs[li].name}; growing {', '.join(dims)}")
             for d in dims:

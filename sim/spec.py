@@ -206,7 +206,7 @@ class CallSlots(Strict):
     )
     ignore_share: float = Field(0.0, ge=0, le=1, description="share of those called who ignore the call and come later")
     late: DistField = Field(
-        {"dist": "exponential", "mean": "1h"},
+        {"dist": "uniform", "low": "0s", "high": "2h"},
         validate_default=True,
         description="how long after their slot's window closes those who ignored it come",
     )

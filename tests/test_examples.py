@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 import pytest
 from conftest import ROOT
 
@@ -32,3 +34,20 @@ def test_small_examples_run(stem):
     s = run(rnd, 1).summary()
     assert s["metrics"]["residents_arrived"]["mean"] == pytest.approx(rnd.residents * rnd.turnout, rel=0.02)
     assert s["metrics"]["results_complete_h"]["mean"] > s["metrics"]["sampling_complete_h"]["mean"]
+
+
+def test_county_campaign_shows_the_breakdown_and_its_backlog():
+    rnd = build_round(load_scenario(ROOT / "scenarios" / "county-campaign-8-rounds.yaml"))
+    rounds = run(rnd, 1).summary()["rounds"]
+    assert len(rounds) == 8
+    late = [r["round"] for r in rounds if r["deadline_met_fraction"] == 0]
+    assert late == [3]  # the PCR breakdown
+    assert rounds[3]["metrics"]["backlog_at_start_tubes"]["mean"] > 1000  # round four inherits round three's tubes
+    assert rounds[5]["metrics"]["residents_arrived"]["mean"] < rounds[0]["metrics"]["residents_arrived"]["mean"] * 0.96
+
+
+def test_county_town_calls_keep_queues_short():
+    rnd = build_round(load_scenario(ROOT / "scenarios" / "county-town-call-slots.yaml"))
+    free = rnd.with_(groups=tuple(replace(g, calls=None) for g in rnd.groups))  # the same town, nobody called
+    called, uncalled = run(rnd, 1).summary()["metrics"], run(free, 1).summary()["metrics"]
+    assert called["wait_p95_min"]["mean"] < 15 < uncalled["wait_p95_min"]["mean"]

@@ -11,7 +11,7 @@ from typer.testing import CliRunner
 from sim.cli import app
 from sim.model import build_round
 from sim.queueing import tables_for_wait
-from sim.scenario import load_scenario
+from sim.scenario import load_scenario, parse_scenario
 from sim.sizing import Targets, analytic_bounds, apply_plan, plan_of, size
 
 QUICKSTART = ROOT / "scenarios" / "quickstart.yaml"
@@ -67,3 +67,32 @@ def test_cli_writes_a_runnable_plan_and_reports_infeasible_limits(tmp_path):
     assert "NO PLAN within the limits" in tight.output and "Binding stage" in tight.output
     bad = CliRunner().invoke(app, ["size", str(QUICKSTART), "--vary", "chairs", "--out", str(tmp_path / "u")])
     assert bad.exit_code == 2
+
+
+def test_the_plan_does_not_depend_on_the_number_of_processes(sized):
+    rnd, result = sized
+    on_two = size(rnd, Targets(0.95, 30 * 60), search_reps=3, verify_reps=6, jobs=2)
+    assert on_two["plan"] == result["plan"]
+    assert on_two["verification"]["results_complete_h"] == result["verification"]["results_complete_h"]
+
+
+def test_a_lab_part_keeps_its_groups_and_their_events():
+    text = QUICKSTART.read_text().replace(
+        "    lab: district\n    travel_time: {dist: triangular, low: 15m, mode: 25m, high: 40m}",
+        "    lab: annex\n    travel_time: {dist: triangular, low: 15m, mode: 25m, high: 40m}",
+    )
+    text = text.replace("    district: 6\n", "    district: 6\n    annex: 3\n")
+    text = text.replace(
+        "positives:", "  - {name: annex, extractors: 2, pcr_machines: 3, extraction_time: 1h, pcr_time: 1.5h}\n\npositives:"
+    )
+    text += (
+        "events:\n  - {kind: tables_down, group: riverside, tables: 1, from: 1h, to: 2h}\n"
+        "  - {kind: lab_outage, lab: annex, from: 2h, to: 3h, pcr_machines: 1}\n"
+    )
+    rnd = build_round(parse_scenario(text, file="<test>"))
+    first, second = rnd.for_lab(0), rnd.for_lab(1)
+    assert [g.name for g in first.groups] == ["old-town"] and [g.name for g in second.groups] == ["riverside"]
+    assert first.residents + second.residents == rnd.residents
+    assert first.blocked == () and second.blocked[0].group == 0  # riverside is group 0 of its part
+    assert first.lab_outages == () and second.lab_outages[0].lab == 0
+    assert second.labs[0].name == "annex" and all(g.lab == 0 for g in second.groups)
