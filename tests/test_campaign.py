@@ -76,3 +76,12 @@ def test_sampling_of_round_two_opens_with_it():
     # Pickups of round two tick from its own opening: none before it.
     tubes = rep.trace.tubes
     assert np.nanmin(tubes["picked"][tubes["point"] >= rnd.n_points]) > 7 * 3600
+
+
+def test_recalls_of_round_one_run_on_into_round_two():
+    rnd = _round(TWO_ROUNDS)
+    rep = run_replication(rnd, 1, trace=True)
+    singles = rep.trace.singles
+    carried = [s for s in singles if s.positive and s.first_swab < 7 * 3600 and s.result > 7 * 3600]
+    assert carried  # a positive found in round one is retested while round two runs
+    assert all(np.isfinite(s.result) for s in singles)  # and every retest gets its result
