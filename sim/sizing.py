@@ -447,7 +447,8 @@ def _size(sizer: Sizer, vary: list[str], limits: dict[str, int], verify_reps: in
     # Confirm on replications the search never used: where a lab's part falls short, grow the stage that
     # binds there until the confidence holds, then bring every value down to its smallest that still holds.
     reps_v = range(VERIFY_OFFSET, VERIFY_OFFSET + verify_reps)
-    shares: dict[int, float] = {}
+    found = {d: list(v) for d, v in plan.items()}  # where the search left each value: the descent starts there
+    progress: dict[int, tuple[float, float]] = {}
     for _ in range(12):
         short = [li for li in range(len(sizer.parts)) if not sizer.meets(sizer.check(plan, reps_v, [li]))]
         if not short:
@@ -456,16 +457,19 @@ def _size(sizer: Sizer, vary: list[str], limits: dict[str, int], verify_reps: in
         for li in short:
             check = sizer.check(plan, reps_v, [li])
             stage = binding_stage(check, sizer.parts[li], targets.max_wait)
-            sampling = [d for d in STAGE_DIMENSIONS["sampling points"] if d in vary][:1]
             dims = [d for d in STAGE_DIMENSIONS[stage.split(" (")[0]] if d in vary]
-            dims = dims[:1] if stage.startswith("sampling") else dims
-            if not dims or check.share <= shares.get(li, -1.0):  # that did not help: several stages bind; grow them all
-                dims = sampling + [d for d in LOGISTICS if d in vary]
-            shares[li] = check.share
+            sampling = stage.startswith("sampling")
+            dims = dims[:1] if sampling else dims
+            # Progress: more replications meet the targets, or the latest result comes sooner.
+            score = (check.share, -max((x for x in check.results_complete_h if x is not None), default=0.0))
+            if not dims or score <= progress.get(li, (-1.0, -math.inf)):  # no progress: several stages bind
+                dims = [d for d in LOGISTICS if d in vary] + (dims if sampling else [])
+            progress[li] = score
             sizer.say(f"fresh replications: {stage} binds at lab {base.labs[li].name}; growing {', '.join(dims)}")
             for d in dims:
                 for i in sizer.groups_of[li] if d in ("tables", "points") else [li]:
-                    grown[d][i] += max(1, math.ceil(0.05 * grown[d][i]))
+                    # Points by 5% (a table is already a coarse step); vehicles and instruments by 10%.
+                    grown[d][i] += max(1, math.ceil((0.05 if d == "points" else 0.10) * grown[d][i]))
         if not _within(grown, base, limits):
             break
         plan = grown
@@ -476,7 +480,8 @@ def _size(sizer: Sizer, vary: list[str], limits: dict[str, int], verify_reps: in
     # the vehicles' load, so one pass may not be enough. The last pass tried every value one step smaller
     # against the final plan: those are the minimality checks.
     for _ in range(4):
-        changed, smaller = _descend(plan, vary, sizer, reps_v)
+        changed, smaller = _descend(plan, vary, sizer, reps_v, found)
+        found = plan
         if not changed:
             break
     verify = sizer.check(plan, reps_v)
@@ -489,22 +494,25 @@ def _size(sizer: Sizer, vary: list[str], limits: dict[str, int], verify_reps: in
     return out
 
 
-def _descend(plan: dict[str, list[int]], vary: list[str], sizer: Sizer, reps: range) -> tuple[bool, dict]:
-    """One pass: bring each value down to its smallest that still meets the targets (gallop, then
-    bisect), checking only the lab part it belongs to. Returns whether anything changed and, per value,
-    the check of one step smaller."""
+def _descend(plan: dict[str, list[int]], vary: list[str], sizer: Sizer, reps: range, found: dict) -> tuple[bool, dict]:
+    """One pass: bring each value down to its smallest that still meets the targets, checking only the
+    lab part it belongs to. A value grown since the search is first tried where the search left it
+    (then bisected between); otherwise it gallops down from where it is. Returns whether anything
+    changed and, per value, the check of one step smaller."""
     changed, smaller = False, {}
     names = {"tables": [g.name for g in sizer.base.groups], "vehicles": [lab.name for lab in sizer.base.labs]}
     for dim in vary:
         for i in range(len(plan[dim])):
             check = lambda trial, li=sizer.lab_of(dim, i): sizer.check(trial, reps, [li])  # noqa: E731
-            hi, step, lo, first = plan[dim][i], 1, None, None
+            hi, step, lo = plan[dim][i], 1, None
+            if 0 < found[dim][i] < hi:
+                if sizer.meets(check(_trial(plan, dim, i, found[dim][i]))):
+                    hi = found[dim][i]
+                else:
+                    lo = found[dim][i]
             while lo is None:
                 value = max(hi - step, 0)
-                c = check(_trial(plan, dim, i, value)) if value > 0 else None
-                if first is None:
-                    first = c
-                if c is not None and sizer.meets(c):
+                if value > 0 and sizer.meets(check(_trial(plan, dim, i, value))):
                     hi, step = value, step * 2
                 else:
                     lo = value
@@ -519,10 +527,11 @@ def _descend(plan: dict[str, list[int]], vary: list[str], sizer: Sizer, reps: ra
                 changed = True
                 plan[dim][i] = hi
                 sizer.say(f"{key} = {hi}")
-            elif first is None:
-                smaller[key] = {"value": hi - 1, "fails": True, "note": "no smaller value exists"}
+            if hi == 1:
+                smaller[key] = {"value": 0, "fails": True, "note": "no smaller value exists"}
             else:
-                smaller[key] = {"value": hi - 1, **first.as_dict(), "fails": not sizer.meets(first)}
+                one_less = check(_trial(plan, dim, i, hi - 1))  # simulated above: remembered, not re-run
+                smaller[key] = {"value": hi - 1, **one_less.as_dict(), "fails": not sizer.meets(one_less)}
     return changed, smaller
 
 
