@@ -288,6 +288,10 @@ def size(
     max_wait: Annotated[
         Optional[str], typer.Option("--max-wait", help="Also keep the 95th-percentile wait at every point under this, e.g. 30m.")
     ] = None,
+    margin: Annotated[
+        str,
+        typer.Option("--margin", help="Safety margin: the plan must report this long before the deadline, e.g. 15m or 0s."),
+    ] = "15m",
     vary: Annotated[
         str, typer.Option("--vary", help="What may change: any of tables,points,vehicles,extractors,pcr_machines.")
     ] = "points,tables,vehicles,extractors,pcr_machines",
@@ -319,6 +323,12 @@ def size(
         wait = parse_duration(max_wait) if max_wait else None
     except DurationError as exc:
         _fail(f"--max-wait: {exc}")
+    try:
+        spare = parse_duration(margin)
+    except DurationError as exc:
+        _fail(f"--margin: {exc}")
+    if spare >= rnd.deadline:
+        _fail(f"--margin {margin} leaves no time before the {rnd.deadline / 3600:g} h deadline")
     limits = {}
     for item in limit or []:
         key, _, value = item.partition("=")
@@ -333,7 +343,7 @@ def size(
     try:
         result = size_plan(
             rnd,
-            Targets(confidence, wait),
+            Targets(confidence, wait, spare),
             tuple(order),
             limits,
             search_replications,

@@ -56,6 +56,20 @@ def describe_round(rnd: Round) -> str:
     )
     if rnd.prevalence > 0:
         text += f"Prevalence {rnd.prevalence:.4%}, positive pools recalled after {format_duration(rnd.recall_delay)}. "
+    for g in rnd.groups:
+        if g.calls is not None:
+            c = g.calls
+            text += (
+                f"Residents of {g.name} are called in {len(c.shares)} slot(s) from {_h(min(c.starts))} to {_h(max(c.ends))} "
+                f"({sum(c.shares):.0%} of them; {c.ignore_share:.0%} of those called come later). "
+            )
+    if rnd.campaign:
+        own = [k + 1 for k, r in enumerate(rnd.campaign) if r.turnout != rnd.turnout or r.profile is not rnd.profile]
+        every = rnd.campaign[1].offset if rnd.rounds > 1 else 0.0
+        text += (
+            f"A campaign of {rnd.rounds} rounds, one every {_h(every)}, each due {_h(rnd.deadline)} after its "
+            f"start" + (f"; round(s) {', '.join(map(str, own))} with their own turnout or profile" if own else "") + ". "
+        )
     if rnd.events:
         text += "Disruptions: " + "; ".join(f"{e.label} ({_h(e.start)} to {_h(e.end)})" for e in rnd.events) + ". "
     text += f"Deadline {_h(rnd.deadline)}; {rnd.replications} replication(s) from seed {rnd.seed}."

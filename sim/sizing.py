@@ -50,6 +50,7 @@ class SizingError(Exception):
 class Targets:
     confidence: float = 0.95
     max_wait: float | None = None  # seconds, 95th percentile at every point
+    margin: float = 0.0  # seconds: the search and verification want every result this long before the deadline
 
 
 @dataclass
@@ -230,7 +231,9 @@ class Sizer:
     _full: dict = field(default_factory=dict)  # ... + (vehicles, extractors, PCR), rep -> Outcome
 
     def __post_init__(self) -> None:
-        self.parts = [self.base.for_lab(li) for li in range(len(self.base.labs))]
+        # The parts are due `margin` early, so every judgement of the search (crowd, binding stage) keeps it.
+        early = self.base.with_(deadline=self.base.deadline - self.targets.margin)
+        self.parts = [early.for_lab(li) for li in range(len(self.base.labs))]
         self.groups_of = [[gi for gi, g in enumerate(self.base.groups) if g.lab == li] for li in range(len(self.base.labs))]
         self.workers = Workers(self.jobs)
 
@@ -274,8 +277,9 @@ class Sizer:
         w = self.targets.max_wait
         return w is None or o.worst_p95_wait_min is None or o.worst_p95_wait_min * 60 <= w + 1e-9
 
-    def _on_time(self, o: Outcome) -> bool:
-        return o.results_complete_h is None or o.results_complete_h * 3600 <= self.base.deadline + 1e-9
+    def _on_time(self, o: Outcome, margin: bool = True) -> bool:
+        due = self.base.deadline - (self.targets.margin if margin else 0.0)
+        return o.results_complete_h is None or o.results_complete_h * 3600 <= due + 1e-9
 
     def check_crowd(self, plan: dict[str, list[int]], labs: list[int] | None = None, reps: range | None = None) -> Check:
         """The crowd alone, against what it must do for the targets to be met at all."""
@@ -303,7 +307,7 @@ class Sizer:
         """The assembled plan as one round, the way `natsim run` simulates it."""
         rnd = apply_plan(self.base, plan)
         outcomes = self.workers.run(evaluate_whole, [(r, (rnd, r)) for r in reps])
-        met = [self._wait_ok(o) and self._on_time(o) for o in outcomes]
+        met = [self._wait_ok(o) and self._on_time(o, margin=False) for o in outcomes]
         return _combine(met, [[o] for o in outcomes])
 
     def meets(self, check: Check) -> bool:
@@ -542,6 +546,7 @@ def _report(base, targets, plan, bounds, sizer, verify, smaller, *, feasible, be
             "confidence": targets.confidence,
             "max_wait_min": targets.max_wait / 60 if targets.max_wait else None,
             "deadline_h": base.deadline / 3600,
+            "margin_h": targets.margin / 3600,
         },
         "limits": limits,
         "feasible": feasible,
@@ -620,7 +625,8 @@ def table(result: dict) -> str:
         v = result["verification"]
         lines.append(
             f"verified on {v['replications']} fresh replications: targets met in {v['share_meeting_targets']:.0%}; "
-            f"deadline margin {v['deadline_margin_h']:.1f} h (latest replication)"
+            f"deadline margin {v['deadline_margin_h']:.2f} h (latest replication; wanted "
+            f"{result['targets']['margin_h']:g} h)"
         )
         fails = sum(c["fails"] for c in result["one_step_smaller"].values())
         lines.append(f"one step smaller: {fails} of {len(result['one_step_smaller'])} sized values fail a target")
@@ -629,6 +635,11 @@ def table(result: dict) -> str:
             lines.append(
                 f"final check on {f['replications']} untouched replications: targets met in {f['share_meeting_targets']:.0%}"
             )
+            if f["share_meeting_targets"] < result["targets"]["confidence"]:
+                lines.append(
+                    "  below the confidence asked: the plan is at the edge (a minimal plan chosen on few replications "
+                    "often is); see sizing.json for what failed, and size with more --replications or a --margin"
+                )
     else:
         b = result["best_found"]
         lines.append(

@@ -60,6 +60,9 @@ def test_cli_writes_a_runnable_plan_and_reports_infeasible_limits(tmp_path):
     plan = load_scenario(tmp_path / "s" / "plan.yaml")  # a complete, valid scenario
     sizing = json.loads((tmp_path / "s" / "sizing.json").read_text())
     assert plan.spec.points[0].tables == sizing["plan"]["groups"][0]["tables_per_point"]
+    # The default 15-minute safety margin holds on every verification replication.
+    assert sizing["targets"]["margin_h"] == 0.25
+    assert max(sizing["verification"]["results_complete_h"]) <= 12 - 0.25
     tight = CliRunner().invoke(
         app, ["size", str(QUICKSTART), "--max-wait", "30m", "--limit", "samplers=20", "-r", "2", "--out", str(tmp_path / "t")]
     )
