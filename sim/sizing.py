@@ -235,7 +235,8 @@ class Sizer:
         early = self.base.with_(deadline=self.base.deadline - self.targets.margin)
         self.parts = [early.for_lab(li) for li in range(len(self.base.labs))]
         self.groups_of = [[gi for gi, g in enumerate(self.base.groups) if g.lab == li] for li in range(len(self.base.labs))]
-        self.workers = Workers(self.jobs)
+        self.workers = Workers(self.jobs)  # new processes: their crowd caches start empty
+        _crowds.clear()  # crowds are keyed by values, not by scenario: none may outlive their sizing
 
     def close(self) -> None:
         self.workers.close()
