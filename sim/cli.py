@@ -403,17 +403,14 @@ def slots(
     how = None
     if ignore_share is not None:
         how = slots_.Behaviour(ignore_share=ignore_share)
-    result = slots_.propose(rnd, wait, length, replications, how, progress=lambda text: typer.echo(f"  {text}", err=True))
+    found = slots_.propose(rnd, wait, length, replications, how, progress=lambda text: typer.echo(f"  {text}", err=True))
     target.mkdir(parents=True, exist_ok=True)
-    first = result["_round"]
-    plots.slots_plot(result, Grid.for_round(first), first.deadline / 3600, rnd.name, target / "slots.png")
-    (target / "slots.yaml").write_text(slots_.slots_yaml(loaded.text, result), encoding="utf-8")
-    public = {k: v for k, v in result.items() if not k.startswith("_")}
-    public["groups"] = [{k: v for k, v in g.items() if not k.startswith("_")} for g in result["groups"]]
-    (target / "slots.json").write_text(json.dumps(public, indent=2) + "\n", encoding="utf-8")
+    plots.slots_plot(found, Grid.for_round(found.rnd), found.rnd.deadline / 3600, rnd.name, target / "slots.png")
+    (target / "slots.yaml").write_text(slots_.slots_yaml(loaded.text, found), encoding="utf-8")
+    (target / "slots.json").write_text(json.dumps(found.summary, indent=2) + "\n", encoding="utf-8")
     typer.echo(f"Call slots: {target} (slots.yaml, slots.json, slots.png)")
-    typer.echo(slots_.table(result))
-    if not all(g["feasible"] for g in result["groups"]):
+    typer.echo(slots_.table(found))
+    if not all(g["feasible"] for g in found.summary["groups"]):
         raise typer.Exit(1)
 
 

@@ -64,6 +64,16 @@ class _Travel:
         return float(self.dist.sample(self.rng, 1)[0])
 
 
+def worst_point(values: np.ndarray) -> float | None:
+    """The largest of a per-point figure (None where no point has one: nobody came)."""
+    return float(np.nanmax(values)) if np.isfinite(values).any() else None
+
+
+def _round_key(k: int) -> tuple[int, ...]:
+    """Stream-key suffix of a campaign's round k: none for the first, so it draws as a single round does."""
+    return (k,) if k else ()
+
+
 def _quantile(x: np.ndarray, q: float) -> float | None:
     return float(np.quantile(x, q)) if x.size else None
 
@@ -102,7 +112,6 @@ def simulate_crowd(rnd: Round, rep: int, grid: Grid, trace: bool = False) -> Cro
 
 
 def _round_crowd(rnd: Round, rep: int, grid: Grid, trace: bool = False, round_index: int = 0) -> Crowd:
-    later = (round_index,) if round_index else ()  # round 1 draws as a single round does (common random numbers)
     n_points = rnd.n_points
     stats = {
         k: np.full(n_points, np.nan)
@@ -123,7 +132,7 @@ def _round_crowd(rnd: Round, rep: int, grid: Grid, trace: bool = False, round_in
                 rnd,
                 g.tables,
                 g.residents,
-                streams.stream(rnd.seed, rep, streams.CROWD, gi, i, *later),
+                streams.stream(rnd.seed, rep, streams.CROWD, gi, i, *_round_key(round_index)),
                 _blocks(rnd, gi, i, g.tables),
                 g.pool_size,
                 g.home,
@@ -242,17 +251,19 @@ def finish_replication(rnd: Round, rep: int, grid: Grid, crowd: Crowd, trace: bo
     n_tubes = tube_size.size
     rounds = range(c.rounds)
     travel = [
-        _Travel(g.travel, (rnd.seed, rep, streams.TRAVEL, gi, i, *((k,) if k else ())))
+        _Travel(g.travel, (rnd.seed, rep, streams.TRAVEL, gi, i, *_round_key(k)))
         for k in rounds
         for gi, g in enumerate(rnd.groups)
         for i in range(g.count)
     ]
     lab_rngs = [streams.stream(rnd.seed, rep, streams.LAB, li) for li in range(len(rnd.labs))]
-    point_group = [gi for _ in rounds for gi, g in enumerate(rnd.groups) for _ in range(g.count)]
+    group_of_point = np.array([gi for _ in rounds for gi, g in enumerate(rnd.groups) for _ in range(g.count)], dtype=np.int64)
     # Each tube is due by its own round's deadline.
     tube_round = tube_point // rnd.n_points if tube_point.size else np.empty(0, np.int64)
     tube_deadline = np.array([rnd.deadline_of(k) for k in rounds])[tube_round]
-    logi = Logistics(rnd, point_tubes, tube_size, positive_tubes, lambda t: int(tube_point[t]), lab_rngs, travel, point_group)
+    logi = Logistics(
+        rnd, point_tubes, tube_size, positive_tubes, lambda t: int(tube_point[t]), lab_rngs, travel, group_of_point.tolist()
+    )
     logi.run()
 
     timeline["tubes_at_lab"] = grid.counts(logi.at_lab)
@@ -316,7 +327,6 @@ def finish_replication(rnd: Round, rep: int, grid: Grid, crowd: Crowd, trace: bo
         }
         names = [g.point_name(i) for _ in rounds for g in rnd.groups for i in range(g.count)]
         audit = Trace(cat, tubes, names, logi.singles)
-    group_of_point = np.array([gi for _ in rounds for gi, g in enumerate(rnd.groups) for _ in range(g.count)], dtype=np.int64)
     all_resident_tube = np.concatenate(resident_tube) if arrived else np.empty(0, np.int64)
     by_group = _group_figures(
         rnd, group_of_point, tube_point, tube_size, logi.result, all_resident_tube, wait_all, turnaround, tube_deadline
@@ -346,11 +356,9 @@ def _per_point(stats: dict[str, np.ndarray], rounds: int) -> dict[str, np.ndarra
     if rounds == 1:
         return stats
     by = {k: v.reshape(rounds, -1) for k, v in stats.items()}
-    with np.errstate(invalid="ignore"):
-        arrived = np.nansum(by["arrived"], axis=0)
-        out = {k: np.nanmax(np.where(np.isnan(v), -np.inf, v), axis=0) for k, v in by.items()}
-        out = {k: np.where(np.isinf(v), np.nan, v) for k, v in out.items()}
-        out["arrived"] = arrived
+    out = {k: np.fmax.reduce(v, axis=0) for k, v in by.items()}  # fmax skips NaN (a round nobody came to)
+    out["arrived"] = arrived = np.nansum(by["arrived"], axis=0)
+    with np.errstate(invalid="ignore", divide="ignore"):
         mean = np.nansum(by["wait_mean_min"] * np.nan_to_num(by["arrived"]), axis=0) / arrived
     out["wait_mean_min"] = np.where(arrived > 0, mean, np.nan)
     return out
@@ -364,7 +372,8 @@ def _round_figures(rnd, stats, tube_round, tube_size, logi, resident_tube, wait,
     for k, plan in enumerate(rnd.campaign):
         t = tube_round == k
         r = resident_round == k
-        w = wait[r][np.isfinite(wait[r])]
+        w = wait[r]
+        w = w[np.isfinite(w)]
         done = float(logi.result[t].max()) / 3600 if t.any() else None
         n = int(tube_size[t].sum())
         out.append(
@@ -373,7 +382,7 @@ def _round_figures(rnd, stats, tube_round, tube_size, logi, resident_tube, wait,
                 "deadline_h": rnd.deadline_of(k) / 3600,
                 "residents_arrived": float(n),
                 "tubes": float(t.sum()),
-                "sampling_complete_h": float(np.nanmax(last_service[k])) if np.isfinite(last_service[k]).any() else None,
+                "sampling_complete_h": worst_point(last_service[k]),
                 "results_complete_h": done,
                 "completion_after_start_h": done - plan.offset / 3600 if done is not None else None,
                 "deadline_met": float(done is None or done * 3600 <= rnd.deadline_of(k) + 1e-9),

@@ -241,8 +241,9 @@ class Logistics:
         env, seal, cap = self.env, p.seal, self.rnd.box_capacity
         lab = self.labs[p.lab]
         n, done = seal.size, 0
+        origin = self.rnd.open if p.open is None else p.open
         while done < n:
-            request_at = min(self._next_tick(seal[done], self.rnd.open if p.open is None else p.open), seal[-1])
+            request_at = min(self._next_tick(seal[done], origin), seal[-1])
             if done + cap - 1 < n:
                 request_at = min(request_at, seal[done + cap - 1])
             yield env.timeout(max(request_at - env.now, 0.0))

@@ -104,6 +104,12 @@ class Profile:
     times: np.ndarray
     weights: np.ndarray
 
+    @classmethod
+    def from_pairs(cls, pairs: list[tuple[float, float]]) -> Profile:
+        """From the scenario's [time, weight] pairs."""
+        a = np.array(pairs, dtype=float)
+        return cls(a[:, 0].copy(), a[:, 1].copy())
+
     def sample(self, rng: np.random.Generator, n: int) -> np.ndarray:
         lengths = np.diff(self.times)
         mass = self.weights[:-1] * lengths
@@ -183,6 +189,7 @@ class RoundPlan:
     offset: float
     turnout: float
     profile: Profile
+    changed: bool = False  # its own turnout or profile, as the scenario's `changes` give it
 
 
 @dataclass(frozen=True)
@@ -234,6 +241,11 @@ class Round:
     def deadline_of(self, k: int) -> float:
         """Round k's deadline on the campaign's clock (each round is due `deadline` after its start)."""
         return (self.campaign[k].offset if self.campaign else 0.0) + self.deadline
+
+    @property
+    def every(self) -> float:
+        """From one round's start to the next (0 for a single round)."""
+        return self.campaign[1].offset if self.rounds > 1 else 0.0
 
     @property
     def final_deadline(self) -> float:
@@ -303,11 +315,8 @@ def distribution(ds: spec.DistSpec) -> d.Distribution:
 def _calls(spec_calls: spec.CallSlots | None, residents: int) -> CallSlots | None:
     if spec_calls is None:
         return None
-    shares = tuple(
-        s.share if s.share is not None else sum(b.residents for b in s.buildings) / residents for s in spec_calls.slots
-    )
     return CallSlots(
-        shares,
+        tuple(s.share_of(residents) for s in spec_calls.slots),
         tuple(s.from_ for s in spec_calls.slots),
         tuple(s.to for s in spec_calls.slots),
         distribution(spec_calls.spread),
@@ -326,16 +335,13 @@ def _campaign(sc: spec.Scenario, turnout: float, profile: Profile) -> tuple[Roun
     plans = []
     for k in range(sc.campaign.rounds):
         c = changes.get(k + 1)
-        own = profile
-        if c is not None and c.profile is not None:
-            prof = np.array(c.profile, dtype=float)
-            own = Profile(prof[:, 0].copy(), prof[:, 1].copy())
+        own = Profile.from_pairs(c.profile) if c is not None and c.profile is not None else profile
         t = c.turnout if c is not None and c.turnout is not None else turnout
         offset = k * sc.campaign.every
         for ev in shifts:
             if ev.to - offset > own.times[0] and ev.from_ - offset < own.times[-1]:
                 own = shift_arrivals(own, ev.from_ - offset, ev.to - offset, ev.factor)
-        plans.append(RoundPlan(offset, t, own))
+        plans.append(RoundPlan(offset, t, own, changed=c is not None))
     return tuple(plans)
 
 
@@ -395,8 +401,8 @@ def build_round(loaded: LoadedScenario) -> Round:
         )
         for lab in sc.labs
     )
-    prof = np.array(sc.arrivals.profile, dtype=float)
-    profile = free = Profile(prof[:, 0].copy(), prof[:, 1].copy())
+    # `free`: the profile before arrival shifts, from which a campaign shifts each round's own.
+    profile = free = Profile.from_pairs(sc.arrivals.profile)
     group_index = {g.name: i for i, g in enumerate(groups)}
     point_index = {g.point_name(i): (gi, i) for gi, g in enumerate(groups) if g.count <= 100_000 for i in range(g.count)}
     blocked, outages, slowdowns, events = [], [], [], []

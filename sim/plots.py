@@ -163,7 +163,9 @@ def plot_rounds(result: RunResult, path: Path) -> None:
     deadline every round has; the lab backlog each round inherits is written on its bar."""
     rnd = result.rnd
     rounds = np.arange(1, rnd.rounds + 1)
-    done = np.array([[r.rounds[k]["completion_after_start_h"] or np.nan for r in result.reps] for k in range(rnd.rounds)])
+    done = np.array(
+        [[r.rounds[k]["completion_after_start_h"] for r in result.reps] for k in range(rnd.rounds)], dtype=float
+    )  # None (nobody came) becomes NaN
     backlog = [np.mean([r.rounds[k]["backlog_at_start_tubes"] for r in result.reps]) for k in range(rnd.rounds)]
     mean = np.nanmean(done, axis=1)
     late = mean > rnd.deadline / 3600 + 1e-9
@@ -185,7 +187,7 @@ def plot_rounds(result: RunResult, path: Path) -> None:
                 f"{b:,.0f} tubes carried over", (x, y), xytext=(0, 4), textcoords="offset points", ha="center", fontsize=8
             )
     ax.set_xticks(rounds)
-    ax.set_xlabel(f"round (one every {(rnd.campaign[1].offset if rnd.rounds > 1 else 0) / 3600:g} h)")
+    ax.set_xlabel(f"round (one every {rnd.every / 3600:g} h)")
     ax.set_ylabel("hours from the round's start to its last result")
     n = len(result.reps)
     note = "1 replication" if n == 1 else f"mean of {n} replications, black line: their range"
@@ -197,19 +199,19 @@ def plot_rounds(result: RunResult, path: Path) -> None:
     plt.close(fig)
 
 
-def slots_plot(proposal: dict, grid, deadline_h: float, name: str, path: Path) -> None:
-    """`natsim slots`: the queue at each group's busiest point, with the free crowd and with call slots."""
-    groups = [g for g in proposal["groups"] if g["feasible"]][:6]
+def slots_plot(proposal, grid, deadline_h: float, name: str, path: Path) -> None:
+    """`natsim slots` (a `sim.slots.Proposal`): the queue at each group's busiest point, now and called."""
+    groups = [g for g in proposal.summary["groups"] if g["feasible"]][:6]
     fig, axes = plt.subplots(len(groups), 1, figsize=(10, 2.2 + 2.6 * len(groups)), squeeze=False, sharex=True)
     for ax, g in zip(axes[:, 0], groups, strict=True):
-        (p0, without), (p1, with_) = g["_queues"]
+        (p0, without), (p1, with_) = proposal.queues[g["group"]]
         for series, colour, label in (
             (without, PALETTE[1], f"as the scenario has it ({p0})"),
             (with_, PALETTE[0], f"called in slots ({p1})"),
         ):
             ax.plot(grid.times(series.size) / 3600, series, color=colour, linewidth=1.8, label=label)
-        for s in g["slots"]:
-            ax.axvspan(s["from_h"], s["to_h"], color="#d5dbdb", alpha=0.35 if g["slots"].index(s) % 2 else 0.15, linewidth=0)
+        for j, s in enumerate(g["slots"]):  # alternate shades so neighbouring slots can be told apart
+            ax.axvspan(s["from_h"], s["to_h"], color="#d5dbdb", alpha=0.35 if j % 2 else 0.15, linewidth=0)
         ax.axvline(deadline_h, **DEADLINE_STYLE, label=f"deadline ({deadline_h:g} h)")
         ax.set_ylabel("residents waiting")
         what = f"{len(g['slots'])} slot(s) over {g['calling_span_h']:g} h (grey)"

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import numpy as np
-
 from sim.distributions import describe as describe_dist
 from sim.durations import format_duration
 from sim.model import Round
@@ -64,10 +62,9 @@ def describe_round(rnd: Round) -> str:
                 f"({sum(c.shares):.0%} of them; {c.ignore_share:.0%} of those called come later). "
             )
     if rnd.campaign:
-        own = [k + 1 for k, r in enumerate(rnd.campaign) if r.turnout != rnd.turnout or r.profile is not rnd.profile]
-        every = rnd.campaign[1].offset if rnd.rounds > 1 else 0.0
+        own = [k + 1 for k, r in enumerate(rnd.campaign) if r.changed]
         text += (
-            f"A campaign of {rnd.rounds} rounds, one every {_h(every)}, each due {_h(rnd.deadline)} after its "
+            f"A campaign of {rnd.rounds} rounds, one every {_h(rnd.every)}, each due {_h(rnd.deadline)} after its "
             f"start" + (f"; round(s) {', '.join(map(str, own))} with their own turnout or profile" if own else "") + ". "
         )
     if rnd.events:
@@ -99,7 +96,7 @@ def verdict(summary: dict) -> list[str]:
         f"longest queue {m['max_queue']['mean']:,.0f} residents.",
     ]
     if rounds := summary.get("rounds"):
-        every_round = round(float(np.mean([r["deadline_h"] - r["start_h"] for r in rounds])), 3)
+        every_round = rounds[0]["deadline_h"] - rounds[0]["start_h"]  # the same for every round
         lines[0] = (
             f"Campaign of {len(rounds)} rounds, each due {every_round:g} h after its start: {state} (every round on time in "
             f"{met} of {reps} replication{'s' if reps > 1 else ''}). Last pooled result of the campaign at {rc['mean']:.1f} h"

@@ -234,10 +234,7 @@ def _cross_checks(sc: spec.Scenario, base: Path, file: str, lines: dict[tuple, i
             add(("points", i, "lab"), _no_lab(entry.lab, lab_names))
         used_labs.setdefault(entry.lab, ("points", i, "lab"))
         if entry.call_slots is not None:
-            called = [
-                s.share if s.share is not None else sum(b.residents for b in s.buildings) / entry.residents
-                for s in entry.call_slots.slots
-            ]
+            called = [s.share_of(entry.residents) for s in entry.call_slots.slots]
             if sum(called) > 1 + 1e-9:
                 add(
                     ("points", i, "call_slots", "slots"),

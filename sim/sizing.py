@@ -2,13 +2,13 @@
 
 Method. Cheap analytic bounds first: per point, Erlang C at the profile's peak gives the tables that
 keep the 95th-percentile wait under the target; per lab, the vehicle-hours and instrument-hours the
-round needs against the time before the deadline. Then simulation: starting from a plan generous in
-every varied dimension (grown until it meets the targets, or the limits are reached), each dimension is
-bisected in turn to its smallest value that still meets the targets, holding the others where the search
-left them (more of a resource never hurts, so each bisection is valid and the one-step-smaller plan of
-every dimension fails). The crowd does not depend on vehicles or instruments, so those dimensions reuse
-each replication's crowd. The final plan is re-run on fresh replications, and for every sized value the
-plan with one step less is simulated and its failure recorded.
+round needs against the time before the deadline. Then simulation, from a plan generous in every varied
+dimension (grown until it meets the targets, or the limits are reached). Labs share nothing, so each
+lab's part (`Round.for_lab`) is searched on its own: its points and tables bisected against the crowd
+alone, then its vehicles and instruments, reusing the crowd (more of a resource never hurts, so each
+bisection is valid). The plan is then confirmed on fresh replications (the stage that binds grown, every
+value brought back down, the one-step-smaller plans recorded), and the assembled round is checked whole
+on replications nothing was chosen on. docs/architecture.md ("Sizing") has the reasons.
 """
 
 from __future__ import annotations
@@ -20,9 +20,7 @@ from collections.abc import Callable
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field, replace
 
-import numpy as np
-
-from sim.engine import Crowd, finish_replication, run_replication, simulate_crowd
+from sim.engine import Crowd, finish_replication, run_replication, simulate_crowd, worst_point
 from sim.model import Round
 from sim.queueing import tables_for_wait
 from sim.report import peak_arrival_rate
@@ -177,9 +175,7 @@ def evaluate_part(part: Round, key: tuple, rep: int, logistics: bool) -> Outcome
     _crowds[(key, rep)] = (part.residents, crowd)
     while len(_crowds) > 1 and sum(n for n, _ in _crowds.values()) > CROWD_CACHE_RESIDENTS:
         _crowds.popitem(last=False)
-    p95, last = crowd.stats["wait_p95_min"], crowd.stats["last_service_h"]
-    worst = float(np.nanmax(p95)) if np.isfinite(p95).any() else None
-    sampled = float(np.nanmax(last)) if np.isfinite(last).any() else None
+    worst, sampled = worst_point(crowd.stats["wait_p95_min"]), worst_point(crowd.stats["last_service_h"])
     if not logistics:
         return Outcome(worst, sampled)
     m = finish_replication(part, rep, grid, crowd).metrics
@@ -189,8 +185,12 @@ def evaluate_part(part: Round, key: tuple, rep: int, logistics: bool) -> Outcome
 def evaluate_whole(rnd: Round, rep: int) -> Outcome:
     """The whole round in one replication, as `natsim run` of the plan would simulate it."""
     m = run_replication(rnd, rep)
-    worst = float(np.nanmax(m.points["wait_p95_min"])) if np.isfinite(m.points["wait_p95_min"]).any() else None
-    return Outcome(worst, m.metrics["sampling_complete_h"], m.metrics["results_complete_h"], m.metrics["last_tube_at_lab_h"])
+    return Outcome(
+        worst_point(m.points["wait_p95_min"]),
+        m.metrics["sampling_complete_h"],
+        m.metrics["results_complete_h"],
+        m.metrics["last_tube_at_lab_h"],
+    )
 
 
 class Workers:
@@ -202,7 +202,7 @@ class Workers:
         self._pools: list[ProcessPoolExecutor] = []
 
     def run(self, fn, tasks: list[tuple[int, tuple]]) -> list:
-        if self.jobs == 1 or len(tasks) == 1 and not self._pools:
+        if self.jobs == 1:
             return [fn(*args) for _, args in tasks]
         if not self._pools:
             ctx = mp.get_context("spawn")  # no fork of a process that may hold threads (numba, SimPy)
@@ -247,9 +247,9 @@ class Sizer:
     def _part(self, plan: dict[str, list[int]], li: int) -> tuple[Round, tuple, tuple]:
         gs = self.groups_of[li]
         sub = {"points": [plan["points"][g] for g in gs], "tables": [plan["tables"][g] for g in gs]}
-        sub.update({d: [plan[d][li]] for d in ("vehicles", "extractors", "pcr_machines")})
+        sub.update({d: [plan[d][li]] for d in LOGISTICS})
         crowd_key = (li, tuple(sub["points"]), tuple(sub["tables"]))
-        full_key = crowd_key + tuple(sub[d][0] for d in ("vehicles", "extractors", "pcr_machines"))
+        full_key = crowd_key + tuple(sub[d][0] for d in LOGISTICS)
         return apply_plan(self.parts[li], sub), crowd_key, full_key
 
     def _fill(self, plan: dict[str, list[int]], labs: list[int], reps: range, logistics: bool) -> None:
@@ -288,7 +288,8 @@ class Sizer:
         labs = labs if labs is not None else list(range(len(self.parts)))
         self.evaluations += 1
         self._fill(plan, labs, reps, logistics=False)
-        outcomes = [[self._crowd[self._part(plan, li)[1], r] for li in labs] for r in reps]
+        keys = [self._part(plan, li)[1] for li in labs]
+        outcomes = [[self._crowd[key, r] for key in keys] for r in reps]
         return _combine([all(self._crowd_ok(o, li) for o, li in zip(os, labs, strict=True)) for os in outcomes], outcomes)
 
     def check(self, plan: dict[str, list[int]], reps: range | None = None, labs: list[int] | None = None) -> Check:
@@ -300,7 +301,8 @@ class Sizer:
         if crowd.met.count(False) > (1 - self.targets.confidence) * len(reps) + 1e-9:
             return crowd
         self._fill(plan, labs, reps, logistics=True)
-        full = [[self._full[self._part(plan, li)[2], r] for li in labs] for r in reps]
+        keys = [self._part(plan, li)[2] for li in labs]
+        full = [[self._full[key, r] for key in keys] for r in reps]
         met = [ok and all(self._on_time(o) for o in os) for ok, os in zip(crowd.met, full, strict=True)]
         return _combine(met, full)
 
@@ -444,7 +446,7 @@ def _size(sizer: Sizer, vary: list[str], limits: dict[str, int], verify_reps: in
             for dim, gi in crowd_dims:
                 plan[dim][gi] = _bisect(plan, dim, gi, full_ok)
                 sizer.say(f"{dim}[{base.groups[gi].name}] = {plan[dim][gi]}")
-        for dim in ("vehicles", "extractors", "pcr_machines"):
+        for dim in LOGISTICS:
             if dim in vary:
                 plan[dim][li] = _bisect(plan, dim, li, full_ok)
                 sizer.say(f"{dim}[{base.labs[li].name}] = {plan[dim][li]}")
@@ -486,7 +488,7 @@ def _size(sizer: Sizer, vary: list[str], limits: dict[str, int], verify_reps: in
     # against the final plan: those are the minimality checks.
     for _ in range(4):
         changed, smaller = _descend(plan, vary, sizer, reps_v, found)
-        found = plan
+        found = plan  # later passes start where the last one ended: no anchors below the values
         if not changed:
             break
     verify = sizer.check(plan, reps_v)

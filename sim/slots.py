@@ -18,7 +18,7 @@ import numpy as np
 
 from sim import distributions as d
 from sim.durations import format_duration
-from sim.engine import Crowd, simulate_crowd
+from sim.engine import Crowd, simulate_crowd, worst_point
 from sim.model import CallSlots, Round
 from sim.timeline import Grid
 
@@ -53,7 +53,7 @@ class GroupFigures:
     crowds: list[Crowd]
 
     def _worst(self, key: str) -> list[float]:
-        return [float(np.nanmax(c.stats[key])) if np.isfinite(c.stats[key]).any() else 0.0 for c in self.crowds]
+        return [worst_point(c.stats[key]) or 0.0 for c in self.crowds]
 
     @property
     def worst_p95_min(self) -> list[float]:
@@ -82,6 +82,16 @@ def group_crowds(rnd: Round, gi: int, calls: CallSlots | None, reps: range) -> G
     return GroupFigures([simulate_crowd(part, r, grid) for r in reps])
 
 
+@dataclass
+class Proposal:
+    """What `natsim slots` found."""
+
+    summary: dict  # what slots.json records: per group the slots and the queue now and called
+    rnd: Round  # the round the schedules are for (a campaign's first)
+    calls: dict[str, CallSlots]  # per group name, the schedule proposed
+    queues: dict[str, tuple]  # per group name, (point, queue per grid row) at the busiest point, now and called
+
+
 def propose(
     rnd: Round,
     max_wait: float,
@@ -89,13 +99,12 @@ def propose(
     reps: int = 3,
     how: Behaviour | None = None,
     progress=None,
-) -> dict:
-    """A schedule per point group, with the queue with and without it. Returns what slots.json records;
-    `calls` per group (a `CallSlots`) is under the key "_calls" for the caller to write or run."""
+) -> Proposal:
+    """A schedule per point group, with the queue with and without it."""
     rnd = rnd.round_view(0)  # a campaign: its first round (every round is called the same way)
     search, check = range(SEARCH_OFFSET, SEARCH_OFFSET + reps), range(CHECK_OFFSET, CHECK_OFFSET + reps)
     out: dict = {"max_wait_min": max_wait / 60, "slot_length_h": slot_length / 3600, "replications": reps, "groups": []}
-    calls_by_group: dict[int, CallSlots] = {}
+    found = Proposal(out, rnd, {}, {})
     for gi, g in enumerate(rnd.groups):
         if g.names:  # points from a CSV: one group per row; call slots are set per group in the YAML
             continue
@@ -107,19 +116,18 @@ def propose(
             return max(worst) <= max_wait / 60 + 1e-9
 
         # The tables' throughput bounds the span from below: nobody can be swabbed faster than that.
-        hours_of_work = g.residents * rnd.turnout * rnd.service.mean / g.tables
-        lo = max(STEP, math.floor(hours_of_work / STEP) * STEP)
-        hi = lo
-        while not ok(hi) and hi < MAX_SPAN:
+        work = g.residents * rnd.turnout * rnd.service.mean / g.tables  # seconds at every table
+        lo = hi = max(STEP, math.floor(work / STEP) * STEP)
+        passed = ok(hi)
+        while not passed and hi < MAX_SPAN:  # double until it passes; the last span that failed is lo
             lo, hi = hi, min(hi * 2, MAX_SPAN)
+            passed = ok(hi)
         entry = {"group": g.name, "points": g.count, "residents_per_point": g.residents, "tables_per_point": g.tables}
-        if not ok(hi):
+        if not passed:
             entry["feasible"] = False
             entry["note"] = f"even calling evenly over {hi / 3600:g} h keeps the p95 wait above the target: add tables"
             out["groups"].append(entry)
             continue
-        if lo != hi and ok(lo):
-            hi = lo
         while hi - lo > STEP + 1e-9:  # lo fails, hi meets the target
             mid = lo + math.floor((hi - lo) / 2 / STEP) * STEP
             if ok(mid):
@@ -133,12 +141,15 @@ def propose(
             if max(with_.worst_p95_min) <= max_wait / 60 + 1e-9 or hi >= MAX_SPAN:
                 break
             hi += STEP
-        calls_by_group[gi] = calls
+        found.calls[g.name] = calls
         without = group_crowds(rnd, gi, g.calls, check)
         entry.update(
             feasible=True,
             calling_span_h=hi / 3600,
-            slots=[{"from_h": s / 3600, "to_h": e / 3600, "share": sh} for s, e, sh in zip(*_windows(calls), strict=True)],
+            slots=[
+                {"from_h": s / 3600, "to_h": e / 3600, "share": sh}
+                for s, e, sh in zip(calls.starts, calls.ends, calls.shares, strict=True)
+            ],
             behaviour={
                 "spread": d.describe(behaviour.spread),
                 "ignore_share": behaviour.ignore_share,
@@ -147,17 +158,11 @@ def propose(
             without=without.as_dict(),
             with_slots=with_.as_dict(),
         )
-        entry["_queues"] = (_busiest(without), _busiest(with_))
+        found.queues[g.name] = (_busiest(without), _busiest(with_))
         out["groups"].append(entry)
         if progress:
             progress(f"{g.name}: call over {format_duration(hi)} in {len(calls.shares)} slot(s)")
-    out["_calls"] = calls_by_group
-    out["_round"] = rnd
-    return out
-
-
-def _windows(calls: CallSlots) -> tuple:
-    return calls.starts, calls.ends, calls.shares
+    return found
 
 
 def _busiest(f: GroupFigures) -> tuple[str, np.ndarray]:
@@ -169,21 +174,19 @@ def _busiest(f: GroupFigures) -> tuple[str, np.ndarray]:
     return name, series
 
 
-def slots_yaml(text: str, result: dict) -> str:
+def slots_yaml(text: str, proposal: Proposal) -> str:
     """The input scenario with each group's proposed call slots, runnable as is."""
     import yaml
 
     data = yaml.safe_load(text)
-    rnd = result["_round"]
-    by_name = {rnd.groups[gi].name: calls for gi, calls in result["_calls"].items()}
     for entry in data["points"]:
-        calls = by_name.get(entry.get("name"))
+        calls = proposal.calls.get(entry.get("name"))
         if calls is None or "file" in entry:
             continue
         entry["call_slots"] = {
             "slots": [
                 {"from": d.exact_duration(s), "to": d.exact_duration(e), "share": sh}
-                for s, e, sh in zip(*_windows(calls), strict=True)
+                for s, e, sh in zip(calls.starts, calls.ends, calls.shares, strict=True)
             ],
             "spread": d.to_spec(calls.spread),
             "ignore_share": calls.ignore_share,
@@ -193,7 +196,8 @@ def slots_yaml(text: str, result: dict) -> str:
     return head + yaml.safe_dump(data, sort_keys=False, allow_unicode=True)
 
 
-def table(result: dict) -> str:
+def table(proposal: Proposal) -> str:
+    result = proposal.summary
     lines = [
         f"{'group':16s} {'tables/pt':>9s} {'call over':>9s} {'slots':>5s}  {'p95 wait (worst point), min':>27s}  "
         f"{'longest queue':>15s}  {'sampling ends, h':>16s}",
@@ -215,7 +219,7 @@ def table(result: dict) -> str:
         f"(now: the arrivals the scenario gives; called: the proposed slots; worst of {result['replications']} "
         f"replications the search did not use; target p95 wait {result['max_wait_min']:g} min)"
     )
-    rnd = result["_round"]
+    rnd = proposal.rnd
     late = [
         g["group"] for g in result["groups"] if g["feasible"] and max(g["with_slots"]["sampling_ends_h"]) > rnd.deadline / 3600
     ]

@@ -135,9 +135,12 @@ DistField = Annotated[
 ]
 
 
+ProfilePairs = list[tuple[SignedDuration, Annotated[float, Field(ge=0)]]]
+
+
 class Arrivals(Strict):
     turnout: float = Field(1.0, ge=0.0, le=1.0, description="share of residents who come")
-    profile: list[tuple[SignedDuration, Annotated[float, Field(ge=0)]]] = Field(
+    profile: ProfilePairs = Field(
         min_length=2,
         description="[time, weight] pairs: relative arrival intensity, piecewise constant; last weight 0",
     )
@@ -178,23 +181,6 @@ class HomeVisits(Strict):
 class Building(Strict):
     name: str = Field(min_length=1, description="building, compound or stairwell")
     residents: Count = Field(description="residents of it (at each point of the group)")
-
-
-class CallSlot(Strict):
-    model_config = ConfigDict(extra="forbid", frozen=True, allow_inf_nan=False, populate_by_name=True)
-
-    from_: SignedDuration = Field(alias="from", description="volunteers start calling this slot (time since the round's start)")
-    to: SignedDuration = Field(description="end of the slot's window")
-    share: float | None = Field(None, gt=0, le=1, description="share of the point's residents called in this slot")
-    buildings: list[Building] | None = Field(None, min_length=1, description="or: the buildings called in this slot")
-
-    @model_validator(mode="after")
-    def _one_way(self):
-        if not self.to > self.from_:
-            raise ValueError("'to' must be later than 'from'")
-        if (self.share is None) == (self.buildings is None):
-            raise ValueError("give a slot either a share of the point's residents or a list of buildings, not both")
-        return self
 
 
 class CallSlots(Strict):
@@ -286,6 +272,23 @@ class _Window(Strict):
         return self
 
 
+class CallSlot(_Window):
+    from_: SignedDuration = Field(alias="from", description="volunteers start calling this slot (time since the round's start)")
+    to: SignedDuration = Field(description="end of the slot's window")
+    share: float | None = Field(None, gt=0, le=1, description="share of the point's residents called in this slot")
+    buildings: list[Building] | None = Field(None, min_length=1, description="or: the buildings called in this slot")
+
+    @model_validator(mode="after")
+    def _one_way(self):
+        if (self.share is None) == (self.buildings is None):
+            raise ValueError("give a slot either a share of the point's residents or a list of buildings, not both")
+        return self
+
+    def share_of(self, residents: int) -> float:
+        """The slot's share of a point's residents (its buildings' residents over the point's)."""
+        return self.share if self.share is not None else sum(b.residents for b in self.buildings) / residents
+
+
 class ClosePoints(_Window):
     kind: Literal["close_points"]
     points: list[str] = Field(min_length=1, description="group names or point names: nobody is served there; the queue waits")
@@ -319,7 +322,7 @@ class ArrivalShift(_Window):
 class RoundChange(Strict):
     round: Count = Field(description="which round of the campaign (1 = the first)")
     turnout: float | None = Field(None, ge=0.0, le=1.0, description="this round's turnout")
-    profile: list[tuple[SignedDuration, Annotated[float, Field(ge=0)]]] | None = Field(
+    profile: ProfilePairs | None = Field(
         None, min_length=2, description="this round's arrival profile, times since the round's start"
     )
 

@@ -78,7 +78,7 @@ def proposal():
 
 def test_slots_cut_the_p95_wait_at_equal_tables(proposal):
     rnd, result = proposal
-    for g, group in zip(result["groups"], rnd.groups, strict=True):
+    for g, group in zip(result.summary["groups"], rnd.groups, strict=True):
         assert g["feasible"] and g["tables_per_point"] == group.tables
         with_, without = g["with_slots"]["worst_point_p95_wait_min"], g["without"]["worst_point_p95_wait_min"]
         assert max(with_) <= 30.0  # on replications the search did not use
