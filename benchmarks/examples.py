@@ -14,9 +14,9 @@ ROOT = Path(__file__).resolve().parents[1]
 
 CHILD = """
 import json, resource, sys, time
-from sim.model import build_round
-from sim.runner import run
-from sim.scenario import load_scenario
+from sim.scenario.build import build_round
+from sim.run.runner import run
+from sim.scenario.load import load_scenario
 t = time.perf_counter()
 rnd = build_round(load_scenario(sys.argv[1]))
 s = run(rnd, 1).summary()

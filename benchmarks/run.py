@@ -52,11 +52,11 @@ import json, resource, sys, time
 t0 = time.perf_counter()
 kind, source = sys.argv[1], sys.argv[2]
 sys.path.insert(0, {tests!r})
-from sim.model import build_round
-from sim.scenario import parse_scenario, load_scenario
+from sim.scenario.build import build_round
+from sim.scenario.load import parse_scenario, load_scenario
 rnd = build_round(load_scenario(source) if source.endswith('.yaml') else parse_scenario(open(source).read()))
 if kind == 'engine':
-    from sim.engine import run_replication
+    from sim.engine.replication import run_replication
     arrived = run_replication(rnd, 0).metrics['residents_arrived']
 elif kind == 'reference':
     from reference_model import run_reference

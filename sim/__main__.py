@@ -1,3 +1,3 @@
-from sim.cli import app
+from sim.cli.app import app
 
 app(prog_name="natsim")

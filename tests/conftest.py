@@ -1,19 +1,16 @@
+"""Shared fixtures. Test files never import each other or this file: what they share comes from here."""
+
 from __future__ import annotations
 
-import textwrap
-from pathlib import Path
+import subprocess
+import sys
 
 import pytest
 
-from sim.model import Round, build_round
-from sim.scenario import parse_scenario
-
-ROOT = Path(__file__).resolve().parents[1]
-
-
-def round_from_yaml(text: str) -> Round:
-    return build_round(parse_scenario(textwrap.dedent(text), file="<test>"))
-
+from sim.drill.log import write_trace
+from sim.engine.replication import run_replication
+from sim.scenario.build import round_from_text
+from sim.scenario.round import Round
 
 SMALL = """
 name: small
@@ -34,6 +31,50 @@ labs:
 """
 
 
+@pytest.fixture(scope="session")
+def small_text() -> str:
+    """A small scenario: two points of 400 residents, one lab; runs in a fraction of a second."""
+    return SMALL
+
+
 @pytest.fixture
 def small_round() -> Round:
-    return round_from_yaml(SMALL)
+    return round_from_text(SMALL)
+
+
+def _natsim(*args: str, cwd=None) -> subprocess.CompletedProcess:
+    return subprocess.run([sys.executable, "-m", "sim", *args], capture_output=True, text=True, cwd=cwd, timeout=300)
+
+
+@pytest.fixture(scope="session")
+def natsim():
+    """Run the `natsim` command in a fresh process, as a planner would: natsim("run", path, cwd=...)."""
+    return _natsim
+
+
+DRILL = """
+name: drill
+deadline: 12h
+seed: 5
+arrivals: {profile: [[0h, 3], [2h, 2], [4h, 0]]}
+sampling:
+  service_time: {dist: lognormal, mean: 40s, sd: 15s}
+  shifts: {length: 1h, handover: 10m, stagger: true}
+points: [{name: school, count: 6, residents: 700, tables: 2, lab: lab, travel_time: {dist: gamma, mean: 20m, sd: 6m}}]
+transport: {pickup_interval: 30m, box_capacity: 20, vehicles: {lab: 6}}
+labs: [{name: lab, extractors: 3, pcr_machines: 4, extraction_time: 40m, pcr_time: 1h, report_delay: 10m}]
+"""
+
+
+@pytest.fixture(scope="session")
+def drill_text() -> str:
+    return DRILL
+
+
+@pytest.fixture(scope="session")
+def drill(tmp_path_factory):
+    """A drill's round (6 points, shifts, a known service time) and a log folder simulated from it."""
+    rnd = round_from_text(DRILL)
+    folder = tmp_path_factory.mktemp("drill")
+    write_trace(run_replication(rnd, 0, trace=True).trace, folder, None)
+    return rnd, folder

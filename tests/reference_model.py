@@ -13,7 +13,7 @@ from collections import deque
 import numpy as np
 import simpy
 
-from sim.model import Round
+from sim.scenario.round import Round
 
 TOL = 1e-7  # seconds: SimPy sums delays, so a wake-up meant for time t may land a hair before it
 

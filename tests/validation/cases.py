@@ -11,16 +11,16 @@ import math
 from dataclasses import dataclass
 
 import numpy as np
-from conftest import round_from_yaml
 from scipy import stats
 
-from sim.crowd import simulate_point
-from sim.distributions import Fixed
-from sim.engine import run_replication
-from sim.logistics import Logistics, PointTubes
-from sim.model import Shifts
-from sim.queueing import erlang_c, mmc_queue_length, mmc_wait
-from sim.streams import stream
+from sim.core.distributions import Fixed
+from sim.core.queueing import erlang_c, mmc_queue_length, mmc_wait
+from sim.core.streams import stream
+from sim.engine.crowd import simulate_point
+from sim.engine.logistics import Logistics, PointTubes
+from sim.engine.replication import run_replication
+from sim.scenario.build import round_from_text
+from sim.scenario.round import Shifts
 
 REPS = 8
 RESIDENTS = 150_000  # per replication: long enough that the start-up transient is a small share
@@ -39,7 +39,7 @@ class Case:
 
 
 def _mmc_round(tables: int, service_s: float):
-    return round_from_yaml(f"""
+    return round_from_text(f"""
         name: M/M/c
         deadline: 30d
         arrivals: {{profile: [[0h, 1], [1h, 0]]}}
@@ -111,7 +111,7 @@ def mmc_cases() -> list[Case]:
 
 def littles_law_cases() -> list[Case]:
     """Little's law on simulated output: area under the queue-length curve = sum of waits, exactly."""
-    rnd = round_from_yaml(LITTLE)
+    rnd = round_from_text(LITTLE)
     cases = []
     for seed in range(3):
         t = run_replication(rnd, seed, trace=True).trace.residents
@@ -156,7 +156,7 @@ def lab_cases() -> list[Case]:
     cases = []
     e, p, r, mpw, t0 = 3600.0, 1800.0, 900.0, 2700.0, 1200.0
     for n, extractors, size in ((94, 1, 94), (500, 2, 94), (1000, 3, 94), (250, 4, 50), (10, 1, 94), (95, 1, 94)):
-        rnd = round_from_yaml(_LAB.format(extractors=extractors, size=size))
+        rnd = round_from_text(_LAB.format(extractors=extractors, size=size))
         logi = Logistics(
             rnd, [PointTubes(0, 0, np.zeros(n), 0)], np.ones(n, np.int64), {}, lambda t: 0, [stream(0, 0, 2, 0)], [lambda: 600.0]
         )
@@ -208,8 +208,8 @@ def shift_cases() -> list[Case]:
     last swab ends at k (L + H) + m s + s with k, m = divmod(N - 1, q)."""
     cases = []
     for n, s, length, handover in ((100, 60.0, 1800.0, 600.0), (37, 45.0, 1000.0, 300.0), (500, 30.0, 3600.0, 900.0)):
-        rnd = round_from_yaml(LITTLE).with_(
-            profile=type(round_from_yaml(LITTLE).profile)(np.array([-600.0, -300.0]), np.array([1.0, 0.0])),
+        rnd = round_from_text(LITTLE).with_(
+            profile=type(round_from_text(LITTLE).profile)(np.array([-600.0, -300.0]), np.array([1.0, 0.0])),
             shifts=Shifts(length, handover, False),
             service=Fixed(s),
             turnout=1.0,
@@ -237,7 +237,7 @@ def pooling_cases() -> list[Case]:
     """Tubes filled at each table = ceiling(residents served there / pool size), for every table."""
     cases = []
     for pool in (1, 5, 10, 20):
-        rnd = round_from_yaml(LITTLE).with_(pool_size=pool)
+        rnd = round_from_text(LITTLE).with_(pool_size=pool)
         t = run_replication(rnd, 0, trace=True).trace
         served = np.zeros((3, 2), int)
         np.add.at(served, (t.residents["point"], t.residents["table"]), 1)

@@ -1,0 +1,93 @@
+"""`natsim run`: simulate a round and write its results folder."""
+
+from __future__ import annotations
+
+import signal
+from pathlib import Path
+from typing import Annotated, Optional
+
+import typer
+
+from sim.cli.common import DaskOpt, JobsOpt, RepsOpt, ScenarioArg, SeedOpt, checked, load, progress_bar, results_dir, share
+
+
+def run(
+    scenario: ScenarioArg,
+    out: Annotated[
+        Optional[Path],
+        typer.Option("--out", help="Results folder (must not exist or be empty). Default: results/<scenario>/<UTC time>/."),
+    ] = None,
+    replications: RepsOpt = None,
+    seed: SeedOpt = None,
+    jobs: JobsOpt = 1,
+    dask: DaskOpt = None,
+    precision: Annotated[
+        Optional[str],
+        typer.Option(
+            "--precision",
+            help="Add replications until the 95% interval of the last result time is within this share of its mean, e.g. 5%.",
+        ),
+    ] = None,
+    max_replications: Annotated[int, typer.Option("--max-replications", min=2, max=10_000, help="Cap for --precision.")] = 100,
+    plots: Annotated[bool, typer.Option(help="Draw the PNG plots.")] = True,
+    trace: Annotated[
+        bool, typer.Option("--trace", help="Also write replication 1 in the drill log format (trace/swabs.csv, trace/tubes.csv).")
+    ] = False,
+) -> None:
+    """Simulate a round and write a results folder: summary.json, points.csv, timeline.csv and plots."""
+    from sim.report.words import verdict
+    from sim.report.write import write_results
+    from sim.run import runner
+
+    loaded, rnd = load(scenario)
+    if seed is not None:
+        rnd = rnd.with_(seed=seed)
+    target = results_dir(scenario, out)
+    n = replications or rnd.replications
+    typer.echo(f"Simulating {rnd.name}: {rnd.residents:,} residents at {rnd.n_points:,} points...", err=True)
+    rel = share(precision, "--precision") if precision else None
+    signal.signal(signal.SIGTERM, _interrupt)
+    try:
+        if rel:
+            with progress_bar(max_replications, "replications (up to)") as progress:
+                result = checked(runner.run_to_precision, rnd, rel, n, max_replications, jobs=jobs, dask=dask, progress=progress)
+            typer.echo(f"{len(result.reps)} replications for +-{rel:.1%} precision on the last result time.", err=True)
+        else:
+            with progress_bar(n, "replications") as progress:
+                result = checked(runner.run, rnd, n, jobs=jobs, dask=dask, progress=progress)
+    except runner.Interrupted as stop:
+        _keep_incomplete(stop, rnd, target, loaded.text, n)
+    folder = write_results(result, target, loaded.text, plot=plots)
+    if trace:
+        from sim.drill.log import write_trace
+        from sim.engine.replication import run_replication
+
+        write_trace(run_replication(rnd, 0, trace=True).trace, folder / "trace", loaded.spec.start)
+    typer.echo(f"Results: {folder}")
+    for line in verdict(result.summary()):
+        typer.echo(line)
+
+
+def _interrupt(signum, frame) -> None:
+    raise KeyboardInterrupt  # SIGTERM stops a run the way Ctrl-C does
+
+
+def _keep_incomplete(stop, rnd, target: Path, text: str, wanted: int) -> None:
+    """Keep what finished in a folder that says it is incomplete, say so, exit 130."""
+    from sim.engine.timeline import Grid
+    from sim.report.summary import RunResult
+    from sim.report.write import write_results
+
+    k = len(stop.finished)
+    if k:
+        kept = write_results(
+            RunResult(rnd, Grid.for_round(rnd), stop.finished), target.with_name(target.name + ".incomplete"), text, plot=False
+        )
+        typer.echo(
+            f"Interrupted after {k} of {wanted} replications: they are kept in {kept} "
+            "(an incomplete run; no complete results folder was made).",
+            err=True,
+        )
+    else:
+        typer.echo("Interrupted before any replication finished: nothing was written.", err=True)
+    raise typer.Exit(130)

@@ -1,0 +1,39 @@
+"""CSV files a planner opens in a spreadsheet: one way to write a number, one way to write a file."""
+
+from __future__ import annotations
+
+import csv
+import math
+from collections.abc import Iterable, Mapping, Sequence
+from pathlib import Path
+
+import numpy as np
+
+
+def cell(value: object) -> str:
+    """A value as a CSV cell: empty for missing (None, NaN); six significant digits for fractions; counts
+    and large figures written out in full (no `1.0914e+07`), so a spreadsheet reads them as they are."""
+    if value is None:
+        return ""
+    if isinstance(value, (bool, np.bool_)):
+        return str(bool(value))
+    if isinstance(value, (float, np.floating)):
+        v = float(value)
+        if math.isnan(v):
+            return ""
+        if math.isinf(v):
+            return "inf" if v > 0 else "-inf"
+        if abs(v) >= 1e6:  # where the general format would switch to an exponent
+            return f"{v:.0f}" if v == round(v) else f"{v:.1f}"
+        return f"{v:.6g}"
+    return str(value)
+
+
+def write_csv(path: Path, columns: Sequence[str], rows: Iterable[Mapping | Sequence]) -> None:
+    """Rows as mappings (by column name) or sequences (in column order)."""
+    with path.open("w", newline="", encoding="utf-8") as f:
+        w = csv.writer(f)
+        w.writerow(columns)
+        for row in rows:
+            values = [row.get(c) for c in columns] if isinstance(row, Mapping) else row
+            w.writerow([cell(v) for v in values])

@@ -1,0 +1,162 @@
+"""`natsim drill review`: a drill's log against the plan, fitted distributions, a calibrated scenario.
+
+Service times are observed as the gap between consecutive swabs at a table when the next resident had
+already joined the queue and the table had no window without service in between (so it went straight
+on to them); travel times as `at_lab - picked_up` (one way, the vehicle's drive back). Candidates are
+fitted by maximum likelihood and the one with the lowest AIC is chosen (`sim.core.fitting`).
+"""
+
+from __future__ import annotations
+
+import json
+import math
+from pathlib import Path
+
+import numpy as np
+
+from sim.core.fitting import Fit, fit_duration
+from sim.core.tables import write_csv
+from sim.drill.log import DrillLog, log_from_trace
+from sim.engine.replication import run_replication
+from sim.report.folder import staged_folder
+from sim.scenario.edit import edit_scenario, point_groups
+from sim.scenario.pauses import serving, table_windows
+from sim.scenario.round import Round
+
+
+def service_samples(log: DrillLog, rnd: Round) -> np.ndarray:
+    """Gaps between consecutive swabs at one table where the next resident was already waiting and the
+    table could start them at once (no handover or disruption held it then): each such gap is exactly
+    that resident's service time."""
+    order = np.lexsort((log.swabbed, log.table, log.point))
+    p, t, j, s = log.point[order], log.table[order], log.joined[order], log.swabbed[order]
+    same = (p[1:] == p[:-1]) & (t[1:] == t[:-1])
+    waiting = j[1:] <= s[:-1]
+    gap = s[1:] - s[:-1]
+    keep = same & waiting & (gap > 0)
+    where = [(gi, i, g.tables) for gi, g in enumerate(rnd.groups) for i in range(g.count)]
+    until = float(s.max()) + 1 if s.size else 0.0
+    for point in np.unique(p[1:][keep]):
+        rows = np.flatnonzero(keep & (p[1:] == point))
+        start, end = table_windows(rnd, *where[point], until)
+        if start.shape[1]:
+            keep[rows] = serving(start, end, t[1:][rows], s[:-1][rows])
+    return gap[keep]
+
+
+def observed_profile(times: np.ndarray, step: float = 3600.0) -> list[list]:
+    """Arrivals per hour as a profile: one entry per hour from the first arrival, weights relative."""
+    if times.size == 0:
+        return []
+    t0 = math.floor(times.min() / step) * step
+    counts = np.bincount(((times - t0) // step).astype(int))
+    weights = counts / counts.max()
+    profile = [[_dur(t0 + i * step), round(float(w), 3)] for i, w in enumerate(weights)]
+    profile.append([_dur(t0 + counts.size * step), 0])
+    return profile
+
+
+def _dur(seconds: float) -> str:
+    sign = "-" if seconds < 0 else ""
+    return f"{sign}{abs(seconds) / 60:g}m"
+
+
+def figures(log: DrillLog) -> dict[str, float | None]:
+    """The figures a drill review compares, from a log (observed or simulated)."""
+    hours = (log.swabbed.max() - log.swabbed.min()) / 3600 if log.swabbed.size > 1 else math.nan
+    tables_used = len({(int(p), int(t)) for p, t in zip(log.point, log.table, strict=True)})
+    join_to_swab = (log.swabbed - log.joined) / 60
+    join_to_swab = join_to_swab[~np.isnan(join_to_swab)]
+    t = log.tubes
+    intervals = []
+    for p in np.unique(t["point"]):
+        picks = np.unique(t["picked_up"][(t["point"] == p) & ~np.isnan(t["picked_up"])])
+        intervals.extend(np.diff(picks) / 60)
+
+    def mean(x) -> float | None:
+        x = np.asarray(x, float)
+        x = x[~np.isnan(x)]
+        return float(x.mean()) if x.size else None
+
+    return {
+        "swabs": float(log.swabbed.size),
+        "swabs_per_table_per_hour": log.swabbed.size / tables_used / hours if tables_used and hours > 0 else None,
+        "join_to_swab_mean_min": mean(join_to_swab),
+        "join_to_swab_p95_min": float(np.quantile(join_to_swab, 0.95)) if join_to_swab.size else None,
+        "pickup_interval_mean_min": mean(intervals),
+        "transit_mean_min": mean((t["at_lab"] - t["picked_up"]) / 60),
+        "lab_turnaround_mean_h": mean((t["reported"] - t["at_lab"]) / 3600),
+        "seal_to_report_mean_h": mean((t["reported"] - t["sealed"]) / 3600),
+    }
+
+
+def calibrated_yaml(scenario_text: str, log: DrillLog, rnd: Round, service: Fit, travel: Fit | None, profile: list) -> str:
+    """The scenario with what the drill showed: fitted service and travel times, observed profile and turnout."""
+
+    def change(data: dict) -> None:
+        data["sampling"]["service_time"] = service.spec()
+        if travel:
+            for entry in point_groups(data):
+                entry["travel_time"] = travel.spec()
+        data["arrivals"]["profile"] = profile
+        data["arrivals"]["turnout"] = round(min(1.0, log.swabbed.size / rnd.residents), 4) if rnd.residents else 1.0
+        data["description"] = (
+            "Calibrated by `natsim drill review` from a drill log: service and travel times fitted, arrival "
+            "profile and turnout observed. " + str(data.get("description") or "")
+        )
+
+    return edit_scenario(scenario_text, change)
+
+
+def review(rnd: Round, scenario_text: str, log: DrillLog, out: Path) -> dict:
+    """Observed against simulated, fits, the observed profile and calibrated.yaml, written into `out`."""
+    simulated_log = log_from_trace(run_replication(rnd, 0, trace=True).trace)
+    observed, simulated = figures(log), figures(simulated_log)
+    samples = service_samples(log, rnd)
+    service = fit_duration(samples)
+    transit = log.tubes["at_lab"] - log.tubes["picked_up"]
+    travel = fit_duration(transit[~np.isnan(transit)]) if np.isfinite(transit).sum() >= 10 else None
+    arrivals = log.joined if np.isfinite(log.joined).sum() >= 10 else log.swabbed
+    profile = observed_profile(arrivals[~np.isnan(arrivals)])
+    result = {
+        "figures": {k: {"observed": observed[k], "simulated": simulated[k]} for k in observed},
+        "service_time_fit": {
+            "chosen": service.kind,
+            "by": "lowest AIC",
+            "samples": int(samples.size),
+            "candidates": service.candidates,
+        },
+        "travel_time_fit": ({"chosen": travel.kind, "by": "lowest AIC", "candidates": travel.candidates} if travel else None),
+        "observed_profile": profile,
+        "rows": log.rows,
+        "set_aside": len(log.set_aside),
+    }
+    with staged_folder(out) as tmp:
+        (tmp / "review.json").write_text(json.dumps(result, indent=2) + "\n", encoding="utf-8")
+        calibrated = calibrated_yaml(scenario_text, log, rnd, service, travel, profile)
+        (tmp / "calibrated.yaml").write_text(calibrated, encoding="utf-8")
+        rows = [(k, v["observed"], v["simulated"]) for k, v in result["figures"].items()]
+        write_csv(tmp / "review.csv", ("figure", "observed", "simulated"), rows)
+        write_csv(tmp / "set_aside.csv", ("file", "line", "reason"), [(a.file, a.line, a.reason) for a in log.set_aside])
+        from sim.report.plots import drill as plots  # matplotlib only when drawing (start-up time)
+
+        plots.fit_plot(samples, service, "service time at a table", tmp / "fit_service.png")
+        plots.drill_vs_plan(log, simulated_log, tmp / "observed_vs_plan.png")
+        if travel:
+            plots.fit_plot(transit[~np.isnan(transit)], travel, "travel time, point to lab", tmp / "fit_travel.png")
+    return result
+
+
+def format_review(result: dict) -> str:
+    """What `natsim drill review` prints: observed against simulated, the chosen fit, rows read."""
+    lines = [f"{'figure':28s} {'observed':>10s} {'simulated':>10s}"]
+    for k, v in result["figures"].items():
+        o, s = (("-" if x is None else f"{x:,.0f}" if abs(x) >= 1000 else f"{x:.4g}") for x in (v["observed"], v["simulated"]))
+        lines.append(f"{k:28s} {o:>10s} {s:>10s}")
+    fit = result["service_time_fit"]
+    lines.append(
+        f"service time: {fit['chosen']} (lowest AIC of {', '.join(fit['candidates'])}), "
+        f"mean {fit['candidates'][fit['chosen']]['mean_s']:.1f} s from {fit['samples']:,} busy-table gaps"
+    )
+    lines.append(f"rows: {sum(result['rows'].values()):,} read, {result['set_aside']:,} set aside (see set_aside.csv)")
+    return "\n".join(lines)

@@ -1,0 +1,173 @@
+"""One sampling point's crowd: who comes, when, the queue, and the tubes it fills (rules 1, 2, 4, 7).
+
+Everything is arrays over the point's residents; the result keeps only what later stages and the
+figures need: tube seal times and sizes, each resident's swab end, wait and tube.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from sim.engine.queue import max_queue, serve_queue
+from sim.scenario.pauses import table_windows
+from sim.scenario.round import CallSlots, HomeVisits, Round
+
+
+@dataclass
+class PointCrowd:
+    arrived: int
+    arrival: np.ndarray  # sorted arrival times
+    start: np.ndarray  # service start per resident, arrival order
+    swab_end: np.ndarray  # service end per resident
+    table: np.ndarray  # table index per resident
+    tube: np.ndarray  # local tube index per resident (tubes numbered in seal order)
+    seal: np.ndarray  # seal time per tube, sorted
+    tube_size: np.ndarray  # residents per tube
+    tube_table: np.ndarray  # table that filled each tube
+    positive: np.ndarray  # indices of positive residents (arrival order)
+    max_queue: int
+    last_end: float
+    at_home: np.ndarray | None = None  # residents swabbed at home (their "arrival" is the visit's start)
+
+    @property
+    def queued(self) -> np.ndarray | slice:
+        return slice(None) if self.at_home is None else ~self.at_home
+
+    @property
+    def wait(self) -> np.ndarray:
+        """Waits of the residents who queued (home visits do not queue)."""
+        return (self.start - self.arrival)[self.queued]
+
+    @property
+    def wait_all(self) -> np.ndarray:
+        """One wait per resident, NaN for those swabbed at home."""
+        w = self.start - self.arrival
+        if self.at_home is not None:
+            w[self.at_home] = np.nan
+        return w
+
+    @property
+    def home_last_end(self) -> float | None:
+        return float(self.swab_end[self.at_home].max()) if self.at_home is not None and self.at_home.any() else None
+
+
+def simulate_point(
+    rnd: Round,
+    tables: int,
+    residents: int,
+    rng: np.random.Generator,
+    group: int = -1,
+    point: int = -1,
+    pool_size: int | None = None,
+    home: HomeVisits | None = None,
+    calls: CallSlots | None = None,
+) -> PointCrowd:
+    """Point `point` of group `group` (whose disruptions apply; -1: none); `pool_size`: a key group's own
+    pool size (default: the scenario's); `home`: home visits; `calls`: residents called in slots."""
+    n = int(rng.binomial(residents, rnd.turnout))
+    arrival = np.sort(calls.sample(rng, n, rnd.profile) if calls is not None else rnd.profile.sample(rng, n))
+    service = rnd.service.sample(rng, n)
+    positive = (
+        np.sort(rng.choice(n, int(rng.binomial(n, rnd.prevalence)), replace=False))
+        if rnd.prevalence > 0 and n
+        else np.empty(0, np.int64)
+    )
+    # Home visits draw last, so a point without them draws exactly as before (common random numbers).
+    at_home = rng.random(n) < home.share if home is not None and n else None
+    queued = slice(None) if at_home is None else ~at_home
+    start = np.empty(n)
+    table = np.empty(n, np.int32)
+    start[queued], table[queued] = serve_point(rnd, arrival[queued], service[queued], tables, group, point)
+    teams = 0
+    if at_home is not None and at_home.any():
+        teams = home.teams
+        _home_visits(rnd, home, rng, at_home, arrival, start, service, table, tables)
+    swab_end = start + service
+    tube, seal, tube_size, tube_table = fill_tubes(table, swab_end, tables + teams, pool_size or rnd.pool_size)
+    return PointCrowd(
+        n,
+        arrival,
+        start,
+        swab_end,
+        table,
+        tube,
+        seal,
+        tube_size,
+        tube_table,
+        positive,
+        max_queue(arrival[queued], start[queued]),
+        float(swab_end.max()) if n else float("nan"),
+        at_home,
+    )
+
+
+def serve_point(
+    rnd: Round, arrival: np.ndarray, service: np.ndarray, tables: int, group: int = -1, point: int = -1
+) -> tuple[np.ndarray, np.ndarray]:
+    """The queue kernel with the point's windows without service (`sim.scenario.pauses`), generated far
+    enough ahead: until well after everyone could have been served at one table, and further if not."""
+    if rnd.shifts is None and not any(b.group == group for b in rnd.blocked):
+        return serve_queue(arrival, service, tables, rnd.open)
+    sh = rnd.shifts
+    stretch = (sh.length + sh.handover) / sh.length if sh else 1.0
+    blocked = sum(b.end - b.start for b in rnd.blocked if b.group == group)
+    lead = max(float(arrival[-1]) if arrival.size else rnd.open, rnd.open) - rnd.open
+    span = lead + (float(service.sum()) + blocked) * stretch + blocked + 2 * ((sh.length + sh.handover) if sh else 0.0)
+    while True:
+        until = rnd.open + span + 3600.0
+        start, table = serve_queue(arrival, service, tables, rnd.open, *table_windows(rnd, group, point, tables, until))
+        if not start.size or start.max() + service.max() < until:
+            return start, table
+        span *= 2
+
+
+def _home_visits(rnd, home, rng, at_home, arrival, start, service, table, tables) -> None:
+    """Residents swabbed at home: teams go one home after another, round robin in the order residents
+    came; each team fills its own tubes, like a table (arrays changed in place)."""
+    k = int(at_home.sum())
+    teams = home.teams
+    visit = home.visit.sample(rng, k)
+    busy = home.travel.sample(rng, k) + visit  # drive to the home, then the visit
+    team = np.arange(k) % teams
+    order = np.argsort(team, kind="stable")
+    done = np.cumsum(busy[order])
+    first = np.searchsorted(team[order], np.arange(teams))
+    before = np.concatenate(([0.0], done))[first]
+    end = np.empty(k)
+    end[order] = rnd.open + done - before[team[order]]
+    idx = np.flatnonzero(at_home)
+    start[idx] = end - visit
+    service[idx] = visit
+    arrival[idx] = start[idx]  # they do not come: the team does
+    table[idx] = tables + team
+
+
+def fill_tubes(table: np.ndarray, swab_end: np.ndarray, tables: int, pool: int):
+    """Rule 4: each table fills its own tube in service order; full tubes seal at their last swab,
+    partial ones when the point's last service ends. Returns per-resident tube index (tubes
+    numbered in seal order), seal times (sorted), tube sizes and the table of each tube."""
+    n = table.size
+    if n == 0:
+        e = np.empty(0)
+        return np.empty(0, np.int64), e, np.empty(0, np.int64), np.empty(0, np.int64)
+    # Service order within a table is arrival order (FCFS), so a stable sort by table keeps it.
+    order = np.argsort(table, kind="stable")
+    per_table = np.bincount(table, minlength=tables)
+    first = np.concatenate(([0], np.cumsum(per_table)[:-1]))
+    pos = np.arange(n) - first[table[order]]
+    tubes_per_table = -(-per_table // pool)
+    tube_first = np.concatenate(([0], np.cumsum(tubes_per_table)[:-1]))
+    tube_of_sorted = tube_first[table[order]] + pos // pool
+    n_tubes = int(tubes_per_table.sum())
+    size = np.bincount(tube_of_sorted, minlength=n_tubes)
+    last_member = np.cumsum(size) - 1  # members are contiguous in `order`
+    seal = np.where(size == pool, swab_end[order][last_member], swab_end.max())
+    tube_table = np.repeat(np.arange(tables), tubes_per_table)
+    by_seal = np.argsort(seal, kind="stable")
+    rank = np.empty(n_tubes, np.int64)
+    rank[by_seal] = np.arange(n_tubes)
+    tube = np.empty(n, np.int64)
+    tube[order] = rank[tube_of_sorted]
+    return tube, seal[by_seal], size[by_seal], tube_table[by_seal]

@@ -1,0 +1,132 @@
+"""A replication's figures from what its stages produced: results-v1 metrics, per point, per group, per
+round of a campaign, and the mean time a tube spends in each stage."""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+
+from sim.scenario.round import Round, on_time
+
+
+def worst_point(values: np.ndarray) -> float | None:
+    """The largest of a per-point figure (None where no point has one: nobody came)."""
+    return float(np.nanmax(values)) if np.isfinite(values).any() else None
+
+
+def quantile(x: np.ndarray, q: float) -> float | None:
+    return float(np.quantile(x, q)) if x.size else None
+
+
+def mean_h(x: np.ndarray) -> float | None:
+    return float(x.mean()) / 3600 if x.size and not math.isnan(x.mean()) else None
+
+
+def metrics(stats, logi, tube_size, tube_deadline, wait, turnaround, arrived, n_positives, home_end) -> dict:
+    """The results-v1 metrics of one replication (and two of natsim's own)."""
+    queued = wait.size
+    identified = np.array([s.result - s.first_swab for s in logi.singles if s.positive])
+    tubes = tube_size.size
+    return {
+        "residents_arrived": float(arrived),
+        "tubes": float(tubes),
+        "plates": float(logi.plates),
+        "sampling_complete_h": float(np.nanmax(stats["last_service_h"])) if arrived else None,
+        "results_complete_h": float(logi.result.max()) / 3600 if tubes else None,
+        "wait_mean_min": float(wait.mean(dtype=np.float64)) / 60 if queued else None,
+        "wait_p95_min": quantile(wait, 0.95) / 60 if queued else None,
+        "wait_max_min": float(wait.max()) / 60 if queued else None,
+        "max_queue": float(np.nanmax(stats["max_queue"])) if arrived else None,
+        "turnaround_mean_h": float(turnaround.mean()) / 3600 if arrived else None,
+        "turnaround_p95_h": quantile(turnaround, 0.95) / 3600 if arrived else None,
+        "reported_by_deadline": float(tube_size[logi.result <= tube_deadline].sum() / arrived) if arrived else None,
+        "positives": float(n_positives),
+        "identified_mean_h": float(identified.mean()) / 3600 if identified.size else None,
+        "identified_max_h": float(identified.max()) / 3600 if identified.size else None,
+        "last_tube_at_lab_h": float(np.max(logi.at_lab)) / 3600 if tubes else None,
+        "home_visits_complete_h": home_end / 3600 if np.isfinite(home_end) else None,
+    }
+
+
+def stage_means(logi, seal: np.ndarray, wait: np.ndarray) -> dict[str, float | None]:
+    """Mean hours a resident queues, and a tube spends in each stage after sealing."""
+    return {
+        "queue_at_point": float(wait.mean(dtype=np.float64)) / 3600 if wait.size else None,
+        "waiting_for_pickup": mean_h(logi.picked - seal),
+        "in_transit": mean_h(logi.at_lab - logi.picked),
+        "lab_queue": mean_h(logi.plated - logi.at_lab),
+        "lab_run": mean_h(logi.result - logi.plated),
+    }
+
+
+def per_point(stats: dict[str, np.ndarray], rounds: int) -> dict[str, np.ndarray]:
+    """One value per point over a campaign's rounds: residents summed, the worst of the rest, the mean wait
+    weighted by residents."""
+    if rounds == 1:
+        return stats
+    by = {k: v.reshape(rounds, -1) for k, v in stats.items()}
+    out = {k: np.fmax.reduce(v, axis=0) for k, v in by.items()}  # fmax skips NaN (a round nobody came to)
+    out["arrived"] = arrived = np.nansum(by["arrived"], axis=0)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        mean = np.nansum(by["wait_mean_min"] * np.nan_to_num(by["arrived"]), axis=0) / arrived
+    out["wait_mean_min"] = np.where(arrived > 0, mean, np.nan)
+    return out
+
+
+def last_result_by_round(rnd: Round, tube_round: np.ndarray, result: np.ndarray) -> list[float | None]:
+    """Each round's last pooled result (seconds on the campaign's clock; None: no tube that round)."""
+    return [float(result[tube_round == k].max()) if np.any(tube_round == k) else None for k in range(rnd.rounds)]
+
+
+def round_figures(rnd, stats, tube_round, tube_size, logi, resident_tube, wait, tube_deadline) -> list[dict]:
+    """Each round of a campaign against its own deadline (times on the campaign's clock, and since the round's start)."""
+    out = []
+    last_service = stats["last_service_h"].reshape(rnd.rounds, -1)
+    resident_round = tube_round[resident_tube] if resident_tube.size else np.empty(0, np.int64)
+    for k, (plan, last) in enumerate(zip(rnd.campaign, last_result_by_round(rnd, tube_round, logi.result), strict=True)):
+        t = tube_round == k
+        w = wait[resident_round == k]
+        w = w[np.isfinite(w)]
+        done = last / 3600 if last is not None else None
+        n = int(tube_size[t].sum())
+        out.append(
+            {
+                "start_h": plan.offset / 3600,
+                "deadline_h": rnd.deadline_of(k) / 3600,
+                "residents_arrived": float(n),
+                "tubes": float(t.sum()),
+                "sampling_complete_h": worst_point(last_service[k]),
+                "results_complete_h": done,
+                "completion_after_start_h": done - plan.offset / 3600 if done is not None else None,
+                "deadline_met": float(on_time(last, rnd.deadline_of(k))),
+                "wait_mean_min": float(w.mean(dtype=np.float64)) / 60 if w.size else None,
+                "wait_p95_min": quantile(w, 0.95) / 60 if w.size else None,
+                "reported_by_deadline": float(tube_size[t][logi.result[t] <= tube_deadline[t]].sum() / n) if n else None,
+                # Tubes of earlier rounds still without a result when this round opens: the lab's carried backlog.
+                "backlog_at_start_tubes": float(np.sum((tube_round < k) & (logi.result > plan.offset))),
+            }
+        )
+    return out
+
+
+def group_figures(rnd, group_of_point, tube_point, tube_size, result, resident_tube, wait, turnaround, deadline) -> dict:
+    """Each point group's own figures (key groups are reported separately)."""
+    out = {}
+    tube_group = group_of_point[tube_point] if tube_point.size else np.empty(0, np.int64)
+    resident_group = tube_group[resident_tube] if resident_tube.size else np.empty(0, np.int64)
+    names = [g.name for g in rnd.groups]
+    for name in dict.fromkeys(names):  # rows of one points CSV share their file's name: one entry for them
+        ids = [gi for gi, n in enumerate(names) if n == name]
+        t = np.isin(tube_group, ids)
+        r = np.isin(resident_group, ids)
+        n = int(r.sum())
+        out[name] = {
+            "residents_arrived": float(n),
+            "tubes": float(t.sum()),
+            "results_complete_h": float(result[t].max()) / 3600 if t.any() else None,
+            "wait_mean_min": float(np.nanmean(wait[r].astype(np.float64))) / 60 if np.isfinite(wait[r]).any() else None,
+            "turnaround_mean_h": float(turnaround[r].mean()) / 3600 if n else None,
+            "reported_by_deadline": float(tube_size[t][result[t] <= deadline[t]].sum() / n) if n else None,
+        }
+    return out

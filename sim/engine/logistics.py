@@ -1,0 +1,300 @@
+"""Tubes from points to results, event by event in SimPy (meaning rules 5, 6 and 7).
+
+The crowd stage hands over, per point, the sorted seal times of its tubes. Each point runs one
+process that works out its next pickup request analytically (box full, interval tick, or last
+seal), so events scale with pickups and plates, not with residents or tubes.
+"""
+
+from __future__ import annotations
+
+import heapq
+import math
+from collections import deque
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+import numpy as np
+import simpy
+
+from sim.scenario.round import Lab, Round
+
+_EPS = 1e-9  # seconds; absorbs float rounding when a timer lands exactly on a threshold
+
+
+@dataclass
+class PointTubes:
+    """What logistics needs of one point: its lab, sorted seal times and first global tube id."""
+
+    index: int
+    lab: int
+    seal: np.ndarray
+    first_tube: int
+    priority: bool = False  # a key group's tubes go ahead of other pooled tubes
+    open: float | None = None  # when this point's pickups start ticking (a campaign's later rounds); default the round's
+
+
+@dataclass
+class Busy:
+    """Busy intervals of one kind of resource at one lab (for utilisation plots)."""
+
+    capacity: int
+    start: list[float] = field(default_factory=list)
+    end: list[float] = field(default_factory=list)
+
+    def add(self, s: float, e: float) -> None:
+        self.start.append(s)
+        self.end.append(e)
+
+
+class ServerPool:
+    """Identical servers taken first come, first served (vehicles of a lab, its PCR machines).
+
+    Requests arrive in time order (SimPy hands them over that way), so the server a request gets is the
+    one that frees earliest, and it starts at max(request, that time): a heap of free times does the
+    work of a SimPy Resource without its request, grant and release events.
+    """
+
+    def __init__(self, servers: int):
+        self.free = [-math.inf] * servers
+
+    def take(self, t: float, duration: float) -> tuple[float, float]:
+        start = max(t, heapq.heappop(self.free))
+        heapq.heappush(self.free, start + duration)
+        return start, start + duration
+
+    def out_of_service(self, t: float, until: float) -> None:
+        """One server stops at t (after the job it is on) until `until`."""
+        start = max(t, heapq.heappop(self.free))
+        heapq.heappush(self.free, max(start, until))
+
+
+@dataclass
+class SingleTube:
+    """A retest tube: one recalled resident swabbed again alone (rule 7)."""
+
+    point: int
+    positive: bool
+    first_swab: float
+    result: float = math.nan
+
+
+class LabSim:
+    """One lab: its vehicles, its tube queue, extractors and PCR machines (rule 6)."""
+
+    def __init__(
+        self,
+        env: simpy.Environment,
+        lab: Lab,
+        rng: np.random.Generator,
+        on_plate: Callable[[np.ndarray, float], None],
+        on_result: Callable[[np.ndarray, float], None],
+    ):
+        self.env = env
+        self.lab = lab
+        self.rng = rng
+        self.on_plate = on_plate
+        self.on_result = on_result
+        self.vehicles = ServerPool(max(lab.vehicles, 1))
+        self.pcr = ServerPool(lab.pcr_machines)
+        self.free_extractors = lab.extractors
+        self.singles: deque[list] = deque()  # [arrival time, tube ids, next index]; served first
+        self.priority: deque[list] = deque()  # key groups' tubes, next
+        self.pooled: deque[list] = deque()
+        self.waiting = 0
+        self.plates = 0
+        self.busy = {"vehicles": Busy(lab.vehicles), "extractors": Busy(lab.extractors), "pcr_machines": Busy(lab.pcr_machines)}
+        self._wake = env.event()
+        env.process(self._form_plates())
+
+    def outage(self, start: float, end: float, extractors: int, pcr_machines: int):
+        """Instruments out of service on [start, end); a plate under way is finished first."""
+        yield self.env.timeout(max(start - self.env.now, 0.0))
+        self.free_extractors -= extractors  # below zero until running plates finish: none start meanwhile
+        for _ in range(min(pcr_machines, self.lab.pcr_machines)):
+            self.pcr.out_of_service(self.env.now, end)
+        yield self.env.timeout(end - self.env.now)
+        self.free_extractors += extractors
+        self._poke()
+
+    def deliver(self, ids: np.ndarray, single: bool = False, priority: bool = False) -> None:
+        (self.singles if single else self.priority if priority else self.pooled).append([self.env.now, ids, 0])
+        self.waiting += ids.size
+        self._poke()
+
+    def _poke(self) -> None:
+        if not self._wake.triggered:
+            self._wake.succeed()
+
+    def _oldest(self) -> float:
+        return min(q[0][0] for q in (self.singles, self.priority, self.pooled) if q)
+
+    def _take(self, k: int) -> np.ndarray:
+        parts = []
+        for q in (self.singles, self.priority, self.pooled):
+            while k and q:
+                batch = q[0]
+                got = batch[1][batch[2] : batch[2] + k]
+                parts.append(got)
+                batch[2] += got.size
+                k -= got.size
+                if batch[2] == batch[1].size:
+                    q.popleft()
+        ids = np.concatenate(parts)
+        self.waiting -= ids.size
+        return ids
+
+    def _form_plates(self):
+        env, lab = self.env, self.lab
+        while True:
+            while self.free_extractors > 0 and self.waiting:
+                if self.waiting >= lab.plate_size:
+                    ids = self._take(lab.plate_size)
+                elif env.now >= self._oldest() + lab.max_plate_wait - _EPS:
+                    ids = self._take(self.waiting)
+                else:
+                    break
+                self.free_extractors -= 1
+                self.plates += 1
+                self.on_plate(ids, env.now)
+                env.process(self._run_plate(ids))
+            self._wake = env.event()
+            if self.free_extractors > 0 and self.waiting:
+                yield self._wake | env.timeout(max(self._oldest() + lab.max_plate_wait - env.now, 0.0))
+            else:
+                yield self._wake
+
+    def _run_plate(self, ids: np.ndarray):
+        env, lab = self.env, self.lab
+        t0 = env.now
+        yield env.timeout(float(lab.extraction.sample(self.rng, 1)[0]))
+        self.free_extractors += 1
+        self.busy["extractors"].add(t0, env.now)
+        self._poke()
+        # PCR and the report need no events of their own: their times follow from the machines' queue.
+        start, end = self.pcr.take(env.now, float(lab.pcr.sample(self.rng, 1)[0]))
+        self.busy["pcr_machines"].add(start, end)
+        self.on_result(ids, end + lab.report_delay)
+
+
+class Logistics:
+    """Runs pickups, vehicles, labs and recalls for one replication; fills the per-tube arrays."""
+
+    def __init__(
+        self,
+        rnd: Round,
+        points: list[PointTubes],
+        tube_size: np.ndarray,
+        positive_tubes: dict[int, list[float]],
+        tube_point: Callable[[int], int],
+        lab_rngs: list[np.random.Generator],
+        travel: list[Callable[[], float]],
+        point_group: list[int] | None = None,
+    ):
+        self.rnd = rnd
+        self.env = simpy.Environment()
+        n = tube_size.size
+        self.n_pooled = n
+        self.tube_size = tube_size
+        self.positive_tubes = positive_tubes
+        self.tube_point = tube_point
+        self.travel = travel
+        self.picked = np.full(n, np.nan)
+        self.at_lab = np.full(n, np.nan)
+        self.plated = np.full(n, np.nan)
+        self.result = np.full(n, np.nan)
+        # How often each tube passed each step: all ones in a correct run (checked by the invariant tests).
+        self.handled = {step: np.zeros(n, np.int32) for step in ("picked", "at_lab", "plated", "result")}
+        self.plate_of = np.full(n, -1, np.int64)
+        self.is_positive = np.zeros(n, bool)
+        self.is_positive[list(positive_tubes)] = True
+        self.singles: list[SingleTube] = []
+        self.labs = [LabSim(self.env, lab, lab_rngs[i], self._on_plate, self._on_result) for i, lab in enumerate(rnd.labs)]
+        self.point_lab = {p.index: p.lab for p in points}
+        for o in rnd.lab_outages:
+            self.env.process(self.labs[o.lab].outage(o.start, o.end, o.extractors, o.pcr_machines))
+        self.point_group = point_group
+        for p in points:
+            if p.seal.size:
+                self.env.process(self._point(p))
+
+    def run(self) -> None:
+        self.env.run()
+
+    def _travel(self, point: int) -> float:
+        """A travel-time draw, stretched by any slowdown in force now for this point's lab or group."""
+        t = self.travel[point]()
+        for s in self.rnd.slowdowns:
+            if (
+                s.start <= self.env.now < s.end
+                and (s.lab in (-1, self.point_lab.get(point, -2)))
+                and (s.group in (-1, self.point_group[point] if self.point_group else -2))
+            ):
+                t *= s.factor
+        return t
+
+    # --- rule 5: pickups ------------------------------------------------------------------------
+    def _next_tick(self, t: float, origin: float) -> float:
+        k = max(1, math.ceil((t - origin) / self.rnd.pickup_interval - _EPS))
+        return origin + k * self.rnd.pickup_interval
+
+    def _point(self, p: PointTubes):
+        env, seal, cap = self.env, p.seal, self.rnd.box_capacity
+        lab = self.labs[p.lab]
+        n, done = seal.size, 0
+        origin = self.rnd.open if p.open is None else p.open
+        while done < n:
+            request_at = min(self._next_tick(seal[done], origin), seal[-1])
+            if done + cap - 1 < n:
+                request_at = min(request_at, seal[done + cap - 1])
+            yield env.timeout(max(request_at - env.now, 0.0))
+            there, back = self._travel(p.index), self._travel(p.index)
+            depart, home = lab.vehicles.take(env.now, there + back)
+            yield env.timeout(depart + there - env.now)  # the request stays outstanding until the vehicle is here
+            upto = int(np.searchsorted(seal, env.now, side="right"))
+            ids = np.arange(p.first_tube + done, p.first_tube + upto)
+            self.picked[ids] = env.now
+            self.handled["picked"][ids] += 1
+            done = upto
+            lab.busy["vehicles"].add(depart, home)
+            env.timeout(back).callbacks.append(lambda _, lab=lab, ids=ids, pr=p.priority: self._unload(lab, ids, pr))
+
+    def _unload(self, lab: LabSim, ids: np.ndarray, priority: bool = False) -> None:
+        self.at_lab[ids] = self.env.now
+        self.handled["at_lab"][ids] += 1
+        lab.deliver(ids, priority=priority)
+
+    # --- rules 6 and 7: results and recalls -----------------------------------------------------
+    def _on_plate(self, ids: np.ndarray, t: float) -> None:
+        pooled = ids[ids < self.n_pooled]
+        self.plated[pooled] = t
+        self.handled["plated"][pooled] += 1
+        self.plate_of[pooled] = self.plates
+
+    def _on_result(self, ids: np.ndarray, t: float) -> None:
+        """Results of a plate, reported at time t (now or later: the plate's PCR end plus report delay)."""
+        pooled = ids[ids < self.n_pooled]
+        self.result[pooled] = t
+        self.handled["result"][pooled] += 1
+        for sid in ids[ids >= self.n_pooled]:
+            self.singles[sid - self.n_pooled].result = t
+        if self.positive_tubes:
+            for tube in pooled[self.is_positive[pooled]]:
+                self.env.process(self._recall(int(tube), t))
+
+    def _recall(self, tube: int, reported: float):
+        yield self.env.timeout(reported + self.rnd.recall_delay - self.env.now)
+        point = self.tube_point(tube)
+        swabs = self.positive_tubes[tube]
+        for member in range(int(self.tube_size[tube])):
+            positive = member < len(swabs)
+            sid = self.n_pooled + len(self.singles)
+            self.singles.append(SingleTube(point, positive, swabs[member] if positive else math.nan))
+            lab = self.labs[self.point_lab[point]]
+            self.env.timeout(self._travel(point)).callbacks.append(
+                lambda _, lab=lab, sid=sid: lab.deliver(np.array([sid]), single=True)
+            )
+
+    @property
+    def plates(self) -> int:
+        """Plates started so far, all labs."""
+        return sum(lab.plates for lab in self.labs)

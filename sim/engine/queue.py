@@ -1,0 +1,79 @@
+"""First-come-first-served queue of one sampling point, over arrays (meaning rules 2 and 3).
+
+Residents are taken in arrival order; each goes to the table that can start them earliest, where a
+table can start at max(arrival, table free, open), pushed to the end of a window without service if it
+falls inside one. Ties go to the lowest table index. Because every table's earliest start only grows,
+this greedy assignment is exactly the event-by-event FCFS rule, one pass, O(residents x tables).
+
+Which windows a table has (shift handovers, points closed, tables down) is not decided here: the
+caller passes them from `sim.scenario.pauses.table_windows`, the one home of that rule.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+from numba import njit
+
+
+def serve_queue(arrival, service, tables, open_, win_start=None, win_end=None):
+    """Return (start time, table index) per resident; see `_serve`. Windows are optional."""
+    if win_start is None:
+        win_start = win_end = np.empty((tables, 0))
+    return _serve(arrival, service, tables, open_, win_start, win_end)
+
+
+@njit(cache=True, nogil=True)
+def _serve(
+    arrival: np.ndarray,
+    service: np.ndarray,
+    tables: int,
+    open_: float,
+    win_start: np.ndarray,
+    win_end: np.ndarray,
+) -> tuple[np.ndarray, np.ndarray]:
+    """Return (start time, table index) per resident; `arrival` must be sorted.
+
+    Table j serves nobody on [win_start[j, w], win_end[j, w]) for every w: sorted, merged (no two overlap
+    or touch) and padded with inf. A table's candidate start only grows, so a pointer per table skips
+    the windows already behind it.
+    """
+    n = arrival.shape[0]
+    start = np.empty(n)
+    table = np.empty(n, np.int32)
+    free = np.full(tables, open_)
+    ahead = np.zeros(tables, np.int64)  # each table's first window not yet behind it
+    width = win_start.shape[1]
+    for i in range(n):
+        a = arrival[i]
+        best = np.inf
+        best_j = 0
+        for j in range(tables):
+            t = free[j] if free[j] > a else a
+            w = ahead[j]
+            while w < width and win_end[j, w] <= t:
+                w += 1
+            ahead[j] = w
+            if w < width and win_start[j, w] <= t:
+                t = win_end[j, w]  # merged windows: the next one starts after this end
+            if t < best:
+                best = t
+                best_j = j
+                if t == a:  # nobody can start this resident earlier, and lower indices win ties
+                    break
+        start[i] = best
+        table[i] = best_j
+        free[best_j] = best + service[i]
+    return start, table
+
+
+def queue_lengths_at(arrival: np.ndarray, start: np.ndarray, times: np.ndarray) -> np.ndarray:
+    """Residents waiting (arrived, not yet in service) at each of `times`; both inputs sorted."""
+    return np.searchsorted(arrival, times, side="right") - np.searchsorted(start, times, side="right")
+
+
+def max_queue(arrival: np.ndarray, start: np.ndarray) -> int:
+    """Longest queue seen: it peaks just after an arrival, so look at every arrival time."""
+    if arrival.size == 0:
+        return 0
+    waiting = np.arange(1, arrival.size + 1) - np.searchsorted(start, arrival, side="right")
+    return int(max(waiting.max(), 0))

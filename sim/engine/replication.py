@@ -1,0 +1,155 @@
+"""One replication of a round: the sampling stage (arrays), then logistics (SimPy), then its figures.
+
+`run_replication(rnd, rep)` is a pure function of the round and the replication number: its random
+streams come from `sim.core.streams`, so replications can run anywhere, in any order. Sizing calls the
+two halves itself (`simulate_crowd`, then `finish_replication`) to reuse a crowd.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from sim.core import streams
+from sim.engine import figures
+from sim.engine.logistics import Logistics, PointTubes
+from sim.engine.sampling import Crowd, round_key, simulate_crowd
+from sim.engine.timeline import Grid, utilisation
+from sim.scenario.round import Round
+
+WAIT_BIN_S = 30.0  # waiting-time histogram bin
+RESOURCES = ("vehicles", "extractors", "pcr_machines")
+
+
+@dataclass
+class ReplicationResult:
+    metrics: dict[str, float | None]
+    timeline: dict[str, np.ndarray]  # events per grid row (not cumulative)
+    points: dict[str, np.ndarray]  # one value per point
+    wait_hist: np.ndarray  # residents per WAIT_BIN_S of waiting
+    busiest: list[tuple[int, str, np.ndarray]]  # (max queue, point name, queue per grid row)
+    utilisation: dict[str, np.ndarray]  # busy share per grid row, all labs together
+    stages: dict[str, float | None] = field(default_factory=dict)  # mean hours a tube spends in each stage
+    trace: Trace | None = None  # every resident and tube, when asked for (drill logs, invariant checks)
+    groups: dict[str, dict[str, float | None]] = field(default_factory=dict)  # figures per point group
+    rounds: list[dict[str, float | None]] = field(default_factory=list)  # a campaign's figures per round
+    deadline_met: bool = True  # every pooled result by its round's deadline (`Round.deadline_met`)
+
+
+@dataclass
+class Trace:
+    """Per-resident and per-tube records of one replication. Residents are in point order, then arrival
+    order; tube ids index the `tubes` arrays."""
+
+    residents: dict[str, np.ndarray]  # point, table, arrival, start, end, tube
+    tubes: dict[str, np.ndarray]  # point, table, size, sealed, picked, at_lab, plated, plate, result, and *_count
+    point_names: list[str]
+    singles: list  # retest tubes (sim.engine.logistics.SingleTube)
+
+
+class _Travel:
+    """A point's travel-time draws, with its generator made on first use (most points need few)."""
+
+    __slots__ = ("dist", "key", "rng")
+
+    def __init__(self, dist, key):
+        self.dist, self.key, self.rng = dist, key, None
+
+    def __call__(self) -> float:
+        if self.rng is None:
+            self.rng = streams.stream(*self.key)
+        return float(self.dist.sample(self.rng, 1)[0])
+
+
+def run_replication(rnd: Round, rep: int, grid: Grid | None = None, trace: bool = False) -> ReplicationResult:
+    grid = grid or Grid.for_round(rnd)
+    return finish_replication(rnd, rep, grid, simulate_crowd(rnd, rep, grid, trace), trace)
+
+
+def _logistics(rnd: Round, rep: int, c: Crowd) -> tuple[Logistics, np.ndarray]:
+    """Rules 5-8: pickups, vehicles, labs, recalls. Also returns each point's group."""
+    rounds = range(c.rounds)
+    travel = [
+        _Travel(g.travel, (rnd.seed, rep, streams.TRAVEL, gi, i, *round_key(k)))
+        for k in rounds
+        for gi, g in enumerate(rnd.groups)
+        for i in range(g.count)
+    ]
+    lab_rngs = [streams.stream(rnd.seed, rep, streams.LAB, li) for li in range(len(rnd.labs))]
+    group_of_point = np.array([gi for _ in rounds for gi, g in enumerate(rnd.groups) for _ in range(g.count)], dtype=np.int64)
+    tube_point = c.tube_point
+    logi = Logistics(
+        rnd, c.point_tubes, c.tube_size, c.positive_tubes, lambda t: int(tube_point[t]), lab_rngs, travel, group_of_point.tolist()
+    )
+    logi.run()
+    return logi, group_of_point
+
+
+def finish_replication(rnd: Round, rep: int, grid: Grid, crowd: Crowd, trace: bool = False) -> ReplicationResult:
+    """Logistics from a replication's crowd, then the figures."""
+    c = crowd
+    logi, group_of_point = _logistics(rnd, rep, c)
+    # Each tube is due by its own round's deadline.
+    tube_round = c.tube_point // rnd.n_points if c.tube_point.size else np.empty(0, np.int64)
+    tube_deadline = np.array([rnd.deadline_of(k) for k in range(c.rounds)])[tube_round]
+    timeline = dict(c.timeline)
+    timeline["tubes_at_lab"] = grid.counts(logi.at_lab)
+    timeline["results_reported"] = grid.counts(logi.result, c.tube_size.astype(float))
+    wait_all = np.concatenate(c.waits) if c.waits else np.empty(0, np.float32)  # NaN: swabbed at home
+    wait = wait_all[~np.isnan(wait_all)]  # residents who queued
+    arrived = sum(e.size for e in c.swab_ends)  # every resident sampled, at a point or at home
+    resident_tube = np.concatenate(c.resident_tube) if arrived else np.empty(0, np.int64)
+    # Turnaround per resident: their tube's result minus their own swab.
+    turnaround = logi.result[resident_tube] - np.concatenate(c.swab_ends) if arrived else np.empty(0)
+    positives = sum(len(v) for v in c.positive_tubes.values())
+    seal = _seal_times(c.point_tubes, c.tube_size.size)
+    return ReplicationResult(
+        metrics=figures.metrics(c.stats, logi, c.tube_size, tube_deadline, wait, turnaround, arrived, positives, c.home_end),
+        timeline=timeline,
+        points=figures.per_point(c.stats, c.rounds),
+        wait_hist=np.bincount((wait // WAIT_BIN_S).astype(np.int64)) if arrived else np.zeros(1),
+        busiest=[(q, name, series) for q, _, name, series in sorted(c.busiest, reverse=True)],
+        utilisation=_utilisation(grid, logi, max(a.size for a in timeline.values())),
+        stages=figures.stage_means(logi, seal, wait),
+        trace=_trace(rnd, c, logi, seal) if trace else None,
+        groups=figures.group_figures(
+            rnd, group_of_point, c.tube_point, c.tube_size, logi.result, resident_tube, wait_all, turnaround, tube_deadline
+        ),
+        rounds=figures.round_figures(rnd, c.stats, tube_round, c.tube_size, logi, resident_tube, wait_all, tube_deadline)
+        if rnd.campaign
+        else [],
+        deadline_met=rnd.deadline_met(figures.last_result_by_round(rnd, tube_round, logi.result)),
+    )
+
+
+def _utilisation(grid: Grid, logi: Logistics, rows: int) -> dict[str, np.ndarray]:
+    util = {}
+    for kind in RESOURCES:
+        starts = [s for lab in logi.labs for s in lab.busy[kind].start]
+        ends = [e for lab in logi.labs for e in lab.busy[kind].end]
+        util[kind] = utilisation(grid, np.array(starts), np.array(ends), sum(lab.busy[kind].capacity for lab in logi.labs), rows)
+    return util
+
+
+def _trace(rnd: Round, c: Crowd, logi: Logistics, seal: np.ndarray) -> Trace:
+    ints = ("point", "table", "tube", "tube_table")
+    cat = {k: np.concatenate(v) if v else np.empty(0, np.int64 if k in ints else float) for k, v in c.kept.items()}
+    tubes = {
+        "point": c.tube_point,
+        "table": cat.pop("tube_table"),
+        "size": c.tube_size,
+        "sealed": seal,
+        "picked": logi.picked,
+        "at_lab": logi.at_lab,
+        "plated": logi.plated,
+        "plate": logi.plate_of,
+        "result": logi.result,
+        **{f"{k}_count": v for k, v in logi.handled.items()},
+    }
+    names = [g.point_name(i) for _ in range(c.rounds) for g in rnd.groups for i in range(g.count)]
+    return Trace(cat, tubes, names, logi.singles)
+
+
+def _seal_times(point_tubes: list[PointTubes], n: int) -> np.ndarray:
+    return np.concatenate([pt.seal for pt in point_tubes]) if n else np.empty(0)

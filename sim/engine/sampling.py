@@ -1,0 +1,187 @@
+"""The sampling stage of one replication: every point's crowd (rules 1-4, and rule 7's draws), over arrays.
+
+What it hands on (`Crowd`) is all the logistics stage needs, and the crowd's own figures. It depends on
+arrivals, sampling and points only, so sizing vehicles and lab instruments can reuse it.
+"""
+
+from __future__ import annotations
+
+import heapq
+from dataclasses import dataclass, field, replace
+
+import numpy as np
+
+from sim.core import streams
+from sim.engine.crowd import PointCrowd, simulate_point
+from sim.engine.logistics import PointTubes
+from sim.engine.queue import queue_lengths_at
+from sim.engine.timeline import Grid, add_into
+from sim.scenario.round import Round
+
+BUSIEST = 5  # points whose queue is kept over time, for the plot
+SERIES = ("arrived", "sampled", "tubes_sealed", "tubes_at_lab", "results_reported")
+POINT_STATS = ("arrived", "wait_mean_min", "wait_p95_min", "wait_max_min", "max_queue", "last_service_h")
+TRACE_KEYS = ("point", "table", "arrival", "start", "end", "tube", "tube_table")
+
+
+def round_key(k: int) -> tuple[int, ...]:
+    """Stream-key suffix of a campaign's round k: none for the first, so it draws as a single round does."""
+    return (k,) if k else ()
+
+
+@dataclass
+class Crowd:
+    """What every point's crowd produced in one replication."""
+
+    stats: dict[str, np.ndarray]
+    timeline: dict[str, np.ndarray]
+    waits: list[np.ndarray]
+    swab_ends: list[np.ndarray]
+    resident_tube: list[np.ndarray]
+    tube_size: np.ndarray
+    tube_point: np.ndarray
+    positive_tubes: dict[int, list[float]]
+    point_tubes: list[PointTubes]
+    busiest: list[tuple[int, int, str, np.ndarray]]
+    kept: dict[str, list[np.ndarray]]
+    home_end: float = -np.inf  # when the last home visit ended (-inf: none)
+    rounds: int = 1  # a campaign's crowds one after the other: point p of round k is p + k * points
+
+
+def simulate_crowd(rnd: Round, rep: int, grid: Grid, trace: bool = False) -> Crowd:
+    """Every point's crowd; a campaign's rounds one after the other."""
+    if not rnd.campaign:
+        return _round_crowd(rnd, rep, grid, trace)
+    return _merge([_round_crowd(rnd.round_view(k), rep, grid, trace, k) for k in range(rnd.rounds)], rnd.n_points)
+
+
+@dataclass
+class _Collector:
+    """Gathers the points' crowds, point by point, into one `Crowd`."""
+
+    n_points: int
+    grid: Grid
+    trace: bool
+    stats: dict[str, np.ndarray] = field(init=False)
+    timeline: dict[str, np.ndarray] = field(default_factory=lambda: {k: np.zeros(1) for k in SERIES})
+    waits: list = field(default_factory=list)
+    swab_ends: list = field(default_factory=list)
+    resident_tube: list = field(default_factory=list)
+    sizes: list = field(default_factory=list)
+    tube_points: list = field(default_factory=list)
+    positive_tubes: dict[int, list[float]] = field(default_factory=dict)
+    point_tubes: list[PointTubes] = field(default_factory=list)
+    busiest: list = field(default_factory=list)
+    kept: dict[str, list[np.ndarray]] = field(default_factory=lambda: {k: [] for k in TRACE_KEYS})
+    n_tubes: int = 0
+    home_end: float = -np.inf
+
+    def __post_init__(self) -> None:
+        self.stats = {k: np.full(self.n_points, np.nan) for k in POINT_STATS}
+
+    def add(self, p: int, name: str, lab: int, priority: bool, opens: float, c: PointCrowd) -> None:
+        if c.home_last_end is not None:
+            self.home_end = max(self.home_end, c.home_last_end)
+        self.stats["arrived"][p] = c.arrived
+        if not c.arrived:
+            return
+        self._stats(p, c)
+        self.waits.append(c.wait_all.astype(np.float32))
+        self.swab_ends.append(c.swab_end)
+        self.resident_tube.append(c.tube + self.n_tubes)
+        self.sizes.append(c.tube_size)
+        self.tube_points.append(np.full(c.seal.size, p, np.int32))
+        for r in c.positive:
+            self.positive_tubes.setdefault(self.n_tubes + int(c.tube[r]), []).append(float(c.swab_end[r]))
+        for key, times in (("arrived", c.arrival), ("sampled", c.swab_end), ("tubes_sealed", c.seal)):
+            self.timeline[key] = add_into(self.timeline[key], self.grid.counts(times))
+        self.point_tubes.append(PointTubes(p, lab, c.seal, self.n_tubes, priority, opens))
+        if self.trace:
+            self._keep(p, c)
+        self.n_tubes += c.seal.size
+        self._busiest(p, name, c)
+
+    def _stats(self, p: int, c: PointCrowd) -> None:
+        w = c.wait
+        if w.size:  # everyone may have been swabbed at home
+            self.stats["wait_mean_min"][p] = w.mean() / 60
+            self.stats["wait_p95_min"][p] = np.quantile(w, 0.95) / 60
+            self.stats["wait_max_min"][p] = w.max() / 60
+        self.stats["max_queue"][p] = c.max_queue
+        self.stats["last_service_h"][p] = c.last_end / 3600
+
+    def _keep(self, p: int, c: PointCrowd) -> None:
+        values = (np.full(c.arrived, p), c.table, c.arrival, c.start, c.swab_end, c.tube + self.n_tubes, c.tube_table)
+        for key, v in zip(TRACE_KEYS, values, strict=True):
+            self.kept[key].append(v)
+
+    def _busiest(self, p: int, name: str, c: PointCrowd) -> None:
+        if len(self.busiest) < BUSIEST or c.max_queue > self.busiest[0][0]:
+            rows = int(self.grid.row(c.swab_end.max())) + 1
+            series = queue_lengths_at(c.arrival[c.queued], c.start[c.queued], self.grid.times(rows))
+            item = (c.max_queue, -p, name, series)
+            (heapq.heappush if len(self.busiest) < BUSIEST else heapq.heapreplace)(self.busiest, item)
+
+    def crowd(self) -> Crowd:
+        tube_size = np.concatenate(self.sizes) if self.sizes else np.empty(0, np.int64)
+        tube_point = np.concatenate(self.tube_points) if self.tube_points else np.empty(0, np.int32)
+        return Crowd(
+            self.stats,
+            self.timeline,
+            self.waits,
+            self.swab_ends,
+            self.resident_tube,
+            tube_size,
+            tube_point,
+            self.positive_tubes,
+            self.point_tubes,
+            self.busiest,
+            self.kept,
+            self.home_end,
+        )
+
+
+def _round_crowd(rnd: Round, rep: int, grid: Grid, trace: bool = False, round_index: int = 0) -> Crowd:
+    out = _Collector(rnd.n_points, grid, trace)
+    p = 0
+    for gi, g in enumerate(rnd.groups):
+        for i in range(g.count):
+            rng = streams.stream(rnd.seed, rep, streams.CROWD, gi, i, *round_key(round_index))
+            c = simulate_point(rnd, g.tables, g.residents, rng, gi, i, g.pool_size, g.home, g.calls)
+            out.add(p, g.point_name(i), g.lab, g.priority, rnd.open, c)
+            p += 1
+    return out.crowd()
+
+
+def _merge(crowds: list[Crowd], n_points: int) -> Crowd:
+    """A campaign's crowds as one: round k's points and tubes numbered after those of earlier rounds."""
+    tube_offsets = np.cumsum([0] + [c.tube_size.size for c in crowds])
+    timeline: dict[str, np.ndarray] = {k: np.zeros(1) for k in crowds[0].timeline}
+    positive_tubes: dict[int, list[float]] = {}
+    busiest, point_tubes = [], []
+    kept: dict[str, list[np.ndarray]] = {k: [] for k in crowds[0].kept}
+    for k, (c, off) in enumerate(zip(crowds, tube_offsets, strict=False)):
+        shift = k * n_points
+        for key, series in c.timeline.items():
+            timeline[key] = add_into(timeline[key], series)
+        positive_tubes.update({t + int(off): v for t, v in c.positive_tubes.items()})
+        point_tubes += [replace(pt, index=pt.index + shift, first_tube=pt.first_tube + int(off)) for pt in c.point_tubes]
+        busiest += [(q, p - shift, f"{name}, round {k + 1}", series) for q, p, name, series in c.busiest]
+        for key, parts in c.kept.items():
+            add = shift if key == "point" else int(off) if key == "tube" else 0
+            kept[key] += [v + add for v in parts]
+    return Crowd(
+        stats={key: np.concatenate([c.stats[key] for c in crowds]) for key in crowds[0].stats},
+        timeline=timeline,
+        waits=[w for c in crowds for w in c.waits],
+        swab_ends=[e for c in crowds for e in c.swab_ends],
+        resident_tube=[t + int(off) for c, off in zip(crowds, tube_offsets, strict=False) for t in c.resident_tube],
+        tube_size=np.concatenate([c.tube_size for c in crowds]),
+        tube_point=np.concatenate([c.tube_point + k * n_points for k, c in enumerate(crowds)]).astype(np.int32),
+        positive_tubes=positive_tubes,
+        point_tubes=point_tubes,
+        busiest=heapq.nlargest(BUSIEST, busiest),
+        kept=kept,
+        home_end=max(c.home_end for c in crowds),
+        rounds=len(crowds),
+    )

@@ -1,0 +1,188 @@
+"""Checking plans against the targets, one lab's part at a time, remembering every outcome.
+
+Labs share nothing (each has its own vehicles and instruments, and a recalled resident's retest goes to
+the lab that ran the pool), so a replication meets the targets exactly when every lab's part does.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+from sim.plan.bounds import apply_plan, totals
+from sim.plan.workers import Outcome, Workers, clear_crowds, evaluate_part, evaluate_whole
+from sim.scenario.round import Round, on_time
+
+LOGISTICS = ("vehicles", "extractors", "pcr_machines")
+
+
+@dataclass(frozen=True)
+class Targets:
+    confidence: float = 0.95
+    max_wait: float | None = None  # seconds, 95th percentile at every point
+    margin: float = 0.0  # seconds: the search and verification want every result this long before the deadline
+
+
+@dataclass
+class Check:
+    """One plan simulated on some replications."""
+
+    met: list[bool]
+    results_complete_h: list[float | None]
+    worst_p95_wait_min: list[float | None]
+    sampling_complete_h: list[float | None]
+    last_tube_at_lab_h: list[float | None]
+
+    @property
+    def share(self) -> float:
+        return sum(self.met) / len(self.met)
+
+    def as_dict(self) -> dict:
+        return {
+            "share_meeting_targets": self.share,
+            "results_complete_h": self.results_complete_h,
+            "worst_p95_wait_min": self.worst_p95_wait_min,
+        }
+
+
+@dataclass
+class Sizer:
+    """Checks plans against the targets, one lab's part at a time, remembering every outcome."""
+
+    base: Round
+    targets: Targets
+    search_reps: int = 2
+    progress: Callable[[str], None] | None = None
+    jobs: int = 1
+    evaluations: int = 0
+    simulated: int = 0  # lab-part replications actually simulated
+    _crowd: dict = field(default_factory=dict)  # (lab, points, tables), rep -> Outcome of the crowd alone
+    _full: dict = field(default_factory=dict)  # ... + (vehicles, extractors, PCR), rep -> Outcome
+
+    def __post_init__(self) -> None:
+        # The parts are due `margin` early, so every judgement of the search (crowd, binding stage) keeps it.
+        early = self.base.with_(deadline=self.base.deadline - self.targets.margin)
+        self.parts = [early.for_lab(li) for li in range(len(self.base.labs))]
+        self.groups_of = [[gi for gi, g in enumerate(self.base.groups) if g.lab == li] for li in range(len(self.base.labs))]
+        self.workers = Workers(self.jobs)  # new processes: their crowd caches start empty
+        clear_crowds()  # crowds are keyed by values, not by scenario: none may outlive their sizing
+
+    def close(self) -> None:
+        self.workers.close()
+
+    def lab_of(self, dim: str, i: int) -> int:
+        return self.base.groups[i].lab if dim in ("tables", "points") else i
+
+    def _part(self, plan: dict[str, list[int]], li: int) -> tuple[Round, tuple, tuple]:
+        gs = self.groups_of[li]
+        sub = {"points": [plan["points"][g] for g in gs], "tables": [plan["tables"][g] for g in gs]}
+        sub.update({d: [plan[d][li]] for d in LOGISTICS})
+        crowd_key = (li, tuple(sub["points"]), tuple(sub["tables"]))
+        full_key = crowd_key + tuple(sub[d][0] for d in LOGISTICS)
+        return apply_plan(self.parts[li], sub), crowd_key, full_key
+
+    def _fill(self, plan: dict[str, list[int]], labs: list[int], reps: range, logistics: bool) -> None:
+        store = self._full if logistics else self._crowd
+        tasks, keys = [], []
+        for li in labs:
+            part, crowd_key, full_key = self._part(plan, li)
+            for r in reps:
+                if ((full_key if logistics else crowd_key), r) not in store:
+                    keys.append((crowd_key, full_key, r))
+                    tasks.append((li + r, (part, crowd_key, r, logistics)))
+        for (crowd_key, full_key, r), o in zip(keys, self.workers.run(evaluate_part, tasks), strict=True):
+            self._crowd[crowd_key, r] = Outcome(o.worst_p95_wait_min, o.sampling_complete_h)
+            if logistics:
+                self._full[full_key, r] = o
+        self.simulated += len(tasks)
+
+    def _crowd_ok(self, o: Outcome, li: int) -> bool:
+        """Necessary for the targets: the queue standard, and sampling ending early enough that the
+        fastest trip and lab run could still report by the deadline."""
+        part = self.parts[li]
+        late = o.sampling_complete_h is not None and o.sampling_complete_h * 3600 + _lab_minimum(part) > part.deadline + 1e-9
+        return self._wait_ok(o) and not late
+
+    def _wait_ok(self, o: Outcome) -> bool:
+        w = self.targets.max_wait
+        return w is None or o.worst_p95_wait_min is None or o.worst_p95_wait_min * 60 <= w + 1e-9
+
+    def _on_time(self, o: Outcome, margin: bool = True) -> bool:
+        due = self.base.deadline - (self.targets.margin if margin else 0.0)
+        return on_time(None if o.results_complete_h is None else o.results_complete_h * 3600, due)
+
+    def check_crowd(self, plan: dict[str, list[int]], labs: list[int] | None = None, reps: range | None = None) -> Check:
+        """The crowd alone, against what it must do for the targets to be met at all."""
+        reps = reps if reps is not None else range(self.search_reps)
+        labs = labs if labs is not None else list(range(len(self.parts)))
+        self.evaluations += 1
+        self._fill(plan, labs, reps, logistics=False)
+        keys = [self._part(plan, li)[1] for li in labs]
+        outcomes = [[self._crowd[key, r] for key in keys] for r in reps]
+        return _combine([all(self._crowd_ok(o, li) for o, li in zip(os, labs, strict=True)) for os in outcomes], outcomes)
+
+    def check(self, plan: dict[str, list[int]], reps: range | None = None, labs: list[int] | None = None) -> Check:
+        """Does the plan (or the parts of it at `labs`) meet the targets, replication by replication? The
+        crowd goes first: where it already fails in too many replications, logistics cannot save it."""
+        reps = reps if reps is not None else range(self.search_reps)
+        labs = labs if labs is not None else list(range(len(self.parts)))
+        crowd = self.check_crowd(plan, labs, reps)
+        if crowd.met.count(False) > (1 - self.targets.confidence) * len(reps) + 1e-9:
+            return crowd
+        self._fill(plan, labs, reps, logistics=True)
+        keys = [self._part(plan, li)[2] for li in labs]
+        full = [[self._full[key, r] for key in keys] for r in reps]
+        met = [ok and all(self._on_time(o) for o in os) for ok, os in zip(crowd.met, full, strict=True)]
+        return _combine(met, full)
+
+    def check_whole(self, plan: dict[str, list[int]], reps: range) -> Check:
+        """The assembled plan as one round, the way `natsim run` simulates it."""
+        rnd = apply_plan(self.base, plan)
+        outcomes = self.workers.run(evaluate_whole, [(r, (rnd, r)) for r in reps])
+        met = [self._wait_ok(o) and self._on_time(o, margin=False) for o in outcomes]
+        return _combine(met, [[o] for o in outcomes])
+
+    def meets(self, check: Check) -> bool:
+        return check.share >= self.targets.confidence - 1e-12
+
+    def ok(self, plan: dict[str, list[int]], **kw) -> bool:
+        return self.meets(self.check(plan, **kw))
+
+    def say(self, text: str) -> None:
+        if self.progress:
+            self.progress(text)
+
+
+def _lab_minimum(part: Round) -> float:
+    """The fastest a tube sealed at the end of sampling can be reported: the quickest trip there and the
+    lab's mean extraction, PCR run and reporting."""
+    lab = part.labs[0]
+    return min(g.travel.mean for g in part.groups) + lab.extraction.mean + lab.pcr.mean + lab.report_delay
+
+
+def _combine(met: list[bool], outcomes: list[list[Outcome]]) -> Check:
+    def worst(attr: str) -> list[float | None]:
+        return [max((getattr(o, attr) for o in os if getattr(o, attr) is not None), default=None) for os in outcomes]
+
+    figures = ("results_complete_h", "worst_p95_wait_min", "sampling_complete_h", "last_tube_at_lab_h")
+    return Check(met, *(worst(f) for f in figures))
+
+
+def within(plan: dict[str, list[int]], rnd: Round, limits: dict[str, int]) -> bool:
+    t = totals(rnd, plan)
+    return all(t[k] <= v for k, v in limits.items())
+
+
+def binding_stage(check: Check, rnd: Round, max_wait: float | None) -> str:
+    """Which stage keeps a plan from its targets, on its worst replication: the first stage whose finish,
+    plus the fastest possible processing after it, already passes the deadline."""
+    deadline = rnd.deadline / 3600
+    lab_min = max(lab.extraction.mean + lab.pcr.mean + lab.report_delay for lab in rnd.labs) / 3600
+    travel_min = min(g.travel.mean for g in rnd.groups) / 3600
+    if max_wait is not None and any(w is not None and w * 60 > max_wait for w in check.worst_p95_wait_min):
+        return "sampling points (queue standard)"
+    if any(s is not None and s + travel_min + lab_min > deadline for s in check.sampling_complete_h):
+        return "sampling points (sampling ends too late)"
+    if any(a is not None and a + lab_min > deadline for a in check.last_tube_at_lab_h):
+        return "transport (tubes reach the labs too late)"
+    return "labs (extraction and PCR)"

@@ -1,0 +1,225 @@
+"""`natsim size`: the smallest plan that meets the deadline (and the queue standard) with confidence.
+
+Method. Cheap analytic bounds first: per point, Erlang C at the profile's peak gives the tables that
+keep the 95th-percentile wait under the target; per lab, the vehicle-hours and instrument-hours the
+round needs against the time before the deadline. Then simulation, from a plan generous in every varied
+dimension (grown until it meets the targets, or the limits are reached). Labs share nothing, so each
+lab's part (`Round.for_lab`) is searched on its own: its points and tables bisected against the crowd
+alone, then its vehicles and instruments, reusing the crowd (more of a resource never hurts, so each
+bisection is valid). The plan is then confirmed on fresh replications (the stage that binds grown, every
+value brought back down, the one-step-smaller plans recorded), and the assembled round is checked whole
+on replications nothing was chosen on. docs/architecture.md ("Sizing") has the reasons.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable
+
+from sim.core import streams
+from sim.core.search import bisect_smallest, gallop_down
+from sim.plan.bounds import analytic_bounds, plan_of, totals
+from sim.plan.sizer import LOGISTICS, Check, Sizer, Targets, binding_stage, within
+from sim.plan.sizing_report import report
+from sim.scenario.round import Round
+
+# Sizing order: tables at the scenario's points first, then fewer points only where tables have room
+# (points are where residents walk to: the guidance's one per 2,000-3,000 residents is about distance).
+DIMENSIONS = ("tables", "points", "vehicles", "extractors", "pcr_machines")
+# What to grow when a stage binds on fresh replications. At the sampling points, points where they may
+# vary: 5% more points is a finer step than one more table at every point (often +33%).
+STAGE_DIMENSIONS = {
+    "sampling points": ("points", "tables"),
+    "transport": ("vehicles",),
+    "labs": ("extractors", "pcr_machines"),
+}
+Plan = dict[str, list[int]]
+
+
+class SizingError(Exception):
+    """Options that do not fit the scenario (unknown dimension or limit)."""
+
+
+def _trial(plan: Plan, dim: str, i: int, value: int) -> Plan:
+    trial = {d: list(v) for d, v in plan.items()}
+    trial[dim][i] = value
+    return trial
+
+
+def _smallest(plan: Plan, dim: str, i: int, ok: Callable[[Plan], bool]) -> int:
+    """The smallest value of plan[dim][i] that passes `ok`, given that the current value does and that
+    more never hurts (zero of anything serves nobody)."""
+    return bisect_smallest(0, plan[dim][i], lambda v: ok(_trial(plan, dim, i, v)))
+
+
+def size(
+    base: Round,
+    targets: Targets,
+    vary: tuple[str, ...] = DIMENSIONS,
+    limits: dict[str, int] | None = None,
+    search_reps: int = 2,
+    verify_reps: int = 10,
+    progress: Callable[[str], None] | None = None,
+    jobs: int = 1,
+) -> dict:
+    """Size the plan; returns everything sizing.json records (plan, checks, bounds)."""
+    limits = limits or {}
+    if bad := [d for d in vary if d not in DIMENSIONS]:
+        raise SizingError(f"--vary {','.join(bad)}: choose among {', '.join(DIMENSIONS)}")
+    if bad := [k for k in limits if k not in ("points", "tables", "samplers", "vehicles", "extractors", "pcr_machines")]:
+        raise SizingError(f"--limit {','.join(bad)}: limits are points, tables, samplers, vehicles, extractors, pcr_machines")
+    sizer = Sizer(base, targets, search_reps, progress, jobs)
+    try:
+        return _size(sizer, [d for d in DIMENSIONS if d in vary], limits, verify_reps)
+    finally:
+        sizer.close()
+
+
+def _size(sizer: Sizer, vary: list[str], limits: dict[str, int], verify_reps: int) -> dict:
+    base, targets = sizer.base, sizer.targets
+    bounds = analytic_bounds(base, targets.max_wait)
+
+    def out(plan: Plan, **kw) -> dict:
+        return report(base, targets, plan, bounds, sizer, limits=limits, **kw)
+
+    plan, failed = _generous(sizer, vary, limits, bounds)
+    if failed is not None:
+        result = out(plan, verify=None, smaller={}, feasible=False, best=failed[0])
+        result["best_found"].update(failed[1])
+        return result
+    found = _search(sizer, vary, limits, plan)
+    reps_v = streams.replications("sizing check", verify_reps)
+    plan = _confirm(sizer, vary, limits, {d: list(v) for d, v in found.items()}, reps_v)
+    verify = sizer.check(plan, reps_v)
+    if not sizer.meets(verify):
+        return out(plan, verify=None, smaller={}, feasible=False, best=verify)
+    # Descend until a whole pass changes nothing: fewer points mean fewer pickups, slower sampling spreads
+    # the vehicles' load, so one pass may not be enough. The last pass tried every value one step smaller
+    # against the final plan: those are the minimality checks.
+    for _ in range(4):
+        changed, smaller = _descend(plan, vary, sizer, reps_v, found)
+        found = plan  # later passes start where the last one ended: no anchors below the values
+        if not changed:
+            break
+    verify = sizer.check(plan, reps_v)
+    # The descent chose values on reps_v; a last look, at the assembled round as `natsim run` runs it,
+    # on replications nothing was chosen on.
+    fresh = sizer.check_whole(plan, streams.replications("final check", verify_reps))
+    result = out(plan, verify=verify, smaller=smaller, feasible=True)
+    result["descent_converged"] = not changed
+    result["final_check_on_untouched_replications"] = {**fresh.as_dict(), "replications": len(fresh.met)}
+    return result
+
+
+def _generous(sizer: Sizer, vary: list[str], limits: dict[str, int], bounds: Plan) -> tuple[Plan, tuple[Check, dict] | None]:
+    """A generous start: analytic values with headroom in every varied dimension, grown until it meets
+    the targets. Returns the plan, and (its check, a note) when the limits stop it first."""
+    base = sizer.base
+    plan = plan_of(base)
+    for dim in vary:
+        if dim != "points":
+            plan[dim] = [max(v, 2 * b) for v, b in zip(plan[dim], bounds[dim], strict=True)]
+    if not within(plan, base, limits):  # no room for headroom: start from the analytic values
+        plan = {d: (list(bounds[d]) if d in vary and d != "points" else plan[d]) for d in plan}
+        if not within(plan, base, limits):
+            return plan, (sizer.check(plan), {"note": "even the analytic first guesses exceed the limits"})
+    while True:
+        sizer.say(f"checking a generous plan: {totals(base, plan)}")
+        if sizer.ok(plan):
+            return plan, None
+        grown = {d: ([v * 2 for v in plan[d]] if d in vary and d != "points" else plan[d]) for d in plan}
+        if grown == plan or not within(grown, base, limits):
+            return plan, (sizer.check(plan), {})
+        plan = grown
+
+
+def _search(sizer: Sizer, vary: list[str], limits: dict[str, int], plan: Plan) -> Plan:
+    """One lab's part at a time (the parts share nothing). Points and tables first against the crowd
+    alone, which is cheap and where more never hurts; if the part then misses the deadline even with
+    generous logistics, sampling ends too late and they are searched again against everything. Then
+    vehicles and instruments, reusing the crowd."""
+    base = sizer.base
+    generous = {d: list(v) for d, v in plan.items()}
+    for li in range(len(sizer.parts)):
+        crowd_dims = [(d, gi) for d in ("tables", "points") if d in vary for gi in sizer.groups_of[li]]
+        crowd_ok = lambda t, li=li: within(t, base, limits) and sizer.meets(sizer.check_crowd(t, [li]))  # noqa: E731
+        full_ok = lambda t, li=li: within(t, base, limits) and sizer.ok(t, labs=[li])  # noqa: E731
+        for dim, gi in crowd_dims:
+            plan[dim][gi] = _smallest(plan, dim, gi, crowd_ok)
+            sizer.say(f"{dim}[{base.groups[gi].name}] = {plan[dim][gi]}")
+        if crowd_dims and not sizer.ok(plan, labs=[li]):
+            sizer.say(f"lab {base.labs[li].name}: sampling ends too late for the deadline; searching points and tables again")
+            for dim, gi in crowd_dims:
+                plan[dim][gi] = generous[dim][gi]
+            for dim, gi in crowd_dims:
+                plan[dim][gi] = _smallest(plan, dim, gi, full_ok)
+                sizer.say(f"{dim}[{base.groups[gi].name}] = {plan[dim][gi]}")
+        for dim in LOGISTICS:
+            if dim in vary:
+                plan[dim][li] = _smallest(plan, dim, li, full_ok)
+                sizer.say(f"{dim}[{base.labs[li].name}] = {plan[dim][li]}")
+    return plan
+
+
+def _confirm(sizer: Sizer, vary: list[str], limits: dict[str, int], plan: Plan, reps: range) -> Plan:
+    """On replications the search never used: where a lab's part falls short, grow the stage that binds
+    there until the confidence holds (or the limits stop it)."""
+    progress: dict[int, tuple[float, float]] = {}
+    for _ in range(12):
+        short = [li for li in range(len(sizer.parts)) if not sizer.meets(sizer.check(plan, reps, [li]))]
+        if not short:
+            break
+        grown = {d: list(v) for d, v in plan.items()}
+        for li in short:
+            check = sizer.check(plan, reps, [li])
+            stage = binding_stage(check, sizer.parts[li], sizer.targets.max_wait)
+            dims = [d for d in STAGE_DIMENSIONS[stage.split(" (")[0]] if d in vary]
+            sampling = stage.startswith("sampling")
+            dims = dims[:1] if sampling else dims
+            # Progress: more replications meet the targets, or the latest result comes sooner.
+            score = (check.share, -max((x for x in check.results_complete_h if x is not None), default=0.0))
+            if not dims or score <= progress.get(li, (-1.0, -math.inf)):  # no progress: several stages bind
+                dims = [d for d in LOGISTICS if d in vary] + (dims if sampling else [])
+            progress[li] = score
+            sizer.say(f"fresh replications: {stage} binds at lab {sizer.base.labs[li].name}; growing {', '.join(dims)}")
+            for d in dims:
+                for i in sizer.groups_of[li] if d in ("tables", "points") else [li]:
+                    # Points by 5% (a table is already a coarse step); vehicles and instruments by 10%.
+                    grown[d][i] += max(1, math.ceil((0.05 if d == "points" else 0.10) * grown[d][i]))
+        if not within(grown, sizer.base, limits):
+            break
+        plan = grown
+    return plan
+
+
+def _descend(plan: Plan, vary: list[str], sizer: Sizer, reps: range, found: Plan) -> tuple[bool, dict]:
+    """One pass: bring each value down to its smallest that still meets the targets, checking only the
+    lab part it belongs to. A value grown since the search is first tried where the search left it
+    (then bisected between); otherwise it gallops down from where it is. Returns whether anything
+    changed and, per value, the check of one step smaller."""
+    changed, smaller = False, {}
+    names = {"tables": [g.name for g in sizer.base.groups], "vehicles": [lab.name for lab in sizer.base.labs]}
+    for dim in vary:
+        for i in range(len(plan[dim])):
+            check = lambda trial, li=sizer.lab_of(dim, i): sizer.check(trial, reps, [li])  # noqa: E731
+            passes = lambda v, dim=dim, i=i, check=check: sizer.meets(check(_trial(plan, dim, i, v)))  # noqa: E731
+            hi, lo = plan[dim][i], None
+            if 0 < found[dim][i] < hi:
+                if passes(found[dim][i]):
+                    hi = found[dim][i]
+                else:
+                    lo = found[dim][i]
+            if lo is None:
+                lo, hi = gallop_down(hi, passes)
+            hi = bisect_smallest(lo, hi, passes)
+            key = f"{dim}[{names['tables' if dim in ('tables', 'points') else 'vehicles'][i]}]"
+            if hi != plan[dim][i]:
+                changed = True
+                plan[dim][i] = hi
+                sizer.say(f"{key} = {hi}")
+            if hi == 1:
+                smaller[key] = {"value": 0, "fails": True, "note": "no smaller value exists"}
+            else:
+                one_less = check(_trial(plan, dim, i, hi - 1))  # simulated above: remembered, not re-run
+                smaller[key] = {"value": hi - 1, **one_less.as_dict(), "fails": not sizer.meets(one_less)}
+    return changed, smaller

@@ -1,0 +1,125 @@
+"""What `natsim size` reports: sizing.json's content, the runnable plan.yaml and the table a planner reads."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+from sim.plan.bounds import apply_plan, samplers_per_table, totals
+from sim.plan.sizer import binding_stage
+from sim.scenario.edit import edit_scenario, point_groups
+
+
+def report(base, targets, plan, bounds, sizer, verify, smaller, *, feasible, best=None, limits=None) -> dict:
+    rnd = apply_plan(base, plan)
+    out = {
+        "targets": {
+            "confidence": targets.confidence,
+            "max_wait_min": targets.max_wait / 60 if targets.max_wait else None,
+            "deadline_h": base.deadline / 3600,
+            "margin_h": targets.margin / 3600,
+        },
+        "limits": limits,
+        "feasible": feasible,
+        "plan": {
+            "groups": [
+                {"name": g.name, "points": g.count, "residents_per_point": g.residents, "tables_per_point": g.tables}
+                for g in rnd.groups
+            ],
+            "labs": [
+                {"name": lab.name, "vehicles": lab.vehicles, "extractors": lab.extractors, "pcr_machines": lab.pcr_machines}
+                for lab in rnd.labs
+            ],
+            "totals": totals(base, plan),
+            "samplers_per_table": samplers_per_table(base),
+        },
+        "analytic_bounds": bounds,
+        "evaluations": sizer.evaluations,
+        "lab_part_replications_simulated": sizer.simulated,
+        "search_replications": sizer.search_reps,
+    }
+    if verify is not None:
+        rc = [v for v in verify.results_complete_h if v is not None]
+        out["verification"] = {
+            **verify.as_dict(),
+            "replications": len(verify.met),
+            "deadline_margin_h": base.deadline / 3600 - max(rc) if rc else None,
+        }
+        out["one_step_smaller"] = smaller
+    if best is not None:
+        rc = [v for v in best.results_complete_h if v is not None]
+        out["best_found"] = {
+            **best.as_dict(),
+            "binding_stage": binding_stage(best, base, targets.max_wait),
+            "short_by_h": max(rc) - base.deadline / 3600 if rc else None,
+        }
+    return out
+
+
+def plan_yaml(text: str, result: dict) -> str:
+    """The input scenario with the sized values, runnable as is."""
+
+    def change(data: dict) -> None:
+        # CSV points keep their count; their tables are not rewritten into the CSV.
+        for entry, g in zip(point_groups(data), result["plan"]["groups"], strict=False):
+            entry.update(count=g["points"], residents=g["residents_per_point"], tables=g["tables_per_point"])
+        data.setdefault("transport", {})["vehicles"] = {lab["name"]: lab["vehicles"] for lab in result["plan"]["labs"]}
+        for lab, sized in zip(data["labs"], result["plan"]["labs"], strict=True):
+            lab.update(extractors=sized["extractors"], pcr_machines=sized["pcr_machines"])
+
+    return edit_scenario(text, change, "Sized by `natsim size`: see sizing.json beside this file for the targets and the checks.")
+
+
+def table(result: dict) -> str:
+    """What a planner reads in ten seconds."""
+    p = result["plan"]
+    lines = [f"{'group':16s} {'points':>8s} {'residents/pt':>12s} {'tables/pt':>9s} {'tables':>8s} {'samplers':>9s}"]
+    for g in p["groups"]:
+        t = g["points"] * g["tables_per_point"]
+        lines.append(
+            f"{g['name']:16s} {g['points']:8,d} {g['residents_per_point']:12,d} {g['tables_per_point']:9d} {t:8,d} "
+            f"{t * p['samplers_per_table']:9,d}"
+        )
+    lines.append(f"{'lab':16s} {'vehicles':>8s} {'extractors':>12s} {'PCR':>9s}")
+    for lab in p["labs"]:
+        lines.append(f"{lab['name']:16s} {lab['vehicles']:8,d} {lab['extractors']:12,d} {lab['pcr_machines']:9,d}")
+    t = p["totals"]
+    lines.append(
+        f"total: {t['points']:,} points, {t['tables']:,} tables, {t['samplers']:,} samplers, {t['vehicles']:,} vehicles, "
+        f"{t['extractors']:,} extractors, {t['pcr_machines']:,} PCR machines"
+    )
+    if "verification" in result:
+        v = result["verification"]
+        lines.append(
+            f"verified on {v['replications']} fresh replications: targets met in {v['share_meeting_targets']:.0%}; "
+            f"deadline margin {v['deadline_margin_h']:.2f} h (latest replication; wanted "
+            f"{result['targets']['margin_h']:g} h)"
+        )
+        fails = sum(c["fails"] for c in result["one_step_smaller"].values())
+        lines.append(f"one step smaller: {fails} of {len(result['one_step_smaller'])} sized values fail a target")
+        f = result.get("final_check_on_untouched_replications")
+        if f:
+            lines.append(
+                f"final check on {f['replications']} untouched replications: targets met in {f['share_meeting_targets']:.0%}"
+            )
+            if f["share_meeting_targets"] < result["targets"]["confidence"]:
+                lines.append(
+                    "  below the confidence asked: the plan is at the edge (a minimal plan chosen on few replications "
+                    "often is); see sizing.json for what failed, and size with more --replications or a --margin"
+                )
+    else:
+        b = result["best_found"]
+        lines.append(
+            f"NO PLAN within the limits meets the targets. Binding stage: {b['binding_stage']}. "
+            f"Best plan found meets them in {b['share_meeting_targets']:.0%} of replications"
+            + (f", last result {b['short_by_h']:.1f} h after the deadline." if b["short_by_h"] else ".")
+        )
+    return "\n".join(lines)
+
+
+def write_sizing(result: dict, scenario_text: str, out: Path) -> Path:
+    """sizing.json and plan.yaml into `out`."""
+    out.mkdir(parents=True, exist_ok=True)
+    (out / "sizing.json").write_text(json.dumps(result, indent=2) + "\n", encoding="utf-8")
+    (out / "plan.yaml").write_text(plan_yaml(scenario_text, result), encoding="utf-8")
+    return out

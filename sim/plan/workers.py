@@ -1,0 +1,88 @@
+"""Where sizing simulates: processes that keep the crowds they computed, and one lab part per task.
+
+A task always goes to the same process for the same lab part and replication, so that process still
+holds the crowd when only vehicles or instruments change. The crowds a process keeps are bounded by
+`CROWD_CACHE_RESIDENTS` (least recently used dropped first).
+"""
+
+from __future__ import annotations
+
+import multiprocessing as mp
+from collections import OrderedDict
+from concurrent.futures import ProcessPoolExecutor
+from dataclasses import dataclass
+
+from sim.engine.figures import worst_point
+from sim.engine.replication import finish_replication, run_replication
+from sim.engine.sampling import Crowd, simulate_crowd
+from sim.engine.timeline import Grid
+from sim.scenario.round import Round
+
+# Crowds kept per process (a crowd is about 24 bytes a resident): the plan being varied and its neighbours.
+CROWD_CACHE_RESIDENTS = 120_000_000
+_crowds: OrderedDict[tuple, tuple[int, Crowd]] = OrderedDict()
+
+
+@dataclass(frozen=True)
+class Outcome:
+    """One lab's part of a plan in one replication (None: not simulated, or nobody there)."""
+
+    worst_p95_wait_min: float | None
+    sampling_complete_h: float | None
+    results_complete_h: float | None = None
+    last_tube_at_lab_h: float | None = None
+
+
+def evaluate_part(part: Round, key: tuple, rep: int, logistics: bool) -> Outcome:
+    """Simulate one lab's part of a plan (`Round.for_lab`) in one replication: its crowd (kept for the
+    next call with the same points and tables) and, if asked, its logistics."""
+    grid = Grid.for_round(part)
+    entry = _crowds.pop((key, rep), None)
+    crowd = entry[1] if entry else simulate_crowd(part, rep, grid)
+    _crowds[(key, rep)] = (part.residents, crowd)
+    while len(_crowds) > 1 and sum(n for n, _ in _crowds.values()) > CROWD_CACHE_RESIDENTS:
+        _crowds.popitem(last=False)
+    worst, sampled = worst_point(crowd.stats["wait_p95_min"]), worst_point(crowd.stats["last_service_h"])
+    if not logistics:
+        return Outcome(worst, sampled)
+    m = finish_replication(part, rep, grid, crowd).metrics
+    return Outcome(worst, sampled, m["results_complete_h"], m["last_tube_at_lab_h"])
+
+
+def evaluate_whole(rnd: Round, rep: int) -> Outcome:
+    """The whole round in one replication, as `natsim run` of the plan would simulate it."""
+    m = run_replication(rnd, rep)
+    return Outcome(
+        worst_point(m.points["wait_p95_min"]),
+        m.metrics["sampling_complete_h"],
+        m.metrics["results_complete_h"],
+        m.metrics["last_tube_at_lab_h"],
+    )
+
+
+class Workers:
+    """Processes that simulate plans. A task always goes to the same process for the same lab and
+    replication, so that process still holds the crowd when only vehicles or instruments change."""
+
+    def __init__(self, jobs: int = 1):
+        self.jobs = max(1, jobs)
+        self._pools: list[ProcessPoolExecutor] = []
+
+    def run(self, fn, tasks: list[tuple[int, tuple]]) -> list:
+        if self.jobs == 1:
+            return [fn(*args) for _, args in tasks]
+        if not self._pools:
+            ctx = mp.get_context("spawn")  # no fork of a process that may hold threads (numba, SimPy)
+            self._pools = [ProcessPoolExecutor(1, mp_context=ctx) for _ in range(self.jobs)]
+        futures = [self._pools[affinity % self.jobs].submit(fn, *args) for affinity, args in tasks]
+        return [f.result() for f in futures]
+
+    def close(self) -> None:
+        for pool in self._pools:
+            pool.shutdown(cancel_futures=True)
+        self._pools = []
+
+
+def clear_crowds() -> None:
+    """Forget this process's crowds (they are keyed by values, not by scenario)."""
+    _crowds.clear()

@@ -1,0 +1,1 @@
+"""What a run means to people: figures over replications, words, results folders and plots."""

@@ -1,0 +1,189 @@
+"""The run's plots: cumulative counts, queues at the busiest points, waits, utilisation, a campaign's rounds."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import matplotlib.pyplot as plt
+import numpy as np
+from matplotlib.ticker import PercentFormatter
+
+from sim.report.plots.style import DEADLINE_STYLE, PALETTE, count_formatter
+from sim.report.summary import RunResult
+
+
+def _time_axis(ax, result: RunResult, deadline: bool = True) -> None:
+    rnd = result.rnd
+    label = "hours since the round's start"
+    if rnd.start_label:
+        label += f" (0 h = {rnd.start_label.replace('T', ' ')})"
+    if rnd.campaign:
+        label = label.replace("the round's start", "the campaign's start")
+    ax.set_xlabel(label)
+    if deadline:
+        for k in range(rnd.rounds):  # a campaign: each round's own deadline, labelled once
+            at = rnd.deadline_of(k) / 3600
+            text = f"deadline ({at:g} h)" if not rnd.campaign else "each round's deadline" if k == 0 else None
+            ax.axvline(at, **DEADLINE_STYLE, label=text)
+    for ev, colour in zip(rnd.events, ("#f5b041", "#85c1e9", "#c39bd3", "#a3e4d7", "#f1948a") * 20, strict=False):
+        ax.axvspan(ev.start / 3600, ev.end / 3600, color=colour, alpha=0.25, linewidth=0, label=ev.label)
+    ax.grid(alpha=0.3)
+
+
+def _reps_note(result: RunResult) -> str:
+    n = len(result.reps)
+    return "1 replication" if n == 1 else f"mean of {n} replications, band: 95% of replications"
+
+
+def plot_cumulative(result: RunResult, path: Path) -> None:
+    tl = result.timeline()
+    fig, ax = plt.subplots(figsize=(10, 5.5))
+    colours = {"arrived": "#7f8c8d", "sampled": "#2874a6", "results_reported": "#1e8449"}
+    labels = {
+        "arrived": "residents arrived",
+        "sampled": "residents sampled",
+        "results_reported": "pooled results reported (residents)",
+    }
+    for k in ("arrived", "sampled", "results_reported"):
+        ax.plot(tl["t_h"], tl[k], color=colours[k], label=labels[k], linewidth=2 if k != "arrived" else 1)
+        if len(result.reps) > 1:
+            band = result.cumulative_band(k)
+            ax.fill_between(
+                tl["t_h"],
+                np.percentile(band, 2.5, axis=0),
+                np.percentile(band, 97.5, axis=0),
+                color=colours[k],
+                alpha=0.2,
+                linewidth=0,
+            )
+    total = float(tl["arrived"][-1])
+    ax.axhline(total, color="#7f8c8d", linewidth=0.8, linestyle=":")
+    ax.yaxis.set_major_formatter(count_formatter(total))
+    ax.set_ylabel("residents (cumulative)")
+    _time_axis(ax, result)
+    s = result.summary()["metrics"]["results_complete_h"]["mean"]
+    ax.set_title(
+        f"{result.rnd.name}: residents sampled and results reported\nlast pooled result at {s:.1f} h; {_reps_note(result)}",
+        fontsize=11,
+    )
+    ax.legend(loc="lower right")
+    ax.set_ylim(0, total * 1.05 if total else 1)
+    fig.tight_layout()
+    fig.savefig(path, dpi=110)
+    plt.close(fig)
+
+
+def plot_queues(result: RunResult, path: Path) -> None:
+    rep = result.reps[0]
+    fig, ax = plt.subplots(figsize=(10, 5.5))
+    for q, name, series in rep.busiest:
+        ax.step(result.grid.times(series.size) / 3600, series, where="post", label=f"{name} (max {q})")
+    _time_axis(ax, result)
+    ax.set_ylabel("residents waiting in the queue")
+    ax.set_title(f"{result.rnd.name}: queue length at the {len(rep.busiest)} busiest points (replication 1)", fontsize=11)
+    ax.legend(loc="upper right", fontsize=9)
+    ax.set_ylim(bottom=0)
+    fig.tight_layout()
+    fig.savefig(path, dpi=110)
+    plt.close(fig)
+
+
+def plot_waits(result: RunResult, path: Path) -> None:
+    edges, counts = result.wait_histogram()
+    group = max(1, -(-counts.size // 60))  # about 60 bars, whatever the longest wait
+    counts = np.add.reduceat(counts, np.arange(0, counts.size, group))
+    edges = edges[::group]
+    total = counts.sum()
+    fig, ax = plt.subplots(figsize=(10, 5.5))
+    if total:
+        share = counts / total
+        width = edges[1] - edges[0] if edges.size > 1 else 0.5
+        ax.bar(edges, share, width=width, align="edge", color="#2874a6", alpha=0.8, label="share of residents")
+        m = result.summary()["metrics"]
+        ax.axvline(m["wait_mean_min"]["mean"], color="#1e8449", linewidth=1.5, label=f"mean {m['wait_mean_min']['mean']:.1f} min")
+        ax.axvline(
+            m["wait_p95_min"]["mean"],
+            color="#b9770e",
+            linewidth=1.5,
+            label=f"95th percentile {m['wait_p95_min']['mean']:.1f} min",
+        )
+        ax.axvline(30, **{**DEADLINE_STYLE, "color": "#7f8c8d"}, label="30 min queue standard")
+        ax.yaxis.set_major_formatter(PercentFormatter(1.0, decimals=1))
+        ax.set_xlim(0, max(edges[np.nonzero(counts)[0][-1]] + width, 35))
+    ax.set_xlabel("time in the queue before sampling (minutes)")
+    ax.set_ylabel("share of residents")
+    ax.set_title(f"{result.rnd.name}: waiting time at sampling points ({_reps_note(result).split(',')[0]})", fontsize=11)
+    ax.legend(loc="upper right")
+    ax.grid(alpha=0.3)
+    fig.tight_layout()
+    fig.savefig(path, dpi=110)
+    plt.close(fig)
+
+
+def plot_utilisation(result: RunResult, path: Path) -> None:
+    util = result.utilisation()
+    t = result.grid.times(result.rows()) / 3600
+    totals = result.summary()["plan"]
+    fig, ax = plt.subplots(figsize=(10, 5.5))
+    names = {"vehicles": "vehicles", "extractors": "extraction instruments", "pcr_machines": "PCR machines"}
+    for k, colour in zip(util, ("#8e44ad", "#2874a6", "#1e8449"), strict=True):
+        ax.plot(t, util[k], color=colour, label=f"{names[k]} ({totals[k]:,})", linewidth=1.6)
+    _time_axis(ax, result)
+    ax.yaxis.set_major_formatter(PercentFormatter(1.0))
+    ax.set_ylim(0, 1.05)
+    ax.set_ylabel("busy share of all labs' capacity")
+    ax.set_title(f"{result.rnd.name}: vehicle and lab utilisation ({_reps_note(result).split(',')[0]})", fontsize=11)
+    ax.legend(loc="lower center", ncols=2, fontsize=9)
+    fig.tight_layout()
+    fig.savefig(path, dpi=110)
+    plt.close(fig)
+
+
+def plot_rounds(result: RunResult, path: Path) -> None:
+    """A campaign: when each round's last result came, counted from the round's start, against the
+    deadline every round has; the lab backlog each round inherits is written on its bar."""
+    rnd = result.rnd
+    rounds = np.arange(1, rnd.rounds + 1)
+    done = np.array(
+        [[r.rounds[k]["completion_after_start_h"] for r in result.reps] for k in range(rnd.rounds)], dtype=float
+    )  # None (nobody came) becomes NaN
+    backlog = [np.mean([r.rounds[k]["backlog_at_start_tubes"] for r in result.reps]) for k in range(rnd.rounds)]
+    mean = np.nanmean(done, axis=1)
+    late = mean > rnd.deadline / 3600 + 1e-9
+    fig, ax = plt.subplots(figsize=(10, 5.5))
+    ax.bar(rounds, mean, color=np.where(late, PALETTE[1], PALETTE[0]), width=0.6, label="last pooled result (mean)")
+    if len(result.reps) > 1:
+        ax.vlines(
+            rounds,
+            np.nanmin(done, axis=1),
+            np.nanmax(done, axis=1),
+            color="black",
+            linewidth=1.5,
+            label="range over replications",
+        )
+    ax.axhline(rnd.deadline / 3600, **DEADLINE_STYLE, label=f"deadline ({rnd.deadline / 3600:g} h after each round's start)")
+    for x, y, b in zip(rounds, mean, backlog, strict=True):
+        if b >= 0.5:
+            ax.annotate(
+                f"{b:,.0f} tubes carried over", (x, y), xytext=(0, 4), textcoords="offset points", ha="center", fontsize=8
+            )
+    ax.set_xticks(rounds)
+    ax.set_xlabel(f"round (one every {rnd.every / 3600:g} h)")
+    ax.set_ylabel("hours from the round's start to its last result")
+    n = len(result.reps)
+    note = "1 replication" if n == 1 else f"mean of {n} replications, black line: their range"
+    ax.set_title(f"{rnd.name}: each round's completion against its deadline\n{note}; red bar: late on average")
+    ax.legend(loc="lower right", fontsize=8)
+    ax.grid(alpha=0.3, axis="y")
+    fig.tight_layout()
+    fig.savefig(path, dpi=110)
+    plt.close(fig)
+
+
+def write_all(result: RunResult, folder: Path) -> None:
+    plot_cumulative(result, folder / "cumulative.png")
+    plot_queues(result, folder / "queues.png")
+    plot_waits(result, folder / "waits.png")
+    plot_utilisation(result, folder / "utilisation.png")
+    if result.rnd.campaign:
+        plot_rounds(result, folder / "rounds.png")

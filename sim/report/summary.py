@@ -1,0 +1,173 @@
+"""Replications -> the figures of a run: summary.json's content, the points table, the mean timeline."""
+
+from __future__ import annotations
+
+import warnings
+from dataclasses import dataclass
+
+import numpy as np
+
+from sim import __version__
+from sim.core.stats import summarize
+from sim.engine.replication import RESOURCES, WAIT_BIN_S, ReplicationResult
+from sim.engine.sampling import SERIES
+from sim.engine.timeline import Grid
+from sim.scenario.round import Round
+
+METRICS = (
+    "residents_arrived",
+    "tubes",
+    "plates",
+    "sampling_complete_h",
+    "results_complete_h",
+    "wait_mean_min",
+    "wait_p95_min",
+    "wait_max_min",
+    "max_queue",
+    "turnaround_mean_h",
+    "turnaround_p95_h",
+    "reported_by_deadline",
+    "positives",
+    "identified_mean_h",
+    "identified_max_h",
+)
+EXTRA_METRICS = ("last_tube_at_lab_h", "home_visits_complete_h")
+STAGE_NAMES = {
+    "queue_at_point": "residents queuing at points",
+    "waiting_for_pickup": "sealed tubes waiting for a vehicle",
+    "in_transit": "tubes in transit",
+    "lab_queue": "tubes queuing at the lab for an extractor",
+    "lab_run": "lab run (extraction, PCR, report)",
+}
+POINT_COLUMNS = (
+    "name",
+    "group",
+    "lab",
+    "residents",
+    "arrived",
+    "tables",
+    "wait_mean_min",
+    "wait_p95_min",
+    "wait_max_min",
+    "max_queue",
+    "last_service_h",
+)
+
+
+@dataclass
+class RunResult:
+    rnd: Round
+    grid: Grid
+    reps: list[ReplicationResult]
+
+    # --- figures --------------------------------------------------------------------------------
+    def summary(self) -> dict:
+        rnd = self.rnd
+        metrics = {k: summarize([r.metrics.get(k) for r in self.reps]) for k in METRICS + EXTRA_METRICS}
+        met = [r.deadline_met for r in self.reps]
+        stages = {k: summarize([r.stages.get(k) for r in self.reps])["mean"] for k in STAGE_NAMES}
+        out = {
+            "natsim_version": __version__,
+            "scenario": rnd.name,
+            "seed": rnd.seed,
+            "replications": len(self.reps),
+            "deadline_h": rnd.final_deadline / 3600,  # a campaign: its last round's, on the campaign's clock
+            "metrics": metrics,
+            "deadline_met_fraction": sum(met) / len(met),
+            "stages_mean_h": stages,
+            "groups": {
+                name: {k: summarize([r.groups.get(name, {}).get(k) for r in self.reps]) for k in self.reps[0].groups[name]}
+                for name in self.reps[0].groups
+            },
+            "plan": {
+                "points": rnd.n_points,
+                "tables": rnd.tables,
+                "residents": rnd.residents,
+                "vehicles": sum(lab.vehicles for lab in rnd.labs),
+                "extractors": sum(lab.extractors for lab in rnd.labs),
+                "pcr_machines": sum(lab.pcr_machines for lab in rnd.labs),
+            },
+        }
+        if rnd.campaign:
+            out["rounds"] = [
+                {
+                    "round": k + 1,
+                    "start_h": plan.offset / 3600,
+                    "deadline_h": rnd.deadline_of(k) / 3600,
+                    "deadline_met_fraction": float(np.mean([r.rounds[k]["deadline_met"] for r in self.reps])),
+                    "metrics": {
+                        key: summarize([r.rounds[k][key] for r in self.reps])
+                        for key in self.reps[0].rounds[k]
+                        if key not in ("start_h", "deadline_h", "deadline_met")
+                    },
+                }
+                for k, plan in enumerate(rnd.campaign)
+            ]
+        return out
+
+    def rows(self) -> int:
+        return max(max(a.size for a in r.timeline.values()) for r in self.reps)
+
+    def timeline(self) -> dict[str, np.ndarray]:
+        """Mean over replications of the cumulative counts, one row per grid step."""
+        rows = self.rows()
+        out = {"t_h": self.grid.times(rows) / 3600}
+        for k in SERIES:
+            cum = [np.pad(np.cumsum(r.timeline[k]), (0, rows - r.timeline[k].size), mode="edge") for r in self.reps]
+            out[k] = np.mean(cum, axis=0)
+        return out
+
+    def cumulative_band(self, series: str) -> np.ndarray:
+        """Per-replication cumulative counts of one series, shape (replications, rows)."""
+        rows = self.rows()
+        return np.array(
+            [np.pad(np.cumsum(r.timeline[series]), (0, rows - r.timeline[series].size), mode="edge") for r in self.reps]
+        )
+
+    def utilisation(self) -> dict[str, np.ndarray]:
+        rows = self.rows()
+        return {
+            k: np.mean([np.pad(r.utilisation[k], (0, rows - r.utilisation[k].size)) for r in self.reps], axis=0)
+            for k in RESOURCES
+        }
+
+    def wait_histograms(self) -> np.ndarray:
+        """Residents per WAIT_BIN_S of waiting, one row per replication."""
+        size = max(r.wait_hist.size for r in self.reps)
+        return np.array([np.pad(r.wait_hist, (0, size - r.wait_hist.size)) for r in self.reps])
+
+    def wait_histogram(self) -> tuple[np.ndarray, np.ndarray]:
+        """(bin left edges in minutes, residents per bin, summed over replications)."""
+        counts = self.wait_histograms().sum(axis=0)
+        return np.arange(counts.size) * WAIT_BIN_S / 60, counts
+
+    def replication_arrays(self) -> dict[str, np.ndarray]:
+        """What `natsim compare RUN_DIR` needs to redraw bands without re-running."""
+        rows = self.rows()
+        return {
+            "t_h": self.grid.times(rows) / 3600,
+            "wait_bin_min": np.array(WAIT_BIN_S / 60),
+            "wait_hist": self.wait_histograms(),
+            **{k: self.cumulative_band(k) for k in SERIES},
+        }
+
+    def points_table(self) -> list[dict]:
+        rnd = self.rnd
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", RuntimeWarning)  # a point nobody came to stays NaN
+            means = {k: np.nanmean([r.points[k] for r in self.reps], axis=0) for k in self.reps[0].points}
+        rows, p = [], 0
+        for g in rnd.groups:
+            for i in range(g.count):
+                rows.append(
+                    {
+                        "name": g.point_name(i),
+                        "group": g.name,
+                        "lab": rnd.labs[g.lab].name,
+                        "residents": g.residents,
+                        "tables": g.tables,
+                        **{k: means[k][p] for k in means},
+                    }
+                )
+                p += 1
+        return rows

@@ -1,0 +1,124 @@
+"""Words for planners: a one-paragraph description of a round and a verdict on a run."""
+
+from __future__ import annotations
+
+from sim.core.distributions import describe as describe_dist
+from sim.core.durations import format_duration
+from sim.report.summary import STAGE_NAMES
+from sim.scenario.round import Round
+
+WAITING_STAGES = ("queue_at_point", "waiting_for_pickup", "lab_queue")
+
+
+def _h(seconds: float) -> str:
+    return f"{seconds / 3600:g} h"
+
+
+def describe_round(rnd: Round) -> str:
+    p = rnd.profile
+    peak = int(p.weights[:-1].argmax())
+    sh = rnd.shifts
+    shifts = (
+        (
+            f"tables work {format_duration(sh.length)} shifts with {format_duration(sh.handover)} handovers"
+            f"{' (staggered)' if sh.stagger else ''}"
+        )
+        if sh
+        else "tables work without pause"
+    )
+    table_rate = rnd.tables * 3600 / rnd.service.mean
+    labs = "; ".join(
+        f"lab {lab.name}: {lab.vehicles} vehicles, {lab.extractors} extractors and {lab.pcr_machines} PCR machines, "
+        f"plates of {lab.plate_size} ({describe_dist(lab.extraction)} extraction, {describe_dist(lab.pcr)} PCR)"
+        for lab in rnd.labs
+    )
+    lab_rate = sum(
+        min(lab.extractors / lab.extraction.mean, lab.pcr_machines / lab.pcr.mean) * lab.plate_size * 3600 for lab in rnd.labs
+    )
+    tubes = rnd.residents * rnd.turnout / rnd.pool_size
+    text = (
+        f"{rnd.name}: {rnd.residents:,} residents (turnout {rnd.turnout:.0%}) at {rnd.n_points:,} points with "
+        f"{rnd.tables:,} tables in {len(rnd.groups)} group(s). Arrivals run from {_h(p.times[0])} to {_h(p.times[-1])}, "
+        f"busiest from {_h(p.times[peak])} to {_h(p.times[peak + 1])} at about {rnd.peak_arrival_rate():,.0f} residents/h "
+        f"against {table_rate:,.0f} residents/h of table capacity; tables open at {_h(rnd.open)}, {shifts}; "
+        f"service {describe_dist(rnd.service)}. Swabs are pooled {rnd.pool_size} to a tube (about {tubes:,.0f} tubes); "
+        f"points are collected at least every {format_duration(rnd.pickup_interval)} or per box of {rnd.box_capacity} tubes. "
+        f"{labs}; together about {lab_rate:,.0f} tubes/h. "
+    )
+    if rnd.prevalence > 0:
+        text += f"Prevalence {rnd.prevalence:.4%}, positive pools recalled after {format_duration(rnd.recall_delay)}. "
+    for g in rnd.groups:
+        if g.calls is not None:
+            c = g.calls
+            text += (
+                f"Residents of {g.name} are called in {len(c.shares)} slot(s) from {_h(min(c.starts))} to {_h(max(c.ends))} "
+                f"({sum(c.shares):.0%} of them; {c.ignore_share:.0%} of those called come later). "
+            )
+    if rnd.campaign:
+        own = [k + 1 for k, r in enumerate(rnd.campaign) if r.changed]
+        text += (
+            f"A campaign of {rnd.rounds} rounds, one every {_h(rnd.every)}, each due {_h(rnd.deadline)} after its "
+            f"start" + (f"; round(s) {', '.join(map(str, own))} with their own turnout or profile" if own else "") + ". "
+        )
+    if rnd.events:
+        text += "Disruptions: " + "; ".join(f"{e.label} ({_h(e.start)} to {_h(e.end)})" for e in rnd.events) + ". "
+    text += f"Deadline {_h(rnd.deadline)}; {rnd.replications} replication(s) from seed {rnd.seed}."
+    return text
+
+
+def verdict(summary: dict) -> list[str]:
+    m = summary["metrics"]
+    deadline = summary["deadline_h"]
+    reps = summary["replications"]
+    met = round(summary["deadline_met_fraction"] * reps)
+    rc = m["results_complete_h"]
+    if rc["mean"] is None:
+        return ["Nobody came: no tubes, no results (check turnout and residents)."]
+    lo, hi = rc["ci95"]
+    margin = deadline - rc["mean"]
+    ci = f" (95% CI {lo:.1f}-{hi:.1f} h)" if reps > 1 else ""
+    state = "MET" if met == reps else ("MISSED" if met == 0 else "AT RISK")
+    how = f"{margin:.1f} h to spare" if margin >= 0 else f"{-margin:.1f} h late"
+    lines = [
+        f"Deadline {deadline:g} h: {state} (met in {met} of {reps} replication{'s' if reps > 1 else ''}). "
+        f"Last pooled result at {rc['mean']:.1f} h{ci}, {how}.",
+        f"Sampling ended at {m['sampling_complete_h']['mean']:.1f} h; the last tube reached a lab at "
+        f"{m['last_tube_at_lab_h']['mean']:.1f} h; "
+        f"{m['reported_by_deadline']['mean']:.1%} of residents had their result by the deadline.",
+        f"Queues: mean wait {m['wait_mean_min']['mean']:.1f} min, 95th percentile {m['wait_p95_min']['mean']:.1f} min, "
+        f"longest queue {m['max_queue']['mean']:,.0f} residents.",
+    ]
+    if rounds := summary.get("rounds"):
+        every_round = rounds[0]["deadline_h"] - rounds[0]["start_h"]  # the same for every round
+        lines[0] = (
+            f"Campaign of {len(rounds)} rounds, each due {every_round:g} h after its start: {state} (every round on time in "
+            f"{met} of {reps} replication{'s' if reps > 1 else ''}). Last pooled result of the campaign at {rc['mean']:.1f} h"
+            f"{ci}, {how.replace('spare', 'spare before the last deadline')}."
+        )
+        lines.append(
+            "Rounds (hours from each round's start to its last result, mean): "
+            + "; ".join(
+                f"{r['round']}: {r['metrics']['completion_after_start_h']['mean']:.1f} h "
+                f"{'met' if r['deadline_met_fraction'] == 1 else 'LATE' if r['deadline_met_fraction'] == 0 else 'at risk'}"
+                for r in rounds
+                if r["metrics"]["completion_after_start_h"]["mean"] is not None
+            )
+            + "."
+        )
+    stages = {k: v for k, v in summary.get("stages_mean_h", {}).items() if v is not None}
+    waits = {k: v for k, v in stages.items() if k in WAITING_STAGES}
+    if waits:
+        # Transit and lab run times are set by the scenario; the waits are what more capacity buys down.
+        slow = max(waits, key=waits.get)
+        lines.append(
+            f"Slowest stage: {STAGE_NAMES[slow]}, {waits[slow]:.1f} h on average. Mean hours per stage: "
+            + ", ".join(f"{STAGE_NAMES[k]} {v:.1f}" for k, v in stages.items())
+            + "."
+        )
+    if m["positives"]["mean"]:
+        idm = m["identified_max_h"]["mean"]
+        lines.append(
+            f"Positives: {m['positives']['mean']:.1f} on average, identified {m['identified_mean_h']['mean']:.1f} h "
+            f"after their first swab on average (latest {idm:.1f} h)."
+        )
+    return lines

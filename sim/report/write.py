@@ -1,0 +1,30 @@
+"""A run's results folder: every file of results-v1 (and natsim's own), then the plots."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import numpy as np
+
+from sim.core.tables import write_csv
+from sim.engine.sampling import SERIES
+from sim.report.folder import staged_folder
+from sim.report.summary import POINT_COLUMNS, RunResult
+
+
+def write_results(result: RunResult, out: Path, scenario_text: str, plot: bool = True) -> Path:
+    """Write every file of results-v1 into `out`, atomically (see `staged_folder`)."""
+    with staged_folder(out) as tmp:
+        (tmp / "scenario.yaml").write_text(scenario_text, encoding="utf-8")
+        summary = result.summary()
+        (tmp / "summary.json").write_text(json.dumps(summary, indent=2) + "\n", encoding="utf-8")
+        write_csv(tmp / "points.csv", POINT_COLUMNS, result.points_table())
+        tl = result.timeline()
+        write_csv(tmp / "timeline.csv", ("t_h", *SERIES), zip(*tl.values(), strict=True))
+        np.savez_compressed(tmp / "replications.npz", **result.replication_arrays())
+        if plot:
+            from sim.report.plots import run as run_plots  # matplotlib only when plots are drawn (start-up time)
+
+            run_plots.write_all(result, tmp)
+    return out

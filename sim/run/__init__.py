@@ -1,0 +1,1 @@
+"""Running replications (locally, on processes, on Dask), comparing plans and sweeping a grid."""

@@ -1,0 +1,122 @@
+"""Plans side by side: key figures with intervals, differences to the first plan, overlay plots.
+
+Runs compared here come either from fresh replications (`RunData.from_result`) or from finished
+results folders (`RunData.from_folder`, which reads summary.json and replications.npz).
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from sim.core.stats import diff_ci95, summarize
+from sim.core.tables import write_csv
+from sim.report.finished import FinishedRunError, RunData
+from sim.report.folder import staged_folder
+
+KEY_FIGURES = {
+    "deadline_met": "deadline met (share of replications)",
+    "results_complete_h": "last pooled result (h)",
+    "sampling_complete_h": "sampling complete (h)",
+    "reported_by_deadline": "residents reported by the deadline (share)",
+    "wait_mean_min": "mean wait (min)",
+    "wait_p95_min": "95th percentile wait (min)",
+    "max_queue": "longest queue (residents)",
+    "turnaround_mean_h": "mean swab-to-result (h)",
+    "tubes": "pooled tubes",
+    "plates": "plates",
+    "identified_mean_h": "positives identified after (h)",
+}
+
+
+class CompareError(FinishedRunError):
+    """A folder that is not a finished natsim run, or runs that cannot be compared."""
+
+
+def comparison_rows(runs: list[RunData]) -> list[dict]:
+    """One row per key figure: each run's mean and interval, and each run's difference to the first."""
+    base = runs[0]
+    rows = []
+    for fig, title in KEY_FIGURES.items():
+        row: dict = {"figure": fig, "description": title}
+        for i, run in enumerate(runs):
+            s = summarize(run.values(fig))
+            row[f"mean_{i}"] = s["mean"]
+            row[f"ci95_{i}"] = s["ci95"]
+            if i:
+                a, b = base.values(fig), run.values(fig)
+                if a and b:
+                    paired = _paired(base, run) and len(a) == len(b)
+                    d, ci = diff_ci95(a, b, paired)
+                    row[f"diff_{i}"], row[f"diff_ci95_{i}"], row[f"paired_{i}"] = d, ci, paired
+        rows.append(row)
+    return rows
+
+
+def _paired(a: RunData, b: RunData) -> bool:
+    # Common random numbers: same seed, replication r of each drew from the same streams.
+    return a.summary.get("seed") == b.summary.get("seed")
+
+
+def _num(v: float | None, digits: int = 3) -> str:
+    return "-" if v is None else f"{v:.{digits}g}" if abs(v) < 1000 else f"{v:,.0f}"
+
+
+def _interval(mean, ci) -> str:
+    if mean is None:
+        return "-"
+    if ci is None or ci[0] == ci[1]:
+        return _num(mean)
+    return f"{_num(mean)} [{_num(ci[0])}, {_num(ci[1])}]"
+
+
+def format_table(runs: list[RunData], rows: list[dict]) -> str:
+    head = ["figure", *(r.label for r in runs), *(f"{r.label} - {runs[0].label}" for r in runs[1:])]
+    body = []
+    for row in rows:
+        cells = [row["description"]]
+        cells += [_interval(row[f"mean_{i}"], row[f"ci95_{i}"]) for i in range(len(runs))]
+        cells += [_interval(row.get(f"diff_{i}"), row.get(f"diff_ci95_{i}")) for i in range(1, len(runs))]
+        body.append(cells)
+    widths = [max(len(str(c)) for c in col) for col in zip(head, *body, strict=True)]
+    lines = ["  ".join(str(c).ljust(w) for c, w in zip(r, widths, strict=True)) for r in (head, *body)]
+    lines.insert(1, "  ".join("-" * w for w in widths))
+    note = "Means with 95% intervals; differences are paired replication by replication (common random numbers)"
+    if not all(_paired(runs[0], r) for r in runs[1:]):
+        note += " where the seeds match, otherwise Welch intervals"
+    return "\n".join(lines) + "\n" + note + "."
+
+
+def write_comparison(runs: list[RunData], out: Path) -> Path:
+    rows = comparison_rows(runs)
+    columns = (
+        "figure",
+        "scenario",
+        "mean",
+        "ci95_low",
+        "ci95_high",
+        "diff_to_first",
+        "diff_ci95_low",
+        "diff_ci95_high",
+        "paired",
+    )
+    lines = []
+    for row in rows:
+        for i, run in enumerate(runs):
+            ci = row[f"ci95_{i}"] or [None, None]
+            dci = row.get(f"diff_ci95_{i}") or (None, None)
+            lines.append(
+                (row["figure"], run.label, row[f"mean_{i}"], *ci, row.get(f"diff_{i}"), *dci, row.get(f"paired_{i}", ""))
+            )
+    with staged_folder(out) as tmp:
+        write_csv(tmp / "comparison.csv", columns, lines)
+        (tmp / "comparison.txt").write_text(format_table(runs, rows) + "\n", encoding="utf-8")
+        from sim.report.plots import compare as plots  # matplotlib only when drawing (start-up time)
+
+        plots.compare_cumulative(runs, tmp / "compare_cumulative.png")
+        plots.compare_waits(runs, tmp / "compare_waits.png")
+    return out
+
+
+def unique_labels(labels: list[str], fallbacks: list[str]) -> list[str]:
+    """Scenario names, or the file/folder names where two scenarios share a name."""
+    return labels if len(set(labels)) == len(labels) else fallbacks

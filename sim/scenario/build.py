@@ -1,0 +1,201 @@
+"""Scenario file -> `Round`: the validated spec turned into seconds, indices and distribution objects."""
+
+from __future__ import annotations
+
+import textwrap
+from dataclasses import replace
+from pathlib import Path
+
+from sim.core import distributions as d
+from sim.scenario import spec
+from sim.scenario.load import LoadedScenario, parse_scenario
+from sim.scenario.names import NamedGroup, resolve
+from sim.scenario.round import (
+    Blocked,
+    CallSlots,
+    Event,
+    HomeVisits,
+    Lab,
+    LabOutage,
+    PointGroup,
+    Profile,
+    Round,
+    RoundPlan,
+    Shifts,
+    Slowdown,
+    shift_arrivals,
+)
+
+
+def distribution(ds: spec.DistSpec) -> d.Distribution:
+    match ds.dist:
+        case "fixed":
+            return d.Fixed(ds.value)
+        case "exponential":
+            return d.Exponential(ds.mean)
+        case "lognormal":
+            return d.Lognormal(ds.mean, ds.sd)
+        case "gamma":
+            return d.Gamma(ds.mean, ds.sd)
+        case "triangular":
+            return d.Triangular(ds.low, ds.mode, ds.high)
+        case "uniform":
+            return d.Uniform(ds.low, ds.high)
+        case "empirical":
+            return d.Empirical(tuple(ds.values))
+    raise ValueError(ds.dist)  # unreachable: spec.DistKind lists the kinds
+
+
+def _calls(spec_calls: spec.CallSlots | None, residents: int) -> CallSlots | None:
+    if spec_calls is None:
+        return None
+    return CallSlots(
+        tuple(s.share_of(residents) for s in spec_calls.slots),
+        tuple(s.from_ for s in spec_calls.slots),
+        tuple(s.to for s in spec_calls.slots),
+        distribution(spec_calls.spread),
+        spec_calls.ignore_share,
+        distribution(spec_calls.late),
+    )
+
+
+def _campaign(sc: spec.Scenario, turnout: float, profile: Profile) -> tuple[RoundPlan, ...]:
+    """Each round's turnout and profile; arrival shifts (times on the campaign's clock) apply to the
+    round they fall in."""
+    if sc.campaign is None:
+        return ()
+    shifts = [ev for ev in sc.events if isinstance(ev, spec.ArrivalShift)]
+    changes = {c.round: c for c in sc.campaign.changes}
+    plans = []
+    for k in range(sc.campaign.rounds):
+        c = changes.get(k + 1)
+        own = Profile.from_pairs(c.profile) if c is not None and c.profile is not None else profile
+        t = c.turnout if c is not None and c.turnout is not None else turnout
+        offset = k * sc.campaign.every
+        for ev in shifts:
+            if ev.to - offset > own.times[0] and ev.from_ - offset < own.times[-1]:
+                own = shift_arrivals(own, ev.from_ - offset, ev.to - offset, ev.factor)
+        plans.append(RoundPlan(offset, t, own, changed=c is not None))
+    return tuple(plans)
+
+
+def _home(spec_home: spec.HomeVisits | None) -> HomeVisits | None:
+    if spec_home is None:
+        return None
+    return HomeVisits(spec_home.share, spec_home.teams, distribution(spec_home.visit_time), distribution(spec_home.travel_time))
+
+
+def build_round(loaded: LoadedScenario) -> Round:
+    sc = loaded.spec
+    lab_index = {lab.name: i for i, lab in enumerate(sc.labs)}
+    groups = _point_groups(loaded, lab_index)
+    # `free`: the profile before arrival shifts, from which a campaign shifts each round's own.
+    free = Profile.from_pairs(sc.arrivals.profile)
+    ev = _events(sc, groups, lab_index, free)
+    sh = sc.sampling.shifts
+    return Round(
+        name=sc.name,
+        deadline=sc.deadline,
+        seed=sc.seed,
+        replications=sc.replications,
+        turnout=sc.arrivals.turnout,
+        profile=ev["profile"],
+        open=sc.sampling.open,
+        service=distribution(sc.sampling.service_time),
+        pool_size=sc.sampling.pool_size,
+        shifts=Shifts(sh.length, sh.handover, sh.stagger) if sh else None,
+        groups=tuple(groups),
+        pickup_interval=sc.transport.pickup_interval,
+        box_capacity=sc.transport.box_capacity,
+        labs=_labs(sc),
+        prevalence=sc.positives.prevalence if sc.positives else 0.0,
+        recall_delay=sc.positives.recall_delay if sc.positives else 0.0,
+        blocked=tuple(ev["blocked"]),
+        lab_outages=tuple(ev["outages"]),
+        slowdowns=tuple(ev["slowdowns"]),
+        events=tuple(ev["events"]),
+        campaign=_campaign(sc, sc.arrivals.turnout, free),
+        description=sc.description or "",
+        start_label=sc.start.isoformat(timespec="minutes") if sc.start else None,
+        source=loaded.path,
+    )
+
+
+def _point_groups(loaded: LoadedScenario, lab_index: dict[str, int]) -> list[PointGroup]:
+    groups: list[PointGroup] = []
+    for entry in loaded.spec.points:
+        if isinstance(entry, spec.PointFile):
+            # One group per CSV row keeps each row's own residents, tables, lab and travel time.
+            stem = Path(entry.file).stem
+            for _, g in loaded.points_files[entry.file]:
+                travel = distribution(g.travel_time)
+                row = PointGroup(stem, 1, g.residents, g.tables, lab_index[g.lab], travel, names=(g.name,))
+                groups.append(replace(row, pool_size=g.pool_size, priority=g.priority))
+            continue
+        groups.append(
+            PointGroup(
+                entry.name,
+                entry.count,
+                entry.residents,
+                entry.tables,
+                lab_index[entry.lab],
+                distribution(entry.travel_time),
+                pool_size=entry.pool_size,
+                priority=entry.priority,
+                home=_home(entry.home_visits),
+                calls=_calls(entry.call_slots, entry.residents),
+            )
+        )
+    return groups
+
+
+def _labs(sc: spec.Scenario) -> tuple[Lab, ...]:
+    return tuple(
+        Lab(
+            lab.name,
+            lab.extractors,
+            lab.pcr_machines,
+            lab.plate_size,
+            distribution(lab.extraction_time),
+            distribution(lab.pcr_time),
+            lab.max_plate_wait,
+            lab.report_delay,
+            sc.transport.vehicles.get(lab.name, 0),
+        )
+        for lab in sc.labs
+    )
+
+
+def _events(sc: spec.Scenario, groups: list[PointGroup], lab_index: dict[str, int], profile: Profile) -> dict:
+    """Disruptions as the engine takes them (blocked windows, outages, slowdowns, the reshaped profile),
+    and each as planners named it, for plots."""
+    group_index = {g.name: i for i, g in enumerate(groups)}
+    named = [NamedGroup(g.name, g.count, g.names) for g in groups]
+    out: dict = {"blocked": [], "outages": [], "slowdowns": [], "events": [], "profile": profile}
+    for ev in sc.events:
+        what = ev.kind.replace("_", " ")
+        if isinstance(ev, spec.ClosePoints):
+            for name in ev.points:
+                out["blocked"] += [Blocked(gi, i, ev.from_, ev.to) for gi, i in resolve(name, named)]
+            what = f"points closed: {', '.join(ev.points)}"
+        elif isinstance(ev, spec.TablesDown):
+            out["blocked"].append(Blocked(group_index[ev.group], -1, ev.from_, ev.to, ev.tables))
+            what = f"{ev.tables} table(s) per point down: {ev.group}"
+        elif isinstance(ev, spec.LabOutage):
+            out["outages"].append(LabOutage(lab_index[ev.lab], ev.from_, ev.to, ev.extractors, ev.pcr_machines))
+            what = f"lab outage: {ev.lab}"
+        elif isinstance(ev, spec.TravelSlowdown):
+            lab, group = lab_index.get(ev.lab, -1), group_index.get(ev.group, -1)
+            out["slowdowns"].append(Slowdown(ev.from_, ev.to, ev.factor, lab, group))
+            what = f"travel x{ev.factor:g}: {ev.lab or ev.group}"
+        elif isinstance(ev, spec.ArrivalShift):
+            out["profile"] = shift_arrivals(out["profile"], ev.from_, ev.to, ev.factor)
+            what = f"arrivals x{ev.factor:g}, the rest later"
+        out["events"].append(Event(ev.kind, ev.from_, ev.to, what))
+    return out
+
+
+def round_from_text(text: str, file: str = "<text>") -> Round:
+    """A `Round` straight from scenario YAML (indented text is dedented), e.g. in a notebook or a test;
+    bad input raises `ScenarioError` as a file would."""
+    return build_round(parse_scenario(textwrap.dedent(text), file=file))

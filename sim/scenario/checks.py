@@ -1,0 +1,164 @@
+"""Checks across keys of a validated scenario: every name it uses exists, every lab with tubes has
+vehicles, shares add up, limits hold, and the points CSVs it names read cleanly."""
+
+from __future__ import annotations
+
+import csv
+import difflib
+from pathlib import Path
+
+import yaml
+from pydantic import ValidationError
+
+from sim.scenario import spec
+from sim.scenario.names import NamedGroup, resolve
+from sim.scenario.problems import Problem, format_path, line_for
+
+
+def _points_file(entry: spec.PointFile, base: Path, file: str, line: int | None, at: tuple) -> tuple[list, list[Problem]]:
+    csv_path = base / entry.file
+    shown = str(csv_path)
+    try:
+        text = csv_path.read_text(encoding="utf-8")
+    except OSError as exc:
+        return [], [Problem(file, line, at + ("file",), f"cannot read points file {shown}: {exc.strerror}")]
+    rows: list[tuple[int, spec.PointGroup]] = []
+    problems: list[Problem] = []
+    reader = csv.DictReader(text.splitlines())
+    wanted = ["name", "residents", "tables", "lab", "travel_time"]
+    missing = [c for c in wanted if c not in (reader.fieldnames or [])]
+    if missing:
+        return [], [Problem(shown, 1, (), f"missing column(s) {', '.join(missing)}; columns are {','.join(wanted)}")]
+    for i, row in enumerate(reader, start=2):
+        raw = {k: (row[k] or "").strip() for k in wanted}
+        if raw["travel_time"].startswith("{"):
+            raw["travel_time"] = yaml.safe_load(raw["travel_time"])
+        try:
+            group = spec.PointGroup.model_validate(raw)
+        except ValidationError as exc:
+            for err in exc.errors():
+                problems.append(Problem(shown, i, tuple(err["loc"]), err["msg"].removeprefix("Value error, ")))
+            continue
+        rows.append((i, group))
+    if not rows and not problems:
+        problems.append(Problem(shown, None, (), "the points file has no rows"))
+    return rows, problems
+
+
+class _Checks:
+    """Collects the problems of one scenario file, each at its key's line."""
+
+    def __init__(self, sc: spec.Scenario, base: Path, file: str, lines: dict[tuple, int]):
+        self.sc, self.base, self.file, self.lines = sc, base, file, lines
+        self.problems: list[Problem] = []
+        self.lab_names = [lab.name for lab in sc.labs]
+        self.files: dict[str, list[tuple[int, spec.PointGroup]]] = {}
+        self.group_names: set[str] = set()
+
+    def add(self, path: tuple, message: str) -> None:
+        self.problems.append(Problem(self.file, line_for(self.lines, path), path, message))
+
+    def labs(self) -> None:
+        for i, name in enumerate(self.lab_names):
+            if name in self.lab_names[:i]:
+                self.add(("labs", i, "name"), f"lab '{name}' is defined twice")
+
+    def points(self) -> dict[str, tuple]:
+        """Point groups and points files; returns each lab that receives tubes, with where it is named."""
+        used: dict[str, tuple] = {}
+        for i, entry in enumerate(self.sc.points):
+            if isinstance(entry, spec.PointFile):
+                line = line_for(self.lines, ("points", i))
+                rows, file_problems = _points_file(entry, self.base, self.file, line, ("points", i))
+                self.problems.extend(file_problems)
+                self.files[entry.file] = rows
+                for row_line, row in rows:
+                    if row.lab not in self.lab_names:
+                        self.problems.append(
+                            Problem(str(self.base / entry.file), row_line, ("lab",), _no_lab(row.lab, self.lab_names))
+                        )
+                    used.setdefault(row.lab, ("points", i, "file"))
+                continue
+            if entry.name in self.group_names:
+                self.add(("points", i, "name"), f"point group '{entry.name}' is defined twice")
+            self.group_names.add(entry.name)
+            if entry.lab not in self.lab_names:
+                self.add(("points", i, "lab"), _no_lab(entry.lab, self.lab_names))
+            used.setdefault(entry.lab, ("points", i, "lab"))
+            if entry.call_slots is not None:
+                called = sum(s.share_of(entry.residents) for s in entry.call_slots.slots)
+                if called > 1 + 1e-9:
+                    at = ("points", i, "call_slots", "slots")
+                    self.add(at, f"the slots call {called:.0%} of the point's {entry.residents:,} residents: at most 100%")
+        return used
+
+    def vehicles(self, used: dict[str, tuple]) -> None:
+        for lab, where in used.items():
+            if lab in self.lab_names and self.sc.transport.vehicles.get(lab, 0) <= 0:
+                self.add(
+                    ("transport", "vehicles"),
+                    f"lab '{lab}' receives tubes (see {format_path(where)}) but has no vehicles: "
+                    f"add '{lab}: N' under transport.vehicles",
+                )
+
+    def vehicle_labs(self) -> None:
+        for lab in self.sc.transport.vehicles:
+            if lab not in self.lab_names:
+                self.add(("transport", "vehicles", lab), _no_lab(lab, self.lab_names))
+
+    def events(self) -> None:
+        named = [NamedGroup(e.name, e.count) for e in self.sc.points if isinstance(e, spec.PointGroup)]
+        named += [NamedGroup(Path(f).stem, 1, (row.name,)) for f, rows in self.files.items() for _, row in rows]
+        groups, labs = self.group_names, self.lab_names
+        for i, ev in enumerate(self.sc.events):
+            at = ("events", i)
+            if isinstance(ev, spec.ClosePoints):
+                for name in ev.points:
+                    if not resolve(name, named):
+                        self.add((*at, "points"), f"no point or point group named '{name}'")
+            if isinstance(ev, spec.TablesDown | spec.TravelSlowdown) and ev.group is not None and ev.group not in groups:
+                self.add((*at, "group"), f"no point group named '{ev.group}'")
+            if isinstance(ev, spec.LabOutage | spec.TravelSlowdown) and ev.lab is not None and ev.lab not in labs:
+                self.add((*at, "lab"), _no_lab(ev.lab, self.lab_names))
+            if isinstance(ev, spec.TravelSlowdown) and (ev.lab is None) == (ev.group is None):
+                self.add(at, "a travel_slowdown names either a lab or a group")
+
+    def campaign(self) -> None:
+        if self.sc.campaign is None:
+            return
+        seen: set[int] = set()
+        for i, c in enumerate(self.sc.campaign.changes):
+            if c.round > self.sc.campaign.rounds:
+                self.add(
+                    ("campaign", "changes", i, "round"), f"round {c.round}: the campaign has {self.sc.campaign.rounds} rounds"
+                )
+            if c.round in seen:
+                self.add(("campaign", "changes", i, "round"), f"round {c.round} is changed twice")
+            seen.add(c.round)
+
+    def limits(self) -> None:
+        groups = [e for e in self.sc.points if isinstance(e, spec.PointGroup)]
+        residents = sum(e.count * e.residents for e in groups) + sum(g.residents for rows in self.files.values() for _, g in rows)
+        points = sum(e.count for e in groups) + sum(len(r) for r in self.files.values())
+        if residents > spec.LIMITS["residents"]:
+            self.add(("points",), f"{residents:,} residents in all: natsim's limit is {spec.LIMITS['residents']:,} per round")
+        if points > spec.LIMITS["points"]:
+            self.add(("points",), f"{points:,} points in all: natsim's limit is {spec.LIMITS['points']:,} per round")
+
+
+def cross_checks(sc: spec.Scenario, base: Path, file: str, lines: dict[tuple, int]) -> tuple[dict, list[Problem]]:
+    """Every problem across keys, and the points CSVs read (file name -> (line, validated row))."""
+    checks = _Checks(sc, base, file, lines)
+    checks.labs()
+    checks.vehicles(checks.points())
+    checks.events()
+    checks.campaign()
+    checks.vehicle_labs()
+    checks.limits()
+    return checks.files, checks.problems
+
+
+def _no_lab(name: str, lab_names: list[str]) -> str:
+    guess = difflib.get_close_matches(name, lab_names, n=1, cutoff=0.5)
+    hint = f" (did you mean '{guess[0]}'?)" if guess else f"; labs are: {', '.join(lab_names)}"
+    return f"no lab named '{name}'{hint}"

@@ -1,0 +1,187 @@
+"""Load a scenario file: safe YAML with line numbers -> `spec.Scenario` -> cross-key checks.
+
+Every problem becomes a `Problem(file, line, key path, message)`; `ScenarioError` carries them all so
+a planner fixes the whole file in one go instead of one error per run.
+"""
+
+from __future__ import annotations
+
+import difflib
+import typing
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import yaml
+from pydantic import BaseModel, ValidationError
+
+from sim.scenario import spec
+from sim.scenario.checks import cross_checks
+from sim.scenario.problems import Problem, ScenarioError, line_for
+
+MAX_FILE_BYTES = 10 * 1024 * 1024
+MAX_YAML_NODES = 200_000  # guards against alias bombs as well as plain huge files
+_UNION_TAGS = {"group", "file", *spec.EVENT_KINDS}
+
+
+@dataclass(frozen=True)
+class LoadedScenario:
+    spec: spec.Scenario
+    path: Path
+    text: str
+    points_files: dict[str, list[tuple[int, spec.PointGroup]]]  # file name -> (line, validated row)
+
+
+# --- YAML with line numbers -------------------------------------------------------------------
+
+
+def _line_map(node: yaml.Node, file: str) -> tuple[dict[tuple, int], list[Problem]]:
+    """Map each key path to its 1-based line; also report duplicate keys, which YAML hides."""
+    lines: dict[tuple, int] = {}
+    problems: list[Problem] = []
+    visits = 0
+    stack: list[tuple[yaml.Node, tuple]] = [(node, ())]
+    while stack:
+        n, path = stack.pop()
+        visits += 1
+        if visits > MAX_YAML_NODES:
+            raise ScenarioError(
+                [
+                    Problem(
+                        file,
+                        None,
+                        (),
+                        f"the file has more than {MAX_YAML_NODES:,} YAML values "
+                        "(or aliases that expand to that many); refusing to read it",
+                    )
+                ]
+            )
+        lines.setdefault(path, n.start_mark.line + 1)
+        if isinstance(n, yaml.MappingNode):
+            seen: set = set()
+            for k, v in n.value:
+                key = k.value if isinstance(k, yaml.ScalarNode) else str(k.value)
+                if key in seen:
+                    problems.append(Problem(file, k.start_mark.line + 1, path + (key,), "key given twice"))
+                seen.add(key)
+                lines[path + (key,)] = k.start_mark.line + 1
+                stack.append((v, path + (key,)))
+        elif isinstance(n, yaml.SequenceNode):
+            for i, v in enumerate(n.value):
+                stack.append((v, path + (i,)))
+    return lines, problems
+
+
+def _read_yaml(text: str, file: str) -> tuple[Any, dict[tuple, int]]:
+    loader = None
+    try:
+        loader = yaml.SafeLoader(text)  # the reader already refuses control characters here
+        node = loader.get_single_node()
+        if node is None:
+            raise ScenarioError([Problem(file, None, (), "the file is empty")])
+        lines, problems = _line_map(node, file)
+        if problems:
+            raise ScenarioError(problems)
+        data = loader.construct_document(node)
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None) or getattr(exc, "context_mark", None)
+        what = getattr(exc, "problem", None) or str(exc)
+        raise ScenarioError([Problem(file, mark.line + 1 if mark else None, (), f"not valid YAML: {what}")]) from None
+    except RecursionError:
+        raise ScenarioError([Problem(file, None, (), "the YAML is nested too deeply to be a scenario")]) from None
+    finally:
+        if loader is not None:
+            loader.dispose()
+    return data, lines
+
+
+# --- pydantic errors -> planner's messages -----------------------------------------------------
+
+
+def _model_at(path: tuple) -> list[type[BaseModel]]:
+    """The model classes whose keys are allowed at `path` (for 'did you mean ...')."""
+    models: list[Any] = [spec.Scenario]
+    for part in path:
+        nxt: list[Any] = []
+        for m in models:
+            if isinstance(part, int):
+                nxt.extend(_models_in(m))
+            elif isinstance(m, type) and issubclass(m, BaseModel) and part in m.model_fields:
+                nxt.extend(_models_in(m.model_fields[part].annotation))
+        models = nxt
+    return [m for m in models if isinstance(m, type) and issubclass(m, BaseModel)]
+
+
+def _models_in(tp: Any) -> list[Any]:
+    if isinstance(tp, type) and issubclass(tp, BaseModel):
+        return [tp]
+    out: list[Any] = []
+    for arg in typing.get_args(tp):
+        out.extend(_models_in(arg))
+    return out
+
+
+def _problem_from_error(err: dict, file: str, lines: dict[tuple, int]) -> Problem:
+    path = tuple(p for p in err["loc"] if not (isinstance(p, str) and p in _UNION_TAGS))
+    msg = err["msg"].removeprefix("Value error, ")
+    if err["type"] == "extra_forbidden":
+        key = path[-1]
+        known = sorted({k for m in _model_at(path[:-1]) for k in m.model_fields})
+        guess = difflib.get_close_matches(str(key), known, n=1, cutoff=0.5)
+        msg = f"unknown key '{key}'" + (f" (did you mean '{guess[0]}'?)" if guess else f"; known keys: {', '.join(known)}")
+    elif err["type"] == "missing":
+        msg = "required key is missing"
+    elif err["type"] == "greater_than" and err.get("ctx", {}).get("gt") == 0:
+        msg = f"must be positive (got {err.get('input')!r})"
+    elif err["type"].startswith(("greater_than", "less_than")):
+        msg = f"{msg} (got {err.get('input')!r})"
+    return Problem(file, line_for(lines, path), path, msg)
+
+
+# --- cross-key checks --------------------------------------------------------------------------
+
+
+# --- entry point -------------------------------------------------------------------------------
+
+
+def load_scenario(path: str | Path) -> LoadedScenario:
+    """Read, parse and validate a scenario file, or raise `ScenarioError` listing every problem."""
+    path = Path(path)
+    file = str(path)
+    try:
+        size = path.stat().st_size
+        if size > MAX_FILE_BYTES:
+            raise ScenarioError(
+                [
+                    Problem(
+                        file,
+                        None,
+                        (),
+                        f"the file is {size / 1e6:.0f} MB; scenarios are limited to "
+                        f"{MAX_FILE_BYTES // 2**20} MiB (put long point lists in a points CSV)",
+                    )
+                ]
+            )
+        raw = path.read_bytes()
+    except OSError as exc:
+        raise ScenarioError([Problem(file, None, (), f"cannot read the file: {exc.strerror}")]) from None
+    try:
+        text = raw.decode("utf-8")
+    except UnicodeDecodeError:
+        raise ScenarioError([Problem(file, None, (), "not a text file (not UTF-8): is this really a scenario?")]) from None
+    return parse_scenario(text, file=file, base=path.parent, path=path)
+
+
+def parse_scenario(text: str, *, file: str = "<scenario>", base: Path = Path("."), path: Path | None = None) -> LoadedScenario:
+    data, lines = _read_yaml(text, file)
+    if not isinstance(data, dict):
+        raise ScenarioError([Problem(file, 1, (), "a scenario is a YAML mapping of keys (name:, deadline:, points:, ...)")])
+    data = {str(k): v for k, v in data.items()}
+    try:
+        sc = spec.Scenario.model_validate(data)
+    except ValidationError as exc:
+        raise ScenarioError([_problem_from_error(e, file, lines) for e in exc.errors()]) from None
+    files, problems = cross_checks(sc, base, file, lines)
+    if problems:
+        raise ScenarioError(problems)
+    return LoadedScenario(spec=sc, path=path or Path(file), text=text, points_files=files)

@@ -1,0 +1,316 @@
+"""The plain, validated description of a round that the engine runs: seconds, indices, objects.
+
+`sim.scenario.build` makes one from a loaded scenario file; nothing here knows about YAML or pydantic,
+so the engine, the tests and other tools can also build a `Round` directly.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+
+import numpy as np
+
+from sim.core import distributions as d
+from sim.scenario.names import point_name
+
+TIME_TOLERANCE = 1e-9  # seconds: absorbs float rounding when a result lands exactly on its deadline
+
+
+def on_time(done: float | None, due: float) -> bool:
+    """The deadline rule: a last result at or before the deadline (seconds) meets it; no result at all
+    (nobody came, nothing was due) meets it too."""
+    return done is None or done <= due + TIME_TOLERANCE
+
+
+def every_round_on_time(done: Sequence[float | None], due: Sequence[float]) -> bool:
+    """A single round, or a campaign of rounds each with its own deadline: met when every round is."""
+    return all(on_time(x, d) for x, d in zip(done, due, strict=True))
+
+
+@dataclass(frozen=True)
+class Shifts:
+    length: float
+    handover: float
+    stagger: bool = False
+
+
+@dataclass(frozen=True)
+class HomeVisits:
+    share: float
+    teams: int
+    visit: d.Distribution
+    travel: d.Distribution
+
+
+@dataclass(frozen=True)
+class CallSlots:
+    """Residents called in turn: slot k takes `shares[k]` of those who come, called uniformly over
+    [starts[k], ends[k]) and arriving `spread` after their call; `ignore_share` of them come `late` after
+    the window closes instead. The rest (1 - sum of shares) follow the round's free profile."""
+
+    shares: tuple[float, ...]
+    starts: tuple[float, ...]
+    ends: tuple[float, ...]
+    spread: d.Distribution
+    ignore_share: float = 0.0
+    late: d.Distribution = d.Uniform(0.0, 7200.0)
+
+    def sample(self, rng: np.random.Generator, n: int, free: Profile) -> np.ndarray:
+        """Arrival times of n residents (unsorted)."""
+        called = sum(self.shares)
+        p = np.array([*self.shares, max(1.0 - called, 0.0)])
+        slot = rng.choice(p.size, size=n, p=p / p.sum())
+        t = np.empty(n)
+        loose = slot == len(self.shares)
+        t[loose] = free.sample(rng, int(loose.sum()))
+        k = slot[~loose]
+        starts, ends = np.array(self.starts)[k], np.array(self.ends)[k]
+        when = starts + rng.random(k.size) * (ends - starts) + self.spread.sample(rng, k.size)
+        ignore = rng.random(k.size) < self.ignore_share
+        when[ignore] = ends[ignore] + self.late.sample(rng, int(ignore.sum()))
+        t[~loose] = when
+        return t
+
+    def shifted(self, offset: float) -> CallSlots:
+        return replace(self, starts=tuple(t + offset for t in self.starts), ends=tuple(t + offset for t in self.ends))
+
+
+@dataclass(frozen=True)
+class PointGroup:
+    """`count` identical points; `names` is set when the points came one by one from a CSV."""
+
+    name: str
+    count: int
+    residents: int
+    tables: int
+    lab: int
+    travel: d.Distribution
+    names: tuple[str, ...] | None = None
+    pool_size: int | None = None  # key group: its own pool size
+    priority: bool = False  # key group: ahead of other pooled tubes at the lab
+    home: HomeVisits | None = None  # residents swabbed at home by mobile teams
+    calls: CallSlots | None = None  # residents called in time slots
+
+    def point_name(self, i: int) -> str:
+        return self.names[i] if self.names else point_name(self.name, i)
+
+
+@dataclass(frozen=True)
+class Lab:
+    name: str
+    extractors: int
+    pcr_machines: int
+    plate_size: int
+    extraction: d.Distribution
+    pcr: d.Distribution
+    max_plate_wait: float
+    report_delay: float
+    vehicles: int
+
+
+@dataclass(frozen=True)
+class Profile:
+    """Piecewise-constant arrival intensity: weight[i] holds on [times[i], times[i+1])."""
+
+    times: np.ndarray
+    weights: np.ndarray
+
+    @classmethod
+    def from_pairs(cls, pairs: list[tuple[float, float]]) -> Profile:
+        """From the scenario's [time, weight] pairs."""
+        a = np.array(pairs, dtype=float)
+        return cls(a[:, 0].copy(), a[:, 1].copy())
+
+    def sample(self, rng: np.random.Generator, n: int) -> np.ndarray:
+        lengths = np.diff(self.times)
+        mass = self.weights[:-1] * lengths
+        cdf = np.cumsum(mass) / mass.sum()
+        cdf[-1] = 1.0  # so u < 1 never falls past the end through rounding
+        u = rng.random(n)
+        seg = np.minimum(np.searchsorted(cdf, u, side="right"), lengths.size - 1)
+        # Reuse the within-segment position of the same uniform: one draw per resident.
+        lo = np.concatenate(([0.0], cdf[:-1]))[seg]
+        frac = (u - lo) / (cdf[seg] - lo)
+        return self.times[seg] + np.clip(frac, 0.0, 1.0) * lengths[seg]
+
+
+@dataclass(frozen=True)
+class Blocked:
+    """Tables that serve nobody in [start, end): all tables of the point(s), or the `tables` highest-numbered."""
+
+    group: int
+    point: int  # -1: every point of the group
+    start: float
+    end: float
+    tables: int = 0  # 0: all of them
+
+
+@dataclass(frozen=True)
+class LabOutage:
+    lab: int
+    start: float
+    end: float
+    extractors: int
+    pcr_machines: int
+
+
+@dataclass(frozen=True)
+class Slowdown:
+    start: float
+    end: float
+    factor: float
+    lab: int = -1  # -1: any
+    group: int = -1
+
+
+@dataclass(frozen=True)
+class Event:
+    """A disruption as planners named it, for plots and reports."""
+
+    kind: str
+    start: float
+    end: float
+    label: str
+
+
+def shift_arrivals(profile: Profile, start: float, end: float, factor: float) -> Profile:
+    """Multiply the intensity on [start, end) by factor and let the displaced residents arrive evenly over
+    the same length of time right after it, on top of whoever comes then: nobody is lost."""
+    length = end - start
+    cuts = np.unique(np.concatenate([profile.times, [start, end, end + length]]))
+    cuts = cuts[(cuts >= profile.times[0]) | (cuts >= start)]
+    idx = np.searchsorted(profile.times, cuts, side="right") - 1
+    weights = np.where((idx >= 0) & (idx < profile.weights.size - 1), profile.weights[np.clip(idx, 0, None)], 0.0)
+    seg = np.diff(cuts)
+    inside = (cuts[:-1] >= start) & (cuts[:-1] < end)
+    displaced = float(np.sum(weights[:-1][inside] * seg[inside])) * (1 - factor)
+    w = weights.copy()
+    w[:-1][inside] *= factor
+    after = (cuts[:-1] >= end) & (cuts[:-1] < end + length)
+    w[:-1][after] += displaced / length
+    w[-1] = 0.0
+    return Profile(cuts, w)
+
+
+@dataclass(frozen=True)
+class RoundPlan:
+    """One round of a campaign: when it starts (since the first round's start), its turnout and profile
+    (the profile's times are since this round's start)."""
+
+    offset: float
+    turnout: float
+    profile: Profile
+    changed: bool = False  # its own turnout or profile, as the scenario's `changes` give it
+
+
+@dataclass(frozen=True)
+class Round:
+    name: str
+    deadline: float
+    seed: int
+    replications: int
+    turnout: float
+    profile: Profile
+    open: float
+    service: d.Distribution
+    pool_size: int
+    shifts: Shifts | None
+    groups: tuple[PointGroup, ...]
+    pickup_interval: float
+    box_capacity: int
+    labs: tuple[Lab, ...]
+    prevalence: float = 0.0
+    recall_delay: float = 0.0
+    blocked: tuple[Blocked, ...] = ()
+    lab_outages: tuple[LabOutage, ...] = ()
+    slowdowns: tuple[Slowdown, ...] = ()
+    events: tuple[Event, ...] = ()
+    campaign: tuple[RoundPlan, ...] = ()  # successive rounds; empty: a single round
+    description: str = ""
+    start_label: str | None = None
+    source: Path | None = field(default=None, compare=False)
+
+    @property
+    def n_points(self) -> int:
+        return sum(g.count for g in self.groups)
+
+    @property
+    def residents(self) -> int:
+        return sum(g.count * g.residents for g in self.groups)
+
+    @property
+    def tables(self) -> int:
+        return sum(g.count * g.tables for g in self.groups)
+
+    def with_(self, **changes) -> Round:
+        return replace(self, **changes)
+
+    @property
+    def rounds(self) -> int:
+        return max(len(self.campaign), 1)
+
+    def deadline_of(self, k: int) -> float:
+        """Round k's deadline on the campaign's clock (each round is due `deadline` after its start)."""
+        return (self.campaign[k].offset if self.campaign else 0.0) + self.deadline
+
+    def deadline_met(self, done_by_round: Sequence[float | None]) -> bool:
+        """Met when every round's last pooled result (seconds, campaign clock) is by its own deadline."""
+        return every_round_on_time(done_by_round, [self.deadline_of(k) for k in range(self.rounds)])
+
+    def peak_arrival_rate(self) -> float:
+        """Residents per hour arriving across the round at the profile's busiest segment."""
+        p = self.profile
+        mass = p.weights[:-1] * (p.times[1:] - p.times[:-1])
+        return self.residents * self.turnout * float(p.weights[:-1].max()) / float(mass.sum()) * 3600
+
+    @property
+    def every(self) -> float:
+        """From one round's start to the next (0 for a single round)."""
+        return self.campaign[1].offset if self.rounds > 1 else 0.0
+
+    @property
+    def final_deadline(self) -> float:
+        return self.deadline_of(self.rounds - 1)
+
+    def round_view(self, k: int) -> Round:
+        """Round k of a campaign as a single round on the campaign's clock: its own turnout and profile,
+        sampling opening, pickups ticking and residents called `offset` later."""
+        if not self.campaign:
+            return self
+        plan = self.campaign[k]
+        return replace(
+            self,
+            campaign=(),
+            turnout=plan.turnout,
+            profile=Profile(plan.profile.times + plan.offset, plan.profile.weights),
+            open=self.open + plan.offset,
+            deadline=self.deadline + plan.offset,
+            groups=tuple(replace(g, calls=g.calls.shifted(plan.offset)) if g.calls else g for g in self.groups),
+        )
+
+    def only_groups(self, keep: list[int]) -> Round:
+        """The round with only these point groups, and the events that touch them, renumbered."""
+        new = {gi: i for i, gi in enumerate(keep)}
+        return replace(
+            self,
+            groups=tuple(self.groups[gi] for gi in keep),
+            blocked=tuple(replace(b, group=new[b.group]) for b in self.blocked if b.group in new),
+            slowdowns=tuple(replace(s, group=new.get(s.group, -1)) for s in self.slowdowns if s.group == -1 or s.group in new),
+        )
+
+    def for_lab(self, lab: int) -> Round:
+        """The part of the round one lab serves: its point groups, its vehicles and instruments, and the
+        events that touch them, renumbered. Labs share nothing (each has its own vehicles, and a recalled
+        resident's retest goes to the lab that ran the pool), so a replication of the whole round meets
+        a target exactly when every lab's part does; sizing searches each part on its own. The parts
+        draw from other streams than the whole round (streams are keyed by group and lab number)."""
+        part = self.only_groups([gi for gi, g in enumerate(self.groups) if g.lab == lab])
+        return replace(
+            part,
+            groups=tuple(replace(g, lab=0) for g in part.groups),
+            labs=(self.labs[lab],),
+            lab_outages=tuple(replace(o, lab=0) for o in self.lab_outages if o.lab == lab),
+            slowdowns=tuple(replace(s, lab=0 if s.lab == lab else -1) for s in part.slowdowns if s.lab in (-1, lab)),
+        )

@@ -1,0 +1,363 @@
+"""Pydantic models of scenario format v1 (../shared/spec/scenario-v1.md), key for key.
+
+Only the shape of each key is checked here; checks that span keys (a point's lab exists, a lab
+with points has vehicles, ...) live in `sim.scenario`, which knows the file and its lines.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Annotated, Any, Literal
+
+from pydantic import (
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    Discriminator,
+    Field,
+    Tag,
+    WithJsonSchema,
+    field_validator,
+    model_validator,
+)
+
+from sim.core.durations import DURATION_HELP, DURATION_PATTERN, parse_duration
+
+_DURATION_SCHEMA = {"type": "string", "pattern": DURATION_PATTERN, "description": DURATION_HELP}
+
+Duration = Annotated[float, BeforeValidator(parse_duration), WithJsonSchema(_DURATION_SCHEMA)]
+SignedDuration = Annotated[
+    float,
+    BeforeValidator(lambda v: parse_duration(v, allow_negative=True)),
+    WithJsonSchema({**_DURATION_SCHEMA, "description": DURATION_HELP + " (may be negative)"}),
+]
+
+
+def _count(v: Any) -> Any:
+    # YAML reads `1_200_000` as an int already; a string like "1_200_000" (quoted) is accepted too.
+    if isinstance(v, str) and v.replace("_", "").isdigit():
+        return int(v.replace("_", ""))
+    if isinstance(v, bool):
+        raise ValueError("expected a whole number, got true/false")
+    return v
+
+
+Count = Annotated[int, BeforeValidator(_count), Field(gt=0, strict=False)]
+
+# Limits that protect the machine (docs/scenario.md); far above any real round.
+LIMITS = {
+    "residents": 100_000_000,
+    "points": 1_000_000,
+    "tables": 1_000,
+    "replications": 10_000,
+    "pool_size": 1_000,
+    "plate_size": 10_000,
+    "fleet": 1_000_000,
+}
+
+
+class Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True, allow_inf_nan=False)
+
+
+DistKind = Literal["fixed", "exponential", "lognormal", "gamma", "triangular", "uniform", "empirical"]
+_DIST_KEYS: dict[str, set[str]] = {
+    "fixed": {"value"},
+    "exponential": {"mean"},
+    "lognormal": {"mean", "sd"},
+    "gamma": {"mean", "sd"},
+    "triangular": {"low", "mode", "high"},
+    "uniform": {"low", "high"},
+    "empirical": {"values"},
+}
+
+
+class DistSpec(Strict):
+    """A duration that varies. A plain duration string stands for `{dist: fixed, value: ...}`."""
+
+    dist: DistKind
+    value: Duration | None = None
+    mean: Duration | None = None
+    sd: Duration | None = None
+    low: Duration | None = None
+    mode: Duration | None = None
+    high: Duration | None = None
+    values: list[Duration] | None = Field(default=None, min_length=1)
+
+    @model_validator(mode="after")
+    def _keys_fit_kind(self) -> DistSpec:
+        wanted = _DIST_KEYS[self.dist]
+        given = self.model_fields_set - {"dist"}
+        if missing := sorted(wanted - given):
+            raise ValueError(f"a {self.dist} distribution needs {', '.join(missing)}")
+        if extra := sorted(given - wanted):
+            raise ValueError(f"a {self.dist} distribution takes {', '.join(sorted(wanted))}, not {', '.join(extra)}")
+        if empty := sorted(k for k in wanted if getattr(self, k) is None):
+            raise ValueError(f"{', '.join(empty)} of a {self.dist} distribution has no value")
+        if self.dist in ("exponential", "lognormal", "gamma") and not self.mean > 0:
+            raise ValueError(f"the mean of a {self.dist} distribution must be positive")
+        if self.dist in ("lognormal", "gamma") and not self.sd > 0:
+            raise ValueError(f"the sd of a {self.dist} distribution must be positive (or use a fixed duration)")
+        if self.dist == "triangular" and not (self.low <= self.mode <= self.high and self.low < self.high):
+            raise ValueError("a triangular distribution needs low <= mode <= high and low < high")
+        if self.dist == "uniform" and not self.low < self.high:
+            raise ValueError("a uniform distribution needs low < high")
+        return self
+
+
+def _plain_duration_to_dist(v: Any) -> Any:
+    if isinstance(v, (str, int, float)) and not isinstance(v, bool):
+        return {"dist": "fixed", "value": v}
+    return v
+
+
+DistField = Annotated[
+    DistSpec,
+    BeforeValidator(_plain_duration_to_dist),
+    WithJsonSchema(
+        {
+            "anyOf": [
+                _DURATION_SCHEMA,
+                {
+                    "type": "object",
+                    "required": ["dist"],
+                    "additionalProperties": False,
+                    "properties": {
+                        "dist": {"enum": list(_DIST_KEYS)},
+                        **{k: _DURATION_SCHEMA for k in ("value", "mean", "sd", "low", "mode", "high")},
+                        "values": {"type": "array", "items": _DURATION_SCHEMA, "minItems": 1},
+                    },
+                },
+            ],
+            "description": "a fixed duration, or {dist: exponential|lognormal|gamma|triangular|uniform|empirical|fixed, ...}",
+        }
+    ),
+]
+
+
+ProfilePairs = list[tuple[SignedDuration, Annotated[float, Field(ge=0)]]]
+
+
+class Arrivals(Strict):
+    turnout: float = Field(1.0, ge=0.0, le=1.0, description="share of residents who come")
+    profile: ProfilePairs = Field(
+        min_length=2,
+        description="[time, weight] pairs: relative arrival intensity, piecewise constant; last weight 0",
+    )
+
+    @field_validator("profile")
+    @classmethod
+    def _profile_shape(cls, profile: list[tuple[float, float]]) -> list[tuple[float, float]]:
+        times = [t for t, _ in profile]
+        if any(b <= a for a, b in zip(times, times[1:], strict=False)):
+            raise ValueError("profile times must increase strictly from one entry to the next")
+        if profile[-1][1] != 0:
+            raise ValueError("the last profile entry must have weight 0 (no arrivals after it)")
+        if not any(w > 0 for _, w in profile[:-1]):
+            raise ValueError("at least one profile weight must be positive")
+        return profile
+
+
+class Shifts(Strict):
+    length: Duration = Field(gt=0, description="work period of a table")
+    handover: Duration = Field(gt=0, description="pause after each work period")
+    stagger: bool = Field(False, description="offset table j's shifts by j*(length+handover)/tables")
+
+
+class Sampling(Strict):
+    open: Duration = Field(0.0, description="tables start work (time since the round's start)")
+    service_time: DistField = Field(description="per resident at a table: scan + swab")
+    pool_size: Annotated[Count, Field(le=LIMITS["pool_size"])] = Field(10, description="residents per tube (1 = single tube)")
+    shifts: Shifts | None = None
+
+
+class HomeVisits(Strict):
+    share: float = Field(gt=0, le=1, description="share of the residents who come that are swabbed at home")
+    teams: Count = Field(description="mobile teams at each point")
+    visit_time: DistField = Field(description="one home visit: swab and paperwork")
+    travel_time: DistField = Field(description="from one home to the next")
+
+
+class Building(Strict):
+    name: str = Field(min_length=1, description="building, compound or stairwell")
+    residents: Count = Field(description="residents of it (at each point of the group)")
+
+
+class CallSlots(Strict):
+    slots: list[CallSlot] = Field(min_length=1, description="called in turn; residents not in any slot follow arrivals.profile")
+    spread: DistField = Field(
+        {"dist": "fixed", "value": "0s"},
+        validate_default=True,
+        description="from the call (uniform over the slot's window) to arriving at the point",
+    )
+    ignore_share: float = Field(0.0, ge=0, le=1, description="share of those called who ignore the call and come later")
+    late: DistField = Field(
+        {"dist": "uniform", "low": "0s", "high": "2h"},
+        validate_default=True,
+        description="how long after their slot's window closes those who ignored it come",
+    )
+
+
+class PointGroup(Strict):
+    name: str = Field(min_length=1, description="group name; points are named NAME-0001, NAME-0002, ...")
+    count: Count = Field(1, description="identical points in this group")
+    residents: Count = Field(description="residents per point")
+    tables: Annotated[Count, Field(le=LIMITS["tables"])] = Field(description="sampling tables per point")
+    lab: str = Field(description="lab that receives this group's tubes")
+    travel_time: DistField = Field(description="one way, point <-> lab")
+    pool_size: Annotated[Count, Field(le=LIMITS["pool_size"])] | None = Field(
+        None, description="key group: its own residents per tube (1 = single tubes); default sampling.pool_size"
+    )
+    priority: bool = Field(False, description="key group: its tubes go ahead of other pooled tubes at the lab")
+    home_visits: HomeVisits | None = Field(None, description="bedridden and elderly residents swabbed at home by mobile teams")
+    call_slots: CallSlots | None = Field(None, description="residents called building by building in time slots")
+
+
+class PointFile(Strict):
+    file: str = Field(
+        min_length=1,
+        description="CSV beside the scenario, one row per point: name,residents,tables,lab,travel_time",
+    )
+
+
+def _point_kind(v: Any) -> str:
+    # Decide group-or-file up front so errors speak of one kind, not both.
+    return "file" if isinstance(v, dict) and "file" in v else "group"
+
+
+PointEntry = Annotated[
+    Annotated[PointGroup, Tag("group")] | Annotated[PointFile, Tag("file")],
+    Discriminator(_point_kind),
+]
+
+
+class Transport(Strict):
+    pickup_interval: Duration = Field(7200.0, gt=0, description="each point is visited at least this often")
+    box_capacity: Annotated[Count, Field(le=LIMITS["fleet"])] = Field(
+        100, description="a box of this many sealed tubes calls a pickup at once"
+    )
+    vehicles: dict[str, Annotated[int, BeforeValidator(_count), Field(gt=0, le=LIMITS["fleet"])]] = Field(
+        default_factory=dict, description="vehicles based at each lab, by lab name"
+    )
+
+
+class Lab(Strict):
+    name: str = Field(min_length=1)
+    extractors: Annotated[Count, Field(le=LIMITS["fleet"])] = Field(description="nucleic-acid extraction instruments")
+    pcr_machines: Annotated[Count, Field(le=LIMITS["fleet"])] = Field(description="amplification instruments")
+    plate_size: Annotated[Count, Field(le=LIMITS["plate_size"])] = Field(
+        94, description="sample wells per plate (96 minus controls)"
+    )
+    extraction_time: DistField = Field(description="per plate")
+    pcr_time: DistField = Field(description="per plate")
+    max_plate_wait: Duration = Field(1800.0, description="start a partial plate once its oldest tube waited this long")
+    report_delay: Duration = Field(0.0, description="from end of PCR to result reported")
+
+
+class Positives(Strict):
+    prevalence: float = Field(ge=0.0, le=1.0, description="probability that a resident is positive")
+    recall_delay: Duration = Field(description="pooled positive result -> members swabbed again singly")
+
+
+class _Window(Strict):
+    model_config = ConfigDict(extra="forbid", frozen=True, allow_inf_nan=False, populate_by_name=True)
+
+    from_: SignedDuration = Field(alias="from", description="start of the disruption (time since the round's start)")
+    to: SignedDuration = Field(description="end of the disruption")
+
+    @model_validator(mode="after")
+    def _ordered(self):
+        if not self.to > self.from_:
+            raise ValueError("'to' must be later than 'from'")
+        return self
+
+
+class CallSlot(_Window):
+    from_: SignedDuration = Field(alias="from", description="volunteers start calling this slot (time since the round's start)")
+    to: SignedDuration = Field(description="end of the slot's window")
+    share: float | None = Field(None, gt=0, le=1, description="share of the point's residents called in this slot")
+    buildings: list[Building] | None = Field(None, min_length=1, description="or: the buildings called in this slot")
+
+    @model_validator(mode="after")
+    def _one_way(self):
+        if (self.share is None) == (self.buildings is None):
+            raise ValueError("give a slot either a share of the point's residents or a list of buildings, not both")
+        return self
+
+    def share_of(self, residents: int) -> float:
+        """The slot's share of a point's residents (its buildings' residents over the point's)."""
+        return self.share if self.share is not None else sum(b.residents for b in self.buildings) / residents
+
+
+class ClosePoints(_Window):
+    kind: Literal["close_points"]
+    points: list[str] = Field(min_length=1, description="group names or point names: nobody is served there; the queue waits")
+
+
+class TablesDown(_Window):
+    kind: Literal["tables_down"]
+    group: str = Field(description="point group short of staff")
+    tables: Count = Field(description="tables per point that stop (the highest-numbered ones)")
+
+
+class LabOutage(_Window):
+    kind: Literal["lab_outage"]
+    lab: str
+    extractors: Annotated[int, Field(ge=0)] = Field(0, description="extraction instruments out of service")
+    pcr_machines: Annotated[int, Field(ge=0)] = Field(0, description="PCR machines out of service")
+
+
+class TravelSlowdown(_Window):
+    kind: Literal["travel_slowdown"]
+    lab: str | None = Field(None, description="vehicles of this lab (or give group)")
+    group: str | None = Field(None, description="trips to and from this group's points (or give lab)")
+    factor: float = Field(gt=0, le=100, description="travel times drawn in the window are multiplied by this")
+
+
+class ArrivalShift(_Window):
+    kind: Literal["arrival_shift"]
+    factor: float = Field(ge=0, le=1, description="arrival intensity in the window is multiplied by this; the rest come later")
+
+
+class RoundChange(Strict):
+    round: Count = Field(description="which round of the campaign (1 = the first)")
+    turnout: float | None = Field(None, ge=0.0, le=1.0, description="this round's turnout")
+    profile: ProfilePairs | None = Field(
+        None, min_length=2, description="this round's arrival profile, times since the round's start"
+    )
+
+    @field_validator("profile")
+    @classmethod
+    def _profile_shape(cls, profile):
+        return Arrivals._profile_shape(profile) if profile is not None else None
+
+
+class Campaign(Strict):
+    rounds: Annotated[Count, Field(le=1000)] = Field(description="rounds in the campaign")
+    every: Duration = Field(gt=0, description="from one round's start to the next")
+    changes: list[RoundChange] = Field(default_factory=list, description="rounds with their own turnout or profile")
+
+
+EventEntry = Annotated[ClosePoints | TablesDown | LabOutage | TravelSlowdown | ArrivalShift, Discriminator("kind")]
+EVENT_KINDS = ("close_points", "tables_down", "lab_outage", "travel_slowdown", "arrival_shift")
+
+
+class Scenario(Strict):
+    """A testing round in one city or district (scenario format v1)."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True, allow_inf_nan=False, title="natsim scenario (format v1)")
+
+    name: str = Field(min_length=1)
+    description: str | None = None
+    start: dt.datetime | None = Field(None, description="wall-clock anchor, only for plot labels")
+    deadline: Duration = Field(gt=0, description="every sampled resident's pooled result by then")
+    seed: Annotated[int, Field(ge=0)] = 0
+    replications: Annotated[Count, Field(le=LIMITS["replications"])] = 1
+    arrivals: Arrivals
+    sampling: Sampling
+    points: list[PointEntry] = Field(min_length=1)
+    transport: Transport
+    labs: list[Lab] = Field(min_length=1)
+    positives: Positives | None = None
+    events: list[EventEntry] = Field(default_factory=list, description="disruptions (natsim extension of format v1)")
+    campaign: Campaign | None = Field(None, description="successive rounds (natsim extension of format v1)")

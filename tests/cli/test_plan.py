@@ -1,0 +1,33 @@
+"""Sizing a small scenario: the plan verifies, and every value one step smaller fails a target."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+from typer.testing import CliRunner
+
+from sim.cli.app import app
+from sim.scenario.load import load_scenario
+
+ROOT = Path(__file__).resolve().parents[2]
+QUICKSTART = ROOT / "scenarios" / "quickstart.yaml"
+
+
+def test_cli_writes_a_runnable_plan_and_reports_infeasible_limits(tmp_path):
+    r = CliRunner().invoke(app, ["size", str(QUICKSTART), "--max-wait", "30m", "-r", "4", "--out", str(tmp_path / "s")])
+    assert r.exit_code == 0, r.output
+    assert "samplers" in r.output and "one step smaller" in r.output
+    plan = load_scenario(tmp_path / "s" / "plan.yaml")  # a complete, valid scenario
+    sizing = json.loads((tmp_path / "s" / "sizing.json").read_text())
+    assert plan.spec.points[0].tables == sizing["plan"]["groups"][0]["tables_per_point"]
+    # The default 15-minute safety margin holds on every verification replication.
+    assert sizing["targets"]["margin_h"] == 0.25
+    assert max(sizing["verification"]["results_complete_h"]) <= 12 - 0.25
+    tight = CliRunner().invoke(
+        app, ["size", str(QUICKSTART), "--max-wait", "30m", "--limit", "samplers=20", "-r", "2", "--out", str(tmp_path / "t")]
+    )
+    assert tight.exit_code == 1
+    assert "NO PLAN within the limits" in tight.output and "Binding stage" in tight.output
+    bad = CliRunner().invoke(app, ["size", str(QUICKSTART), "--vary", "chairs", "--out", str(tmp_path / "u")])
+    assert bad.exit_code == 2

@@ -1,0 +1,29 @@
+import numpy as np
+import pytest
+from scipy import stats
+
+from sim.core.stats import diff_ci95, mean_ci95, summarize
+
+
+def test_interval_is_student_t():
+    x = [10.0, 12.0, 11.0, 15.0]
+    m, (lo, hi) = mean_ci95(x)
+    want = stats.t.interval(0.95, 3, loc=np.mean(x), scale=stats.sem(x))
+    assert m == pytest.approx(12.0) and (lo, hi) == pytest.approx(want)
+
+
+def test_one_value_and_missing_values():
+    assert mean_ci95([4.0]) == (4.0, (4.0, 4.0))
+    s = summarize([1.0, None, 3.0])
+    assert s["mean"] == 2.0 and s["values"] == [1.0, None, 3.0]
+    assert summarize([None, None]) == {"mean": None, "ci95": None, "values": None}
+
+
+def test_paired_difference_is_narrower_when_runs_share_noise():
+    rng = np.random.default_rng(1)
+    noise = rng.normal(0, 5, 30)
+    a, b = 100 + noise, 101 + noise + rng.normal(0, 0.1, 30)
+    _, paired = diff_ci95(a, b, paired=True)
+    _, welch = diff_ci95(a, b, paired=False)
+    assert paired[1] - paired[0] < (welch[1] - welch[0]) / 10
+    assert paired[0] < 1 < paired[1]

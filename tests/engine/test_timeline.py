@@ -1,0 +1,22 @@
+import numpy as np
+import pytest
+
+from sim.engine.timeline import Grid, add_into, busy_time_until, utilisation
+
+
+def test_grid_step_suits_the_deadline(small_round):
+    g = Grid.for_round(small_round)  # 12 h: 5-minute rows, starting on a row before the profile's -30 min
+    assert g.step == 300.0 and g.t0 == -1800.0
+
+
+def test_an_event_counts_from_the_first_row_at_or_after_it():
+    g = Grid(0.0, 60.0)
+    assert g.counts(np.array([0.0, 1.0, 60.0, 61.0])).tolist() == [1.0, 2.0, 1.0]
+
+
+def test_busy_time_and_utilisation():
+    s, e = np.array([0.0, 30.0]), np.array([60.0, 90.0])
+    assert busy_time_until(s, e, np.array([30.0, 60.0, 120.0])).tolist() == [30.0, 90.0, 120.0]
+    u = utilisation(Grid(0.0, 60.0), s, e, 2, 3)
+    assert u.tolist() == pytest.approx([0.0, 0.75, 0.25])
+    assert add_into(np.zeros(2), np.ones(3)).tolist() == [1.0, 1.0, 1.0]

@@ -1,0 +1,81 @@
+"""Sizing a small scenario: the plan verifies, and every value one step smaller fails a target."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from sim.core.queueing import tables_for_wait
+from sim.plan.bounds import apply_plan
+from sim.plan.sizing import Targets, analytic_bounds, plan_of, size
+from sim.scenario.build import build_round
+from sim.scenario.load import load_scenario, parse_scenario
+
+ROOT = Path(__file__).resolve().parents[2]
+
+QUICKSTART = ROOT / "scenarios" / "quickstart.yaml"
+
+
+@pytest.fixture(scope="module")
+def sized():
+    rnd = build_round(load_scenario(QUICKSTART))
+    return rnd, size(rnd, Targets(0.95, 30 * 60), search_reps=3, verify_reps=6)
+
+
+def test_plan_verifies_and_is_minimal(sized):
+    rnd, result = sized
+    assert result["feasible"]
+    assert result["verification"]["share_meeting_targets"] >= 0.95
+    assert max(result["verification"]["worst_p95_wait_min"]) <= 30
+    assert max(result["verification"]["results_complete_h"]) <= 12
+    smaller = result["one_step_smaller"]
+    assert len(smaller) == 2 + 2 + 1 + 1 + 1  # points and tables of two groups, three lab dimensions
+    assert all(c["fails"] for c in smaller.values()), smaller
+    assert all(c.get("share_meeting_targets", 0) < 0.95 for c in smaller.values() if "note" not in c)
+
+
+def test_residents_are_redivided_not_lost(sized):
+    rnd, result = sized
+    for g, sizedg in zip(rnd.groups, result["plan"]["groups"], strict=True):
+        total = g.count * g.residents
+        assert sizedg["points"] * sizedg["residents_per_point"] >= total
+        assert (sizedg["points"] * (sizedg["residents_per_point"] - 1)) < total
+
+
+def test_analytic_tables_match_erlang_c():
+    rnd = build_round(load_scenario(QUICKSTART))
+    b = analytic_bounds(rnd, 1800)
+
+    lam = rnd.groups[0].residents * rnd.turnout * rnd.peak_arrival_rate() / (rnd.residents * rnd.turnout * 3600)
+    assert b["tables"][0] == tables_for_wait(lam, 1 / rnd.service.mean, 1800)
+    assert apply_plan(rnd, plan_of(rnd)) == rnd
+
+
+def test_the_plan_does_not_depend_on_the_number_of_processes(sized):
+    rnd, result = sized
+    on_two = size(rnd, Targets(0.95, 30 * 60), search_reps=3, verify_reps=6, jobs=2)
+    assert on_two["plan"] == result["plan"]
+    assert on_two["verification"]["results_complete_h"] == result["verification"]["results_complete_h"]
+
+
+def test_a_lab_part_keeps_its_groups_and_their_events():
+    text = QUICKSTART.read_text().replace(
+        "    lab: district\n    travel_time: {dist: triangular, low: 15m, mode: 25m, high: 40m}",
+        "    lab: annex\n    travel_time: {dist: triangular, low: 15m, mode: 25m, high: 40m}",
+    )
+    text = text.replace("    district: 6\n", "    district: 6\n    annex: 3\n")
+    text = text.replace(
+        "positives:", "  - {name: annex, extractors: 2, pcr_machines: 3, extraction_time: 1h, pcr_time: 1.5h}\n\npositives:"
+    )
+    text += (
+        "events:\n  - {kind: tables_down, group: riverside, tables: 1, from: 1h, to: 2h}\n"
+        "  - {kind: lab_outage, lab: annex, from: 2h, to: 3h, pcr_machines: 1}\n"
+    )
+    rnd = build_round(parse_scenario(text, file="<test>"))
+    first, second = rnd.for_lab(0), rnd.for_lab(1)
+    assert [g.name for g in first.groups] == ["old-town"] and [g.name for g in second.groups] == ["riverside"]
+    assert first.residents + second.residents == rnd.residents
+    assert first.blocked == () and second.blocked[0].group == 0  # riverside is group 0 of its part
+    assert first.lab_outages == () and second.lab_outages[0].lab == 0
+    assert second.labs[0].name == "annex" and all(g.lab == 0 for g in second.groups)
