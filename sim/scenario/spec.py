@@ -1,4 +1,4 @@
-"""Pydantic models of scenario format v1 (../shared/spec/scenario-v1.md), key for key.
+"""Pydantic models of scenario format v1 (docs/scenario.md), key for key.
 
 Only the shape of each key is checked here; checks that span keys (a point's lab exists, a lab
 with points has vehicles, ...) live in `sim.scenario`, which knows the file and its lines.
