@@ -27,7 +27,7 @@ def test_example_is_valid_and_cites_its_sources(path):
     desc = loaded.spec.description or ""
     assert len(desc) > 100
     if path.stem != "quickstart":
-        assert "mass-testing-facts" in desc and "Assumed" in desc
+        assert "docs/facts.md" in desc and "Assumed" in desc
 
 
 @pytest.mark.parametrize("stem", ["quickstart", "yuci-district-drill"])
