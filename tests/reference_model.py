@@ -28,7 +28,9 @@ def in_pause(t: float, base: float, length: float, handover: float) -> bool:
 
 
 class _Point:
-    def __init__(self, ref: Reference, p: int, group, tables: int, n: int, arrivals: list[float]):
+    def __init__(
+        self, ref: Reference, p: int, group, tables: int, n: int, arrivals: list[float], walks: list[float] | None = None
+    ):
         self.ref, self.p, self.group, self.n = ref, p, group, n
         self.env = ref.env
         self.queue: deque[dict] = deque()
@@ -41,8 +43,8 @@ class _Point:
         self.lab = ref.labs[group.lab]
         sh = ref.rnd.shifts
         self.base = [ref.rnd.open + (j * (sh.length + sh.handover) / tables if sh and sh.stagger else 0.0) for j in range(tables)]
-        for a in arrivals:
-            self.env.process(self._resident(a))
+        for a, w in zip(arrivals, walks or [0.0] * n, strict=True):
+            self.env.process(self._resident(a, w))
         self.env.process(self._pause_ends())
         self.env.process(self._ticks())
 
@@ -50,9 +52,9 @@ class _Point:
         sh = self.ref.rnd.shifts
         return sh is not None and in_pause(t, self.base[j], sh.length, sh.handover)
 
-    def _resident(self, a: float):
+    def _resident(self, a: float, walk: float):
         yield self.env.timeout(a - self.env.now)
-        self.queue.append({"arrival": a, "point": self.p})
+        self.queue.append({"arrival": a, "point": self.p, "walk": walk})
         self.dispatch()
         self.ref.queue_seen = max(self.ref.queue_seen, len(self.queue))
 
@@ -201,12 +203,23 @@ class Reference:
         self.labs = [_Lab(self, lab) for lab in rnd.labs]
         self.travel_dist = []
         self.points = []
+        self.map = _Map(rnd) if rnd.places is not None else None
         p = 0
         for g in rnd.groups:
             for _ in range(g.count):
-                n = int(self.rng.binomial(g.residents, rnd.turnout))
-                self.points.append(_Point(self, p, g, g.tables, n, [self._arrival() for _ in range(n)]))
-                self.travel_dist.append(g.travel)
+                if g.catchment is not None:  # a site on the map: its compounds and trips from the map itself
+                    s = self.map.site_of[g.names[0]]
+                    arrivals, walks = [], []
+                    for c in self.map.compounds_of(s):
+                        for _ in range(int(self.rng.binomial(self.map.residents[c], rnd.turnout))):
+                            walks.append(self.map.walk[c])
+                            arrivals.append(self._arrival() + self.map.walk[c])  # P4: leave home, then walk
+                    self.points.append(_Point(self, p, g, g.tables, len(arrivals), arrivals, walks))
+                    self.travel_dist.append(self.map.trip(s))
+                else:
+                    n = int(self.rng.binomial(g.residents, rnd.turnout))
+                    self.points.append(_Point(self, p, g, g.tables, n, [self._arrival() for _ in range(n)]))
+                    self.travel_dist.append(g.travel)
                 p += 1
 
     def _arrival(self) -> float:
@@ -217,7 +230,8 @@ class Reference:
         return float(self.rng.uniform(t[k], t[k + 1]))
 
     def travel(self, p: int) -> float:
-        return float(self.travel_dist[p].sample(self.rng, 1)[0])
+        d = self.travel_dist[p]
+        return d(self.rng) if callable(d) else float(d.sample(self.rng, 1)[0])
 
     def recall(self, tube: dict):
         yield self.env.timeout(self.rnd.recall_delay)
@@ -259,8 +273,73 @@ class Reference:
             "positives": float(sum(r["positive"] for r in res)),
             "identified_mean_h": ident.mean() / 3600 if ident.size else None,
             "identified_max_h": ident.max() / 3600 if ident.size else None,
+        } | (self._walking(res) if self.map is not None else {})
+
+    def _walking(self, res: list[dict]) -> dict[str, float]:
+        walk = np.array([r["walk"] for r in res])
+        journey = walk + np.array([r["end"] - r["arrival"] for r in res])
+        return {
+            "walk_mean_min": walk.mean() / 60,
+            "walk_p95_min": np.quantile(walk, 0.95) / 60,
+            "walk_max_min": walk.max() / 60,
+            "within_walk_standard": float(np.mean(walk <= self.rnd.places.standard + 1e-9)),
+            "journey_mean_min": journey.mean() / 60,
+            "journey_p95_min": np.quantile(journey, 0.95) / 60,
         }
 
 
 def run_reference(rnd: Round, seed: int) -> dict[str, float | None]:
     return Reference(rnd, seed).run()
+
+
+class _Map:
+    """Places rules P1-P3, P5 and P6 written straight from the spec, brute force, from the raw map."""
+
+    def __init__(self, rnd: Round):
+        m = rnd.places
+        self.m = m
+        self.residents = m.compound_residents
+        self.site_of = {name: s for s, name in enumerate(m.site_names)}
+        open_sites = [s for s in range(len(m.site_names)) if m.site_tables[s] > 0]
+        self.assigned, self.walk = [], []
+        for c in range(len(m.compound_names)):
+            # P3: the open site with the smallest walk; ties to the one listed first (strict <).
+            best, best_walk = -1, math.inf
+            for s in open_sites:
+                walk = self.distance(m.compound_xy[c], m.site_xy[s]) * m.walk_detour / m.walk_speed  # P2
+                if walk < best_walk:
+                    best, best_walk = s, walk
+            self.assigned.append(best)
+            self.walk.append(best_walk)
+
+    def distance(self, a, b) -> float:
+        """P1: haversine on a sphere of 6,371.0088 km, or Euclidean metres."""
+        if not self.m.lonlat:
+            return math.hypot(a[0] - b[0], a[1] - b[1])
+        lon1, lat1, lon2, lat2 = map(math.radians, (a[0], a[1], b[0], b[1]))
+        h = math.sin((lat2 - lat1) / 2) ** 2 + math.cos(lat1) * math.cos(lat2) * math.sin((lon2 - lon1) / 2) ** 2
+        return 2 * 6_371_008.8 * math.asin(math.sqrt(h))
+
+    def compounds_of(self, s: int) -> list[int]:
+        return [c for c, a in enumerate(self.assigned) if a == s]
+
+    def mean_drive(self, s: int, lab: int) -> float | None:
+        """P5's mean: the matrix's minutes, else distance x detour / speed (None: no way to know)."""
+        m = self.m
+        key = (m.site_names[s], m.lab_names[lab])
+        if key in m.matrix:
+            return m.matrix[key]
+        if lab not in m.lab_xy:
+            return None
+        return self.distance(m.site_xy[s], m.lab_xy[lab]) * m.drive_detour / m.drive_speed
+
+    def trip(self, s: int):
+        """P6 (its own lab, else the nearest by driving time) and P5's lognormal draw around that mean."""
+        m = self.m
+        own = m.site_own_lab[s]
+        labs = [m.lab_names.index(own)] if own is not None else range(len(m.lab_names))
+        mean = min(t for t in (self.mean_drive(s, lab) for lab in labs) if t is not None)
+        if m.drive_cv == 0:
+            return lambda rng: mean
+        sigma = math.sqrt(math.log(1 + m.drive_cv**2))
+        return lambda rng: float(rng.lognormal(math.log(mean) - sigma**2 / 2, sigma))

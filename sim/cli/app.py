@@ -10,6 +10,7 @@ from sim import __version__
 from sim.cli.compare import compare, sweep
 from sim.cli.drill import drill_app
 from sim.cli.info import schema, validate
+from sim.cli.places import places_app
 from sim.cli.plan import size, slots
 from sim.cli.run import run
 
@@ -25,6 +26,7 @@ app = typer.Typer(
 for command in (run, compare, sweep, size, slots):
     app.command()(command)
 app.add_typer(drill_app, name="drill")
+app.add_typer(places_app, name="places")
 app.command()(validate)
 app.command()(schema)
 

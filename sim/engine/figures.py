@@ -15,6 +15,48 @@ def worst_point(values: np.ndarray) -> float | None:
     return float(np.nanmax(values)) if np.isfinite(values).any() else None
 
 
+def grouped_quantile(values: np.ndarray, groups: np.ndarray, n_groups: int, q: float) -> np.ndarray:
+    """np.quantile(values[groups == g], q) for every g at once (linear interpolation; NaN for an empty group)."""
+    out = np.full(n_groups, np.nan)
+    if values.size == 0:
+        return out
+    # One sort on a combined key (group first, then value) is much cheaper than a two-key lexsort.
+    v = np.asarray(values, np.float64)
+    span = float(v.max() - v.min()) + 1.0
+    order = np.argsort(groups * span + (v - v.min()))
+    v, g = v[order], groups[order]
+    counts = np.bincount(g, minlength=n_groups)
+    first = np.concatenate(([0], np.cumsum(counts)[:-1]))
+    has = counts > 0
+    pos = q * (counts[has] - 1)
+    lo = np.floor(pos).astype(np.int64)
+    hi = np.minimum(lo + 1, counts[has] - 1)
+    frac = pos - lo
+    base = first[has]
+    a, b = v[base + lo], v[base + hi]
+    out[has] = a + (b - a) * frac
+    return out
+
+
+def walking_metrics(walks: list[np.ndarray], journeys: list[np.ndarray], standard: float) -> dict[str, float | None]:
+    """Places metrics over the residents who came to a point (not those swabbed at home)."""
+    walk = np.concatenate(walks).astype(np.float64) if walks else np.empty(0)
+    journey = np.concatenate(journeys).astype(np.float64) if journeys else np.empty(0)
+    if not walk.size:
+        return dict.fromkeys(WALK_METRICS)
+    return {
+        "walk_mean_min": float(walk.mean()) / 60,
+        "walk_p95_min": float(np.quantile(walk, 0.95)) / 60,
+        "walk_max_min": float(walk.max()) / 60,
+        "within_walk_standard": float(np.mean(walk <= standard + 1e-9)),
+        "journey_mean_min": float(journey.mean()) / 60,
+        "journey_p95_min": float(np.quantile(journey, 0.95)) / 60,
+    }
+
+
+WALK_METRICS = ("walk_mean_min", "walk_p95_min", "walk_max_min", "within_walk_standard", "journey_mean_min", "journey_p95_min")
+
+
 def quantile(x: np.ndarray, q: float) -> float | None:
     return float(np.quantile(x, q)) if x.size else None
 
@@ -60,17 +102,18 @@ def stage_means(logi, seal: np.ndarray, wait: np.ndarray) -> dict[str, float | N
     }
 
 
-def per_point(stats: dict[str, np.ndarray], rounds: int) -> dict[str, np.ndarray]:
-    """One value per point over a campaign's rounds: residents summed, the worst of the rest, the mean wait
-    weighted by residents."""
+def per_point(stats: dict[str, np.ndarray], rounds: int, weighted: tuple[str, ...] = ("wait_mean_min",)) -> dict[str, np.ndarray]:
+    """One value per point (or compound) over a campaign's rounds: residents summed, means weighted by
+    residents, the worst of the rest."""
     if rounds == 1:
         return stats
     by = {k: v.reshape(rounds, -1) for k, v in stats.items()}
     out = {k: np.fmax.reduce(v, axis=0) for k, v in by.items()}  # fmax skips NaN (a round nobody came to)
     out["arrived"] = arrived = np.nansum(by["arrived"], axis=0)
-    with np.errstate(invalid="ignore", divide="ignore"):
-        mean = np.nansum(by["wait_mean_min"] * np.nan_to_num(by["arrived"]), axis=0) / arrived
-    out["wait_mean_min"] = np.where(arrived > 0, mean, np.nan)
+    for key in weighted:
+        with np.errstate(invalid="ignore", divide="ignore"):
+            mean = np.nansum(by[key] * np.nan_to_num(by["arrived"]), axis=0) / arrived
+        out[key] = np.where(arrived > 0, mean, np.nan)
     return out
 
 

@@ -35,6 +35,7 @@ class ReplicationResult:
     groups: dict[str, dict[str, float | None]] = field(default_factory=dict)  # figures per point group
     rounds: list[dict[str, float | None]] = field(default_factory=list)  # a campaign's figures per round
     deadline_met: bool = True  # every pooled result by its round's deadline (`Round.deadline_met`)
+    compounds: dict[str, np.ndarray] = field(default_factory=dict)  # places: one value per compound
 
 
 @dataclass
@@ -104,8 +105,11 @@ def finish_replication(rnd: Round, rep: int, grid: Grid, crowd: Crowd, trace: bo
     turnaround = logi.result[resident_tube] - np.concatenate(c.swab_ends) if arrived else np.empty(0)
     positives = sum(len(v) for v in c.positive_tubes.values())
     seal = _seal_times(c.point_tubes, c.tube_size.size)
+    metrics = figures.metrics(c.stats, logi, c.tube_size, tube_deadline, wait, turnaround, arrived, positives, c.home_end)
+    if rnd.places is not None:
+        metrics |= figures.walking_metrics(c.walks, c.journeys, rnd.places.standard)
     return ReplicationResult(
-        metrics=figures.metrics(c.stats, logi, c.tube_size, tube_deadline, wait, turnaround, arrived, positives, c.home_end),
+        metrics=metrics,
         timeline=timeline,
         points=figures.per_point(c.stats, c.rounds),
         wait_hist=np.bincount((wait // WAIT_BIN_S).astype(np.int64)) if arrived else np.zeros(1),
@@ -120,6 +124,7 @@ def finish_replication(rnd: Round, rep: int, grid: Grid, crowd: Crowd, trace: bo
         if rnd.campaign
         else [],
         deadline_met=rnd.deadline_met(figures.last_result_by_round(rnd, tube_round, logi.result)),
+        compounds=figures.per_point(c.compounds, c.rounds, ("wait_mean_min", "journey_mean_min")) if c.compounds else {},
     )
 
 

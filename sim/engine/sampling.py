@@ -13,14 +13,17 @@ import numpy as np
 
 from sim.core import streams
 from sim.engine.crowd import PointCrowd, simulate_point
+from sim.engine.figures import grouped_quantile
 from sim.engine.logistics import PointTubes
 from sim.engine.queue import queue_lengths_at
 from sim.engine.timeline import Grid, add_into
+from sim.scenario.places import Catchment
 from sim.scenario.round import Round
 
 BUSIEST = 5  # points whose queue is kept over time, for the plot
 SERIES = ("arrived", "sampled", "tubes_sealed", "tubes_at_lab", "results_reported")
 POINT_STATS = ("arrived", "wait_mean_min", "wait_p95_min", "wait_max_min", "max_queue", "last_service_h")
+COMPOUND_STATS = ("arrived", "wait_mean_min", "wait_p95_min", "journey_mean_min")
 TRACE_KEYS = ("point", "table", "arrival", "start", "end", "tube", "tube_table")
 
 
@@ -46,6 +49,9 @@ class Crowd:
     kept: dict[str, list[np.ndarray]]
     home_end: float = -np.inf  # when the last home visit ended (-inf: none)
     rounds: int = 1  # a campaign's crowds one after the other: point p of round k is p + k * points
+    compounds: dict[str, np.ndarray] = field(default_factory=dict)  # places: per compound, as COMPOUND_STATS
+    walks: list[np.ndarray] = field(default_factory=list)  # places: each queued resident's walk (s)
+    journeys: list[np.ndarray] = field(default_factory=list)  # ... and walk + wait + service (s)
 
 
 def simulate_crowd(rnd: Round, rep: int, grid: Grid, trace: bool = False) -> Crowd:
@@ -75,11 +81,18 @@ class _Collector:
     kept: dict[str, list[np.ndarray]] = field(default_factory=lambda: {k: [] for k in TRACE_KEYS})
     n_tubes: int = 0
     home_end: float = -np.inf
+    n_compounds: int = 0
+    compounds: dict[str, np.ndarray] = field(init=False)
+    walks: list = field(default_factory=list)
+    journeys: list = field(default_factory=list)
 
     def __post_init__(self) -> None:
         self.stats = {k: np.full(self.n_points, np.nan) for k in POINT_STATS}
+        self.compounds = {k: np.full(self.n_compounds, np.nan) for k in COMPOUND_STATS} if self.n_compounds else {}
 
-    def add(self, p: int, name: str, lab: int, priority: bool, opens: float, c: PointCrowd) -> None:
+    def add(self, p: int, name: str, lab: int, priority: bool, opens: float, c: PointCrowd, catch: Catchment | None) -> None:
+        if catch is not None:
+            self._compounds(c, catch)
         if c.home_last_end is not None:
             self.home_end = max(self.home_end, c.home_last_end)
         self.stats["arrived"][p] = c.arrived
@@ -110,6 +123,25 @@ class _Collector:
         self.stats["max_queue"][p] = c.max_queue
         self.stats["last_service_h"][p] = c.last_end / 3600
 
+    def _compounds(self, c: PointCrowd, catch: Catchment) -> None:
+        """Per compound: residents sampled, their wait and journey; and each queued resident's walk."""
+        ids = catch.compounds
+        arrived = np.bincount(c.compound, minlength=ids.size) if c.arrived else np.zeros(ids.size)
+        self.compounds["arrived"][ids] = arrived
+        if not c.arrived:
+            return
+        q = c.queued
+        local, wait = c.compound[q], (c.start - c.arrival)[q]
+        walk = catch.walk[local]
+        journey = walk + (c.swab_end - c.arrival)[q]
+        came = np.bincount(local, minlength=ids.size)
+        with np.errstate(invalid="ignore", divide="ignore"):
+            self.compounds["wait_mean_min"][ids] = np.bincount(local, wait, ids.size) / came / 60
+            self.compounds["journey_mean_min"][ids] = np.bincount(local, journey, ids.size) / came / 60
+        self.compounds["wait_p95_min"][ids] = grouped_quantile(wait, local, ids.size, 0.95) / 60
+        self.walks.append(walk.astype(np.float32))
+        self.journeys.append(journey.astype(np.float32))
+
     def _keep(self, p: int, c: PointCrowd) -> None:
         values = (np.full(c.arrived, p), c.table, c.arrival, c.start, c.swab_end, c.tube + self.n_tubes, c.tube_table)
         for key, v in zip(TRACE_KEYS, values, strict=True):
@@ -138,17 +170,20 @@ class _Collector:
             self.busiest,
             self.kept,
             self.home_end,
+            compounds=self.compounds,
+            walks=self.walks,
+            journeys=self.journeys,
         )
 
 
 def _round_crowd(rnd: Round, rep: int, grid: Grid, trace: bool = False, round_index: int = 0) -> Crowd:
-    out = _Collector(rnd.n_points, grid, trace)
+    out = _Collector(rnd.n_points, grid, trace, n_compounds=len(rnd.places.compound_names) if rnd.places else 0)
     p = 0
     for gi, g in enumerate(rnd.groups):
         for i in range(g.count):
             rng = streams.stream(rnd.seed, rep, streams.CROWD, gi, i, *round_key(round_index))
-            c = simulate_point(rnd, g.tables, g.residents, rng, gi, i, g.pool_size, g.home, g.calls)
-            out.add(p, g.point_name(i), g.lab, g.priority, rnd.open, c)
+            c = simulate_point(rnd, g.tables, g.residents, rng, gi, i, g.pool_size, g.home, g.calls, g.catchment)
+            out.add(p, g.point_name(i), g.lab, g.priority, rnd.open, c, g.catchment)
             p += 1
     return out.crowd()
 
@@ -184,4 +219,7 @@ def _merge(crowds: list[Crowd], n_points: int) -> Crowd:
         kept=kept,
         home_end=max(c.home_end for c in crowds),
         rounds=len(crowds),
+        compounds={k: np.concatenate([c.compounds[k] for c in crowds]) for k in crowds[0].compounds},
+        walks=[w for c in crowds for w in c.walks],
+        journeys=[j for c in crowds for j in c.journeys],
     )

@@ -9,6 +9,7 @@ import numpy as np
 
 from sim import __version__
 from sim.core.stats import summarize
+from sim.engine.figures import WALK_METRICS
 from sim.engine.replication import RESOURCES, WAIT_BIN_S, ReplicationResult
 from sim.engine.sampling import SERIES
 from sim.engine.timeline import Grid
@@ -39,6 +40,7 @@ STAGE_NAMES = {
     "lab_queue": "tubes queuing at the lab for an extractor",
     "lab_run": "lab run (extraction, PCR, report)",
 }
+COMPOUND_COLUMNS = ("name", "site", "residents", "arrived", "walk_min", "wait_mean_min", "wait_p95_min", "journey_mean_min")
 POINT_COLUMNS = (
     "name",
     "group",
@@ -63,7 +65,8 @@ class RunResult:
     # --- figures --------------------------------------------------------------------------------
     def summary(self) -> dict:
         rnd = self.rnd
-        metrics = {k: summarize([r.metrics.get(k) for r in self.reps]) for k in METRICS + EXTRA_METRICS}
+        names = METRICS + EXTRA_METRICS + (WALK_METRICS if rnd.places is not None else ())
+        metrics = {k: summarize([r.metrics.get(k) for r in self.reps]) for k in names}
         met = [r.deadline_met for r in self.reps]
         stages = {k: summarize([r.stages.get(k) for r in self.reps])["mean"] for k in STAGE_NAMES}
         out = {
@@ -171,3 +174,22 @@ class RunResult:
                 )
                 p += 1
         return rows
+
+    def compounds_table(self) -> list[dict]:
+        """Places: one row per compound (means over replications), as compounds.csv has it."""
+        m = self.rnd.places
+        if m is None:
+            return []
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", RuntimeWarning)  # a compound nobody came from stays NaN
+            means = {k: np.nanmean([r.compounds[k] for r in self.reps], axis=0) for k in self.reps[0].compounds}
+        return [
+            {
+                "name": name,
+                "site": m.site_names[m.assigned[c]] if m.assigned[c] >= 0 else "",
+                "residents": int(m.compound_residents[c]),
+                "walk_min": m.walk[c] / 60,
+                **{k: means[k][c] for k in means},
+            }
+            for c, name in enumerate(m.compound_names)
+        ]

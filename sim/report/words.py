@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import numpy as np
+
 from sim.core.distributions import describe as describe_dist
 from sim.core.durations import format_duration
 from sim.report.summary import STAGE_NAMES
@@ -36,9 +38,10 @@ def describe_round(rnd: Round) -> str:
         min(lab.extractors / lab.extraction.mean, lab.pcr_machines / lab.pcr.mean) * lab.plate_size * 3600 for lab in rnd.labs
     )
     tubes = rnd.residents * rnd.turnout / rnd.pool_size
+    groups = len({g.name for g in rnd.groups})  # a points CSV's rows, a places group's sites: one group each
     text = (
         f"{rnd.name}: {rnd.residents:,} residents (turnout {rnd.turnout:.0%}) at {rnd.n_points:,} points with "
-        f"{rnd.tables:,} tables in {len(rnd.groups)} group(s). Arrivals run from {_h(p.times[0])} to {_h(p.times[-1])}, "
+        f"{rnd.tables:,} tables in {groups} group(s). Arrivals run from {_h(p.times[0])} to {_h(p.times[-1])}, "
         f"busiest from {_h(p.times[peak])} to {_h(p.times[peak + 1])} at about {rnd.peak_arrival_rate():,.0f} residents/h "
         f"against {table_rate:,.0f} residents/h of table capacity; tables open at {_h(rnd.open)}, {shifts}; "
         f"service {describe_dist(rnd.service)}. Swabs are pooled {rnd.pool_size} to a tube (about {tubes:,.0f} tubes); "
@@ -47,7 +50,8 @@ def describe_round(rnd: Round) -> str:
     )
     if rnd.prevalence > 0:
         text += f"Prevalence {rnd.prevalence:.4%}, positive pools recalled after {format_duration(rnd.recall_delay)}. "
-    for g in rnd.groups:
+    called = {g.name: g for g in rnd.groups if g.calls is not None}  # a places group: its first site speaks for it
+    for g in called.values():
         if g.calls is not None:
             c = g.calls
             text += (
@@ -60,6 +64,8 @@ def describe_round(rnd: Round) -> str:
             f"A campaign of {rnd.rounds} rounds, one every {_h(rnd.every)}, each due {_h(rnd.deadline)} after its "
             f"start" + (f"; round(s) {', '.join(map(str, own))} with their own turnout or profile" if own else "") + ". "
         )
+    if rnd.places is not None:
+        text += describe_places(rnd)
     if rnd.events:
         text += "Disruptions: " + "; ".join(f"{e.label} ({_h(e.start)} to {_h(e.end)})" for e in rnd.events) + ". "
     text += f"Deadline {_h(rnd.deadline)}; {rnd.replications} replication(s) from seed {rnd.seed}."
@@ -115,6 +121,13 @@ def verdict(summary: dict) -> list[str]:
             + ", ".join(f"{STAGE_NAMES[k]} {v:.1f}" for k, v in stages.items())
             + "."
         )
+    if "walk_mean_min" in m and m["walk_mean_min"]["mean"] is not None:
+        lines.append(
+            f"Walking: {m['within_walk_standard']['mean']:.1%} of residents within the walking standard; mean walk "
+            f"{m['walk_mean_min']['mean']:.1f} min, 95th percentile {m['walk_p95_min']['mean']:.1f} min, longest "
+            f"{m['walk_max_min']['mean']:.1f} min; the whole journey (walk, queue, swab) {m['journey_mean_min']['mean']:.1f} min "
+            f"on average, 95th percentile {m['journey_p95_min']['mean']:.1f} min."
+        )
     if m["positives"]["mean"]:
         idm = m["identified_max_h"]["mean"]
         lines.append(
@@ -122,3 +135,28 @@ def verdict(summary: dict) -> list[str]:
             f"after their first swab on average (latest {idm:.1f} h)."
         )
     return lines
+
+
+def describe_places(rnd: Round) -> str:
+    """The map in words: compounds, sites, the walking standard, the farthest compound, each lab's sites."""
+    m = rnd.places
+    served = m.assigned >= 0
+    people = m.compound_residents
+    within = people[served & (m.walk <= m.standard + 1e-9)].sum() / max(people.sum(), 1)
+    far = int(np.nanargmax(np.where(served, m.walk, -1.0))) if served.any() else None
+    closed = int(np.sum(m.site_tables == 0))
+    text = (
+        f"On a map: {len(m.compound_names):,} compounds with {people.sum():,} residents; {m.open_sites.size:,} open sites"
+        + (f" ({closed:,} closed)" if closed else "")
+        + f"; {within:.1%} of residents live within the {format_duration(m.standard)} walking standard of their site"
+    )
+    if far is not None:
+        text += (
+            f"; the farthest compound is {m.compound_names[far]}, {m.walk[far] / 60:.0f} min from {m.site_names[m.assigned[far]]}"
+        )
+    labs = []
+    for li, name in enumerate(m.lab_names):
+        mine = m.open_sites[m.site_lab[m.open_sites] == li]
+        if mine.size:
+            labs.append(f"lab {name} serves {mine.size:,} sites, {np.mean(m.site_drive[mine]) / 60:.0f} min's drive on average")
+    return text + (". " + "; ".join(labs) if labs else "") + ". "

@@ -10,7 +10,7 @@ import numpy as np
 from sim.core.tables import write_csv
 from sim.engine.sampling import SERIES
 from sim.report.folder import staged_folder
-from sim.report.summary import POINT_COLUMNS, RunResult
+from sim.report.summary import COMPOUND_COLUMNS, POINT_COLUMNS, RunResult
 
 
 def write_results(result: RunResult, out: Path, scenario_text: str, plot: bool = True) -> Path:
@@ -20,6 +20,8 @@ def write_results(result: RunResult, out: Path, scenario_text: str, plot: bool =
         summary = result.summary()
         (tmp / "summary.json").write_text(json.dumps(summary, indent=2) + "\n", encoding="utf-8")
         write_csv(tmp / "points.csv", POINT_COLUMNS, result.points_table())
+        if result.rnd.places is not None:
+            write_csv(tmp / "compounds.csv", COMPOUND_COLUMNS, result.compounds_table())
         tl = result.timeline()
         write_csv(tmp / "timeline.csv", ("t_h", *SERIES), zip(*tl.values(), strict=True))
         np.savez_compressed(tmp / "replications.npz", **result.replication_arrays())

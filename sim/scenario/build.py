@@ -10,6 +10,8 @@ from sim.core import distributions as d
 from sim.scenario import spec
 from sim.scenario.load import LoadedScenario, parse_scenario
 from sim.scenario.names import NamedGroup, resolve
+from sim.scenario.places import Catchment
+from sim.scenario.places_build import catchment, site_group, trip
 from sim.scenario.round import (
     Blocked,
     CallSlots,
@@ -46,11 +48,19 @@ def distribution(ds: spec.DistSpec) -> d.Distribution:
     raise ValueError(ds.dist)  # unreachable: spec.DistKind lists the kinds
 
 
-def _calls(spec_calls: spec.CallSlots | None, residents: int) -> CallSlots | None:
+def _calls(spec_calls: spec.CallSlots | None, residents: int, catch: Catchment | None = None) -> CallSlots | None:
+    """A group's call slots for a point of `residents`; at a site, slots that name compounds call those
+    compounds' residents (their share is what those compounds hold of the site's residents)."""
     if spec_calls is None:
         return None
+    shares = []
+    for k, s in enumerate(spec_calls.slots):
+        if catch is not None and catch.slot is not None and s.share is None:
+            shares.append(float(catch.residents[catch.slot == k].sum()) / residents)
+        else:
+            shares.append(s.share_of(residents) if isinstance(s, spec.CallSlot) else s.share)
     return CallSlots(
-        tuple(s.share_of(residents) for s in spec_calls.slots),
+        tuple(shares),
         tuple(s.from_ for s in spec_calls.slots),
         tuple(s.to for s in spec_calls.slots),
         distribution(spec_calls.spread),
@@ -88,7 +98,7 @@ def _home(spec_home: spec.HomeVisits | None) -> HomeVisits | None:
 def build_round(loaded: LoadedScenario) -> Round:
     sc = loaded.spec
     lab_index = {lab.name: i for i, lab in enumerate(sc.labs)}
-    groups = _point_groups(loaded, lab_index)
+    groups = _point_groups(loaded, lab_index) + _site_groups(loaded)
     # `free`: the profile before arrival shifts, from which a campaign shifts each round's own.
     free = Profile.from_pairs(sc.arrivals.profile)
     ev = _events(sc, groups, lab_index, free)
@@ -118,6 +128,7 @@ def build_round(loaded: LoadedScenario) -> Round:
         description=sc.description or "",
         start_label=sc.start.isoformat(timespec="minutes") if sc.start else None,
         source=loaded.path,
+        places=loaded.places_map,
     )
 
 
@@ -149,6 +160,25 @@ def _point_groups(loaded: LoadedScenario, lab_index: dict[str, int]) -> list[Poi
     return groups
 
 
+def _site_groups(loaded: LoadedScenario) -> list[PointGroup]:
+    """Places: each open site is a point of its group, serving the compounds assigned to it (P3), its
+    trips lognormal around the driving time to its lab (P5, P6)."""
+    p, m, files = loaded.spec.places, loaded.places_map, loaded.place_files
+    if p is None or m is None:
+        return []
+    out = []
+    for s in m.open_sites:
+        group = site_group(files, m, s)
+        keys = p.groups.get(group) or spec.PlaceGroup()
+        c = catchment(m, s, keys.call_slots)
+        residents = int(c.residents.sum())
+        point = PointGroup(group, 1, residents, int(m.site_tables[s]), int(m.site_lab[s]), trip(m.site_drive[s], m.drive_cv))
+        calls = _calls(keys.call_slots, max(residents, 1), c) if keys.call_slots else None
+        extra = {"pool_size": keys.pool_size, "priority": keys.priority, "home": _home(keys.home_visits), "calls": calls}
+        out.append(replace(point, names=(m.site_names[s],), catchment=c, **extra))
+    return out
+
+
 def _labs(sc: spec.Scenario) -> tuple[Lab, ...]:
     return tuple(
         Lab(
@@ -169,7 +199,9 @@ def _labs(sc: spec.Scenario) -> tuple[Lab, ...]:
 def _events(sc: spec.Scenario, groups: list[PointGroup], lab_index: dict[str, int], profile: Profile) -> dict:
     """Disruptions as the engine takes them (blocked windows, outages, slowdowns, the reshaped profile),
     and each as planners named it, for plots."""
-    group_index = {g.name: i for i, g in enumerate(groups)}
+    group_index: dict[str, list[int]] = {}
+    for i, g in enumerate(groups):
+        group_index.setdefault(g.name, []).append(i)
     named = [NamedGroup(g.name, g.count, g.names) for g in groups]
     out: dict = {"blocked": [], "outages": [], "slowdowns": [], "events": [], "profile": profile}
     for ev in sc.events:
@@ -178,15 +210,16 @@ def _events(sc: spec.Scenario, groups: list[PointGroup], lab_index: dict[str, in
             for name in ev.points:
                 out["blocked"] += [Blocked(gi, i, ev.from_, ev.to) for gi, i in resolve(name, named)]
             what = f"points closed: {', '.join(ev.points)}"
-        elif isinstance(ev, spec.TablesDown):
-            out["blocked"].append(Blocked(group_index[ev.group], -1, ev.from_, ev.to, ev.tables))
+        elif isinstance(ev, spec.TablesDown):  # every group of that name: a CSV's rows, a places group's sites
+            out["blocked"] += [Blocked(gi, -1, ev.from_, ev.to, ev.tables) for gi in group_index.get(ev.group, [])]
             what = f"{ev.tables} table(s) per point down: {ev.group}"
         elif isinstance(ev, spec.LabOutage):
             out["outages"].append(LabOutage(lab_index[ev.lab], ev.from_, ev.to, ev.extractors, ev.pcr_machines))
             what = f"lab outage: {ev.lab}"
         elif isinstance(ev, spec.TravelSlowdown):
-            lab, group = lab_index.get(ev.lab, -1), group_index.get(ev.group, -1)
-            out["slowdowns"].append(Slowdown(ev.from_, ev.to, ev.factor, lab, group))
+            lab = lab_index.get(ev.lab, -1)
+            for group in group_index.get(ev.group, [-1]):
+                out["slowdowns"].append(Slowdown(ev.from_, ev.to, ev.factor, lab, group))
             what = f"travel x{ev.factor:g}: {ev.lab or ev.group}"
         elif isinstance(ev, spec.ArrivalShift):
             out["profile"] = shift_arrivals(out["profile"], ev.from_, ev.to, ev.factor)

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import csv
 import difflib
+from dataclasses import dataclass
 from pathlib import Path
 
 import yaml
@@ -12,6 +13,10 @@ from pydantic import ValidationError
 
 from sim.scenario import spec
 from sim.scenario.names import NamedGroup, resolve
+from sim.scenario.places import PlacesMap
+from sim.scenario.places_build import site_group
+from sim.scenario.places_checks import check_places
+from sim.scenario.places_files import PlaceFiles
 from sim.scenario.problems import Problem, format_path, line_for
 
 
@@ -54,6 +59,9 @@ class _Checks:
         self.lab_names = [lab.name for lab in sc.labs]
         self.files: dict[str, list[tuple[int, spec.PointGroup]]] = {}
         self.group_names: set[str] = set()
+        self.warnings: list[Problem] = []
+        self.place_files: PlaceFiles | None = None
+        self.places_map: PlacesMap | None = None
 
     def add(self, path: tuple, message: str) -> None:
         self.problems.append(Problem(self.file, line_for(self.lines, path), path, message))
@@ -109,6 +117,9 @@ class _Checks:
     def events(self) -> None:
         named = [NamedGroup(e.name, e.count) for e in self.sc.points if isinstance(e, spec.PointGroup)]
         named += [NamedGroup(Path(f).stem, 1, (row.name,)) for f, rows in self.files.items() for _, row in rows]
+        m = self.places_map
+        if m is not None:
+            named += [NamedGroup(site_group(self.place_files, m, s), 1, (m.site_names[s],)) for s in m.open_sites]
         groups, labs = self.group_names, self.lab_names
         for i, ev in enumerate(self.sc.events):
             at = ("events", i)
@@ -140,22 +151,46 @@ class _Checks:
         groups = [e for e in self.sc.points if isinstance(e, spec.PointGroup)]
         residents = sum(e.count * e.residents for e in groups) + sum(g.residents for rows in self.files.values() for _, g in rows)
         points = sum(e.count for e in groups) + sum(len(r) for r in self.files.values())
+        if self.place_files is not None:
+            residents += sum(c.residents for c in self.place_files.compounds)
+            points += sum(s.tables > 0 for s in self.place_files.sites)
         if residents > spec.LIMITS["residents"]:
             self.add(("points",), f"{residents:,} residents in all: natsim's limit is {spec.LIMITS['residents']:,} per round")
         if points > spec.LIMITS["points"]:
             self.add(("points",), f"{points:,} points in all: natsim's limit is {spec.LIMITS['points']:,} per round")
 
 
-def cross_checks(sc: spec.Scenario, base: Path, file: str, lines: dict[tuple, int]) -> tuple[dict, list[Problem]]:
-    """Every problem across keys, and the points CSVs read (file name -> (line, validated row))."""
+@dataclass
+class Checked:
+    """What the checks read besides the scenario file, and what they found."""
+
+    points_files: dict[str, list[tuple[int, spec.PointGroup]]]
+    place_files: PlaceFiles | None
+    places_map: PlacesMap | None
+    problems: list[Problem]
+    warnings: list[Problem]
+
+
+def cross_checks(sc: spec.Scenario, base: Path, file: str, lines: dict[tuple, int]) -> Checked:
+    """Every problem across keys, the points CSVs read (file name -> (line, validated row)) and, for a
+    places scenario, its files and map."""
     checks = _Checks(sc, base, file, lines)
     checks.labs()
-    checks.vehicles(checks.points())
+    used = checks.points()
+    if sc.places is not None:
+        checks.place_files, checks.places_map, from_sites = check_places(checks, sc.places)
+        used.update({lab: where for lab, where in from_sites.items() if lab not in used})
+        checks.group_names |= (
+            {site_group(checks.place_files, checks.places_map, s) for s in checks.places_map.open_sites}
+            if checks.places_map
+            else set()
+        )
+    checks.vehicles(used)
     checks.events()
     checks.campaign()
     checks.vehicle_labs()
     checks.limits()
-    return checks.files, checks.problems
+    return Checked(checks.files, checks.place_files, checks.places_map, checks.problems, checks.warnings)
 
 
 def _no_lab(name: str, lab_names: list[str]) -> str:

@@ -17,6 +17,8 @@ from pydantic import BaseModel, ValidationError
 
 from sim.scenario import spec
 from sim.scenario.checks import cross_checks
+from sim.scenario.places import PlacesMap
+from sim.scenario.places_files import PlaceFiles
 from sim.scenario.problems import Problem, ScenarioError, line_for
 
 MAX_FILE_BYTES = 10 * 1024 * 1024
@@ -30,6 +32,9 @@ class LoadedScenario:
     path: Path
     text: str
     points_files: dict[str, list[tuple[int, spec.PointGroup]]]  # file name -> (line, validated row)
+    place_files: PlaceFiles | None = None  # a places scenario's rows
+    places_map: PlacesMap | None = None  # ... and its map (assignment, walks, labs)
+    warnings: tuple[Problem, ...] = ()  # what is allowed but probably not meant
 
 
 # --- YAML with line numbers -------------------------------------------------------------------
@@ -181,7 +186,15 @@ def parse_scenario(text: str, *, file: str = "<scenario>", base: Path = Path("."
         sc = spec.Scenario.model_validate(data)
     except ValidationError as exc:
         raise ScenarioError([_problem_from_error(e, file, lines) for e in exc.errors()]) from None
-    files, problems = cross_checks(sc, base, file, lines)
-    if problems:
-        raise ScenarioError(problems)
-    return LoadedScenario(spec=sc, path=path or Path(file), text=text, points_files=files)
+    checked = cross_checks(sc, base, file, lines)
+    if checked.problems:
+        raise ScenarioError(checked.problems)
+    return LoadedScenario(
+        spec=sc,
+        path=path or Path(file),
+        text=text,
+        points_files=checked.points_files,
+        place_files=checked.place_files,
+        places_map=checked.places_map,
+        warnings=tuple(checked.warnings),
+    )

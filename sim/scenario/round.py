@@ -14,6 +14,7 @@ import numpy as np
 
 from sim.core import distributions as d
 from sim.scenario.names import point_name
+from sim.scenario.places import Catchment, PlacesMap
 
 TIME_TOLERANCE = 1e-9  # seconds: absorbs float rounding when a result lands exactly on its deadline
 
@@ -57,11 +58,21 @@ class CallSlots:
     ignore_share: float = 0.0
     late: d.Distribution = d.Uniform(0.0, 7200.0)
 
-    def sample(self, rng: np.random.Generator, n: int, free: Profile) -> np.ndarray:
-        """Arrival times of n residents (unsorted)."""
+    def sample(self, rng: np.random.Generator, n: int, free: Profile, slot: np.ndarray | None = None) -> np.ndarray:
+        """Arrival times of n residents (unsorted). `slot`, when given, is each resident's slot from their
+        compound (-1: none named theirs); those are then split over the slots given as shares and the profile."""
         called = sum(self.shares)
         p = np.array([*self.shares, max(1.0 - called, 0.0)])
-        slot = rng.choice(p.size, size=n, p=p / p.sum())
+        if slot is None:
+            slot = rng.choice(p.size, size=n, p=p / p.sum())
+        else:
+            # Residents of compounds no slot names: the slots given as shares, and the free profile.
+            by_share = np.array([k for k in range(len(self.shares)) if not np.any(slot == k)] + [len(self.shares)])
+            q = np.array([*p[by_share[:-1]], max(1.0 - p[by_share[:-1]].sum(), 0.0)])
+            q = q / q.sum() if q.sum() > 0 else np.eye(by_share.size)[-1]
+            loose = slot < 0
+            slot = slot.copy()
+            slot[loose] = by_share[rng.choice(by_share.size, size=int(loose.sum()), p=q)]
         t = np.empty(n)
         loose = slot == len(self.shares)
         t[loose] = free.sample(rng, int(loose.sum()))
@@ -92,6 +103,7 @@ class PointGroup:
     priority: bool = False  # key group: ahead of other pooled tubes at the lab
     home: HomeVisits | None = None  # residents swabbed at home by mobile teams
     calls: CallSlots | None = None  # residents called in time slots
+    catchment: Catchment | None = None  # places: the compounds the point serves and their walks (P4)
 
     def point_name(self, i: int) -> str:
         return self.names[i] if self.names else point_name(self.name, i)
@@ -231,6 +243,7 @@ class Round:
     description: str = ""
     start_label: str | None = None
     source: Path | None = field(default=None, compare=False)
+    places: PlacesMap | None = field(default=None, compare=False)  # the round on a map, when it has one
 
     @property
     def n_points(self) -> int:

@@ -22,6 +22,7 @@ from pydantic import (
 )
 
 from sim.core.durations import DURATION_HELP, DURATION_PATTERN, parse_duration
+from sim.core.speeds import SPEED_HELP, SPEED_PATTERN, parse_speed
 
 _DURATION_SCHEMA = {"type": "string", "pattern": DURATION_PATTERN, "description": DURATION_HELP}
 
@@ -30,6 +31,13 @@ SignedDuration = Annotated[
     float,
     BeforeValidator(lambda v: parse_duration(v, allow_negative=True)),
     WithJsonSchema({**_DURATION_SCHEMA, "description": DURATION_HELP + " (may be negative)"}),
+]
+
+
+Speed = Annotated[
+    float,
+    BeforeValidator(parse_speed),
+    WithJsonSchema({"type": "string", "pattern": SPEED_PATTERN, "description": SPEED_HELP}),
 ]
 
 
@@ -338,6 +346,64 @@ class Campaign(Strict):
     changes: list[RoundChange] = Field(default_factory=list, description="rounds with their own turnout or profile")
 
 
+class Walking(Strict):
+    speed: Speed = Field("4km/h", validate_default=True, description="walking speed (P2)")
+    detour: float = Field(1.3, ge=1.0, le=5.0, description="walking distance / straight-line distance")
+    standard: Duration = Field(900.0, gt=0, description="the walking standard (15-minute sampling circle)")
+
+
+class Driving(Strict):
+    speed: Speed = Field("30km/h", validate_default=True, description="driving speed between sites and labs (P5)")
+    detour: float = Field(1.4, ge=1.0, le=5.0, description="driving distance / straight-line distance")
+    cv: float = Field(0.25, ge=0.0, le=3.0, description="each trip's time: lognormal with this coefficient of variation")
+    matrix: str | None = Field(None, min_length=1, description="CSV from,to,minutes (site or lab names); overrides the formula")
+
+
+class PlaceCallSlot(_Window):
+    from_: SignedDuration = Field(alias="from", description="volunteers start calling this slot (time since the round's start)")
+    to: SignedDuration = Field(description="end of the slot's window")
+    share: float | None = Field(None, gt=0, le=1, description="share of each site's residents called in this slot")
+    buildings: list[Annotated[str, Field(min_length=1)]] | None = Field(
+        None, min_length=1, description="or: the compounds called in this slot, by name"
+    )
+
+    @model_validator(mode="after")
+    def _one_way(self):
+        if (self.share is None) == (self.buildings is None):
+            raise ValueError("give a slot either a share of the residents or a list of compounds (buildings), not both")
+        return self
+
+
+class PlaceCallSlots(CallSlots):
+    slots: list[PlaceCallSlot] = Field(
+        min_length=1, description="called in turn; residents not in any slot follow arrivals.profile"
+    )
+
+
+class PlaceGroup(Strict):
+    """The per-group keys of v1 point groups, for the sites (and compounds) that name this group."""
+
+    pool_size: Annotated[Count, Field(le=LIMITS["pool_size"])] | None = Field(None, description="its own residents per tube")
+    priority: bool = Field(False, description="its tubes go ahead of other pooled tubes at the lab")
+    home_visits: HomeVisits | None = Field(None, description="residents swabbed at home by mobile teams (per site)")
+    call_slots: PlaceCallSlots | None = Field(None, description="residents called compound by compound in time slots")
+
+
+class Places(Strict):
+    """The round on a map (places v1): compounds where residents live, sites where points stand, labs."""
+
+    coordinates: Literal["lonlat", "metres"] = Field("lonlat", description="lonlat: degrees (WGS84); metres: planar x, y")
+    compounds: str = Field(min_length=1, description="CSV: name, lon, lat (or x, y), residents; optional site, group")
+    sites: str = Field(
+        min_length=1, description="CSV: name, lon, lat (or x, y), tables; optional lab, group, candidate, max_tables"
+    )
+    labs: dict[str, tuple[float, float]] = Field(default_factory=dict, description="where each lab stands: [lon, lat] or [x, y]")
+    walking: Walking = Field(default_factory=Walking)
+    driving: Driving = Field(default_factory=Driving)
+    assignment: Literal["nearest", "file"] = Field("nearest", description="nearest open site by walking time, or the CSV's site")
+    groups: dict[str, PlaceGroup] = Field(default_factory=dict, description="per-group keys for sites naming a group")
+
+
 EventEntry = Annotated[ClosePoints | TablesDown | LabOutage | TravelSlowdown | ArrivalShift, Discriminator("kind")]
 EVENT_KINDS = ("close_points", "tables_down", "lab_outage", "travel_slowdown", "arrival_shift")
 
@@ -355,9 +421,16 @@ class Scenario(Strict):
     replications: Annotated[Count, Field(le=LIMITS["replications"])] = 1
     arrivals: Arrivals
     sampling: Sampling
-    points: list[PointEntry] = Field(min_length=1)
+    points: list[PointEntry] = Field(default_factory=list, description="point groups (required unless places: is given)")
     transport: Transport
     labs: list[Lab] = Field(min_length=1)
     positives: Positives | None = None
     events: list[EventEntry] = Field(default_factory=list, description="disruptions (natsim extension of format v1)")
     campaign: Campaign | None = Field(None, description="successive rounds (natsim extension of format v1)")
+    places: Places | None = Field(None, description="the round on a map: compounds, sites, labs (places v1)")
+
+    @model_validator(mode="after")
+    def _points_or_places(self) -> Scenario:
+        if not self.points and self.places is None:
+            raise ValueError("give points: (point groups) or places: (compounds and sites on a map)")
+        return self

@@ -61,7 +61,29 @@ def test_complete_example_shows_every_key_of_the_format():
                 walk(v, prefix)
 
     walk(data, "")
-    expected = {k for k in _keys(spec.Scenario) if not k.startswith("transport.vehicles.")}
+    expected = {k for k in _keys(spec.Scenario) if not k.startswith(("transport.vehicles.", "places."))}
+    assert expected - seen == set()  # places keys: docs/places.md's complete example shows them
+
+
+def test_the_places_example_shows_every_places_key():
+    doc = (ROOT / "docs" / "places.md").read_text(encoding="utf-8")
+    m = re.search(r"<!-- example: places -->\n```yaml\n(.*?)```", doc, re.S)
+    assert m, "docs/places.md lost its complete example"
+    data = yaml.safe_load(m.group(1))
+    seen = set()
+
+    def walk(node, prefix):
+        if isinstance(node, dict):
+            for k, v in node.items():
+                named = prefix in ("places.groups.", "places.labs.")  # names chosen by the planner
+                seen.add(prefix.rstrip(".") if named else prefix + k)
+                walk(v, prefix if named else prefix + k + ".")
+        elif isinstance(node, list):
+            for v in node:
+                walk(v, prefix)
+
+    walk(data, "")
+    expected = {k for k in _keys(spec.Scenario) if k.startswith("places")}
     assert expected - seen == set()
 
 

@@ -16,9 +16,11 @@ import pytest
 from reference_model import run_reference
 from scipy import stats
 
+from sim.engine.figures import WALK_METRICS
 from sim.engine.replication import run_replication
 from sim.report.summary import METRICS
-from sim.scenario.build import round_from_text
+from sim.scenario.build import build_round, round_from_text
+from sim.scenario.load import load_scenario
 from sim.scenario.round import Round
 
 N = 16
@@ -85,6 +87,43 @@ positives: {prevalence: 0.005, recall_delay: 1h}
 """
 
 
+PLACES = """
+name: a town on a map
+deadline: 12h
+arrivals:
+  turnout: 0.9
+  profile: [[0h, 3], [1h, 2], [3h, 1], [4h, 0]]
+sampling:
+  service_time: {dist: exponential, mean: 50s}
+  pool_size: 10
+  shifts: {length: 1h, handover: 10m, stagger: true}
+places:
+  coordinates: metres
+  compounds: compounds.csv
+  sites: sites.csv
+  labs: {near: [0, 3000], far: [8000, 0]}
+  walking: {speed: 4km/h, detour: 1.3, standard: 15m}
+  driving: {speed: 30km/h, detour: 1.4, cv: 0.3, matrix: travel.csv}
+transport: {pickup_interval: 40m, box_capacity: 20, vehicles: {near: 2, far: 1}}
+labs:
+  - {name: near, extractors: 2, pcr_machines: 2, plate_size: 24, extraction_time: 20m, pcr_time: 30m, max_plate_wait: 20m}
+  - {name: far, extractors: 1, pcr_machines: 2, plate_size: 24, extraction_time: 20m, pcr_time: 30m, max_plate_wait: 20m}
+"""
+PLACES_FILES = {
+    "compounds.csv": "name,x,y,residents\nA,0,0,300\nB,600,200,250\nC,1500,0,400\nD,1500,1400,200\n"
+    "E,3000,500,350\nF,2900,900,150\n",
+    "sites.csv": "name,x,y,tables,lab\nS1,200,100,2,\nS2,1600,700,2,\nS3,3000,700,1,far\nS4,9000,9000,0,\n",
+    "travel.csv": "from,to,minutes\nS2,near,25\nfar,S2,40\n",
+}
+
+
+def places_round(folder) -> Round:
+    for name, text in PLACES_FILES.items():
+        (folder / name).write_text(text)
+    (folder / "town.yaml").write_text(PLACES)
+    return build_round(load_scenario(folder / "town.yaml"))
+
+
 def _engine(rnd: Round) -> list[dict]:
     return [run_replication(rnd, rep).metrics for rep in range(N)]
 
@@ -96,7 +135,7 @@ def _reference(rnd: Round) -> list[dict]:
 def disagreements(a: list[dict], b: list[dict]) -> list[str]:
     """Figures whose means differ significantly (or at all, if neither varies)."""
     out = []
-    for k in COMPARED:
+    for k in COMPARED + tuple(k for k in WALK_METRICS if k in a[0]):
         x = np.array([m[k] for m in a if m.get(k) is not None], float)
         y = np.array([m[k] for m in b if m.get(k) is not None], float)
         if x.size < 2 or y.size < 2:
@@ -105,7 +144,7 @@ def disagreements(a: list[dict], b: list[dict]) -> list[str]:
             continue
         se = math.sqrt(x.var(ddof=1) / x.size + y.var(ddof=1) / y.size)
         if se == 0.0:
-            if not math.isclose(x.mean(), y.mean(), rel_tol=1e-9, abs_tol=1e-9):
+            if not math.isclose(x.mean(), y.mean(), rel_tol=1e-6, abs_tol=1e-9):  # walks are kept as float32
                 out.append(f"{k}: engine {x.mean():.4g} vs reference {y.mean():.4g}, neither varies")
             continue
         if k in POISSON_COUNTS:
@@ -120,11 +159,24 @@ def disagreements(a: list[dict], b: list[dict]) -> list[str]:
 
 
 @pytest.fixture(
-    scope="module", params=[PLAIN, SHIFTS_POSITIVES, EARLY_QUEUE_TWO_LABS], ids=["plain", "shifts-positives", "early-two-labs"]
+    scope="module",
+    params=[PLAIN, SHIFTS_POSITIVES, EARLY_QUEUE_TWO_LABS, PLACES],
+    ids=["plain", "shifts-positives", "early-two-labs", "places"],
 )
-def case(request):
-    rnd = round_from_text(request.param)
+def case(request, tmp_path_factory):
+    rnd = places_round(tmp_path_factory.mktemp("town")) if request.param is PLACES else round_from_text(request.param)
     return rnd, _engine(rnd), _reference(rnd)
+
+
+def test_the_places_case_walks_and_uses_both_labs(tmp_path):
+    """P3, P5 and P6 at work: S3 names its lab; for S2 the matrix says 25 minutes to near and 40 to far
+    (the formula would make far nearer); S1 takes the formula."""
+    rnd = places_round(tmp_path)
+    m = rnd.places
+    assert m.assigned.tolist() == [0, 0, 1, 1, 2, 2]
+    assert m.site_lab.tolist()[:3] == [0, 0, 1] and m.site_drive[1] == 25 * 60
+    metrics = run_replication(rnd, 0).metrics
+    assert 0 < metrics["within_walk_standard"] < 1
 
 
 def test_engine_agrees_with_reference(case):

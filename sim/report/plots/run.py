@@ -8,6 +8,7 @@ import matplotlib.pyplot as plt
 import numpy as np
 from matplotlib.ticker import PercentFormatter
 
+from sim.report.plots.map import map_plot
 from sim.report.plots.style import DEADLINE_STYLE, PALETTE, count_formatter
 from sim.report.summary import RunResult
 
@@ -187,3 +188,5 @@ def write_all(result: RunResult, folder: Path) -> None:
     plot_utilisation(result, folder / "utilisation.png")
     if result.rnd.campaign:
         plot_rounds(result, folder / "rounds.png")
+    if result.rnd.places is not None:
+        map_plot(result, folder / "map.png")

@@ -1,0 +1,152 @@
+"""Make the geography of the places examples: invented, plausible, reproducible (fixed seeds).
+
+No real geodata can be downloaded where natsim is built, so the compounds and sites of the examples are
+generated here, around real coordinates, with the shapes of real places: a county town of 16
+communities and 192 compounds (Haiyan's counts, docs/facts.md); a rural county whose villages cluster
+along roads radiating from the county seat; a large city whose density falls from the centre (Xi'an's
+totals: 12.44 million residents, 5,077 sites, 11,669 tables). Run from the repository's root:
+
+    .venv/bin/python scenarios/places/generate.py
+
+It rewrites scenarios/places/*/compounds.csv and sites.csv; the scenarios beside them name these files.
+"""
+
+from __future__ import annotations
+
+import csv
+import math
+from pathlib import Path
+
+import numpy as np
+
+HERE = Path(__file__).resolve().parent
+KM_LAT = 111.32  # km per degree of latitude
+
+
+def _lonlat(center: tuple[float, float], dx_km: np.ndarray, dy_km: np.ndarray) -> np.ndarray:
+    lon0, lat0 = center
+    return np.column_stack((lon0 + dx_km / (KM_LAT * math.cos(math.radians(lat0))), lat0 + dy_km / KM_LAT))
+
+
+def _write(folder: Path, name: str, columns: list[str], rows: list[list]) -> None:
+    folder.mkdir(parents=True, exist_ok=True)
+    with (folder / name).open("w", newline="", encoding="utf-8") as f:
+        w = csv.writer(f)
+        w.writerow(columns)
+        for row in rows:
+            w.writerow([f"{v:.6f}" if isinstance(v, float) else v for v in row])
+
+
+def _nearest(points: np.ndarray, sites: np.ndarray) -> np.ndarray:
+    from scipy.spatial import cKDTree
+
+    return cKDTree(sites).query(points)[1]
+
+
+def county_town() -> None:
+    """16 communities of 12 compounds (192), 8,507 stairwells, about 176,000 residents; 64 open sites
+    (four per community, at the middle of three compounds each) and 236 more candidate sites."""
+    rng = np.random.default_rng(192)
+    center = (120.945, 30.525)
+    ring = [(0.0, 0.0)] + [(1.6 * math.cos(a), 1.6 * math.sin(a)) for a in np.linspace(0, 2 * math.pi, 6, endpoint=False)]
+    ring += [(3.1 * math.cos(a + 0.3), 3.1 * math.sin(a + 0.3)) for a in np.linspace(0, 2 * math.pi, 9, endpoint=False)]
+    stairwells = rng.multinomial(8507 - 192 * 20, np.full(192, 1 / 192)) + 20
+    compounds, sites = [], []
+    for k, (cx, cy) in enumerate(ring):
+        angle = np.sort(rng.uniform(0, 2 * math.pi, 12))
+        r = 0.25 + rng.gamma(2.0, 0.15, 12)
+        xy = np.column_stack((cx + r * np.cos(angle), cy + r * np.sin(angle)))
+        ll = _lonlat(center, xy[:, 0], xy[:, 1])
+        for j in range(12):
+            i = 12 * k + j
+            compounds.append([f"C{k + 1:02d}-{j + 1:02d}", ll[j, 0], ll[j, 1], int(round(stairwells[i] * 20.7))])
+        for q in range(4):  # a site in the middle of each three neighbouring compounds
+            mid = ll[3 * q : 3 * q + 3].mean(axis=0)
+            sites.append([f"S{k + 1:02d}-{q + 1}", mid[0], mid[1], 4, "county", "", "true", 6])
+    r = 4.2 * np.sqrt(rng.random(236))
+    a = rng.uniform(0, 2 * math.pi, 236)
+    extra = _lonlat(center, r * np.cos(a), r * np.sin(a))
+    sites += [[f"K{i + 1:03d}", x, y, 0, "county", "", "true", 6] for i, (x, y) in enumerate(extra)]
+    folder = HERE / "county-town"
+    _write(folder, "compounds.csv", ["name", "lon", "lat", "residents"], compounds)
+    _write(folder, "sites.csv", ["name", "lon", "lat", "tables", "lab", "group", "candidate", "max_tables"], sites)
+
+
+def rural_county() -> None:
+    """A county seat and five roads; 15 townships; 300 villages within a few km of the roads; 95 open sites
+    (one per township, one per three or four villages); one lab at the county seat."""
+    rng = np.random.default_rng(300)
+    center = (116.45, 36.55)
+    roads = [(a, length) for a, length in zip(np.radians([15, 85, 160, 230, 310]), [48, 38, 55, 42, 45], strict=True)]
+    compounds, village_xy, sites = [], [], []
+    for road, (angle, length) in enumerate(roads):
+        along = np.sort(rng.uniform(3, length, 60))
+        off = rng.normal(0, 1.4, 60)
+        x = along * math.cos(angle) - off * math.sin(angle)
+        y = along * math.sin(angle) + off * math.cos(angle)
+        ll = _lonlat(center, x, y)
+        people = np.round(rng.lognormal(math.log(800), 0.5, 60)).astype(int)
+        for j in range(60):
+            compounds.append([f"R{road + 1}-V{j + 1:02d}", ll[j, 0], ll[j, 1], int(people[j])])
+            village_xy.append(ll[j])
+        for t, d in enumerate((12, 25, 38)):  # townships along the road
+            if d < length:
+                tl = _lonlat(center, np.array([d * math.cos(angle)]), np.array([d * math.sin(angle)]))[0]
+                sites.append([f"T{road + 1}-{t + 1}", tl[0], tl[1], 3, "", "townships", "true", 6])
+        for j in range(2, 60, 4):  # a village committee's site for every four villages
+            sites.append([f"R{road + 1}-S{j // 4 + 1:02d}", ll[j, 0], ll[j, 1], 2, "", "villages", "true", 4])
+    _write(HERE / "rural-county", "compounds.csv", ["name", "lon", "lat", "residents"], compounds)
+    _write(HERE / "rural-county", "sites.csv", ["name", "lon", "lat", "tables", "lab", "group", "candidate", "max_tables"], sites)
+
+
+def large_city() -> None:
+    """40,000 compounds holding 12.44 million residents, density falling from the centre, two satellite
+    towns; 5,077 sites where the residents are, sharing 11,669 tables (as Xi'an reported) in proportion to
+    their residents; three labs, each serving a district."""
+    rng = np.random.default_rng(2021)
+    center = (108.94, 34.26)
+    n = 40_000
+    town = rng.random(n)
+    r = np.where(town < 0.9, rng.gamma(1.6, 3.2, n), rng.gamma(2.0, 0.8, n))
+    a = rng.uniform(0, 2 * math.pi, n)
+    ox = np.where(town < 0.9, 0.0, np.where(town < 0.95, 24.0, -18.0))
+    oy = np.where(town < 0.9, 0.0, np.where(town < 0.95, 14.0, -12.0))
+    xy = np.column_stack((ox + r * np.cos(a), oy + r * np.sin(a)))
+    people = rng.lognormal(math.log(280), 0.6, n)
+    people = np.round(people * 12_440_000 / people.sum()).astype(int)
+    ll = _lonlat(center, xy[:, 0], xy[:, 1])
+    # Sites where residents live: start at compounds drawn by population, then a few weighted k-means
+    # steps so that each site's catchment is about as large as its neighbours' (as a city's planners
+    # spread points by population).
+    s_xy = xy[rng.choice(n, 5077, replace=False, p=people / people.sum())]
+    for _ in range(12):
+        near = _nearest(xy, s_xy)
+        mass = np.bincount(near, weights=people, minlength=5077)
+        has = mass > 0
+        for d in (0, 1):
+            s_xy[has, d] = np.bincount(near, weights=people * xy[:, d], minlength=5077)[has] / mass[has]
+    served = np.bincount(_nearest(xy, s_xy), weights=people, minlength=5077)
+    # 11,669 tables in all, as Xi'an reported, shared in proportion to each site's residents (at least one;
+    # largest remainders first), as planners give a busier site more tables.
+    share = served / served.sum() * 11_669
+    tables = np.maximum(np.floor(share).astype(int), 1)
+    left = 11_669 - tables.sum()
+    tables[np.argsort(-(share - np.floor(share)))[:left]] += 1
+    # Labs by district, as the city assigned them: the inner city to the central lab, the outer ring
+    # (and the satellite towns) to the county lab, the rest to the south lab; the same counts of points
+    # as the Xi'an example's three groups (1,515, 2,562, 1,000).
+    ring = np.argsort(np.hypot(s_xy[:, 0], s_xy[:, 1]))
+    lab = np.empty(5077, object)
+    lab[ring[:1515]], lab[ring[1515:4077]], lab[ring[4077:]] = "central", "south", "county"
+    sl = _lonlat(center, s_xy[:, 0], s_xy[:, 1])
+    compounds = [[f"c{i + 1:05d}", ll[i, 0], ll[i, 1], int(people[i])] for i in range(n)]
+    sites = [[f"s{i + 1:04d}", sl[i, 0], sl[i, 1], int(tables[i]), lab[i]] for i in range(5077)]
+    _write(HERE / "xian-city", "compounds.csv", ["name", "lon", "lat", "residents"], compounds)
+    _write(HERE / "xian-city", "sites.csv", ["name", "lon", "lat", "tables", "lab"], sites)
+
+
+if __name__ == "__main__":
+    county_town()
+    rural_county()
+    large_city()
+    print("wrote", ", ".join(str(p.relative_to(HERE)) for p in sorted(HERE.glob("*/*.csv"))))

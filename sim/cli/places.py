@@ -1,0 +1,49 @@
+"""`natsim places import`: compounds.csv or sites.csv from what a city's GIS exports."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated, Optional
+
+import typer
+
+from sim.cli.common import fail
+
+places_app = typer.Typer(help="Places: compounds and sites on a map (docs/places.md).", no_args_is_help=True)
+
+
+@places_app.command("import")
+def import_(
+    source: Annotated[
+        Path, typer.Argument(help="GeoJSON (points or areas) or CSV with name and lon/lat (or x/y).", show_default=False)
+    ],
+    kind: Annotated[str, typer.Option("--kind", help="What the features are: compounds or sites.")] = "compounds",
+    out: Annotated[
+        Optional[Path], typer.Option("--out", help="CSV to write (must not exist). Default: <kind>.csv beside SOURCE.")
+    ] = None,
+    name_field: Annotated[str, typer.Option("--name-field", help="Attribute holding each feature's name.")] = "name",
+    count_field: Annotated[
+        Optional[str], typer.Option("--count-field", help="Attribute holding residents (compounds) or tables (sites).")
+    ] = None,
+    default_count: Annotated[
+        Optional[int],
+        typer.Option("--default-count", min=0, help="Count for features without one (e.g. 0 tables: a candidate site)."),
+    ] = None,
+    metres: Annotated[
+        bool, typer.Option("--metres", help="Coordinates are planar metres (x, y), not longitude/latitude.")
+    ] = False,
+) -> None:
+    """Write compounds.csv or sites.csv from a GeoJSON or CSV export; features that cannot be used are listed."""
+    from sim.scenario.places_import import KINDS, Fields, import_places
+
+    if kind not in KINDS:
+        fail(f"--kind {kind}: choose compounds or sites")
+    target = out or source.with_name(f"{kind}.csv")
+    if target.exists():
+        fail(f"{target} already exists: natsim never overwrites a file; choose another --out")
+    written, problems = import_places(source, kind, target, Fields(name_field, count_field, default_count), lonlat=not metres)
+    for p in problems:
+        typer.echo(f"{p} (left out)", err=True)
+    if not written:
+        fail(f"{source}: no feature could be used; nothing was written")
+    typer.echo(f"{kind}: {target} ({written:,} rows; {len(problems):,} features left out)")

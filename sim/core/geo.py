@@ -1,0 +1,48 @@
+"""Distances on a map and the nearest of many places (places rules P1 and P3).
+
+Coordinates are either longitude/latitude in degrees (WGS84; distances along the great circle,
+haversine, Earth radius 6,371.0088 km) or planar metres (Euclidean). The nearest-site search uses
+scipy's k-d tree: on unit vectors for longitude/latitude, where the straight (chord) distance orders
+points exactly as the great-circle distance does.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+from scipy.spatial import cKDTree
+
+EARTH_RADIUS_M = 6_371_008.8
+
+
+def distance(a: np.ndarray, b: np.ndarray, lonlat: bool) -> np.ndarray:
+    """Metres between points a[i] and b[i] (arrays of shape (n, 2), or broadcastable)."""
+    a, b = np.asarray(a, float), np.asarray(b, float)
+    if not lonlat:
+        return np.hypot(a[..., 0] - b[..., 0], a[..., 1] - b[..., 1])
+    lon1, lat1, lon2, lat2 = (np.radians(v) for v in (a[..., 0], a[..., 1], b[..., 0], b[..., 1]))
+    h = np.sin((lat2 - lat1) / 2) ** 2 + np.cos(lat1) * np.cos(lat2) * np.sin((lon2 - lon1) / 2) ** 2
+    return 2 * EARTH_RADIUS_M * np.arcsin(np.sqrt(np.clip(h, 0.0, 1.0)))
+
+
+def _space(xy: np.ndarray, lonlat: bool) -> np.ndarray:
+    """Coordinates in which Euclidean distance orders pairs as the true distance does."""
+    xy = np.asarray(xy, float).reshape(-1, 2)
+    if not lonlat:
+        return xy
+    lon, lat = np.radians(xy[:, 0]), np.radians(xy[:, 1])
+    return np.column_stack((np.cos(lat) * np.cos(lon), np.cos(lat) * np.sin(lon), np.sin(lat)))
+
+
+def nearest(points: np.ndarray, sites: np.ndarray, lonlat: bool, ties: int = 8) -> np.ndarray:
+    """For each point, the index of the nearest site; among sites at the same distance, the one listed
+    first. `ties` neighbours are compared, which is enough unless more sites than that are equally near."""
+    points, sites = np.asarray(points, float).reshape(-1, 2), np.asarray(sites, float).reshape(-1, 2)
+    if len(sites) == 0 or len(points) == 0:
+        return np.full(len(points), -1, np.int64)
+    k = min(ties, len(sites))
+    _, idx = cKDTree(_space(sites, lonlat)).query(_space(points, lonlat), k=k)
+    idx = idx.reshape(len(points), k)
+    d = distance(points[:, None, :], sites[idx], lonlat)
+    best = d.min(axis=1, keepdims=True)
+    tied = d <= best * (1 + 1e-12) + 1e-9
+    return np.where(tied, idx, np.iinfo(np.int64).max).min(axis=1)

@@ -1,0 +1,143 @@
+"""The round on a map (places v1): compounds coloured by their walk, sites sized by residents and
+coloured by their queue, labs, and which site serves which compound."""
+
+from __future__ import annotations
+
+import math
+from pathlib import Path
+
+import matplotlib.pyplot as plt
+import numpy as np
+from matplotlib.collections import LineCollection
+from matplotlib.lines import Line2D
+from mpl_toolkits.axes_grid1.anchored_artists import AnchoredSizeBar
+
+from sim.report.summary import RunResult
+
+LABEL_SITES = 12  # the sites with the longest queues get their names on the map
+
+
+def _nice(length: float) -> float:
+    """A round length for a scale bar near `length` (1, 2 or 5 times a power of ten)."""
+    power = 10 ** math.floor(math.log10(length))
+    return max(s * power for s in (1, 2, 5) if s * power <= length)
+
+
+def map_plot(result: RunResult, path: Path) -> None:
+    m = result.rnd.places
+    scale = 1 / 1000 if not m.lonlat else 1.0  # metres are drawn in km
+    c_xy, s_xy = m.compound_xy * scale, m.site_xy * scale
+    points = {row["name"]: row for row in result.points_table()}
+    open_ = m.open_sites
+    p95 = np.array([points.get(m.site_names[s], {}).get("wait_p95_min", np.nan) for s in open_], float)
+    residents = np.array([points.get(m.site_names[s], {}).get("residents", 0) for s in open_], float)
+    standard = m.standard / 60
+    walk = m.walk / 60
+    fig, ax = plt.subplots(figsize=(10, 11))
+    served = m.assigned >= 0
+    lines = np.stack([c_xy[served], s_xy[m.assigned[served]]], axis=1)
+    ax.add_collection(LineCollection(lines, colors="#7f8c8d", linewidths=0.4, alpha=0.35, rasterized=True, zorder=1))
+    size = 4 + 40 * np.sqrt(m.compound_residents / max(m.compound_residents.max(), 1))
+    dots = ax.scatter(
+        *c_xy.T, s=size, c=walk, cmap="RdYlGn_r", vmin=0, vmax=2 * standard, linewidths=0, zorder=2, rasterized=True
+    )
+    far = served & (walk > standard + 1e-9)
+    ax.scatter(*c_xy[far].T, s=size[far] + 14, facecolors="none", edgecolors="#c0392b", linewidths=0.8, zorder=3)
+    closed = np.flatnonzero(m.site_tables == 0)
+    ax.scatter(*s_xy[closed].T, marker="x", s=14, color="#95a5a6", linewidths=0.8, zorder=3)
+    site_size = 20 + 380 * np.sqrt(residents / max(residents.max(), 1))
+    vmax = max(float(np.nanmax(p95)) if np.isfinite(p95).any() else 1.0, 1.0)
+    sites = ax.scatter(
+        *s_xy[open_].T, s=site_size, c=p95, cmap="viridis", vmin=0, vmax=vmax, edgecolors="black", linewidths=0.6, zorder=4
+    )
+    order = np.argsort(-np.nan_to_num(p95, nan=-1))[:LABEL_SITES]
+    for k in order:
+        if np.isfinite(p95[k]):
+            ax.annotate(
+                f"{m.site_names[open_[k]]} ({p95[k]:.0f} min)",
+                s_xy[open_[k]],
+                fontsize=7,
+                xytext=(4, 4),
+                textcoords="offset points",
+                zorder=6,
+            )
+    for li, xy in m.lab_xy.items():
+        ax.scatter(xy[0] * scale, xy[1] * scale, marker="s", s=120, color="black", zorder=5)
+        ax.annotate(
+            f"lab {m.lab_names[li]}",
+            (xy[0] * scale, xy[1] * scale),
+            fontsize=9,
+            weight="bold",
+            xytext=(6, -10),
+            textcoords="offset points",
+            zorder=6,
+        )
+    lab_xy = np.array([xy for xy in m.lab_xy.values()], float).reshape(-1, 2) * scale
+    _axes(ax, m.lonlat, np.vstack([c_xy, s_xy, lab_xy]))
+    bar = fig.colorbar(dots, ax=ax, location="bottom", fraction=0.035, pad=0.07, aspect=40)
+    bar.set_label(f"compound: walk to its site (min); the standard is {standard:g} min")
+    fig.colorbar(sites, ax=ax, location="bottom", fraction=0.035, pad=0.05, aspect=40).set_label(
+        "site: 95th percentile wait (min)"
+    )
+    within = result.summary()["metrics"].get("within_walk_standard", {}).get("mean")
+    share = f"; {within:.1%} of residents who came walk within it" if within is not None else ""
+    ax.set_title(
+        f"{result.rnd.name}: compounds, the sites that serve them, and labs\n"
+        f"walking standard {standard:g} min{share}; {len(open_):,} open sites, {len(m.compound_names):,} compounds",
+        fontsize=11,
+    )
+    ax.legend(handles=_legend(), loc="upper left", fontsize=8, framealpha=0.9)
+    fig.tight_layout()
+    fig.savefig(path, dpi=110)
+    plt.close(fig)
+
+
+def _axes(ax, lonlat: bool, xy: np.ndarray) -> None:
+    lo, hi = xy.min(axis=0), xy.max(axis=0)
+    pad = 0.05 * max(hi - lo) + (0.01 if lonlat else 0.1)
+    ax.set_xlim(lo[0] - pad, hi[0] + pad)
+    ax.set_ylim(lo[1] - pad, hi[1] + pad)
+    if lonlat:
+        km_per_unit = 111.32 * math.cos(math.radians((lo[1] + hi[1]) / 2))  # km per degree of longitude here
+        ax.set_aspect(1 / math.cos(math.radians((lo[1] + hi[1]) / 2)))
+        ax.set_xlabel("longitude (degrees)")
+        ax.set_ylabel("latitude (degrees)")
+    else:
+        km_per_unit = 1.0
+        ax.set_aspect("equal")
+        ax.set_xlabel("x (km)")
+        ax.set_ylabel("y (km)")
+    km = _nice((hi[0] - lo[0] + 2 * pad) * km_per_unit / 5)
+    label = f"{km:g} km" if km >= 1 else f"{km * 1000:g} m"
+    bar = AnchoredSizeBar(ax.transData, km / km_per_unit, label, "lower right", pad=0.5, frameon=True, size_vertical=0)
+    ax.add_artist(bar)
+    ax.grid(alpha=0.2)
+
+
+def _legend() -> list:
+    return [
+        Line2D([], [], marker="o", linestyle="", color="#1e8449", markersize=5, label="compound (colour: its walk)"),
+        Line2D(
+            [],
+            [],
+            marker="o",
+            linestyle="",
+            markerfacecolor="none",
+            markeredgecolor="#c0392b",
+            markersize=7,
+            label="walks beyond the standard",
+        ),
+        Line2D(
+            [],
+            [],
+            marker="o",
+            linestyle="",
+            color="#21918c",
+            markeredgecolor="black",
+            markersize=10,
+            label="open site (size: residents; colour: p95 wait)",
+        ),
+        Line2D([], [], marker="x", linestyle="", color="#95a5a6", markersize=6, label="closed site"),
+        Line2D([], [], marker="s", linestyle="", color="black", markersize=8, label="lab"),
+        Line2D([], [], color="#7f8c8d", alpha=0.6, label="compound -> the site serving it"),
+    ]

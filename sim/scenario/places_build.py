@@ -1,0 +1,78 @@
+"""From a places scenario's spec and files to the plain map and the point groups of its open sites."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from sim.core import distributions as d
+from sim.scenario import spec
+from sim.scenario.places import Catchment, PlacesMap, assign_nearest, labs_of_sites, walking_times
+from sim.scenario.places_files import PlaceFiles
+
+
+def make_map(p: spec.Places, files: PlaceFiles, lab_names: list[str]) -> PlacesMap:
+    """Rules P1-P3, P5 and P6 applied to the rows read: each compound's site and walk, each site's lab."""
+    lonlat = p.coordinates == "lonlat"
+    comps, sites = files.compounds, files.sites
+    c_xy = np.array([c.xy for c in comps], float).reshape(-1, 2)
+    s_xy = np.array([s.xy for s in sites], float).reshape(-1, 2)
+    tables = np.array([s.tables for s in sites], np.int64)
+    site_index = {s.name: i for i, s in enumerate(sites)}
+    if p.assignment == "file":
+        assigned = np.array([site_index.get(c.site or "", -1) for c in comps], np.int64)
+    else:
+        assigned = assign_nearest(c_xy, s_xy, tables > 0, lonlat)
+    walk = np.full(len(comps), np.nan)
+    ok = assigned >= 0
+    walk[ok] = walking_times(c_xy[ok], s_xy[assigned[ok]], lonlat, p.walking.speed, p.walking.detour)
+    lab_xy = {i: tuple(p.labs[n]) for i, n in enumerate(lab_names) if n in p.labs}
+    site_lab, drive = labs_of_sites(
+        tuple(s.name for s in sites), s_xy, [s.lab for s in sites], tuple(lab_names), lab_xy, lonlat,
+        p.driving.speed, p.driving.detour, files.matrix,
+    )  # fmt: skip
+    return PlacesMap(
+        lonlat=lonlat,
+        compound_names=tuple(c.name for c in comps),
+        compound_xy=c_xy,
+        compound_residents=np.array([c.residents for c in comps], np.int64),
+        site_names=tuple(s.name for s in sites),
+        site_xy=s_xy,
+        site_tables=tables,
+        lab_names=tuple(lab_names),
+        lab_xy=lab_xy,
+        walk_speed=p.walking.speed,
+        walk_detour=p.walking.detour,
+        standard=p.walking.standard,
+        drive_speed=p.driving.speed,
+        drive_detour=p.driving.detour,
+        drive_cv=p.driving.cv,
+        matrix=files.matrix,
+        assigned=assigned,
+        walk=walk,
+        site_own_lab=tuple(s.lab for s in sites),
+        site_lab=site_lab,
+        site_drive=drive,
+    )
+
+
+def site_group(files: PlaceFiles, m: PlacesMap, s: int) -> str:
+    """A site's group: its own column; else the group all its compounds name; else `sites`."""
+    own = files.sites[s].group
+    if own:
+        return own
+    named = {files.compounds[c].group for c in m.served(s)}
+    return named.pop() if len(named) == 1 and None not in named else "sites"
+
+
+def trip(mean: float, cv: float) -> d.Distribution:
+    """P5: a trip's time, lognormal with this mean and coefficient of variation (fixed when cv is 0)."""
+    return d.Lognormal(mean, cv * mean) if cv > 0 and mean > 0 else d.Fixed(mean)
+
+
+def catchment(m: PlacesMap, s: int, slots: spec.PlaceCallSlots | None) -> Catchment:
+    served = m.served(s)
+    slot = None
+    if slots is not None and any(x.buildings for x in slots.slots):
+        by_name = {name: k for k, x in enumerate(slots.slots) for name in (x.buildings or [])}
+        slot = np.array([by_name.get(m.compound_names[c], -1) for c in served], np.int64)
+    return Catchment(served, m.compound_residents[served], m.walk[served], slot)

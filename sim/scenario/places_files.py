@@ -1,0 +1,156 @@
+"""Reading a places scenario's CSV files (compounds, sites, travel matrix), row by row, every problem at
+its file, line and column. Only the rows' own shape is checked here; names across files are checked by
+`sim.scenario.checks`, which knows the whole scenario."""
+
+from __future__ import annotations
+
+import csv
+import math
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from sim.scenario.problems import Problem
+
+TRUE = {"1", "true", "yes", "y"}
+FALSE = {"", "0", "false", "no", "n"}
+
+
+@dataclass(frozen=True)
+class CompoundRow:
+    line: int
+    name: str
+    xy: tuple[float, float]
+    residents: int
+    site: str | None
+    group: str | None
+
+
+@dataclass(frozen=True)
+class SiteRow:
+    line: int
+    name: str
+    xy: tuple[float, float]
+    tables: int
+    lab: str | None
+    group: str | None
+    candidate: bool
+    max_tables: int | None
+
+
+@dataclass
+class PlaceFiles:
+    compounds: list[CompoundRow] = field(default_factory=list)
+    sites: list[SiteRow] = field(default_factory=list)
+    matrix: dict[tuple[str, str], float] = field(default_factory=dict)  # (from, to) -> seconds, both ways
+    matrix_lines: dict[tuple[str, str], int] = field(default_factory=dict)
+    problems: list[Problem] = field(default_factory=list)
+    shown: dict[str, str] = field(default_factory=dict)  # "compounds" | "sites" | "matrix" -> path as shown
+
+
+class _Reader:
+    """One CSV file: its rows as dicts, and problems at file:line: column: message."""
+
+    def __init__(self, path: Path, required: list[str], problems: list[Problem]):
+        self.shown, self.problems = str(path), problems
+        self.rows: list[tuple[int, dict[str, str]]] = []
+        try:
+            text = path.read_text(encoding="utf-8-sig")  # a spreadsheet's UTF-8 may start with a BOM
+        except OSError as exc:
+            self.add(None, (), f"cannot read the file: {exc.strerror}")
+            return
+        except UnicodeDecodeError:
+            self.add(None, (), "not UTF-8 text: save the CSV as UTF-8")
+            return
+        reader = csv.DictReader(text.splitlines())
+        columns = [c.strip() for c in reader.fieldnames or []]
+        missing = [c for c in required if c not in columns]
+        if missing:
+            self.add(1, (), f"missing column(s) {', '.join(missing)}; the file has {', '.join(columns) or 'no header'}")
+            return
+        for line, row in enumerate(reader, start=2):
+            self.rows.append((line, {k.strip(): (v or "").strip() for k, v in row.items() if k is not None}))
+        if not self.rows:
+            self.add(None, (), "the file has no rows")
+
+    def add(self, line: int | None, key: tuple, message: str) -> None:
+        self.problems.append(Problem(self.shown, line, key, message))
+
+    def number(self, line: int, row: dict, column: str, whole: bool = False, low: float | None = None) -> float | None:
+        text = row.get(column, "")
+        try:
+            value = float(text.replace("_", ""))
+        except ValueError:
+            self.add(line, (column,), f"{text!r} is not a number" if text else "empty: a number is needed")
+            return None
+        if not math.isfinite(value) or (whole and value != int(value)):
+            self.add(line, (column,), f"{text!r}: a {'whole ' if whole else ''}number is needed")
+            return None
+        if low is not None and value < low:
+            self.add(line, (column,), f"{text!r}: must be at least {low:g}")
+            return None
+        return value
+
+    def xy(self, line: int, row: dict, lonlat: bool) -> tuple[float, float] | None:
+        cols = ("lon", "lat") if lonlat else ("x", "y")
+        a, b = (self.number(line, row, c) for c in cols)
+        if a is None or b is None:
+            return None
+        if lonlat and not (-180 <= a <= 180 and -90 <= b <= 90):
+            where = "lon" if not -180 <= a <= 180 else "lat"
+            self.add(line, (where,), f"({a:g}, {b:g}) is not a longitude/latitude (lon -180..180, lat -90..90)")
+            return None
+        return (a, b)
+
+    def unique(self, line: int, name: str, seen: dict[str, int], what: str) -> bool:
+        if not name:
+            self.add(line, ("name",), f"a {what} needs a name")
+            return False
+        if name in seen:
+            self.add(line, ("name",), f"{what} '{name}' is listed twice (first at line {seen[name]})")
+            return False
+        seen[name] = line
+        return True
+
+
+def coordinate_columns(lonlat: bool) -> list[str]:
+    return ["lon", "lat"] if lonlat else ["x", "y"]
+
+
+def read_compounds(path: Path, lonlat: bool, out: PlaceFiles) -> None:
+    r = _Reader(path, ["name", *coordinate_columns(lonlat), "residents"], out.problems)
+    out.shown["compounds"] = r.shown
+    seen: dict[str, int] = {}
+    for line, row in r.rows:
+        name = row.get("name", "")
+        xy, residents = r.xy(line, row, lonlat), r.number(line, row, "residents", whole=True, low=0)
+        if r.unique(line, name, seen, "compound") and xy is not None and residents is not None:
+            out.compounds.append(CompoundRow(line, name, xy, int(residents), row.get("site") or None, row.get("group") or None))
+
+
+def read_sites(path: Path, lonlat: bool, out: PlaceFiles) -> None:
+    r = _Reader(path, ["name", *coordinate_columns(lonlat), "tables"], out.problems)
+    out.shown["sites"] = r.shown
+    seen: dict[str, int] = {}
+    for line, row in r.rows:
+        name = row.get("name", "")
+        xy, tables = r.xy(line, row, lonlat), r.number(line, row, "tables", whole=True, low=0)
+        most = r.number(line, row, "max_tables", whole=True, low=0) if row.get("max_tables") else None
+        flag = row.get("candidate", "").lower()
+        if flag not in TRUE | FALSE:
+            r.add(line, ("candidate",), f"{row['candidate']!r}: write true or false")
+        if r.unique(line, name, seen, "site") and xy is not None and tables is not None:
+            site = SiteRow(line, name, xy, int(tables), row.get("lab") or None, row.get("group") or None, flag in TRUE, None)
+            out.sites.append(site if most is None else SiteRow(*list(vars(site).values())[:-1], int(most)))
+
+
+def read_matrix(path: Path, out: PlaceFiles) -> None:
+    r = _Reader(path, ["from", "to", "minutes"], out.problems)
+    out.shown["matrix"] = r.shown
+    for line, row in r.rows:
+        minutes = r.number(line, row, "minutes", low=0)
+        a, b = row.get("from", ""), row.get("to", "")
+        if not a or not b:
+            r.add(line, ("from" if not a else "to",), "a site or lab name is needed")
+        elif minutes is not None:
+            out.matrix[a, b] = out.matrix[b, a] = minutes * 60
+            out.matrix_lines[a, b] = out.matrix_lines[b, a] = line
