@@ -14,6 +14,7 @@ It rewrites scenarios/places/*/compounds.csv and sites.csv; the scenarios beside
 from __future__ import annotations
 
 import csv
+import heapq
 import math
 from pathlib import Path
 
@@ -62,7 +63,7 @@ def county_town() -> None:
             compounds.append([f"C{k + 1:02d}-{j + 1:02d}", ll[j, 0], ll[j, 1], int(round(stairwells[i] * 20.7))])
         for q in range(4):  # a site in the middle of each three neighbouring compounds
             mid = ll[3 * q : 3 * q + 3].mean(axis=0)
-            sites.append([f"S{k + 1:02d}-{q + 1}", mid[0], mid[1], 4, "county", "", "true", 6])
+            sites.append([f"S{k + 1:02d}-{q + 1}", mid[0], mid[1], 5, "county", "", "true", 6])
     r = 4.2 * np.sqrt(rng.random(236))
     a = rng.uniform(0, 2 * math.pi, 236)
     extra = _lonlat(center, r * np.cos(a), r * np.sin(a))
@@ -92,9 +93,9 @@ def rural_county() -> None:
         for t, d in enumerate((12, 25, 38)):  # townships along the road
             if d < length:
                 tl = _lonlat(center, np.array([d * math.cos(angle)]), np.array([d * math.sin(angle)]))[0]
-                sites.append([f"T{road + 1}-{t + 1}", tl[0], tl[1], 3, "", "townships", "true", 6])
+                sites.append([f"T{road + 1}-{t + 1}", tl[0], tl[1], 4, "", "townships", "true", 6])
         for j in range(2, 60, 4):  # a village committee's site for every four villages
-            sites.append([f"R{road + 1}-S{j // 4 + 1:02d}", ll[j, 0], ll[j, 1], 2, "", "villages", "true", 4])
+            sites.append([f"R{road + 1}-S{j // 4 + 1:02d}", ll[j, 0], ll[j, 1], 3, "", "villages", "true", 4])
     _write(HERE / "rural-county", "compounds.csv", ["name", "lon", "lat", "residents"], compounds)
     _write(HERE / "rural-county", "sites.csv", ["name", "lon", "lat", "tables", "lab", "group", "candidate", "max_tables"], sites)
 
@@ -126,12 +127,15 @@ def large_city() -> None:
         for d in (0, 1):
             s_xy[has, d] = np.bincount(near, weights=people * xy[:, d], minlength=5077)[has] / mass[has]
     served = np.bincount(_nearest(xy, s_xy), weights=people, minlength=5077)
-    # 11,669 tables in all, as Xi'an reported, shared in proportion to each site's residents (at least one;
-    # largest remainders first), as planners give a busier site more tables.
-    share = served / served.sum() * 11_669
-    tables = np.maximum(np.floor(share).astype(int), 1)
-    left = 11_669 - tables.sum()
-    tables[np.argsort(-(share - np.floor(share)))[:left]] += 1
+    # 11,669 tables in all, as Xi'an reported: one each, then one at a time to the site with the most
+    # residents per table, as planners give a busier site more tables.
+    tables = np.ones(5077, int)
+    heap = [(-served[i], i) for i in range(5077)]
+    heapq.heapify(heap)
+    for _ in range(11_669 - 5077):
+        _, i = heapq.heappop(heap)
+        tables[i] += 1
+        heapq.heappush(heap, (-served[i] / tables[i], i))
     # Labs by district, as the city assigned them: the inner city to the central lab, the outer ring
     # (and the satellite towns) to the county lab, the rest to the south lab; the same counts of points
     # as the Xi'an example's three groups (1,515, 2,562, 1,000).

@@ -28,6 +28,8 @@ def load(path: Path):
     except ScenarioError as exc:
         n = len(exc.problems)
         fail(f"{exc}\n{n} problem{'s' if n > 1 else ''} in {path}; nothing was run.")
+    for warning in loaded.warnings:
+        typer.echo(f"warning: {warning}", err=True)
     return loaded, build_round(loaded)
 
 

@@ -112,7 +112,7 @@ class LabSim:
         self.free_extractors -= extractors  # below zero until running plates finish: none start meanwhile
         for _ in range(min(pcr_machines, self.lab.pcr_machines)):
             self.pcr.out_of_service(self.env.now, end)
-        yield self.env.timeout(end - self.env.now)
+        yield self.env.timeout(max(end - self.env.now, 0.0))  # an outage over before the logistics start: none
         self.free_extractors += extractors
         self._poke()
 

@@ -122,12 +122,7 @@ def verdict(summary: dict) -> list[str]:
             + "."
         )
     if "walk_mean_min" in m and m["walk_mean_min"]["mean"] is not None:
-        lines.append(
-            f"Walking: {m['within_walk_standard']['mean']:.1%} of residents within the walking standard; mean walk "
-            f"{m['walk_mean_min']['mean']:.1f} min, 95th percentile {m['walk_p95_min']['mean']:.1f} min, longest "
-            f"{m['walk_max_min']['mean']:.1f} min; the whole journey (walk, queue, swab) {m['journey_mean_min']['mean']:.1f} min "
-            f"on average, 95th percentile {m['journey_p95_min']['mean']:.1f} min."
-        )
+        lines.append(_walking(m))
     if m["positives"]["mean"]:
         idm = m["identified_max_h"]["mean"]
         lines.append(
@@ -135,6 +130,15 @@ def verdict(summary: dict) -> list[str]:
             f"after their first swab on average (latest {idm:.1f} h)."
         )
     return lines
+
+
+def _walking(m: dict) -> str:
+    return (
+        f"Walking: {m['within_walk_standard']['mean']:.1%} of residents within the walking standard; mean walk "
+        f"{m['walk_mean_min']['mean']:.1f} min, 95th percentile {m['walk_p95_min']['mean']:.1f} min, longest "
+        f"{m['walk_max_min']['mean']:.1f} min; the whole journey (walk, queue, swab) {m['journey_mean_min']['mean']:.1f} min "
+        f"on average, 95th percentile {m['journey_p95_min']['mean']:.1f} min."
+    )
 
 
 def describe_places(rnd: Round) -> str:

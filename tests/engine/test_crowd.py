@@ -36,3 +36,21 @@ def test_turnout_is_binomial_and_everyone_is_served(small_text):
         assert c.tube_size.sum() == c.arrived
     # Binomial(1000, 0.9): mean 900, sd 9.5; the mean of 40 draws is within 4 standard errors.
     assert abs(np.mean(counts) - 900) < 4 * 9.5 / np.sqrt(40)
+
+
+def test_residents_arrive_a_walk_after_leaving_home(small_round):
+    """Places rule P4, exactly: the same draws, shifted by each compound's walk (to the microsecond)."""
+    from sim.engine.crowd import walk_in
+    from sim.scenario.places import Catchment
+
+    rnd = small_round.with_(turnout=1.0)
+    catch = Catchment(np.array([7, 9]), np.array([100, 50]), np.array([0.0, 600.0]))
+    arrival, compound = walk_in(rnd, catch, np.random.default_rng(5), None)
+    again = np.random.default_rng(5)
+    n_c = again.binomial(catch.residents, 1.0)
+    leave = rnd.profile.sample(again, int(n_c.sum()))
+    local = np.repeat([0, 1], n_c)
+    want = np.sort(leave + catch.walk[local])
+    np.testing.assert_allclose(arrival, want, atol=1e-6)
+    assert np.all(np.diff(arrival) >= 0) and np.bincount(compound).tolist() == [100, 50]
+    np.testing.assert_allclose(np.sort(arrival[compound == 1] - 600.0), np.sort(leave[local == 1]), atol=1e-6)

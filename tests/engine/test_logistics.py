@@ -81,3 +81,9 @@ def test_lab_outage_holds_the_next_plate_until_the_instrument_is_back():
     base = make(np.zeros(282), extractors=1, pcr=8, interval="10h")
     out = make(np.zeros(282), extractors=1, pcr=8, interval="10h", outages=(LabOutage(0, 5400.0, 10800.0, 1, 0),))
     assert out.result.max() - base.result.max() == pytest.approx(40 * 60)
+
+
+def test_an_outage_over_before_the_logistics_start_changes_nothing():
+    base = make(np.zeros(100), extractors=1, pcr=2)
+    early = make(np.zeros(100), extractors=1, pcr=2, outages=(LabOutage(0, -7200.0, -60.0, 1, 1),))
+    assert np.array_equal(base.result, early.result)

@@ -102,7 +102,7 @@ places:
   compounds: compounds.csv
   sites: sites.csv
   labs: {near: [0, 3000], far: [8000, 0]}
-  walking: {speed: 4km/h, detour: 1.3, standard: 15m}
+  walking: {speed: 4km/h, detour: 1.3, standard: 12m}
   driving: {speed: 30km/h, detour: 1.4, cv: 0.3, matrix: travel.csv}
 transport: {pickup_interval: 40m, box_capacity: 20, vehicles: {near: 2, far: 1}}
 labs:

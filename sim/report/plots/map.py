@@ -34,43 +34,15 @@ def map_plot(result: RunResult, path: Path) -> None:
     standard = m.standard / 60
     walk = m.walk / 60
     fig, ax = plt.subplots(figsize=(10, 11))
-    served = m.assigned >= 0
-    lines = np.stack([c_xy[served], s_xy[m.assigned[served]]], axis=1)
-    ax.add_collection(LineCollection(lines, colors="#7f8c8d", linewidths=0.4, alpha=0.35, rasterized=True, zorder=1))
-    size = 4 + 40 * np.sqrt(m.compound_residents / max(m.compound_residents.max(), 1))
-    dots = ax.scatter(
-        *c_xy.T, s=size, c=walk, cmap="RdYlGn_r", vmin=0, vmax=2 * standard, linewidths=0, zorder=2, rasterized=True
-    )
-    far = served & (walk > standard + 1e-9)
-    ax.scatter(*c_xy[far].T, s=size[far] + 14, facecolors="none", edgecolors="#c0392b", linewidths=0.8, zorder=3)
+    dots = _compounds(ax, m, c_xy, s_xy, walk, standard)
     closed = np.flatnonzero(m.site_tables == 0)
     ax.scatter(*s_xy[closed].T, marker="x", s=14, color="#95a5a6", linewidths=0.8, zorder=3)
-    site_size = 20 + 380 * np.sqrt(residents / max(residents.max(), 1))
-    vmax = max(float(np.nanmax(p95)) if np.isfinite(p95).any() else 1.0, 1.0)
-    sites = ax.scatter(
-        *s_xy[open_].T, s=site_size, c=p95, cmap="viridis", vmin=0, vmax=vmax, edgecolors="black", linewidths=0.6, zorder=4
-    )
-    order = np.argsort(-np.nan_to_num(p95, nan=-1))[:LABEL_SITES]
-    for k in order:
-        if np.isfinite(p95[k]):
-            ax.annotate(
-                f"{m.site_names[open_[k]]} ({p95[k]:.0f} min)",
-                s_xy[open_[k]],
-                fontsize=7,
-                xytext=(4, 4),
-                textcoords="offset points",
-                zorder=6,
-            )
+    sites = _sites(ax, m, s_xy, open_, p95, residents)
     for li, xy in m.lab_xy.items():
-        ax.scatter(xy[0] * scale, xy[1] * scale, marker="s", s=120, color="black", zorder=5)
+        at = (xy[0] * scale, xy[1] * scale)
+        ax.scatter(*at, marker="s", s=120, color="black", zorder=5)
         ax.annotate(
-            f"lab {m.lab_names[li]}",
-            (xy[0] * scale, xy[1] * scale),
-            fontsize=9,
-            weight="bold",
-            xytext=(6, -10),
-            textcoords="offset points",
-            zorder=6,
+            f"lab {m.lab_names[li]}", at, fontsize=9, weight="bold", xytext=(6, -10), textcoords="offset points", zorder=6
         )
     lab_xy = np.array([xy for xy in m.lab_xy.values()], float).reshape(-1, 2) * scale
     _axes(ax, m.lonlat, np.vstack([c_xy, s_xy, lab_xy]))
@@ -88,8 +60,54 @@ def map_plot(result: RunResult, path: Path) -> None:
     )
     ax.legend(handles=_legend(), loc="upper left", fontsize=8, framealpha=0.9)
     fig.tight_layout()
-    fig.savefig(path, dpi=110)
+    fig.savefig(path, dpi=110, bbox_inches="tight")
     plt.close(fig)
+
+
+def _compounds(ax, m, c_xy: np.ndarray, s_xy: np.ndarray, walk: np.ndarray, standard: float):
+    """Lines from each compound to its site; compounds coloured by their walk, ringed beyond the standard."""
+    served = m.assigned >= 0
+    lines = np.stack([c_xy[served], s_xy[m.assigned[served]]], axis=1)
+    ax.add_collection(LineCollection(lines, colors="#7f8c8d", linewidths=0.4, alpha=0.35, rasterized=True, zorder=1))
+    size = 4 + 40 * np.sqrt(m.compound_residents / max(m.compound_residents.max(), 1))
+    dots = ax.scatter(
+        *c_xy.T, s=size, c=walk, cmap="RdYlGn_r", vmin=0, vmax=2 * standard, linewidths=0, zorder=2, rasterized=True
+    )
+    far = served & (walk > standard + 1e-9)
+    ax.scatter(*c_xy[far].T, s=size[far] + 14, facecolors="none", edgecolors="#c0392b", linewidths=0.8, zorder=3)
+    return dots
+
+
+def _sites(ax, m, s_xy: np.ndarray, open_: np.ndarray, p95: np.ndarray, residents: np.ndarray):
+    """Open sites sized by residents and coloured by their p95 wait; the longest queues named."""
+    size = (12 + 220 * np.sqrt(residents / max(residents.max(), 1))) * (0.35 if len(open_) > 500 else 1.0)
+    vmax = max(float(np.nanmax(p95)) if np.isfinite(p95).any() else 1.0, 1.0)
+    kw = {"cmap": "viridis", "vmin": 0, "vmax": vmax, "edgecolors": "black", "linewidths": 0.5, "alpha": 0.9, "zorder": 4}
+    sites = ax.scatter(*s_xy[open_].T, s=size, c=p95, **kw)
+    worst = [k for k in np.argsort(-np.nan_to_num(p95, nan=-1))[:LABEL_SITES] if np.isfinite(p95[k])]
+    if len(open_) <= 60:  # few sites: name the worst beside them
+        for k in worst:
+            label = f"{m.site_names[open_[k]]} ({p95[k]:.0f} min)"
+            ax.annotate(label, s_xy[open_[k]], fontsize=7, xytext=(4, 4), textcoords="offset points", zorder=6)
+        return sites
+    # Many sites: number the worst on the map and name them in a box, where labels cannot overlap.
+    lines = []
+    for rank, k in enumerate(worst, start=1):
+        ax.scatter(*s_xy[open_[k]], s=150, facecolors="none", edgecolors="#c0392b", linewidths=1.5, zorder=6)
+        ax.annotate(
+            str(rank),
+            s_xy[open_[k]],
+            fontsize=8,
+            weight="bold",
+            color="#c0392b",
+            xytext=(5, 5),
+            textcoords="offset points",
+            zorder=7,
+        )
+        lines.append(f"{rank}. {m.site_names[open_[k]]}: {p95[k]:.0f} min")
+    ax.text(0.01, 0.01, "Longest queues (p95 wait)\n" + "\n".join(lines), transform=ax.transAxes, fontsize=7.5, va="bottom",
+            bbox={"boxstyle": "round", "facecolor": "white", "alpha": 0.9, "edgecolor": "#c0392b"}, zorder=8)  # fmt: skip
+    return sites
 
 
 def _axes(ax, lonlat: bool, xy: np.ndarray) -> None:
@@ -111,6 +129,7 @@ def _axes(ax, lonlat: bool, xy: np.ndarray) -> None:
     label = f"{km:g} km" if km >= 1 else f"{km * 1000:g} m"
     bar = AnchoredSizeBar(ax.transData, km / km_per_unit, label, "lower right", pad=0.5, frameon=True, size_vertical=0)
     ax.add_artist(bar)
+    ax.ticklabel_format(useOffset=False)  # 120.95, not 0.05 + 1.209e2
     ax.grid(alpha=0.2)
 
 
