@@ -63,7 +63,8 @@ def replication(kind: str) -> float:
 def main() -> None:
     a = assignment()
     print(
-        f"assignment of 100,000 compounds to 20,000 sites: {a['seconds']:.2f} s (brute force agrees: {a['agrees_with_brute_force']})"
+        f"assignment of 100,000 compounds to 20,000 sites: {a['seconds']:.2f} s "
+        f"(brute force agrees: {a['agrees_with_brute_force']})"
     )
     times: dict[str, list[float]] = {"with": [], "without": []}
     for kind in ("without", "with", "with", "without"):
