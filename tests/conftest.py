@@ -5,6 +5,7 @@ from __future__ import annotations
 import subprocess
 import sys
 
+import numpy as np
 import pytest
 
 from sim.drill.log import write_trace
@@ -78,3 +79,34 @@ def drill(tmp_path_factory):
     folder = tmp_path_factory.mktemp("drill")
     write_trace(run_replication(rnd, 0, trace=True).trace, folder, None)
     return rnd, folder
+
+
+SITING_TOWN = """name: a town to site
+deadline: 12h
+seed: 4
+arrivals: {profile: [[0h, 1], [4h, 0]]}
+sampling: {service_time: {dist: lognormal, mean: 30s, sd: 10s}}
+places:
+  coordinates: metres
+  compounds: compounds.csv
+  sites: sites.csv
+  labs: {L: [0, 0]}
+transport: {vehicles: {L: 4}}
+labs: [{name: L, extractors: 2, pcr_machines: 2, extraction_time: 40m, pcr_time: 1h}]
+"""
+
+
+@pytest.fixture
+def siting_town(tmp_path):
+    """A town of 12 compounds on a 1.2 km square and 16 candidate sites (two open now); returns its folder."""
+    rng = np.random.default_rng(12)
+    people = zip(rng.uniform(0, 1200, 12), rng.uniform(0, 1200, 12), rng.integers(300, 1200, 12), strict=True)
+    lines = ["name,x,y,residents"] + [f"c{i},{x:.0f},{y:.0f},{r}" for i, (x, y, r) in enumerate(people)]
+    (tmp_path / "compounds.csv").write_text("\n".join(lines) + "\n")
+    sites = ["name,x,y,tables,candidate,max_tables"] + [
+        f"k{i},{x:.0f},{y:.0f},{2 if i < 2 else 0},true,8"
+        for i, (x, y) in enumerate(zip(rng.uniform(0, 1200, 16), rng.uniform(0, 1200, 16), strict=True))
+    ]
+    (tmp_path / "sites.csv").write_text("\n".join(sites) + "\n")
+    (tmp_path / "town.yaml").write_text(SITING_TOWN)
+    return tmp_path

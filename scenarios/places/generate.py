@@ -63,11 +63,11 @@ def county_town() -> None:
             compounds.append([f"C{k + 1:02d}-{j + 1:02d}", ll[j, 0], ll[j, 1], int(round(stairwells[i] * 20.7))])
         for q in range(4):  # a site in the middle of each three neighbouring compounds
             mid = ll[3 * q : 3 * q + 3].mean(axis=0)
-            sites.append([f"S{k + 1:02d}-{q + 1}", mid[0], mid[1], 5, "county", "", "true", 6])
+            sites.append([f"S{k + 1:02d}-{q + 1}", mid[0], mid[1], 5, "county", "", "true", 8])
     r = 4.2 * np.sqrt(rng.random(236))
     a = rng.uniform(0, 2 * math.pi, 236)
     extra = _lonlat(center, r * np.cos(a), r * np.sin(a))
-    sites += [[f"K{i + 1:03d}", x, y, 0, "county", "", "true", 6] for i, (x, y) in enumerate(extra)]
+    sites += [[f"K{i + 1:03d}", x, y, 0, "county", "", "true", 8] for i, (x, y) in enumerate(extra)]
     folder = HERE / "county-town"
     _write(folder, "compounds.csv", ["name", "lon", "lat", "residents"], compounds)
     _write(folder, "sites.csv", ["name", "lon", "lat", "tables", "lab", "group", "candidate", "max_tables"], sites)

@@ -13,6 +13,7 @@ from sim.cli.info import schema, validate
 from sim.cli.places import places_app
 from sim.cli.plan import size, slots
 from sim.cli.run import run
+from sim.cli.site import site
 
 app = typer.Typer(
     name="natsim",
@@ -23,7 +24,7 @@ app = typer.Typer(
     add_completion=False,
     pretty_exceptions_enable=False,
 )
-for command in (run, compare, sweep, size, slots):
+for command in (run, compare, sweep, size, slots, site):
     app.command()(command)
 app.add_typer(drill_app, name="drill")
 app.add_typer(places_app, name="places")

@@ -69,7 +69,11 @@ def run(
 
 
 def _interrupt(signum, frame) -> None:
-    raise KeyboardInterrupt  # SIGTERM stops a run the way Ctrl-C does
+    """SIGTERM: stop after the replication under way, keeping what finished (as Ctrl-C does, but never
+    in the middle of compiled code)."""
+    from sim.run.runner import STOP
+
+    STOP.set()
 
 
 def _keep_incomplete(stop, rnd, target: Path, text: str, wanted: int) -> None:

@@ -48,3 +48,24 @@ def tables_for_wait(arrival_rate: float, service_rate: float, max_wait: float, q
         if tail <= 1 - quantile:
             return c
         c += 1
+
+
+def wait_tail(arrival_rate: float, service_rate: float, servers: int, t: float) -> float:
+    """P(W > t) in M/M/c (1 when the queue is unstable)."""
+    load = arrival_rate / service_rate
+    if load >= servers:
+        return 1.0
+    return erlang_c(servers, load) * math.exp(-(servers * service_rate - arrival_rate) * t)
+
+
+def max_rate_for_wait(servers: int, service_rate: float, max_wait: float, quantile: float = 0.95) -> float:
+    """The largest arrival rate that `servers` tables serve with the wait within `max_wait` at the given
+    quantile (the inverse of `tables_for_wait`; the tail grows with the rate, so bisection finds it)."""
+    lo, hi = 0.0, servers * service_rate
+    for _ in range(60):
+        mid = (lo + hi) / 2
+        if wait_tail(mid, service_rate, servers, max_wait) <= 1 - quantile:
+            lo = mid
+        else:
+            hi = mid
+    return lo

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import math
 import multiprocessing
+import threading
 from collections.abc import Callable, Sequence
 from concurrent.futures import ProcessPoolExecutor, as_completed
 
@@ -26,6 +27,11 @@ class Interrupted(Exception):
     def __init__(self, finished: list[ReplicationResult]):
         super().__init__(f"interrupted after {len(finished)} replication(s)")
         self.finished = finished
+
+
+# Set by a signal handler (natsim run's SIGTERM): the runs stop after the replication under way, so an
+# interruption never lands inside numba or numpy, and what finished is kept.
+STOP = threading.Event()
 
 
 def replicate(
@@ -49,6 +55,8 @@ def replicate(
             out.append(run_replication(rnd, rep, grid))
             if progress:
                 progress(k)
+            if STOP.is_set():
+                raise KeyboardInterrupt
     except KeyboardInterrupt:
         raise Interrupted(out) from None
     return out
@@ -64,6 +72,8 @@ def _on_processes(rnd, reps, grid, jobs, progress) -> list[ReplicationResult]:
                 out[futures[f]] = f.result()
                 if progress:
                     progress(k)
+                if STOP.is_set():
+                    raise KeyboardInterrupt
         except KeyboardInterrupt:
             for f in futures:
                 f.cancel()
@@ -94,6 +104,8 @@ def _on_dask(rnd, reps, grid, address, progress) -> list[ReplicationResult]:
             for k, _ in enumerate(dask_completed(futures), 1):
                 if progress:
                     progress(k)
+                if STOP.is_set():
+                    raise KeyboardInterrupt
         except KeyboardInterrupt:
             finished = _leading([f.result() if f.status == "finished" else None for f in futures])
             client.cancel(futures)

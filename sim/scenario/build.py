@@ -10,7 +10,7 @@ from sim.core import distributions as d
 from sim.scenario import spec
 from sim.scenario.load import LoadedScenario, parse_scenario
 from sim.scenario.names import NamedGroup, resolve
-from sim.scenario.places import Catchment
+from sim.scenario.places import Catchment, PlacesMap
 from sim.scenario.places_build import catchment, site_group, trip
 from sim.scenario.round import (
     Blocked,
@@ -163,20 +163,23 @@ def _point_groups(loaded: LoadedScenario, lab_index: dict[str, int]) -> list[Poi
 def _site_groups(loaded: LoadedScenario) -> list[PointGroup]:
     """Places: each open site is a point of its group, serving the compounds assigned to it (P3), its
     trips lognormal around the driving time to its lab (P5, P6)."""
-    p, m, files = loaded.spec.places, loaded.places_map, loaded.place_files
-    if p is None or m is None:
+    m = loaded.places_map
+    if loaded.spec.places is None or m is None:
         return []
-    out = []
-    for s in m.open_sites:
-        group = site_group(files, m, s)
-        keys = p.groups.get(group) or spec.PlaceGroup()
-        c = catchment(m, s, keys.call_slots)
-        residents = int(c.residents.sum())
-        point = PointGroup(group, 1, residents, int(m.site_tables[s]), int(m.site_lab[s]), trip(m.site_drive[s], m.drive_cv))
-        calls = _calls(keys.call_slots, max(residents, 1), c) if keys.call_slots else None
-        extra = {"pool_size": keys.pool_size, "priority": keys.priority, "home": _home(keys.home_visits), "calls": calls}
-        out.append(replace(point, names=(m.site_names[s],), catchment=c, **extra))
-    return out
+    return [site_point(loaded, m, s) for s in m.open_sites]
+
+
+def site_point(loaded: LoadedScenario, m: PlacesMap, s: int) -> PointGroup:
+    """Site s of map m (which may be a plan other than the scenario's, e.g. while siting) as a point."""
+    p, files = loaded.spec.places, loaded.place_files
+    group = site_group(files, m, s)
+    keys = p.groups.get(group) or spec.PlaceGroup()
+    c = catchment(m, s, keys.call_slots)
+    residents = int(c.residents.sum())
+    point = PointGroup(group, 1, residents, int(m.site_tables[s]), int(m.site_lab[s]), trip(m.site_drive[s], m.drive_cv))
+    calls = _calls(keys.call_slots, max(residents, 1), c) if keys.call_slots else None
+    extra = {"pool_size": keys.pool_size, "priority": keys.priority, "home": _home(keys.home_visits), "calls": calls}
+    return replace(point, names=(m.site_names[s],), catchment=c, **extra)
 
 
 def _labs(sc: spec.Scenario) -> tuple[Lab, ...]:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 import numpy as np
 
 from sim.core import distributions as d
@@ -76,3 +78,12 @@ def catchment(m: PlacesMap, s: int, slots: spec.PlaceCallSlots | None) -> Catchm
         by_name = {name: k for k, x in enumerate(slots.slots) for name in (x.buildings or [])}
         slot = np.array([by_name.get(m.compound_names[c], -1) for c in served], np.int64)
     return Catchment(served, m.compound_residents[served], m.walk[served], slot)
+
+
+def reassign(m: PlacesMap, tables: np.ndarray) -> PlacesMap:
+    """The same map with other sites open (those with tables > 0): P3 and P2 again; labs and trips stay."""
+    assigned = assign_nearest(m.compound_xy, m.site_xy, tables > 0, m.lonlat)
+    walk = np.full(len(assigned), np.nan)
+    ok = assigned >= 0
+    walk[ok] = walking_times(m.compound_xy[ok], m.site_xy[assigned[ok]], m.lonlat, m.walk_speed, m.walk_detour)
+    return replace(m, site_tables=np.asarray(tables, np.int64), assigned=assigned, walk=walk)

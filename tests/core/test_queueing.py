@@ -37,3 +37,12 @@ def test_tables_for_wait_is_the_smallest_that_meets_the_target():
     c = tables_for_wait(lam, mu, 0.5)
     tail = lambda n: erlang_c(n, lam / mu) * math.exp(-(n * mu - lam) * 0.5)  # noqa: E731
     assert tail(c) <= 0.05 < tail(c - 1)
+
+
+def test_max_rate_inverts_tables_for_wait():
+    from sim.core.queueing import max_rate_for_wait
+
+    mu, w = 1 / 30, 1800.0
+    for k in (1, 2, 4, 8):
+        lam = max_rate_for_wait(k, mu, w)
+        assert tables_for_wait(lam * 0.999, mu, w) <= k < tables_for_wait(lam * 1.01, mu, w)

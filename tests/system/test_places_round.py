@@ -31,7 +31,9 @@ campaign: {rounds: 2, every: 24h}
 
 
 def test_a_places_campaign_with_a_key_group_runs_and_reports_by_compound(tmp_path):
-    (tmp_path / "c.csv").write_text("name,x,y,residents,group\nw1,0,0,300,\nw2,200,0,200,\ne1,2000,0,250,east\ne2,2100,100,250,east\n")
+    (tmp_path / "c.csv").write_text(
+        "name,x,y,residents,group\nw1,0,0,300,\nw2,200,0,200,\ne1,2000,0,250,east\ne2,2100,100,250,east\n"
+    )
     (tmp_path / "s.csv").write_text("name,x,y,tables\nw,100,0,2\ne,2050,50,2\n")
     (tmp_path / "p.yaml").write_text(SCENARIO)
     rnd = build_round(load_scenario(tmp_path / "p.yaml"))

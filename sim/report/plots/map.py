@@ -160,3 +160,41 @@ def _legend() -> list:
         Line2D([], [], marker="s", linestyle="", color="black", markersize=8, label="lab"),
         Line2D([], [], color="#7f8c8d", alpha=0.6, label="compound -> the site serving it"),
     ]
+
+
+def siting_plot(m, name: str, path: Path) -> None:
+    """`natsim site`: the sites it opens (size: tables) and the candidates it leaves closed, compounds
+    coloured by their walk to the site that will serve them."""
+    scale = 1 / 1000 if not m.lonlat else 1.0
+    c_xy, s_xy = m.compound_xy * scale, m.site_xy * scale
+    standard = m.standard / 60
+    fig, ax = plt.subplots(figsize=(10, 10.5))
+    dots = _compounds(ax, m, c_xy, s_xy, m.walk / 60, standard)
+    closed = np.flatnonzero(m.site_tables == 0)
+    ax.scatter(*s_xy[closed].T, marker="x", s=16, color="#7f8c8d", linewidths=0.8, zorder=3, label="candidate left closed")
+    open_ = m.open_sites
+    shrink = 0.35 if open_.size > 500 else 1.0
+    ax.scatter(*s_xy[open_].T, s=(20 + 30 * m.site_tables[open_]) * shrink, color="#2874a6", edgecolors="black",
+               linewidths=0.5, alpha=0.9, zorder=4, label="site opened (size: tables)")  # fmt: skip
+    for li, xy in m.lab_xy.items():
+        ax.scatter(xy[0] * scale, xy[1] * scale, marker="s", s=120, color="black", zorder=5)
+        ax.annotate(
+            f"lab {m.lab_names[li]}",
+            (xy[0] * scale, xy[1] * scale),
+            fontsize=9,
+            weight="bold",
+            xytext=(6, -10),
+            textcoords="offset points",
+        )
+    lab_xy = np.array(list(m.lab_xy.values()), float).reshape(-1, 2) * scale
+    _axes(ax, m.lonlat, np.vstack([c_xy, s_xy, lab_xy]))
+    fig.colorbar(dots, ax=ax, location="bottom", fraction=0.035, pad=0.07, aspect=40).set_label(
+        f"compound: walk to the site serving it (min); the standard is {standard:g} min"
+    )
+    ax.legend(loc="upper left", fontsize=8, framealpha=0.9)
+    ax.set_title(
+        f"{name}: sites to open ({open_.size:,}, {int(m.site_tables.sum()):,} tables) and candidates left closed", fontsize=11
+    )
+    fig.tight_layout()
+    fig.savefig(path, dpi=110, bbox_inches="tight")
+    plt.close(fig)

@@ -24,3 +24,11 @@ def test_the_map_is_drawn(tmp_path):
     map_plot(result, tmp_path / "map.png")
     img = mpimg.imread(tmp_path / "map.png")
     assert img.shape[0] > 900 and img.std() > 0.05
+
+
+def test_the_siting_map_is_drawn(siting_town, tmp_path):
+    from sim.report.plots.map import siting_plot
+
+    rnd = build_round(load_scenario(siting_town / "town.yaml"))
+    siting_plot(rnd.places, rnd.name, tmp_path / "siting.png")
+    assert mpimg.imread(tmp_path / "siting.png").std() > 0.05

@@ -1,0 +1,165 @@
+"""`natsim site`: which candidate sites to open, with how many tables, so that every compound is within
+the walking standard and no queue exceeds the queue standard, with the fewest points, tables or
+samplers. Step 1 is the mixed-integer program of `sim.plan.siting`; step 2 simulates it, repairs,
+descends and checks on fresh replications (`sim.plan.site_check`). docs/siting.md has the method.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field, replace
+
+import numpy as np
+from scipy import stats
+
+from sim.core import streams
+from sim.plan.bounds import samplers_per_table
+from sim.plan.site_check import SiteChecker, descend, one_step_smaller, repair
+from sim.plan.siting import Candidates, SitingInfeasible, SitingProblem, capacities, solve
+from sim.scenario.load import LoadedScenario
+from sim.scenario.places import PlacesMap
+from sim.scenario.round import Round
+
+DEFAULT_MAX_TABLES = 6  # a candidate without max_tables: a school yard or a square holds about six
+
+
+class SitingError(Exception):
+    """Options that do not fit the scenario (not on a map, no candidates, an unknown limit)."""
+
+
+@dataclass(frozen=True)
+class SitingTargets:
+    walk: float  # seconds: the walking standard
+    max_wait: float  # seconds: the p95 wait at every site
+    confidence: float = 0.95
+    objective: str = "points"
+    limits: dict[str, int] = field(default_factory=dict)
+    replications: int = 10  # fresh replications of the verification
+    search_replications: int = 3
+    time_limit: float = 20.0  # seconds for HiGHS per district
+
+
+def candidates(loaded: LoadedScenario, m: PlacesMap) -> Candidates:
+    """Candidate rows may open (0..max_tables); other open sites stay as they are; closed non-candidates never open."""
+    rows = loaded.place_files.sites
+    flagged = np.array([r.candidate for r in rows], bool)
+    is_open = m.site_tables > 0
+    index = np.flatnonzero((flagged | is_open) & (m.site_lab >= 0))
+    most = np.array([rows[s].max_tables or max(rows[s].tables, DEFAULT_MAX_TABLES) for s in index], np.int64)
+    fixed = np.where(flagged[index], 0, m.site_tables[index])
+    return Candidates(index, most, fixed)
+
+
+def site(loaded: LoadedScenario, rnd: Round, targets: SitingTargets, say: Callable[[str], None] = lambda _: None) -> dict:
+    """Site the round; returns what siting.json records, and the plan's map under "_map"."""
+    if rnd.places is None:
+        raise SitingError("natsim site needs a places scenario: compounds and candidate sites (docs/places.md)")
+    if targets.objective not in ("points", "tables", "samplers"):
+        raise SitingError(f"--objective {targets.objective}: choose points, tables or samplers")
+    if bad := [k for k in targets.limits if k not in ("points", "tables", "samplers")]:
+        raise SitingError(f"--limit {','.join(bad)}: limits are points, tables, samplers")
+    m = replace(rnd.places, standard=targets.walk)
+    cands = candidates(loaded, m)
+    if not cands.index.size:
+        raise SitingError("no candidate site: mark sites with candidate true in sites.csv (or give them tables)")
+    problem = _problem(rnd, m, cands, targets)
+    t0 = time.perf_counter()
+    try:
+        sol = solve(problem)
+    except SitingInfeasible as exc:
+        return _infeasible(m, targets, str(exc), exc.unreachable)
+    opened, tables = int((sol.tables > 0).sum()), int(sol.tables.sum())
+    say(f"MILP: {opened} sites, {tables} tables; gap {sol.gap:.2%} ({sol.status}, {sol.cells} district(s))")
+    milp = {"objective": sol.objective, "bound": sol.bound, "gap": sol.gap, "status": sol.status, "districts": sol.cells,
+            "seconds": time.perf_counter() - t0, "sites": opened, "tables": tables,
+            "overloaded_at_the_peak": [m.site_names[s] for s in sol.overloaded]}  # fmt: skip
+    return _simulate(loaded, rnd, m, cands, targets, sol, milp, say)
+
+
+def _problem(rnd: Round, m: PlacesMap, cands: Candidates, t: SitingTargets) -> SitingProblem:
+    share_per_s = rnd.peak_arrival_rate() / max(rnd.residents * rnd.turnout, 1) / 3600  # of each resident who comes
+    return SitingProblem(
+        m=m,
+        cands=cands,
+        peak_rate=m.compound_residents * rnd.turnout * share_per_s,
+        capacity=capacities(int(cands.max_tables.max()), rnd.service.mean, t.max_wait),
+        standard=t.walk,
+        objective=t.objective,
+        samplers_per_table=samplers_per_table(rnd),
+        limits=t.limits,
+        time_limit=t.time_limit,
+    )
+
+
+def _simulate(loaded, rnd, m, cands, targets, sol, milp: dict, say) -> dict:
+    ch = SiteChecker(loaded, rnd, m, targets.max_wait, targets.walk)
+    n = len(m.site_names)
+    most, fixed, candidate = np.zeros(n, np.int64), np.zeros(n, np.int64), np.zeros(n, bool)
+    most[cands.index], fixed[cands.index], candidate[cands.index] = cands.max_tables, cands.fixed_tables, cands.fixed_tables == 0
+    search = streams.replications("run", targets.search_replications)
+    tables = repair(ch, sol.tables, most, candidate, search, say)
+    tables = descend(ch, tables, fixed, search, say)
+    check = list(streams.replications("sizing check", targets.replications))
+    first = streams.FIRST_REPLICATION["final check"]
+    for attempt in range(3):  # a plan chosen at the edge may need a step more on replications it has not seen
+        tables = repair(ch, tables, most, candidate, check, say)
+        final = ch.plan(tables)
+        fresh = range(first + attempt * targets.replications, first + (attempt + 1) * targets.replications)
+        met = [ch.replication_ok(final, r) for r in fresh]
+        if sum(met) >= targets.confidence * len(met) - 1e-9 or ch.stuck:
+            break
+        check += list(fresh)  # judged again on replications nothing was chosen on
+        say(f"fresh replications: targets met in {sum(met)} of {len(met)}; repairing on them too")
+    k = sum(met)
+    result = {
+        "targets": _targets(targets),
+        "feasible": True,
+        "candidates": int(cands.index.size),
+        "milp": milp,
+        "unreachable_compounds": [m.compound_names[c] for c in sol.unreachable],
+        "plan": _plan(final, rnd),
+        "verification": {
+            "attempts": attempt + 1,
+            "replications": len(met),
+            "share_meeting_targets": k / len(met),
+            "lower_bound_95": float(stats.beta.ppf(0.05, k, len(met) - k + 1)) if k else 0.0,
+            "worst_site_p95_wait_min": ch.worst(final, fresh),
+        },
+        "one_step_smaller": one_step_smaller(ch, tables, fixed, check),
+        "sites_over_the_queue_standard": [m.site_names[s] for s in ch.stuck],
+        "sites_simulated": ch.simulated,
+        "_map": final,
+    }
+    if ch.stuck:
+        result["feasible"] = False
+        result["note"] = (f"{len(ch.stuck)} site(s) stay over the queue standard at their most tables with no nearer candidate "
+                          "to take a compound: call residents in slots there, or allow more tables")  # fmt: skip
+    if sol.unreachable:
+        result["feasible"] = False
+        result["note"] = f"{len(sol.unreachable)} compound(s) have no candidate site within the walking standard"
+    return result
+
+
+def _targets(t: SitingTargets) -> dict:
+    return {"walk_min": t.walk / 60, "max_wait_min": t.max_wait / 60, "confidence": t.confidence, "objective": t.objective,
+            "limits": t.limits, "replications": t.replications}  # fmt: skip
+
+
+def _plan(m: PlacesMap, rnd: Round) -> dict:
+    open_ = m.open_sites
+    served = m.assigned >= 0
+    people = m.compound_residents
+    return {
+        "sites": int(open_.size),
+        "tables": int(m.site_tables.sum()),
+        "samplers": int(m.site_tables.sum()) * samplers_per_table(rnd),
+        "residents_per_site": float(people.sum() / max(open_.size, 1)),
+        "within_walk_standard": float(people[served & (m.walk <= m.standard + 1e-9)].sum() / max(people.sum(), 1)),
+        "walk_max_min": float(np.nanmax(np.where(served, m.walk, np.nan)) / 60) if served.any() else None,
+    }
+
+
+def _infeasible(m: PlacesMap, targets: SitingTargets, message: str, unreachable: list[int]) -> dict:
+    return {"targets": _targets(targets), "feasible": False, "note": f"no plan within the limits: {message}",
+            "unreachable_compounds": [m.compound_names[c] for c in unreachable], "_map": m}  # fmt: skip

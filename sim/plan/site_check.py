@@ -1,0 +1,179 @@
+"""`natsim site`, step 2: the chosen sites simulated, repaired where queues break the standard, then
+brought down to where one table fewer at a busy site, or one site closed, breaks a target.
+
+Each site's queue depends only on its catchment, its tables and the round's rules (rules 1-3, P4), so a
+site is simulated alone, on its own streams (keyed by its place in sites.csv), and remembered: a change
+at one site re-simulates only the sites whose catchment it changes.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field, replace
+
+import numpy as np
+
+from sim.core import geo, streams
+from sim.engine.crowd import simulate_point
+from sim.scenario.build import site_point
+from sim.scenario.load import LoadedScenario
+from sim.scenario.places import PlacesMap, walking_times
+from sim.scenario.places_build import reassign
+from sim.scenario.round import Round
+
+SITE_KEY = 1_000_000  # site s of a plan draws from the crowd streams of group SITE_KEY + s
+
+
+@dataclass
+class SiteChecker:
+    """Simulates sites of plans of one map, remembering every (site, tables, catchment, replication)."""
+
+    loaded: LoadedScenario
+    rnd: Round
+    base: PlacesMap
+    max_wait: float  # seconds, the p95 at every site
+    walk: float  # seconds, the walking standard
+    simulated: int = 0
+    stuck: list[int] = field(default_factory=list)  # sites the repair could not bring within the standard
+    _memo: dict = field(default_factory=dict)
+
+    def plan(self, tables: np.ndarray) -> PlacesMap:
+        return reassign(self.base, tables)
+
+    def p95(self, m: PlacesMap, s: int, rep: int) -> float:
+        """Site s's 95th-percentile wait (seconds) in replication `rep` of plan m (0 when nobody comes)."""
+        key = (s, int(m.site_tables[s]), m.served(s).tobytes(), rep)
+        if key not in self._memo:
+            g = site_point(self.loaded, m, s)
+            rng = streams.stream(self.rnd.seed, rep, streams.CROWD, SITE_KEY + s, 0)
+            c = simulate_point(self.rnd, g.tables, g.residents, rng, -1, -1, g.pool_size, g.home, g.calls, g.catchment)
+            w = c.wait
+            self._memo[key] = float(np.quantile(w, 0.95)) if w.size else 0.0
+            self.simulated += 1
+        return self._memo[key]
+
+    def site_ok(self, m: PlacesMap, s: int, reps: range) -> bool:
+        return all(self.p95(m, s, r) <= self.max_wait + 1e-9 for r in reps)
+
+    def walks_ok(self, m: PlacesMap) -> bool:
+        served = m.assigned >= 0
+        return bool(np.all(m.walk[served & (m.compound_residents > 0)] <= self.walk + 1e-9)) and not np.any(
+            ~served & (m.compound_residents > 0)
+        )
+
+    def replication_ok(self, m: PlacesMap, rep: int) -> bool:
+        return self.walks_ok(m) and all(self.p95(m, s, rep) <= self.max_wait + 1e-9 for s in m.open_sites)
+
+    def worst(self, m: PlacesMap, reps: range) -> list[float]:
+        """Per replication, the worst site's p95 wait in minutes."""
+        return [max((self.p95(m, s, r) for s in m.open_sites), default=0.0) / 60 for r in reps]
+
+
+def with_tables(m: PlacesMap, s: int, k: int) -> PlacesMap:
+    """Plan m with site s at k > 0 tables (nobody moves)."""
+    tables = m.site_tables.copy()
+    tables[s] = k
+    return replace(m, site_tables=tables)
+
+
+def closed(m: PlacesMap, s: int) -> PlacesMap:
+    """Plan m with site s closed: only its compounds move, each to its nearest open site (P3)."""
+    tables = m.site_tables.copy()
+    tables[s] = 0
+    moved = m.served(s)
+    open_ = np.flatnonzero(tables > 0)
+    assigned, walk = m.assigned.copy(), m.walk.copy()
+    if moved.size and open_.size:
+        assigned[moved] = open_[geo.nearest(m.compound_xy[moved], m.site_xy[open_], m.lonlat)]
+        walk[moved] = walking_times(m.compound_xy[moved], m.site_xy[assigned[moved]], m.lonlat, m.walk_speed, m.walk_detour)
+    elif moved.size:
+        assigned[moved], walk[moved] = -1, np.nan
+    return replace(m, site_tables=tables, assigned=assigned, walk=walk)
+
+
+def repair(ch: SiteChecker, tables: np.ndarray, max_tables: np.ndarray, candidate: np.ndarray, reps: range, say) -> np.ndarray:
+    """Where a site breaks the queue standard in any replication: a table more, or, at its most, a closed
+    candidate opens that is nearer to some of its compounds (they then go there, P3) with the fewest
+    tables that keep every site it touches within the standard. A site where neither helps is left as
+    it is (siting.json lists it); the loop ends when nothing changes."""
+    tables = tables.copy()
+    stuck: set[int] = set()
+    for _ in range(100):
+        m = ch.plan(tables)
+        failing = [s for s in m.open_sites if s not in stuck and not ch.site_ok(m, s, reps)]
+        if not failing:
+            break
+        for s in failing:
+            if tables[s] < max_tables[s]:
+                tables[s] += 1
+            elif (split := _split(ch, ch.plan(tables), s, max_tables, candidate, reps)) is not None:
+                tables = split
+            else:
+                stuck.add(s)
+        say(f"repair: {len(failing)} site(s) over the queue standard; {int((tables > 0).sum())} open, {int(tables.sum())} tables")
+    ch.stuck = sorted(stuck)
+    return tables
+
+
+def _split(ch: SiteChecker, m: PlacesMap, s: int, max_tables: np.ndarray, candidate: np.ndarray, reps: range, tries: int = 8):
+    """Tables with a closed candidate opened that takes some of site s's compounds and leaves every site
+    it touches within the standard (None: no such candidate among the `tries` nearest)."""
+    closed = np.flatnonzero((m.site_tables == 0) & candidate & (m.site_lab >= 0))
+    served = m.served(s)
+    if not closed.size or served.size < 2:  # one compound cannot be split between sites
+        return None
+    options: dict[int, float] = {}
+    for c in served:
+        walk = walking_times(
+            np.repeat(m.compound_xy[c][None, :], closed.size, 0), m.site_xy[closed], m.lonlat, m.walk_speed, m.walk_detour
+        )
+        for k in np.flatnonzero((walk < m.walk[c]) & (walk <= m.standard + 1e-9)):
+            options[int(closed[k])] = min(options.get(int(closed[k]), np.inf), float(walk[k]))
+    for new in sorted(options, key=options.get)[:tries]:
+        for k in range(1, int(max_tables[new]) + 1):
+            tables = m.site_tables.copy()
+            tables[new] = k
+            trial = ch.plan(tables)
+            if all(ch.site_ok(trial, t, reps) for t in _affected(m, trial) + [new]):
+                return tables
+    return None
+
+
+def descend(ch: SiteChecker, tables: np.ndarray, fixed: np.ndarray, reps: range, say) -> np.ndarray:
+    """Fewer tables where a site has room, then fewer sites where their compounds have another within
+    the walking standard, keeping every site within the queue standard on `reps`."""
+    m = ch.plan(tables)
+    for s in sorted(m.open_sites, key=lambda s: max(ch.p95(m, s, r) for r in reps)):
+        while m.site_tables[s] > max(1, fixed[s]):
+            trial = with_tables(m, s, int(m.site_tables[s]) - 1)
+            if not ch.site_ok(trial, s, reps):
+                break
+            m = trial
+    for s in sorted(m.open_sites, key=lambda s: m.compound_residents[m.served(s)].sum()):
+        if fixed[s]:
+            continue
+        trial = closed(m, s)
+        if ch.walks_ok(trial) and all(ch.site_ok(trial, t, reps) for t in _affected(m, trial)):
+            m = trial
+    say(f"descent: {m.open_sites.size} sites, {int(m.site_tables.sum())} tables")
+    return m.site_tables.copy()
+
+
+def _affected(a: PlacesMap, b: PlacesMap) -> list[int]:
+    """Open sites of plan b whose catchment differs from plan a's."""
+    moved = np.flatnonzero(a.assigned != b.assigned)
+    return sorted({int(b.assigned[c]) for c in moved if b.assigned[c] >= 0})
+
+
+def one_step_smaller(ch: SiteChecker, tables: np.ndarray, fixed: np.ndarray, reps: range, most: int = 60) -> dict:
+    """Each of the busiest `most` sites with a table fewer, and each closed: does the plan then fail?"""
+    m = ch.plan(tables)
+    busiest = sorted(m.open_sites, key=lambda s: -max(ch.p95(m, s, r) for r in reps))[:most]
+    out = {}
+    for s in busiest:
+        name = m.site_names[s]
+        if tables[s] > 1 and not fixed[s]:
+            out[f"{name}: {tables[s] - 1} tables"] = not ch.site_ok(with_tables(m, s, int(tables[s]) - 1), s, reps)
+        if not fixed[s]:
+            mt = closed(m, s)
+            out[f"{name}: closed"] = not (ch.walks_ok(mt) and all(ch.site_ok(mt, t, reps) for t in _affected(m, mt)))
+    return out

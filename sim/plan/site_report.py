@@ -1,0 +1,110 @@
+"""What `natsim site` writes: siting.json, the runnable plan.yaml with its sites.csv (and a copy of the
+compounds and matrix it names, so the folder stands alone), siting.png, and the table a planner reads."""
+
+from __future__ import annotations
+
+import json
+import shutil
+from pathlib import Path
+
+from sim.core.tables import write_csv
+from sim.scenario.edit import edit_scenario
+from sim.scenario.load import LoadedScenario
+from sim.scenario.places import PlacesMap
+
+SITE_COLUMNS = (
+    "name",
+    "lon",
+    "lat",
+    "tables",
+    "lab",
+    "group",
+    "candidate",
+    "max_tables",
+    "residents",
+    "within_walk_standard",
+    "walk_max_min",
+)
+
+
+def write_siting(result: dict, loaded: LoadedScenario, out: Path) -> Path:
+    m: PlacesMap = result["_map"]
+    out.mkdir(parents=True, exist_ok=True)
+    (out / "siting.json").write_text(
+        json.dumps({k: v for k, v in result.items() if k != "_map"}, indent=2) + "\n", encoding="utf-8"
+    )
+    if not result.get("plan"):
+        return out
+    p, base = loaded.spec.places, Path(loaded.path).parent
+    write_csv(out / "sites.csv", _columns(m), _site_rows(loaded, m))
+    shutil.copyfile(base / p.compounds, out / "compounds.csv")
+    if p.driving.matrix:
+        shutil.copyfile(base / p.driving.matrix, out / "travel.csv")
+
+    def change(data: dict) -> None:
+        places = data["places"]
+        places.update(sites="sites.csv", compounds="compounds.csv", assignment="nearest")
+        places.setdefault("walking", {})["standard"] = f"{m.standard / 60:g}m"
+        if p.driving.matrix:
+            places["driving"]["matrix"] = "travel.csv"
+
+    head = "Sited by `natsim site`: see siting.json beside this file for the targets and the checks."
+    (out / "plan.yaml").write_text(edit_scenario(loaded.text, change, head), encoding="utf-8")
+    from sim.report.plots.map import siting_plot  # matplotlib only when drawing (start-up time)
+
+    siting_plot(m, loaded.spec.name, out / "siting.png")
+    return out
+
+
+def _columns(m: PlacesMap) -> tuple[str, ...]:
+    xy = ("lon", "lat") if m.lonlat else ("x", "y")
+    return ("name", *xy, *SITE_COLUMNS[3:])
+
+
+def _site_rows(loaded: LoadedScenario, m: PlacesMap) -> list[dict]:
+    rows = []
+    for s, row in enumerate(loaded.place_files.sites):
+        served = m.served(s)
+        people = m.compound_residents[served]
+        within = people[m.walk[served] <= m.standard + 1e-9].sum() / people.sum() if people.sum() else None
+        xy = dict(zip(("lon", "lat") if m.lonlat else ("x", "y"), row.xy, strict=True))
+        rows.append(
+            {
+                "name": row.name,
+                **xy,
+                "tables": int(m.site_tables[s]),
+                "lab": row.lab or "",
+                "group": row.group or "",
+                "candidate": str(row.candidate).lower(),
+                "max_tables": row.max_tables or "",
+                "residents": int(people.sum()),
+                "within_walk_standard": within,
+                "walk_max_min": float(m.walk[served].max() / 60) if served.size else None,
+            }  # fmt: skip
+        )
+    return rows
+
+
+def table(result: dict) -> str:
+    """What a planner reads in ten seconds."""
+    if not result.get("plan"):
+        lines = [f"NO PLAN: {result.get('note', '')}"]
+    else:
+        p, v, milp = result["plan"], result["verification"], result["milp"]
+        fails = sum(result["one_step_smaller"].values())
+        lines = [
+            f"open {p['sites']:,} sites with {p['tables']:,} tables ({p['samplers']:,} samplers); "
+            f"{p['residents_per_site']:,.0f} residents per site; {p['within_walk_standard']:.1%} within the walking standard",
+            f"MILP (HiGHS): {milp['sites']:,} sites, {milp['tables']:,} tables, gap {milp['gap']:.2%}, {milp['status']}, "
+            f"{milp['districts']} district(s), {milp['seconds']:.1f} s; simulation then changed it to the plan above",
+            f"verified on {v['replications']} fresh replications: every target met in {v['share_meeting_targets']:.0%} "
+            f"(95% lower bound {v['lower_bound_95']:.0%}); worst site p95 wait {max(v['worst_site_p95_wait_min']):.1f} min",
+            f"one step smaller: {fails} of {len(result['one_step_smaller'])} smaller plans fail a target",
+        ]
+    if result.get("unreachable_compounds"):
+        names = result["unreachable_compounds"]
+        lines.append(
+            f"out of reach (no candidate within the walking standard): {', '.join(names[:10])}"
+            + (" ..." if len(names) > 10 else "")
+        )
+    return "\n".join(lines)

@@ -1,0 +1,31 @@
+import pytest
+
+from sim.plan.site import SitingError, SitingTargets, candidates, site
+from sim.scenario.build import build_round
+from sim.scenario.load import load_scenario
+
+
+def test_a_sited_town_meets_both_standards_on_fresh_replications(siting_town):
+    loaded = load_scenario(siting_town / "town.yaml")
+    rnd = build_round(loaded)
+    result = site(loaded, rnd, SitingTargets(900.0, 900.0, confidence=0.8, replications=6, search_replications=2))
+    m = result["_map"]
+    assert result["feasible"] and result["plan"]["within_walk_standard"] == 1.0
+    assert result["verification"]["share_meeting_targets"] >= 0.8
+    assert (
+        max(result["verification"]["worst_site_p95_wait_min"]) <= 15.0 + 1e-6
+        or result["verification"]["share_meeting_targets"] < 1
+    )
+    assert result["plan"]["sites"] == m.open_sites.size and result["plan"]["tables"] == int(m.site_tables.sum())
+    assert all(result["one_step_smaller"].values())  # one table fewer at a busy site, or a site closed, fails
+
+
+def test_candidates_are_the_flagged_and_the_open_sites(siting_town):
+    loaded = load_scenario(siting_town / "town.yaml")
+    c = candidates(loaded, build_round(loaded).places)
+    assert c.index.size == 16 and set(c.max_tables) == {8} and not c.fixed_tables.any()
+
+
+def test_a_round_without_a_map_is_refused(small_round):
+    with pytest.raises(SitingError, match="places scenario"):
+        site(None, small_round, SitingTargets(900.0, 1800.0))

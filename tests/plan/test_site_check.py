@@ -1,0 +1,42 @@
+import numpy as np
+
+from sim.core import streams
+from sim.plan.site_check import SiteChecker, closed, descend, with_tables
+from sim.scenario.build import build_round
+from sim.scenario.load import load_scenario
+
+
+def _checker(folder):
+    loaded = load_scenario(folder / "town.yaml")
+    rnd = build_round(loaded)
+    return SiteChecker(loaded, rnd, rnd.places, max_wait=900.0, walk=900.0)
+
+
+def test_closing_a_site_moves_only_its_compounds(siting_town):
+    ch = _checker(siting_town)
+    tables = np.array([2, 2] + [1] * 14)
+    m = ch.plan(tables)
+    s = int(m.open_sites[0])
+    after = closed(m, s)
+    moved = np.flatnonzero(m.assigned != after.assigned)
+    assert set(moved) == set(m.served(s)) and after.site_tables[s] == 0
+    assert np.array_equal(after.assigned, ch.plan(after.site_tables).assigned)  # the same as P3 from scratch
+    assert with_tables(m, s, 5).site_tables[s] == 5 and np.array_equal(with_tables(m, s, 5).assigned, m.assigned)
+
+
+def test_a_site_is_simulated_once_per_plan_and_replication(siting_town):
+    ch = _checker(siting_town)
+    m = ch.plan(np.array([2, 2] + [0] * 14))
+    first = [ch.p95(m, s, 0) for s in m.open_sites]
+    count = ch.simulated
+    assert [ch.p95(m, s, 0) for s in m.open_sites] == first and ch.simulated == count
+
+
+def test_descent_keeps_every_site_within_the_standard(siting_town):
+    ch = _checker(siting_town)
+    reps = streams.replications("run", 2)
+    generous = np.full(16, 8)
+    tables = descend(ch, generous, np.zeros(16, np.int64), reps, lambda _: None)
+    m = ch.plan(tables)
+    assert tables.sum() < generous.sum() and ch.walks_ok(m)
+    assert all(ch.site_ok(m, s, reps) for s in m.open_sites)

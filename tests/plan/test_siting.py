@@ -1,0 +1,81 @@
+"""The siting MILP against brute force on small towns: the same optimum, by the same rules."""
+
+import itertools
+import math
+
+import numpy as np
+import pytest
+
+from sim.core.queueing import max_rate_for_wait
+from sim.plan.siting import EPS, Candidates, SitingProblem, capacities, solve
+from sim.scenario.places import PlacesMap, assign_nearest, walking_times
+
+
+def _town(seed: int, compounds: int = 6, sites: int = 5) -> PlacesMap:
+    rng = np.random.default_rng(seed)
+    c_xy = rng.uniform(0, 900, (compounds, 2))
+    s_xy = rng.uniform(0, 900, (sites, 2))
+    return PlacesMap(
+        lonlat=False, compound_names=tuple(f"c{i}" for i in range(compounds)), compound_xy=c_xy,
+        compound_residents=rng.integers(200, 900, compounds), site_names=tuple(f"s{i}" for i in range(sites)), site_xy=s_xy,
+        site_tables=np.zeros(sites, np.int64), lab_names=("L",), lab_xy={0: (0.0, 0.0)}, walk_speed=4000 / 3600,
+        walk_detour=1.3, standard=900.0, drive_speed=30000 / 3600, drive_detour=1.4, drive_cv=0.25, matrix={},
+        assigned=np.full(compounds, -1), walk=np.full(compounds, np.nan), site_own_lab=(None,) * sites,
+        site_lab=np.zeros(sites, np.int64), site_drive=np.ones(sites),
+    )  # fmt: skip
+
+
+def _problem(m: PlacesMap, objective: str, most: int = 3) -> SitingProblem:
+    n = len(m.site_names)
+    cands = Candidates(np.arange(n), np.full(n, most), np.zeros(n, np.int64))
+    rate = m.compound_residents * 0.12 / 3600  # 12% of residents an hour at the peak
+    return SitingProblem(m, cands, rate, capacities(most, 40.0, 1800.0), 900.0, objective)
+
+
+def _brute(p: SitingProblem) -> float:
+    """Every open set and every table count: P3 assignment, walks within the standard, Erlang C capacity."""
+    m, n, best = p.m, len(p.m.site_names), math.inf
+    for tables in itertools.product(range(0, int(p.cands.max_tables[0]) + 1), repeat=n):
+        t = np.array(tables)
+        if not t.any():
+            continue
+        assigned = assign_nearest(m.compound_xy, m.site_xy, t > 0, False)
+        walk = walking_times(m.compound_xy, m.site_xy[assigned], False, m.walk_speed, m.walk_detour)
+        if np.any(walk > p.standard + 1e-9):
+            continue
+        load = np.bincount(assigned, weights=p.peak_rate, minlength=n)
+        if np.any(load > np.array([p.capacity[k] for k in t]) + 1e-12):
+            continue
+        w_y, w_t = (1.0, EPS) if p.objective == "points" else (EPS, 1.0)
+        best = min(best, w_y * (t > 0).sum() + w_t * t.sum())
+    return best
+
+
+@pytest.mark.parametrize(("seed", "objective"), [(1, "points"), (2, "points"), (3, "tables"), (4, "tables"), (5, "points")])
+def test_the_milp_finds_the_brute_force_optimum(seed, objective):
+    p = _problem(_town(seed), objective)
+    want = _brute(p)
+    sol = solve(p)
+    assert math.isfinite(want), "the case should be feasible"
+    assert sol.objective == pytest.approx(want, abs=1e-6) and not sol.overloaded
+
+
+def test_capacity_is_erlang_c_at_the_peak():
+    cap = capacities(4, 30.0, 1800.0)
+    assert cap[0] == 0 and cap[2] == pytest.approx(max_rate_for_wait(2, 1 / 30, 1800.0))
+    assert np.all(np.diff(cap) > 0)
+
+
+def test_a_compound_out_of_reach_is_named_and_the_rest_sited():
+    m = _town(6)
+    far = m.compound_xy.copy()
+    far[0] = (50_000.0, 50_000.0)
+    p = _problem(PlacesMap(**{**m.__dict__, "compound_xy": far}), "points")
+    sol = solve(p)
+    assert sol.unreachable == [0] and (sol.tables > 0).any()
+
+
+def test_a_city_is_cut_into_districts():
+    p = _problem(_town(7, compounds=60, sites=12), "points")
+    sol = solve(p, cell_size=20)
+    assert sol.cells >= 3 and (sol.tables > 0).sum() >= 1
