@@ -7,7 +7,7 @@ import json
 import shutil
 from pathlib import Path
 
-from sim.core.tables import write_csv
+from sim.core.tables import coordinates, write_csv
 from sim.scenario.edit import edit_scenario
 from sim.scenario.load import LoadedScenario
 from sim.scenario.places import PlacesMap
@@ -67,7 +67,7 @@ def _site_rows(loaded: LoadedScenario, m: PlacesMap) -> list[dict]:
         served = m.served(s)
         people = m.compound_residents[served]
         within = people[m.walk[served] <= m.standard + 1e-9].sum() / people.sum() if people.sum() else None
-        xy = dict(zip(("lon", "lat") if m.lonlat else ("x", "y"), row.xy, strict=True))
+        xy = dict(zip(("lon", "lat") if m.lonlat else ("x", "y"), coordinates(row.xy, m.lonlat), strict=True))
         rows.append(
             {
                 "name": row.name,

@@ -17,7 +17,7 @@ from pathlib import Path
 import geojson
 from shapely.geometry import shape
 
-from sim.core.tables import write_csv
+from sim.core.tables import coordinates, write_csv
 from sim.scenario.problems import Problem
 
 KINDS = {"compounds": ("residents", ["site", "group"]), "sites": ("tables", ["lab", "group", "candidate", "max_tables"])}
@@ -103,7 +103,8 @@ def import_places(
             problems.append(Problem(str(source), at, (fields.count or count_col,), f"{label} ({name}): {raw!r} is not a count"))
             continue
         seen.add(name)
-        rows.append({"name": name, "lon" if lonlat else "x": xy[0], "lat" if lonlat else "y": xy[1], count_col: count}
+        x, y = coordinates(xy, lonlat)
+        rows.append({"name": name, "lon" if lonlat else "x": x, "lat" if lonlat else "y": y, count_col: count}
                     | {k: attrs[k] for k in optional if attrs.get(k) not in (None, "")})  # fmt: skip
     if rows:
         columns = ["name", *(["lon", "lat"] if lonlat else ["x", "y"]), count_col]

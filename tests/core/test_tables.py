@@ -24,3 +24,10 @@ def test_write_csv_takes_mappings_or_sequences(tmp_path):
     write_csv(tmp_path / "a.csv", ("name", "n"), [{"name": "老城", "n": 1.5e7}, ("x", None)])
     rows = list(csv.reader((tmp_path / "a.csv").open(encoding="utf-8")))
     assert rows == [["name", "n"], ["老城", "15000000"], ["x", ""]]
+
+
+def test_coordinates_keep_their_precision():
+    from sim.core.tables import coordinates
+
+    assert coordinates((120.958868, 30.5393451), True) == ("120.9588680", "30.5393451")
+    assert coordinates((1234.56789, 5.0), False) == ("1234.568", "5.000")

@@ -29,8 +29,8 @@ def test_a_csv_of_addresses_becomes_sites_with_a_default_count(tmp_path):
     written, problems = import_places(tmp_path / "in.csv", "sites", tmp_path / "s.csv", Fields(default_count=0))
     assert written == 2 and _rows(tmp_path / "s.csv")[0] == {
         "name": "school",
-        "lon": "108.9",
-        "lat": "34.2",
+        "lon": "108.9000000",
+        "lat": "34.2000000",
         "tables": "0",
         "lab": "central",
     }
