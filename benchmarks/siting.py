@@ -29,7 +29,8 @@ def main() -> None:
         r = json.loads((out / "siting.json").read_text())
     v, milp = r["verification"], r["milp"]
     print(
-        f"county town: {seconds:.1f} s in all; MILP {milp['seconds']:.1f} s over {milp['districts']} districts, gap {milp['gap']:.2%}; "
+        f"county town: {seconds:.1f} s in all; MILP {milp['seconds']:.1f} s over {milp['districts']} districts, "
+        f"gap {milp['gap']:.2%}; "
         f"plan {r['plan']['sites']} sites, {r['plan']['tables']} tables; fresh replications meeting every target "
         f"{v['share_meeting_targets']:.0%} (95% lower bound {v['lower_bound_95']:.0%}); "
         f"one step smaller failing {sum(r['one_step_smaller'].values())} of {len(r['one_step_smaller'])}"
