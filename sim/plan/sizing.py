@@ -68,6 +68,11 @@ def size(
         raise SizingError(f"--vary {','.join(bad)}: choose among {', '.join(DIMENSIONS)}")
     if bad := [k for k in limits if k not in ("points", "tables", "samplers", "vehicles", "extractors", "pcr_machines")]:
         raise SizingError(f"--limit {','.join(bad)}: limits are points, tables, samplers, vehicles, extractors, pcr_machines")
+    if base.places is not None and {"points", "tables"} & set(vary):
+        raise SizingError(
+            "on a map, which sites open and their tables are chosen by natsim site (docs/siting.md); "
+            "size the rest with --vary vehicles,extractors,pcr_machines"
+        )
     sizer = Sizer(base, targets, search_reps, progress, jobs)
     try:
         return _size(sizer, [d for d in DIMENSIONS if d in vary], limits, verify_reps)
@@ -123,13 +128,26 @@ def _generous(sizer: Sizer, vary: list[str], limits: dict[str, int], bounds: Pla
         plan = {d: (list(bounds[d]) if d in vary and d != "points" else plan[d]) for d in plan}
         if not within(plan, base, limits):
             return plan, (sizer.check(plan), {"note": "even the analytic first guesses exceed the limits"})
+    before = None
     while True:
         sizer.say(f"checking a generous plan: {totals(base, plan)}")
-        if sizer.ok(plan):
+        check = sizer.check(plan)
+        if sizer.meets(check):
             return plan, None
+        # Grow only while growing helps: the stage that binds must be among what may vary, and each
+        # doubling must bring more replications in, or the latest result sooner. Otherwise say so now.
+        stage = binding_stage(check, base, sizer.targets.max_wait)
+        needs = STAGE_DIMENSIONS[stage.split(" (")[0]]
+        score = (check.share, -max((x for x in check.results_complete_h if x is not None), default=0.0))
+        if not set(needs) & set(vary):
+            return plan, (check, {"note": f"{stage} binds, and it needs {' or '.join(needs)} to vary (--vary)"})
+        if before is not None and score <= before:
+            grew = ", ".join(d for d in vary if d != "points")
+            return plan, (check, {"note": f"{stage} binds, and doubling {grew} did not help"})
+        before = score
         grown = {d: ([v * 2 for v in plan[d]] if d in vary and d != "points" else plan[d]) for d in plan}
         if grown == plan or not within(grown, base, limits):
-            return plan, (sizer.check(plan), {})
+            return plan, (check, {})
         plan = grown
 
 

@@ -79,3 +79,16 @@ def test_a_lab_part_keeps_its_groups_and_their_events():
     assert first.blocked == () and second.blocked[0].group == 0  # riverside is group 0 of its part
     assert first.lab_outages == () and second.lab_outages[0].lab == 0
     assert second.labs[0].name == "annex" and all(g.lab == 0 for g in second.groups)
+
+
+def test_on_a_map_sites_and_tables_are_for_siting_and_logistics_are_sized(siting_town):
+    from sim.plan.sizing import SizingError
+
+    rnd = build_round(load_scenario(siting_town / "town.yaml"))
+    with pytest.raises(SizingError, match="natsim site"):
+        size(rnd, Targets(0.9, 1800.0, 900.0))
+    # Two sites of two tables cannot sample 9,000 residents by the deadline: more vehicles and instruments
+    # cannot help, and sizing says so at once instead of doubling them for ever.
+    result = size(rnd, Targets(0.9, None, 900.0), vary=("vehicles", "extractors", "pcr_machines"), search_reps=1, verify_reps=2)
+    assert not result["feasible"] and "sampling points" in result["best_found"]["note"]
+    assert result["plan"]["totals"]["points"] == 2  # the sites stay as the map has them
