@@ -47,3 +47,13 @@ def diff_ci95(a: Sequence[float], b: Sequence[float], paired: bool) -> tuple[flo
     df = (vx + vy) ** 2 / (vx**2 / (x.size - 1) + vy**2 / (y.size - 1))
     half = float(stats.t.ppf(0.975, df)) * se
     return d, (d - half, d + half)
+
+
+def proportion_ci95(values: Sequence[float]) -> list[float] | None:
+    """Two-sided 95% Clopper-Pearson interval of a share, from per-replication 0/1 values."""
+    x = [v for v in values if v is not None]
+    if not x:
+        return None
+    k = int(round(sum(x)))
+    ci = stats.binomtest(k, len(x)).proportion_ci(0.95, method="exact")
+    return [float(ci.low), float(ci.high)]

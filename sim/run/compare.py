@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from sim.core.stats import diff_ci95, summarize
+from sim.core.stats import diff_ci95, proportion_ci95, summarize
 from sim.core.tables import write_csv
 from sim.report.finished import FinishedRunError, RunData
 from sim.report.folder import staged_folder
@@ -28,6 +28,9 @@ KEY_FIGURES = {
 }
 
 
+SHARES = ("deadline_met",)  # figures that are 0 or 1 in each replication
+
+
 class CompareError(FinishedRunError):
     """A folder that is not a finished natsim run, or runs that cannot be compared."""
 
@@ -41,13 +44,14 @@ def comparison_rows(runs: list[RunData]) -> list[dict]:
         for i, run in enumerate(runs):
             s = summarize(run.values(fig))
             row[f"mean_{i}"] = s["mean"]
-            row[f"ci95_{i}"] = s["ci95"]
+            # A share of replications is a proportion: an exact binomial interval, never a t interval.
+            row[f"ci95_{i}"] = proportion_ci95(run.values(fig)) if fig in SHARES else s["ci95"]
             if i:
                 a, b = base.values(fig), run.values(fig)
                 if a and b:
                     paired = _paired(base, run) and len(a) == len(b)
                     d, ci = diff_ci95(a, b, paired)
-                    row[f"diff_{i}"], row[f"diff_ci95_{i}"], row[f"paired_{i}"] = d, ci, paired
+                    row[f"diff_{i}"], row[f"diff_ci95_{i}"], row[f"paired_{i}"] = d, None if fig in SHARES else ci, paired
         rows.append(row)
     return rows
 

@@ -131,8 +131,21 @@ class _Checks:
                 self.add((*at, "group"), f"no point group named '{ev.group}'")
             if isinstance(ev, spec.LabOutage | spec.TravelSlowdown) and ev.lab is not None and ev.lab not in labs:
                 self.add((*at, "lab"), _no_lab(ev.lab, self.lab_names))
+            if isinstance(ev, spec.LabOutage) and ev.lab in labs:
+                lab = self.sc.labs[labs.index(ev.lab)]
+                for what, out, has in (
+                    ("extractors", ev.extractors, lab.extractors),
+                    ("pcr_machines", ev.pcr_machines, lab.pcr_machines),
+                ):
+                    if out > has:
+                        self.add((*at, what), f"{out} {what.replace('_', ' ')} out of service, but lab '{ev.lab}' has {has}")
             if isinstance(ev, spec.TravelSlowdown) and (ev.lab is None) == (ev.group is None):
                 self.add(at, "a travel_slowdown names either a lab or a group")
+
+    def deadline(self) -> None:
+        if self.sc.deadline <= self.sc.sampling.open:
+            self.add(("deadline",), f"the deadline ({self.sc.deadline / 3600:g} h) comes before the tables open "
+                                    f"({self.sc.sampling.open / 3600:g} h): no result can be in by then")  # fmt: skip
 
     def campaign(self) -> None:
         if self.sc.campaign is None:
@@ -187,6 +200,7 @@ def cross_checks(sc: spec.Scenario, base: Path, file: str, lines: dict[tuple, in
         )
     checks.vehicles(used)
     checks.events()
+    checks.deadline()
     checks.campaign()
     checks.vehicle_labs()
     checks.limits()

@@ -131,9 +131,14 @@ def _problem_from_error(err: dict, file: str, lines: dict[tuple, int]) -> Proble
     msg = err["msg"].removeprefix("Value error, ")
     if err["type"] == "extra_forbidden":
         key = path[-1]
-        known = sorted({k for m in _model_at(path[:-1]) for k in m.model_fields})
-        guess = difflib.get_close_matches(str(key), known, n=1, cutoff=0.5)
-        msg = f"unknown key '{key}'" + (f" (did you mean '{guess[0]}'?)" if guess else f"; known keys: {', '.join(known)}")
+        kind = next((p for p in err["loc"] if isinstance(p, str) and p in spec.EVENT_CLASSES), None)
+        models = [spec.EVENT_CLASSES[kind]] if kind else _model_at(path[:-1])  # an event: its own kind's keys
+        known = sorted({(f.alias or k) for m in models for k, f in m.model_fields.items()} - {"kind"})
+        guess = difflib.get_close_matches(str(key), [k for k in known if k != key], n=1, cutoff=0.5)
+        where = f" of a {kind} event" if kind else ""
+        msg = f"unknown key '{key}'{where}" + (
+            f" (did you mean '{guess[0]}'?)" if guess else f"; its keys are {', '.join(known)}"
+        )
     elif err["type"] == "missing":
         msg = "required key is missing"
     elif err["type"] == "greater_than" and err.get("ctx", {}).get("gt") == 0:

@@ -178,6 +178,13 @@ class Sampling(Strict):
     pool_size: Annotated[Count, Field(le=LIMITS["pool_size"])] = Field(10, description="residents per tube (1 = single tube)")
     shifts: Shifts | None = None
 
+    @field_validator("service_time")
+    @classmethod
+    def _takes_time(cls, d: DistSpec) -> DistSpec:
+        if d.dist == "fixed" and not d.value > 0:
+            raise ValueError("a swab takes time: a fixed service time must be more than 0s")
+        return d
+
 
 class HomeVisits(Strict):
     share: float = Field(gt=0, le=1, description="share of the residents who come that are swabbed at home")
@@ -406,6 +413,7 @@ class Places(Strict):
 
 EventEntry = Annotated[ClosePoints | TablesDown | LabOutage | TravelSlowdown | ArrivalShift, Discriminator("kind")]
 EVENT_KINDS = ("close_points", "tables_down", "lab_outage", "travel_slowdown", "arrival_shift")
+EVENT_CLASSES = dict(zip(EVENT_KINDS, (ClosePoints, TablesDown, LabOutage, TravelSlowdown, ArrivalShift), strict=True))
 
 
 class Scenario(Strict):

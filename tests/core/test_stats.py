@@ -27,3 +27,11 @@ def test_paired_difference_is_narrower_when_runs_share_noise():
     _, welch = diff_ci95(a, b, paired=False)
     assert paired[1] - paired[0] < (welch[1] - welch[0]) / 10
     assert paired[0] < 1 < paired[1]
+
+
+def test_a_share_gets_a_proportion_interval_inside_0_and_1():
+    from sim.core.stats import proportion_ci95
+
+    lo, hi = proportion_ci95([1.0, 1.0, 0.0])
+    assert 0.0 <= lo < 2 / 3 < hi <= 1.0
+    assert proportion_ci95([1.0] * 10)[0] == pytest.approx(0.05 ** (1 / 10) * 0 + stats.beta.ppf(0.025, 10, 1))

@@ -55,7 +55,14 @@ def test_a_plan_against_itself_differs_by_exactly_nothing(two_plans):
     a = RunData.from_result(two_plans[0])
     for row in comparison_rows([a, a]):
         if row.get("diff_1") is not None:
-            assert row["diff_1"] == 0 and row["diff_ci95_1"] == (0, 0)
+            assert row["diff_1"] == 0 and row["diff_ci95_1"] in ((0, 0), None)  # None: a share (no t interval)
+
+
+def test_a_share_of_replications_gets_a_proportion_interval(two_plans):
+    row = next(r for r in comparison_rows([RunData.from_result(p) for p in two_plans]) if r["figure"] == "deadline_met")
+    for i in (0, 1):
+        lo, hi = row[f"ci95_{i}"]
+        assert 0.0 <= lo <= row[f"mean_{i}"] <= hi <= 1.0
 
 
 def test_compare_from_folders_equals_compare_from_runs(tmp_path, two_plans, small_text):

@@ -113,9 +113,9 @@ def scenarios(draw) -> dict:
                         {"kind": "tables_down", "group": group, "tables": draw(st.integers(1, 4)), **window},
                         {
                             "kind": "lab_outage",
-                            "lab": draw(st.sampled_from(labs)),
-                            "extractors": draw(st.integers(0, 3)),
-                            "pcr_machines": draw(st.integers(0, 3)),
+                            "lab": (lab := draw(st.sampled_from(sc["labs"])))["name"],
+                            "extractors": draw(st.integers(0, lab["extractors"])),  # no more than the lab has
+                            "pcr_machines": draw(st.integers(0, lab["pcr_machines"])),
                             **window,
                         },
                         {
