@@ -100,7 +100,8 @@ def table(result: dict) -> str:
         f = result.get("final_check_on_untouched_replications")
         if f:
             lines.append(
-                f"final check on {f['replications']} untouched replications: targets met in {f['share_meeting_targets']:.0%}"
+                f"final check on {f['replications']} untouched replications: targets met in {f['share_meeting_targets']:.0%} "
+                f"(one-sided 95% lower bound {f['lower_bound_95']:.0%})"
             )
             if f["share_meeting_targets"] < result["targets"]["confidence"]:
                 lines.append(

@@ -33,6 +33,9 @@ def test_plan_verifies_and_is_minimal(sized):
     assert len(smaller) == 2 + 2 + 1 + 1 + 1  # points and tables of two groups, three lab dimensions
     assert all(c["fails"] for c in smaller.values()), smaller
     assert all(c.get("share_meeting_targets", 0) < 0.95 for c in smaller.values() if "note" not in c)
+    final = result["final_check_on_untouched_replications"]
+    k, n = round(final["share_meeting_targets"] * final["replications"]), final["replications"]
+    assert final["lower_bound_95"] < k / n and (k < n or final["lower_bound_95"] == pytest.approx(0.05 ** (1 / n)))
 
 
 def test_residents_are_redivided_not_lost(sized):
