@@ -117,3 +117,14 @@ def duration(text: str, option: str) -> float:
         return parse_duration(text)
     except DurationError as exc:
         fail(f"{option}: {exc}")
+
+
+def limits(items: list[str] | None, example: str) -> dict[str, int]:
+    """--limit NAME=NUMBER options (repeatable) as a dict; a malformed one exits 2."""
+    out = {}
+    for item in items or []:
+        key, _, value = item.partition("=")
+        if not value.replace("_", "").isdigit():
+            fail(f"--limit {item}: write NAME=NUMBER, e.g. {example}")
+        out[key.strip()] = int(value.replace("_", ""))
+    return out

@@ -8,7 +8,7 @@ from typing import Annotated, Optional
 
 import typer
 
-from sim.cli.common import ScenarioArg, duration, fail, load, results_dir
+from sim.cli.common import ScenarioArg, duration, fail, limits, load, results_dir
 
 
 def size(
@@ -54,12 +54,7 @@ def size(
     spare = duration(margin, "--margin")
     if spare >= rnd.deadline:
         fail(f"--margin {margin} leaves no time before the {rnd.deadline / 3600:g} h deadline")
-    limits = {}
-    for item in limit or []:
-        key, _, value = item.partition("=")
-        if not value.replace("_", "").isdigit():
-            fail(f"--limit {item}: write NAME=NUMBER, e.g. samplers=30000")
-        limits[key.strip()] = int(value.replace("_", ""))
+    caps = limits(limit, "samplers=30000")
     target = results_dir(scenario, out, "size-")
     dims = tuple(d.strip() for d in vary.split(",") if d.strip())
     order = [d for d in DIMENSIONS if d in dims] + [d for d in dims if d not in DIMENSIONS]
@@ -68,7 +63,7 @@ def size(
             rnd,
             Targets(confidence, wait, spare),
             tuple(order),
-            limits,
+            caps,
             search_replications,
             replications,
             progress=lambda text: typer.echo(f"  {text}", err=True),

@@ -7,7 +7,7 @@ from typing import Annotated, Optional
 
 import typer
 
-from sim.cli.common import ScenarioArg, duration, fail, load, results_dir
+from sim.cli.common import ScenarioArg, duration, fail, limits, load, results_dir
 
 
 def site(
@@ -41,14 +41,8 @@ def site(
     from sim.plan.site_report import table, write_siting
 
     loaded, rnd = load(scenario)
-    limits = {}
-    for item in limit or []:
-        key, _, value = item.partition("=")
-        if not value.replace("_", "").isdigit():
-            fail(f"--limit {item}: write NAME=NUMBER, e.g. tables=300")
-        limits[key.strip()] = int(value.replace("_", ""))
-    targets = SitingTargets(duration(walk, "--walk"), duration(max_wait, "--max-wait"), confidence, objective, limits,
-                            replications, time_limit=time_limit)  # fmt: skip
+    standards = duration(walk, "--walk"), duration(max_wait, "--max-wait")
+    targets = SitingTargets(*standards, confidence, objective, limits(limit, "tables=300"), replications, time_limit=time_limit)
     target = results_dir(scenario, out, "site-")
     try:
         result = site_plan(loaded, rnd, targets, say=lambda text: typer.echo(f"  {text}", err=True))
