@@ -95,3 +95,23 @@ def test_on_a_map_sites_and_tables_are_for_siting_and_logistics_are_sized(siting
     result = size(rnd, Targets(0.9, None, 900.0), vary=("vehicles", "extractors", "pcr_machines"), search_reps=1, verify_reps=2)
     assert not result["feasible"] and "sampling points" in result["best_found"]["note"]
     assert result["plan"]["totals"]["points"] == 2  # the sites stay as the map has them
+
+
+def test_a_plan_sized_at_90_percent_meets_its_targets_on_60_fresh_replications():
+    """--confidence means what it says: on replications nothing was chosen on, the sized plan meets the
+    deadline and the queue standard in at least 80% of 60 (the binomial spread around 90%)."""
+    from sim.engine.figures import worst_point
+    from sim.engine.replication import run_replication
+
+    rnd = build_round(load_scenario(QUICKSTART))
+    result = size(rnd, Targets(0.9, 1800.0, 900.0), verify_reps=10)
+    p = result["plan"]
+    plan = {"points": [g["points"] for g in p["groups"]], "tables": [g["tables_per_point"] for g in p["groups"]]}
+    plan |= {d: [lab[d] for lab in p["labs"]] for d in ("vehicles", "extractors", "pcr_machines")}
+    sized = apply_plan(rnd, plan)
+    met = 0
+    for r in range(500_000, 500_060):  # replication numbers no purpose of natsim uses
+        m = run_replication(sized, r)
+        worst = worst_point(m.points["wait_p95_min"])
+        met += m.deadline_met and (worst is None or worst <= 30 + 1e-9)
+    assert met >= 48
