@@ -23,6 +23,12 @@ def size(
         str,
         typer.Option("--margin", help="Safety margin: the plan must report this long before the deadline, e.g. 15m or 0s."),
     ] = "15m",
+    wait_margin: Annotated[
+        str,
+        typer.Option(
+            "--wait-margin", help="Judge the queue standard this much inside --max-wait, e.g. 3m; auto: from the spread."
+        ),
+    ] = "auto",
     vary: Annotated[
         str, typer.Option("--vary", help="What may change: any of tables,points,vehicles,extractors,pcr_machines.")
     ] = "points,tables,vehicles,extractors,pcr_machines",
@@ -61,7 +67,7 @@ def size(
     try:
         result = size_plan(
             rnd,
-            Targets(confidence, wait, spare),
+            Targets(confidence, wait, spare, None if wait_margin == "auto" else duration(wait_margin, "--wait-margin")),
             tuple(order),
             caps,
             search_replications,

@@ -21,6 +21,7 @@ class Targets:
     confidence: float = 0.95
     max_wait: float | None = None  # seconds, 95th percentile at every point
     margin: float = 0.0  # seconds: the search and verification want every result this long before the deadline
+    wait_margin: float | None = 0.0  # seconds below max_wait the confirmation wants; None: from the spread (auto)
 
 
 @dataclass
@@ -56,6 +57,7 @@ class Sizer:
     jobs: int = 1
     evaluations: int = 0
     simulated: int = 0  # lab-part replications actually simulated
+    wait_margin: float = 0.0  # seconds below max_wait the queue standard is judged at, but in the final check
     _crowd: dict = field(default_factory=dict)  # (lab, points, tables), rep -> Outcome of the crowd alone
     _full: dict = field(default_factory=dict)  # ... + (vehicles, extractors, PCR), rep -> Outcome
 
@@ -103,9 +105,11 @@ class Sizer:
         late = o.sampling_complete_h is not None and o.sampling_complete_h * 3600 + _lab_minimum(part) > part.deadline + 1e-9
         return self._wait_ok(o) and not late
 
-    def _wait_ok(self, o: Outcome) -> bool:
+    def _wait_ok(self, o: Outcome, margin: bool = True) -> bool:
         w = self.targets.max_wait
-        return w is None or o.worst_p95_wait_min is None or o.worst_p95_wait_min * 60 <= w + 1e-9
+        if w is None or o.worst_p95_wait_min is None:
+            return True
+        return o.worst_p95_wait_min * 60 <= w - (self.wait_margin if margin else 0.0) + 1e-9
 
     def _on_time(self, o: Outcome, margin: bool = True) -> bool:
         due = self.base.deadline - (self.targets.margin if margin else 0.0)
@@ -139,7 +143,7 @@ class Sizer:
         """The assembled plan as one round, the way `natsim run` simulates it."""
         rnd = apply_plan(self.base, plan)
         outcomes = self.workers.run(evaluate_whole, [(r, (rnd, r)) for r in reps])
-        met = [self._wait_ok(o) and self._on_time(o, margin=False) for o in outcomes]
+        met = [self._wait_ok(o, margin=False) and self._on_time(o, margin=False) for o in outcomes]
         return _combine(met, [[o] for o in outcomes])
 
     def meets(self, check: Check) -> bool:

@@ -16,6 +16,7 @@ from __future__ import annotations
 import math
 from collections.abc import Callable
 
+import numpy as np
 from scipy import stats
 
 from sim.core import streams
@@ -96,6 +97,7 @@ def _size(sizer: Sizer, vary: list[str], limits: dict[str, int], verify_reps: in
         return result
     found = _search(sizer, vary, limits, plan)
     reps_v = streams.replications("sizing check", verify_reps)
+    sizer.wait_margin = _wait_margin(sizer, found, reps_v)
     plan = _confirm(sizer, vary, limits, {d: list(v) for d, v in found.items()}, reps_v)
     verify = sizer.check(plan, reps_v)
     if not sizer.meets(verify):
@@ -122,6 +124,21 @@ def _size(sizer: Sizer, vary: list[str], limits: dict[str, int], verify_reps: in
         "lower_bound_95": float(stats.beta.ppf(0.05, k, n - k + 1)) if k else 0.0,
     }
     return result
+
+
+def _wait_margin(sizer: Sizer, plan: Plan, reps: range) -> float:
+    """The queue standard's margin, as the deadline has one: given, or (auto) 1.645 standard deviations of
+    the worst point's p95 wait over replications of the plan the search found, so that a plan chosen at
+    the edge of the standard on some replications still meets it on most fresh ones."""
+    t = sizer.targets
+    if t.max_wait is None:
+        return 0.0
+    if t.wait_margin is not None:
+        return t.wait_margin
+    worst = [w for w in sizer.check(plan, reps).worst_p95_wait_min if w is not None]
+    margin = 1.645 * float(np.std(worst, ddof=1)) * 60 if len(worst) > 1 else 0.0
+    sizer.say(f"queue standard judged {margin / 60:.1f} min inside {t.max_wait / 60:g} min (the spread of the worst point's p95)")
+    return min(margin, 0.5 * t.max_wait)
 
 
 def _generous(sizer: Sizer, vary: list[str], limits: dict[str, int], bounds: Plan) -> tuple[Plan, tuple[Check, dict] | None]:

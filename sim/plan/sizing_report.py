@@ -18,6 +18,7 @@ def report(base, targets, plan, bounds, sizer, verify, smaller, *, feasible, bes
             "max_wait_min": targets.max_wait / 60 if targets.max_wait else None,
             "deadline_h": base.deadline / 3600,
             "margin_h": targets.margin / 3600,
+            "wait_margin_min": sizer.wait_margin / 60,
         },
         "limits": limits,
         "feasible": feasible,

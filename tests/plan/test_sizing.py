@@ -115,3 +115,13 @@ def test_a_plan_sized_at_90_percent_meets_its_targets_on_60_fresh_replications()
         worst = worst_point(m.points["wait_p95_min"])
         met += m.deadline_met and (worst is None or worst <= 30 + 1e-9)
     assert met >= 48
+
+
+def test_the_queue_standard_has_a_margin_from_the_spread_or_as_given():
+    rnd = build_round(load_scenario(QUICKSTART))
+    auto = size(rnd, Targets(0.9, 1800.0, 900.0, None), verify_reps=4)
+    assert 0 < auto["targets"]["wait_margin_min"] <= 15
+    given = size(rnd, Targets(0.9, 1800.0, 900.0, 180.0), verify_reps=4)
+    assert given["targets"]["wait_margin_min"] == 3.0
+    # The final check judges the standard itself, not the standard less the margin.
+    assert max(given["final_check_on_untouched_replications"]["worst_p95_wait_min"]) <= 30.0 or not given["feasible"]
