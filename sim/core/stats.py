@@ -6,7 +6,7 @@ import math
 from collections.abc import Sequence
 
 import numpy as np
-from scipy import stats
+from scipy import special  # t and beta quantiles; scipy.stats would cost a second of start-up for them
 
 
 def mean_ci95(values: Sequence[float]) -> tuple[float, tuple[float, float]]:
@@ -17,8 +17,8 @@ def mean_ci95(values: Sequence[float]) -> tuple[float, tuple[float, float]]:
     sem = float(x.std(ddof=1)) / math.sqrt(x.size)
     if sem == 0.0:
         return m, (m, m)
-    lo, hi = stats.t.interval(0.95, x.size - 1, loc=m, scale=sem)
-    return m, (float(lo), float(hi))
+    half = t_quantile(0.975, x.size - 1) * sem
+    return m, (m - half, m + half)
 
 
 def summarize(values: Sequence[float | None]) -> dict:
@@ -45,8 +45,17 @@ def diff_ci95(a: Sequence[float], b: Sequence[float], paired: bool) -> tuple[flo
     if se == 0.0:
         return d, (d, d)
     df = (vx + vy) ** 2 / (vx**2 / (x.size - 1) + vy**2 / (y.size - 1))
-    half = float(stats.t.ppf(0.975, df)) * se
+    half = t_quantile(0.975, df) * se
     return d, (d - half, d + half)
+
+
+def t_quantile(p: float, df: float) -> float:
+    """Student t's p-quantile with df degrees of freedom."""
+    return float(special.stdtrit(df, p))
+
+
+def beta_quantile(p: float, a: float, b: float) -> float:
+    return float(special.betaincinv(a, b, p))
 
 
 def proportion_ci95(values: Sequence[float]) -> list[float] | None:
@@ -54,6 +63,12 @@ def proportion_ci95(values: Sequence[float]) -> list[float] | None:
     x = [v for v in values if v is not None]
     if not x:
         return None
-    k = int(round(sum(x)))
-    ci = stats.binomtest(k, len(x)).proportion_ci(0.95, method="exact")
-    return [float(ci.low), float(ci.high)]
+    k, n = int(round(sum(x))), len(x)
+    lo = beta_quantile(0.025, k, n - k + 1) if k else 0.0
+    hi = beta_quantile(0.975, k + 1, n - k) if k < n else 1.0
+    return [lo, hi]
+
+
+def share_lower_bound_95(k: int, n: int) -> float:
+    """One-sided 95% Clopper-Pearson lower bound of a share, k of n (10 of 10 bounds it above 74%)."""
+    return beta_quantile(0.05, k, n - k + 1) if k else 0.0

@@ -11,9 +11,9 @@ from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 
 import numpy as np
-from scipy import stats
 
 from sim.core import streams
+from sim.core.stats import share_lower_bound_95
 from sim.plan.bounds import samplers_per_table
 from sim.plan.site_check import SiteChecker, descend, one_step_smaller, repair
 from sim.plan.siting import Candidates, SitingInfeasible, SitingProblem, capacities, solve
@@ -123,7 +123,7 @@ def _simulate(loaded, rnd, m, cands, targets, sol, milp: dict, say) -> dict:
             "attempts": attempt + 1,
             "replications": len(met),
             "share_meeting_targets": k / len(met),
-            "lower_bound_95": float(stats.beta.ppf(0.05, k, len(met) - k + 1)) if k else 0.0,
+            "lower_bound_95": share_lower_bound_95(k, len(met)),
             "worst_site_p95_wait_min": ch.worst(final, fresh),
         },
         "one_step_smaller": one_step_smaller(ch, tables, fixed, check),

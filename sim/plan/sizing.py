@@ -17,10 +17,10 @@ import math
 from collections.abc import Callable
 
 import numpy as np
-from scipy import stats
 
 from sim.core import streams
 from sim.core.search import bisect_smallest, gallop_down
+from sim.core.stats import share_lower_bound_95
 from sim.plan.bounds import analytic_bounds, plan_of, totals
 from sim.plan.sizer import LOGISTICS, Check, Sizer, Targets, binding_stage, within
 from sim.plan.sizing_report import report
@@ -121,7 +121,7 @@ def _size(sizer: Sizer, vary: list[str], limits: dict[str, int], verify_reps: in
         **fresh.as_dict(),
         "replications": n,
         # What the share can promise: a one-sided 95% Clopper-Pearson lower bound (10 of 10 bounds it only above 74%).
-        "lower_bound_95": float(stats.beta.ppf(0.05, k, n - k + 1)) if k else 0.0,
+        "lower_bound_95": share_lower_bound_95(k, n),
     }
     return result
 
