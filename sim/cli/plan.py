@@ -8,7 +8,7 @@ from typing import Annotated, Optional
 
 import typer
 
-from sim.cli.common import ScenarioArg, duration, fail, limits, load, results_dir
+from sim.cli.common import DaskOpt, ScenarioArg, duration, fail, limits, load, results_dir
 
 
 def size(
@@ -48,6 +48,7 @@ def size(
     jobs: Annotated[
         Optional[int], typer.Option("--jobs", "-j", min=1, help="Simulate on this many local processes. Default: every core.")
     ] = None,
+    dask: DaskOpt = None,
 ) -> None:
     """Find the smallest plan that gets every result reported by the deadline with the given confidence."""
     from sim.plan.sizer import Targets
@@ -74,6 +75,7 @@ def size(
             replications,
             progress=lambda text: typer.echo(f"  {text}", err=True),
             jobs=jobs or os.cpu_count() or 1,
+            dask=dask,
         )
     except SizingError as exc:
         fail(str(exc))

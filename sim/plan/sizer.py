@@ -55,6 +55,7 @@ class Sizer:
     search_reps: int = 2
     progress: Callable[[str], None] | None = None
     jobs: int = 1
+    dask: str | None = None  # a Dask scheduler's address: simulate there
     evaluations: int = 0
     simulated: int = 0  # lab-part replications actually simulated
     wait_margin: float = 0.0  # seconds below max_wait the queue standard is judged at, but in the final check
@@ -66,7 +67,7 @@ class Sizer:
         early = self.base.with_(deadline=self.base.deadline - self.targets.margin)
         self.parts = [early.for_lab(li) for li in range(len(self.base.labs))]
         self.groups_of = [[gi for gi, g in enumerate(self.base.groups) if g.lab == li] for li in range(len(self.base.labs))]
-        self.workers = Workers(self.jobs)  # new processes: their crowd caches start empty
+        self.workers = Workers(self.jobs, self.dask)  # new processes: their crowd caches start empty
         clear_crowds()  # crowds are keyed by values, not by scenario: none may outlive their sizing
 
     def close(self) -> None:

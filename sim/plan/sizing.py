@@ -64,6 +64,7 @@ def size(
     verify_reps: int = 10,
     progress: Callable[[str], None] | None = None,
     jobs: int = 1,
+    dask: str | None = None,
 ) -> dict:
     """Size the plan; returns everything sizing.json records (plan, checks, bounds)."""
     limits = limits or {}
@@ -76,7 +77,7 @@ def size(
             "on a map, which sites open and their tables are chosen by natsim site (docs/siting.md); "
             "size the rest with --vary vehicles,extractors,pcr_machines"
         )
-    sizer = Sizer(base, targets, search_reps, progress, jobs)
+    sizer = Sizer(base, targets, search_reps, progress, jobs, dask)
     try:
         return _size(sizer, [d for d in DIMENSIONS if d in vary], limits, verify_reps)
     finally:

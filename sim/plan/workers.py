@@ -18,8 +18,9 @@ from sim.engine.sampling import Crowd, simulate_crowd
 from sim.engine.timeline import Grid
 from sim.scenario.round import Round
 
-# Crowds kept per process (a crowd is about 24 bytes a resident): the plan being varied and its neighbours.
-CROWD_CACHE_RESIDENTS = 120_000_000
+# Crowds kept per process (a crowd is about 24 bytes a resident, so at most about 1.5 GB a process): the
+# plan being varied and its neighbours.
+CROWD_CACHE_RESIDENTS = 60_000_000
 _crowds: OrderedDict[tuple, tuple[int, Crowd]] = OrderedDict()
 
 
@@ -62,13 +63,19 @@ def evaluate_whole(rnd: Round, rep: int) -> Outcome:
 
 class Workers:
     """Processes that simulate plans. A task always goes to the same process for the same lab and
-    replication, so that process still holds the crowd when only vehicles or instruments change."""
+    replication, so that process still holds the crowd when only vehicles or instruments change. With a
+    Dask scheduler address, tasks go to that cluster's workers instead (each keeps its own crowds; which
+    worker runs a task changes where time is spent, never an answer: every task is a pure function)."""
 
-    def __init__(self, jobs: int = 1):
+    def __init__(self, jobs: int = 1, dask: str | None = None):
         self.jobs = max(1, jobs)
+        self.dask = dask
         self._pools: list[ProcessPoolExecutor] = []
+        self._client = None
 
     def run(self, fn, tasks: list[tuple[int, tuple]]) -> list:
+        if self.dask:
+            return self._on_dask(fn, tasks)
         if self.jobs == 1:
             return [fn(*args) for _, args in tasks]
         if not self._pools:
@@ -77,10 +84,23 @@ class Workers:
         futures = [self._pools[affinity % self.jobs].submit(fn, *args) for affinity, args in tasks]
         return [f.result() for f in futures]
 
+    def _on_dask(self, fn, tasks: list[tuple[int, tuple]]) -> list:
+        if self._client is None:
+            try:
+                from distributed import Client
+            except ImportError as exc:
+                raise RuntimeError("--dask needs the optional Dask extra: pip install 'natsim[dask]'") from exc
+            self._client = Client(self.dask)
+        futures = [self._client.submit(fn, *args, pure=False) for _, args in tasks]
+        return self._client.gather(futures)
+
     def close(self) -> None:
         for pool in self._pools:
             pool.shutdown(cancel_futures=True)
         self._pools = []
+        if self._client is not None:
+            self._client.close()
+            self._client = None
 
 
 def clear_crowds() -> None:

@@ -125,3 +125,11 @@ def test_the_queue_standard_has_a_margin_from_the_spread_or_as_given():
     assert given["targets"]["wait_margin_min"] == 3.0
     # The final check judges the standard itself, not the standard less the margin.
     assert max(given["final_check_on_untouched_replications"]["worst_p95_wait_min"]) <= 30.0 or not given["feasible"]
+
+
+def test_sizing_on_a_dask_cluster_gives_the_same_plan(sized):
+    distributed = pytest.importorskip("distributed")
+    rnd, local = sized
+    with distributed.LocalCluster(n_workers=2, threads_per_worker=1, processes=True, dashboard_address=None) as cluster:
+        remote = size(rnd, Targets(0.95, 30 * 60), search_reps=3, verify_reps=6, dask=cluster.scheduler_address)
+    assert remote["plan"] == local["plan"] and remote["one_step_smaller"] == local["one_step_smaller"]
