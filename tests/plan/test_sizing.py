@@ -133,3 +133,25 @@ def test_sizing_on_a_dask_cluster_gives_the_same_plan(sized):
     with distributed.LocalCluster(n_workers=2, threads_per_worker=1, processes=True, dashboard_address=None) as cluster:
         remote = size(rnd, Targets(0.95, 30 * 60), search_reps=3, verify_reps=6, dask=cluster.scheduler_address)
     assert remote["plan"] == local["plan"] and remote["one_step_smaller"] == local["one_step_smaller"]
+
+
+HANG = """
+name: vehicles bind
+deadline: 12h
+seed: 1
+arrivals: {profile: [[0h, 3], [2h, 2], [5h, 0]]}
+sampling: {service_time: {dist: lognormal, mean: 30s, sd: 10s}}
+points: [{name: d, count: 150, residents: 1500, tables: 3, lab: L, travel_time: {dist: triangular, low: 20m, mode: 40m, high: 80m}}]
+transport: {pickup_interval: 30m, box_capacity: 100, vehicles: {L: 40}}
+labs: [{name: L, extractors: 40, pcr_machines: 60, extraction_time: 1h, pcr_time: 1.5h}]
+"""
+
+
+def test_sizing_answers_at_once_when_what_binds_may_not_vary():
+    """Tables may vary, vehicles bind: no doubling of tables can help, and sizing says so (it once ran
+    for 18 minutes doubling tables)."""
+    from sim.scenario.build import round_from_text
+
+    result = size(round_from_text(HANG), Targets(0.9, 15 * 60, 900.0), vary=("tables",), search_reps=2, verify_reps=4)
+    assert not result["feasible"] and "transport" in result["best_found"]["note"]
+    assert "vehicles" in result["best_found"]["note"]
