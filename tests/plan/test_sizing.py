@@ -141,7 +141,8 @@ deadline: 12h
 seed: 1
 arrivals: {profile: [[0h, 3], [2h, 2], [5h, 0]]}
 sampling: {service_time: {dist: lognormal, mean: 30s, sd: 10s}}
-points: [{name: d, count: 150, residents: 1500, tables: 3, lab: L, travel_time: {dist: triangular, low: 20m, mode: 40m, high: 80m}}]
+points:
+  - {name: d, count: 150, residents: 1500, tables: 3, lab: L, travel_time: {dist: triangular, low: 20m, mode: 40m, high: 80m}}
 transport: {pickup_interval: 30m, box_capacity: 100, vehicles: {L: 40}}
 labs: [{name: L, extractors: 40, pcr_machines: 60, extraction_time: 1h, pcr_time: 1.5h}]
 """
