@@ -29,6 +29,7 @@ KEY_FIGURES = {
 
 
 SHARES = ("deadline_met",)  # figures that are 0 or 1 in each replication
+BOUNDED = ("reported_by_deadline",)  # figures that are a share in each replication
 
 
 class CompareError(FinishedRunError):
@@ -45,7 +46,7 @@ def comparison_rows(runs: list[RunData]) -> list[dict]:
             s = summarize(run.values(fig))
             row[f"mean_{i}"] = s["mean"]
             # A share of replications is a proportion: an exact binomial interval, never a t interval.
-            row[f"ci95_{i}"] = proportion_ci95(run.values(fig)) if fig in SHARES else s["ci95"]
+            row[f"ci95_{i}"] = proportion_ci95(run.values(fig)) if fig in SHARES else _within(fig, s["ci95"])
             if i:
                 a, b = base.values(fig), run.values(fig)
                 if a and b:
@@ -54,6 +55,13 @@ def comparison_rows(runs: list[RunData]) -> list[dict]:
                     row[f"diff_{i}"], row[f"diff_ci95_{i}"], row[f"paired_{i}"] = d, None if fig in SHARES else ci, paired
         rows.append(row)
     return rows
+
+
+def _within(fig: str, ci: list[float] | None) -> list[float] | None:
+    """A share of residents (a mean of shares) keeps its t interval, but not beyond 0 and 1."""
+    if ci is None or fig not in BOUNDED:
+        return ci
+    return [max(ci[0], 0.0), min(ci[1], 1.0)]
 
 
 def _paired(a: RunData, b: RunData) -> bool:

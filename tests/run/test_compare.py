@@ -75,3 +75,10 @@ def test_compare_from_folders_equals_compare_from_runs(tmp_path, two_plans, smal
     with (out / "comparison.csv").open() as f:
         rows = list(csv.DictReader(f))
     assert {r["scenario"] for r in rows} == {"run0", "run1"}
+
+
+def test_a_share_of_residents_keeps_its_interval_within_0_and_1():
+    from sim.run.compare import _within
+
+    assert _within("reported_by_deadline", [0.998, 1.0004]) == [0.998, 1.0]
+    assert _within("wait_mean_min", [-1.0, 3.0]) == [-1.0, 3.0]
