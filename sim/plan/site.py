@@ -83,13 +83,19 @@ def _problem(rnd: Round, m: PlacesMap, cands: Candidates, t: SitingTargets) -> S
         m=m,
         cands=cands,
         peak_rate=m.compound_residents * rnd.turnout * share_per_s,
-        capacity=capacities(int(cands.max_tables.max()), rnd.service.mean, t.max_wait),
+        # A table on shifts serves only while it works: the handovers take their share of the hour.
+        capacity=capacities(int(cands.max_tables.max()), rnd.service.mean / _working_share(rnd), t.max_wait),
         standard=t.walk,
         objective=t.objective,
         samplers_per_table=samplers_per_table(rnd),
         limits=t.limits,
         time_limit=t.time_limit,
     )
+
+
+def _working_share(rnd: Round) -> float:
+    sh = rnd.shifts
+    return sh.length / (sh.length + sh.handover) if sh else 1.0
 
 
 def _simulate(loaded, rnd, m, cands, targets, sol, milp: dict, say) -> dict:

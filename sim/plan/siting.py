@@ -231,6 +231,9 @@ def _model(p: SitingProblem, compounds: np.ndarray, near: list[np.ndarray], used
 
 
 def _weights(p: SitingProblem) -> tuple[float, float]:
+    """(per site open, per table): the objective, with a small weight on the other so that ties go to the
+    leaner plan. (Without the tie-break on tables, points alone solve four times faster on the county
+    town, but the repairs after then open more sites: 70 against 64.)"""
     if p.objective == "points":
         return 1.0, EPS
     return EPS, float(p.samplers_per_table if p.objective == "samplers" else 1)
