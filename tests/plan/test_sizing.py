@@ -156,3 +156,30 @@ def test_sizing_answers_at_once_when_what_binds_may_not_vary():
     result = size(round_from_text(HANG), Targets(0.9, 15 * 60, 900.0), vary=("tables",), search_reps=2, verify_reps=4)
     assert not result["feasible"] and "transport" in result["best_found"]["note"]
     assert "vehicles" in result["best_found"]["note"]
+
+
+def test_a_final_check_short_of_the_confidence_grows_the_binding_stage_and_judges_again(small_round):
+    """A stand-in sizer whose first final check falls short: the queue binds, points grow 5%, and the
+    grown plan is judged on other replications."""
+    from sim.plan.sizer import Check
+    from sim.plan.sizing import _final_check
+
+    class Stub:
+        base, targets, seen = small_round, Targets(0.9, 1800.0), []
+
+        def check_whole(self, plan, reps):
+            self.seen.append((plan["points"][0], reps.start))
+            ok = plan["points"][0] > 20
+            return Check([ok] * 10, [5.0] * 10, [20.0 if ok else 45.0] * 10, [4.0] * 10, [4.5] * 10)
+
+        def meets(self, check):
+            return check.share >= 0.9
+
+        def say(self, _):
+            pass
+
+    plan = {"points": [20], "tables": [2], "vehicles": [2], "extractors": [2], "pcr_machines": [2]}
+    stub = Stub()
+    final, check, grown = _final_check(stub, plan, ["points", "tables"], {}, 10)
+    assert final["points"] == [21] and check.share == 1.0 and grown == ["sampling points (queue standard): points"]
+    assert stub.seen[0][1] != stub.seen[1][1]  # judged again on replications it had not seen
