@@ -11,7 +11,7 @@ from sim.scenario import spec
 from sim.scenario.load import LoadedScenario, parse_scenario
 from sim.scenario.names import NamedGroup, resolve
 from sim.scenario.places import Catchment, PlacesMap
-from sim.scenario.places_build import catchment, site_group, trip
+from sim.scenario.places_build import catchment, trip
 from sim.scenario.round import (
     Blocked,
     CallSlots,
@@ -171,8 +171,8 @@ def _site_groups(loaded: LoadedScenario) -> list[PointGroup]:
 
 def site_point(loaded: LoadedScenario, m: PlacesMap, s: int) -> PointGroup:
     """Site s of map m (which may be a plan other than the scenario's, e.g. while siting) as a point."""
-    p, files = loaded.spec.places, loaded.place_files
-    group = site_group(files, m, s)
+    p = loaded.spec.places
+    group = m.site_groups[s]
     keys = p.groups.get(group) or spec.PlaceGroup()
     c = catchment(m, s, keys.call_slots)
     residents = int(c.residents.sum())

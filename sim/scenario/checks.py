@@ -14,7 +14,6 @@ from pydantic import ValidationError
 from sim.scenario import spec
 from sim.scenario.names import NamedGroup, resolve
 from sim.scenario.places import PlacesMap
-from sim.scenario.places_build import site_group
 from sim.scenario.places_checks import check_places
 from sim.scenario.places_files import PlaceFiles
 from sim.scenario.problems import Problem, format_path, line_for
@@ -119,7 +118,7 @@ class _Checks:
         named += [NamedGroup(Path(f).stem, 1, (row.name,)) for f, rows in self.files.items() for _, row in rows]
         m = self.places_map
         if m is not None:
-            named += [NamedGroup(site_group(self.place_files, m, s), 1, (m.site_names[s],)) for s in m.open_sites]
+            named += [NamedGroup(m.site_groups[s], 1, (m.site_names[s],)) for s in m.open_sites]
         groups, labs = self.group_names, self.lab_names
         for i, ev in enumerate(self.sc.events):
             at = ("events", i)
@@ -194,9 +193,7 @@ def cross_checks(sc: spec.Scenario, base: Path, file: str, lines: dict[tuple, in
         checks.place_files, checks.places_map, from_sites = check_places(checks, sc.places)
         used.update({lab: where for lab, where in from_sites.items() if lab not in used})
         checks.group_names |= (
-            {site_group(checks.place_files, checks.places_map, s) for s in checks.places_map.open_sites}
-            if checks.places_map
-            else set()
+            {checks.places_map.site_groups[s] for s in checks.places_map.open_sites} if checks.places_map else set()
         )
     checks.vehicles(used)
     checks.events()

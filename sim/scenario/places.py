@@ -14,6 +14,7 @@ P4 (residents reach the point a walking time after they leave home) is the engin
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import cached_property
 
 import numpy as np
 
@@ -53,6 +54,8 @@ class PlacesMap:
     assigned: np.ndarray  # site index per compound (-1: none)
     walk: np.ndarray  # seconds per compound to its site
     site_own_lab: tuple[str | None, ...]  # the sites' `lab` column, as written
+    site_own_group: tuple[str | None, ...]  # the sites' `group` column, as written
+    compound_group: tuple[str | None, ...]  # the compounds' `group` column, as written
     site_lab: np.ndarray  # lab index per site (-1: none reachable)
     site_drive: np.ndarray  # mean seconds one way, site <-> its lab
 
@@ -61,7 +64,25 @@ class PlacesMap:
         return np.flatnonzero(self.site_tables > 0)
 
     def served(self, site: int) -> np.ndarray:
-        return np.flatnonzero(self.assigned == site)
+        """The compounds that go to `site` (in the order listed)."""
+        return self._members[site] if 0 <= site < len(self._members) else np.empty(0, np.int64)
+
+    @cached_property
+    def _members(self) -> list[np.ndarray]:
+        """Each site's compounds, found in one sort (a plan is a new map, so this never goes stale)."""
+        order = np.argsort(self.assigned, kind="stable")
+        counts = np.bincount(self.assigned[self.assigned >= 0], minlength=len(self.site_names))
+        start = int(np.sum(self.assigned < 0))
+        return np.split(order[start:], np.cumsum(counts)[:-1])
+
+    @cached_property
+    def site_groups(self) -> tuple[str, ...]:
+        """Each site's group: its own column; else the one group all its compounds name; else `sites`."""
+        out = []
+        for s, own in enumerate(self.site_own_group):
+            named = {self.compound_group[c] for c in self.served(s)}
+            out.append(own or (named.pop() if len(named) == 1 and None not in named else "sites"))
+        return tuple(out)
 
 
 def walking_times(m_xy: np.ndarray, s_xy: np.ndarray, lonlat: bool, speed: float, detour: float) -> np.ndarray:

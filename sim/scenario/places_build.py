@@ -52,18 +52,11 @@ def make_map(p: spec.Places, files: PlaceFiles, lab_names: list[str]) -> PlacesM
         assigned=assigned,
         walk=walk,
         site_own_lab=tuple(s.lab for s in sites),
+        site_own_group=tuple(s.group for s in sites),
+        compound_group=tuple(c.group for c in comps),
         site_lab=site_lab,
         site_drive=drive,
     )
-
-
-def site_group(files: PlaceFiles, m: PlacesMap, s: int) -> str:
-    """A site's group: its own column; else the group all its compounds name; else `sites`."""
-    own = files.sites[s].group
-    if own:
-        return own
-    named = {files.compounds[c].group for c in m.served(s)}
-    return named.pop() if len(named) == 1 and None not in named else "sites"
 
 
 def trip(mean: float, cv: float) -> d.Distribution:

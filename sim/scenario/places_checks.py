@@ -5,11 +5,9 @@ from __future__ import annotations
 
 from pathlib import Path
 
-import numpy as np
-
 from sim.scenario import spec
 from sim.scenario.places import PlacesMap
-from sim.scenario.places_build import make_map, site_group
+from sim.scenario.places_build import make_map
 from sim.scenario.places_files import PlaceFiles, read_compounds, read_matrix, read_sites
 from sim.scenario.problems import Problem
 
@@ -56,7 +54,7 @@ def _assignment(checks, p: spec.Places, files: PlaceFiles, m: PlacesMap) -> None
             elif files.sites[index[c.site]].tables == 0:
                 checks.problems.append(Problem(shown, c.line, ("site",), f"site '{c.site}' is closed (tables 0)"))
     for s in m.open_sites:
-        if not np.any(m.assigned == s):
+        if not m.served(s).size:
             row = files.sites[s]
             checks.warnings.append(Problem(files.shown["sites"], row.line, ("name",), f"no compound walks to site '{row.name}'"))
 
@@ -79,7 +77,7 @@ def _labs(checks, files: PlaceFiles, m: PlacesMap) -> dict[str, tuple]:
 
 
 def _groups(checks, p: spec.Places, files: PlaceFiles, m: PlacesMap) -> None:
-    named = {site_group(files, m, s) for s in m.open_sites}
+    named = {m.site_groups[s] for s in m.open_sites}
     for name, group in p.groups.items():
         if name not in named:
             checks.warnings.append(Problem(checks.file, None, ("places", "groups", name), f"no open site is in group '{name}'"))

@@ -21,6 +21,7 @@ def _town(seed: int, compounds: int = 6, sites: int = 5) -> PlacesMap:
         site_tables=np.zeros(sites, np.int64), lab_names=("L",), lab_xy={0: (0.0, 0.0)}, walk_speed=4000 / 3600,
         walk_detour=1.3, standard=900.0, drive_speed=30000 / 3600, drive_detour=1.4, drive_cv=0.25, matrix={},
         assigned=np.full(compounds, -1), walk=np.full(compounds, np.nan), site_own_lab=(None,) * sites,
+        site_own_group=(None,) * sites, compound_group=(None,) * compounds,
         site_lab=np.zeros(sites, np.int64), site_drive=np.ones(sites),
     )  # fmt: skip
 
