@@ -8,6 +8,8 @@ points exactly as the great-circle distance does.
 
 from __future__ import annotations
 
+import math
+
 import numpy as np
 from scipy.spatial import cKDTree
 
@@ -46,3 +48,14 @@ def nearest(points: np.ndarray, sites: np.ndarray, lonlat: bool, ties: int = 8) 
     best = d.min(axis=1, keepdims=True)
     tied = d <= best * (1 + 1e-12) + 1e-9
     return np.where(tied, idx, np.iinfo(np.int64).max).min(axis=1)
+
+
+def within(points: np.ndarray, sites: np.ndarray, lonlat: bool, metres: float) -> list[np.ndarray]:
+    """For each point, the indices of the sites at most `metres` away (sorted by index)."""
+    points, sites = np.asarray(points, float).reshape(-1, 2), np.asarray(sites, float).reshape(-1, 2)
+    if not len(points) or not len(sites):
+        return [np.empty(0, np.int64) for _ in range(len(points))]
+    # On the unit sphere the k-d tree measures chords: a great-circle radius r is a chord 2 sin(r / 2R).
+    reach = 2 * math.sin(min(metres / EARTH_RADIUS_M, math.pi) / 2) if lonlat else metres
+    near = cKDTree(_space(sites, lonlat)).query_ball_point(_space(points, lonlat), reach * (1 + 1e-9))
+    return [np.array(sorted(n), np.int64) for n in near]

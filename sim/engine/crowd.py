@@ -11,7 +11,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from sim.engine.queue import max_queue, serve_queue
-from sim.scenario.pauses import table_windows
+from sim.scenario.pauses import table_windows, working_share
 from sim.scenario.places import Catchment
 from sim.scenario.round import CallSlots, HomeVisits, Round
 
@@ -144,7 +144,7 @@ def serve_point(
     if rnd.shifts is None and not any(b.group == group for b in rnd.blocked):
         return serve_queue(arrival, service, tables, rnd.open)
     sh = rnd.shifts
-    stretch = (sh.length + sh.handover) / sh.length if sh else 1.0
+    stretch = 1 / working_share(sh)  # wall time per hour of work
     blocked = sum(b.end - b.start for b in rnd.blocked if b.group == group)
     lead = max(float(arrival[-1]) if arrival.size else rnd.open, rnd.open) - rnd.open
     span = lead + (float(service.sum()) + blocked) * stretch + blocked + 2 * ((sh.length + sh.handover) if sh else 0.0)

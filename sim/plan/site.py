@@ -18,6 +18,7 @@ from sim.plan.bounds import samplers_per_table
 from sim.plan.site_check import SiteChecker, descend, one_step_smaller, repair
 from sim.plan.siting import Candidates, SitingInfeasible, SitingProblem, capacities, solve
 from sim.scenario.load import LoadedScenario
+from sim.scenario.pauses import working_share
 from sim.scenario.places import PlacesMap
 from sim.scenario.round import Round
 
@@ -84,18 +85,13 @@ def _problem(rnd: Round, m: PlacesMap, cands: Candidates, t: SitingTargets) -> S
         cands=cands,
         peak_rate=m.compound_residents * rnd.turnout * share_per_s,
         # A table on shifts serves only while it works: the handovers take their share of the hour.
-        capacity=capacities(int(cands.max_tables.max()), rnd.service.mean / _working_share(rnd), t.max_wait),
+        capacity=capacities(int(cands.max_tables.max()), rnd.service.mean / working_share(rnd.shifts), t.max_wait),
         standard=t.walk,
         objective=t.objective,
         samplers_per_table=samplers_per_table(rnd),
         limits=t.limits,
         time_limit=t.time_limit,
     )
-
-
-def _working_share(rnd: Round) -> float:
-    sh = rnd.shifts
-    return sh.length / (sh.length + sh.handover) if sh else 1.0
 
 
 def _simulate(loaded, rnd, m, cands, targets, sol, milp: dict, say) -> dict:

@@ -30,7 +30,6 @@ from dataclasses import dataclass, field
 import numpy as np
 from scipy import sparse
 from scipy.optimize import Bounds, LinearConstraint, milp
-from scipy.spatial import cKDTree
 
 from sim.core import geo
 from sim.core.queueing import max_rate_for_wait
@@ -84,12 +83,8 @@ def reachable(p: SitingProblem, compounds: np.ndarray, sites: np.ndarray) -> lis
     """For each compound, the candidate positions (into `sites`) within the walking standard, nearest first."""
     m = p.m
     radius = p.standard * m.walk_speed / m.walk_detour  # straight-line metres
-    tree = cKDTree(geo._space(m.site_xy[sites], m.lonlat))
-    chord = 2 * math.sin(min(radius / geo.EARTH_RADIUS_M, math.pi) / 2) if m.lonlat else radius
-    near = tree.query_ball_point(geo._space(m.compound_xy[compounds], m.lonlat), chord * (1 + 1e-9))
     out = []
-    for c, cand in zip(compounds, near, strict=True):
-        cand = np.array(sorted(cand), np.int64)
+    for c, cand in zip(compounds, geo.within(m.compound_xy[compounds], m.site_xy[sites], m.lonlat, radius), strict=True):
         walk = walking_times(
             np.repeat(m.compound_xy[c][None, :], cand.size, 0), m.site_xy[sites[cand]], m.lonlat, m.walk_speed, m.walk_detour
         )

@@ -31,6 +31,11 @@ def shift_pauses(sh: Shifts | None, open_: float, tables: int, until: float) -> 
     return np.where(late, np.inf, start), np.where(late, np.inf, end)
 
 
+def working_share(sh: Shifts | None) -> float:
+    """The share of its time a table on shifts serves (the handovers take the rest)."""
+    return sh.length / (sh.length + sh.handover) if sh else 1.0
+
+
 def blocked_windows(rnd: Round, group: int, point: int, table: int, tables: int) -> list[tuple[float, float]]:
     """Disruptions that stop this table: its point closed, or it is among the tables down."""
     return [

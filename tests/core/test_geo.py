@@ -26,3 +26,12 @@ def test_nearest_agrees_with_brute_force_on_the_sphere(seed):
     sites = np.column_stack((rng.uniform(108, 110, 300), rng.uniform(33, 35, 300)))
     brute = [int(np.argmin(geo.distance(p[None, :], sites, True))) for p in points]
     assert geo.nearest(points, sites, lonlat=True).tolist() == brute
+
+
+def test_within_finds_every_site_in_reach_on_the_sphere():
+    rng = np.random.default_rng(4)
+    points = np.column_stack((rng.uniform(108.9, 109.0, 50), rng.uniform(34.2, 34.3, 50)))
+    sites = np.column_stack((rng.uniform(108.9, 109.0, 80), rng.uniform(34.2, 34.3, 80)))
+    found = geo.within(points, sites, True, 1500.0)
+    for p, idx in zip(points, found, strict=True):
+        assert idx.tolist() == np.flatnonzero(geo.distance(p[None, :], sites, True) <= 1500.0).tolist()

@@ -24,3 +24,9 @@ def test_disruptions_merge_with_pauses_and_count_against_tables_working(small_ro
 def test_merge_joins_overlapping_and_touching_windows():
     w = merge(np.array([[5.0, 6.0], [1.0, 2.0], [2.0, 3.0], [2.5, 4.0]]))
     assert w.tolist() == [[1.0, 4.0], [5.0, 6.0]]
+
+
+def test_a_table_on_shifts_serves_its_working_share():
+    from sim.scenario.pauses import working_share
+
+    assert working_share(Shifts(3 * 3600.0, 900.0)) == 3 * 3600 / (3 * 3600 + 900) and working_share(None) == 1.0

@@ -38,21 +38,15 @@ def map_plot(result: RunResult, path: Path) -> None:
     closed = np.flatnonzero(m.site_tables == 0)
     ax.scatter(*s_xy[closed].T, marker="x", s=14, color="#95a5a6", linewidths=0.8, zorder=3)
     sites = _sites(ax, m, s_xy, open_, p95, residents)
-    for li, xy in m.lab_xy.items():
-        at = (xy[0] * scale, xy[1] * scale)
-        ax.scatter(*at, marker="s", s=120, color="black", zorder=5)
-        ax.annotate(
-            f"lab {m.lab_names[li]}", at, fontsize=9, weight="bold", xytext=(6, -10), textcoords="offset points", zorder=6
-        )
-    lab_xy = np.array([xy for xy in m.lab_xy.values()], float).reshape(-1, 2) * scale
-    _axes(ax, m.lonlat, np.vstack([c_xy, s_xy, lab_xy]))
+    _axes(ax, m.lonlat, np.vstack([c_xy, s_xy, _labs(ax, m, scale)]))
     bar = fig.colorbar(dots, ax=ax, location="bottom", fraction=0.035, pad=0.07, aspect=40)
     bar.set_label(f"compound: walk to its site (min); the standard is {standard:g} min")
     fig.colorbar(sites, ax=ax, location="bottom", fraction=0.035, pad=0.05, aspect=40).set_label(
         "site: 95th percentile wait (min)"
     )
-    within = result.summary()["metrics"].get("within_walk_standard", {}).get("mean")
-    share = f"; {within:.1%} of residents who came walk within it" if within is not None else ""
+    shares = [r.metrics.get("within_walk_standard") for r in result.reps]
+    shares = [x for x in shares if x is not None]
+    share = f"; {np.mean(shares):.1%} of residents who came walk within it" if shares else ""  # summary.json's mean
     ax.set_title(
         f"{result.rnd.name}: compounds, the sites that serve them, and labs\n"
         f"walking standard {standard:g} min{share}; {len(open_):,} open sites, {len(m.compound_names):,} compounds",
@@ -108,6 +102,17 @@ def _sites(ax, m, s_xy: np.ndarray, open_: np.ndarray, p95: np.ndarray, resident
     ax.text(0.01, 0.01, "Longest queues (p95 wait)\n" + "\n".join(lines), transform=ax.transAxes, fontsize=7.5, va="bottom",
             bbox={"boxstyle": "round", "facecolor": "white", "alpha": 0.9, "edgecolor": "#c0392b"}, zorder=8)  # fmt: skip
     return sites
+
+
+def _labs(ax, m, scale: float) -> np.ndarray:
+    """The labs as black squares with their names; returns their drawn coordinates (for the axes' extent)."""
+    xy = np.array(list(m.lab_xy.values()), float).reshape(-1, 2) * scale
+    for li, at in zip(m.lab_xy, xy, strict=True):
+        ax.scatter(*at, marker="s", s=120, color="black", zorder=5)
+        ax.annotate(
+            f"lab {m.lab_names[li]}", at, fontsize=9, weight="bold", xytext=(6, -10), textcoords="offset points", zorder=6
+        )
+    return xy
 
 
 def _axes(ax, lonlat: bool, xy: np.ndarray) -> None:
@@ -176,18 +181,7 @@ def siting_plot(m, name: str, path: Path) -> None:
     shrink = 0.35 if open_.size > 500 else 1.0
     ax.scatter(*s_xy[open_].T, s=(20 + 30 * m.site_tables[open_]) * shrink, color="#2874a6", edgecolors="black",
                linewidths=0.5, alpha=0.9, zorder=4, label="site opened (size: tables)")  # fmt: skip
-    for li, xy in m.lab_xy.items():
-        ax.scatter(xy[0] * scale, xy[1] * scale, marker="s", s=120, color="black", zorder=5)
-        ax.annotate(
-            f"lab {m.lab_names[li]}",
-            (xy[0] * scale, xy[1] * scale),
-            fontsize=9,
-            weight="bold",
-            xytext=(6, -10),
-            textcoords="offset points",
-        )
-    lab_xy = np.array(list(m.lab_xy.values()), float).reshape(-1, 2) * scale
-    _axes(ax, m.lonlat, np.vstack([c_xy, s_xy, lab_xy]))
+    _axes(ax, m.lonlat, np.vstack([c_xy, s_xy, _labs(ax, m, scale)]))
     fig.colorbar(dots, ax=ax, location="bottom", fraction=0.035, pad=0.07, aspect=40).set_label(
         f"compound: walk to the site serving it (min); the standard is {standard:g} min"
     )
