@@ -10,7 +10,6 @@ number and, where it has one, its name.
 from __future__ import annotations
 
 import csv
-import json
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -111,14 +110,3 @@ def import_places(
         columns += [k for k in optional if any(k in r for r in rows)]
         write_csv(out, columns, rows)
     return len(rows), problems
-
-
-def feature_collection(rows: list[dict]) -> str:
-    """GeoJSON of points from rows with name, lon, lat and attributes (for tests and examples)."""
-    features = [
-        geojson.Feature(
-            geometry=geojson.Point((r["lon"], r["lat"])), properties={k: v for k, v in r.items() if k not in ("lon", "lat")}
-        )
-        for r in rows
-    ]
-    return json.dumps(geojson.FeatureCollection(features))

@@ -1,7 +1,7 @@
 import csv
 import json
 
-from sim.scenario.places_import import Fields, feature_collection, import_places
+from sim.scenario.places_import import Fields, import_places
 
 
 def _rows(path):
@@ -10,7 +10,12 @@ def _rows(path):
 
 def test_geojson_points_and_areas_become_compounds(tmp_path):
     square = {"type": "Polygon", "coordinates": [[[108.0, 34.0], [108.01, 34.0], [108.01, 34.01], [108.0, 34.01], [108.0, 34.0]]]}
-    data = json.loads(feature_collection([{"name": "东关", "lon": 108.9, "lat": 34.2, "POP": 1200}]))
+    point = {
+        "type": "Feature",
+        "geometry": {"type": "Point", "coordinates": [108.9, 34.2]},
+        "properties": {"name": "东关", "POP": 1200},
+    }
+    data = {"type": "FeatureCollection", "features": [point]}
     data["features"].append({"type": "Feature", "geometry": square, "properties": {"name": "square", "POP": 300}})
     data["features"].append({"type": "Feature", "geometry": None, "properties": {"name": "nowhere", "POP": 5}})
     data["features"].append(
