@@ -9,6 +9,8 @@ import numpy as np
 
 from sim.scenario.round import Round, on_time
 
+WALK_METRICS = ("walk_mean_min", "walk_p95_min", "walk_max_min", "within_walk_standard", "journey_mean_min", "journey_p95_min")
+
 
 def worst_point(values: np.ndarray) -> float | None:
     """The largest of a per-point figure (None where no point has one: nobody came)."""
@@ -52,9 +54,6 @@ def walking_metrics(walks: list[np.ndarray], journeys: list[np.ndarray], standar
         "journey_mean_min": float(journey.mean()) / 60,
         "journey_p95_min": float(np.quantile(journey, 0.95)) / 60,
     }
-
-
-WALK_METRICS = ("walk_mean_min", "walk_p95_min", "walk_max_min", "within_walk_standard", "journey_mean_min", "journey_p95_min")
 
 
 def quantile(x: np.ndarray, q: float) -> float | None:

@@ -100,16 +100,16 @@ def _simulate(loaded, rnd, m, cands, targets, sol, milp: dict, say) -> dict:
     most, fixed, candidate = np.zeros(n, np.int64), np.zeros(n, np.int64), np.zeros(n, bool)
     most[cands.index], fixed[cands.index], candidate[cands.index] = cands.max_tables, cands.fixed_tables, cands.fixed_tables == 0
     search = streams.replications("run", targets.search_replications)
-    tables = repair(ch, sol.tables, most, candidate, search, say)
+    tables, _ = repair(ch, sol.tables, most, candidate, search, say)  # sites still over are judged again below
     tables = descend(ch, tables, fixed, search, say)
     check = list(streams.replications("sizing check", targets.replications))
     first = streams.FIRST_REPLICATION["final check"]
     for attempt in range(3):  # a plan chosen at the edge may need a step more on replications it has not seen
-        tables = repair(ch, tables, most, candidate, check, say)
+        tables, stuck = repair(ch, tables, most, candidate, check, say)
         final = ch.plan(tables)
         fresh = range(first + attempt * targets.replications, first + (attempt + 1) * targets.replications)
         met = [ch.replication_ok(final, r) for r in fresh]
-        if sum(met) >= targets.confidence * len(met) - 1e-9 or ch.stuck:
+        if sum(met) >= targets.confidence * len(met) - 1e-9 or stuck:
             break
         check += list(fresh)  # judged again on replications nothing was chosen on
         say(f"fresh replications: targets met in {sum(met)} of {len(met)}; repairing on them too")
@@ -129,13 +129,13 @@ def _simulate(loaded, rnd, m, cands, targets, sol, milp: dict, say) -> dict:
             "worst_site_p95_wait_min": ch.worst(final, fresh),
         },
         "one_step_smaller": one_step_smaller(ch, tables, fixed, check),
-        "sites_over_the_queue_standard": [m.site_names[s] for s in ch.stuck],
+        "sites_over_the_queue_standard": [m.site_names[s] for s in stuck],
         "sites_simulated": ch.simulated,
         "_map": final,
     }
-    if ch.stuck:
+    if stuck:
         result["feasible"] = False
-        result["note"] = (f"{len(ch.stuck)} site(s) stay over the queue standard at their most tables with no nearer candidate "
+        result["note"] = (f"{len(stuck)} site(s) stay over the queue standard at their most tables with no nearer candidate "
                           "to take a compound: call residents in slots there, or allow more tables")  # fmt: skip
     if sol.unreachable:
         result["feasible"] = False

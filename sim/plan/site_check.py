@@ -33,7 +33,6 @@ class SiteChecker:
     max_wait: float  # seconds, the p95 at every site
     walk: float  # seconds, the walking standard
     simulated: int = 0
-    stuck: list[int] = field(default_factory=list)  # sites the repair could not bring within the standard
     _memo: dict = field(default_factory=dict)
 
     def plan(self, tables: np.ndarray) -> PlacesMap:
@@ -90,11 +89,13 @@ def closed(m: PlacesMap, s: int) -> PlacesMap:
     return replace(m, site_tables=tables, assigned=assigned, walk=walk)
 
 
-def repair(ch: SiteChecker, tables: np.ndarray, max_tables: np.ndarray, candidate: np.ndarray, reps: range, say) -> np.ndarray:
+def repair(
+    ch: SiteChecker, tables: np.ndarray, max_tables: np.ndarray, candidate: np.ndarray, reps: range, say
+) -> tuple[np.ndarray, list[int]]:
     """Where a site breaks the queue standard in any replication: a table more, or, at its most, a closed
     candidate opens that is nearer to some of its compounds (they then go there, P3) with the fewest
     tables that keep every site it touches within the standard. A site where neither helps is left as
-    it is (siting.json lists it); the loop ends when nothing changes."""
+    it is; returns the tables and those sites. The loop ends when nothing changes."""
     tables = tables.copy()
     stuck: set[int] = set()
     for _ in range(100):
@@ -110,8 +111,7 @@ def repair(ch: SiteChecker, tables: np.ndarray, max_tables: np.ndarray, candidat
             else:
                 stuck.add(s)
         say(f"repair: {len(failing)} site(s) over the queue standard; {int((tables > 0).sum())} open, {int(tables.sum())} tables")
-    ch.stuck = sorted(stuck)
-    return tables
+    return tables, sorted(stuck)
 
 
 def _split(ch: SiteChecker, m: PlacesMap, s: int, max_tables: np.ndarray, candidate: np.ndarray, reps: range, tries: int = 8):
