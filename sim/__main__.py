@@ -1,3 +1,3 @@
-from sim.cli.app import app
+from sim.cli.app import main
 
-app(prog_name="natsim")
+main()

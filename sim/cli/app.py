@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from typing import Annotated
+import sys
+from typing import Annotated, Optional
 
 import typer
 
@@ -12,6 +13,7 @@ from sim.cli.drill import drill_app
 from sim.cli.info import schema, validate
 from sim.cli.places import places_app
 from sim.cli.plan import size, slots
+from sim.cli.report import report
 from sim.cli.run import run
 from sim.cli.site import site
 
@@ -24,7 +26,7 @@ app = typer.Typer(
     add_completion=False,
     pretty_exceptions_enable=False,
 )
-for command in (run, compare, sweep, size, slots, site):
+for command in (run, compare, sweep, size, slots, site, report):
     app.command()(command)
 app.add_typer(drill_app, name="drill")
 app.add_typer(places_app, name="places")
@@ -38,10 +40,36 @@ def _version(value: bool) -> None:
         raise typer.Exit()
 
 
+def _language(value: str | None) -> str | None:
+    from sim.core.i18n import set_language
+
+    set_language(value)  # None: NATSIM_LANG, else the locale
+    return value
+
+
 @app.callback()
-def main(
+def natsim(
     version: Annotated[
         bool, typer.Option("--version", callback=_version, is_eager=True, help="Show the version and exit.")
     ] = False,
+    lang: Annotated[
+        Optional[str],
+        typer.Option("--lang", callback=_language, is_eager=True, help="en or zh (default: NATSIM_LANG, else the locale)."),
+    ] = None,
 ) -> None:
     pass
+
+
+def main(argv: list[str] | None = None) -> None:
+    """The `natsim` command. `--lang X` may stand anywhere before `--`: it is moved to the front, where
+    the language is set before any command speaks."""
+    args = list(sys.argv[1:] if argv is None else argv)
+    end = args.index("--") if "--" in args else len(args)
+    for i, a in enumerate(args[:end]):
+        if a == "--lang" and i + 1 < end:
+            args = [a, args[i + 1], *args[:i], *args[i + 2 :]]
+            break
+        if a.startswith("--lang="):
+            args = [a, *args[:i], *args[i + 1 :]]
+            break
+    app(args=args, prog_name="natsim")

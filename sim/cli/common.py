@@ -10,6 +10,8 @@ from typing import Annotated, NoReturn, Optional
 
 import typer
 
+from sim.core.i18n import _, ngettext
+
 ScenarioArg = Annotated[Path, typer.Argument(help="Scenario file (YAML, format v1; see docs/scenario.md).", show_default=False)]
 
 
@@ -27,9 +29,10 @@ def load(path: Path):
         loaded = load_scenario(path)
     except ScenarioError as exc:
         n = len(exc.problems)
-        fail(f"{exc}\n{n} problem{'s' if n > 1 else ''} in {path}; nothing was run.")
+        summary = ngettext("{n} problem in {file}; nothing was run.", "{n} problems in {file}; nothing was run.", n)
+        fail(f"{exc}\n" + summary.format(n=n, file=path))
     for warning in loaded.warnings:
-        typer.echo(f"warning: {warning}", err=True)
+        typer.echo(_("warning: {warning}").format(warning=warning), err=True)
     return loaded, build_round(loaded)
 
 
@@ -50,7 +53,7 @@ def share(text: str, option: str) -> float:
     except ValueError:
         value = -1.0
     if not 0 < value < 1:
-        fail(f"{option} {text}: give a share such as 5% or 0.05")
+        fail(_("{option} {text}: give a share such as 5% or 0.05").format(option=option, text=text))
     return value
 
 
@@ -65,7 +68,7 @@ def checked(fn, *args, **kwargs):
     except (ResultsFolderError, FinishedRunError, SweepError, RuntimeError) as exc:
         fail(str(exc))
     except OSError as exc:
-        fail(f"cannot reach the Dask cluster or write results: {exc}")
+        fail(_("cannot reach the Dask cluster or write results: {error}").format(error=exc))
 
 
 @contextmanager
@@ -125,6 +128,6 @@ def limits(items: list[str] | None, example: str) -> dict[str, int]:
     for item in items or []:
         key, _, value = item.partition("=")
         if not value.replace("_", "").isdigit():
-            fail(f"--limit {item}: write NAME=NUMBER, e.g. {example}")
+            fail(_("--limit {item}: write NAME=NUMBER, e.g. {example}").format(item=item, example=example))
         out[key.strip()] = int(value.replace("_", ""))
     return out

@@ -118,6 +118,6 @@ def slots(
     found = slots_.propose(rnd, wait, length, replications, how, progress=lambda text: typer.echo(f"  {text}", err=True))
     slots_.write_proposal(found, loaded.text, target)
     typer.echo(f"Call slots: {target} (slots.yaml, slots.json, slots.png)")
-    typer.echo(slots_.table(found))
+    typer.echo(slots_.table(found.summary))
     if not all(g["feasible"] for g in found.summary["groups"]):
         raise typer.Exit(1)

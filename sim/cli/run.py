@@ -9,6 +9,7 @@ from typing import Annotated, Optional
 import typer
 
 from sim.cli.common import DaskOpt, JobsOpt, RepsOpt, ScenarioArg, SeedOpt, checked, load, progress_bar, results_dir, share
+from sim.core.i18n import _
 
 
 def run(
@@ -44,14 +45,22 @@ def run(
         rnd = rnd.with_(seed=seed)
     target = results_dir(scenario, out)
     n = replications or rnd.replications
-    typer.echo(f"Simulating {rnd.name}: {rnd.residents:,} residents at {rnd.n_points:,} points...", err=True)
+    typer.echo(
+        _("Simulating {name}: {residents:,} residents at {points:,} points...").format(
+            name=rnd.name, residents=rnd.residents, points=rnd.n_points
+        ),
+        err=True,
+    )
     rel = share(precision, "--precision") if precision else None
     signal.signal(signal.SIGTERM, _interrupt)
     try:
         if rel:
             with progress_bar(max_replications, "replications (up to)") as progress:
                 result = checked(runner.run_to_precision, rnd, rel, n, max_replications, jobs=jobs, dask=dask, progress=progress)
-            typer.echo(f"{len(result.reps)} replications for +-{rel:.1%} precision on the last result time.", err=True)
+            typer.echo(
+                _("{n} replications for +-{rel:.1%} precision on the last result time.").format(n=len(result.reps), rel=rel),
+                err=True,
+            )
         else:
             with progress_bar(n, "replications") as progress:
                 result = checked(runner.run, rnd, n, jobs=jobs, dask=dask, progress=progress)
@@ -63,7 +72,7 @@ def run(
         from sim.engine.replication import run_replication
 
         write_trace(run_replication(rnd, 0, trace=True).trace, folder / "trace", loaded.spec.start)
-    typer.echo(f"Results: {folder}")
+    typer.echo(_("Results: {folder}").format(folder=folder))
     for line in verdict(result.summary()):
         typer.echo(line)
 
@@ -88,10 +97,12 @@ def _keep_incomplete(stop, rnd, target: Path, text: str, wanted: int) -> None:
             RunResult(rnd, Grid.for_round(rnd), stop.finished), target.with_name(target.name + ".incomplete"), text, plot=False
         )
         typer.echo(
-            f"Interrupted after {k} of {wanted} replications: they are kept in {kept} "
-            "(an incomplete run; no complete results folder was made).",
+            _(
+                "Interrupted after {k} of {wanted} replications: they are kept in {kept} "
+                "(an incomplete run; no complete results folder was made)."
+            ).format(k=k, wanted=wanted, kept=kept),
             err=True,
         )
     else:
-        typer.echo("Interrupted before any replication finished: nothing was written.", err=True)
+        typer.echo(_("Interrupted before any replication finished: nothing was written."), err=True)
     raise typer.Exit(130)

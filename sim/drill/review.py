@@ -15,10 +15,12 @@ from pathlib import Path
 import numpy as np
 
 from sim.core.fitting import Fit, fit_duration
+from sim.core.i18n import _
 from sim.core.tables import write_csv
 from sim.drill.log import DrillLog, log_from_trace
 from sim.engine.replication import run_replication
 from sim.report.folder import staged_folder
+from sim.report.page import Page, folder_page, read_json, write_page
 from sim.scenario.edit import edit_scenario, point_groups
 from sim.scenario.pauses import serving, table_windows
 from sim.scenario.round import Round
@@ -144,7 +146,15 @@ def review(rnd: Round, scenario_text: str, log: DrillLog, out: Path) -> dict:
         plots.drill_vs_plan(log, simulated_log, tmp / "observed_vs_plan.png")
         if travel:
             plots.fit_plot(transit[~np.isnan(transit)], travel, "travel time, point to lab", tmp / "fit_travel.png")
+        write_page(page(tmp), tmp)
     return result
+
+
+def page(folder: Path) -> Page:
+    """report.html of a drill review: observed against simulated, the fits, the rows set aside."""
+    result = read_json(folder / "review.json")
+    tables = [(_("Observed and simulated"), "review.csv", None), (_("Rows set aside"), "set_aside.csv", None)]
+    return folder_page(folder, _("Drill review: {name}").format(name=folder.parent.name), format_review(result), tables)
 
 
 def format_review(result: dict) -> str:

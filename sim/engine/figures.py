@@ -87,6 +87,8 @@ def metrics(stats, logi, tube_size, tube_deadline, wait, turnaround, arrived, n_
         "identified_max_h": float(identified.max()) / 3600 if identified.size else None,
         "last_tube_at_lab_h": float(np.max(logi.at_lab)) / 3600 if tubes else None,
         "home_visits_complete_h": home_end / 3600 if np.isfinite(home_end) else None,
+        "retests": float(len(logi.singles)),
+        "pickups": float(logi.pickups),
     }
 
 

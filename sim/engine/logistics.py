@@ -208,6 +208,7 @@ class Logistics:
         self.is_positive = np.zeros(n, bool)
         self.is_positive[list(positive_tubes)] = True
         self.singles: list[SingleTube] = []
+        self.pickups = 0  # vehicle trips to points, one transport box each (the bill)
         self.labs = [LabSim(self.env, lab, lab_rngs[i], self._on_plate, self._on_result) for i, lab in enumerate(rnd.labs)]
         self.point_lab = {p.index: p.lab for p in points}
         for o in rnd.lab_outages:
@@ -254,6 +255,7 @@ class Logistics:
             ids = np.arange(p.first_tube + done, p.first_tube + upto)
             self.picked[ids] = env.now
             self.handled["picked"][ids] += 1
+            self.pickups += 1
             done = upto
             lab.busy["vehicles"].add(depart, home)
             env.timeout(back).callbacks.append(lambda _, lab=lab, ids=ids, pr=p.priority: self._unload(lab, ids, pr))

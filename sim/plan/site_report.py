@@ -7,7 +7,9 @@ import json
 import shutil
 from pathlib import Path
 
+from sim.core.i18n import _
 from sim.core.tables import coordinates, write_csv
+from sim.report.page import Page, folder_page, read_json, write_page
 from sim.scenario.edit import edit_scenario
 from sim.scenario.load import LoadedScenario
 from sim.scenario.places import PlacesMap
@@ -53,7 +55,15 @@ def write_siting(result: dict, loaded: LoadedScenario, out: Path) -> Path:
     from sim.report.plots.map import siting_plot  # matplotlib only when drawing (start-up time)
 
     siting_plot(m, loaded.spec.name, out / "siting.png")
+    write_page(page(out), out)
     return out
+
+
+def page(folder: Path) -> Page:
+    """report.html of a siting folder: the plan in words, the map, the open sites."""
+    result = read_json(folder / "siting.json")
+    tables = [(_("Sites"), "sites.csv", "residents")]
+    return folder_page(folder, _("Siting: {name}").format(name=folder.parent.name), table(result), tables)
 
 
 def _columns(m: PlacesMap) -> tuple[str, ...]:

@@ -58,6 +58,7 @@ class Sizer:
     dask: str | None = None  # a Dask scheduler's address: simulate there
     evaluations: int = 0
     simulated: int = 0  # lab-part replications actually simulated
+    last_whole: tuple[Round, list[Outcome]] | None = None  # the last whole-round check: the plan and its outcomes
     wait_margin: float = 0.0  # seconds below max_wait the queue standard is judged at, but in the final check
     _crowd: dict = field(default_factory=dict)  # (lab, points, tables), rep -> Outcome of the crowd alone
     _full: dict = field(default_factory=dict)  # ... + (vehicles, extractors, PCR), rep -> Outcome
@@ -144,6 +145,7 @@ class Sizer:
         """The assembled plan as one round, the way `natsim run` simulates it."""
         rnd = apply_plan(self.base, plan)
         outcomes = self.workers.run(evaluate_whole, [(r, (rnd, r)) for r in reps])
+        self.last_whole = (rnd, outcomes)  # the bill of the plan sizing settles on comes from these
         met = [self._wait_ok(o, margin=False) and self._on_time(o, margin=False) for o in outcomes]
         return _combine(met, [[o] for o in outcomes])
 

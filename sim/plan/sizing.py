@@ -24,6 +24,7 @@ from sim.core.stats import share_lower_bound_95
 from sim.plan.bounds import analytic_bounds, plan_of, totals
 from sim.plan.sizer import LOGISTICS, Check, Sizer, Targets, binding_stage, within
 from sim.plan.sizing_report import report
+from sim.report.bill import bill_summary, mean_bill
 from sim.scenario.round import Round
 
 # Sizing order: tables at the scenario's points first, then fewer points only where tables have room
@@ -125,6 +126,8 @@ def _size(sizer: Sizer, vary: list[str], limits: dict[str, int], verify_reps: in
         "lower_bound_95": share_lower_bound_95(k, n),
         "grown_after_falling_short": grown,  # the binding stage grown, and judged again on new replications
     }
+    rnd, outcomes = sizer.last_whole
+    result["bill"] = bill_summary(mean_bill(rnd, *zip(*(o.bill_inputs for o in outcomes), strict=True)))
     return result
 
 

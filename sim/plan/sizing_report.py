@@ -5,8 +5,11 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+from sim.core.i18n import _
 from sim.plan.bounds import apply_plan, samplers_per_table, totals
 from sim.plan.sizer import binding_stage
+from sim.report.page import Page, folder_page, read_json, write_page
+from sim.report.run_page import bill_table
 from sim.scenario.edit import edit_scenario, point_groups
 
 
@@ -109,6 +112,8 @@ def table(result: dict) -> str:
                     "  below the confidence asked: the plan is at the edge (a minimal plan chosen on few replications "
                     "often is); see sizing.json for what failed, and size with more --replications or a --margin"
                 )
+        if "bill" in result:
+            lines.append(bill_line(result["bill"]))
     else:
         b = result["best_found"]
         lines.append(
@@ -119,9 +124,39 @@ def table(result: dict) -> str:
     return "\n".join(lines)
 
 
+def bill_line(bill: dict) -> str:
+    staff = ", ".join(
+        f"{k} {v['per_shift']:,}/shift ({v['quantity']:,} person-shifts)" for k, v in bill.items() if v["kind"] == "staff"
+    )
+    things = ", ".join(f"{k} {v['quantity']:,}" for k, v in bill.items() if v["kind"] == "material")
+    return f"bill: {staff}; materials: {things}"
+
+
 def write_sizing(result: dict, scenario_text: str, out: Path) -> Path:
-    """sizing.json and plan.yaml into `out`."""
+    """sizing.json, plan.yaml and report.html into `out`."""
     out.mkdir(parents=True, exist_ok=True)
     (out / "sizing.json").write_text(json.dumps(result, indent=2) + "\n", encoding="utf-8")
     (out / "plan.yaml").write_text(plan_yaml(scenario_text, result), encoding="utf-8")
+    write_page(page(out), out)
+    return out
+
+
+def page(folder: Path) -> Page:
+    """report.html of a sizing folder: the verdict, the plan's table, the sized plan's bill."""
+    result = read_json(folder / "sizing.json")
+    t = result["plan"]["totals"]
+    verdict = (
+        _(
+            "A plan meets the targets: {points:,} points, {tables:,} tables, {vehicles:,} vehicles, {extractors:,} extractors, "
+            "{pcr:,} PCR machines."
+        ).format(
+            points=t["points"], tables=t["tables"], vehicles=t["vehicles"], extractors=t["extractors"], pcr=t["pcr_machines"]
+        )
+        if result["feasible"]
+        else _("No plan within the limits meets the targets.")
+    )
+    out = folder_page(folder, _("Sizing: {name}").format(name=folder.parent.name), table(result), [], [verdict])
+    out.tone = "" if result["feasible"] else "missed"
+    if "bill" in result:
+        out.add(_("Staff and materials"), bill_table(result["bill"]))
     return out

@@ -21,10 +21,12 @@ import numpy as np
 from sim.core import distributions as d
 from sim.core import streams
 from sim.core.durations import format_duration
+from sim.core.i18n import _
 from sim.core.search import bisect_smallest, gallop_up
 from sim.engine.figures import worst_point
 from sim.engine.sampling import Crowd, simulate_crowd
 from sim.engine.timeline import Grid
+from sim.report.page import Page, folder_page, read_json, write_page
 from sim.scenario.edit import edit_scenario, point_groups
 from sim.scenario.round import CallSlots, Round
 
@@ -106,7 +108,13 @@ def propose(
 ) -> Proposal:
     """A schedule per point group, with the queue with and without it."""
     rnd = rnd.round_view(0)  # a campaign: its first round (every round is called the same way)
-    out: dict = {"max_wait_min": max_wait / 60, "slot_length_h": slot_length / 3600, "replications": reps, "groups": []}
+    out: dict = {
+        "max_wait_min": max_wait / 60,
+        "slot_length_h": slot_length / 3600,
+        "replications": reps,
+        "deadline_h": rnd.deadline / 3600,
+        "groups": [],
+    }
     found = Proposal(out, rnd, {}, {})
     for gi, g in enumerate(rnd.groups):
         if g.names:  # points from a CSV: one group per row; call slots are set per group in the YAML
@@ -190,8 +198,8 @@ def slots_yaml(text: str, proposal: Proposal) -> str:
     return edit_scenario(text, change, head)
 
 
-def table(proposal: Proposal) -> str:
-    result = proposal.summary
+def table(result: dict) -> str:
+    """What `natsim slots` prints, from slots.json's content."""
     lines = [
         f"{'group':16s} {'tables/pt':>9s} {'call over':>9s} {'slots':>5s}  {'p95 wait (worst point), min':>27s}  "
         f"{'longest queue':>15s}  {'sampling ends, h':>16s}",
@@ -213,13 +221,11 @@ def table(proposal: Proposal) -> str:
         f"(now: the arrivals the scenario gives; called: the proposed slots; worst of {result['replications']} "
         f"replications the search did not use; target p95 wait {result['max_wait_min']:g} min)"
     )
-    rnd = proposal.rnd
-    late = [
-        g["group"] for g in result["groups"] if g["feasible"] and max(g["with_slots"]["sampling_ends_h"]) > rnd.deadline / 3600
-    ]
+    deadline = result["deadline_h"]
+    late = [g["group"] for g in result["groups"] if g["feasible"] and max(g["with_slots"]["sampling_ends_h"]) > deadline]
     if late:
         lines.append(
-            f"Called this way, sampling at {', '.join(late)} ends after the {rnd.deadline / 3600:g} h deadline: "
+            f"Called this way, sampling at {', '.join(late)} ends after the {deadline:g} h deadline: "
             "more tables would let the calls end sooner."
         )
     return "\n".join(lines)
@@ -233,4 +239,11 @@ def write_proposal(found: Proposal, scenario_text: str, out: Path) -> Path:
     slots_plot(found, Grid.for_round(found.rnd), found.rnd.deadline / 3600, found.rnd.name, out / "slots.png")
     (out / "slots.yaml").write_text(slots_yaml(scenario_text, found), encoding="utf-8")
     (out / "slots.json").write_text(json.dumps(found.summary, indent=2) + "\n", encoding="utf-8")
+    write_page(page(out), out)
     return out
+
+
+def page(folder: Path) -> Page:
+    """report.html of a slots folder: the proposal's table and the queue with and without the calls."""
+    result = read_json(folder / "slots.json")
+    return folder_page(folder, _("Call slots: {name}").format(name=folder.parent.name), table(result), [])

@@ -12,10 +12,13 @@ from collections import OrderedDict
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
 
+import numpy as np
+
 from sim.engine.figures import worst_point
 from sim.engine.replication import finish_replication, run_replication
 from sim.engine.sampling import Crowd, simulate_crowd
 from sim.engine.timeline import Grid
+from sim.report.bill import BILL_METRICS
 from sim.scenario.round import Round
 
 # Crowds kept per process (a crowd is about 24 bytes a resident, so at most about 1.5 GB a process): the
@@ -32,6 +35,7 @@ class Outcome:
     sampling_complete_h: float | None
     results_complete_h: float | None = None
     last_tube_at_lab_h: float | None = None
+    bill_inputs: tuple[dict, np.ndarray] | None = None  # a whole round's figures for the bill, and each point's last swab
 
 
 def evaluate_part(part: Round, key: tuple, rep: int, logistics: bool) -> Outcome:
@@ -58,6 +62,7 @@ def evaluate_whole(rnd: Round, rep: int) -> Outcome:
         m.metrics["sampling_complete_h"],
         m.metrics["results_complete_h"],
         m.metrics["last_tube_at_lab_h"],
+        ({k: m.metrics.get(k) for k in BILL_METRICS}, m.points["last_service_h"]),
     )
 
 

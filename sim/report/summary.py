@@ -8,11 +8,13 @@ from dataclasses import dataclass
 import numpy as np
 
 from sim import __version__
+from sim.core.i18n import N_
 from sim.core.stats import summarize
 from sim.engine.figures import WALK_METRICS
 from sim.engine.replication import RESOURCES, WAIT_BIN_S, ReplicationResult
 from sim.engine.sampling import SERIES
 from sim.engine.timeline import Grid
+from sim.report.bill import BillLine, bill_summary, mean_bill
 from sim.scenario.round import Round
 
 METRICS = (
@@ -32,13 +34,13 @@ METRICS = (
     "identified_mean_h",
     "identified_max_h",
 )
-EXTRA_METRICS = ("last_tube_at_lab_h", "home_visits_complete_h")
-STAGE_NAMES = {
-    "queue_at_point": "residents queuing at points",
-    "waiting_for_pickup": "sealed tubes waiting for a vehicle",
-    "in_transit": "tubes in transit",
-    "lab_queue": "tubes queuing at the lab for an extractor",
-    "lab_run": "lab run (extraction, PCR, report)",
+EXTRA_METRICS = ("last_tube_at_lab_h", "home_visits_complete_h", "retests", "pickups")
+STAGE_NAMES = {  # translated where shown
+    "queue_at_point": N_("residents queuing at points"),
+    "waiting_for_pickup": N_("sealed tubes waiting for a vehicle"),
+    "in_transit": N_("tubes in transit"),
+    "lab_queue": N_("tubes queuing at the lab for an extractor"),
+    "lab_run": N_("lab run (extraction, PCR, report)"),
 }
 COMPOUND_COLUMNS = ("name", "site", "residents", "arrived", "walk_min", "wait_mean_min", "wait_p95_min", "journey_mean_min")
 POINT_COLUMNS = (
@@ -89,8 +91,13 @@ class RunResult:
                 "vehicles": sum(lab.vehicles for lab in rnd.labs),
                 "extractors": sum(lab.extractors for lab in rnd.labs),
                 "pcr_machines": sum(lab.pcr_machines for lab in rnd.labs),
+                "labs": [
+                    {"name": lab.name, "vehicles": lab.vehicles, "extractors": lab.extractors, "pcr_machines": lab.pcr_machines}
+                    for lab in rnd.labs
+                ],
             },
         }
+        out["bill"] = bill_summary(self.bill())
         if rnd.campaign:
             out["rounds"] = [
                 {
@@ -107,6 +114,10 @@ class RunResult:
                 for k, plan in enumerate(rnd.campaign)
             ]
         return out
+
+    def bill(self) -> list[BillLine]:
+        """The staff and materials bill from the mean figures and each point's mean last service."""
+        return mean_bill(self.rnd, [r.metrics for r in self.reps], [r.points["last_service_h"] for r in self.reps])
 
     def rows(self) -> int:
         return max(max(a.size for a in r.timeline.values()) for r in self.reps)

@@ -6,6 +6,7 @@ import numpy as np
 
 from sim.core.distributions import describe as describe_dist
 from sim.core.durations import format_duration
+from sim.core.i18n import _, ngettext
 from sim.report.summary import STAGE_NAMES
 from sim.scenario.round import Round
 
@@ -79,65 +80,103 @@ def verdict(summary: dict) -> list[str]:
     met = round(summary["deadline_met_fraction"] * reps)
     rc = m["results_complete_h"]
     if rc["mean"] is None:
-        return ["Nobody came: no tubes, no results (check turnout and residents)."]
+        return [_("Nobody came: no tubes, no results (check turnout and residents).")]
     lo, hi = rc["ci95"]
     margin = deadline - rc["mean"]
-    ci = f" (95% CI {lo:.1f}-{hi:.1f} h)" if reps > 1 else ""
-    state = "MET" if met == reps else ("MISSED" if met == 0 else "AT RISK")
-    how = f"{margin:.1f} h to spare" if margin >= 0 else f"{-margin:.1f} h late"
+    ci = _(" (95% CI {lo:.1f}-{hi:.1f} h)").format(lo=lo, hi=hi) if reps > 1 else ""
+    state = _("MET") if met == reps else (_("MISSED") if met == 0 else _("AT RISK"))
+    how = _("{h:.1f} h to spare").format(h=margin) if margin >= 0 else _("{h:.1f} h late").format(h=-margin)
     lines = [
-        f"Deadline {deadline:g} h: {state} (met in {met} of {reps} replication{'s' if reps > 1 else ''}). "
-        f"Last pooled result at {rc['mean']:.1f} h{ci}, {how}.",
-        f"Sampling ended at {m['sampling_complete_h']['mean']:.1f} h; the last tube reached a lab at "
-        f"{m['last_tube_at_lab_h']['mean']:.1f} h; "
-        f"{m['reported_by_deadline']['mean']:.1%} of residents had their result by the deadline.",
-        f"Queues: mean wait {m['wait_mean_min']['mean']:.1f} min, 95th percentile {m['wait_p95_min']['mean']:.1f} min, "
-        f"longest queue {m['max_queue']['mean']:,.0f} residents.",
+        ngettext(
+            "Deadline {deadline:g} h: {state} (met in {met} of {reps} replication). "
+            "Last pooled result at {last:.1f} h{ci}, {how}.",
+            "Deadline {deadline:g} h: {state} (met in {met} of {reps} replications). "
+            "Last pooled result at {last:.1f} h{ci}, {how}.",
+            reps,
+        ).format(deadline=deadline, state=state, met=met, reps=reps, last=rc["mean"], ci=ci, how=how),
+        _(
+            "Sampling ended at {sampled:.1f} h; the last tube reached a lab at {at_lab:.1f} h; "
+            "{share:.1%} of residents had their result by the deadline."
+        ).format(
+            sampled=m["sampling_complete_h"]["mean"],
+            at_lab=m["last_tube_at_lab_h"]["mean"],
+            share=m["reported_by_deadline"]["mean"],
+        ),
+        _("Queues: mean wait {mean:.1f} min, 95th percentile {p95:.1f} min, longest queue {queue:,.0f} residents.").format(
+            mean=m["wait_mean_min"]["mean"], p95=m["wait_p95_min"]["mean"], queue=m["max_queue"]["mean"]
+        ),
     ]
     if rounds := summary.get("rounds"):
-        every_round = rounds[0]["deadline_h"] - rounds[0]["start_h"]  # the same for every round
-        lines[0] = (
-            f"Campaign of {len(rounds)} rounds, each due {every_round:g} h after its start: {state} (every round on time in "
-            f"{met} of {reps} replication{'s' if reps > 1 else ''}). Last pooled result of the campaign at {rc['mean']:.1f} h"
-            f"{ci}, {how.replace('spare', 'spare before the last deadline')}."
-        )
-        lines.append(
-            "Rounds (hours from each round's start to its last result, mean): "
-            + "; ".join(
-                f"{r['round']}: {r['metrics']['completion_after_start_h']['mean']:.1f} h "
-                f"{'met' if r['deadline_met_fraction'] == 1 else 'LATE' if r['deadline_met_fraction'] == 0 else 'at risk'}"
-                for r in rounds
-                if r["metrics"]["completion_after_start_h"]["mean"] is not None
-            )
-            + "."
-        )
+        lines[0] = _campaign_line(rounds, state, met, reps, rc["mean"], ci, margin)
+        lines.append(_rounds_line(rounds))
     stages = {k: v for k, v in summary.get("stages_mean_h", {}).items() if v is not None}
     waits = {k: v for k, v in stages.items() if k in WAITING_STAGES}
     if waits:
         # Transit and lab run times are set by the scenario; the waits are what more capacity buys down.
         slow = max(waits, key=waits.get)
+        # TRANSLATORS: the separator of a list in a sentence.
+        sep = _(", ")
         lines.append(
-            f"Slowest stage: {STAGE_NAMES[slow]}, {waits[slow]:.1f} h on average. Mean hours per stage: "
-            + ", ".join(f"{STAGE_NAMES[k]} {v:.1f}" for k, v in stages.items())
-            + "."
+            _("Slowest stage: {stage}, {h:.1f} h on average. Mean hours per stage: {stages}.").format(
+                stage=_(STAGE_NAMES[slow]),
+                h=waits[slow],
+                stages=sep.join(f"{_(STAGE_NAMES[k])} {v:.1f}" for k, v in stages.items()),
+            )
         )
     if "walk_mean_min" in m and m["walk_mean_min"]["mean"] is not None:
         lines.append(_walking(m))
     if m["positives"]["mean"]:
-        idm = m["identified_max_h"]["mean"]
         lines.append(
-            f"Positives: {m['positives']['mean']:.1f} on average, identified {m['identified_mean_h']['mean']:.1f} h "
-            f"after their first swab on average (latest {idm:.1f} h)."
+            _(
+                "Positives: {n:.1f} on average, identified {mean:.1f} h after their first swab on average "
+                "(latest {latest:.1f} h)."
+            ).format(n=m["positives"]["mean"], mean=m["identified_mean_h"]["mean"], latest=m["identified_max_h"]["mean"])
         )
     return lines
 
 
+def _campaign_line(rounds: list[dict], state: str, met: int, reps: int, last: float, ci: str, margin: float) -> str:
+    every_round = rounds[0]["deadline_h"] - rounds[0]["start_h"]  # the same for every round
+    how = (
+        _("{h:.1f} h to spare before the last deadline").format(h=margin)
+        if margin >= 0
+        else _("{h:.1f} h late").format(h=-margin)
+    )
+    return ngettext(
+        "Campaign of {n} rounds, each due {due:g} h after its start: {state} (every round on time in {met} of {reps} "
+        "replication). Last pooled result of the campaign at {last:.1f} h{ci}, {how}.",
+        "Campaign of {n} rounds, each due {due:g} h after its start: {state} (every round on time in {met} of {reps} "
+        "replications). Last pooled result of the campaign at {last:.1f} h{ci}, {how}.",
+        reps,
+    ).format(n=len(rounds), due=every_round, state=state, met=met, reps=reps, last=last, ci=ci, how=how)
+
+
+def _rounds_line(rounds: list[dict]) -> str:
+    def state(r: dict) -> str:
+        f = r["deadline_met_fraction"]
+        return _("met") if f == 1 else _("LATE") if f == 0 else _("at risk")
+
+    return _("Rounds (hours from each round's start to its last result, mean): {rounds}.").format(
+        rounds="; ".join(
+            f"{r['round']}: {r['metrics']['completion_after_start_h']['mean']:.1f} h {state(r)}"
+            for r in rounds
+            if r["metrics"]["completion_after_start_h"]["mean"] is not None
+        )
+    )
+
+
 def _walking(m: dict) -> str:
-    return (
-        f"Walking: {m['within_walk_standard']['mean']:.1%} of residents within the walking standard; mean walk "
-        f"{m['walk_mean_min']['mean']:.1f} min, 95th percentile {m['walk_p95_min']['mean']:.1f} min, longest "
-        f"{m['walk_max_min']['mean']:.1f} min; the whole journey (walk, queue, swab) {m['journey_mean_min']['mean']:.1f} min "
-        f"on average, 95th percentile {m['journey_p95_min']['mean']:.1f} min."
+    return _(
+        "Walking: {within:.1%} of residents within the walking standard; mean walk {mean:.1f} min, 95th percentile "
+        "{p95:.1f} min, longest {longest:.1f} min; the whole journey (walk, queue, swab) {journey:.1f} min on average, "
+        "95th percentile {journey_p95:.1f} min."
+    ).format(
+        within=m["within_walk_standard"]["mean"],
+        mean=m["walk_mean_min"]["mean"],
+        p95=m["walk_p95_min"]["mean"],
+        longest=m["walk_max_min"]["mean"],
+        journey=m["journey_mean_min"]["mean"],
+        journey_p95=m["journey_p95_min"]["mean"],
     )
 
 

@@ -9,7 +9,10 @@ import numpy as np
 
 from sim.core.tables import write_csv
 from sim.engine.sampling import SERIES
+from sim.report.bill import BILL_COLUMNS, bill_rows
 from sim.report.folder import staged_folder
+from sim.report.page import write_page
+from sim.report.run_page import page as run_page
 from sim.report.summary import COMPOUND_COLUMNS, POINT_COLUMNS, RunResult
 
 
@@ -20,6 +23,7 @@ def write_results(result: RunResult, out: Path, scenario_text: str, plot: bool =
         summary = result.summary()
         (tmp / "summary.json").write_text(json.dumps(summary, indent=2) + "\n", encoding="utf-8")
         write_csv(tmp / "points.csv", POINT_COLUMNS, result.points_table())
+        write_csv(tmp / "bill.csv", BILL_COLUMNS, bill_rows(result.bill()))
         if result.rnd.places is not None:
             write_csv(tmp / "compounds.csv", COMPOUND_COLUMNS, result.compounds_table())
         tl = result.timeline()
@@ -29,4 +33,5 @@ def write_results(result: RunResult, out: Path, scenario_text: str, plot: bool =
             from sim.report.plots import run as run_plots  # matplotlib only when plots are drawn (start-up time)
 
             run_plots.write_all(result, tmp)
+        write_page(run_page(tmp), tmp)
     return out

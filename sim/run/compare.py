@@ -8,10 +8,12 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from sim.core.i18n import _
 from sim.core.stats import diff_ci95, proportion_ci95, summarize
 from sim.core.tables import write_csv
 from sim.report.finished import FinishedRunError, RunData
 from sim.report.folder import staged_folder
+from sim.report.page import Page, folder_page, write_page
 
 KEY_FIGURES = {
     "deadline_met": "deadline met (share of replications)",
@@ -126,7 +128,15 @@ def write_comparison(runs: list[RunData], out: Path) -> Path:
 
         plots.compare_cumulative(runs, tmp / "compare_cumulative.png")
         plots.compare_waits(runs, tmp / "compare_waits.png")
+        write_page(page(tmp), tmp)
     return out
+
+
+def page(folder: Path) -> Page:
+    """report.html of a comparison: the table printed, the plots, the figures per scenario."""
+    text = (folder / "comparison.txt").read_text(encoding="utf-8")
+    tables = [(_("Figures per scenario"), "comparison.csv", None)]
+    return folder_page(folder, _("Comparison: {name}").format(name=folder.parent.name), text, tables)
 
 
 def unique_labels(labels: list[str], fallbacks: list[str]) -> list[str]:

@@ -16,7 +16,9 @@ from typing import Any
 
 import yaml
 
+from sim.core.i18n import _
 from sim.core.tables import write_csv
+from sim.report.page import Page, folder_page, write_page
 from sim.report.summary import RunResult
 from sim.report.write import write_results
 from sim.scenario.build import build_round
@@ -78,12 +80,14 @@ def cells(settings: list[Setting]) -> list[tuple[tuple[Any, str], ...]]:
 
 
 def cell_name(settings: list[Setting], cell) -> str:
-    return "_".join(f"{s.key}={text}".replace("/", "-").replace(" ", "") for s, (_, text) in zip(settings, cell, strict=True))
+    return "_".join(
+        f"{s.key}={text}".replace("/", "-").replace(" ", "") for s, (_value, text) in zip(settings, cell, strict=True)
+    )
 
 
 def cell_scenario(text: str, source: Path, settings: list[Setting], cell) -> tuple[str, Any]:
     def change(data: dict) -> None:
-        for s, (value, _) in zip(settings, cell, strict=True):
+        for s, (value, _text) in zip(settings, cell, strict=True):
             try:
                 set_key(data, s.path, value)
             except EditError as exc:
@@ -126,11 +130,18 @@ def run_sweep(
     from sim.report.plots import sweep as plots  # matplotlib only when drawing (start-up time)
 
     plots.sweep_plot(settings, rows, plot_figure, out / "sweep.png")
+    write_page(page(out), out)
     return out
 
 
+def page(folder: Path) -> Page:
+    """report.html of a sweep: its plot and one row per cell (each cell's folder has its own page)."""
+    text = _("One row per cell of the sweep; each cell's folder has its own report.html.")
+    return folder_page(folder, _("Sweep: {name}").format(name=folder.name), text, [(_("Cells"), "sweep.csv", None)])
+
+
 def _row(settings, cell, folder: str, summary: dict) -> dict:
-    row: dict = {s.key: text for s, (_, text) in zip(settings, cell, strict=True)}
+    row: dict = {s.key: text for s, (_value, text) in zip(settings, cell, strict=True)}
     row["folder"] = folder
     row["deadline_h"] = summary["deadline_h"]
     row["deadline_met_fraction"] = summary["deadline_met_fraction"]

@@ -27,6 +27,7 @@ from sim.scenario.round import (
     Slowdown,
     shift_arrivals,
 )
+from sim.scenario.staffing import Staffing
 
 
 def distribution(ds: spec.DistSpec) -> d.Distribution:
@@ -128,6 +129,7 @@ def build_round(loaded: LoadedScenario) -> Round:
         description=sc.description or "",
         start_label=sc.start.isoformat(timespec="minutes") if sc.start else None,
         source=loaded.path,
+        staffing=Staffing.from_spec(sc.staffing, sh.length if sh else None),
         places=loaded.places_map,
     )
 

@@ -11,12 +11,13 @@ from pathlib import Path
 import yaml
 from pydantic import ValidationError
 
+from sim.core.i18n import _
 from sim.scenario import spec
 from sim.scenario.names import NamedGroup, resolve
 from sim.scenario.places import PlacesMap
 from sim.scenario.places_checks import check_places
 from sim.scenario.places_files import PlaceFiles
-from sim.scenario.problems import Problem, format_path, line_for
+from sim.scenario.problems import Problem, csv_problems, format_path, line_for
 
 
 def _points_file(entry: spec.PointFile, base: Path, file: str, line: int | None, at: tuple) -> tuple[list, list[Problem]]:
@@ -25,14 +26,27 @@ def _points_file(entry: spec.PointFile, base: Path, file: str, line: int | None,
     try:
         text = csv_path.read_text(encoding="utf-8")
     except OSError as exc:
-        return [], [Problem(file, line, at + ("file",), f"cannot read points file {shown}: {exc.strerror}")]
+        return [], [
+            Problem(
+                file, line, at + ("file",), _("cannot read points file {file}: {reason}").format(file=shown, reason=exc.strerror)
+            )
+        ]
     rows: list[tuple[int, spec.PointGroup]] = []
     problems: list[Problem] = []
     reader = csv.DictReader(text.splitlines())
     wanted = ["name", "residents", "tables", "lab", "travel_time"]
     missing = [c for c in wanted if c not in (reader.fieldnames or [])]
     if missing:
-        return [], [Problem(shown, 1, (), f"missing column(s) {', '.join(missing)}; columns are {','.join(wanted)}")]
+        return [], [
+            Problem(
+                shown,
+                1,
+                (),
+                _("missing column(s) {missing}; columns are {wanted}").format(
+                    missing=", ".join(missing), wanted=",".join(wanted)
+                ),
+            )
+        ]
     for i, row in enumerate(reader, start=2):
         raw = {k: (row[k] or "").strip() for k in wanted}
         if raw["travel_time"].startswith("{"):
@@ -40,12 +54,11 @@ def _points_file(entry: spec.PointFile, base: Path, file: str, line: int | None,
         try:
             group = spec.PointGroup.model_validate(raw)
         except ValidationError as exc:
-            for err in exc.errors():
-                problems.append(Problem(shown, i, tuple(err["loc"]), err["msg"].removeprefix("Value error, ")))
+            problems.extend(csv_problems(shown, i, exc.errors()))
             continue
         rows.append((i, group))
     if not rows and not problems:
-        problems.append(Problem(shown, None, (), "the points file has no rows"))
+        problems.append(Problem(shown, None, (), _("the points file has no rows")))
     return rows, problems
 
 
@@ -68,7 +81,7 @@ class _Checks:
     def labs(self) -> None:
         for i, name in enumerate(self.lab_names):
             if name in self.lab_names[:i]:
-                self.add(("labs", i, "name"), f"lab '{name}' is defined twice")
+                self.add(("labs", i, "name"), _("lab '{name}' is defined twice").format(name=name))
 
     def points(self) -> dict[str, tuple]:
         """Point groups and points files; returns each lab that receives tubes, with where it is named."""
@@ -87,7 +100,7 @@ class _Checks:
                     used.setdefault(row.lab, ("points", i, "file"))
                 continue
             if entry.name in self.group_names:
-                self.add(("points", i, "name"), f"point group '{entry.name}' is defined twice")
+                self.add(("points", i, "name"), _("point group '{name}' is defined twice").format(name=entry.name))
             self.group_names.add(entry.name)
             if entry.lab not in self.lab_names:
                 self.add(("points", i, "lab"), _no_lab(entry.lab, self.lab_names))
@@ -96,7 +109,12 @@ class _Checks:
                 called = sum(s.share_of(entry.residents) for s in entry.call_slots.slots)
                 if called > 1 + 1e-9:
                     at = ("points", i, "call_slots", "slots")
-                    self.add(at, f"the slots call {called:.0%} of the point's {entry.residents:,} residents: at most 100%")
+                    self.add(
+                        at,
+                        _("the slots call {called:.0%} of the point's {residents:,} residents: at most 100%").format(
+                            called=called, residents=entry.residents
+                        ),
+                    )
         return used
 
     def vehicles(self, used: dict[str, tuple]) -> None:
@@ -104,8 +122,9 @@ class _Checks:
             if lab in self.lab_names and self.sc.transport.vehicles.get(lab, 0) <= 0:
                 self.add(
                     ("transport", "vehicles"),
-                    f"lab '{lab}' receives tubes (see {format_path(where)}) but has no vehicles: "
-                    f"add '{lab}: N' under transport.vehicles",
+                    _(
+                        "lab '{lab}' receives tubes (see {where}) but has no vehicles: add '{lab}: N' under transport.vehicles"
+                    ).format(lab=lab, where=format_path(where)),
                 )
 
     def vehicle_labs(self) -> None:
@@ -125,9 +144,9 @@ class _Checks:
             if isinstance(ev, spec.ClosePoints):
                 for name in ev.points:
                     if not resolve(name, named):
-                        self.add((*at, "points"), f"no point or point group named '{name}'")
+                        self.add((*at, "points"), _("no point or point group named '{name}'").format(name=name))
             if isinstance(ev, spec.TablesDown | spec.TravelSlowdown) and ev.group is not None and ev.group not in groups:
-                self.add((*at, "group"), f"no point group named '{ev.group}'")
+                self.add((*at, "group"), _("no point group named '{name}'").format(name=ev.group))
             if isinstance(ev, spec.LabOutage | spec.TravelSlowdown) and ev.lab is not None and ev.lab not in labs:
                 self.add((*at, "lab"), _no_lab(ev.lab, self.lab_names))
             if isinstance(ev, spec.LabOutage) and ev.lab in labs:
@@ -137,14 +156,23 @@ class _Checks:
                     ("pcr_machines", ev.pcr_machines, lab.pcr_machines),
                 ):
                     if out > has:
-                        self.add((*at, what), f"{out} {what.replace('_', ' ')} out of service, but lab '{ev.lab}' has {has}")
+                        self.add(
+                            (*at, what),
+                            _("{out} {what} out of service, but lab '{lab}' has {has}").format(
+                                out=out, what=what.replace("_", " "), lab=ev.lab, has=has
+                            ),
+                        )
             if isinstance(ev, spec.TravelSlowdown) and (ev.lab is None) == (ev.group is None):
-                self.add(at, "a travel_slowdown names either a lab or a group")
+                self.add(at, _("a travel_slowdown names either a lab or a group"))
 
     def deadline(self) -> None:
         if self.sc.deadline <= self.sc.sampling.open:
-            self.add(("deadline",), f"the deadline ({self.sc.deadline / 3600:g} h) comes before the tables open "
-                                    f"({self.sc.sampling.open / 3600:g} h): no result can be in by then")  # fmt: skip
+            self.add(
+                ("deadline",),
+                _("the deadline ({deadline:g} h) comes before the tables open ({open:g} h): no result can be in by then").format(
+                    deadline=self.sc.deadline / 3600, open=self.sc.sampling.open / 3600
+                ),
+            )
 
     def campaign(self) -> None:
         if self.sc.campaign is None:
@@ -153,10 +181,11 @@ class _Checks:
         for i, c in enumerate(self.sc.campaign.changes):
             if c.round > self.sc.campaign.rounds:
                 self.add(
-                    ("campaign", "changes", i, "round"), f"round {c.round}: the campaign has {self.sc.campaign.rounds} rounds"
+                    ("campaign", "changes", i, "round"),
+                    _("round {round}: the campaign has {rounds} rounds").format(round=c.round, rounds=self.sc.campaign.rounds),
                 )
             if c.round in seen:
-                self.add(("campaign", "changes", i, "round"), f"round {c.round} is changed twice")
+                self.add(("campaign", "changes", i, "round"), _("round {round} is changed twice").format(round=c.round))
             seen.add(c.round)
 
     def limits(self) -> None:
@@ -167,9 +196,17 @@ class _Checks:
             residents += sum(c.residents for c in self.place_files.compounds)
             points += sum(s.tables > 0 for s in self.place_files.sites)
         if residents > spec.LIMITS["residents"]:
-            self.add(("points",), f"{residents:,} residents in all: natsim's limit is {spec.LIMITS['residents']:,} per round")
+            self.add(
+                ("points",),
+                _("{n:,} residents in all: natsim's limit is {limit:,} per round").format(
+                    n=residents, limit=spec.LIMITS["residents"]
+                ),
+            )
         if points > spec.LIMITS["points"]:
-            self.add(("points",), f"{points:,} points in all: natsim's limit is {spec.LIMITS['points']:,} per round")
+            self.add(
+                ("points",),
+                _("{n:,} points in all: natsim's limit is {limit:,} per round").format(n=points, limit=spec.LIMITS["points"]),
+            )
 
 
 @dataclass
@@ -206,5 +243,9 @@ def cross_checks(sc: spec.Scenario, base: Path, file: str, lines: dict[tuple, in
 
 def _no_lab(name: str, lab_names: list[str]) -> str:
     guess = difflib.get_close_matches(name, lab_names, n=1, cutoff=0.5)
-    hint = f" (did you mean '{guess[0]}'?)" if guess else f"; labs are: {', '.join(lab_names)}"
-    return f"no lab named '{name}'{hint}"
+    hint = (
+        _(" (did you mean '{guess}'?)").format(guess=guess[0])
+        if guess
+        else _("; labs are: {labs}").format(labs=", ".join(lab_names))
+    )
+    return _("no lab named '{name}'").format(name=name) + hint

@@ -15,11 +15,12 @@ from typing import Any
 import yaml
 from pydantic import BaseModel, ValidationError
 
+from sim.core.i18n import _
 from sim.scenario import spec
 from sim.scenario.checks import cross_checks
 from sim.scenario.places import PlacesMap
 from sim.scenario.places_files import PlaceFiles
-from sim.scenario.problems import Problem, ScenarioError, line_for
+from sim.scenario.problems import Problem, ScenarioError, line_for, pydantic_message
 
 MAX_FILE_BYTES = 10 * 1024 * 1024
 MAX_YAML_NODES = 200_000  # guards against alias bombs as well as plain huge files
@@ -56,8 +57,9 @@ def _line_map(node: yaml.Node, file: str) -> tuple[dict[tuple, int], list[Proble
                         file,
                         None,
                         (),
-                        f"the file has more than {MAX_YAML_NODES:,} YAML values "
-                        "(or aliases that expand to that many); refusing to read it",
+                        _(
+                            "the file has more than {n:,} YAML values (or aliases that expand to that many); refusing to read it"
+                        ).format(n=MAX_YAML_NODES),
                     )
                 ]
             )
@@ -67,7 +69,7 @@ def _line_map(node: yaml.Node, file: str) -> tuple[dict[tuple, int], list[Proble
             for k, v in n.value:
                 key = k.value if isinstance(k, yaml.ScalarNode) else str(k.value)
                 if key in seen:
-                    problems.append(Problem(file, k.start_mark.line + 1, path + (key,), "key given twice"))
+                    problems.append(Problem(file, k.start_mark.line + 1, path + (key,), _("key given twice")))
                 seen.add(key)
                 lines[path + (key,)] = k.start_mark.line + 1
                 stack.append((v, path + (key,)))
@@ -83,7 +85,7 @@ def _read_yaml(text: str, file: str) -> tuple[Any, dict[tuple, int]]:
         loader = yaml.SafeLoader(text)  # the reader already refuses control characters here
         node = loader.get_single_node()
         if node is None:
-            raise ScenarioError([Problem(file, None, (), "the file is empty")])
+            raise ScenarioError([Problem(file, None, (), _("the file is empty"))])
         lines, problems = _line_map(node, file)
         if problems:
             raise ScenarioError(problems)
@@ -91,9 +93,11 @@ def _read_yaml(text: str, file: str) -> tuple[Any, dict[tuple, int]]:
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None) or getattr(exc, "context_mark", None)
         what = getattr(exc, "problem", None) or str(exc)
-        raise ScenarioError([Problem(file, mark.line + 1 if mark else None, (), f"not valid YAML: {what}")]) from None
+        raise ScenarioError(
+            [Problem(file, mark.line + 1 if mark else None, (), _("not valid YAML: {what}").format(what=what))]
+        ) from None
     except RecursionError:
-        raise ScenarioError([Problem(file, None, (), "the YAML is nested too deeply to be a scenario")]) from None
+        raise ScenarioError([Problem(file, None, (), _("the YAML is nested too deeply to be a scenario"))]) from None
     finally:
         if loader is not None:
             loader.dispose()
@@ -128,23 +132,24 @@ def _models_in(tp: Any) -> list[Any]:
 
 def _problem_from_error(err: dict, file: str, lines: dict[tuple, int]) -> Problem:
     path = tuple(p for p in err["loc"] if not (isinstance(p, str) and p in _UNION_TAGS))
-    msg = err["msg"].removeprefix("Value error, ")
+    msg = pydantic_message(err)
     if err["type"] == "extra_forbidden":
         key = path[-1]
         kind = next((p for p in err["loc"] if isinstance(p, str) and p in spec.EVENT_CLASSES), None)
         models = [spec.EVENT_CLASSES[kind]] if kind else _model_at(path[:-1])  # an event: its own kind's keys
         known = sorted({(f.alias or k) for m in models for k, f in m.model_fields.items()} - {"kind"})
         guess = difflib.get_close_matches(str(key), [k for k in known if k != key], n=1, cutoff=0.5)
-        where = f" of a {kind} event" if kind else ""
-        msg = f"unknown key '{key}'{where}" + (
-            f" (did you mean '{guess[0]}'?)" if guess else f"; its keys are {', '.join(known)}"
+        msg = (_("unknown key '{key}' of a {kind} event") if kind else _("unknown key '{key}'")).format(key=key, kind=kind) + (
+            _(" (did you mean '{guess}'?)").format(guess=guess[0])
+            if guess
+            else _("; its keys are {keys}").format(keys=", ".join(known))
         )
     elif err["type"] == "missing":
-        msg = "required key is missing"
+        msg = _("required key is missing")
     elif err["type"] == "greater_than" and err.get("ctx", {}).get("gt") == 0:
-        msg = f"must be positive (got {err.get('input')!r})"
+        msg = _("must be positive (got {value!r})").format(value=err.get("input"))
     elif err["type"].startswith(("greater_than", "less_than")):
-        msg = f"{msg} (got {err.get('input')!r})"
+        msg = _("{message} (got {value!r})").format(message=msg, value=err.get("input"))
     return Problem(file, line_for(lines, path), path, msg)
 
 
@@ -167,25 +172,27 @@ def load_scenario(path: str | Path) -> LoadedScenario:
                         file,
                         None,
                         (),
-                        f"the file is {size / 1e6:.0f} MB; scenarios are limited to "
-                        f"{MAX_FILE_BYTES // 2**20} MiB (put long point lists in a points CSV)",
+                        _(
+                            "the file is {size:.0f} MB; scenarios are limited to {limit} MiB "
+                            "(put long point lists in a points CSV)"
+                        ).format(size=size / 1e6, limit=MAX_FILE_BYTES // 2**20),
                     )
                 ]
             )
         raw = path.read_bytes()
     except OSError as exc:
-        raise ScenarioError([Problem(file, None, (), f"cannot read the file: {exc.strerror}")]) from None
+        raise ScenarioError([Problem(file, None, (), _("cannot read the file: {reason}").format(reason=exc.strerror))]) from None
     try:
         text = raw.decode("utf-8")
     except UnicodeDecodeError:
-        raise ScenarioError([Problem(file, None, (), "not a text file (not UTF-8): is this really a scenario?")]) from None
+        raise ScenarioError([Problem(file, None, (), _("not a text file (not UTF-8): is this really a scenario?"))]) from None
     return parse_scenario(text, file=file, base=path.parent, path=path)
 
 
 def parse_scenario(text: str, *, file: str = "<scenario>", base: Path = Path("."), path: Path | None = None) -> LoadedScenario:
     data, lines = _read_yaml(text, file)
     if not isinstance(data, dict):
-        raise ScenarioError([Problem(file, 1, (), "a scenario is a YAML mapping of keys (name:, deadline:, points:, ...)")])
+        raise ScenarioError([Problem(file, 1, (), _("a scenario is a YAML mapping of keys (name:, deadline:, points:, ...)"))])
     data = {str(k): v for k, v in data.items()}
     try:
         sc = spec.Scenario.model_validate(data)

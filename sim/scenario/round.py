@@ -15,6 +15,7 @@ import numpy as np
 from sim.core import distributions as d
 from sim.scenario.names import point_name
 from sim.scenario.places import Catchment, PlacesMap
+from sim.scenario.staffing import Staffing
 
 TIME_TOLERANCE = 1e-9  # seconds: absorbs float rounding when a result lands exactly on its deadline
 
@@ -244,6 +245,7 @@ class Round:
     start_label: str | None = None
     source: Path | None = field(default=None, compare=False)
     places: PlacesMap | None = field(default=None, compare=False)  # the round on a map, when it has one
+    staffing: Staffing = Staffing()  # ratios for the bill
 
     @property
     def n_points(self) -> int:

@@ -22,6 +22,7 @@ from pydantic import (
 )
 
 from sim.core.durations import DURATION_HELP, DURATION_PATTERN, parse_duration
+from sim.core.i18n import _
 from sim.core.speeds import SPEED_HELP, SPEED_PATTERN, parse_speed
 
 _DURATION_SCHEMA = {"type": "string", "pattern": DURATION_PATTERN, "description": DURATION_HELP}
@@ -46,7 +47,7 @@ def _count(v: Any) -> Any:
     if isinstance(v, str) and v.replace("_", "").isdigit():
         return int(v.replace("_", ""))
     if isinstance(v, bool):
-        raise ValueError("expected a whole number, got true/false")
+        raise ValueError(_("expected a whole number, got true/false"))
     return v
 
 
@@ -97,19 +98,25 @@ class DistSpec(Strict):
         wanted = _DIST_KEYS[self.dist]
         given = self.model_fields_set - {"dist"}
         if missing := sorted(wanted - given):
-            raise ValueError(f"a {self.dist} distribution needs {', '.join(missing)}")
+            raise ValueError(_("a {dist} distribution needs {keys}").format(dist=self.dist, keys=", ".join(missing)))
         if extra := sorted(given - wanted):
-            raise ValueError(f"a {self.dist} distribution takes {', '.join(sorted(wanted))}, not {', '.join(extra)}")
+            raise ValueError(
+                _("a {dist} distribution takes {keys}, not {extra}").format(
+                    dist=self.dist, keys=", ".join(sorted(wanted)), extra=", ".join(extra)
+                )
+            )
         if empty := sorted(k for k in wanted if getattr(self, k) is None):
-            raise ValueError(f"{', '.join(empty)} of a {self.dist} distribution has no value")
+            raise ValueError(_("{keys} of a {dist} distribution has no value").format(keys=", ".join(empty), dist=self.dist))
         if self.dist in ("exponential", "lognormal", "gamma") and not self.mean > 0:
-            raise ValueError(f"the mean of a {self.dist} distribution must be positive")
+            raise ValueError(_("the mean of a {dist} distribution must be positive").format(dist=self.dist))
         if self.dist in ("lognormal", "gamma") and not self.sd > 0:
-            raise ValueError(f"the sd of a {self.dist} distribution must be positive (or use a fixed duration)")
+            raise ValueError(
+                _("the sd of a {dist} distribution must be positive (or use a fixed duration)").format(dist=self.dist)
+            )
         if self.dist == "triangular" and not (self.low <= self.mode <= self.high and self.low < self.high):
-            raise ValueError("a triangular distribution needs low <= mode <= high and low < high")
+            raise ValueError(_("a triangular distribution needs low <= mode <= high and low < high"))
         if self.dist == "uniform" and not self.low < self.high:
-            raise ValueError("a uniform distribution needs low < high")
+            raise ValueError(_("a uniform distribution needs low < high"))
         return self
 
 
@@ -158,11 +165,11 @@ class Arrivals(Strict):
     def _profile_shape(cls, profile: list[tuple[float, float]]) -> list[tuple[float, float]]:
         times = [t for t, _ in profile]
         if any(b <= a for a, b in zip(times, times[1:], strict=False)):
-            raise ValueError("profile times must increase strictly from one entry to the next")
+            raise ValueError(_("profile times must increase strictly from one entry to the next"))
         if profile[-1][1] != 0:
-            raise ValueError("the last profile entry must have weight 0 (no arrivals after it)")
+            raise ValueError(_("the last profile entry must have weight 0 (no arrivals after it)"))
         if not any(w > 0 for _, w in profile[:-1]):
-            raise ValueError("at least one profile weight must be positive")
+            raise ValueError(_("at least one profile weight must be positive"))
         return profile
 
 
@@ -182,7 +189,7 @@ class Sampling(Strict):
     @classmethod
     def _takes_time(cls, d: DistSpec) -> DistSpec:
         if d.dist == "fixed" and not d.value > 0:
-            raise ValueError("a swab takes time: a fixed service time must be more than 0s")
+            raise ValueError(_("a swab takes time: a fixed service time must be more than 0s"))
         return d
 
 
@@ -283,7 +290,7 @@ class _Window(Strict):
     @model_validator(mode="after")
     def _ordered(self):
         if not self.to > self.from_:
-            raise ValueError("'to' must be later than 'from'")
+            raise ValueError(_("'to' must be later than 'from'"))
         return self
 
 
@@ -296,7 +303,7 @@ class CallSlot(_Window):
     @model_validator(mode="after")
     def _one_way(self):
         if (self.share is None) == (self.buildings is None):
-            raise ValueError("give a slot either a share of the point's residents or a list of buildings, not both")
+            raise ValueError(_("give a slot either a share of the point's residents or a list of buildings, not both"))
         return self
 
     def share_of(self, residents: int) -> float:
@@ -377,7 +384,7 @@ class PlaceCallSlot(_Window):
     @model_validator(mode="after")
     def _one_way(self):
         if (self.share is None) == (self.buildings is None):
-            raise ValueError("give a slot either a share of the residents or a list of compounds (buildings), not both")
+            raise ValueError(_("give a slot either a share of the residents or a list of compounds (buildings), not both"))
         return self
 
 
@@ -416,6 +423,27 @@ EVENT_KINDS = ("close_points", "tables_down", "lab_outage", "travel_slowdown", "
 EVENT_CLASSES = dict(zip(EVENT_KINDS, (ClosePoints, TablesDown, LabOutage, TravelSlowdown, ArrivalShift), strict=True))
 
 
+Ratio = Annotated[float, Field(ge=0, le=1000)]
+
+
+class Staffing(Strict):
+    """The bill's ratios (natsim extension; defaults and their sources in docs/bill.md)."""
+
+    shift_length: Duration | None = Field(
+        None, gt=0, description="one shift at a point (default: sampling.shifts.length when given, else 8h)"
+    )
+    lab_shift_length: Duration = Field(28800.0, gt=0, description="one shift of couriers and lab technicians")
+    samplers_per_table: Ratio = Field(1.0, description="samplers at each table per shift")
+    registrars_per_table: Ratio = Field(1.0, description="registrars scanning codes at each table per shift")
+    order_keepers_per_point: Ratio = Field(2.0, description="keepers of order at each point per shift")
+    volunteers_per_point: Ratio = Field(4.0, description="volunteers at each point per shift")
+    couriers_per_vehicle: Ratio = Field(1.0, description="couriers (drivers) per vehicle per shift")
+    technicians_per_instrument: Ratio = Field(0.5, description="lab technicians per instrument (extractor or PCR) per shift")
+    ppe_sets_per_sampler_shift: Ratio = Field(1.0, description="protective suits used by a sampler in one shift")
+    reactions_per_kit: Annotated[Count, Field(le=10_000)] = Field(96, description="reactions (wells) per reagent kit")
+    reserve: float = Field(0.0, ge=0, le=10, description="materials ordered beyond the simulated use, as a share")
+
+
 class Scenario(Strict):
     """A testing round in one city or district (scenario format v1)."""
 
@@ -436,9 +464,10 @@ class Scenario(Strict):
     events: list[EventEntry] = Field(default_factory=list, description="disruptions (natsim extension of format v1)")
     campaign: Campaign | None = Field(None, description="successive rounds (natsim extension of format v1)")
     places: Places | None = Field(None, description="the round on a map: compounds, sites, labs (places v1)")
+    staffing: Staffing = Field(default_factory=Staffing, description="ratios for the staff and materials bill (natsim extension)")
 
     @model_validator(mode="after")
     def _points_or_places(self) -> Scenario:
         if not self.points and self.places is None:
-            raise ValueError("give points: (point groups) or places: (compounds and sites on a map)")
+            raise ValueError(_("give points: (point groups) or places: (compounds and sites on a map)"))
         return self

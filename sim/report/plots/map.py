@@ -12,6 +12,8 @@ from matplotlib.collections import LineCollection
 from matplotlib.lines import Line2D
 from mpl_toolkits.axes_grid1.anchored_artists import AnchoredSizeBar
 
+from sim.core.i18n import _
+from sim.report.plots import style  # noqa: F401  (the backend and the CJK font)
 from sim.report.summary import RunResult
 
 LABEL_SITES = 12  # the sites with the longest queues get their names on the map
@@ -40,16 +42,18 @@ def map_plot(result: RunResult, path: Path) -> None:
     sites = _sites(ax, m, s_xy, open_, p95, residents)
     _axes(ax, m.lonlat, np.vstack([c_xy, s_xy, _labs(ax, m, scale)]))
     bar = fig.colorbar(dots, ax=ax, location="bottom", fraction=0.035, pad=0.07, aspect=40)
-    bar.set_label(f"compound: walk to its site (min); the standard is {standard:g} min")
+    bar.set_label(_("compound: walk to its site (min); the standard is {m:g} min").format(m=standard))
     fig.colorbar(sites, ax=ax, location="bottom", fraction=0.035, pad=0.05, aspect=40).set_label(
-        "site: 95th percentile wait (min)"
+        _("site: 95th percentile wait (min)")
     )
     shares = [r.metrics.get("within_walk_standard") for r in result.reps]
     shares = [x for x in shares if x is not None]
-    share = f"; {np.mean(shares):.1%} of residents who came walk within it" if shares else ""  # summary.json's mean
+    share = _("; {share:.1%} of residents who came walk within it").format(share=np.mean(shares)) if shares else ""
     ax.set_title(
-        f"{result.rnd.name}: compounds, the sites that serve them, and labs\n"
-        f"walking standard {standard:g} min{share}; {len(open_):,} open sites, {len(m.compound_names):,} compounds",
+        _(
+            "{name}: compounds, the sites that serve them, and labs\n"
+            "walking standard {m:g} min{share}; {sites:,} open sites, {compounds:,} compounds"
+        ).format(name=result.rnd.name, m=standard, share=share, sites=len(open_), compounds=len(m.compound_names)),
         fontsize=11,
     )
     ax.legend(handles=_legend(), loc="upper left", fontsize=8, framealpha=0.9)
@@ -99,7 +103,8 @@ def _sites(ax, m, s_xy: np.ndarray, open_: np.ndarray, p95: np.ndarray, resident
             zorder=7,
         )
         lines.append(f"{rank}. {m.site_names[open_[k]]}: {p95[k]:.0f} min")
-    ax.text(0.01, 0.01, "Longest queues (p95 wait)\n" + "\n".join(lines), transform=ax.transAxes, fontsize=7.5, va="bottom",
+    text = _("Longest queues (p95 wait)") + "\n" + "\n".join(lines)
+    ax.text(0.01, 0.01, text, transform=ax.transAxes, fontsize=7.5, va="bottom",
             bbox={"boxstyle": "round", "facecolor": "white", "alpha": 0.9, "edgecolor": "#c0392b"}, zorder=8)  # fmt: skip
     return sites
 
@@ -110,7 +115,13 @@ def _labs(ax, m, scale: float) -> np.ndarray:
     for li, at in zip(m.lab_xy, xy, strict=True):
         ax.scatter(*at, marker="s", s=120, color="black", zorder=5)
         ax.annotate(
-            f"lab {m.lab_names[li]}", at, fontsize=9, weight="bold", xytext=(6, -10), textcoords="offset points", zorder=6
+            _("lab {name}").format(name=m.lab_names[li]),
+            at,
+            fontsize=9,
+            weight="bold",
+            xytext=(6, -10),
+            textcoords="offset points",
+            zorder=6,
         )
     return xy
 
@@ -123,8 +134,8 @@ def _axes(ax, lonlat: bool, xy: np.ndarray) -> None:
     if lonlat:
         km_per_unit = 111.32 * math.cos(math.radians((lo[1] + hi[1]) / 2))  # km per degree of longitude here
         ax.set_aspect(1 / math.cos(math.radians((lo[1] + hi[1]) / 2)))
-        ax.set_xlabel("longitude (degrees)")
-        ax.set_ylabel("latitude (degrees)")
+        ax.set_xlabel(_("longitude (degrees)"))
+        ax.set_ylabel(_("latitude (degrees)"))
     else:
         km_per_unit = 1.0
         ax.set_aspect("equal")
@@ -140,7 +151,7 @@ def _axes(ax, lonlat: bool, xy: np.ndarray) -> None:
 
 def _legend() -> list:
     return [
-        Line2D([], [], marker="o", linestyle="", color="#1e8449", markersize=5, label="compound (colour: its walk)"),
+        Line2D([], [], marker="o", linestyle="", color="#1e8449", markersize=5, label=_("compound (colour: its walk)")),
         Line2D(
             [],
             [],
@@ -149,7 +160,7 @@ def _legend() -> list:
             markerfacecolor="none",
             markeredgecolor="#c0392b",
             markersize=7,
-            label="walks beyond the standard",
+            label=_("walks beyond the standard"),
         ),
         Line2D(
             [],
@@ -159,11 +170,11 @@ def _legend() -> list:
             color="#21918c",
             markeredgecolor="black",
             markersize=10,
-            label="open site (size: residents; colour: p95 wait)",
+            label=_("open site (size: residents; colour: p95 wait)"),
         ),
-        Line2D([], [], marker="x", linestyle="", color="#95a5a6", markersize=6, label="closed site"),
-        Line2D([], [], marker="s", linestyle="", color="black", markersize=8, label="lab"),
-        Line2D([], [], color="#7f8c8d", alpha=0.6, label="compound -> the site serving it"),
+        Line2D([], [], marker="x", linestyle="", color="#95a5a6", markersize=6, label=_("closed site")),
+        Line2D([], [], marker="s", linestyle="", color="black", markersize=8, label=_("lab")),
+        Line2D([], [], color="#7f8c8d", alpha=0.6, label=_("compound -> the site serving it")),
     ]
 
 
@@ -176,18 +187,21 @@ def siting_plot(m, name: str, path: Path) -> None:
     fig, ax = plt.subplots(figsize=(10, 10.5))
     dots = _compounds(ax, m, c_xy, s_xy, m.walk / 60, standard)
     closed = np.flatnonzero(m.site_tables == 0)
-    ax.scatter(*s_xy[closed].T, marker="x", s=16, color="#7f8c8d", linewidths=0.8, zorder=3, label="candidate left closed")
+    ax.scatter(*s_xy[closed].T, marker="x", s=16, color="#7f8c8d", linewidths=0.8, zorder=3, label=_("candidate left closed"))
     open_ = m.open_sites
     shrink = 0.35 if open_.size > 500 else 1.0
     ax.scatter(*s_xy[open_].T, s=(20 + 30 * m.site_tables[open_]) * shrink, color="#2874a6", edgecolors="black",
-               linewidths=0.5, alpha=0.9, zorder=4, label="site opened (size: tables)")  # fmt: skip
+               linewidths=0.5, alpha=0.9, zorder=4, label=_("site opened (size: tables)"))  # fmt: skip
     _axes(ax, m.lonlat, np.vstack([c_xy, s_xy, _labs(ax, m, scale)]))
     fig.colorbar(dots, ax=ax, location="bottom", fraction=0.035, pad=0.07, aspect=40).set_label(
-        f"compound: walk to the site serving it (min); the standard is {standard:g} min"
+        _("compound: walk to the site serving it (min); the standard is {m:g} min").format(m=standard)
     )
     ax.legend(loc="upper left", fontsize=8, framealpha=0.9)
     ax.set_title(
-        f"{name}: sites to open ({open_.size:,}, {int(m.site_tables.sum()):,} tables) and candidates left closed", fontsize=11
+        _("{name}: sites to open ({sites:,}, {tables:,} tables) and candidates left closed").format(
+            name=name, sites=open_.size, tables=int(m.site_tables.sum())
+        ),
+        fontsize=11,
     )
     fig.tight_layout()
     fig.savefig(path, dpi=110, bbox_inches="tight")

@@ -8,6 +8,7 @@ import matplotlib.pyplot as plt
 import numpy as np
 from matplotlib.ticker import PercentFormatter
 
+from sim.core.i18n import _
 from sim.report.plots.map import map_plot
 from sim.report.plots.style import DEADLINE_STYLE, PALETTE, count_formatter
 from sim.report.summary import RunResult
@@ -15,25 +16,25 @@ from sim.report.summary import RunResult
 
 def _time_axis(ax, result: RunResult, deadline: bool = True) -> None:
     rnd = result.rnd
-    label = "hours since the round's start"
+    label = _("hours since the campaign's start") if rnd.campaign else _("hours since the round's start")
     if rnd.start_label:
         label += f" (0 h = {rnd.start_label.replace('T', ' ')})"
-    if rnd.campaign:
-        label = label.replace("the round's start", "the campaign's start")
     ax.set_xlabel(label)
     if deadline:
         for k in range(rnd.rounds):  # a campaign: each round's own deadline, labelled once
             at = rnd.deadline_of(k) / 3600
-            text = f"deadline ({at:g} h)" if not rnd.campaign else "each round's deadline" if k == 0 else None
+            text = _("deadline ({h:g} h)").format(h=at) if not rnd.campaign else _("each round's deadline") if k == 0 else None
             ax.axvline(at, **DEADLINE_STYLE, label=text)
     for ev, colour in zip(rnd.events, ("#f5b041", "#85c1e9", "#c39bd3", "#a3e4d7", "#f1948a") * 20, strict=False):
         ax.axvspan(ev.start / 3600, ev.end / 3600, color=colour, alpha=0.25, linewidth=0, label=ev.label)
     ax.grid(alpha=0.3)
 
 
-def _reps_note(result: RunResult) -> str:
+def _reps_note(result: RunResult, band: bool = True) -> str:
     n = len(result.reps)
-    return "1 replication" if n == 1 else f"mean of {n} replications, band: 95% of replications"
+    if n == 1:
+        return _("1 replication")
+    return (_("mean of {n} replications, band: 95% of replications") if band else _("mean of {n} replications")).format(n=n)
 
 
 def plot_cumulative(result: RunResult, path: Path) -> None:
@@ -41,9 +42,9 @@ def plot_cumulative(result: RunResult, path: Path) -> None:
     fig, ax = plt.subplots(figsize=(10, 5.5))
     colours = {"arrived": "#7f8c8d", "sampled": "#2874a6", "results_reported": "#1e8449"}
     labels = {
-        "arrived": "residents arrived",
-        "sampled": "residents sampled",
-        "results_reported": "pooled results reported (residents)",
+        "arrived": _("residents arrived"),
+        "sampled": _("residents sampled"),
+        "results_reported": _("pooled results reported (residents)"),
     }
     for k in ("arrived", "sampled", "results_reported"):
         ax.plot(tl["t_h"], tl[k], color=colours[k], label=labels[k], linewidth=2 if k != "arrived" else 1)
@@ -60,11 +61,13 @@ def plot_cumulative(result: RunResult, path: Path) -> None:
     total = float(tl["arrived"][-1])
     ax.axhline(total, color="#7f8c8d", linewidth=0.8, linestyle=":")
     ax.yaxis.set_major_formatter(count_formatter(total))
-    ax.set_ylabel("residents (cumulative)")
+    ax.set_ylabel(_("residents (cumulative)"))
     _time_axis(ax, result)
     s = result.summary()["metrics"]["results_complete_h"]["mean"]
     ax.set_title(
-        f"{result.rnd.name}: residents sampled and results reported\nlast pooled result at {s:.1f} h; {_reps_note(result)}",
+        _("{name}: residents sampled and results reported\nlast pooled result at {h:.1f} h; {note}").format(
+            name=result.rnd.name, h=s, note=_reps_note(result)
+        ),
         fontsize=11,
     )
     ax.legend(loc="lower right")
@@ -78,10 +81,13 @@ def plot_queues(result: RunResult, path: Path) -> None:
     rep = result.reps[0]
     fig, ax = plt.subplots(figsize=(10, 5.5))
     for q, name, series in rep.busiest:
-        ax.step(result.grid.times(series.size) / 3600, series, where="post", label=f"{name} (max {q})")
+        ax.step(result.grid.times(series.size) / 3600, series, where="post", label=_("{name} (max {q})").format(name=name, q=q))
     _time_axis(ax, result)
-    ax.set_ylabel("residents waiting in the queue")
-    ax.set_title(f"{result.rnd.name}: queue length at the {len(rep.busiest)} busiest points (replication 1)", fontsize=11)
+    ax.set_ylabel(_("residents waiting in the queue"))
+    ax.set_title(
+        _("{name}: queue length at the {n} busiest points (replication 1)").format(name=result.rnd.name, n=len(rep.busiest)),
+        fontsize=11,
+    )
     ax.legend(loc="upper right", fontsize=9)
     ax.set_ylim(bottom=0)
     fig.tight_layout()
@@ -99,22 +105,30 @@ def plot_waits(result: RunResult, path: Path) -> None:
     if total:
         share = counts / total
         width = edges[1] - edges[0] if edges.size > 1 else 0.5
-        ax.bar(edges, share, width=width, align="edge", color="#2874a6", alpha=0.8, label="share of residents")
+        ax.bar(edges, share, width=width, align="edge", color="#2874a6", alpha=0.8, label=_("share of residents"))
         m = result.summary()["metrics"]
-        ax.axvline(m["wait_mean_min"]["mean"], color="#1e8449", linewidth=1.5, label=f"mean {m['wait_mean_min']['mean']:.1f} min")
+        ax.axvline(
+            m["wait_mean_min"]["mean"],
+            color="#1e8449",
+            linewidth=1.5,
+            label=_("mean {m:.1f} min").format(m=m["wait_mean_min"]["mean"]),
+        )
         ax.axvline(
             m["wait_p95_min"]["mean"],
             color="#b9770e",
             linewidth=1.5,
-            label=f"95th percentile {m['wait_p95_min']['mean']:.1f} min",
+            label=_("95th percentile {m:.1f} min").format(m=m["wait_p95_min"]["mean"]),
         )
-        ax.axvline(30, **{**DEADLINE_STYLE, "color": "#7f8c8d"}, label="30 min queue standard")
+        ax.axvline(30, **{**DEADLINE_STYLE, "color": "#7f8c8d"}, label=_("30 min queue standard"))
         ax.yaxis.set_major_formatter(PercentFormatter(1.0, decimals=1))
         ax.set_xlim(0, max(edges[np.nonzero(counts)[0][-1]] + width, 35))
-    ax.set_xlabel("time in the queue before sampling (minutes)")
-    ax.set_ylabel("share of residents")
-    ax.set_title(f"{result.rnd.name}: waiting time at sampling points ({_reps_note(result).split(',')[0]})", fontsize=11)
-    ax.legend(loc="upper right")
+    ax.set_xlabel(_("time in the queue before sampling (minutes)"))
+    ax.set_ylabel(_("share of residents"))
+    ax.set_title(
+        _("{name}: waiting time at sampling points ({note})").format(name=result.rnd.name, note=_reps_note(result, band=False)),
+        fontsize=11,
+    )
+    ax.legend(loc="best")  # the bars may stand anywhere
     ax.grid(alpha=0.3)
     fig.tight_layout()
     fig.savefig(path, dpi=110)
@@ -126,14 +140,17 @@ def plot_utilisation(result: RunResult, path: Path) -> None:
     t = result.grid.times(result.rows()) / 3600
     totals = result.summary()["plan"]
     fig, ax = plt.subplots(figsize=(10, 5.5))
-    names = {"vehicles": "vehicles", "extractors": "extraction instruments", "pcr_machines": "PCR machines"}
+    names = {"vehicles": _("vehicles"), "extractors": _("extraction instruments"), "pcr_machines": _("PCR machines")}
     for k, colour in zip(util, ("#8e44ad", "#2874a6", "#1e8449"), strict=True):
         ax.plot(t, util[k], color=colour, label=f"{names[k]} ({totals[k]:,})", linewidth=1.6)
     _time_axis(ax, result)
     ax.yaxis.set_major_formatter(PercentFormatter(1.0))
     ax.set_ylim(0, 1.05)
-    ax.set_ylabel("busy share of all labs' capacity")
-    ax.set_title(f"{result.rnd.name}: vehicle and lab utilisation ({_reps_note(result).split(',')[0]})", fontsize=11)
+    ax.set_ylabel(_("busy share of all labs' capacity"))
+    ax.set_title(
+        _("{name}: vehicle and lab utilisation ({note})").format(name=result.rnd.name, note=_reps_note(result, band=False)),
+        fontsize=11,
+    )
     ax.legend(loc="lower center", ncols=2, fontsize=9)
     fig.tight_layout()
     fig.savefig(path, dpi=110)
@@ -152,7 +169,7 @@ def plot_rounds(result: RunResult, path: Path) -> None:
     mean = np.nanmean(done, axis=1)
     late = mean > rnd.deadline / 3600 + 1e-9
     fig, ax = plt.subplots(figsize=(10, 5.5))
-    ax.bar(rounds, mean, color=np.where(late, PALETTE[1], PALETTE[0]), width=0.6, label="last pooled result (mean)")
+    ax.bar(rounds, mean, color=np.where(late, PALETTE[1], PALETTE[0]), width=0.6, label=_("last pooled result (mean)"))
     if len(result.reps) > 1:
         ax.vlines(
             rounds,
@@ -160,20 +177,33 @@ def plot_rounds(result: RunResult, path: Path) -> None:
             np.nanmax(done, axis=1),
             color="black",
             linewidth=1.5,
-            label="range over replications",
+            label=_("range over replications"),
         )
-    ax.axhline(rnd.deadline / 3600, **DEADLINE_STYLE, label=f"deadline ({rnd.deadline / 3600:g} h after each round's start)")
+    ax.axhline(
+        rnd.deadline / 3600,
+        **DEADLINE_STYLE,
+        label=_("deadline ({h:g} h after each round's start)").format(h=rnd.deadline / 3600),
+    )
     for x, y, b in zip(rounds, mean, backlog, strict=True):
         if b >= 0.5:
             ax.annotate(
-                f"{b:,.0f} tubes carried over", (x, y), xytext=(0, 4), textcoords="offset points", ha="center", fontsize=8
+                _("{n:,.0f} tubes carried over").format(n=b),
+                (x, y),
+                xytext=(0, 4),
+                textcoords="offset points",
+                ha="center",
+                fontsize=8,
             )
     ax.set_xticks(rounds)
-    ax.set_xlabel(f"round (one every {rnd.every / 3600:g} h)")
-    ax.set_ylabel("hours from the round's start to its last result")
+    ax.set_xlabel(_("round (one every {h:g} h)").format(h=rnd.every / 3600))
+    ax.set_ylabel(_("hours from the round's start to its last result"))
     n = len(result.reps)
-    note = "1 replication" if n == 1 else f"mean of {n} replications, black line: their range"
-    ax.set_title(f"{rnd.name}: each round's completion against its deadline\n{note}; red bar: late on average")
+    note = _("1 replication") if n == 1 else _("mean of {n} replications, black line: their range").format(n=n)
+    ax.set_title(
+        _("{name}: each round's completion against its deadline\n{note}; red bar: late on average").format(
+            name=rnd.name, note=note
+        )
+    )
     ax.legend(loc="lower right", fontsize=8)
     ax.grid(alpha=0.3, axis="y")
     fig.tight_layout()

@@ -7,6 +7,10 @@ import matplotlib
 matplotlib.use("Agg")
 from matplotlib.ticker import FuncFormatter  # noqa: E402
 
+from sim.report.fonts import use_cjk_in_matplotlib  # noqa: E402
+
+use_cjk_in_matplotlib()  # names in scenarios may be Chinese
+
 PALETTE = ("#2874a6", "#c0392b", "#1e8449", "#8e44ad", "#b9770e", "#17a589", "#5d6d7e")
 
 DEADLINE_STYLE = {"color": "#c0392b", "linestyle": "--", "linewidth": 1.5}
