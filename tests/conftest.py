@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import os
 import subprocess
 import sys
 
 import numpy as np
 import pytest
 
+from sim.core.i18n import set_language
 from sim.drill.log import write_trace
 from sim.engine.replication import run_replication
 from sim.scenario.build import round_from_text
@@ -43,8 +45,17 @@ def small_round() -> Round:
     return round_from_text(SMALL)
 
 
-def _natsim(*args: str, cwd=None) -> subprocess.CompletedProcess:
-    return subprocess.run([sys.executable, "-m", "sim", *args], capture_output=True, text=True, cwd=cwd, timeout=300)
+def _natsim(*args: str, cwd=None, env: dict | None = None) -> subprocess.CompletedProcess:
+    environ = {**os.environ, "NATSIM_LANG": "en", **(env or {})}  # English unless a test asks, whatever the machine's locale
+    return subprocess.run([sys.executable, "-m", "sim", *args], capture_output=True, text=True, cwd=cwd, timeout=300, env=environ)
+
+
+@pytest.fixture(autouse=True)
+def english():
+    """Every test starts in English (a test that switches to Chinese cannot leak into the next)."""
+    set_language("en")
+    yield
+    set_language("en")
 
 
 @pytest.fixture(scope="session")

@@ -54,16 +54,7 @@ def run(
     rel = share(precision, "--precision") if precision else None
     signal.signal(signal.SIGTERM, _interrupt)
     try:
-        if rel:
-            with progress_bar(max_replications, "replications (up to)") as progress:
-                result = checked(runner.run_to_precision, rnd, rel, n, max_replications, jobs=jobs, dask=dask, progress=progress)
-            typer.echo(
-                _("{n} replications for +-{rel:.1%} precision on the last result time.").format(n=len(result.reps), rel=rel),
-                err=True,
-            )
-        else:
-            with progress_bar(n, "replications") as progress:
-                result = checked(runner.run, rnd, n, jobs=jobs, dask=dask, progress=progress)
+        result = _simulate(rnd, n, rel, max_replications, jobs, dask)
     except runner.Interrupted as stop:
         _keep_incomplete(stop, rnd, target, loaded.text, n)
     folder = write_results(result, target, loaded.text, plot=plots)
@@ -75,6 +66,20 @@ def run(
     typer.echo(_("Results: {folder}").format(folder=folder))
     for line in verdict(result.summary()):
         typer.echo(line)
+
+
+def _simulate(rnd, n: int, rel: float | None, most: int, jobs: int, dask: str | None):
+    from sim.run import runner
+
+    if not rel:
+        with progress_bar(n, "replications") as progress:
+            return checked(runner.run, rnd, n, jobs=jobs, dask=dask, progress=progress)
+    with progress_bar(most, "replications (up to)") as progress:
+        result = checked(runner.run_to_precision, rnd, rel, n, most, jobs=jobs, dask=dask, progress=progress)
+    typer.echo(
+        _("{n} replications for +-{rel:.1%} precision on the last result time.").format(n=len(result.reps), rel=rel), err=True
+    )
+    return result
 
 
 def _interrupt(signum, frame) -> None:

@@ -55,11 +55,11 @@ def _subset(text: str) -> bytes:
 
     font = TTFont(CJK_FONT)
     opts = subset.Options()
-    opts.flavor = "woff"
     opts.hinting = False
     sub = subset.Subsetter(opts)
     sub.populate(text=text + "0123456789")
     sub.subset(font)
+    font.flavor = "woff"  # zlib-compressed; WOFF2 would need brotli
     out = io.BytesIO()
     font.save(out)
     return out.getvalue()

@@ -21,6 +21,8 @@ def test_cli_compare_runs_scenarios_with_the_same_seed(tmp_path):
     assert "quickstart" in result.output and "more-tables" in result.output
     assert "paired replication by replication" in result.output  # the second ran with the first's seed
     assert (tmp_path / "cmp" / "compare_cumulative.png").exists()
+    page = (tmp_path / "cmp" / "report.html").read_text(encoding="utf-8")
+    assert "paired replication by replication" in page and page.count("data:image/png;base64,") == 2
 
 
 def test_cli_compare_refuses_a_mix_and_non_runs(tmp_path):

@@ -34,4 +34,6 @@ def test_missing_columns_refused_and_cli_review_writes_calibrated_scenario(drill
         "set_aside.csv",
         "fit_service.png",
         "observed_vs_plan.png",
+        "report.html",
     }
+    assert "Observed and simulated" in (tmp_path / "r" / "report.html").read_text(encoding="utf-8")

@@ -24,6 +24,11 @@ def test_cli_writes_a_runnable_plan_and_reports_infeasible_limits(tmp_path):
     # The default 15-minute safety margin holds on every verification replication.
     assert sizing["targets"]["margin_h"] == 0.25
     assert max(sizing["verification"]["results_complete_h"]) <= 12 - 0.25
+    # The sized plan's bill: its samplers are its tables (one a table a shift) times the shifts they work.
+    tables = sizing["plan"]["totals"]["tables"]
+    assert sizing["bill"]["samplers"]["per_shift"] == tables and "bill: samplers" in r.output
+    page = (tmp_path / "s" / "report.html").read_text(encoding="utf-8")
+    assert "A plan meets the targets" in page and "Staff and materials" in page
     tight = CliRunner().invoke(
         app, ["size", str(QUICKSTART), "--max-wait", "30m", "--limit", "samplers=20", "-r", "2", "--out", str(tmp_path / "t")]
     )

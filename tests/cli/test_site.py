@@ -13,6 +13,8 @@ def test_site_writes_a_runnable_plan(siting_town, natsim):
     report = json.loads((out / "siting.json").read_text())
     assert sum(s.tables > 0 for s in plan.place_files.sites) == report["plan"]["sites"]
     assert report["milp"]["gap"] >= 0 and report["targets"]["max_wait_min"] == 15
+    page = (out / "report.html").read_text(encoding="utf-8")
+    assert "verified on 5 fresh replications" in page and "Sites" in page
 
 
 def test_a_compound_out_of_reach_is_named_and_the_exit_is_1(siting_town, natsim):

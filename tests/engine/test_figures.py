@@ -38,3 +38,15 @@ def test_walking_metrics_count_residents_within_the_standard():
     m = walking_metrics(walks, [w + 60 for w in walks], standard=900.0)
     assert m["within_walk_standard"] == 0.75 and m["walk_max_min"] == 20.0 and m["walk_mean_min"] == 11.25
     assert m["journey_mean_min"] == 12.25
+
+
+def test_pickups_and_retests_count_what_the_trace_shows(small_text):
+    from sim.engine.replication import run_replication
+    from sim.scenario.build import round_from_text
+
+    rnd = round_from_text(small_text + "positives: {prevalence: 0.01, recall_delay: 30m}\n")
+    rep = run_replication(rnd, 0, trace=True)
+    tubes = rep.trace.tubes
+    trips = {(int(p), float(t)) for p, t in zip(tubes["point"], tubes["picked"], strict=True)}
+    assert rep.metrics["pickups"] == len(trips) > 0  # one vehicle trip per point and pickup time
+    assert rep.metrics["retests"] == len(rep.trace.singles) > 0

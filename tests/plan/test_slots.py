@@ -107,5 +107,7 @@ def test_cli_writes_a_runnable_schedule(tmp_path):
     assert called is not None and len(called.slots) == len(sizes["groups"][0]["slots"])
     assert plan.spec.points[0].tables == 3  # same tables
     assert (tmp_path / "s" / "slots.png").stat().st_size > 10_000
+    page = (tmp_path / "s" / "report.html").read_text(encoding="utf-8")
+    assert "p95 wait (worst point)" in page and "data:image/png;base64," in page
     bad = CliRunner().invoke(app, ["slots", str(QUICKSTART), "--max-wait", "soon", "--out", str(tmp_path / "t")])
     assert bad.exit_code == 2 and "--max-wait" in bad.output

@@ -47,6 +47,9 @@ def test_sweep_writes_cells_and_resumes(tmp_path, small_text):
         return run(rnd, 2)
 
     out = run_sweep(Path("small.yaml"), small_text, sets, tmp_path / "sweep", counted)
+    page = (out / "report.html").read_text(encoding="utf-8")
+    assert page.count("<tr>") == 1 + 4  # heading and one row per cell
+    assert all((cell / "report.html").exists() for cell in out.iterdir() if cell.is_dir())
     assert len(calls) == 4
     with (out / "sweep.csv").open() as f:
         rows = list(csv.DictReader(f))

@@ -1,0 +1,89 @@
+"""The Chinese interface: every marked message is translated, the catalog is compiled, placeholders agree."""
+
+from __future__ import annotations
+
+import string
+
+import pytest
+
+from sim.core import i18n
+
+
+@pytest.fixture
+def zh():
+    i18n.set_language("zh")
+    yield
+    i18n.set_language("en")
+
+
+def _fields(text: str) -> set[str]:
+    return {f for _lit, f, _spec, _conv in string.Formatter().parse(text) if f is not None}
+
+
+def _catalog():
+    from babel.messages.pofile import read_po
+
+    with i18n.po_path("zh").open("rb") as f:
+        return read_po(f)
+
+
+def test_every_message_in_the_source_has_a_chinese_translation():
+    po = _catalog()
+    missing = []
+    for message in i18n.source_messages():
+        if not message.id:
+            continue
+        translated = po.get(message.id)
+        strings = translated.string if translated is not None else None
+        if isinstance(strings, tuple):
+            strings = strings[0]
+        if not strings or (translated is not None and translated.fuzzy):
+            missing.append(message.id)
+    assert not missing, "untranslated (run `python -m sim.core.i18n`, then fill in the .po):\n" + "\n".join(map(str, missing))
+
+
+def test_translations_keep_the_placeholders_of_the_english():
+    for message in _catalog():
+        if not message.id:
+            continue
+        english = message.id if isinstance(message.id, str) else message.id[-1]
+        chinese = message.string if isinstance(message.string, str) else message.string[0]
+        assert _fields(chinese) == _fields(english), (english, chinese)
+
+
+def test_the_compiled_catalog_is_the_po_file_compiled():
+    assert i18n.po_path("zh").with_suffix(".mo").read_bytes() == i18n.compiled("zh")
+
+
+def test_zh_translates_and_en_is_the_source(zh):
+    assert i18n._("Key figures") == "关键指标"
+    i18n.set_language("en")
+    assert i18n._("Key figures") == "Key figures"
+
+
+def test_plural_forms(zh):
+    assert (
+        i18n.ngettext("{n} problem in {file}; nothing was run.", "{n} problems in {file}; nothing was run.", 3).format(
+            n=3, file="a.yaml"
+        )
+        == "a.yaml 中有 3 个问题；未运行任何模拟。"
+    )
+
+
+@pytest.mark.parametrize(
+    ("env", "expected"),
+    [
+        ({"NATSIM_LANG": "zh"}, "zh"),
+        ({"NATSIM_LANG": "en", "LANG": "zh_CN.UTF-8"}, "en"),  # NATSIM_LANG wins over the locale
+        ({"LANG": "zh_CN.UTF-8"}, "zh"),
+        ({"LC_ALL": "zh_TW.UTF-8", "LANG": "en_US.UTF-8"}, "zh"),  # LC_ALL before LANG, as gettext reads them
+        ({"LANG": "en_GB.UTF-8"}, "en"),
+        ({}, "en"),
+    ],
+)
+def test_language_from_the_environment(monkeypatch, env, expected):
+    for var in ("NATSIM_LANG", "LC_ALL", "LC_MESSAGES", "LANG"):
+        monkeypatch.delenv(var, raising=False)
+    for k, v in env.items():
+        monkeypatch.setenv(k, v)
+    assert i18n.language_from_environment() == expected
