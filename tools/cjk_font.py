@@ -10,6 +10,7 @@ The source font is Google's and Adobe's release (github.com/notofonts/noto-cjk);
 
 from __future__ import annotations
 
+import contextlib
 import sys
 from pathlib import Path
 
@@ -24,10 +25,8 @@ def gb2312() -> str:
     chars = []
     for hi in range(0xA1, 0xF8):
         for lo in range(0xA1, 0xFF):
-            try:
+            with contextlib.suppress(UnicodeDecodeError):
                 chars.append(bytes([hi, lo]).decode("gb2312"))
-            except UnicodeDecodeError:
-                pass
     return "".join(chars)
 
 

@@ -74,3 +74,12 @@ def test_bad_input_is_explained_in_chinese(runs, tmp_path):
     assert f"{bad}:2: deadline: 单独的数字 5 含义不明" in proc.stderr
     assert f"{bad}:3: seed: 应大于或等于 0（实际为 -1）" in proc.stderr
     assert "中有 6 个问题；未运行任何模拟。" in proc.stderr
+
+
+def test_the_chinese_quickstart_doc_shows_what_the_run_prints(runs):
+    _out, _en, zh, _natsim = runs
+    doc = (ROOT / "docs" / "zh" / "quickstart.md").read_text(encoding="utf-8")
+    sample = [b for b in doc.split("```") if "截止时间 12 小时" in b][0].strip().splitlines()
+    printed = zh.stdout.splitlines()
+    assert sample[0].startswith("结果：results/quickstart-zh/")
+    assert sample[1:] == printed[1 : len(sample)]
