@@ -126,7 +126,7 @@ def limits(items: list[str] | None, example: str) -> dict[str, int]:
     """--limit NAME=NUMBER options (repeatable) as a dict; a malformed one exits 2."""
     out = {}
     for item in items or []:
-        key, _, value = item.partition("=")
+        key, _sep, value = item.partition("=")
         if not value.replace("_", "").isdigit():
             fail(_("--limit {item}: write NAME=NUMBER, e.g. {example}").format(item=item, example=example))
         out[key.strip()] = int(value.replace("_", ""))

@@ -8,6 +8,7 @@ from typing import Annotated, Optional
 import typer
 
 from sim.cli.common import DaskOpt, JobsOpt, RepsOpt, ScenarioArg, SeedOpt, checked, fail, load, progress_bar
+from sim.core.i18n import _
 
 
 def compare(
@@ -31,7 +32,7 @@ def compare(
     from sim.run.compare import comparison_rows, format_table, unique_labels, write_comparison
 
     if len(runs) < 2:
-        fail("compare needs at least two scenarios or results folders")
+        fail(_("compare needs at least two scenarios or results folders"))
     if all(p.is_dir() for p in runs):
         data = [checked(RunData.from_folder, p) for p in runs]
         fallbacks = [p.name for p in runs]
@@ -47,11 +48,11 @@ def compare(
             data.append(RunData.from_result(result))
         fallbacks = [p.stem for p in runs]
     else:
-        fail("compare takes either scenario files or results folders, not a mix")
+        fail(_("compare takes either scenario files or results folders, not a mix"))
     for d, label in zip(data, unique_labels([d.label for d in data], fallbacks), strict=True):
         d.label = label
     folder = checked(write_comparison, data, out or default_results_dir(Path("compare")))
-    typer.echo(f"Comparison: {folder}")
+    typer.echo(_("Comparison: {folder}").format(folder=folder))
     typer.echo(format_table(data, comparison_rows(data)))
 
 
@@ -81,9 +82,9 @@ def sweep(
 
     loaded, rnd = load(scenario)
     if figure not in SWEEP_FIGURES:
-        fail(f"--figure {figure}: choose one of {', '.join(SWEEP_FIGURES)}")
+        fail(_("--figure {figure}: choose one of {choices}").format(figure=figure, choices=", ".join(SWEEP_FIGURES)))
     if resume and out is None:
-        fail("--resume needs the --out folder of the sweep to finish")
+        fail(_("--resume needs the --out folder of the sweep to finish"))
     settings = [checked(parse_setting, s) for s in set_]
     target = out or default_results_dir(scenario).with_name("sweep-" + default_results_dir(scenario).name)
 
@@ -93,12 +94,12 @@ def sweep(
             return runner.run(cell_round, replications, jobs=jobs, dask=dask, progress=progress)
 
     def report(name: str, reused: bool) -> None:
-        typer.echo(f"  {'reused' if reused else 'ran'}: {name}", err=True)
+        typer.echo("  " + (_("reused: {name}") if reused else _("ran: {name}")).format(name=name), err=True)
 
     try:
         folder = checked(
             run_sweep, scenario, loaded.text, settings, target, run_cell, resume=resume, plot_figure=figure, on_cell=report
         )
     except ScenarioError as exc:
-        fail(f"{exc}\nA --set value makes the scenario invalid; nothing more was run.")
-    typer.echo(f"Sweep: {folder} ({folder / 'sweep.csv'})")
+        fail(f"{exc}\n" + _("A --set value makes the scenario invalid; nothing more was run."))
+    typer.echo(_("Sweep: {folder} ({csv})").format(folder=folder, csv=folder / "sweep.csv"))

@@ -8,6 +8,7 @@ from typing import Annotated, Optional
 import typer
 
 from sim.cli.common import ScenarioArg, checked, fail, load, results_dir
+from sim.core.i18n import _
 
 drill_app = typer.Typer(help="Drills: run sheets before the drill, and a review of its log after.", no_args_is_help=True)
 
@@ -24,11 +25,11 @@ def drill_plan(
     """Write run sheets for a drill: per point and hour, per lab and hour, and each table's pauses."""
     from sim.drill.sheets import FILES, busiest_hours, run_sheet, write_run_sheets
 
-    _, rnd = load(scenario)
+    _loaded, rnd = load(scenario)
     target = results_dir(scenario, out, "drill-plan-")
     sheets = run_sheet(rnd, replications)
     checked(write_run_sheets, sheets, target)
-    typer.echo(f"Run sheets: {target} ({', '.join(FILES.values())})")
+    typer.echo(_("Run sheets: {folder} ({files})").format(folder=target, files=", ".join(FILES.values())))
     typer.echo(busiest_hours(sheets))
 
 
@@ -53,5 +54,5 @@ def drill_review(
         result = review(rnd, loaded.text, log, target)
     except (DrillLogError, ValueError) as exc:
         fail(str(exc))
-    typer.echo(f"Review: {target} (review.csv, calibrated.yaml, fits)")
+    typer.echo(_("Review: {folder} (review.csv, calibrated.yaml, fits, report.html)").format(folder=target))
     typer.echo(format_review(result))

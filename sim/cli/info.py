@@ -7,14 +7,15 @@ import json
 import typer
 
 from sim.cli.common import ScenarioArg, load
+from sim.core.i18n import _
 
 
 def validate(scenario: ScenarioArg) -> None:
     """Check a scenario file without running it, and describe the round it plans."""
     from sim.report.words import describe_round
 
-    _, rnd = load(scenario)
-    typer.echo(f"{scenario}: valid scenario (format v1).")
+    _loaded, rnd = load(scenario)
+    typer.echo(_("{file}: valid scenario (format v1).").format(file=scenario))
     typer.echo(describe_round(rnd))
 
 

@@ -8,6 +8,7 @@ from typing import Annotated, Optional
 import typer
 
 from sim.cli.common import fail
+from sim.core.i18n import _
 
 places_app = typer.Typer(help="Places: compounds and sites on a map (docs/places.md).", no_args_is_help=True)
 
@@ -37,13 +38,17 @@ def import_(
     from sim.scenario.places_import import KINDS, Fields, import_places
 
     if kind not in KINDS:
-        fail(f"--kind {kind}: choose compounds or sites")
+        fail(_("--kind {kind}: choose compounds or sites").format(kind=kind))
     target = out or source.with_name(f"{kind}.csv")
     if target.exists():
-        fail(f"{target} already exists: natsim never overwrites a file; choose another --out")
+        fail(_("{file} already exists: natsim never overwrites a file; choose another --out").format(file=target))
     written, problems = import_places(source, kind, target, Fields(name_field, count_field, default_count), lonlat=not metres)
     for p in problems:
-        typer.echo(f"{p} (left out)", err=True)
+        typer.echo(_("{problem} (left out)").format(problem=p), err=True)
     if not written:
-        fail(f"{source}: no feature could be used; nothing was written")
-    typer.echo(f"{kind}: {target} ({written:,} rows; {len(problems):,} features left out)")
+        fail(_("{file}: no feature could be used; nothing was written").format(file=source))
+    typer.echo(
+        _("{kind}: {file} ({rows:,} rows; {left:,} features left out)").format(
+            kind=kind, file=target, rows=written, left=len(problems)
+        )
+    )

@@ -9,6 +9,7 @@ from typing import Annotated, Optional
 import typer
 
 from sim.cli.common import DaskOpt, ScenarioArg, duration, fail, limits, load, results_dir
+from sim.core.i18n import _
 
 
 def size(
@@ -60,7 +61,7 @@ def size(
     wait = duration(max_wait, "--max-wait") if max_wait else None
     spare = duration(margin, "--margin")
     if spare >= rnd.deadline:
-        fail(f"--margin {margin} leaves no time before the {rnd.deadline / 3600:g} h deadline")
+        fail(_("--margin {margin} leaves no time before the {h:g} h deadline").format(margin=margin, h=rnd.deadline / 3600))
     caps = limits(limit, "samplers=30000")
     target = results_dir(scenario, out, "size-")
     dims = tuple(d.strip() for d in vary.split(",") if d.strip())
@@ -80,7 +81,7 @@ def size(
     except SizingError as exc:
         fail(str(exc))
     write_sizing(result, loaded.text, target)
-    typer.echo(f"Sizing: {target} (plan.yaml, sizing.json)")
+    typer.echo(_("Sizing: {folder} (plan.yaml, sizing.json, report.html)").format(folder=target))
     typer.echo(table(result))
     if not result["feasible"]:
         raise typer.Exit(1)
@@ -112,12 +113,12 @@ def slots(
     loaded, rnd = load(scenario)
     wait, length = duration(max_wait, "--max-wait/--slot-length"), duration(slot_length, "--max-wait/--slot-length")
     if wait <= 0 or length <= 0:
-        fail("--max-wait and --slot-length must be longer than zero")
+        fail(_("--max-wait and --slot-length must be longer than zero"))
     target = results_dir(scenario, out, "slots-")
     how = slots_.Behaviour(ignore_share=ignore_share) if ignore_share is not None else None
     found = slots_.propose(rnd, wait, length, replications, how, progress=lambda text: typer.echo(f"  {text}", err=True))
     slots_.write_proposal(found, loaded.text, target)
-    typer.echo(f"Call slots: {target} (slots.yaml, slots.json, slots.png)")
+    typer.echo(_("Call slots: {folder} (slots.yaml, slots.json, slots.png, report.html)").format(folder=target))
     typer.echo(slots_.table(found.summary))
     if not all(g["feasible"] for g in found.summary["groups"]):
         raise typer.Exit(1)

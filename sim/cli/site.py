@@ -8,6 +8,7 @@ from typing import Annotated, Optional
 import typer
 
 from sim.cli.common import ScenarioArg, duration, fail, limits, load, results_dir
+from sim.core.i18n import _
 
 
 def site(
@@ -49,7 +50,7 @@ def site(
     except SitingError as exc:
         fail(str(exc))
     write_siting(result, loaded, target)
-    typer.echo(f"Siting: {target} (plan.yaml, sites.csv, siting.json, siting.png)")
+    typer.echo(_("Siting: {folder} (plan.yaml, sites.csv, siting.json, siting.png, report.html)").format(folder=target))
     typer.echo(table(result))
     if not result["feasible"]:
         raise typer.Exit(1)

@@ -32,7 +32,7 @@ def parse_duration(value: object, *, allow_negative: bool = False) -> float:
         raise DurationError(_("{value!r} is not {help}").format(value=value, help=_(DURATION_HELP)))
     negative = text.startswith("-")
     parts = _PART.findall(text)
-    units = [u for _, u in parts]
+    units = [u for _num, u in parts]
     if len(set(units)) != len(units) or units != sorted(units, key="dhms".index):
         raise DurationError(_("{value!r}: give each unit once, largest first (e.g. 2h30m)").format(value=value))
     seconds = sum(float(num) * _UNIT_SECONDS[unit] for num, unit in parts)

@@ -20,6 +20,7 @@ from pathlib import Path
 import numpy as np
 
 from sim.core.durations import DurationError, parse_duration
+from sim.core.i18n import N_, _
 from sim.engine.replication import Trace
 from sim.scenario.round import Round
 
@@ -99,20 +100,51 @@ def _time(text: str, start: dt.datetime | None) -> float:
         return math.nan
     if "T" in text or "-" in text[1:]:
         if start is None:
-            raise ValueError("a clock time, but the scenario has no start: use durations since the start")
+            raise ValueError(_("a clock time, but the scenario has no start: use durations since the start"))
         return (dt.datetime.fromisoformat(text) - start).total_seconds()
     return parse_duration(text, allow_negative=True)
 
 
 def _rows(path: Path, columns: tuple[str, ...]):
     if not path.exists():
-        raise DrillLogError(f"{path}: missing (a drill log folder holds swabs.csv and tubes.csv; see docs/drill-log.md)")
+        raise DrillLogError(
+            _("{path}: missing (a drill log folder holds swabs.csv and tubes.csv; see docs/drill-log.md)").format(path=path)
+        )
     with path.open(newline="", encoding="utf-8") as f:
         reader = csv.DictReader(f)
         missing = [c for c in columns if c not in (reader.fieldnames or [])]
         if missing:
-            raise DrillLogError(f"{path}:1: missing column(s) {', '.join(missing)}; columns are {','.join(columns)}")
+            raise DrillLogError(
+                _("{path}:1: missing column(s) {missing}; columns are {columns}").format(
+                    path=path, missing=", ".join(missing), columns=",".join(columns)
+                )
+            )
         yield from enumerate(reader, start=2)
+
+
+TUBE_STEPS = (N_("sealed"), N_("picked up"), N_("at the lab"), N_("reported"))
+
+
+def _swab(row: dict, names: dict, start: dt.datetime | None) -> tuple[int, int, float, float] | str:
+    """A swab row's point, table (from 0), join and swab times; or why the row cannot be used."""
+    try:
+        point, tables = names[row["point"].strip()]
+    except KeyError:
+        return _("unknown point {name!r}").format(name=row["point"])
+    try:
+        table = int(row["table"])
+        joined, swabbed = _time(row["joined"], start), _time(row["swabbed"], start)
+    except (ValueError, DurationError) as exc:
+        return _("unreadable value: {error}").format(error=exc)
+    if not 1 <= table <= tables:
+        return _("table {table} does not exist at {point} ({tables} tables)").format(
+            table=table, point=row["point"], tables=tables
+        )
+    if math.isnan(swabbed):
+        return _("no swab time")
+    if joined > swabbed:
+        return _("joined the queue after the swab")
+    return point, table - 1, joined, swabbed
 
 
 def read_log(folder: Path, rnd: Round, start: dt.datetime | None) -> DrillLog:
@@ -123,44 +155,28 @@ def read_log(folder: Path, rnd: Round, start: dt.datetime | None) -> DrillLog:
     n_swabs = 0
     for line, row in _rows(folder / "swabs.csv", SWAB_COLUMNS):
         n_swabs += 1
-        try:
-            point, tables = names[row["point"].strip()]
-        except KeyError:
-            aside.append(SetAside("swabs.csv", line, f"unknown point {row['point']!r}"))
+        got = _swab(row, names, start)
+        if isinstance(got, str):
+            aside.append(SetAside("swabs.csv", line, got))
             continue
-        try:
-            table = int(row["table"])
-            joined, swabbed = _time(row["joined"], start), _time(row["swabbed"], start)
-        except (ValueError, DurationError) as exc:
-            aside.append(SetAside("swabs.csv", line, f"unreadable value: {exc}"))
-            continue
-        if not 1 <= table <= tables:
-            aside.append(SetAside("swabs.csv", line, f"table {table} does not exist at {row['point']} ({tables} tables)"))
-        elif math.isnan(swabbed):
-            aside.append(SetAside("swabs.csv", line, "no swab time"))
-        elif joined > swabbed:
-            aside.append(SetAside("swabs.csv", line, "joined the queue after the swab"))
-        else:
-            for k, v in (("point", point), ("table", table - 1), ("joined", joined), ("swabbed", swabbed)):
-                cols[k].append(v)
+        for k, v in zip(("point", "table", "joined", "swabbed"), got, strict=True):
+            cols[k].append(v)
     tubes: dict[str, list] = {k: [] for k in ("point", "sealed", "picked_up", "at_lab", "reported")}
     n_tubes = 0
     for line, row in _rows(folder / "tubes.csv", TUBE_COLUMNS):
         n_tubes += 1
         if row["point"].strip() not in names:
-            aside.append(SetAside("tubes.csv", line, f"unknown point {row['point']!r}"))
+            aside.append(SetAside("tubes.csv", line, _("unknown point {name!r}").format(name=row["point"])))
             continue
         try:
             times = [_time(row[k], start) for k in ("sealed", "picked_up", "at_lab", "reported")]
         except (ValueError, DurationError) as exc:
-            aside.append(SetAside("tubes.csv", line, f"unreadable value: {exc}"))
+            aside.append(SetAside("tubes.csv", line, _("unreadable value: {error}").format(error=exc)))
             continue
-        known = [
-            (k, t) for k, t in zip(("sealed", "picked up", "at the lab", "reported"), times, strict=True) if not math.isnan(t)
-        ]
+        known = [(_(k), t) for k, t in zip(TUBE_STEPS, times, strict=True) if not math.isnan(t)]
         wrong = next(((a, b) for (a, ta), (b, tb) in zip(known, known[1:], strict=False) if tb < ta), None)
         if wrong:
-            aside.append(SetAside("tubes.csv", line, f"{wrong[1]} before {wrong[0]}"))
+            aside.append(SetAside("tubes.csv", line, _("{later} before {earlier}").format(later=wrong[1], earlier=wrong[0])))
             continue
         tubes["point"].append(names[row["point"].strip()][0])
         for k, t in zip(("sealed", "picked_up", "at_lab", "reported"), times, strict=True):

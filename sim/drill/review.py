@@ -15,7 +15,7 @@ from pathlib import Path
 import numpy as np
 
 from sim.core.fitting import Fit, fit_duration
-from sim.core.i18n import _
+from sim.core.i18n import N_, _
 from sim.core.tables import write_csv
 from sim.drill.log import DrillLog, log_from_trace
 from sim.engine.replication import run_replication
@@ -142,10 +142,10 @@ def review(rnd: Round, scenario_text: str, log: DrillLog, out: Path) -> dict:
         write_csv(tmp / "set_aside.csv", ("file", "line", "reason"), [(a.file, a.line, a.reason) for a in log.set_aside])
         from sim.report.plots import drill as plots  # matplotlib only when drawing (start-up time)
 
-        plots.fit_plot(samples, service, "service time at a table", tmp / "fit_service.png")
+        plots.fit_plot(samples, service, N_("service time at a table"), tmp / "fit_service.png")
         plots.drill_vs_plan(log, simulated_log, tmp / "observed_vs_plan.png")
         if travel:
-            plots.fit_plot(transit[~np.isnan(transit)], travel, "travel time, point to lab", tmp / "fit_travel.png")
+            plots.fit_plot(transit[~np.isnan(transit)], travel, N_("travel time, point to lab"), tmp / "fit_travel.png")
         write_page(page(tmp), tmp)
     return result
 
@@ -159,14 +159,23 @@ def page(folder: Path) -> Page:
 
 def format_review(result: dict) -> str:
     """What `natsim drill review` prints: observed against simulated, the chosen fit, rows read."""
-    lines = [f"{'figure':28s} {'observed':>10s} {'simulated':>10s}"]
+    h = [_("figure"), _("observed"), _("simulated")]
+    lines = [f"{h[0]:28s} {h[1]:>10s} {h[2]:>10s}"]
     for k, v in result["figures"].items():
         o, s = (("-" if x is None else f"{x:,.0f}" if abs(x) >= 1000 else f"{x:.4g}") for x in (v["observed"], v["simulated"]))
         lines.append(f"{k:28s} {o:>10s} {s:>10s}")
     fit = result["service_time_fit"]
     lines.append(
-        f"service time: {fit['chosen']} (lowest AIC of {', '.join(fit['candidates'])}), "
-        f"mean {fit['candidates'][fit['chosen']]['mean_s']:.1f} s from {fit['samples']:,} busy-table gaps"
+        _("service time: {chosen} (lowest AIC of {candidates}), mean {mean:.1f} s from {n:,} busy-table gaps").format(
+            chosen=fit["chosen"],
+            candidates=", ".join(fit["candidates"]),
+            mean=fit["candidates"][fit["chosen"]]["mean_s"],
+            n=fit["samples"],
+        )
     )
-    lines.append(f"rows: {sum(result['rows'].values()):,} read, {result['set_aside']:,} set aside (see set_aside.csv)")
+    lines.append(
+        _("rows: {read:,} read, {aside:,} set aside (see set_aside.csv)").format(
+            read=sum(result["rows"].values()), aside=result["set_aside"]
+        )
+    )
     return "\n".join(lines)

@@ -12,6 +12,7 @@ from pathlib import Path
 
 import numpy as np
 
+from sim.core.i18n import _
 from sim.core.tables import write_csv
 from sim.engine.queue import queue_lengths_at
 from sim.engine.replication import Trace, run_replication
@@ -92,7 +93,7 @@ def _hourly(tr: Trace, p: int, hours: np.ndarray) -> np.ndarray:
 
 def _lab_hours(rnd: Round, traces: list[Trace], first_hour: int) -> list[dict]:
     rows: list[dict] = []
-    lab_of_point = np.array([rnd.groups[gi].lab for gi, _ in _where(rnd)])
+    lab_of_point = np.array([rnd.groups[gi].lab for gi, _point in _where(rnd)])
     last = int(math.ceil(max(np.nanmax(t.tubes["result"]) for t in traces) / 3600))
     for li, lab in enumerate(rnd.labs):
         mine = lab_of_point == li
@@ -139,7 +140,8 @@ def write_run_sheets(sheets: dict[str, list[dict]], out: Path) -> Path:
 
 def busiest_hours(sheets: dict[str, list[dict]], n: int = 5) -> str:
     """The points and hours with the longest expected queues, as `natsim drill plan` prints them."""
-    lines = [f"{'point':18s} {'hour':>9s} {'tables':>6s} {'arrivals':>9s} {'peak queue':>10s} {'p95 wait':>9s}"]
+    h = [_("point"), _("hour"), _("tables"), _("arrivals"), _("peak queue"), _("p95 wait")]
+    lines = [f"{h[0]:18s} {h[1]:>9s} {h[2]:>6s} {h[3]:>9s} {h[4]:>10s} {h[5]:>9s}"]
     for r in sorted(sheets["points"], key=lambda r: -r["expected_peak_queue"])[:n]:
         lines.append(
             f"{r['point']:18s} {r['hour']:>9s} {r['tables_working']:6d} {r['expected_arrivals']:9.1f} "

@@ -13,6 +13,7 @@ from dataclasses import dataclass, field, replace
 import numpy as np
 
 from sim.core import streams
+from sim.core.i18n import _
 from sim.core.stats import share_lower_bound_95
 from sim.plan.bounds import samplers_per_table
 from sim.plan.site_check import SiteChecker, descend, one_step_smaller, repair
@@ -71,7 +72,11 @@ def site(loaded: LoadedScenario, rnd: Round, targets: SitingTargets, say: Callab
     except SitingInfeasible as exc:
         return _infeasible(m, targets, str(exc), exc.unreachable)
     opened, tables = int((sol.tables > 0).sum()), int(sol.tables.sum())
-    say(f"MILP: {opened} sites, {tables} tables; gap {sol.gap:.2%} ({sol.status}, {sol.cells} district(s))")
+    say(
+        _("MILP: {sites} sites, {tables} tables; gap {gap:.2%} ({status}, {cells} district(s))").format(
+            sites=opened, tables=tables, gap=sol.gap, status=sol.status, cells=sol.cells
+        )
+    )
     milp = {"objective": sol.objective, "bound": sol.bound, "gap": sol.gap, "status": sol.status, "districts": sol.cells,
             "seconds": time.perf_counter() - t0, "sites": opened, "tables": tables,
             "overloaded_at_the_peak": [m.site_names[s] for s in sol.overloaded]}  # fmt: skip
@@ -100,7 +105,7 @@ def _simulate(loaded, rnd, m, cands, targets, sol, milp: dict, say) -> dict:
     most, fixed, candidate = np.zeros(n, np.int64), np.zeros(n, np.int64), np.zeros(n, bool)
     most[cands.index], fixed[cands.index], candidate[cands.index] = cands.max_tables, cands.fixed_tables, cands.fixed_tables == 0
     search = streams.replications("run", targets.search_replications)
-    tables, _ = repair(ch, sol.tables, most, candidate, search, say)  # sites still over are judged again below
+    tables, _left = repair(ch, sol.tables, most, candidate, search, say)  # sites still over are judged again below
     tables = descend(ch, tables, fixed, search, say)
     check = list(streams.replications("sizing check", targets.replications))
     first = streams.FIRST_REPLICATION["final check"]
@@ -112,7 +117,7 @@ def _simulate(loaded, rnd, m, cands, targets, sol, milp: dict, say) -> dict:
         if sum(met) >= targets.confidence * len(met) - 1e-9 or stuck:
             break
         check += list(fresh)  # judged again on replications nothing was chosen on
-        say(f"fresh replications: targets met in {sum(met)} of {len(met)}; repairing on them too")
+        say(_("fresh replications: targets met in {met} of {n}; repairing on them too").format(met=sum(met), n=len(met)))
     k = sum(met)
     result = {
         "targets": _targets(targets),

@@ -13,6 +13,7 @@ from dataclasses import dataclass, field, replace
 import numpy as np
 
 from sim.core import geo, streams
+from sim.core.i18n import _
 from sim.engine.crowd import simulate_point
 from sim.scenario.build import site_point
 from sim.scenario.load import LoadedScenario
@@ -98,7 +99,7 @@ def repair(
     it is; returns the tables and those sites. The loop ends when nothing changes."""
     tables = tables.copy()
     stuck: set[int] = set()
-    for _ in range(100):
+    for _step in range(100):
         m = ch.plan(tables)
         failing = [s for s in m.open_sites if s not in stuck and not ch.site_ok(m, s, reps)]
         if not failing:
@@ -110,7 +111,11 @@ def repair(
                 tables = split
             else:
                 stuck.add(s)
-        say(f"repair: {len(failing)} site(s) over the queue standard; {int((tables > 0).sum())} open, {int(tables.sum())} tables")
+        say(
+            _("repair: {n} site(s) over the queue standard; {open} open, {tables} tables").format(
+                n=len(failing), open=int((tables > 0).sum()), tables=int(tables.sum())
+            )
+        )
     return tables, sorted(stuck)
 
 
@@ -154,7 +159,7 @@ def descend(ch: SiteChecker, tables: np.ndarray, fixed: np.ndarray, reps: range,
         trial = closed(m, s)
         if ch.walks_ok(trial) and all(ch.site_ok(trial, t, reps) for t in _affected(m, trial)):
             m = trial
-    say(f"descent: {m.open_sites.size} sites, {int(m.site_tables.sum())} tables")
+    say(_("descent: {sites} sites, {tables} tables").format(sites=m.open_sites.size, tables=int(m.site_tables.sum())))
     return m.site_tables.copy()
 
 

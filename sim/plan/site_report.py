@@ -98,23 +98,49 @@ def _site_rows(loaded: LoadedScenario, m: PlacesMap) -> list[dict]:
 def table(result: dict) -> str:
     """What a planner reads in ten seconds."""
     if not result.get("plan"):
-        lines = [f"NO PLAN: {result.get('note', '')}"]
+        lines = [_("NO PLAN: {note}").format(note=result.get("note", ""))]
     else:
         p, v, milp = result["plan"], result["verification"], result["milp"]
         fails = sum(result["one_step_smaller"].values())
         lines = [
-            f"open {p['sites']:,} sites with {p['tables']:,} tables ({p['samplers']:,} samplers); "
-            f"{p['residents_per_site']:,.0f} residents per site; {p['within_walk_standard']:.1%} within the walking standard",
-            f"MILP (HiGHS): {milp['sites']:,} sites, {milp['tables']:,} tables, gap {milp['gap']:.2%}, {milp['status']}, "
-            f"{milp['districts']} district(s), {milp['seconds']:.1f} s; simulation then changed it to the plan above",
-            f"verified on {v['replications']} fresh replications: every target met in {v['share_meeting_targets']:.0%} "
-            f"(95% lower bound {v['lower_bound_95']:.0%}); worst site p95 wait {max(v['worst_site_p95_wait_min']):.1f} min",
-            f"one step smaller: {fails} of {len(result['one_step_smaller'])} smaller plans fail a target",
+            _(
+                "open {sites:,} sites with {tables:,} tables ({samplers:,} samplers); {per_site:,.0f} residents per site; "
+                "{within:.1%} within the walking standard"
+            ).format(
+                sites=p["sites"],
+                tables=p["tables"],
+                samplers=p["samplers"],
+                per_site=p["residents_per_site"],
+                within=p["within_walk_standard"],
+            ),
+            _(
+                "MILP (HiGHS): {sites:,} sites, {tables:,} tables, gap {gap:.2%}, {status}, {districts} district(s), "
+                "{seconds:.1f} s; simulation then changed it to the plan above"
+            ).format(
+                sites=milp["sites"],
+                tables=milp["tables"],
+                gap=milp["gap"],
+                status=milp["status"],
+                districts=milp["districts"],
+                seconds=milp["seconds"],
+            ),
+            _(
+                "verified on {n} fresh replications: every target met in {share:.0%} (95% lower bound {bound:.0%}); "
+                "worst site p95 wait {worst:.1f} min"
+            ).format(
+                n=v["replications"],
+                share=v["share_meeting_targets"],
+                bound=v["lower_bound_95"],
+                worst=max(v["worst_site_p95_wait_min"]),
+            ),
+            _("one step smaller: {fails} of {n} smaller plans fail a target").format(
+                fails=fails, n=len(result["one_step_smaller"])
+            ),
         ]
     if result.get("unreachable_compounds"):
         names = result["unreachable_compounds"]
         lines.append(
-            f"out of reach (no candidate within the walking standard): {', '.join(names[:10])}"
+            _("out of reach (no candidate within the walking standard): {names}").format(names=", ".join(names[:10]))
             + (" ..." if len(names) > 10 else "")
         )
     return "\n".join(lines)

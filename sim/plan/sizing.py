@@ -19,6 +19,7 @@ from collections.abc import Callable
 import numpy as np
 
 from sim.core import streams
+from sim.core.i18n import _
 from sim.core.search import bisect_smallest, gallop_down
 from sim.core.stats import share_lower_bound_95
 from sim.plan.bounds import analytic_bounds, plan_of, totals
@@ -107,7 +108,7 @@ def _size(sizer: Sizer, vary: list[str], limits: dict[str, int], verify_reps: in
     # Descend until a whole pass changes nothing: fewer points mean fewer pickups, slower sampling spreads
     # the vehicles' load, so one pass may not be enough. The last pass tried every value one step smaller
     # against the final plan: those are the minimality checks.
-    for _ in range(4):
+    for _pass in range(4):
         changed, smaller = _descend(plan, vary, sizer, reps_v, found)
         found = plan  # later passes start where the last one ended: no anchors below the values
         if not changed:
@@ -148,7 +149,11 @@ def _final_check(sizer: Sizer, plan: Plan, vary: list[str], limits: dict[str, in
         }
         if not dims or not within(bigger, sizer.base, limits):
             return plan, fresh, grown
-        sizer.say(f"final check: targets met in {sum(fresh.met)} of {n}; {stage} binds, growing {', '.join(dims)}")
+        sizer.say(
+            _("final check: targets met in {met} of {n}; {stage} binds, growing {dims}").format(
+                met=sum(fresh.met), n=n, stage=stage, dims=", ".join(dims)
+            )
+        )
         grown.append(f"{stage}: {', '.join(dims)}")
         plan = bigger
     return plan, fresh, grown
@@ -165,7 +170,11 @@ def _wait_margin(sizer: Sizer, plan: Plan, reps: range) -> float:
         return t.wait_margin
     worst = [w for w in sizer.check(plan, reps).worst_p95_wait_min if w is not None]
     margin = 1.645 * float(np.std(worst, ddof=1)) * 60 if len(worst) > 1 else 0.0
-    sizer.say(f"queue standard judged {margin / 60:.1f} min inside {t.max_wait / 60:g} min (the spread of the worst point's p95)")
+    sizer.say(
+        _("queue standard judged {margin:.1f} min inside {wait:g} min (the spread of the worst point's p95)").format(
+            margin=margin / 60, wait=t.max_wait / 60
+        )
+    )
     return min(margin, 0.5 * t.max_wait)
 
 
@@ -183,7 +192,7 @@ def _generous(sizer: Sizer, vary: list[str], limits: dict[str, int], bounds: Pla
             return plan, (sizer.check(plan), {"note": "even the analytic first guesses exceed the limits"})
     before = None
     while True:
-        sizer.say(f"checking a generous plan: {totals(base, plan)}")
+        sizer.say(_("checking a generous plan: {plan}").format(plan=totals(base, plan)))
         check = sizer.check(plan)
         if sizer.meets(check):
             return plan, None
@@ -219,7 +228,11 @@ def _search(sizer: Sizer, vary: list[str], limits: dict[str, int], plan: Plan) -
             plan[dim][gi] = _smallest(plan, dim, gi, crowd_ok)
             sizer.say(f"{dim}[{base.groups[gi].name}] = {plan[dim][gi]}")
         if crowd_dims and not sizer.ok(plan, labs=[li]):
-            sizer.say(f"lab {base.labs[li].name}: sampling ends too late for the deadline; searching points and tables again")
+            sizer.say(
+                _("lab {name}: sampling ends too late for the deadline; searching points and tables again").format(
+                    name=base.labs[li].name
+                )
+            )
             for dim, gi in crowd_dims:
                 plan[dim][gi] = generous[dim][gi]
             for dim, gi in crowd_dims:
@@ -236,7 +249,7 @@ def _confirm(sizer: Sizer, vary: list[str], limits: dict[str, int], plan: Plan, 
     """On replications the search never used: where a lab's part falls short, grow the stage that binds
     there until the confidence holds (or the limits stop it)."""
     progress: dict[int, tuple[float, float]] = {}
-    for _ in range(12):
+    for _step in range(12):
         short = [li for li in range(len(sizer.parts)) if not sizer.meets(sizer.check(plan, reps, [li]))]
         if not short:
             break
@@ -252,7 +265,11 @@ def _confirm(sizer: Sizer, vary: list[str], limits: dict[str, int], plan: Plan, 
             if not dims or score <= progress.get(li, (-1.0, -math.inf)):  # no progress: several stages bind
                 dims = [d for d in LOGISTICS if d in vary] + (dims if sampling else [])
             progress[li] = score
-            sizer.say(f"fresh replications: {stage} binds at lab {sizer.base.labs[li].name}; growing {', '.join(dims)}")
+            sizer.say(
+                _("fresh replications: {stage} binds at lab {name}; growing {dims}").format(
+                    stage=stage, name=sizer.base.labs[li].name, dims=", ".join(dims)
+                )
+            )
             for d in dims:
                 for i in sizer.groups_of[li] if d in ("tables", "points") else [li]:
                     # Points by 5% (a table is already a coarse step); vehicles and instruments by 10%.

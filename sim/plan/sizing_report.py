@@ -9,7 +9,7 @@ from sim.core.i18n import _
 from sim.plan.bounds import apply_plan, samplers_per_table, totals
 from sim.plan.sizer import binding_stage
 from sim.report.page import Page, folder_page, read_json, write_page
-from sim.report.run_page import bill_table
+from sim.report.run_page import BILL_ITEMS, bill_table
 from sim.scenario.edit import edit_scenario, point_groups
 
 
@@ -77,59 +77,97 @@ def plan_yaml(text: str, result: dict) -> str:
 def table(result: dict) -> str:
     """What a planner reads in ten seconds."""
     p = result["plan"]
-    lines = [f"{'group':16s} {'points':>8s} {'residents/pt':>12s} {'tables/pt':>9s} {'tables':>8s} {'samplers':>9s}"]
+    h = [_("group"), _("points"), _("residents/pt"), _("tables/pt"), _("tables"), _("samplers")]
+    lines = [f"{h[0]:16s} {h[1]:>8s} {h[2]:>12s} {h[3]:>9s} {h[4]:>8s} {h[5]:>9s}"]
     for g in p["groups"]:
         t = g["points"] * g["tables_per_point"]
         lines.append(
             f"{g['name']:16s} {g['points']:8,d} {g['residents_per_point']:12,d} {g['tables_per_point']:9d} {t:8,d} "
             f"{t * p['samplers_per_table']:9,d}"
         )
-    lines.append(f"{'lab':16s} {'vehicles':>8s} {'extractors':>12s} {'PCR':>9s}")
+    h = [_("lab"), _("vehicles"), _("extractors"), _("PCR machines")]
+    lines.append(f"{h[0]:16s} {h[1]:>8s} {h[2]:>12s} {h[3]:>9s}")
     for lab in p["labs"]:
         lines.append(f"{lab['name']:16s} {lab['vehicles']:8,d} {lab['extractors']:12,d} {lab['pcr_machines']:9,d}")
     t = p["totals"]
     lines.append(
-        f"total: {t['points']:,} points, {t['tables']:,} tables, {t['samplers']:,} samplers, {t['vehicles']:,} vehicles, "
-        f"{t['extractors']:,} extractors, {t['pcr_machines']:,} PCR machines"
+        _(
+            "total: {points:,} points, {tables:,} tables, {samplers:,} samplers, {vehicles:,} vehicles, "
+            "{extractors:,} extractors, {pcr:,} PCR machines"
+        ).format(
+            points=t["points"],
+            tables=t["tables"],
+            samplers=t["samplers"],
+            vehicles=t["vehicles"],
+            extractors=t["extractors"],
+            pcr=t["pcr_machines"],
+        )
     )
     if "verification" in result:
-        v = result["verification"]
-        lines.append(
-            f"verified on {v['replications']} fresh replications: targets met in {v['share_meeting_targets']:.0%}; "
-            f"deadline margin {v['deadline_margin_h']:.2f} h (latest replication; wanted "
-            f"{result['targets']['margin_h']:g} h)"
-        )
-        fails = sum(c["fails"] for c in result["one_step_smaller"].values())
-        lines.append(f"one step smaller: {fails} of {len(result['one_step_smaller'])} sized values fail a target")
-        f = result.get("final_check_on_untouched_replications")
-        if f:
-            lines.append(
-                f"final check on {f['replications']} untouched replications: targets met in {f['share_meeting_targets']:.0%} "
-                f"(one-sided 95% lower bound {f['lower_bound_95']:.0%})"
-            )
-            if f["share_meeting_targets"] < result["targets"]["confidence"]:
-                lines.append(
-                    "  below the confidence asked: the plan is at the edge (a minimal plan chosen on few replications "
-                    "often is); see sizing.json for what failed, and size with more --replications or a --margin"
-                )
-        if "bill" in result:
-            lines.append(bill_line(result["bill"]))
+        lines += _verified(result)
     else:
         b = result["best_found"]
         lines.append(
-            f"NO PLAN within the limits meets the targets. Binding stage: {b['binding_stage']}. "
-            f"Best plan found meets them in {b['share_meeting_targets']:.0%} of replications"
-            + (f", last result {b['short_by_h']:.1f} h after the deadline." if b["short_by_h"] else ".")
+            _(
+                "NO PLAN within the limits meets the targets. Binding stage: {stage}. "
+                "Best plan found meets them in {share:.0%} of replications"
+            ).format(stage=b["binding_stage"], share=b["share_meeting_targets"])
+            + (_(", last result {h:.1f} h after the deadline.").format(h=b["short_by_h"]) if b["short_by_h"] else ".")
         )
     return "\n".join(lines)
 
 
-def bill_line(bill: dict) -> str:
-    staff = ", ".join(
-        f"{k} {v['per_shift']:,}/shift ({v['quantity']:,} person-shifts)" for k, v in bill.items() if v["kind"] == "staff"
+def _verified(result: dict) -> list[str]:
+    """The lines on how the plan was checked, and its bill."""
+    lines = []
+    v = result["verification"]
+    lines.append(
+        _(
+            "verified on {n} fresh replications: targets met in {share:.0%}; deadline margin {margin:.2f} h "
+            "(latest replication; wanted {wanted:g} h)"
+        ).format(
+            n=v["replications"],
+            share=v["share_meeting_targets"],
+            margin=v["deadline_margin_h"],
+            wanted=result["targets"]["margin_h"],
+        )
     )
-    things = ", ".join(f"{k} {v['quantity']:,}" for k, v in bill.items() if v["kind"] == "material")
-    return f"bill: {staff}; materials: {things}"
+    fails = sum(c["fails"] for c in result["one_step_smaller"].values())
+    lines.append(
+        _("one step smaller: {fails} of {n} sized values fail a target").format(fails=fails, n=len(result["one_step_smaller"]))
+    )
+    f = result.get("final_check_on_untouched_replications")
+    if f:
+        lines.append(
+            _(
+                "final check on {n} untouched replications: targets met in {share:.0%} (one-sided 95% lower bound {bound:.0%})"
+            ).format(n=f["replications"], share=f["share_meeting_targets"], bound=f["lower_bound_95"])
+        )
+        if f["share_meeting_targets"] < result["targets"]["confidence"]:
+            lines.append(
+                "  "
+                + _(
+                    "below the confidence asked: the plan is at the edge (a minimal plan chosen on few replications "
+                    "often is); see sizing.json for what failed, and size with more --replications or a --margin"
+                )
+            )
+    if "bill" in result:
+        lines.append(bill_line(result["bill"]))
+    return lines
+
+
+def bill_line(bill: dict) -> str:
+    # TRANSLATORS: the separator of a list in a sentence.
+    sep = _(", ")
+    staff = sep.join(
+        _("{item} {per_shift:,}/shift ({total:,} person-shifts)").format(
+            item=_(BILL_ITEMS.get(k, k)), per_shift=v["per_shift"], total=v["quantity"]
+        )
+        for k, v in bill.items()
+        if v["kind"] == "staff"
+    )
+    things = sep.join(_(BILL_ITEMS.get(k, k)) + f" {v['quantity']:,}" for k, v in bill.items() if v["kind"] == "material")
+    return _("bill: {staff}; materials: {materials}").format(staff=staff, materials=things)
 
 
 def write_sizing(result: dict, scenario_text: str, out: Path) -> Path:

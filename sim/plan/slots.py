@@ -125,7 +125,11 @@ def propose(
         out["groups"].append(entry)
         if progress and entry["feasible"]:
             slots = found.calls[g.name]
-            progress(f"{g.name}: call over {format_duration(entry['calling_span_h'] * 3600)} in {len(slots.shares)} slot(s)")
+            progress(
+                _("{group}: call over {span} in {n} slot(s)").format(
+                    group=g.name, span=format_duration(entry["calling_span_h"] * 3600), n=len(slots.shares)
+                )
+            )
     return found
 
 
@@ -173,7 +177,7 @@ def _busiest(f: GroupFigures) -> tuple[str, np.ndarray]:
     c = f.crowds[0]
     if not c.busiest:
         return "", np.zeros(1)
-    q, _, name, series = max(c.busiest)
+    q, _rep, name, series = max(c.busiest)
     return name, series
 
 
@@ -200,10 +204,19 @@ def slots_yaml(text: str, proposal: Proposal) -> str:
 
 def table(result: dict) -> str:
     """What `natsim slots` prints, from slots.json's content."""
+    h = [
+        _("group"),
+        _("tables/pt"),
+        _("call over"),
+        _("slots"),
+        _("p95 wait (worst point), min"),
+        _("longest queue"),
+        _("sampling ends, h"),
+        _("now -> called"),
+    ]
     lines = [
-        f"{'group':16s} {'tables/pt':>9s} {'call over':>9s} {'slots':>5s}  {'p95 wait (worst point), min':>27s}  "
-        f"{'longest queue':>15s}  {'sampling ends, h':>16s}",
-        f"{'':16s} {'':>9s} {'':>9s} {'':>5s}  {'now -> called':>27s}  {'now -> called':>15s}  {'now -> called':>16s}",
+        f"{h[0]:16s} {h[1]:>9s} {h[2]:>9s} {h[3]:>5s}  {h[4]:>27s}  {h[5]:>15s}  {h[6]:>16s}",
+        f"{'':16s} {'':>9s} {'':>9s} {'':>5s}  {h[7]:>27s}  {h[7]:>15s}  {h[7]:>16s}",
     ]
     for g in result["groups"]:
         if not g["feasible"]:
@@ -218,15 +231,19 @@ def table(result: dict) -> str:
             f"{max(w['sampling_ends_h']):>6.1f} -> {max(s['sampling_ends_h']):<6.1f}"
         )
     lines.append(
-        f"(now: the arrivals the scenario gives; called: the proposed slots; worst of {result['replications']} "
-        f"replications the search did not use; target p95 wait {result['max_wait_min']:g} min)"
+        _(
+            "(now: the arrivals the scenario gives; called: the proposed slots; worst of {n} replications the search "
+            "did not use; target p95 wait {wait:g} min)"
+        ).format(n=result["replications"], wait=result["max_wait_min"])
     )
     deadline = result["deadline_h"]
     late = [g["group"] for g in result["groups"] if g["feasible"] and max(g["with_slots"]["sampling_ends_h"]) > deadline]
     if late:
         lines.append(
-            f"Called this way, sampling at {', '.join(late)} ends after the {deadline:g} h deadline: "
-            "more tables would let the calls end sooner."
+            _(
+                "Called this way, sampling at {groups} ends after the {h:g} h deadline: "
+                "more tables would let the calls end sooner."
+            ).format(groups=", ".join(late), h=deadline)
         )
     return "\n".join(lines)
 

@@ -8,6 +8,7 @@ from pathlib import Path
 
 import numpy as np
 
+from sim.core.i18n import _
 from sim.report.summary import RunResult
 from sim.scenario.round import every_round_on_time
 
@@ -37,7 +38,9 @@ class RunData:
             with np.load(folder / "replications.npz") as z:
                 arrays = {k: z[k] for k in z.files}
         except (OSError, ValueError, KeyError) as exc:
-            raise FinishedRunError(f"{folder}: not a finished natsim results folder ({exc})") from None
+            raise FinishedRunError(
+                _("{folder}: not a finished natsim results folder ({error})").format(folder=folder, error=exc)
+            ) from None
         return cls._make(label or summary.get("scenario", folder.name), summary, arrays)
 
     @classmethod

@@ -12,6 +12,8 @@ import shutil
 from contextlib import contextmanager
 from pathlib import Path
 
+from sim.core.i18n import _
+
 
 class ResultsFolderError(Exception):
     """The results folder cannot be used (it exists and is not empty, or cannot be created)."""
@@ -30,8 +32,10 @@ def default_results_dir(scenario: Path, root: Path = Path("results")) -> Path:
 def check_results_dir(out: Path) -> None:
     if out.exists() and (not out.is_dir() or any(out.iterdir())):
         raise ResultsFolderError(
-            f"{out} already exists and is not empty: natsim never overwrites results; "
-            "choose another --out or leave it out for a new timestamped folder"
+            _(
+                "{folder} already exists and is not empty: natsim never overwrites results; "
+                "choose another --out or leave it out for a new timestamped folder"
+            ).format(folder=out)
         )
 
 

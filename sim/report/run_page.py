@@ -7,7 +7,7 @@ from pathlib import Path
 
 from sim.core.i18n import N_, _
 from sim.report import page as pg
-from sim.report.bill import translated_rule
+from sim.report.bill import UNITS, translated_rule
 from sim.report.words import verdict
 
 # Key figures in reading order: (metric, label, unit shown after the number).
@@ -129,7 +129,7 @@ def bill_table(bill: dict) -> str:
             "per_shift": line["per_shift"],
             "shifts": line["shifts"],
             "quantity": line["quantity"],
-            "unit": _(line["unit"]),
+            "unit": _(unit_of(line)),
             "rule": translated_rule({"item": item, **line}),
         }
         for item, line in bill.items()
@@ -143,6 +143,10 @@ def bill_table(bill: dict) -> str:
         ("rule", _("rule")),
     ]
     return pg.table(cols, rows, note=_("Staff totals are person-shifts; materials are what the simulated round used."))
+
+
+def unit_of(line: dict) -> str:
+    return UNITS[line["kind"]]
 
 
 def _headed(rows: list[dict]) -> list[tuple[str, str]]:

@@ -120,7 +120,7 @@ def verdict(summary: dict) -> list[str]:
             _("Slowest stage: {stage}, {h:.1f} h on average. Mean hours per stage: {stages}.").format(
                 stage=_(STAGE_NAMES[slow]),
                 h=waits[slow],
-                stages=sep.join(f"{_(STAGE_NAMES[k])} {v:.1f}" for k, v in stages.items()),
+                stages=sep.join(_(STAGE_NAMES[k]) + f" {v:.1f}" for k, v in stages.items()),
             )
         )
     if "walk_mean_min" in m and m["walk_mean_min"]["mean"] is not None:

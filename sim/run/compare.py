@@ -8,25 +8,25 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from sim.core.i18n import _
+from sim.core.i18n import N_, _
 from sim.core.stats import diff_ci95, proportion_ci95, summarize
 from sim.core.tables import write_csv
 from sim.report.finished import FinishedRunError, RunData
 from sim.report.folder import staged_folder
 from sim.report.page import Page, folder_page, write_page
 
-KEY_FIGURES = {
-    "deadline_met": "deadline met (share of replications)",
-    "results_complete_h": "last pooled result (h)",
-    "sampling_complete_h": "sampling complete (h)",
-    "reported_by_deadline": "residents reported by the deadline (share)",
-    "wait_mean_min": "mean wait (min)",
-    "wait_p95_min": "95th percentile wait (min)",
-    "max_queue": "longest queue (residents)",
-    "turnaround_mean_h": "mean swab-to-result (h)",
-    "tubes": "pooled tubes",
-    "plates": "plates",
-    "identified_mean_h": "positives identified after (h)",
+KEY_FIGURES = {  # translated where shown
+    "deadline_met": N_("deadline met (share of replications)"),
+    "results_complete_h": N_("last pooled result (h)"),
+    "sampling_complete_h": N_("sampling complete (h)"),
+    "reported_by_deadline": N_("residents reported by the deadline (share)"),
+    "wait_mean_min": N_("mean wait (min)"),
+    "wait_p95_min": N_("95th percentile wait (min)"),
+    "max_queue": N_("longest queue (residents)"),
+    "turnaround_mean_h": N_("mean swab-to-result (h)"),
+    "tubes": N_("pooled tubes"),
+    "plates": N_("plates"),
+    "identified_mean_h": N_("positives identified after (h)"),
 }
 
 
@@ -84,20 +84,24 @@ def _interval(mean, ci) -> str:
 
 
 def format_table(runs: list[RunData], rows: list[dict]) -> str:
-    head = ["figure", *(r.label for r in runs), *(f"{r.label} - {runs[0].label}" for r in runs[1:])]
+    head = [_("figure"), *(r.label for r in runs), *(f"{r.label} - {runs[0].label}" for r in runs[1:])]
     body = []
     for row in rows:
-        cells = [row["description"]]
+        cells = [_(KEY_FIGURES[row["figure"]])]
         cells += [_interval(row[f"mean_{i}"], row[f"ci95_{i}"]) for i in range(len(runs))]
         cells += [_interval(row.get(f"diff_{i}"), row.get(f"diff_ci95_{i}")) for i in range(1, len(runs))]
         body.append(cells)
     widths = [max(len(str(c)) for c in col) for col in zip(head, *body, strict=True)]
     lines = ["  ".join(str(c).ljust(w) for c, w in zip(r, widths, strict=True)) for r in (head, *body)]
     lines.insert(1, "  ".join("-" * w for w in widths))
-    note = "Means with 95% intervals; differences are paired replication by replication (common random numbers)"
-    if not all(_paired(runs[0], r) for r in runs[1:]):
-        note += " where the seeds match, otherwise Welch intervals"
-    return "\n".join(lines) + "\n" + note + "."
+    if all(_paired(runs[0], r) for r in runs[1:]):
+        note = _("Means with 95% intervals; differences are paired replication by replication (common random numbers).")
+    else:
+        note = _(
+            "Means with 95% intervals; differences are paired replication by replication (common random numbers) "
+            "where the seeds match, otherwise Welch intervals."
+        )
+    return "\n".join(lines) + "\n" + note
 
 
 def write_comparison(runs: list[RunData], out: Path) -> Path:

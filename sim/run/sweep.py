@@ -65,13 +65,15 @@ def _split_values(text: str) -> list[str]:
 def parse_setting(spec: str) -> Setting:
     key, sep, rest = spec.partition("=")
     if not sep or not key or not rest:
-        raise SweepError(f"--set {spec!r}: write KEY=VALUE[,VALUE...], e.g. points.0.tables=2,3,4")
+        raise SweepError(_("--set {spec!r}: write KEY=VALUE[,VALUE...], e.g. points.0.tables=2,3,4").format(spec=spec))
     path = tuple(int(p) if p.isdigit() else p for p in key.split("."))
     texts = _split_values(rest)
     try:
         values = tuple(yaml.safe_load(t) for t in texts)
     except yaml.YAMLError as exc:
-        raise SweepError(f"--set {key}: cannot read the values {rest!r}: {exc}") from None
+        raise SweepError(
+            _("--set {key}: cannot read the values {rest!r}: {error}").format(key=key, rest=rest, error=exc)
+        ) from None
     return Setting(key, path, values, tuple(texts))
 
 
@@ -91,10 +93,10 @@ def cell_scenario(text: str, source: Path, settings: list[Setting], cell) -> tup
             try:
                 set_key(data, s.path, value)
             except EditError as exc:
-                raise SweepError(f"--set {s.key}: {exc}") from None
+                raise SweepError(_("--set {key}: {error}").format(key=s.key, error=exc)) from None
 
     cell_text = edit_scenario(text, change)
-    label = f"{source} with " + ", ".join(f"{s.key}={t}" for s, (_, t) in zip(settings, cell, strict=True))
+    label = f"{source} with " + ", ".join(f"{s.key}={t}" for s, (_value, t) in zip(settings, cell, strict=True))
     loaded = parse_scenario(cell_text, file=label, base=source.parent, path=source)
     return cell_text, build_round(loaded)
 
@@ -112,7 +114,9 @@ def run_sweep(
 ) -> Path:
     """Run every cell (or reuse it when resuming), write sweep.csv and sweep.png into `out`."""
     if out.exists() and any(out.iterdir()) and not resume:
-        raise SweepError(f"{out} already exists and is not empty: use --resume to finish that sweep, or another --out")
+        raise SweepError(
+            _("{folder} already exists and is not empty: use --resume to finish that sweep, or another --out").format(folder=out)
+        )
     out.mkdir(parents=True, exist_ok=True)
     grid = cells(settings)
     prepared = [(cell, *cell_scenario(text, source, settings, cell)) for cell in grid]  # validate every cell first

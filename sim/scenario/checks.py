@@ -134,7 +134,7 @@ class _Checks:
 
     def events(self) -> None:
         named = [NamedGroup(e.name, e.count) for e in self.sc.points if isinstance(e, spec.PointGroup)]
-        named += [NamedGroup(Path(f).stem, 1, (row.name,)) for f, rows in self.files.items() for _, row in rows]
+        named += [NamedGroup(Path(f).stem, 1, (row.name,)) for f, rows in self.files.items() for _line, row in rows]
         m = self.places_map
         if m is not None:
             named += [NamedGroup(m.site_groups[s], 1, (m.site_names[s],)) for s in m.open_sites]
@@ -190,7 +190,9 @@ class _Checks:
 
     def limits(self) -> None:
         groups = [e for e in self.sc.points if isinstance(e, spec.PointGroup)]
-        residents = sum(e.count * e.residents for e in groups) + sum(g.residents for rows in self.files.values() for _, g in rows)
+        residents = sum(e.count * e.residents for e in groups) + sum(
+            g.residents for rows in self.files.values() for _line, g in rows
+        )
         points = sum(e.count for e in groups) + sum(len(r) for r in self.files.values())
         if self.place_files is not None:
             residents += sum(c.residents for c in self.place_files.compounds)

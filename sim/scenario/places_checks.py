@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from sim.core.i18n import _
 from sim.scenario import spec
 from sim.scenario.places import PlacesMap
 from sim.scenario.places_build import make_map
@@ -24,9 +25,9 @@ def check_places(checks, p: spec.Places) -> tuple[PlaceFiles, PlacesMap | None, 
     checks.problems.extend(files.problems)
     for name, xy in p.labs.items():
         if name not in checks.lab_names:
-            checks.add(("places", "labs", name), f"no lab named '{name}' in labs:")
+            checks.add(("places", "labs", name), _("no lab named '{name}' in labs:").format(name=name))
         elif lonlat and not (-180 <= xy[0] <= 180 and -90 <= xy[1] <= 90):
-            checks.add(("places", "labs", name), f"{list(xy)} is not [longitude, latitude]")
+            checks.add(("places", "labs", name), _("{value} is not [longitude, latitude]").format(value=list(xy)))
     for s in files.sites:
         if s.lab is not None and s.lab not in checks.lab_names:
             checks.problems.append(Problem(files.shown["sites"], s.line, ("lab",), f"no lab named '{s.lab}'"))
@@ -42,21 +43,34 @@ def check_places(checks, p: spec.Places) -> tuple[PlaceFiles, PlacesMap | None, 
 def _assignment(checks, p: spec.Places, files: PlaceFiles, m: PlacesMap) -> None:
     shown = files.shown["compounds"]
     if p.assignment == "nearest" and not m.open_sites.size:
-        checks.problems.append(Problem(files.shown["sites"], None, (), "no site is open: every site has tables 0"))
+        checks.problems.append(Problem(files.shown["sites"], None, (), _("no site is open: every site has tables 0")))
         return
     if p.assignment == "file":
         index = {s.name: i for i, s in enumerate(files.sites)}
         for c in files.compounds:
             if c.site is None:
-                checks.problems.append(Problem(shown, c.line, ("site",), "assignment: file needs the site this compound goes to"))
+                checks.problems.append(
+                    Problem(shown, c.line, ("site",), _("assignment: file needs the site this compound goes to"))
+                )
             elif c.site not in index:
-                checks.problems.append(Problem(shown, c.line, ("site",), f"no site named '{c.site}' in {files.shown['sites']}"))
+                checks.problems.append(
+                    Problem(
+                        shown,
+                        c.line,
+                        ("site",),
+                        _("no site named '{name}' in {file}").format(name=c.site, file=files.shown["sites"]),
+                    )
+                )
             elif files.sites[index[c.site]].tables == 0:
-                checks.problems.append(Problem(shown, c.line, ("site",), f"site '{c.site}' is closed (tables 0)"))
+                checks.problems.append(
+                    Problem(shown, c.line, ("site",), _("site '{name}' is closed (tables 0)").format(name=c.site))
+                )
     for s in m.open_sites:
         if not m.served(s).size:
             row = files.sites[s]
-            checks.warnings.append(Problem(files.shown["sites"], row.line, ("name",), f"no compound walks to site '{row.name}'"))
+            checks.warnings.append(
+                Problem(files.shown["sites"], row.line, ("name",), _("no compound walks to site '{name}'").format(name=row.name))
+            )
 
 
 def _labs(checks, files: PlaceFiles, m: PlacesMap) -> dict[str, tuple]:
@@ -64,11 +78,13 @@ def _labs(checks, files: PlaceFiles, m: PlacesMap) -> dict[str, tuple]:
     for s in m.open_sites:
         row = files.sites[s]
         if m.site_lab[s] < 0:
-            what = f"lab '{row.lab}'" if row.lab else "any lab"
+            what = _("lab '{name}'").format(name=row.lab) if row.lab else _("any lab")
             checks.problems.append(
                 Problem(
                     files.shown["sites"], row.line, ("lab",),
-                    f"no driving time to {what}: give the lab coordinates under places.labs, or a row in the travel matrix",
+                    _(
+                        "no driving time to {what}: give the lab coordinates under places.labs, or a row in the travel matrix"
+                    ).format(what=what),
                 )
             )  # fmt: skip
         else:
@@ -80,11 +96,15 @@ def _groups(checks, p: spec.Places, files: PlaceFiles, m: PlacesMap) -> None:
     named = {m.site_groups[s] for s in m.open_sites}
     for name, group in p.groups.items():
         if name not in named:
-            checks.warnings.append(Problem(checks.file, None, ("places", "groups", name), f"no open site is in group '{name}'"))
+            checks.warnings.append(
+                Problem(checks.file, None, ("places", "groups", name), _("no open site is in group '{name}'").format(name=name))
+            )
         slots = group.call_slots.slots if group.call_slots else []
         known = set(m.compound_names)
         for k, slot in enumerate(slots):
             for b in slot.buildings or []:
                 if b not in known:
                     at = ("places", "groups", name, "call_slots", "slots", k, "buildings")
-                    checks.add(at, f"no compound named '{b}' in {Path(files.shown['compounds']).name}")
+                    checks.add(
+                        at, _("no compound named '{name}' in {file}").format(name=b, file=Path(files.shown["compounds"]).name)
+                    )

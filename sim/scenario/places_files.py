@@ -9,6 +9,7 @@ import math
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from sim.core.i18n import N_, _
 from sim.scenario.problems import Problem
 
 TRUE = {"1", "true", "yes", "y"}
@@ -56,21 +57,27 @@ class _Reader:
         try:
             text = path.read_text(encoding="utf-8-sig")  # a spreadsheet's UTF-8 may start with a BOM
         except OSError as exc:
-            self.add(None, (), f"cannot read the file: {exc.strerror}")
+            self.add(None, (), _("cannot read the file: {reason}").format(reason=exc.strerror))
             return
         except UnicodeDecodeError:
-            self.add(None, (), "not UTF-8 text: save the CSV as UTF-8")
+            self.add(None, (), _("not UTF-8 text: save the CSV as UTF-8"))
             return
         reader = csv.DictReader(text.splitlines())
         columns = [c.strip() for c in reader.fieldnames or []]
         missing = [c for c in required if c not in columns]
         if missing:
-            self.add(1, (), f"missing column(s) {', '.join(missing)}; the file has {', '.join(columns) or 'no header'}")
+            self.add(
+                1,
+                (),
+                _("missing column(s) {missing}; the file has {columns}").format(
+                    missing=", ".join(missing), columns=", ".join(columns) or _("no header")
+                ),
+            )
             return
         for line, row in enumerate(reader, start=2):
             self.rows.append((line, {k.strip(): (v or "").strip() for k, v in row.items() if k is not None}))
         if not self.rows:
-            self.add(None, (), "the file has no rows")
+            self.add(None, (), _("the file has no rows"))
 
     def add(self, line: int | None, key: tuple, message: str) -> None:
         self.problems.append(Problem(self.shown, line, key, message))
@@ -80,13 +87,17 @@ class _Reader:
         try:
             value = float(text.replace("_", ""))
         except ValueError:
-            self.add(line, (column,), f"{text!r} is not a number" if text else "empty: a number is needed")
+            self.add(line, (column,), _("{text!r} is not a number").format(text=text) if text else _("empty: a number is needed"))
             return None
         if not math.isfinite(value) or (whole and value != int(value)):
-            self.add(line, (column,), f"{text!r}: a {'whole ' if whole else ''}number is needed")
+            self.add(
+                line,
+                (column,),
+                (_("{text!r}: a whole number is needed") if whole else _("{text!r}: a number is needed")).format(text=text),
+            )
             return None
         if low is not None and value < low:
-            self.add(line, (column,), f"{text!r}: must be at least {low:g}")
+            self.add(line, (column,), _("{text!r}: must be at least {low:g}").format(text=text, low=low))
             return None
         return value
 
@@ -97,16 +108,22 @@ class _Reader:
             return None
         if lonlat and not (-180 <= a <= 180 and -90 <= b <= 90):
             where = "lon" if not -180 <= a <= 180 else "lat"
-            self.add(line, (where,), f"({a:g}, {b:g}) is not a longitude/latitude (lon -180..180, lat -90..90)")
+            self.add(
+                line, (where,), _("({a:g}, {b:g}) is not a longitude/latitude (lon -180..180, lat -90..90)").format(a=a, b=b)
+            )
             return None
         return (a, b)
 
     def unique(self, line: int, name: str, seen: dict[str, int], what: str) -> bool:
         if not name:
-            self.add(line, ("name",), f"a {what} needs a name")
+            self.add(line, ("name",), _("a {what} needs a name").format(what=_(what)))
             return False
         if name in seen:
-            self.add(line, ("name",), f"{what} '{name}' is listed twice (first at line {seen[name]})")
+            self.add(
+                line,
+                ("name",),
+                _("{what} '{name}' is listed twice (first at line {line})").format(what=_(what), name=name, line=seen[name]),
+            )
             return False
         seen[name] = line
         return True
@@ -123,7 +140,7 @@ def read_compounds(path: Path, lonlat: bool, out: PlaceFiles) -> None:
     for line, row in r.rows:
         name = row.get("name", "")
         xy, residents = r.xy(line, row, lonlat), r.number(line, row, "residents", whole=True, low=0)
-        if r.unique(line, name, seen, "compound") and xy is not None and residents is not None:
+        if r.unique(line, name, seen, N_("compound")) and xy is not None and residents is not None:
             out.compounds.append(CompoundRow(line, name, xy, int(residents), row.get("site") or None, row.get("group") or None))
 
 
@@ -137,8 +154,8 @@ def read_sites(path: Path, lonlat: bool, out: PlaceFiles) -> None:
         most = r.number(line, row, "max_tables", whole=True, low=0) if row.get("max_tables") else None
         flag = row.get("candidate", "").lower()
         if flag not in TRUE | FALSE:
-            r.add(line, ("candidate",), f"{row['candidate']!r}: write true or false")
-        if r.unique(line, name, seen, "site") and xy is not None and tables is not None:
+            r.add(line, ("candidate",), _("{value!r}: write true or false").format(value=row["candidate"]))
+        if r.unique(line, name, seen, N_("site")) and xy is not None and tables is not None:
             site = SiteRow(line, name, xy, int(tables), row.get("lab") or None, row.get("group") or None, flag in TRUE, None)
             out.sites.append(site if most is None else SiteRow(*list(vars(site).values())[:-1], int(most)))
 
@@ -150,7 +167,7 @@ def read_matrix(path: Path, out: PlaceFiles) -> None:
         minutes = r.number(line, row, "minutes", low=0)
         a, b = row.get("from", ""), row.get("to", "")
         if not a or not b:
-            r.add(line, ("from" if not a else "to",), "a site or lab name is needed")
+            r.add(line, ("from" if not a else "to",), _("a site or lab name is needed"))
         elif minutes is not None:
             out.matrix[a, b] = out.matrix[b, a] = minutes * 60
             out.matrix_lines[a, b] = out.matrix_lines[b, a] = line

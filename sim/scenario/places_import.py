@@ -16,6 +16,7 @@ from pathlib import Path
 import geojson
 from shapely.geometry import shape
 
+from sim.core.i18n import _
 from sim.core.tables import coordinates, write_csv
 from sim.scenario.problems import Problem
 
@@ -38,10 +39,10 @@ def _features(path: Path, problems: list[Problem]) -> list[tuple[int, dict, tupl
         try:
             data = geojson.loads(path.read_text(encoding="utf-8"))
         except (OSError, ValueError) as exc:
-            problems.append(Problem(shown, None, (), f"not readable GeoJSON: {exc}"))
+            problems.append(Problem(shown, None, (), _("not readable GeoJSON: {error}").format(error=exc)))
             return []
         if not data.is_valid:
-            problems.append(Problem(shown, None, (), f"not valid GeoJSON: {data.errors()}"))
+            problems.append(Problem(shown, None, (), _("not valid GeoJSON: {error}").format(error=data.errors())))
             return []
         features = data["features"] if data.get("type") == "FeatureCollection" else [data]
         out = []
@@ -58,7 +59,7 @@ def _features(path: Path, problems: list[Problem]) -> list[tuple[int, dict, tupl
     try:
         rows = list(csv.DictReader(path.read_text(encoding="utf-8-sig").splitlines()))
     except (OSError, UnicodeDecodeError) as exc:
-        problems.append(Problem(shown, None, (), f"cannot read the file: {exc}"))
+        problems.append(Problem(shown, None, (), _("cannot read the file: {reason}").format(reason=exc)))
         return []
     out = []
     for line, row in enumerate(rows, start=2):
@@ -83,15 +84,22 @@ def import_places(
     rows, seen = [], set()
     geo = source.suffix.lower() in (".geojson", ".json")
     for where, attrs, xy in _features(source, problems):
-        label = f"feature {where}" if geo else f"line {where}"
+        label = (_("feature {n}") if geo else _("line {n}")).format(n=where)
         at = None if geo else where
         name = str(attrs.get(fields.name) or "").strip()
         raw = attrs.get(fields.count or count_col)
         if xy is None:
-            problems.append(Problem(str(source), at, (), f"{label} ({name or 'no name'}): no point or area to place it"))
+            problems.append(
+                Problem(
+                    str(source),
+                    at,
+                    (),
+                    _("{label} ({name}): no point or area to place it").format(label=label, name=name or _("no name")),
+                )
+            )
             continue
         if not name or name in seen:
-            why = "no name" if not name else f"name '{name}' given twice"
+            why = _("no name") if not name else _("name '{name}' given twice").format(name=name)
             problems.append(Problem(str(source), at, (fields.name,), f"{label}: {why}"))
             continue
         try:
@@ -99,7 +107,14 @@ def import_places(
         except (TypeError, ValueError):
             count = None
         if count is None or count < 0:
-            problems.append(Problem(str(source), at, (fields.count or count_col,), f"{label} ({name}): {raw!r} is not a count"))
+            problems.append(
+                Problem(
+                    str(source),
+                    at,
+                    (fields.count or count_col,),
+                    _("{label} ({name}): {raw!r} is not a count").format(label=label, name=name, raw=raw),
+                )
+            )
             continue
         seen.add(name)
         x, y = coordinates(xy, lonlat)

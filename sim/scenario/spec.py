@@ -163,12 +163,12 @@ class Arrivals(Strict):
     @field_validator("profile")
     @classmethod
     def _profile_shape(cls, profile: list[tuple[float, float]]) -> list[tuple[float, float]]:
-        times = [t for t, _ in profile]
+        times = [t for t, _w in profile]
         if any(b <= a for a, b in zip(times, times[1:], strict=False)):
             raise ValueError(_("profile times must increase strictly from one entry to the next"))
         if profile[-1][1] != 0:
             raise ValueError(_("the last profile entry must have weight 0 (no arrivals after it)"))
-        if not any(w > 0 for _, w in profile[:-1]):
+        if not any(w > 0 for _t, w in profile[:-1]):
             raise ValueError(_("at least one profile weight must be positive"))
         return profile
 

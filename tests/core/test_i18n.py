@@ -87,3 +87,44 @@ def test_language_from_the_environment(monkeypatch, env, expected):
     for k, v in env.items():
         monkeypatch.setenv(k, v)
     assert i18n.language_from_environment() == expected
+
+
+def test_no_message_is_marked_inside_an_f_string():
+    """Babel cannot see `_()` inside an f-string: such a message would never reach the catalog."""
+    import re
+    from pathlib import Path
+
+    root = Path(i18n.__file__).resolve().parents[1]
+    found = [
+        f"{path.relative_to(root)}:{k}"
+        for path in sorted(root.rglob("*.py"))
+        for k, line in enumerate(path.read_text(encoding="utf-8").splitlines(), 1)
+        if re.search(r"\{_\(", line)
+    ]
+    assert not found, found
+
+
+def test_no_module_that_speaks_rebinds_the_underscore():
+    """`for _ in ...` or `a, _ = ...` in a module that imports `_` makes `_` a local of that function, and a
+    message after it a call of an int or a string: such throwaway names are spelled `_step`, `_line`, ..."""
+    import ast
+    from pathlib import Path
+
+    root = Path(i18n.__file__).resolve().parents[1]
+    found = []
+    for path in sorted(root.rglob("*.py")):
+        tree = ast.parse(path.read_text(encoding="utf-8"))
+        imports = any(
+            isinstance(n, ast.ImportFrom) and n.module == "sim.core.i18n" and any(a.name == "_" for a in n.names)
+            for n in ast.walk(tree)
+        )
+        calls = any(isinstance(n, ast.Call) and isinstance(n.func, ast.Name) and n.func.id == "_" for n in ast.walk(tree))
+        if calls and not imports and path.name != "i18n.py":
+            found.append(f"{path.relative_to(root)}: calls _() without importing it from sim.core.i18n")
+        if imports or calls:
+            found += [
+                f"{path.relative_to(root)}:{n.lineno}"
+                for n in ast.walk(tree)
+                if isinstance(n, ast.Name) and n.id == "_" and isinstance(n.ctx, ast.Store)
+            ]
+    assert not found, found

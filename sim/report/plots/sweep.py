@@ -7,16 +7,17 @@ from pathlib import Path
 import matplotlib.pyplot as plt
 import numpy as np
 
+from sim.core.i18n import N_, _
 from sim.report.plots.style import DEADLINE_STYLE, PALETTE
 
-FIGURE_LABELS = {
-    "results_complete_h": "last pooled result (h since start)",
-    "sampling_complete_h": "sampling complete (h since start)",
-    "reported_by_deadline": "share of residents reported by the deadline",
-    "wait_mean_min": "mean wait (min)",
-    "wait_p95_min": "95th percentile wait (min)",
-    "max_queue": "longest queue (residents)",
-    "turnaround_mean_h": "mean swab-to-result (h)",
+FIGURE_LABELS = {  # translated where shown
+    "results_complete_h": N_("last pooled result (h since start)"),
+    "sampling_complete_h": N_("sampling complete (h since start)"),
+    "reported_by_deadline": N_("share of residents reported by the deadline"),
+    "wait_mean_min": N_("mean wait (min)"),
+    "wait_p95_min": N_("95th percentile wait (min)"),
+    "max_queue": N_("longest queue (residents)"),
+    "turnaround_mean_h": N_("mean swab-to-result (h)"),
 }
 
 
@@ -37,12 +38,15 @@ def sweep_plot(settings, rows: list[dict], figure: str, path: Path) -> None:
         label = ", ".join(f"{s.key}={v}" for s, v in zip(others, combo, strict=True)) or None
         ax.errorbar(xs, ys, yerr=[ys - lo, hi - ys], color=colour, marker="o", capsize=4, linewidth=1.8, label=label)
     if figure in ("results_complete_h", "sampling_complete_h"):
-        ax.axhline(rows[0]["deadline_h"], **DEADLINE_STYLE, label=f"deadline ({rows[0]['deadline_h']:g} h)")
+        ax.axhline(rows[0]["deadline_h"], **DEADLINE_STYLE, label=_("deadline ({h:g} h)").format(h=rows[0]["deadline_h"]))
     ax.set_xticks(range(len(x_labels)), x_labels)
     ax.set_xlabel(first.key)
-    ax.set_ylabel(FIGURE_LABELS.get(figure, figure))
+    ax.set_ylabel(_(FIGURE_LABELS.get(figure, figure)))
     ax.set_title(
-        f"Sweep: {FIGURE_LABELS.get(figure, figure)} against {first.key}\n(mean with 95% interval over replications)", fontsize=11
+        _("Sweep: {figure} against {key}\n(mean with 95% interval over replications)").format(
+            figure=_(FIGURE_LABELS.get(figure, figure)), key=first.key
+        ),
+        fontsize=11,
     )
     ax.grid(alpha=0.3)
     if ax.get_legend_handles_labels()[0]:
