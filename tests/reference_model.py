@@ -133,21 +133,41 @@ class _Point:
             self.outstanding = False
             yield self.env.timeout(self.ref.travel(self.p))
             self.ref.vehicle_time += self.env.now - depart
-            for tube in box:
-                lab.arrive(tube)
+            lab.unload(box)
 
 
 class _Lab:
     def __init__(self, ref: Reference, spec):
         self.ref, self.spec, self.env = ref, spec, ref.env
-        self.vehicles = simpy.Resource(self.env, spec.vehicles)
+        self.vehicles = simpy.Resource(self.env, max(spec.vehicles, 1))  # an external lab has none and needs none
         self.pcr = simpy.Resource(self.env, spec.pcr_machines)
         self.free = spec.extractors
         self.singles: deque[dict] = deque()  # retest tubes, served before pooled ones
         self.pooled: deque[dict] = deque()
 
+    def waiting(self) -> int:
+        return len(self.singles) + len(self.pooled)
+
+    def over(self) -> bool:
+        o = self.spec.overflow
+        return o is not None and o.over(self.waiting(), self.spec)
+
+    def unload(self, box: list[dict]) -> None:
+        """L1: a box reaches this lab; when the lab is over its threshold the whole box goes on by trunk to
+        the first lab of its list that is not over its own (or stays, when every one is)."""
+        if self.over():
+            for t in self.spec.overflow.to:
+                if not self.ref.labs[t].over():
+                    for tube in box:
+                        tube["diverted"] = True
+                        self.ref.trunk(self, t).send(tube)
+                    return
+        for tube in box:
+            self.arrive(tube)
+
     def arrive(self, tube: dict) -> None:
         tube["at_lab"] = self.env.now
+        tube["lab"] = self
         (self.singles if tube["single"] else self.pooled).append(tube)
         self.env.process(self._timer(tube))
         self.try_plate()
@@ -188,6 +208,41 @@ class _Lab:
                 self.env.process(self.ref.recall(tube))
 
 
+class _Trunk:
+    """L1's trunk, tube by tube: leaves at every multiple of `every` with what waits (at most its capacity),
+    or at once when a load is full, and hands the tubes to the other lab after a drawn travel time."""
+
+    def __init__(self, ref, o, target):
+        self.ref, self.o, self.target, self.env = ref, o, target, ref.env
+        self.queue: list[dict] = []
+        self.ticking = False
+
+    def send(self, tube: dict) -> None:
+        self.queue.append(tube)
+        if len(self.queue) >= self.o.capacity:
+            self._depart()
+        if self.queue and not self.ticking:
+            self.ticking = True
+            self.env.process(self._ticks())
+
+    def _ticks(self):
+        while self.queue:
+            k = int(np.floor(self.env.now / self.o.every + 1e-9)) + 1
+            yield self.env.timeout(k * self.o.every - self.env.now)
+            if self.queue:
+                self._depart()
+        self.ticking = False
+
+    def _depart(self) -> None:
+        load, self.queue = self.queue[: self.o.capacity], self.queue[self.o.capacity :]
+        self.env.process(self._drive(load))
+
+    def _drive(self, load: list[dict]):
+        yield self.env.timeout(float(self.o.travel.sample(self.ref.rng, 1)[0]))
+        for tube in load:
+            self.target.arrive(tube)
+
+
 class Reference:
     def __init__(self, rnd: Round, seed: int):
         self.rnd = rnd
@@ -201,6 +256,7 @@ class Reference:
         self.queue_seen = 0
         self.vehicle_time = 0.0
         self.labs = [_Lab(self, lab) for lab in rnd.labs]
+        self.trunks: dict[tuple[int, int], _Trunk] = {}
         self.travel_dist = []
         self.points = []
         self.map = _Map(rnd) if rnd.places is not None else None
@@ -233,16 +289,23 @@ class Reference:
         d = self.travel_dist[p]
         return d(self.rng) if callable(d) else float(d.sample(self.rng, 1)[0])
 
+    def trunk(self, source: _Lab, target: int) -> _Trunk:
+        key = (self.labs.index(source), target)
+        if key not in self.trunks:
+            self.trunks[key] = _Trunk(self, source.spec.overflow, self.labs[target])
+        return self.trunks[key]
+
     def recall(self, tube: dict):
         yield self.env.timeout(self.rnd.recall_delay)
         for m in tube["members"]:
-            self.env.process(self._single(m, tube["point"]))
+            self.env.process(self._single(m, tube["point"], tube["lab"]))
 
-    def _single(self, member: dict, p: int):
+    def _single(self, member: dict, p: int, lab):
+        """A retest goes to the lab that ran the pool (docs/labs.md), never on by trunk."""
         single = {"single": True, "member": member, "point": p}
         self.singles.append(single)
         yield self.env.timeout(self.travel(p))
-        self.labs[self.points[p].group.lab].arrive(single)
+        lab.arrive(single)
 
     def run(self) -> dict[str, float | None]:
         self.env.run()
@@ -273,6 +336,7 @@ class Reference:
             "positives": float(sum(r["positive"] for r in res)),
             "identified_mean_h": ident.mean() / 3600 if ident.size else None,
             "identified_max_h": ident.max() / 3600 if ident.size else None,
+            "diverted": float(sum(1 for t in self.tubes if t.get("diverted"))),
         } | (self._walking(res) if self.map is not None else {})
 
     def _walking(self, res: list[dict]) -> dict[str, float]:

@@ -174,3 +174,20 @@ def group_figures(rnd, group_of_point, tube_point, tube_size, result, resident_t
             "reported_by_deadline": float(tube_size[t][result[t] <= deadline[t]].sum() / n) if n else None,
         }
     return out
+
+
+LAB_FIGURES = ("received", "diverted_out", "diverted_in", "run", "backlog_peak", "backlog_peak_h", "last_result_h")
+
+
+def lab_figures(logi) -> dict[str, np.ndarray]:
+    """Per lab (docs/labs.md): tubes received, sent on and taken in, run; the backlog's peak and when;
+    the last pooled result it reported."""
+    n = len(logi.labs)
+    out = {k: np.array([lab.stats[k] for lab in logi.labs], float) for k in LAB_FIGURES[:5]}
+    out["backlog_peak_h"] = np.array([lab.stats["backlog_peak_at"] for lab in logi.labs], float) / 3600
+    last = np.full(n, np.nan)
+    ran = logi.ran_at >= 0
+    if ran.any():
+        np.fmax.at(last, logi.ran_at[ran], logi.result[ran] / 3600)
+    out["last_result_h"] = last
+    return out

@@ -16,6 +16,7 @@ from dataclasses import dataclass, field
 import numpy as np
 import simpy
 
+from sim.engine.trunks import Trunk
 from sim.scenario.round import Lab, Round
 
 _EPS = 1e-9  # seconds; absorbs float rounding when a timer lands exactly on a threshold
@@ -62,6 +63,10 @@ class ServerPool:
         heapq.heappush(self.free, start + duration)
         return start, start + duration
 
+    def add(self, t: float) -> None:
+        """One more server, free from t."""
+        heapq.heappush(self.free, t)
+
     def out_of_service(self, t: float, until: float) -> None:
         """One server stops at t (after the job it is on) until `until`."""
         start = max(t, heapq.heappop(self.free))
@@ -102,6 +107,15 @@ class LabSim:
         self.pooled: deque[list] = deque()
         self.waiting = 0
         self.plates = 0
+        # For labs.csv: tubes arrived (from points and trunks), sent on, run here; the backlog's peak.
+        self.stats = {
+            "received": 0,
+            "diverted_out": 0,
+            "diverted_in": 0,
+            "run": 0,
+            "backlog_peak": 0,
+            "backlog_peak_at": math.nan,
+        }
         self.busy = {"vehicles": Busy(lab.vehicles), "extractors": Busy(lab.extractors), "pcr_machines": Busy(lab.pcr_machines)}
         self._wake = env.event()
         env.process(self._form_plates())
@@ -116,10 +130,29 @@ class LabSim:
         self.free_extractors += extractors
         self._poke()
 
+    def surge(self, start: float, end: float, extractors: int, pcr_machines: int):
+        """Instruments added on [start, end); an added extractor busy at the end finishes its plate."""
+        yield self.env.timeout(max(start - self.env.now, 0.0))
+        self.free_extractors += extractors
+        for _step in range(pcr_machines):
+            self.pcr.add(self.env.now)
+        self._poke()
+        yield self.env.timeout(max(end - self.env.now, 0.0))
+        self.free_extractors -= extractors
+        for _step in range(pcr_machines):
+            self.pcr.out_of_service(self.env.now, math.inf)
+
     def deliver(self, ids: np.ndarray, single: bool = False, priority: bool = False) -> None:
         (self.singles if single else self.priority if priority else self.pooled).append([self.env.now, ids, 0])
         self.waiting += ids.size
+        if self.waiting > self.stats["backlog_peak"]:
+            self.stats["backlog_peak"], self.stats["backlog_peak_at"] = self.waiting, self.env.now
         self._poke()
+
+    def over(self) -> bool:
+        """Rule L1: this lab's backlog is at or over its overflow threshold."""
+        o = self.lab.overflow
+        return o is not None and o.over(self.waiting, self.lab)
 
     def _poke(self) -> None:
         if not self._wake.triggered:
@@ -155,6 +188,7 @@ class LabSim:
                     break
                 self.free_extractors -= 1
                 self.plates += 1
+                self.stats["run"] += ids.size
                 self.on_plate(ids, env.now)
                 env.process(self._run_plate(ids))
             self._wake = env.event()
@@ -189,6 +223,7 @@ class Logistics:
         lab_rngs: list[np.random.Generator],
         travel: list[Callable[[], float]],
         point_group: list[int] | None = None,
+        trunk_rng: Callable[[int, int], np.random.Generator] | None = None,
     ):
         self.rnd = rnd
         self.env = simpy.Environment()
@@ -209,7 +244,20 @@ class Logistics:
         self.is_positive[list(positive_tubes)] = True
         self.singles: list[SingleTube] = []
         self.pickups = 0  # vehicle trips to points, one transport box each (the bill)
-        self.labs = [LabSim(self.env, lab, lab_rngs[i], self._on_plate, self._on_result) for i, lab in enumerate(rnd.labs)]
+        self.labs = [
+            LabSim(self.env, lab, lab_rngs[i], lambda ids, t, i=i: self._on_plate(ids, t, i), self._on_result)
+            for i, lab in enumerate(rnd.labs)
+        ]
+        trunk_rng = trunk_rng or (lambda i, t: np.random.default_rng((i, t)))
+        self.ran_at = np.full(n, -1, np.int64)  # the lab that plated each pooled tube: its retests go there
+        self.trunks = {
+            (i, t): Trunk(self.env, lab.overflow, trunk_rng(i, t), lambda ids, p, t=t: self._arrive(self.labs[t], ids, p, True))
+            for i, lab in enumerate(rnd.labs)
+            if lab.overflow is not None
+            for t in lab.overflow.to
+        }
+        for u in rnd.lab_surges:
+            self.env.process(self.labs[u.lab].surge(u.start, u.end, u.extractors, u.pcr_machines))
         self.point_lab = {p.index: p.lab for p in points}
         for o in rnd.lab_outages:
             self.env.process(self.labs[o.lab].outage(o.start, o.end, o.extractors, o.pcr_machines))
@@ -261,13 +309,35 @@ class Logistics:
             env.timeout(back).callbacks.append(lambda _, lab=lab, ids=ids, pr=p.priority: self._unload(lab, ids, pr))
 
     def _unload(self, lab: LabSim, ids: np.ndarray, priority: bool = False) -> None:
+        """A vehicle's box reaches its lab: queued there, or sent on by trunk (rule L1)."""
+        lab.stats["received"] += ids.size
+        target = self._divert(lab)
+        if target is None:
+            self._arrive(lab, ids, priority)
+        else:
+            lab.stats["diverted_out"] += ids.size
+            self.trunks[self.labs.index(lab), target].send(ids, priority)
+
+    def _divert(self, lab: LabSim) -> int | None:
+        """Where a delivery goes on to: the first lab of the overflow list not over its own threshold
+        (None: not over, or every lab on the list is over too, so the tubes stay)."""
+        if not lab.over():
+            return None
+        return next((t for t in lab.lab.overflow.to if not self.labs[t].over()), None)
+
+    def _arrive(self, lab: LabSim, ids: np.ndarray, priority: bool, by_trunk: bool = False) -> None:
+        """Tubes reach the lab that will run them (a trunk's arrivals are never sent on again)."""
         self.at_lab[ids] = self.env.now
         self.handled["at_lab"][ids] += 1
+        if by_trunk:
+            lab.stats["received"] += ids.size
+            lab.stats["diverted_in"] += ids.size
         lab.deliver(ids, priority=priority)
 
     # --- rules 6 and 7: results and recalls -----------------------------------------------------
-    def _on_plate(self, ids: np.ndarray, t: float) -> None:
+    def _on_plate(self, ids: np.ndarray, t: float, lab: int) -> None:
         pooled = ids[ids < self.n_pooled]
+        self.ran_at[pooled] = lab
         self.plated[pooled] = t
         self.handled["plated"][pooled] += 1
         self.plate_of[pooled] = self.plates
@@ -291,7 +361,7 @@ class Logistics:
             positive = member < len(swabs)
             sid = self.n_pooled + len(self.singles)
             self.singles.append(SingleTube(point, positive, swabs[member] if positive else math.nan))
-            lab = self.labs[self.point_lab[point]]
+            lab = self.labs[self.ran_at[tube]]  # the lab that ran the pool (docs/labs.md)
             self.env.timeout(self._travel(point)).callbacks.append(
                 lambda _, lab=lab, sid=sid: lab.deliver(np.array([sid]), single=True)
             )

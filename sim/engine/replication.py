@@ -36,6 +36,7 @@ class ReplicationResult:
     rounds: list[dict[str, float | None]] = field(default_factory=list)  # a campaign's figures per round
     deadline_met: bool = True  # every pooled result by its round's deadline (`Round.deadline_met`)
     compounds: dict[str, np.ndarray] = field(default_factory=dict)  # places: one value per compound
+    labs: dict[str, np.ndarray] = field(default_factory=dict)  # one value per lab (figures.LAB_FIGURES)
 
 
 @dataclass
@@ -81,7 +82,15 @@ def _logistics(rnd: Round, rep: int, c: Crowd) -> tuple[Logistics, np.ndarray]:
     group_of_point = np.array([gi for _ in rounds for gi, g in enumerate(rnd.groups) for _ in range(g.count)], dtype=np.int64)
     tube_point = c.tube_point
     logi = Logistics(
-        rnd, c.point_tubes, c.tube_size, c.positive_tubes, lambda t: int(tube_point[t]), lab_rngs, travel, group_of_point.tolist()
+        rnd,
+        c.point_tubes,
+        c.tube_size,
+        c.positive_tubes,
+        lambda t: int(tube_point[t]),
+        lab_rngs,
+        travel,
+        group_of_point.tolist(),
+        lambda i, t: streams.stream(rnd.seed, rep, streams.TRUNK, i, t),
     )
     logi.run()
     return logi, group_of_point
@@ -108,6 +117,8 @@ def finish_replication(rnd: Round, rep: int, grid: Grid, crowd: Crowd, trace: bo
     metrics = figures.metrics(c.stats, logi, c.tube_size, tube_deadline, wait, turnaround, arrived, positives, c.home_end)
     if rnd.places is not None:
         metrics |= figures.walking_metrics(c.walks, c.journeys, rnd.places.standard)
+    labs = figures.lab_figures(logi)
+    metrics["tubes_sent_on"] = float(labs["diverted_out"].sum())
     return ReplicationResult(
         metrics=metrics,
         timeline=timeline,
@@ -125,6 +136,7 @@ def finish_replication(rnd: Round, rep: int, grid: Grid, crowd: Crowd, trace: bo
         else [],
         deadline_met=rnd.deadline_met(figures.last_result_by_round(rnd, tube_round, logi.result)),
         compounds=figures.per_point(c.compounds, c.rounds, ("wait_mean_min", "journey_mean_min")) if c.compounds else {},
+        labs=labs,
     )
 
 
@@ -134,6 +146,10 @@ def _utilisation(grid: Grid, logi: Logistics, rows: int) -> dict[str, np.ndarray
         starts = [s for lab in logi.labs for s in lab.busy[kind].start]
         ends = [e for lab in logi.labs for e in lab.busy[kind].end]
         util[kind] = utilisation(grid, np.array(starts), np.array(ends), sum(lab.busy[kind].capacity for lab in logi.labs), rows)
+    if len(logi.labs) > 1:  # each lab's PCR machines too, for the plot per lab
+        for li, lab in enumerate(logi.labs):
+            b = lab.busy["pcr_machines"]
+            util[f"pcr_machines@{li}"] = utilisation(grid, np.array(b.start), np.array(b.end), max(b.capacity, 1), rows)
     return util
 
 

@@ -66,8 +66,11 @@ class Sizer:
     def __post_init__(self) -> None:
         # The parts are due `margin` early, so every judgement of the search (crowd, binding stage) keeps it.
         early = self.base.with_(deadline=self.base.deadline - self.targets.margin)
-        self.parts = [early.for_lab(li) for li in range(len(self.base.labs))]
-        self.groups_of = [[gi for gi, g in enumerate(self.base.groups) if g.lab == li] for li in range(len(self.base.labs))]
+        # Parts of labs linked by overflow are sized together; unlinked labs each alone (`Round.lab_parts`).
+        self.labs_of = self.base.lab_parts()
+        self.parts = [early.for_labs(labs) for labs in self.labs_of]
+        self.part_of_lab = {li: pi for pi, labs in enumerate(self.labs_of) for li in labs}
+        self.groups_of = [[gi for gi, g in enumerate(self.base.groups) if g.lab in labs] for labs in self.labs_of]
         self.workers = Workers(self.jobs, self.dask)  # new processes: their crowd caches start empty
         clear_crowds()  # crowds are keyed by values, not by scenario: none may outlive their sizing
 
@@ -75,14 +78,18 @@ class Sizer:
         self.workers.close()
 
     def lab_of(self, dim: str, i: int) -> int:
-        return self.base.groups[i].lab if dim in ("tables", "points") else i
+        """The part a value belongs to: its group's labs for points and tables, its lab's for the rest."""
+        return self.part_of_lab[self.base.groups[i].lab if dim in ("tables", "points") else i]
+
+    def part_name(self, pi: int) -> str:
+        return " + ".join(self.base.labs[li].name for li in self.labs_of[pi])
 
     def _part(self, plan: dict[str, list[int]], li: int) -> tuple[Round, tuple, tuple]:
-        gs = self.groups_of[li]
+        gs, labs = self.groups_of[li], self.labs_of[li]
         sub = {"points": [plan["points"][g] for g in gs], "tables": [plan["tables"][g] for g in gs]}
-        sub.update({d: [plan[d][li]] for d in LOGISTICS})
+        sub.update({d: [plan[d][lab] for lab in labs] for d in LOGISTICS})
         crowd_key = (li, tuple(sub["points"]), tuple(sub["tables"]))
-        full_key = crowd_key + tuple(sub[d][0] for d in LOGISTICS)
+        full_key = crowd_key + tuple(v for d in LOGISTICS for v in sub[d])
         return apply_plan(self.parts[li], sub), crowd_key, full_key
 
     def _fill(self, plan: dict[str, list[int]], labs: list[int], reps: range, logistics: bool) -> None:
@@ -163,8 +170,9 @@ class Sizer:
 def _lab_minimum(part: Round) -> float:
     """The fastest a tube sealed at the end of sampling can be reported: the quickest trip there and the
     lab's mean extraction, PCR run and reporting."""
-    lab = part.labs[0]
-    return min(g.travel.mean for g in part.groups) + lab.extraction.mean + lab.pcr.mean + lab.report_delay
+    return min(g.travel.mean for g in part.groups) + min(
+        lab.extraction.mean + lab.pcr.mean + lab.report_delay for lab in part.labs
+    )
 
 
 def _combine(met: list[bool], outcomes: list[list[Outcome]]) -> Check:

@@ -230,7 +230,7 @@ def _search(sizer: Sizer, vary: list[str], limits: dict[str, int], plan: Plan) -
         if crowd_dims and not sizer.ok(plan, labs=[li]):
             sizer.say(
                 _("lab {name}: sampling ends too late for the deadline; searching points and tables again").format(
-                    name=base.labs[li].name
+                    name=sizer.part_name(li)
                 )
             )
             for dim, gi in crowd_dims:
@@ -239,9 +239,11 @@ def _search(sizer: Sizer, vary: list[str], limits: dict[str, int], plan: Plan) -
                 plan[dim][gi] = _smallest(plan, dim, gi, full_ok)
                 sizer.say(f"{dim}[{base.groups[gi].name}] = {plan[dim][gi]}")
         for dim in LOGISTICS:
-            if dim in vary:
-                plan[dim][li] = _smallest(plan, dim, li, full_ok)
-                sizer.say(f"{dim}[{base.labs[li].name}] = {plan[dim][li]}")
+            for lab in sizer.labs_of[li] if dim in vary else ():
+                if dim == "vehicles" and base.labs[lab].external:  # reached by trunk: no vehicles of its own
+                    continue
+                plan[dim][lab] = _smallest(plan, dim, lab, full_ok)
+                sizer.say(f"{dim}[{base.labs[lab].name}] = {plan[dim][lab]}")
     return plan
 
 
@@ -267,11 +269,13 @@ def _confirm(sizer: Sizer, vary: list[str], limits: dict[str, int], plan: Plan, 
             progress[li] = score
             sizer.say(
                 _("fresh replications: {stage} binds at lab {name}; growing {dims}").format(
-                    stage=stage, name=sizer.base.labs[li].name, dims=", ".join(dims)
+                    stage=stage, name=sizer.part_name(li), dims=", ".join(dims)
                 )
             )
             for d in dims:
-                for i in sizer.groups_of[li] if d in ("tables", "points") else [li]:
+                for i in sizer.groups_of[li] if d in ("tables", "points") else sizer.labs_of[li]:
+                    if d == "vehicles" and sizer.base.labs[i].external:
+                        continue
                     # Points by 5% (a table is already a coarse step); vehicles and instruments by 10%.
                     grown[d][i] += max(1, math.ceil((0.05 if d == "points" else 0.10) * grown[d][i]))
         if not within(grown, sizer.base, limits):
@@ -289,6 +293,8 @@ def _descend(plan: Plan, vary: list[str], sizer: Sizer, reps: range, found: Plan
     names = {"tables": [g.name for g in sizer.base.groups], "vehicles": [lab.name for lab in sizer.base.labs]}
     for dim in vary:
         for i in range(len(plan[dim])):
+            if dim == "vehicles" and sizer.base.labs[i].external:
+                continue
             check = lambda trial, li=sizer.lab_of(dim, i): sizer.check(trial, reps, [li])  # noqa: E731
             passes = lambda v, dim=dim, i=i, check=check: sizer.meets(check(_trial(plan, dim, i, v)))  # noqa: E731
             hi, lo = plan[dim][i], None

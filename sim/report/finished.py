@@ -56,7 +56,8 @@ class RunData:
         """Per-replication values of a key figure (replications without a value left out)."""
         if figure == "deadline_met":
             return [float(met) for met in self.deadline_met()]
-        return [v for v in (self.summary["metrics"][figure]["values"] or []) if v is not None]
+        figures = self.summary["metrics"].get(figure) or {}  # a folder from before the figure existed: none
+        return [v for v in (figures.get("values") or []) if v is not None]
 
     def deadline_met(self) -> list[bool]:
         """Per replication: every pooled result by its deadline (in a campaign, every round by its own),

@@ -97,6 +97,7 @@ def key_figures(summary: dict) -> str:
 
 def labs_table(summary: dict, points: list[dict]) -> str:
     rows = []
+    figures = summary.get("labs", {})
     for lab in summary["plan"].get("labs", []):
         mine = [p for p in points if p["lab"] == lab["name"]]
         p95 = [float(p["wait_p95_min"]) for p in mine if p["wait_p95_min"]]
@@ -108,6 +109,7 @@ def labs_table(summary: dict, points: list[dict]) -> str:
                 "arrived": round(sum(float(p["arrived"] or 0) for p in mine)),
                 "worst_p95": max(p95) if p95 else None,
             }
+            | {k: f["mean"] for k, f in figures.get(lab["name"], {}).items()}
         )
     cols = [
         ("name", _("lab")),
@@ -118,6 +120,12 @@ def labs_table(summary: dict, points: list[dict]) -> str:
         ("extractors", _("extractors")),
         ("pcr_machines", _("PCR machines")),
         ("worst_p95", _("worst p95 wait at its points, min")),
+        ("received", _("tubes received")),
+        ("diverted_out", _("sent on")),
+        ("diverted_in", _("taken in")),
+        ("backlog_peak", _("backlog peak, tubes")),
+        ("backlog_peak_h", _("backlog peak at, h")),
+        ("last_result_h", _("last result, h")),
     ]
     return pg.table(cols, rows)
 

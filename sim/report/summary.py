@@ -10,7 +10,7 @@ import numpy as np
 from sim import __version__
 from sim.core.i18n import N_
 from sim.core.stats import summarize
-from sim.engine.figures import WALK_METRICS
+from sim.engine.figures import LAB_FIGURES, WALK_METRICS
 from sim.engine.replication import RESOURCES, WAIT_BIN_S, ReplicationResult
 from sim.engine.sampling import SERIES
 from sim.engine.timeline import Grid
@@ -34,7 +34,7 @@ METRICS = (
     "identified_mean_h",
     "identified_max_h",
 )
-EXTRA_METRICS = ("last_tube_at_lab_h", "home_visits_complete_h", "retests", "pickups")
+EXTRA_METRICS = ("last_tube_at_lab_h", "home_visits_complete_h", "retests", "pickups", "tubes_sent_on")
 STAGE_NAMES = {  # translated where shown
     "queue_at_point": N_("residents queuing at points"),
     "waiting_for_pickup": N_("sealed tubes waiting for a vehicle"),
@@ -42,6 +42,7 @@ STAGE_NAMES = {  # translated where shown
     "lab_queue": N_("tubes queuing at the lab for an extractor"),
     "lab_run": N_("lab run (extraction, PCR, report)"),
 }
+LAB_COLUMNS = ("name", "vehicles", "extractors", "pcr_machines") + LAB_FIGURES
 COMPOUND_COLUMNS = ("name", "site", "residents", "arrived", "walk_min", "wait_mean_min", "wait_p95_min", "journey_mean_min")
 POINT_COLUMNS = (
     "name",
@@ -97,6 +98,10 @@ class RunResult:
                 ],
             },
         }
+        out["labs"] = {
+            lab.name: {k: summarize([float(r.labs[k][li]) for r in self.reps if r.labs]) for k in LAB_FIGURES}
+            for li, lab in enumerate(rnd.labs)
+        }
         out["bill"] = bill_summary(self.bill())
         if rnd.campaign:
             out["rounds"] = [
@@ -145,6 +150,17 @@ class RunResult:
             for k in RESOURCES
         }
 
+    def lab_utilisation(self) -> dict[str, np.ndarray]:
+        """Each lab's PCR machines busy, mean over replications (only when the round has several labs)."""
+        rows = self.rows()
+        keys = [k for k in self.reps[0].utilisation if k.startswith("pcr_machines@")]
+        return {
+            self.rnd.labs[int(k.split("@")[1])].name: np.mean(
+                [np.pad(r.utilisation[k], (0, rows - r.utilisation[k].size)) for r in self.reps], axis=0
+            )
+            for k in keys
+        }
+
     def wait_histograms(self) -> np.ndarray:
         """Residents per WAIT_BIN_S of waiting, one row per replication."""
         size = max(r.wait_hist.size for r in self.reps)
@@ -185,6 +201,17 @@ class RunResult:
                 )
                 p += 1
         return rows
+
+    def labs_table(self) -> list[dict]:
+        """One row per lab (means over replications), as labs.csv has it."""
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", RuntimeWarning)  # a lab that ran nothing has no last result
+            means = {k: np.nanmean([r.labs[k] for r in self.reps], axis=0) for k in LAB_FIGURES}
+        return [
+            {"name": lab.name, "vehicles": lab.vehicles, "extractors": lab.extractors, "pcr_machines": lab.pcr_machines}
+            | {k: means[k][li] for k in LAB_FIGURES}
+            for li, lab in enumerate(self.rnd.labs)
+        ]
 
     def compounds_table(self) -> list[dict]:
         """Places: one row per compound (means over replications), as compounds.csv has it."""

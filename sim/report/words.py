@@ -109,22 +109,12 @@ def verdict(summary: dict) -> list[str]:
     if rounds := summary.get("rounds"):
         lines[0] = _campaign_line(rounds, state, met, reps, rc["mean"], ci, margin)
         lines.append(_rounds_line(rounds))
-    stages = {k: v for k, v in summary.get("stages_mean_h", {}).items() if v is not None}
-    waits = {k: v for k, v in stages.items() if k in WAITING_STAGES}
-    if waits:
-        # Transit and lab run times are set by the scenario; the waits are what more capacity buys down.
-        slow = max(waits, key=waits.get)
-        # TRANSLATORS: the separator of a list in a sentence.
-        sep = _(", ")
-        lines.append(
-            _("Slowest stage: {stage}, {h:.1f} h on average. Mean hours per stage: {stages}.").format(
-                stage=_(STAGE_NAMES[slow]),
-                h=waits[slow],
-                stages=sep.join(_(STAGE_NAMES[k]) + f" {v:.1f}" for k, v in stages.items()),
-            )
-        )
+    if stages := _stages_line(summary):
+        lines.append(stages)
     if "walk_mean_min" in m and m["walk_mean_min"]["mean"] is not None:
         lines.append(_walking(m))
+    if len(summary.get("labs", {})) > 1 and (labs := _labs_line(summary["labs"])):
+        lines.append(labs)
     if m["positives"]["mean"]:
         lines.append(
             _(
@@ -133,6 +123,23 @@ def verdict(summary: dict) -> list[str]:
             ).format(n=m["positives"]["mean"], mean=m["identified_mean_h"]["mean"], latest=m["identified_max_h"]["mean"])
         )
     return lines
+
+
+def _stages_line(summary: dict) -> str:
+    """The slowest of the waits a tube or resident has, and the mean hours of every stage."""
+    stages = {k: v for k, v in summary.get("stages_mean_h", {}).items() if v is not None}
+    waits = {k: v for k, v in stages.items() if k in WAITING_STAGES}
+    if not waits:
+        return ""
+    # Transit and lab run times are set by the scenario; the waits are what more capacity buys down.
+    slow = max(waits, key=waits.get)
+    # TRANSLATORS: the separator of a list in a sentence.
+    sep = _(", ")
+    return _("Slowest stage: {stage}, {h:.1f} h on average. Mean hours per stage: {stages}.").format(
+        stage=_(STAGE_NAMES[slow]),
+        h=waits[slow],
+        stages=sep.join(_(STAGE_NAMES[k]) + f" {v:.1f}" for k, v in stages.items()),
+    )
 
 
 def _campaign_line(rounds: list[dict], state: str, met: int, reps: int, last: float, ci: str, margin: float) -> str:
@@ -163,6 +170,22 @@ def _rounds_line(rounds: list[dict]) -> str:
             if r["metrics"]["completion_after_start_h"]["mean"] is not None
         )
     )
+
+
+def _labs_line(labs: dict) -> str:
+    """With several labs: the one whose last result comes last binds; and what the trunks carried."""
+    last = {name: f["last_result_h"]["mean"] for name, f in labs.items() if f["last_result_h"]["mean"] is not None}
+    if not last:
+        return ""
+    binds = max(last, key=last.get)
+    moved = sum(f["diverted_out"]["mean"] or 0 for f in labs.values())
+    line = _("The lab that binds: {name}, its last result at {h:.1f} h").format(name=binds, h=last[binds])
+    others = "; ".join(f"{name} {h:.1f} h" for name, h in sorted(last.items(), key=lambda x: -x[1]) if name != binds)
+    if others:
+        line += _(" (then {others})").format(others=others)
+    if moved:
+        line += _("; {n:,.0f} tubes sent on by trunk").format(n=moved)
+    return line + "."
 
 
 def _walking(m: dict) -> str:

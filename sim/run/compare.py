@@ -27,6 +27,7 @@ KEY_FIGURES = {  # translated where shown
     "tubes": N_("pooled tubes"),
     "plates": N_("plates"),
     "identified_mean_h": N_("positives identified after (h)"),
+    "tubes_sent_on": N_("tubes sent on by trunk to other labs"),
 }
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 import textwrap
 from dataclasses import replace
 from pathlib import Path
@@ -19,6 +20,8 @@ from sim.scenario.round import (
     HomeVisits,
     Lab,
     LabOutage,
+    LabSurge,
+    Overflow,
     PointGroup,
     Profile,
     Round,
@@ -96,6 +99,12 @@ def _home(spec_home: spec.HomeVisits | None) -> HomeVisits | None:
     return HomeVisits(spec_home.share, spec_home.teams, distribution(spec_home.visit_time), distribution(spec_home.travel_time))
 
 
+def _horizon(sc: spec.Scenario) -> float:
+    """How far staffed shifts are laid out: two days past the last deadline, beyond any lab's last plate."""
+    rounds = sc.campaign.rounds if sc.campaign else 1
+    return (rounds - 1) * (sc.campaign.every if sc.campaign else 0.0) + sc.deadline + 48 * 3600.0
+
+
 def build_round(loaded: LoadedScenario) -> Round:
     sc = loaded.spec
     lab_index = {lab.name: i for i, lab in enumerate(sc.labs)}
@@ -122,7 +131,8 @@ def build_round(loaded: LoadedScenario) -> Round:
         prevalence=sc.positives.prevalence if sc.positives else 0.0,
         recall_delay=sc.positives.recall_delay if sc.positives else 0.0,
         blocked=tuple(ev["blocked"]),
-        lab_outages=tuple(ev["outages"]),
+        lab_outages=tuple(ev["outages"] + lab_stops(sc, _horizon(sc))),
+        lab_surges=tuple(ev["surges"]),
         slowdowns=tuple(ev["slowdowns"]),
         events=tuple(ev["events"]),
         campaign=_campaign(sc, sc.arrivals.turnout, free),
@@ -185,6 +195,7 @@ def site_point(loaded: LoadedScenario, m: PlacesMap, s: int) -> PointGroup:
 
 
 def _labs(sc: spec.Scenario) -> tuple[Lab, ...]:
+    index = {lab.name: i for i, lab in enumerate(sc.labs)}
     return tuple(
         Lab(
             lab.name,
@@ -196,9 +207,34 @@ def _labs(sc: spec.Scenario) -> tuple[Lab, ...]:
             lab.max_plate_wait,
             lab.report_delay,
             sc.transport.vehicles.get(lab.name, 0),
+            lab.external,
+            _overflow(lab.overflow, index),
         )
         for lab in sc.labs
     )
+
+
+def _overflow(o: spec.Overflow | None, index: dict[str, int]) -> Overflow | None:
+    if o is None:
+        return None
+    value, unit = o.when
+    t = o.trunk
+    return Overflow(value, unit, tuple(index[name] for name in o.to), distribution(t.travel_time), t.every, t.capacity)
+
+
+def lab_stops(sc: spec.Scenario, horizon: float) -> list[LabOutage]:
+    """When a lab's instruments stand still besides disruptions: before it opens (`available_from`) and at
+    each staff handover (`staffed`), up to `horizon`; as outages, so one rule stops them (rule L2)."""
+    out = []
+    for i, lab in enumerate(sc.labs):
+        if lab.available_from > 0:
+            out.append(LabOutage(i, -math.inf, lab.available_from, lab.extractors, lab.pcr_machines))
+        if lab.staffed is not None:
+            t = lab.available_from + lab.staffed.length
+            while t < horizon:
+                out.append(LabOutage(i, t, t + lab.staffed.handover, lab.extractors, lab.pcr_machines))
+                t += lab.staffed.length + lab.staffed.handover
+    return out
 
 
 def _events(sc: spec.Scenario, groups: list[PointGroup], lab_index: dict[str, int], profile: Profile) -> dict:
@@ -208,7 +244,7 @@ def _events(sc: spec.Scenario, groups: list[PointGroup], lab_index: dict[str, in
     for i, g in enumerate(groups):
         group_index.setdefault(g.name, []).append(i)
     named = [NamedGroup(g.name, g.count, g.names) for g in groups]
-    out: dict = {"blocked": [], "outages": [], "slowdowns": [], "events": [], "profile": profile}
+    out: dict = {"blocked": [], "outages": [], "slowdowns": [], "events": [], "profile": profile, "surges": []}
     for ev in sc.events:
         what = ev.kind.replace("_", " ")
         if isinstance(ev, spec.ClosePoints):
@@ -226,6 +262,9 @@ def _events(sc: spec.Scenario, groups: list[PointGroup], lab_index: dict[str, in
             for group in group_index.get(ev.group, [-1]):
                 out["slowdowns"].append(Slowdown(ev.from_, ev.to, ev.factor, lab, group))
             what = f"travel x{ev.factor:g}: {ev.lab or ev.group}"
+        elif isinstance(ev, spec.LabSurge):
+            out["surges"].append(LabSurge(lab_index[ev.lab], ev.from_, ev.to, ev.extractors, ev.pcr_machines))
+            what = f"lab surge: {ev.lab}"
         elif isinstance(ev, spec.ArrivalShift):
             out["profile"] = shift_arrivals(out["profile"], ev.from_, ev.to, ev.factor)
             what = f"arrivals x{ev.factor:g}, the rest later"

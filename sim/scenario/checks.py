@@ -4,7 +4,6 @@ vehicles, shares add up, limits hold, and the points CSVs it names read cleanly.
 from __future__ import annotations
 
 import csv
-import difflib
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -13,6 +12,7 @@ from pydantic import ValidationError
 
 from sim.core.i18n import _
 from sim.scenario import spec
+from sim.scenario.lab_checks import check_lab_network, no_lab
 from sim.scenario.names import NamedGroup, resolve
 from sim.scenario.places import PlacesMap
 from sim.scenario.places_checks import check_places
@@ -95,7 +95,7 @@ class _Checks:
                 for row_line, row in rows:
                     if row.lab not in self.lab_names:
                         self.problems.append(
-                            Problem(str(self.base / entry.file), row_line, ("lab",), _no_lab(row.lab, self.lab_names))
+                            Problem(str(self.base / entry.file), row_line, ("lab",), no_lab(row.lab, self.lab_names))
                         )
                     used.setdefault(row.lab, ("points", i, "file"))
                 continue
@@ -103,7 +103,7 @@ class _Checks:
                 self.add(("points", i, "name"), _("point group '{name}' is defined twice").format(name=entry.name))
             self.group_names.add(entry.name)
             if entry.lab not in self.lab_names:
-                self.add(("points", i, "lab"), _no_lab(entry.lab, self.lab_names))
+                self.add(("points", i, "lab"), no_lab(entry.lab, self.lab_names))
             used.setdefault(entry.lab, ("points", i, "lab"))
             if entry.call_slots is not None:
                 called = sum(s.share_of(entry.residents) for s in entry.call_slots.slots)
@@ -130,7 +130,7 @@ class _Checks:
     def vehicle_labs(self) -> None:
         for lab in self.sc.transport.vehicles:
             if lab not in self.lab_names:
-                self.add(("transport", "vehicles", lab), _no_lab(lab, self.lab_names))
+                self.add(("transport", "vehicles", lab), no_lab(lab, self.lab_names))
 
     def events(self) -> None:
         named = [NamedGroup(e.name, e.count) for e in self.sc.points if isinstance(e, spec.PointGroup)]
@@ -147,8 +147,8 @@ class _Checks:
                         self.add((*at, "points"), _("no point or point group named '{name}'").format(name=name))
             if isinstance(ev, spec.TablesDown | spec.TravelSlowdown) and ev.group is not None and ev.group not in groups:
                 self.add((*at, "group"), _("no point group named '{name}'").format(name=ev.group))
-            if isinstance(ev, spec.LabOutage | spec.TravelSlowdown) and ev.lab is not None and ev.lab not in labs:
-                self.add((*at, "lab"), _no_lab(ev.lab, self.lab_names))
+            if isinstance(ev, spec.LabOutage | spec.TravelSlowdown | spec.LabSurge) and ev.lab is not None and ev.lab not in labs:
+                self.add((*at, "lab"), no_lab(ev.lab, self.lab_names))
             if isinstance(ev, spec.LabOutage) and ev.lab in labs:
                 lab = self.sc.labs[labs.index(ev.lab)]
                 for what, out, has in (
@@ -235,19 +235,10 @@ def cross_checks(sc: spec.Scenario, base: Path, file: str, lines: dict[tuple, in
             {checks.places_map.site_groups[s] for s in checks.places_map.open_sites} if checks.places_map else set()
         )
     checks.vehicles(used)
+    check_lab_network(checks, used)
     checks.events()
     checks.deadline()
     checks.campaign()
     checks.vehicle_labs()
     checks.limits()
     return Checked(checks.files, checks.place_files, checks.places_map, checks.problems, checks.warnings)
-
-
-def _no_lab(name: str, lab_names: list[str]) -> str:
-    guess = difflib.get_close_matches(name, lab_names, n=1, cutoff=0.5)
-    hint = (
-        _(" (did you mean '{guess}'?)").format(guess=guess[0])
-        if guess
-        else _("; labs are: {labs}").format(labs=", ".join(lab_names))
-    )
-    return _("no lab named '{name}'").format(name=name) + hint

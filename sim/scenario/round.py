@@ -121,6 +121,31 @@ class Lab:
     max_plate_wait: float
     report_delay: float
     vehicles: int
+    external: bool = False  # reached only by other labs' overflow trunks
+    overflow: Overflow | None = None
+
+    def tubes_per_hour(self) -> float:
+        """What the lab runs at full strength, the slower of extraction and PCR."""
+        plates = min(self.extractors / self.extraction.mean, self.pcr_machines / self.pcr.mean) * 3600
+        return plates * self.plate_size
+
+
+@dataclass(frozen=True)
+class Overflow:
+    """Rule L1 (docs/labs.md): when the lab's backlog is at or over `threshold` (tubes waiting, or hours of
+    work at its strength), a delivery goes on by trunk to the first lab of `to` below its own threshold."""
+
+    threshold: float
+    unit: str  # "tubes" or "hours" (threshold in seconds)
+    to: tuple[int, ...]
+    travel: d.Distribution
+    every: float
+    capacity: int
+
+    def over(self, waiting: int, lab: Lab) -> bool:
+        if self.unit == "tubes":
+            return waiting >= self.threshold
+        return waiting / max(lab.tubes_per_hour(), 1e-9) * 3600 >= self.threshold
 
 
 @dataclass(frozen=True)
@@ -162,6 +187,17 @@ class Blocked:
 
 @dataclass(frozen=True)
 class LabOutage:
+    lab: int
+    start: float
+    end: float
+    extractors: int
+    pcr_machines: int
+
+
+@dataclass(frozen=True)
+class LabSurge:
+    """Instruments added to a lab on [start, end) (borrowed teams, a mobile lab's chambers)."""
+
     lab: int
     start: float
     end: float
@@ -238,6 +274,7 @@ class Round:
     recall_delay: float = 0.0
     blocked: tuple[Blocked, ...] = ()
     lab_outages: tuple[LabOutage, ...] = ()
+    lab_surges: tuple[LabSurge, ...] = ()
     slowdowns: tuple[Slowdown, ...] = ()
     events: tuple[Event, ...] = ()
     campaign: tuple[RoundPlan, ...] = ()  # successive rounds; empty: a single round
@@ -316,16 +353,45 @@ class Round:
         )
 
     def for_lab(self, lab: int) -> Round:
-        """The part of the round one lab serves: its point groups, its vehicles and instruments, and the
-        events that touch them, renumbered. Labs share nothing (each has its own vehicles, and a recalled
-        resident's retest goes to the lab that ran the pool), so a replication of the whole round meets
-        a target exactly when every lab's part does; sizing searches each part on its own. The parts
-        draw from other streams than the whole round (streams are keyed by group and lab number)."""
-        part = self.only_groups([gi for gi, g in enumerate(self.groups) if g.lab == lab])
+        """The part of the round one lab serves (see `for_labs`)."""
+        return self.for_labs((lab,))
+
+    def for_labs(self, labs: tuple[int, ...]) -> Round:
+        """The part of the round some labs serve: their point groups, vehicles, instruments and trunks, and
+        the events that touch them, renumbered. Labs not linked by overflow share nothing (each has its
+        own vehicles, and a recalled resident's retest goes to the lab that ran the pool), so a
+        replication of the whole round meets a target exactly when every part of linked labs
+        (`lab_parts`) does; sizing searches each part on its own. The parts draw from other streams than
+        the whole round (streams are keyed by group and lab number)."""
+        new = {lab: i for i, lab in enumerate(labs)}
+        part = self.only_groups([gi for gi, g in enumerate(self.groups) if g.lab in new])
         return replace(
             part,
-            groups=tuple(replace(g, lab=0) for g in part.groups),
-            labs=(self.labs[lab],),
-            lab_outages=tuple(replace(o, lab=0) for o in self.lab_outages if o.lab == lab),
-            slowdowns=tuple(replace(s, lab=0 if s.lab == lab else -1) for s in part.slowdowns if s.lab in (-1, lab)),
+            groups=tuple(replace(g, lab=new[g.lab]) for g in part.groups),
+            labs=tuple(
+                replace(
+                    self.labs[li], overflow=replace(o, to=tuple(new[t] for t in o.to)) if (o := self.labs[li].overflow) else None
+                )
+                for li in labs
+            ),
+            lab_outages=tuple(replace(o, lab=new[o.lab]) for o in self.lab_outages if o.lab in new),
+            lab_surges=tuple(replace(u, lab=new[u.lab]) for u in self.lab_surges if u.lab in new),
+            slowdowns=tuple(replace(s, lab=new.get(s.lab, -1)) for s in part.slowdowns if s.lab == -1 or s.lab in new),
         )
+
+    def lab_parts(self) -> list[tuple[int, ...]]:
+        """Labs linked by overflow, directly or through others, in parts (each lab alone when none are)."""
+        part = list(range(len(self.labs)))
+
+        def root(i: int) -> int:
+            while part[i] != i:
+                i = part[i]
+            return i
+
+        for i, lab in enumerate(self.labs):
+            for t in lab.overflow.to if lab.overflow else ():
+                part[root(t)] = root(i)
+        groups: dict[int, list[int]] = {}
+        for i in range(len(self.labs)):
+            groups.setdefault(root(i), []).append(i)
+        return [tuple(g) for g in groups.values()]

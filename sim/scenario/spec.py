@@ -263,6 +263,50 @@ class Transport(Strict):
     )
 
 
+def _threshold(v: Any) -> Any:
+    """`2000 tubes` (tubes waiting) or a duration (hours of work at the lab's capacity) -> (value, unit)."""
+    if isinstance(v, str) and v.strip().endswith("tubes"):
+        number = v.strip().removesuffix("tubes").strip().replace("_", "").replace(",", "")
+        if number.isdigit() and int(number) > 0:
+            return (float(number), "tubes")
+        raise ValueError(_("{value!r}: write a number of tubes, e.g. 2000 tubes, or a duration of work, e.g. 3h").format(value=v))
+    try:
+        seconds = parse_duration(v)
+    except ValueError:
+        raise ValueError(
+            _("{value!r}: write a number of tubes, e.g. 2000 tubes, or a duration of work, e.g. 3h").format(value=v)
+        ) from None
+    if seconds <= 0:
+        raise ValueError(_("the threshold must be more than zero"))
+    return (seconds, "hours")
+
+
+Threshold = Annotated[
+    tuple[float, Literal["tubes", "hours"]],
+    BeforeValidator(_threshold),
+    WithJsonSchema({"type": "string", "description": "N tubes (waiting) or a duration of work at capacity, e.g. 3h"}),
+]
+
+
+class LabShifts(Strict):
+    length: Duration = Field(gt=0, description="a shift of the lab's staff")
+    handover: Duration = Field(gt=0, description="instruments stop this long between shifts (a plate under way is finished)")
+
+
+class Trunk(Strict):
+    travel_time: DistField = Field(description="one way, this lab to the lab the tubes go to")
+    every: Duration = Field(7200.0, gt=0, description="a trunk vehicle leaves this often (from the round's start)")
+    capacity: Annotated[Count, Field(le=LIMITS["fleet"] * 100)] = Field(
+        100_000, description="tubes a departure carries; a full load leaves at once"
+    )
+
+
+class Overflow(Strict):
+    when: Threshold = Field(description="the backlog that sends tubes on: N tubes waiting, or a duration of work at capacity")
+    to: list[Annotated[str, Field(min_length=1)]] = Field(min_length=1, description="labs to send to, in order")
+    trunk: Trunk
+
+
 class Lab(Strict):
     name: str = Field(min_length=1)
     extractors: Annotated[Count, Field(le=LIMITS["fleet"])] = Field(description="nucleic-acid extraction instruments")
@@ -274,6 +318,12 @@ class Lab(Strict):
     pcr_time: DistField = Field(description="per plate")
     max_plate_wait: Duration = Field(1800.0, description="start a partial plate once its oldest tube waited this long")
     report_delay: Duration = Field(0.0, description="from end of PCR to result reported")
+    available_from: Duration = Field(0.0, description="the lab opens then (a mobile lab arriving); tubes wait for it (extension)")
+    external: bool = Field(False, description="reached only by trunk from other labs' overflow: no points send to it (extension)")
+    staffed: LabShifts | None = Field(
+        None, description="instruments work in staffed shifts and stop at each handover (extension)"
+    )
+    overflow: Overflow | None = Field(None, description="send arriving tubes on when the backlog passes a threshold (extension)")
 
 
 class Positives(Strict):
@@ -334,6 +384,13 @@ class TravelSlowdown(_Window):
     lab: str | None = Field(None, description="vehicles of this lab (or give group)")
     group: str | None = Field(None, description="trips to and from this group's points (or give lab)")
     factor: float = Field(gt=0, le=100, description="travel times drawn in the window are multiplied by this")
+
+
+class LabSurge(_Window):
+    kind: Literal["lab_surge"]
+    lab: str
+    extractors: Annotated[int, Field(ge=0)] = Field(0, description="extraction instruments added")
+    pcr_machines: Annotated[int, Field(ge=0)] = Field(0, description="PCR machines added")
 
 
 class ArrivalShift(_Window):
@@ -418,9 +475,9 @@ class Places(Strict):
     groups: dict[str, PlaceGroup] = Field(default_factory=dict, description="per-group keys for sites naming a group")
 
 
-EventEntry = Annotated[ClosePoints | TablesDown | LabOutage | TravelSlowdown | ArrivalShift, Discriminator("kind")]
-EVENT_KINDS = ("close_points", "tables_down", "lab_outage", "travel_slowdown", "arrival_shift")
-EVENT_CLASSES = dict(zip(EVENT_KINDS, (ClosePoints, TablesDown, LabOutage, TravelSlowdown, ArrivalShift), strict=True))
+EventEntry = Annotated[ClosePoints | TablesDown | LabOutage | TravelSlowdown | ArrivalShift | LabSurge, Discriminator("kind")]
+EVENT_KINDS = ("close_points", "tables_down", "lab_outage", "travel_slowdown", "arrival_shift", "lab_surge")
+EVENT_CLASSES = dict(zip(EVENT_KINDS, (ClosePoints, TablesDown, LabOutage, TravelSlowdown, ArrivalShift, LabSurge), strict=True))
 
 
 Ratio = Annotated[float, Field(ge=0, le=1000)]

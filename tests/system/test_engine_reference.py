@@ -28,7 +28,7 @@ ALPHA = 1e-4
 POISSON_COUNTS = ("positives",)
 # Every summary figure but the extremes (max wait, p95 turnaround, latest identification), whose
 # replication-to-replication spread is too wide for 16 replications to say much.
-COMPARED = tuple(m for m in METRICS if m not in ("wait_max_min", "turnaround_p95_h", "identified_max_h"))
+COMPARED = tuple(m for m in METRICS if m not in ("wait_max_min", "turnaround_p95_h", "identified_max_h")) + ("diverted",)
 
 PLAIN = """
 name: plain FCFS, no shifts
@@ -87,6 +87,30 @@ positives: {prevalence: 0.005, recall_delay: 1h}
 """
 
 
+NETWORK = """
+name: "a lab network: the city lab sends on by trunk when 2 hours of work wait"
+deadline: 14h
+arrivals:
+  profile: [[0h, 3], [2h, 1], [4h, 0]]
+sampling:
+  service_time: {dist: exponential, mean: 40s}
+  pool_size: 5
+points:
+  - {name: a, count: 3, residents: 700, tables: 3, lab: city, travel_time: {dist: uniform, low: 10m, high: 20m}}
+  - {name: b, count: 1, residents: 500, tables: 2, lab: town, travel_time: 15m}
+transport: {pickup_interval: 30m, box_capacity: 20, vehicles: {city: 3, town: 1}}
+labs:
+  - {name: city, extractors: 1, pcr_machines: 2, plate_size: 24, extraction_time: {dist: uniform, low: 25m, high: 35m},
+     pcr_time: 40m, max_plate_wait: 15m, report_delay: 5m,
+     overflow: {when: 2h, to: [town, far], trunk: {travel_time: {dist: triangular, low: 40m, mode: 50m, high: 70m},
+     every: 1h, capacity: 60}}}
+  - {name: town, extractors: 1, pcr_machines: 1, plate_size: 24, extraction_time: 30m, pcr_time: 40m, max_plate_wait: 15m,
+     overflow: {when: 40 tubes, to: [far], trunk: {travel_time: 2h, every: 2h, capacity: 500}}}
+  - {name: far, extractors: 2, pcr_machines: 2, plate_size: 24, extraction_time: 30m, pcr_time: 40m, max_plate_wait: 15m,
+     external: true}
+positives: {prevalence: 0.01, recall_delay: 30m}
+"""
+
 PLACES = """
 name: a town on a map
 deadline: 12h
@@ -125,7 +149,9 @@ def places_round(folder) -> Round:
 
 
 def _engine(rnd: Round) -> list[dict]:
-    return [run_replication(rnd, rep).metrics for rep in range(N)]
+    """Each replication's metrics, and the tubes sent on by trunk (docs/labs.md, L1)."""
+    reps = [run_replication(rnd, rep) for rep in range(N)]
+    return [r.metrics | {"diverted": r.metrics["tubes_sent_on"]} for r in reps]
 
 
 def _reference(rnd: Round) -> list[dict]:
@@ -160,8 +186,8 @@ def disagreements(a: list[dict], b: list[dict]) -> list[str]:
 
 @pytest.fixture(
     scope="module",
-    params=[PLAIN, SHIFTS_POSITIVES, EARLY_QUEUE_TWO_LABS, PLACES],
-    ids=["plain", "shifts-positives", "early-two-labs", "places"],
+    params=[PLAIN, SHIFTS_POSITIVES, EARLY_QUEUE_TWO_LABS, PLACES, NETWORK],
+    ids=["plain", "shifts-positives", "early-two-labs", "places", "network"],
 )
 def case(request, tmp_path_factory):
     rnd = places_round(tmp_path_factory.mktemp("town")) if request.param is PLACES else round_from_text(request.param)
@@ -191,6 +217,8 @@ def test_scenarios_exercise_queues_and_positives(case):
     if rnd.prevalence:
         assert sum(m["positives"] for m in eng) > 0
         assert any(m["identified_mean_h"] is not None for m in eng)
+    if any(lab.overflow for lab in rnd.labs):  # the network sends tubes on in most replications
+        assert np.mean([m["diverted"] > 0 for m in eng]) > 0.8
 
 
 @pytest.mark.parametrize(
@@ -210,3 +238,13 @@ def test_agreement_check_catches_wrong_rules(change, caught):
         wrong = rnd.with_(**change)
     found = disagreements(_engine(wrong), ref)
     assert any(f.startswith(caught) for f in found), found
+
+
+def test_agreement_check_catches_a_network_that_never_sends_on():
+    """If the engine ignored overflow, the tubes sent on by trunk would disagree."""
+    from dataclasses import replace
+
+    rnd = round_from_text(NETWORK)
+    wrong = rnd.with_(labs=tuple(replace(lab, overflow=None) for lab in rnd.labs))
+    found = disagreements(_engine(wrong), _reference(rnd))
+    assert any(f.startswith("diverted") for f in found), found

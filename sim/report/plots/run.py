@@ -136,22 +136,35 @@ def plot_waits(result: RunResult, path: Path) -> None:
 
 
 def plot_utilisation(result: RunResult, path: Path) -> None:
+    """Vehicles and instruments busy, all labs together; with several labs, each lab's PCR machines below."""
     util = result.utilisation()
+    per_lab = result.lab_utilisation()
     t = result.grid.times(result.rows()) / 3600
     totals = result.summary()["plan"]
-    fig, ax = plt.subplots(figsize=(10, 5.5))
+    rows = 2 if per_lab else 1
+    fig, axes = plt.subplots(rows, 1, figsize=(10, 5.5 if rows == 1 else 9), sharex=True, squeeze=False)
+    ax = axes[0, 0]
     names = {"vehicles": _("vehicles"), "extractors": _("extraction instruments"), "pcr_machines": _("PCR machines")}
     for k, colour in zip(util, ("#8e44ad", "#2874a6", "#1e8449"), strict=True):
         ax.plot(t, util[k], color=colour, label=f"{names[k]} ({totals[k]:,})", linewidth=1.6)
     _time_axis(ax, result)
-    ax.yaxis.set_major_formatter(PercentFormatter(1.0))
-    ax.set_ylim(0, 1.05)
     ax.set_ylabel(_("busy share of all labs' capacity"))
     ax.set_title(
         _("{name}: vehicle and lab utilisation ({note})").format(name=result.rnd.name, note=_reps_note(result, band=False)),
         fontsize=11,
     )
     ax.legend(loc="lower center", ncols=2, fontsize=9)
+    if per_lab:
+        below = axes[1, 0]
+        for (name, series), colour in zip(per_lab.items(), PALETTE * 10, strict=False):
+            below.plot(t, series, color=colour, label=name, linewidth=1.6)
+        _time_axis(below, result)
+        below.set_ylabel(_("PCR machines busy, each lab"))
+        below.set_title(_("each lab's PCR machines (the lab still busy last binds)"), fontsize=10)
+        below.legend(loc="upper right", fontsize=9)
+    for a in axes[:, 0]:
+        a.yaxis.set_major_formatter(PercentFormatter(1.0))
+        a.set_ylim(0, 1.05)
     fig.tight_layout()
     fig.savefig(path, dpi=110)
     plt.close(fig)
