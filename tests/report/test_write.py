@@ -89,3 +89,13 @@ def test_same_seed_same_figures_and_replications_are_independent(small_text):
     assert a["wait_mean_min"]["values"][0] != a["wait_mean_min"]["values"][1]
     c = run(rnd.with_(seed=rnd.seed + 1), 2).summary()["metrics"]
     assert c["wait_mean_min"]["values"] != a["wait_mean_min"]["values"]
+
+
+def test_labs_csv_has_a_row_per_lab_with_its_figures(folder):
+    rows = list(csv.DictReader((folder / "labs.csv").open(encoding="utf-8")))
+    assert [r["name"] for r in rows] == ["lab1"]
+    summary = json.loads((folder / "summary.json").read_text(encoding="utf-8"))
+    assert float(rows[0]["received"]) == pytest.approx(summary["metrics"]["tubes"]["mean"])
+    assert float(rows[0]["diverted_out"]) == 0 and float(rows[0]["last_result_h"]) == pytest.approx(
+        summary["metrics"]["results_complete_h"]["mean"]
+    )
