@@ -46,7 +46,9 @@ class _Point:
         for a, w in zip(arrivals, walks or [0.0] * n, strict=True):
             self.env.process(self._resident(a, w))
         self.env.process(self._pause_ends())
-        self.env.process(self._ticks())
+        self.routed = p in ref.routed  # R1: its route collects it; it calls a vehicle only when on_full says so
+        if not self.routed:
+            self.env.process(self._ticks())
 
     def paused(self, j: int, t: float) -> bool:
         sh = self.ref.rnd.shifts
@@ -100,14 +102,15 @@ class _Point:
                     self.seal(partial)
                     self.current_tube[k] = []
             self.done_sealing = True
-            self.maybe_request()
+            if not self.routed:
+                self.maybe_request()
         self.dispatch()
 
     def seal(self, members: list[dict]) -> None:
         tube = {"members": members, "sealed": self.env.now, "point": self.p, "single": False}
         self.ref.tubes.append(tube)
         self.uncollected.append(tube)
-        if len(self.uncollected) >= self.ref.rnd.box_capacity:
+        if len(self.uncollected) >= self.ref.rnd.box_capacity and (not self.routed or self.ref.rnd.on_full == "call"):
             self.maybe_request()
 
     def maybe_request(self) -> None:
@@ -130,6 +133,8 @@ class _Point:
             depart = self.env.now
             yield self.env.timeout(self.ref.travel(self.p))
             box, self.uncollected = self.uncollected, []
+            for tube in box:
+                tube["picked"] = self.env.now
             self.outstanding = False
             yield self.env.timeout(self.ref.travel(self.p))
             self.ref.vehicle_time += self.env.now - depart
@@ -208,6 +213,46 @@ class _Lab:
                 self.env.process(self.ref.recall(tube))
 
 
+class _Route:
+    """R1: at every pickup tick a vehicle of the route (when one is in; else as soon as one is back)
+    drives to each stop in turn, takes the sealed tubes waiting there up to its capacity, and brings
+    each stop's box to the lab."""
+
+    def __init__(self, ref, route):
+        self.ref, self.r, self.env = ref, route, ref.env
+        self.vehicles = simpy.Resource(self.env, route.vehicles)
+        self.env.process(self._ticks())
+
+    def done(self) -> bool:
+        return all(self.ref.points[s].done_sealing and not self.ref.points[s].uncollected for s in self.r.stops)
+
+    def _ticks(self):
+        rnd, k = self.ref.rnd, 1
+        while not self.done():
+            yield self.env.timeout(rnd.open + k * rnd.pickup_interval - self.env.now)
+            k += 1
+            if not self.done():
+                self.env.process(self._loop())
+
+    def _loop(self):
+        with self.vehicles.request() as req:
+            yield req
+            room = self.r.capacity or 10**12
+            boxes = []
+            for stop, leg in zip(self.r.stops, self.r.legs, strict=False):
+                yield self.env.timeout(float(leg.sample(self.ref.rng, 1)[0]))
+                point = self.ref.points[stop]
+                box, point.uncollected = point.uncollected[:room], point.uncollected[room:]
+                for tube in box:
+                    tube["picked"] = self.env.now
+                room -= len(box)
+                boxes.append(box)
+            yield self.env.timeout(float(self.r.legs[-1].sample(self.ref.rng, 1)[0]))
+            for box in boxes:
+                if box:
+                    self.ref.labs[self.r.lab].unload(box)
+
+
 class _Trunk:
     """L1's trunk, tube by tube: leaves at every multiple of `every` with what waits (at most its capacity),
     or at once when a load is full, and hands the tubes to the other lab after a drawn travel time."""
@@ -257,6 +302,7 @@ class Reference:
         self.vehicle_time = 0.0
         self.labs = [_Lab(self, lab) for lab in rnd.labs]
         self.trunks: dict[tuple[int, int], _Trunk] = {}
+        self.routed = {stop for r in rnd.routes for stop in r.stops}
         self.travel_dist = []
         self.points = []
         self.map = _Map(rnd) if rnd.places is not None else None
@@ -277,6 +323,7 @@ class Reference:
                     self.points.append(_Point(self, p, g, g.tables, n, [self._arrival() for _ in range(n)]))
                     self.travel_dist.append(g.travel)
                 p += 1
+        self.routes = [_Route(self, r) for r in rnd.routes]
 
     def _arrival(self) -> float:
         # Pick a profile interval with probability weight x length, then a uniform time inside it.
@@ -337,6 +384,7 @@ class Reference:
             "identified_mean_h": ident.mean() / 3600 if ident.size else None,
             "identified_max_h": ident.max() / 3600 if ident.size else None,
             "diverted": float(sum(1 for t in self.tubes if t.get("diverted"))),
+            "pickup_wait_mean_h": float(np.mean([t["picked"] - t["sealed"] for t in self.tubes])) / 3600,
         } | (self._walking(res) if self.map is not None else {})
 
     def _walking(self, res: list[dict]) -> dict[str, float]:

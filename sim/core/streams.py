@@ -13,6 +13,7 @@ CROWD = 0  # per point: turnout, arrivals, service times, positives
 TRAVEL = 1  # per point: vehicle and recall travel times
 LAB = 2  # per lab: extraction and PCR times
 TRUNK = 3  # per overflow link (from lab, to lab): trunk travel times
+ROUTE = 4  # per courier route: its legs' driving times
 
 
 def stream(seed: int, replication: int, stage: int, *key: int) -> np.random.Generator:

@@ -191,3 +191,33 @@ def lab_figures(logi) -> dict[str, np.ndarray]:
         np.fmax.at(last, logi.ran_at[ran], logi.result[ran] / 3600)
     out["last_result_h"] = last
     return out
+
+
+ROUTE_FIGURES = ("loops", "loop_mean_h", "tubes", "busiest_stop", "busiest_stop_wait_h")
+
+
+def route_figures(logi, seal: np.ndarray) -> dict[str, np.ndarray]:
+    """Per route (docs/routes.md): loops driven, their mean time, tubes carried, and the stop whose tubes
+    waited longest for pickup on average (its index in the route, and that mean wait)."""
+    out = {k: np.full(len(logi.routes), np.nan) for k in ROUTE_FIGURES}
+    wait = logi.picked - seal
+    for i, c in enumerate(logi.routes):
+        out["loops"][i], out["tubes"][i] = c.loops, c.tubes
+        out["loop_mean_h"][i] = c.driving / c.loops / 3600 if c.loops else np.nan
+        means = []
+        for stop in c.copies:
+            ids = (
+                np.concatenate(
+                    [
+                        np.arange(logi.point_tubes[p].first_tube, logi.point_tubes[p].first_tube + logi.point_tubes[p].seal.size)
+                        for p in stop
+                    ]
+                )
+                if stop
+                else np.empty(0, np.int64)
+            )
+            means.append(float(np.nanmean(wait[ids])) if ids.size else np.nan)
+        if means and np.isfinite(means).any():
+            k = int(np.nanargmax(means))
+            out["busiest_stop"][i], out["busiest_stop_wait_h"][i] = k, means[k] / 3600
+    return out

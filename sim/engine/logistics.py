@@ -16,6 +16,7 @@ from dataclasses import dataclass, field
 import numpy as np
 import simpy
 
+from sim.engine.couriers import couriers
 from sim.engine.trunks import Trunk
 from sim.scenario.round import Lab, Round
 
@@ -224,6 +225,7 @@ class Logistics:
         travel: list[Callable[[], float]],
         point_group: list[int] | None = None,
         trunk_rng: Callable[[int, int], np.random.Generator] | None = None,
+        route_rng: Callable[[int], np.random.Generator] | None = None,
     ):
         self.rnd = rnd
         self.env = simpy.Environment()
@@ -262,9 +264,13 @@ class Logistics:
         for o in rnd.lab_outages:
             self.env.process(self.labs[o.lab].outage(o.start, o.end, o.extractors, o.pcr_machines))
         self.point_group = point_group
+        self.point_tubes = {p.index: p for p in points}
+        self.done = {p.index: 0 for p in points}  # tubes picked up so far, per point
+        self.routes = couriers(self, rnd, points, route_rng or (lambda k: np.random.default_rng(k)))
+        routed = {p for r in self.routes for stop in r.copies for p in stop}
         for p in points:
-            if p.seal.size:
-                self.env.process(self._point(p))
+            if p.seal.size and (p.index not in routed or rnd.on_full == "call"):
+                self.env.process(self._point(p, ticks=p.index not in routed))
 
     def run(self) -> None:
         self.env.run()
@@ -286,27 +292,40 @@ class Logistics:
         k = max(1, math.ceil((t - origin) / self.rnd.pickup_interval - _EPS))
         return origin + k * self.rnd.pickup_interval
 
-    def _point(self, p: PointTubes):
+    def _point(self, p: PointTubes, ticks: bool = True):
+        """A point's own pickups: at every tick, when a box fills and at its last seal; on a route, only
+        when a box fills and `on_full` is "call" (`ticks` False)."""
         env, seal, cap = self.env, p.seal, self.rnd.box_capacity
         lab = self.labs[p.lab]
-        n, done = seal.size, 0
+        n = seal.size
         origin = self.rnd.open if p.open is None else p.open
-        while done < n:
-            request_at = min(self._next_tick(seal[done], origin), seal[-1])
-            if done + cap - 1 < n:
-                request_at = min(request_at, seal[done + cap - 1])
+        while self.done[p.index] < n:
+            done = self.done[p.index]
+            full = seal[done + cap - 1] if done + cap - 1 < n else math.inf
+            request_at = min(self._next_tick(seal[done], origin), seal[-1], full) if ticks else full
+            if request_at == math.inf:
+                return
             yield env.timeout(max(request_at - env.now, 0.0))
+            if not ticks and self.done[p.index] > done:  # the route came first: look again
+                continue
             there, back = self._travel(p.index), self._travel(p.index)
             depart, home = lab.vehicles.take(env.now, there + back)
             yield env.timeout(depart + there - env.now)  # the request stays outstanding until the vehicle is here
-            upto = int(np.searchsorted(seal, env.now, side="right"))
-            ids = np.arange(p.first_tube + done, p.first_tube + upto)
-            self.picked[ids] = env.now
-            self.handled["picked"][ids] += 1
+            ids = self.collect(p.index)
             self.pickups += 1
-            done = upto
             lab.busy["vehicles"].add(depart, home)
             env.timeout(back).callbacks.append(lambda _, lab=lab, ids=ids, pr=p.priority: self._unload(lab, ids, pr))
+
+    def collect(self, point: int, room: float = math.inf) -> np.ndarray:
+        """The sealed tubes waiting at a point now (at most `room`), picked up."""
+        p, done = self.point_tubes[point], self.done[point]
+        upto = int(np.searchsorted(p.seal, self.env.now, side="right"))
+        upto = int(min(upto, done + room))
+        ids = np.arange(p.first_tube + done, p.first_tube + upto)
+        self.picked[ids] = self.env.now
+        self.handled["picked"][ids] += 1
+        self.done[point] = max(upto, done)
+        return ids
 
     def _unload(self, lab: LabSim, ids: np.ndarray, priority: bool = False) -> None:
         """A vehicle's box reaches its lab: queued there, or sent on by trunk (rule L1)."""

@@ -37,6 +37,7 @@ class ReplicationResult:
     deadline_met: bool = True  # every pooled result by its round's deadline (`Round.deadline_met`)
     compounds: dict[str, np.ndarray] = field(default_factory=dict)  # places: one value per compound
     labs: dict[str, np.ndarray] = field(default_factory=dict)  # one value per lab (figures.LAB_FIGURES)
+    routes: dict[str, np.ndarray] = field(default_factory=dict)  # one value per route (figures.ROUTE_FIGURES)
 
 
 @dataclass
@@ -91,6 +92,7 @@ def _logistics(rnd: Round, rep: int, c: Crowd) -> tuple[Logistics, np.ndarray]:
         travel,
         group_of_point.tolist(),
         lambda i, t: streams.stream(rnd.seed, rep, streams.TRUNK, i, t),
+        lambda k: streams.stream(rnd.seed, rep, streams.ROUTE, k),
     )
     logi.run()
     return logi, group_of_point
@@ -119,6 +121,8 @@ def finish_replication(rnd: Round, rep: int, grid: Grid, crowd: Crowd, trace: bo
         metrics |= figures.walking_metrics(c.walks, c.journeys, rnd.places.standard)
     labs = figures.lab_figures(logi)
     metrics["tubes_sent_on"] = float(labs["diverted_out"].sum())
+    stages = figures.stage_means(logi, seal, wait)
+    metrics["pickup_wait_mean_h"] = stages["waiting_for_pickup"]
     return ReplicationResult(
         metrics=metrics,
         timeline=timeline,
@@ -126,7 +130,7 @@ def finish_replication(rnd: Round, rep: int, grid: Grid, crowd: Crowd, trace: bo
         wait_hist=np.bincount((wait // WAIT_BIN_S).astype(np.int64)) if arrived else np.zeros(1),
         busiest=[(q, name, series) for q, _, name, series in sorted(c.busiest, reverse=True)],
         utilisation=_utilisation(grid, logi, max(a.size for a in timeline.values())),
-        stages=figures.stage_means(logi, seal, wait),
+        stages=stages,
         trace=_trace(rnd, c, logi, seal) if trace else None,
         groups=figures.group_figures(
             rnd, group_of_point, c.tube_point, c.tube_size, logi.result, resident_tube, wait_all, turnaround, tube_deadline
@@ -137,6 +141,7 @@ def finish_replication(rnd: Round, rep: int, grid: Grid, crowd: Crowd, trace: bo
         deadline_met=rnd.deadline_met(figures.last_result_by_round(rnd, tube_round, logi.result)),
         compounds=figures.per_point(c.compounds, c.rounds, ("wait_mean_min", "journey_mean_min")) if c.compounds else {},
         labs=labs,
+        routes=figures.route_figures(logi, seal) if logi.routes else {},
     )
 
 

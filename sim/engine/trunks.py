@@ -10,7 +10,7 @@ from collections.abc import Callable
 import numpy as np
 import simpy
 
-from sim.scenario.round import Overflow
+from sim.scenario.lab_network import Overflow
 
 _EPS = 1e-9
 

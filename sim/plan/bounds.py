@@ -1,7 +1,8 @@
 """A sizing plan as numbers per group and lab, what it totals, and first guesses from queueing theory.
 
 A plan is a dict of lists: `points` and `tables` per point group, `vehicles`, `extractors` and
-`pcr_machines` per lab. `apply_plan` makes the `Round` it describes.
+`pcr_machines` per lab, and `route_vehicles` per courier route. `apply_plan` makes the `Round` it
+describes.
 """
 
 from __future__ import annotations
@@ -33,7 +34,8 @@ def apply_plan(base: Round, plan: dict[str, list[int]]) -> Round:
         replace(lab, vehicles=v, extractors=e, pcr_machines=p)
         for lab, v, e, p in zip(base.labs, plan["vehicles"], plan["extractors"], plan["pcr_machines"], strict=True)
     )
-    return base.with_(groups=tuple(groups), labs=labs)
+    routes = tuple(replace(r, vehicles=v) for r, v in zip(base.routes, plan.get("route_vehicles", []), strict=False))
+    return base.with_(groups=tuple(groups), labs=labs, routes=routes or base.routes)
 
 
 def plan_of(rnd: Round) -> dict[str, list[int]]:
@@ -43,6 +45,7 @@ def plan_of(rnd: Round) -> dict[str, list[int]]:
         "vehicles": [lab.vehicles for lab in rnd.labs],
         "extractors": [lab.extractors for lab in rnd.labs],
         "pcr_machines": [lab.pcr_machines for lab in rnd.labs],
+        "route_vehicles": [r.vehicles for r in rnd.routes],
     }
 
 
@@ -52,7 +55,7 @@ def totals(rnd: Round, plan: dict[str, list[int]]) -> dict[str, int]:
         "points": sum(plan["points"]),
         "tables": tables,
         "samplers": tables * samplers_per_table(rnd),
-        "vehicles": sum(plan["vehicles"]),
+        "vehicles": sum(plan["vehicles"]) + sum(plan.get("route_vehicles", [])),
         "extractors": sum(plan["extractors"]),
         "pcr_machines": sum(plan["pcr_machines"]),
     }
@@ -83,4 +86,6 @@ def analytic_bounds(rnd: Round, max_wait: float | None) -> dict[str, list[int]]:
             max(1, math.ceil(p * lab.extraction.mean / w)) for p, lab, w in zip(plates, rnd.labs, lab_window, strict=True)
         ],
         "pcr_machines": [max(1, math.ceil(p * lab.pcr.mean / w)) for p, lab, w in zip(plates, rnd.labs, lab_window, strict=True)],
+        # A route keeps its timetable with as many vehicles as loops are out at once.
+        "route_vehicles": [max(1, math.ceil(r.planned_loop / rnd.pickup_interval)) for r in rnd.routes],
     }

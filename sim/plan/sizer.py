@@ -70,6 +70,7 @@ class Sizer:
         self.labs_of = self.base.lab_parts()
         self.parts = [early.for_labs(labs) for labs in self.labs_of]
         self.part_of_lab = {li: pi for pi, labs in enumerate(self.labs_of) for li in labs}
+        self.routes_of = [[ri for ri, r in enumerate(self.base.routes) if r.lab in labs] for labs in self.labs_of]
         self.groups_of = [[gi for gi, g in enumerate(self.base.groups) if g.lab in labs] for labs in self.labs_of]
         self.workers = Workers(self.jobs, self.dask)  # new processes: their crowd caches start empty
         clear_crowds()  # crowds are keyed by values, not by scenario: none may outlive their sizing
@@ -78,8 +79,31 @@ class Sizer:
         self.workers.close()
 
     def lab_of(self, dim: str, i: int) -> int:
-        """The part a value belongs to: its group's labs for points and tables, its lab's for the rest."""
-        return self.part_of_lab[self.base.groups[i].lab if dim in ("tables", "points") else i]
+        """The part a value belongs to: its group's labs for points and tables, its route's lab for a
+        route's vehicles, its lab's for the rest."""
+        if dim in ("tables", "points"):
+            return self.part_of_lab[self.base.groups[i].lab]
+        return self.part_of_lab[self.base.routes[i].lab if dim == "route_vehicles" else i]
+
+    def fixed(self, dim: str, i: int) -> bool:
+        """A value sizing leaves alone: the vehicles of a lab that makes no trips of its own (an external
+        lab, or one whose points are all on routes that wait for their courier)."""
+        if dim != "vehicles":
+            return False
+        lab = self.base.labs[i]
+        routed = {p for r in self.base.routes for p in r.stops}
+        first, own = 0, []
+        for g in self.base.groups:
+            own += [p not in routed for p in range(first, first + g.count)] if g.lab == i else []
+            first += g.count
+        return lab.external or (not any(own) and self.base.on_full == "wait")
+
+    def indices(self, dim: str, part: int) -> list[int]:
+        """The values of `dim` that belong to a part (those sizing may change)."""
+        if dim in ("tables", "points"):
+            return self.groups_of[part]
+        found = self.routes_of[part] if dim == "route_vehicles" else self.labs_of[part]
+        return [i for i in found if not self.fixed(dim, i)]
 
     def part_name(self, pi: int) -> str:
         return " + ".join(self.base.labs[li].name for li in self.labs_of[pi])
@@ -88,8 +112,9 @@ class Sizer:
         gs, labs = self.groups_of[li], self.labs_of[li]
         sub = {"points": [plan["points"][g] for g in gs], "tables": [plan["tables"][g] for g in gs]}
         sub.update({d: [plan[d][lab] for lab in labs] for d in LOGISTICS})
+        sub["route_vehicles"] = [plan["route_vehicles"][ri] for ri in self.routes_of[li]]
         crowd_key = (li, tuple(sub["points"]), tuple(sub["tables"]))
-        full_key = crowd_key + tuple(v for d in LOGISTICS for v in sub[d])
+        full_key = crowd_key + tuple(v for d in (*LOGISTICS, "route_vehicles") for v in sub[d])
         return apply_plan(self.parts[li], sub), crowd_key, full_key
 
     def _fill(self, plan: dict[str, list[int]], labs: list[int], reps: range, logistics: bool) -> None:

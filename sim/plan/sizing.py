@@ -30,12 +30,12 @@ from sim.scenario.round import Round
 
 # Sizing order: tables at the scenario's points first, then fewer points only where tables have room
 # (points are where residents walk to: the guidance's one per 2,000-3,000 residents is about distance).
-DIMENSIONS = ("tables", "points", "vehicles", "extractors", "pcr_machines")
+DIMENSIONS = ("tables", "points", "vehicles", "extractors", "pcr_machines", "route_vehicles")
 # What to grow when a stage binds on fresh replications. At the sampling points, points where they may
 # vary: 5% more points is a finer step than one more table at every point (often +33%).
 STAGE_DIMENSIONS = {
     "sampling points": ("points", "tables"),
-    "transport": ("vehicles",),
+    "transport": ("vehicles", "route_vehicles"),
     "labs": ("extractors", "pcr_machines"),
 }
 Plan = dict[str, list[int]]
@@ -143,10 +143,13 @@ def _final_check(sizer: Sizer, plan: Plan, vary: list[str], limits: dict[str, in
         if sizer.meets(fresh) or attempt == 2:
             return plan, fresh, grown
         stage = binding_stage(fresh, sizer.base, sizer.targets.max_wait)
-        dims = [d for d in STAGE_DIMENSIONS[stage.split(" (")[0]] if d in vary][:1] or [d for d in LOGISTICS if d in vary]
+        free = [d for d in plan if d in vary and any(not sizer.fixed(d, i) for i in range(len(plan[d])))]
+        dims = [d for d in STAGE_DIMENSIONS[stage.split(" (")[0]] if d in free][:1] or [d for d in LOGISTICS if d in free]
         bigger = {
-            d: [v + max(1, math.ceil((0.05 if d == "points" else 0.10) * v)) if d in dims else v for v in plan[d]] for d in plan
-        }
+            d: [v + max(1, math.ceil((0.05 if d == "points" else 0.10) * v)) if d in dims and not sizer.fixed(d, i) else v
+                for i, v in enumerate(plan[d])]
+            for d in plan
+        }  # fmt: skip
         if not dims or not within(bigger, sizer.base, limits):
             return plan, fresh, grown
         sizer.say(
@@ -238,12 +241,10 @@ def _search(sizer: Sizer, vary: list[str], limits: dict[str, int], plan: Plan) -
             for dim, gi in crowd_dims:
                 plan[dim][gi] = _smallest(plan, dim, gi, full_ok)
                 sizer.say(f"{dim}[{base.groups[gi].name}] = {plan[dim][gi]}")
-        for dim in LOGISTICS:
-            for lab in sizer.labs_of[li] if dim in vary else ():
-                if dim == "vehicles" and base.labs[lab].external:  # reached by trunk: no vehicles of its own
-                    continue
-                plan[dim][lab] = _smallest(plan, dim, lab, full_ok)
-                sizer.say(f"{dim}[{base.labs[lab].name}] = {plan[dim][lab]}")
+        for dim in (*LOGISTICS, "route_vehicles"):
+            for i in sizer.indices(dim, li) if dim in vary else ():
+                plan[dim][i] = _smallest(plan, dim, i, full_ok)
+                sizer.say(f"{dim}[{_name(sizer, dim, i)}] = {plan[dim][i]}")
     return plan
 
 
@@ -273,9 +274,7 @@ def _confirm(sizer: Sizer, vary: list[str], limits: dict[str, int], plan: Plan, 
                 )
             )
             for d in dims:
-                for i in sizer.groups_of[li] if d in ("tables", "points") else sizer.labs_of[li]:
-                    if d == "vehicles" and sizer.base.labs[i].external:
-                        continue
+                for i in sizer.indices(d, li):
                     # Points by 5% (a table is already a coarse step); vehicles and instruments by 10%.
                     grown[d][i] += max(1, math.ceil((0.05 if d == "points" else 0.10) * grown[d][i]))
         if not within(grown, sizer.base, limits):
@@ -284,16 +283,22 @@ def _confirm(sizer: Sizer, vary: list[str], limits: dict[str, int], plan: Plan, 
     return plan
 
 
+def _name(sizer: Sizer, dim: str, i: int) -> str:
+    """What a value is called in messages and sizing.json: its group's, route's or lab's name."""
+    if dim in ("tables", "points"):
+        return sizer.base.groups[i].name
+    return sizer.base.routes[i].name if dim == "route_vehicles" else sizer.base.labs[i].name
+
+
 def _descend(plan: Plan, vary: list[str], sizer: Sizer, reps: range, found: Plan) -> tuple[bool, dict]:
     """One pass: bring each value down to its smallest that still meets the targets, checking only the
     lab part it belongs to. A value grown since the search is first tried where the search left it
     (then bisected between); otherwise it gallops down from where it is. Returns whether anything
     changed and, per value, the check of one step smaller."""
     changed, smaller = False, {}
-    names = {"tables": [g.name for g in sizer.base.groups], "vehicles": [lab.name for lab in sizer.base.labs]}
     for dim in vary:
         for i in range(len(plan[dim])):
-            if dim == "vehicles" and sizer.base.labs[i].external:
+            if sizer.fixed(dim, i):
                 continue
             check = lambda trial, li=sizer.lab_of(dim, i): sizer.check(trial, reps, [li])  # noqa: E731
             passes = lambda v, dim=dim, i=i, check=check: sizer.meets(check(_trial(plan, dim, i, v)))  # noqa: E731
@@ -306,7 +311,7 @@ def _descend(plan: Plan, vary: list[str], sizer: Sizer, reps: range, found: Plan
             if lo is None:
                 lo, hi = gallop_down(hi, passes)
             hi = bisect_smallest(lo, hi, passes)
-            key = f"{dim}[{names['tables' if dim in ('tables', 'points') else 'vehicles'][i]}]"
+            key = f"{dim}[{_name(sizer, dim, i)}]"
             if hi != plan[dim][i]:
                 changed = True
                 plan[dim][i] = hi

@@ -6,6 +6,7 @@ import json
 from pathlib import Path
 
 from sim.core.i18n import _
+from sim.core.tables import write_csv
 from sim.plan.bounds import apply_plan, samplers_per_table, totals
 from sim.plan.sizer import binding_stage
 from sim.report.page import Page, folder_page, read_json, write_page
@@ -34,6 +35,7 @@ def report(base, targets, plan, bounds, sizer, verify, smaller, *, feasible, bes
                 {"name": lab.name, "vehicles": lab.vehicles, "extractors": lab.extractors, "pcr_machines": lab.pcr_machines}
                 for lab in rnd.labs
             ],
+            "routes": _routes(rnd),
             "totals": totals(base, plan),
             "samplers_per_table": samplers_per_table(base),
         },
@@ -60,6 +62,21 @@ def report(base, targets, plan, bounds, sizer, verify, smaller, *, feasible, bes
     return out
 
 
+def _routes(rnd) -> list[dict]:
+    names = rnd.point_names()
+    return [
+        {"name": r.name, "lab": rnd.labs[r.lab].name, "vehicles": r.vehicles, "capacity": r.capacity,
+         "stops": [names[p] for p in r.stops]}
+        for r in rnd.routes
+    ]  # fmt: skip
+
+
+def routes_csv(result: dict) -> list[dict]:
+    """routes.csv of the sized plan (routes built by `auto` are written out too: the plan is fixed)."""
+    return [{"route": r["name"], "vehicles": r["vehicles"], "lab": r["lab"], "stops": ";".join(r["stops"]),
+             "capacity": r["capacity"] or ""} for r in result["plan"].get("routes", [])]  # fmt: skip
+
+
 def plan_yaml(text: str, result: dict) -> str:
     """The input scenario with the sized values, runnable as is."""
 
@@ -67,9 +84,17 @@ def plan_yaml(text: str, result: dict) -> str:
         # CSV points keep their count; their tables are not rewritten into the CSV.
         for entry, g in zip(point_groups(data), result["plan"]["groups"], strict=False):
             entry.update(count=g["points"], residents=g["residents_per_point"], tables=g["tables_per_point"])
-        data.setdefault("transport", {})["vehicles"] = {lab["name"]: lab["vehicles"] for lab in result["plan"]["labs"]}
+        data.setdefault("transport", {})["vehicles"] = {
+            lab["name"]: lab["vehicles"]
+            for lab in result["plan"]["labs"]
+            if lab["vehicles"] > 0  # external labs have none
+        }
         for lab, sized in zip(data["labs"], result["plan"]["labs"], strict=True):
             lab.update(extractors=sized["extractors"], pcr_machines=sized["pcr_machines"])
+        if result["plan"].get("routes"):  # the routes and their vehicles, in routes.csv beside the plan
+            routes = data["transport"]["routes"]
+            routes.pop("auto", None)
+            routes["file"] = "routes.csv"
 
     return edit_scenario(text, change, "Sized by `natsim size`: see sizing.json beside this file for the targets and the checks.")
 
@@ -175,6 +200,8 @@ def write_sizing(result: dict, scenario_text: str, out: Path) -> Path:
     out.mkdir(parents=True, exist_ok=True)
     (out / "sizing.json").write_text(json.dumps(result, indent=2) + "\n", encoding="utf-8")
     (out / "plan.yaml").write_text(plan_yaml(scenario_text, result), encoding="utf-8")
+    if result["plan"].get("routes"):
+        write_csv(out / "routes.csv", ("route", "vehicles", "lab", "stops", "capacity"), routes_csv(result))
     write_page(page(out), out)
     return out
 

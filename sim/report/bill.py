@@ -81,7 +81,7 @@ def compute_bill(rnd: Round, metrics: dict[str, float | None], last_service_h: n
         on_duty = np.ceil((tables if per_table else np.ones_like(tables)) * ratio - 1e-9).astype(np.int64)
         lines.append(BillLine(item, "staff", int((on_duty * point_shifts).sum()), int(on_duty.sum()), most, ratio))
     for item, metric, ratio, per_lab in (
-        ("couriers", "last_tube_at_lab_h", st.couriers_per_vehicle, [lab.vehicles for lab in rnd.labs]),
+        ("couriers", "last_tube_at_lab_h", st.couriers_per_vehicle, _vehicles(rnd)),
         (
             "lab_technicians",
             "results_complete_h",
@@ -94,6 +94,11 @@ def compute_bill(rnd: Round, metrics: dict[str, float | None], last_service_h: n
         on_duty = sum(math.ceil(x * ratio - 1e-9) for x in per_lab)
         lines.append(BillLine(item, "staff", on_duty * n, on_duty, n, ratio))
     return lines + _materials(rnd, metrics, lines[0].quantity)
+
+
+def _vehicles(rnd: Round) -> list[int]:
+    """Each lab's vehicles: its own and its courier routes'."""
+    return [lab.vehicles + sum(r.vehicles for r in rnd.routes if r.lab == li) for li, lab in enumerate(rnd.labs)]
 
 
 def _materials(rnd: Round, metrics: dict[str, float | None], sampler_shifts: int) -> list[BillLine]:

@@ -30,8 +30,12 @@ def has_cjk(text: str) -> bool:
 def use_cjk_in_matplotlib() -> tuple[str, ...]:
     """Register the shipped font and make matplotlib fall back to it glyph by glyph after its default
     (Latin text keeps its look). Returns the family list set."""
+    import logging
+
     from matplotlib import font_manager, rcParams
 
+    # The shipped font has one weight: bold text falls back to it in regular, which is no news to a reader.
+    logging.getLogger("matplotlib.font_manager").setLevel(logging.ERROR)
     font_manager.fontManager.addfont(str(CJK_FONT))
     present = {f.name for f in font_manager.fontManager.ttflist}
     families = ("DejaVu Sans", CJK_FAMILY, *(name for name in SYSTEM_CJK if name in present))

@@ -43,6 +43,15 @@ POINT_HEADINGS = {
     "site": N_("site"),
     "walk_min": N_("walk, min"),
     "journey_mean_min": N_("mean journey, min"),
+    "route": N_("route"),
+    "vehicles": N_("vehicles"),
+    "stops": N_("stops"),
+    "planned_loop_h": N_("planned loop, h"),
+    "loops": N_("loops driven"),
+    "loop_mean_h": N_("mean loop, h"),
+    "tubes": N_("tubes carried"),
+    "busiest_stop": N_("stop waiting longest"),
+    "busiest_stop_wait_h": N_("its mean wait for pickup, h"),
 }
 BILL_ITEMS = {
     "samplers": N_("samplers"),
@@ -174,6 +183,8 @@ def page(folder: Path) -> pg.Page:
     compounds = pg.read_csv(folder / "compounds.csv")
     page.add(_("Compounds"), pg.table(_headed(compounds), compounds, "wait_p95_min"))
     page.add(_("Labs"), labs_table(summary, points))
+    routes = pg.read_csv(folder / "routes.csv")
+    page.add(_("Courier routes"), pg.table(_headed(routes), routes, "busiest_stop_wait_h"))
     if "bill" in summary:
         page.add(_("Staff and materials"), bill_table(summary["bill"]))
     return page

@@ -10,7 +10,7 @@ import numpy as np
 from sim import __version__
 from sim.core.i18n import N_
 from sim.core.stats import summarize
-from sim.engine.figures import LAB_FIGURES, WALK_METRICS
+from sim.engine.figures import LAB_FIGURES, ROUTE_FIGURES, WALK_METRICS
 from sim.engine.replication import RESOURCES, WAIT_BIN_S, ReplicationResult
 from sim.engine.sampling import SERIES
 from sim.engine.timeline import Grid
@@ -34,7 +34,7 @@ METRICS = (
     "identified_mean_h",
     "identified_max_h",
 )
-EXTRA_METRICS = ("last_tube_at_lab_h", "home_visits_complete_h", "retests", "pickups", "tubes_sent_on")
+EXTRA_METRICS = ("last_tube_at_lab_h", "home_visits_complete_h", "retests", "pickups", "tubes_sent_on", "pickup_wait_mean_h")
 STAGE_NAMES = {  # translated where shown
     "queue_at_point": N_("residents queuing at points"),
     "waiting_for_pickup": N_("sealed tubes waiting for a vehicle"),
@@ -42,6 +42,8 @@ STAGE_NAMES = {  # translated where shown
     "lab_queue": N_("tubes queuing at the lab for an extractor"),
     "lab_run": N_("lab run (extraction, PCR, report)"),
 }
+ROUTE_COLUMNS = ("route", "lab", "vehicles", "stops", "planned_loop_h", "loops", "loop_mean_h", "tubes", "busiest_stop",
+                 "busiest_stop_wait_h")  # fmt: skip
 LAB_COLUMNS = ("name", "vehicles", "extractors", "pcr_machines") + LAB_FIGURES
 COMPOUND_COLUMNS = ("name", "site", "residents", "arrived", "walk_min", "wait_mean_min", "wait_p95_min", "journey_mean_min")
 POINT_COLUMNS = (
@@ -90,6 +92,7 @@ class RunResult:
                 "tables": rnd.tables,
                 "residents": rnd.residents,
                 "vehicles": sum(lab.vehicles for lab in rnd.labs),
+                "route_vehicles": sum(r.vehicles for r in rnd.routes),
                 "extractors": sum(lab.extractors for lab in rnd.labs),
                 "pcr_machines": sum(lab.pcr_machines for lab in rnd.labs),
                 "labs": [
@@ -212,6 +215,33 @@ class RunResult:
             | {k: means[k][li] for k in LAB_FIGURES}
             for li, lab in enumerate(self.rnd.labs)
         ]
+
+    def routes_table(self) -> list[dict]:
+        """One row per route (means over replications), as routes.csv has it."""
+        rnd = self.rnd
+        if not rnd.routes:
+            return []
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", RuntimeWarning)  # a route that never drove has no loop time
+            means = {k: np.nanmean([r.routes[k] for r in self.reps], axis=0) for k in ROUTE_FIGURES if k != "busiest_stop"}
+        rows = []
+        for i, route in enumerate(rnd.routes):
+            stops = [self.point_name(p) for p in route.stops]
+            # The busiest stop: the one most often the busiest over replications.
+            ks = [int(r.routes["busiest_stop"][i]) for r in self.reps if np.isfinite(r.routes["busiest_stop"][i])]
+            busiest = stops[max(set(ks), key=ks.count)] if ks else ""
+            rows.append(
+                {"route": route.name, "lab": rnd.labs[route.lab].name, "vehicles": route.vehicles, "stops": len(stops),
+                 "planned_loop_h": route.planned_loop / 3600, **{k: means[k][i] for k in means}, "busiest_stop": busiest}
+            )  # fmt: skip
+        return rows
+
+    def point_name(self, p: int) -> str:
+        for g in self.rnd.groups:
+            if p < g.count:
+                return g.point_name(p)
+            p -= g.count
+        raise IndexError(p)
 
     def compounds_table(self) -> list[dict]:
         """Places: one row per compound (means over replications), as compounds.csv has it."""

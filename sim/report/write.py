@@ -13,7 +13,7 @@ from sim.report.bill import BILL_COLUMNS, bill_rows
 from sim.report.folder import staged_folder
 from sim.report.page import write_page
 from sim.report.run_page import page as run_page
-from sim.report.summary import COMPOUND_COLUMNS, LAB_COLUMNS, POINT_COLUMNS, RunResult
+from sim.report.summary import COMPOUND_COLUMNS, LAB_COLUMNS, POINT_COLUMNS, ROUTE_COLUMNS, RunResult
 
 
 def write_results(result: RunResult, out: Path, scenario_text: str, plot: bool = True) -> Path:
@@ -25,6 +25,8 @@ def write_results(result: RunResult, out: Path, scenario_text: str, plot: bool =
         write_csv(tmp / "points.csv", POINT_COLUMNS, result.points_table())
         write_csv(tmp / "bill.csv", BILL_COLUMNS, bill_rows(result.bill()))
         write_csv(tmp / "labs.csv", LAB_COLUMNS, result.labs_table())
+        if result.rnd.routes:
+            write_csv(tmp / "routes.csv", ROUTE_COLUMNS, result.routes_table())
         if result.rnd.places is not None:
             write_csv(tmp / "compounds.csv", COMPOUND_COLUMNS, result.compounds_table())
         tl = result.timeline()

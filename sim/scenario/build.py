@@ -9,6 +9,7 @@ from pathlib import Path
 
 from sim.core import distributions as d
 from sim.scenario import spec
+from sim.scenario.lab_network import LabSurge, Overflow
 from sim.scenario.load import LoadedScenario, parse_scenario
 from sim.scenario.names import NamedGroup, resolve
 from sim.scenario.places import Catchment, PlacesMap
@@ -20,8 +21,6 @@ from sim.scenario.round import (
     HomeVisits,
     Lab,
     LabOutage,
-    LabSurge,
-    Overflow,
     PointGroup,
     Profile,
     Round,
@@ -30,6 +29,7 @@ from sim.scenario.round import (
     Slowdown,
     shift_arrivals,
 )
+from sim.scenario.routes import Route, route
 from sim.scenario.staffing import Staffing
 
 
@@ -109,6 +109,7 @@ def build_round(loaded: LoadedScenario) -> Round:
     sc = loaded.spec
     lab_index = {lab.name: i for i, lab in enumerate(sc.labs)}
     groups = _point_groups(loaded, lab_index) + _site_groups(loaded)
+    routes, groups = _routes(loaded, groups)
     # `free`: the profile before arrival shifts, from which a campaign shifts each round's own.
     free = Profile.from_pairs(sc.arrivals.profile)
     ev = _events(sc, groups, lab_index, free)
@@ -140,6 +141,8 @@ def build_round(loaded: LoadedScenario) -> Round:
         start_label=sc.start.isoformat(timespec="minutes") if sc.start else None,
         source=loaded.path,
         staffing=Staffing.from_spec(sc.staffing, sh.length if sh else None),
+        routes=routes,
+        on_full=sc.transport.routes.on_full if sc.transport.routes else "wait",
         places=loaded.places_map,
     )
 
@@ -170,6 +173,25 @@ def _point_groups(loaded: LoadedScenario, lab_index: dict[str, int]) -> list[Poi
             )
         )
     return groups
+
+
+def _routes(loaded: LoadedScenario, groups: list[PointGroup]) -> tuple[tuple[Route, ...], list[PointGroup]]:
+    """The routes as the engine runs them; a site on a route sends its tubes to the route's lab."""
+    if not loaded.routes:
+        return (), groups
+    labs = [lab.name for lab in loaded.spec.labs]
+    first, point_of, group_of = 0, {}, {}
+    for gi, g in enumerate(groups):
+        for i in range(g.count):
+            point_of[g.point_name(i)] = first + i
+            group_of[g.point_name(i)] = gi
+        first += g.count
+    routes = tuple(route(r, loaded.places_map, labs, point_of) for r in loaded.routes)
+    groups = list(groups)
+    for r, row in zip(routes, loaded.routes, strict=True):
+        for stop in row.stops:
+            groups[group_of[stop]] = replace(groups[group_of[stop]], lab=r.lab)
+    return routes, groups
 
 
 def _site_groups(loaded: LoadedScenario) -> list[PointGroup]:

@@ -4,7 +4,7 @@ vehicles, shares add up, limits hold, and the points CSVs it names read cleanly.
 from __future__ import annotations
 
 import csv
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import yaml
@@ -18,6 +18,7 @@ from sim.scenario.places import PlacesMap
 from sim.scenario.places_checks import check_places
 from sim.scenario.places_files import PlaceFiles
 from sim.scenario.problems import Problem, csv_problems, format_path, line_for
+from sim.scenario.routes import RouteRow, auto_routes, check_routes, read_routes
 
 
 def _points_file(entry: spec.PointFile, base: Path, file: str, line: int | None, at: tuple) -> tuple[list, list[Problem]]:
@@ -220,6 +221,7 @@ class Checked:
     places_map: PlacesMap | None
     problems: list[Problem]
     warnings: list[Problem]
+    routes: list[RouteRow] = field(default_factory=list)
 
 
 def cross_checks(sc: spec.Scenario, base: Path, file: str, lines: dict[tuple, int]) -> Checked:
@@ -234,11 +236,45 @@ def cross_checks(sc: spec.Scenario, base: Path, file: str, lines: dict[tuple, in
         checks.group_names |= (
             {checks.places_map.site_groups[s] for s in checks.places_map.open_sites} if checks.places_map else set()
         )
-    checks.vehicles(used)
+    routes = _routes(checks)
+    checks.vehicles({lab: where for lab, where in used.items() if lab not in _no_trips(checks, routes)})
     check_lab_network(checks, used)
     checks.events()
     checks.deadline()
     checks.campaign()
     checks.vehicle_labs()
     checks.limits()
-    return Checked(checks.files, checks.place_files, checks.places_map, checks.problems, checks.warnings)
+    return Checked(checks.files, checks.place_files, checks.places_map, checks.problems, checks.warnings, routes)
+
+
+def _no_trips(checks: _Checks, routes: list[RouteRow]) -> set[str]:
+    """Labs that make no trips of their own: every site they serve is on a route that waits for its
+    courier (docs/routes.md, R2), and no point group sends to them. They need no vehicles."""
+    r, m = checks.sc.transport.routes, checks.places_map
+    if not routes or r is None or r.on_full != "wait" or m is None:
+        return set()
+    routed = {stop for row in routes for stop in row.stops}
+    own = {m.lab_names[m.site_lab[s]] for s in m.open_sites if m.site_names[s] not in routed and m.site_lab[s] >= 0}
+    grouped = {e.lab for e in checks.sc.points if isinstance(e, spec.PointGroup)} | {
+        g.lab for rows in checks.files.values() for _line, g in rows
+    }
+    return {row.lab for row in routes} - own - grouped
+
+
+def _routes(checks: _Checks) -> list[RouteRow]:
+    """transport.routes: the routes file read and checked against the map (docs/routes.md)."""
+    r = checks.sc.transport.routes
+    if r is None:
+        return []
+    if checks.places_map is None:
+        if checks.sc.places is None:
+            checks.add(("transport", "routes"), _("routes need a places scenario: the sites' coordinates give the driving"))
+        return []
+    if r.auto is not None:
+        return auto_routes(checks.sc, checks.places_map, checks.add)
+    path = checks.base / r.file
+    rows, problems = read_routes(path, str(path))
+    more, warnings = check_routes(rows, str(path), checks.places_map, checks.lab_names, r.max_loop)
+    checks.problems += problems + more
+    checks.warnings += warnings
+    return rows

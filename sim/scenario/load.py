@@ -21,6 +21,7 @@ from sim.scenario.checks import cross_checks
 from sim.scenario.places import PlacesMap
 from sim.scenario.places_files import PlaceFiles
 from sim.scenario.problems import Problem, ScenarioError, line_for, pydantic_message
+from sim.scenario.routes import RouteRow
 
 MAX_FILE_BYTES = 10 * 1024 * 1024
 MAX_YAML_NODES = 200_000  # guards against alias bombs as well as plain huge files
@@ -36,6 +37,7 @@ class LoadedScenario:
     place_files: PlaceFiles | None = None  # a places scenario's rows
     places_map: PlacesMap | None = None  # ... and its map (assignment, walks, labs)
     warnings: tuple[Problem, ...] = ()  # what is allowed but probably not meant
+    routes: tuple[RouteRow, ...] = ()  # transport.routes' rows, checked
 
 
 # --- YAML with line numbers -------------------------------------------------------------------
@@ -209,4 +211,5 @@ def parse_scenario(text: str, *, file: str = "<scenario>", base: Path = Path("."
         place_files=checked.place_files,
         places_map=checked.places_map,
         warnings=tuple(checked.warnings),
+        routes=tuple(checked.routes),
     )

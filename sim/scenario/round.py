@@ -13,8 +13,10 @@ from pathlib import Path
 import numpy as np
 
 from sim.core import distributions as d
+from sim.scenario.lab_network import LabSurge, Overflow
 from sim.scenario.names import point_name
 from sim.scenario.places import Catchment, PlacesMap
+from sim.scenario.routes import Route
 from sim.scenario.staffing import Staffing
 
 TIME_TOLERANCE = 1e-9  # seconds: absorbs float rounding when a result lands exactly on its deadline
@@ -131,24 +133,6 @@ class Lab:
 
 
 @dataclass(frozen=True)
-class Overflow:
-    """Rule L1 (docs/labs.md): when the lab's backlog is at or over `threshold` (tubes waiting, or hours of
-    work at its strength), a delivery goes on by trunk to the first lab of `to` below its own threshold."""
-
-    threshold: float
-    unit: str  # "tubes" or "hours" (threshold in seconds)
-    to: tuple[int, ...]
-    travel: d.Distribution
-    every: float
-    capacity: int
-
-    def over(self, waiting: int, lab: Lab) -> bool:
-        if self.unit == "tubes":
-            return waiting >= self.threshold
-        return waiting / max(lab.tubes_per_hour(), 1e-9) * 3600 >= self.threshold
-
-
-@dataclass(frozen=True)
 class Profile:
     """Piecewise-constant arrival intensity: weight[i] holds on [times[i], times[i+1])."""
 
@@ -187,17 +171,6 @@ class Blocked:
 
 @dataclass(frozen=True)
 class LabOutage:
-    lab: int
-    start: float
-    end: float
-    extractors: int
-    pcr_machines: int
-
-
-@dataclass(frozen=True)
-class LabSurge:
-    """Instruments added to a lab on [start, end) (borrowed teams, a mobile lab's chambers)."""
-
     lab: int
     start: float
     end: float
@@ -275,6 +248,8 @@ class Round:
     blocked: tuple[Blocked, ...] = ()
     lab_outages: tuple[LabOutage, ...] = ()
     lab_surges: tuple[LabSurge, ...] = ()
+    routes: tuple[Route, ...] = ()  # courier loops (docs/routes.md); points on none have their own pickups
+    on_full: str = "wait"  # a point on a route whose box fills: "wait" for the route, or "call" a lab vehicle
     slowdowns: tuple[Slowdown, ...] = ()
     events: tuple[Event, ...] = ()
     campaign: tuple[RoundPlan, ...] = ()  # successive rounds; empty: a single round
@@ -295,6 +270,10 @@ class Round:
     @property
     def tables(self) -> int:
         return sum(g.count * g.tables for g in self.groups)
+
+    def point_names(self) -> list[str]:
+        """Every point's name, by point index."""
+        return [g.point_name(i) for g in self.groups for i in range(g.count)]
 
     def with_(self, **changes) -> Round:
         return replace(self, **changes)
@@ -364,7 +343,11 @@ class Round:
         (`lab_parts`) does; sizing searches each part on its own. The parts draw from other streams than
         the whole round (streams are keyed by group and lab number)."""
         new = {lab: i for i, lab in enumerate(labs)}
-        part = self.only_groups([gi for gi, g in enumerate(self.groups) if g.lab in new])
+        keep = [gi for gi, g in enumerate(self.groups) if g.lab in new]
+        part = self.only_groups(keep)
+        first = np.cumsum([0] + [g.count for g in self.groups])
+        moved = np.cumsum([0] + [self.groups[gi].count for gi in keep])
+        point = {int(first[gi]) + i: int(moved[k]) + i for k, gi in enumerate(keep) for i in range(self.groups[gi].count)}
         return replace(
             part,
             groups=tuple(replace(g, lab=new[g.lab]) for g in part.groups),
@@ -376,6 +359,7 @@ class Round:
             ),
             lab_outages=tuple(replace(o, lab=new[o.lab]) for o in self.lab_outages if o.lab in new),
             lab_surges=tuple(replace(u, lab=new[u.lab]) for u in self.lab_surges if u.lab in new),
+            routes=tuple(replace(r, lab=new[r.lab], stops=tuple(point[p] for p in r.stops)) for r in self.routes if r.lab in new),
             slowdowns=tuple(replace(s, lab=new.get(s.lab, -1)) for s in part.slowdowns if s.lab == -1 or s.lab in new),
         )
 

@@ -253,6 +253,33 @@ PointEntry = Annotated[
 ]
 
 
+class AutoRoutes(Strict):
+    max_loop: Duration = Field(gt=0, description="a loop's longest planned duration, lab to lab")
+    capacity: Annotated[Count, Field(le=LIMITS["fleet"])] = Field(
+        description="tubes a vehicle carries; a loop's stops hold at most this many at the peak"
+    )
+    stops_max: Annotated[Count, Field(le=1000)] = Field(12, description="stops on one loop at most")
+    vehicles: Annotated[Count, Field(le=LIMITS["fleet"])] = Field(1, description="vehicles on each route")
+    time_limit: Duration = Field(60.0, gt=0, description="for the routing solver, all labs together")
+
+
+class Routes(Strict):
+    file: str | None = Field(
+        None, min_length=1, description="CSV: route, vehicles, lab, stops (site names in order, ; between); optional capacity"
+    )
+    auto: AutoRoutes | None = Field(None, description="or: routes built from the map by a vehicle-routing solver (OR-Tools)")
+    on_full: Literal["wait", "call"] = Field(
+        "wait", description="a site whose box fills before its route comes: waits, or calls a lab vehicle (v1)"
+    )
+    max_loop: Duration | None = Field(None, gt=0, description="file routes: warn of a loop planned longer than this")
+
+    @model_validator(mode="after")
+    def _file_or_auto(self) -> Routes:
+        if (self.file is None) == (self.auto is None):
+            raise ValueError(_("give routes either a file: (routes.csv) or auto: (built from the map), not both"))
+        return self
+
+
 class Transport(Strict):
     pickup_interval: Duration = Field(7200.0, gt=0, description="each point is visited at least this often")
     box_capacity: Annotated[Count, Field(le=LIMITS["fleet"])] = Field(
@@ -261,6 +288,7 @@ class Transport(Strict):
     vehicles: dict[str, Annotated[int, BeforeValidator(_count), Field(gt=0, le=LIMITS["fleet"])]] = Field(
         default_factory=dict, description="vehicles based at each lab, by lab name"
     )
+    routes: Routes | None = Field(None, description="couriers driving loops through several sites (extension, docs/routes.md)")
 
 
 def _threshold(v: Any) -> Any:

@@ -66,3 +66,29 @@ def test_labs_linked_by_overflow_are_one_part_and_sizing_them_together_stays_cor
     # The city lab leans on its backup: sized with it, it needs fewer instruments than sized alone.
     assert min(city) == min(k for k in city if city[k] == "linked") < max(city)
     assert linked["plan"]["labs"][1] == alone["plan"]["labs"][1]  # county, linked to nothing, sized the same
+
+
+def test_route_vehicles_are_sized_per_route_and_a_lab_that_makes_no_trips_keeps_its_vehicles(siting_town, tmp_path):
+    from sim.plan.sizing import Targets, size
+    from sim.plan.sizing_report import write_sizing
+    from sim.scenario.build import build_round
+    from sim.scenario.load import load_scenario
+
+    (siting_town / "routes.csv").write_text("route,vehicles,lab,stops\nr1,5,L,k0;k1\n")
+    sites = (siting_town / "sites.csv").read_text().splitlines()
+    sites[1:3] = [line.replace(",2,true,", ",12,true,") for line in sites[1:3]]  # enough tables to sample everyone
+    (siting_town / "sites.csv").write_text("\n".join(sites) + "\n")
+    path = siting_town / "town.yaml"
+    text = path.read_text().replace("transport: {vehicles: {L: 4}}", "transport: {vehicles: {L: 4}, routes: {file: routes.csv}}")
+    path.write_text(text)
+    rnd = build_round(load_scenario(path))
+    sizer = Sizer(rnd, Targets(0.8, None))
+    assert sizer.fixed("vehicles", 0)  # every site is on a route that waits for its courier: no trips of its own
+    assert sizer.indices("route_vehicles", 0) == [0]
+    sizer.close()
+    result = size(rnd, Targets(0.8, None, 0.0), vary=("route_vehicles",), search_reps=2, verify_reps=4)
+    assert result["feasible"] and result["plan"]["routes"][0]["vehicles"] == 1  # one courier keeps this timetable
+    assert result["plan"]["labs"][0]["vehicles"] == 4  # left as it was
+    write_sizing(result, text, siting_town / "sized")
+    assert (siting_town / "sized" / "routes.csv").read_text().splitlines()[1] == "r1,1,L,k0;k1,"
+    assert "file: routes.csv" in (siting_town / "sized" / "plan.yaml").read_text()

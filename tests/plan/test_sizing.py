@@ -175,6 +175,9 @@ def test_a_final_check_short_of_the_confidence_grows_the_binding_stage_and_judge
         def meets(self, check):
             return check.share >= 0.9
 
+        def fixed(self, dim, i):
+            return False
+
         def say(self, _):
             pass
 

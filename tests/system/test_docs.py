@@ -61,8 +61,17 @@ def test_complete_example_shows_every_key_of_the_format():
                 walk(v, prefix)
 
     walk(data, "")
-    expected = {k for k in _keys(spec.Scenario) if not k.startswith(("transport.vehicles.", "places"))}
-    assert expected - seen == set()  # places keys: docs/places.md's complete example shows them
+    expected = {k for k in _keys(spec.Scenario) if not k.startswith(("transport.vehicles.", "places", "transport.routes"))}
+    assert expected - seen == set()  # places keys: docs/places.md's complete example; routes: docs/routes.md's
+
+
+def test_the_routes_docs_show_every_routes_key():
+    doc = (ROOT / "docs" / "routes.md").read_text(encoding="utf-8")
+    seen = set()
+    for block in re.findall(r"```yaml\n(.*?)```", doc, re.S):
+        routes = yaml.safe_load(block)["transport"]["routes"]
+        seen |= {f"transport.routes.{k}" for k in routes} | {f"transport.routes.auto.{k}" for k in routes.get("auto", {})}
+    assert {k for k in _keys(spec.Scenario) if k.startswith("transport.routes.")} - seen == set()
 
 
 def test_the_places_example_shows_every_places_key():

@@ -28,7 +28,10 @@ ALPHA = 1e-4
 POISSON_COUNTS = ("positives",)
 # Every summary figure but the extremes (max wait, p95 turnaround, latest identification), whose
 # replication-to-replication spread is too wide for 16 replications to say much.
-COMPARED = tuple(m for m in METRICS if m not in ("wait_max_min", "turnaround_p95_h", "identified_max_h")) + ("diverted",)
+COMPARED = tuple(m for m in METRICS if m not in ("wait_max_min", "turnaround_p95_h", "identified_max_h")) + (
+    "diverted",
+    "pickup_wait_mean_h",
+)
 
 PLAIN = """
 name: plain FCFS, no shifts
@@ -141,11 +144,19 @@ PLACES_FILES = {
 }
 
 
-def places_round(folder) -> Round:
+def places_round(folder, routes: str | None = None) -> Round:
+    """The town; with `routes` (routes.csv's text), couriers drive loops through its sites (R1)."""
     for name, text in PLACES_FILES.items():
         (folder / name).write_text(text)
-    (folder / "town.yaml").write_text(PLACES)
+    text = PLACES
+    if routes is not None:
+        (folder / "routes.csv").write_text(routes)
+        text = text.replace("vehicles: {near: 2, far: 1}}", "vehicles: {near: 2, far: 1}, routes: {file: routes.csv}}")
+    (folder / "town.yaml").write_text(text)
     return build_round(load_scenario(folder / "town.yaml"))
+
+
+ROUTES = "route,vehicles,lab,stops,capacity\nloop,1,near,S2;S1,60\n"
 
 
 def _engine(rnd: Round) -> list[dict]:
@@ -186,11 +197,15 @@ def disagreements(a: list[dict], b: list[dict]) -> list[str]:
 
 @pytest.fixture(
     scope="module",
-    params=[PLAIN, SHIFTS_POSITIVES, EARLY_QUEUE_TWO_LABS, PLACES, NETWORK],
-    ids=["plain", "shifts-positives", "early-two-labs", "places", "network"],
+    params=[PLAIN, SHIFTS_POSITIVES, EARLY_QUEUE_TWO_LABS, PLACES, NETWORK, ROUTES],
+    ids=["plain", "shifts-positives", "early-two-labs", "places", "network", "routes"],
 )
 def case(request, tmp_path_factory):
-    rnd = places_round(tmp_path_factory.mktemp("town")) if request.param is PLACES else round_from_text(request.param)
+    if request.param in (PLACES, ROUTES):
+        folder = tmp_path_factory.mktemp("town")
+        rnd = places_round(folder, request.param if request.param is ROUTES else None)
+    else:
+        rnd = round_from_text(request.param)
     return rnd, _engine(rnd), _reference(rnd)
 
 
@@ -217,6 +232,9 @@ def test_scenarios_exercise_queues_and_positives(case):
     if rnd.prevalence:
         assert sum(m["positives"] for m in eng) > 0
         assert any(m["identified_mean_h"] is not None for m in eng)
+    if rnd.routes:  # the route drives loops and carries most tubes
+        reps = [run_replication(rnd, r) for r in range(3)]
+        assert all(r.routes["loops"].sum() >= 3 and r.routes["tubes"].sum() > 0.5 * r.metrics["tubes"] for r in reps)
     if any(lab.overflow for lab in rnd.labs):  # the network sends tubes on in most replications
         assert np.mean([m["diverted"] > 0 for m in eng]) > 0.8
 
@@ -238,6 +256,14 @@ def test_agreement_check_catches_wrong_rules(change, caught):
         wrong = rnd.with_(**change)
     found = disagreements(_engine(wrong), ref)
     assert any(f.startswith(caught) for f in found), found
+
+
+def test_agreement_check_catches_routes_ignored(tmp_path):
+    """If the engine gave every site its own pickups instead of the route, the comparison would fail (here
+    on when tubes reach the lab: turnaround, and the plates they fill)."""
+    rnd = places_round(tmp_path, ROUTES)
+    found = disagreements(_engine(rnd.with_(routes=())), _reference(rnd))
+    assert any(f.startswith(("turnaround_mean_h", "plates", "pickup_wait_mean_h")) for f in found), found
 
 
 def test_agreement_check_catches_a_network_that_never_sends_on():

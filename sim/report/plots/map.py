@@ -41,6 +41,7 @@ def map_plot(result: RunResult, path: Path) -> None:
     ax.scatter(*s_xy[closed].T, marker="x", s=14, color="#95a5a6", linewidths=0.8, zorder=3)
     sites = _sites(ax, m, s_xy, open_, p95, residents)
     _axes(ax, m.lonlat, np.vstack([c_xy, s_xy, _labs(ax, m, scale)]))
+    routes = _routes(ax, result, s_xy, scale)
     bar = fig.colorbar(dots, ax=ax, location="bottom", fraction=0.035, pad=0.07, aspect=40)
     bar.set_label(_("compound: walk to its site (min); the standard is {m:g} min").format(m=standard))
     fig.colorbar(sites, ax=ax, location="bottom", fraction=0.035, pad=0.05, aspect=40).set_label(
@@ -56,10 +57,26 @@ def map_plot(result: RunResult, path: Path) -> None:
         ).format(name=result.rnd.name, m=standard, share=share, sites=len(open_), compounds=len(m.compound_names)),
         fontsize=11,
     )
-    ax.legend(handles=_legend(), loc="upper left", fontsize=8, framealpha=0.9)
+    ax.legend(handles=_legend() + routes, loc="upper left", fontsize=8, framealpha=0.9)
     fig.tight_layout()
     fig.savefig(path, dpi=110, bbox_inches="tight")
     plt.close(fig)
+
+
+def _routes(ax, result: RunResult, s_xy: np.ndarray, scale: float) -> list:
+    """Courier loops, lab to stops to lab, one colour per lab; returns the legend's entry."""
+    rnd, m = result.rnd, result.rnd.places
+    if not rnd.routes:
+        return []
+    site = {name: s for s, name in enumerate(m.site_names)}
+    colours = ("#d35400", "#7d3c98", "#117a65", "#b03a2e", "#1f618d")
+    for r in rnd.routes:
+        lab = np.array(m.lab_xy.get(r.lab, (np.nan, np.nan)), float) * scale
+        stops = [s_xy[site[result.point_name(p)]] for p in r.stops]
+        path = np.vstack([lab, *stops, lab])
+        ax.plot(path[:, 0], path[:, 1], color=colours[r.lab % len(colours)], linewidth=0.9, alpha=0.75, zorder=2)
+    label = _("courier route ({n:,})").format(n=len(rnd.routes))
+    return [Line2D([], [], color=colours[0], linewidth=1.2, label=label)]
 
 
 def _compounds(ax, m, c_xy: np.ndarray, s_xy: np.ndarray, walk: np.ndarray, standard: float):
