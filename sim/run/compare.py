@@ -24,6 +24,7 @@ KEY_FIGURES = {  # translated where shown
     "wait_p95_min": N_("95th percentile wait (min)"),
     "max_queue": N_("longest queue (residents)"),
     "turnaround_mean_h": N_("mean swab-to-result (h)"),
+    "pickup_wait_mean_h": N_("tubes' wait for pickup (h)"),
     "tubes": N_("pooled tubes"),
     "plates": N_("plates"),
     "identified_mean_h": N_("positives identified after (h)"),
