@@ -343,16 +343,14 @@ class Reference:
         return self.trunks[key]
 
     def recall(self, tube: dict):
+        """Rule 7: each member swabbed again into a single tube; the pool's tubes travel together (one
+        draw) to the lab that ran the pool (docs/labs.md), never on by trunk."""
         yield self.env.timeout(self.rnd.recall_delay)
-        for m in tube["members"]:
-            self.env.process(self._single(m, tube["point"], tube["lab"]))
-
-    def _single(self, member: dict, p: int, lab):
-        """A retest goes to the lab that ran the pool (docs/labs.md), never on by trunk."""
-        single = {"single": True, "member": member, "point": p}
-        self.singles.append(single)
-        yield self.env.timeout(self.travel(p))
-        lab.arrive(single)
+        singles = [{"single": True, "member": m, "point": tube["point"]} for m in tube["members"]]
+        self.singles += singles
+        yield self.env.timeout(self.travel(tube["point"]))
+        for single in singles:
+            tube["lab"].arrive(single)
 
     def run(self) -> dict[str, float | None]:
         self.env.run()

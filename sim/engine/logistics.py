@@ -370,20 +370,21 @@ class Logistics:
             self.singles[sid - self.n_pooled].result = t
         if self.positive_tubes:
             for tube in pooled[self.is_positive[pooled]]:
-                self.env.process(self._recall(int(tube), t))
+                wait = t + self.rnd.recall_delay - self.env.now
+                self.env.timeout(wait).callbacks.append(lambda _, tube=int(tube): self._recall(tube))
 
-    def _recall(self, tube: int, reported: float):
-        yield self.env.timeout(reported + self.rnd.recall_delay - self.env.now)
+    def _recall(self, tube: int) -> None:
+        """Rule 7: the pool's members are swabbed again together, one tube each, and their tubes travel
+        together (one draw, one event) to the lab that ran the pool (docs/labs.md)."""
         point = self.tube_point(tube)
         swabs = self.positive_tubes[tube]
+        first = self.n_pooled + len(self.singles)
         for member in range(int(self.tube_size[tube])):
             positive = member < len(swabs)
-            sid = self.n_pooled + len(self.singles)
             self.singles.append(SingleTube(point, positive, swabs[member] if positive else math.nan))
-            lab = self.labs[self.ran_at[tube]]  # the lab that ran the pool (docs/labs.md)
-            self.env.timeout(self._travel(point)).callbacks.append(
-                lambda _, lab=lab, sid=sid: lab.deliver(np.array([sid]), single=True)
-            )
+        sids = np.arange(first, self.n_pooled + len(self.singles))
+        lab = self.labs[self.ran_at[tube]]
+        self.env.timeout(self._travel(point)).callbacks.append(lambda _, lab=lab, sids=sids: lab.deliver(sids, single=True))
 
     @property
     def plates(self) -> int:
