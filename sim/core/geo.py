@@ -11,7 +11,6 @@ from __future__ import annotations
 import math
 
 import numpy as np
-from scipy.spatial import cKDTree
 
 EARTH_RADIUS_M = 6_371_008.8
 
@@ -42,6 +41,8 @@ def nearest(points: np.ndarray, sites: np.ndarray, lonlat: bool, ties: int = 8) 
     if len(sites) == 0 or len(points) == 0:
         return np.full(len(points), -1, np.int64)
     k = min(ties, len(sites))
+    from scipy.spatial import cKDTree  # 0.2 s to import: only rounds on a map need it
+
     _, idx = cKDTree(_space(sites, lonlat)).query(_space(points, lonlat), k=k)
     idx = idx.reshape(len(points), k)
     d = distance(points[:, None, :], sites[idx], lonlat)
@@ -57,5 +58,7 @@ def within(points: np.ndarray, sites: np.ndarray, lonlat: bool, metres: float) -
         return [np.empty(0, np.int64) for _ in range(len(points))]
     # On the unit sphere the k-d tree measures chords: a great-circle radius r is a chord 2 sin(r / 2R).
     reach = 2 * math.sin(min(metres / EARTH_RADIUS_M, math.pi) / 2) if lonlat else metres
+    from scipy.spatial import cKDTree
+
     near = cKDTree(_space(sites, lonlat)).query_ball_point(_space(points, lonlat), reach * (1 + 1e-9))
     return [np.array(sorted(n), np.int64) for n in near]
