@@ -106,7 +106,9 @@ def update(lang: str = "zh") -> None:
         from babel.messages.catalog import Catalog
 
         catalog = Catalog(locale=lang, project="natsim", domain=DOMAIN)
-    catalog.update(source_messages(), no_fuzzy_matching=True)
+    template = source_messages()
+    template.creation_date = catalog.creation_date  # no churn in the .po when no message changed
+    catalog.update(template, no_fuzzy_matching=True)
     with path.open("wb") as f:
         write_po(f, catalog, width=120, ignore_obsolete=True, include_lineno=False)
     path.with_suffix(".mo").write_bytes(compiled(lang))
