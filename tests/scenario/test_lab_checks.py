@@ -69,3 +69,12 @@ def test_overflow_cycle_finds_only_cycles():
 
     assert overflow_cycle([lab("a", ["b", "c"]), lab("b", ["c"]), lab("c")]) == []
     assert overflow_cycle([lab("a", ["b"]), lab("b", ["a"])]) == ["a", "b", "a"]
+
+
+def test_a_bad_network_exits_2_with_every_problem_and_runs_nothing(tmp_path, natsim):
+    (tmp_path / "net.yaml").write_text(scenario(("a", f", overflow: {{when: 2h, to: [a, bb], {TRUNK}}}")))
+    proc = natsim("run", "net.yaml", "--out", "out", cwd=tmp_path)
+    assert proc.returncode == 2 and "Traceback" not in proc.stderr
+    assert "net.yaml:8: labs[0].overflow.to[0]: lab 'a' cannot send its overflow to itself" in proc.stderr
+    assert "net.yaml:8: labs[0].overflow.to[1]: no lab named 'bb'" in proc.stderr
+    assert not (tmp_path / "out").exists()
