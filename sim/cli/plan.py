@@ -80,7 +80,7 @@ def size(
         )
     except SizingError as exc:
         fail(str(exc))
-    write_sizing(result, loaded.text, target)
+    write_sizing(result, loaded.text, target, loaded.path)
     typer.echo(_("Sizing: {folder} (plan.yaml, sizing.json, report.html)").format(folder=target))
     typer.echo(table(result))
     if not result["feasible"]:

@@ -92,7 +92,9 @@ def figures(log: DrillLog) -> dict[str, float | None]:
     }
 
 
-def calibrated_yaml(scenario_text: str, log: DrillLog, rnd: Round, service: Fit, travel: Fit | None, profile: list) -> str:
+def calibrated_yaml(
+    scenario_text: str, log: DrillLog, rnd: Round, service: Fit, travel: Fit | None, profile: list, out: Path | None = None
+) -> str:
     """The scenario with what the drill showed: fitted service and travel times, observed profile and turnout."""
 
     def change(data: dict) -> None:
@@ -107,7 +109,8 @@ def calibrated_yaml(scenario_text: str, log: DrillLog, rnd: Round, service: Fit,
             "profile and turnout observed. " + str(data.get("description") or "")
         )
 
-    return edit_scenario(scenario_text, change)
+    moved = (rnd.source.parent, out) if rnd.source is not None and out is not None else None
+    return edit_scenario(scenario_text, change, moved=moved)
 
 
 def review(rnd: Round, scenario_text: str, log: DrillLog, out: Path) -> dict:
@@ -135,7 +138,7 @@ def review(rnd: Round, scenario_text: str, log: DrillLog, out: Path) -> dict:
     }
     with staged_folder(out) as tmp:
         (tmp / "review.json").write_text(json.dumps(result, indent=2) + "\n", encoding="utf-8")
-        calibrated = calibrated_yaml(scenario_text, log, rnd, service, travel, profile)
+        calibrated = calibrated_yaml(scenario_text, log, rnd, service, travel, profile, out)
         (tmp / "calibrated.yaml").write_text(calibrated, encoding="utf-8")
         rows = [(k, v["observed"], v["simulated"]) for k, v in result["figures"].items()]
         write_csv(tmp / "review.csv", ("figure", "observed", "simulated"), rows)

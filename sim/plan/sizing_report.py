@@ -77,7 +77,7 @@ def routes_csv(result: dict) -> list[dict]:
              "capacity": r["capacity"] or ""} for r in result["plan"].get("routes", [])]  # fmt: skip
 
 
-def plan_yaml(text: str, result: dict) -> str:
+def plan_yaml(text: str, result: dict, moved: tuple[Path, Path] | None = None) -> str:
     """The input scenario with the sized values, runnable as is."""
 
     def change(data: dict) -> None:
@@ -96,7 +96,8 @@ def plan_yaml(text: str, result: dict) -> str:
             routes.pop("auto", None)
             routes["file"] = "routes.csv"
 
-    return edit_scenario(text, change, "Sized by `natsim size`: see sizing.json beside this file for the targets and the checks.")
+    head = "Sized by `natsim size`: see sizing.json beside this file for the targets and the checks."
+    return edit_scenario(text, change, head, moved)
 
 
 def table(result: dict) -> str:
@@ -195,11 +196,13 @@ def bill_line(bill: dict) -> str:
     return _("bill: {staff}; materials: {materials}").format(staff=staff, materials=things)
 
 
-def write_sizing(result: dict, scenario_text: str, out: Path) -> Path:
-    """sizing.json, plan.yaml and report.html into `out`."""
+def write_sizing(result: dict, scenario_text: str, out: Path, source: Path | None = None) -> Path:
+    """sizing.json, plan.yaml and report.html into `out`; `source`, the scenario file, lets plan.yaml name
+    the files the scenario names from its own folder."""
     out.mkdir(parents=True, exist_ok=True)
     (out / "sizing.json").write_text(json.dumps(result, indent=2) + "\n", encoding="utf-8")
-    (out / "plan.yaml").write_text(plan_yaml(scenario_text, result), encoding="utf-8")
+    moved = (Path(source).parent, out) if source is not None else None
+    (out / "plan.yaml").write_text(plan_yaml(scenario_text, result, moved), encoding="utf-8")
     if result["plan"].get("routes"):
         write_csv(out / "routes.csv", ("route", "vehicles", "lab", "stops", "capacity"), routes_csv(result))
     write_page(page(out), out)

@@ -181,7 +181,7 @@ def _busiest(f: GroupFigures) -> tuple[str, np.ndarray]:
     return name, series
 
 
-def slots_yaml(text: str, proposal: Proposal) -> str:
+def slots_yaml(text: str, proposal: Proposal, out: Path | None = None) -> str:
     """The input scenario with each group's proposed call slots, runnable as is."""
 
     def change(data: dict) -> None:
@@ -199,7 +199,8 @@ def slots_yaml(text: str, proposal: Proposal) -> str:
                 }
 
     head = "Call slots proposed by `natsim slots`: see slots.json beside this file for the queue with and without them."
-    return edit_scenario(text, change, head)
+    source = proposal.rnd.source
+    return edit_scenario(text, change, head, (source.parent, out) if source is not None and out is not None else None)
 
 
 def table(result: dict) -> str:
@@ -254,7 +255,7 @@ def write_proposal(found: Proposal, scenario_text: str, out: Path) -> Path:
 
     out.mkdir(parents=True, exist_ok=True)
     slots_plot(found, Grid.for_round(found.rnd), found.rnd.deadline / 3600, found.rnd.name, out / "slots.png")
-    (out / "slots.yaml").write_text(slots_yaml(scenario_text, found), encoding="utf-8")
+    (out / "slots.yaml").write_text(slots_yaml(scenario_text, found, out), encoding="utf-8")
     (out / "slots.json").write_text(json.dumps(found.summary, indent=2) + "\n", encoding="utf-8")
     write_page(page(out), out)
     return out

@@ -8,7 +8,9 @@ the writing (key order kept, Chinese names kept as written) and the heading comm
 from __future__ import annotations
 
 import copy
+import os
 from collections.abc import Callable, Iterator
+from pathlib import Path
 from typing import Any
 
 import yaml
@@ -18,12 +20,28 @@ class EditError(ValueError):
     """A change that does not fit the scenario (a key path it does not have)."""
 
 
-def edit_scenario(text: str, change: Callable[[dict], None], head: str = "") -> str:
-    """The scenario `text` with `change(data)` applied to its data, as YAML, after the comment `head`."""
+def edit_scenario(text: str, change: Callable[[dict], None], head: str = "", moved: tuple[Path, Path] | None = None) -> str:
+    """The scenario `text` with `change(data)` applied to its data, as YAML, after the comment `head`.
+    `moved` = (the scenario's folder, the new file's folder): the files it names are named from there."""
     data = copy.deepcopy(yaml.safe_load(text))
+    if moved is not None:
+        _rebase(data, *moved)
     change(data)
     comment = "".join(f"# {line}\n" if line else "#\n" for line in head.splitlines())
     return comment + yaml.safe_dump(data, sort_keys=False, allow_unicode=True)
+
+
+def _rebase(data: dict, source: Path, target: Path) -> None:
+    """Every file a scenario names (points CSVs, the map's CSVs, a routes file), relative to `target`."""
+    places = data.get("places") or {}
+    slots = [(entry, "file") for entry in data.get("points", []) if isinstance(entry, dict) and "file" in entry]
+    slots += [(places, key) for key in ("compounds", "sites") if key in places]
+    slots += [(places.get("driving") or {}, "matrix")]
+    slots += [((data.get("transport") or {}).get("routes") or {}, "file")]
+    for node, key in slots:
+        value = node.get(key)
+        if isinstance(value, str) and not Path(value).is_absolute():
+            node[key] = os.path.relpath(Path(source).resolve() / value, Path(target).resolve())
 
 
 def point_groups(data: dict) -> Iterator[dict]:

@@ -34,3 +34,22 @@ def test_the_original_data_is_not_changed():
     before = yaml.safe_load(TEXT)
     edit_scenario(TEXT, lambda d: d.update(name="x"))
     assert yaml.safe_load(TEXT) == before
+
+
+def test_a_scenario_written_elsewhere_still_finds_its_files(siting_town, tmp_path):
+    """plan.yaml, slots.yaml and calibrated.yaml are written into a results folder: the CSVs the
+    scenario names must be named from there."""
+    from sim.scenario.build import build_round
+    from sim.scenario.edit import edit_scenario
+    from sim.scenario.load import load_scenario
+
+    text = (siting_town / "town.yaml").read_text()
+    out = tmp_path / "results" / "plan"
+    out.mkdir(parents=True)
+    (out / "plan.yaml").write_text(edit_scenario(text, lambda data: None, moved=(siting_town, out)))
+    rnd = build_round(load_scenario(out / "plan.yaml"))
+    assert rnd.places is not None and len(rnd.places.compound_names) == 12
+    import yaml
+
+    data = yaml.safe_load((out / "plan.yaml").read_text())
+    assert data["places"]["compounds"].startswith("../") and data["places"]["compounds"].endswith("compounds.csv")
