@@ -18,59 +18,76 @@ def _h(seconds: float) -> str:
 
 
 def describe_round(rnd: Round) -> str:
+    """The round in one paragraph, as `natsim validate` prints it."""
     p = rnd.profile
     peak = int(p.weights[:-1].argmax())
     sh = rnd.shifts
-    shifts = (
-        (
-            f"tables work {format_duration(sh.length)} shifts with {format_duration(sh.handover)} handovers"
-            f"{' (staggered)' if sh.stagger else ''}"
-        )
-        if sh
-        else "tables work without pause"
-    )
-    table_rate = rnd.tables * 3600 / rnd.service.mean
-    labs = "; ".join(
-        f"lab {lab.name}: {lab.vehicles} vehicles, {lab.extractors} extractors and {lab.pcr_machines} PCR machines, "
-        f"plates of {lab.plate_size} ({describe_dist(lab.extraction)} extraction, {describe_dist(lab.pcr)} PCR)"
+    if sh:
+        shifts = (_("tables work {length} shifts with {handover} handovers (staggered)") if sh.stagger else _(
+            "tables work {length} shifts with {handover} handovers")).format(
+            length=format_duration(sh.length), handover=format_duration(sh.handover))  # fmt: skip
+    else:
+        shifts = _("tables work without pause")
+    # TRANSLATORS: the separator between the parts of a long sentence.
+    semi = _("; ")
+    labs = semi.join(
+        _("lab {name}: {vehicles} vehicles, {extractors} extractors and {pcr} PCR machines, plates of {plate} "
+          "({extraction} extraction, {pcr_time} PCR)").format(
+            name=lab.name, vehicles=lab.vehicles, extractors=lab.extractors, pcr=lab.pcr_machines, plate=lab.plate_size,
+            extraction=describe_dist(lab.extraction), pcr_time=describe_dist(lab.pcr))
         for lab in rnd.labs
-    )
-    lab_rate = sum(
-        min(lab.extractors / lab.extraction.mean, lab.pcr_machines / lab.pcr.mean) * lab.plate_size * 3600 for lab in rnd.labs
-    )
-    tubes = rnd.residents * rnd.turnout / rnd.pool_size
+    )  # fmt: skip
     groups = len({g.name for g in rnd.groups})  # a points CSV's rows, a places group's sites: one group each
-    text = (
-        f"{rnd.name}: {rnd.residents:,} residents (turnout {rnd.turnout:.0%}) at {rnd.n_points:,} points with "
-        f"{rnd.tables:,} tables in {groups} group(s). Arrivals run from {_h(p.times[0])} to {_h(p.times[-1])}, "
-        f"busiest from {_h(p.times[peak])} to {_h(p.times[peak + 1])} at about {rnd.peak_arrival_rate():,.0f} residents/h "
-        f"against {table_rate:,.0f} residents/h of table capacity; tables open at {_h(rnd.open)}, {shifts}; "
-        f"service {describe_dist(rnd.service)}. Swabs are pooled {rnd.pool_size} to a tube (about {tubes:,.0f} tubes); "
-        f"points are collected at least every {format_duration(rnd.pickup_interval)} or per box of {rnd.box_capacity} tubes. "
-        f"{labs}; together about {lab_rate:,.0f} tubes/h. "
-    )
+    text = _(
+        "{name}: {residents:,} residents (turnout {turnout:.0%}) at {points:,} points with {tables:,} tables in "
+        "{groups} group(s). Arrivals run from {first} to {last}, busiest from {peak_from} to {peak_to} at about "
+        "{peak_rate:,.0f} residents/h against {table_rate:,.0f} residents/h of table capacity; tables open at {open}, "
+        "{shifts}; service {service}. Swabs are pooled {pool} to a tube (about {tubes:,.0f} tubes); points are "
+        "collected at least every {interval} or per box of {box} tubes. {labs}; together about {lab_rate:,.0f} tubes/h. "
+    ).format(
+        name=rnd.name, residents=rnd.residents, turnout=rnd.turnout, points=rnd.n_points, tables=rnd.tables, groups=groups,
+        first=_h(p.times[0]), last=_h(p.times[-1]), peak_from=_h(p.times[peak]), peak_to=_h(p.times[peak + 1]),
+        peak_rate=rnd.peak_arrival_rate(), table_rate=rnd.tables * 3600 / rnd.service.mean, open=_h(rnd.open),
+        shifts=shifts, service=describe_dist(rnd.service), pool=rnd.pool_size, tubes=rnd.residents * rnd.turnout / rnd.pool_size,
+        interval=format_duration(rnd.pickup_interval), box=rnd.box_capacity, labs=labs,
+        lab_rate=sum(lab.tubes_per_hour() for lab in rnd.labs),
+    )  # fmt: skip
+    return text + _describe_more(rnd)
+
+
+def _describe_more(rnd: Round) -> str:
+    """What only some rounds have: positives, call slots, a campaign, a map, disruptions; then the deadline."""
+    text = ""
     if rnd.prevalence > 0:
-        text += f"Prevalence {rnd.prevalence:.4%}, positive pools recalled after {format_duration(rnd.recall_delay)}. "
+        text += _("Prevalence {p:.4%}, positive pools recalled after {delay}. ").format(
+            p=rnd.prevalence, delay=format_duration(rnd.recall_delay)
+        )
     called = {g.name: g for g in rnd.groups if g.calls is not None}  # a places group: its first site speaks for it
     for g in called.values():
-        if g.calls is not None:
-            c = g.calls
-            text += (
-                f"Residents of {g.name} are called in {len(c.shares)} slot(s) from {_h(min(c.starts))} to {_h(max(c.ends))} "
-                f"({sum(c.shares):.0%} of them; {c.ignore_share:.0%} of those called come later). "
-            )
+        c = g.calls
+        text += _(
+            "Residents of {group} are called in {n} slot(s) from {start} to {end} ({share:.0%} of them; "
+            "{ignore:.0%} of those called come later). "
+        ).format(group=g.name, n=len(c.shares), start=_h(min(c.starts)), end=_h(max(c.ends)), share=sum(c.shares),
+                 ignore=c.ignore_share)  # fmt: skip
     if rnd.campaign:
         own = [k + 1 for k, r in enumerate(rnd.campaign) if r.changed]
-        text += (
-            f"A campaign of {rnd.rounds} rounds, one every {_h(rnd.every)}, each due {_h(rnd.deadline)} after its "
-            f"start" + (f"; round(s) {', '.join(map(str, own))} with their own turnout or profile" if own else "") + ". "
+        text += _("A campaign of {n} rounds, one every {every}, each due {due} after its start").format(
+            n=rnd.rounds, every=_h(rnd.every), due=_h(rnd.deadline)
         )
+        if own:
+            text += _("; round(s) {rounds} with their own turnout or profile").format(rounds=", ".join(map(str, own)))
+        text += ". "
     if rnd.places is not None:
         text += describe_places(rnd)
     if rnd.events:
-        text += "Disruptions: " + "; ".join(f"{e.label} ({_h(e.start)} to {_h(e.end)})" for e in rnd.events) + ". "
-    text += f"Deadline {_h(rnd.deadline)}; {rnd.replications} replication(s) from seed {rnd.seed}."
-    return text
+        spans = _("; ").join(
+            _("{what} ({start} to {end})").format(what=e.label, start=_h(e.start), end=_h(e.end)) for e in rnd.events
+        )
+        text += _("Disruptions: {events}. ").format(events=spans)
+    return text + _("Deadline {deadline}; {n} replication(s) from seed {seed}.").format(
+        deadline=_h(rnd.deadline), n=rnd.replications, seed=rnd.seed
+    )
 
 
 def verdict(summary: dict) -> list[str]:
@@ -211,18 +228,25 @@ def describe_places(rnd: Round) -> str:
     within = people[served & (m.walk <= m.standard + 1e-9)].sum() / max(people.sum(), 1)
     far = int(np.nanargmax(np.where(served, m.walk, -1.0))) if served.any() else None
     closed = int(np.sum(m.site_tables == 0))
-    text = (
-        f"On a map: {len(m.compound_names):,} compounds with {people.sum():,} residents; {m.open_sites.size:,} open sites"
-        + (f" ({closed:,} closed)" if closed else "")
-        + f"; {within:.1%} of residents live within the {format_duration(m.standard)} walking standard of their site"
+    text = _("On a map: {compounds:,} compounds with {residents:,} residents; {sites:,} open sites").format(
+        compounds=len(m.compound_names), residents=people.sum(), sites=m.open_sites.size
+    )
+    if closed:
+        text += _(" ({n:,} closed)").format(n=closed)
+    text += _("; {within:.1%} of residents live within the {standard} walking standard of their site").format(
+        within=within, standard=format_duration(m.standard)
     )
     if far is not None:
-        text += (
-            f"; the farthest compound is {m.compound_names[far]}, {m.walk[far] / 60:.0f} min from {m.site_names[m.assigned[far]]}"
+        text += _("; the farthest compound is {name}, {minutes:.0f} min from {site}").format(
+            name=m.compound_names[far], minutes=m.walk[far] / 60, site=m.site_names[m.assigned[far]]
         )
     labs = []
     for li, name in enumerate(m.lab_names):
         mine = m.open_sites[m.site_lab[m.open_sites] == li]
         if mine.size:
-            labs.append(f"lab {name} serves {mine.size:,} sites, {np.mean(m.site_drive[mine]) / 60:.0f} min's drive on average")
-    return text + (". " + "; ".join(labs) if labs else "") + ". "
+            labs.append(
+                _("lab {name} serves {n:,} sites, {minutes:.0f} min's drive on average").format(
+                    name=name, n=mine.size, minutes=np.mean(m.site_drive[mine]) / 60
+                )
+            )
+    return text + (_(". ") + _("; ").join(labs) if labs else "") + _(". ")
