@@ -20,7 +20,7 @@ from sim.core.tables import write_csv
 from sim.drill.log import DrillLog, log_from_trace
 from sim.engine.replication import run_replication
 from sim.report.folder import staged_folder
-from sim.report.page import Page, folder_page, read_json, write_page
+from sim.report.page import Page, folder_page, read_json, scenario_name, write_page
 from sim.scenario.edit import edit_scenario, point_groups
 from sim.scenario.pauses import serving, table_windows
 from sim.scenario.round import Round
@@ -157,7 +157,7 @@ def page(folder: Path) -> Page:
     """report.html of a drill review: observed against simulated, the fits, the rows set aside."""
     result = read_json(folder / "review.json")
     tables = [(_("Observed and simulated"), "review.csv", None), (_("Rows set aside"), "set_aside.csv", None)]
-    return folder_page(folder, _("Drill review: {name}").format(name=folder.parent.name), format_review(result), tables)
+    return folder_page(folder, _("Drill review: {name}").format(name=scenario_name(folder)), format_review(result), tables)
 
 
 def format_review(result: dict) -> str:

@@ -9,7 +9,7 @@ from pathlib import Path
 
 from sim.core.i18n import _
 from sim.core.tables import coordinates, write_csv
-from sim.report.page import Page, folder_page, read_json, write_page
+from sim.report.page import Page, folder_page, read_json, scenario_name, write_page
 from sim.scenario.edit import edit_scenario
 from sim.scenario.load import LoadedScenario
 from sim.scenario.places import PlacesMap
@@ -63,7 +63,7 @@ def page(folder: Path) -> Page:
     """report.html of a siting folder: the plan in words, the map, the open sites."""
     result = read_json(folder / "siting.json")
     tables = [(_("Sites"), "sites.csv", "residents")]
-    return folder_page(folder, _("Siting: {name}").format(name=folder.parent.name), table(result), tables)
+    return folder_page(folder, _("Siting: {name}").format(name=scenario_name(folder)), table(result), tables)
 
 
 def _columns(m: PlacesMap) -> tuple[str, ...]:

@@ -9,7 +9,7 @@ from sim.core.i18n import _
 from sim.core.tables import write_csv
 from sim.plan.bounds import apply_plan, samplers_per_table, totals
 from sim.plan.sizer import binding_stage
-from sim.report.page import Page, folder_page, read_json, write_page
+from sim.report.page import Page, folder_page, read_json, scenario_name, write_page
 from sim.report.run_page import BILL_ITEMS, bill_table
 from sim.scenario.edit import edit_scenario, point_groups
 
@@ -223,7 +223,7 @@ def page(folder: Path) -> Page:
         if result["feasible"]
         else _("No plan within the limits meets the targets.")
     )
-    out = folder_page(folder, _("Sizing: {name}").format(name=folder.parent.name), table(result), [], [verdict])
+    out = folder_page(folder, _("Sizing: {name}").format(name=scenario_name(folder)), table(result), [], [verdict])
     out.tone = "" if result["feasible"] else "missed"
     if "bill" in result:
         out.add(_("Staff and materials"), bill_table(result["bill"]))

@@ -26,7 +26,7 @@ from sim.core.search import bisect_smallest, gallop_up
 from sim.engine.figures import worst_point
 from sim.engine.sampling import Crowd, simulate_crowd
 from sim.engine.timeline import Grid
-from sim.report.page import Page, folder_page, read_json, write_page
+from sim.report.page import Page, folder_page, read_json, scenario_name, write_page
 from sim.scenario.edit import edit_scenario, point_groups
 from sim.scenario.round import CallSlots, Round
 
@@ -264,4 +264,4 @@ def write_proposal(found: Proposal, scenario_text: str, out: Path) -> Path:
 def page(folder: Path) -> Page:
     """report.html of a slots folder: the proposal's table and the queue with and without the calls."""
     result = read_json(folder / "slots.json")
-    return folder_page(folder, _("Call slots: {name}").format(name=folder.parent.name), table(result), [])
+    return folder_page(folder, _("Call slots: {name}").format(name=scenario_name(folder)), table(result), [])

@@ -34,7 +34,7 @@ figure{margin:10px 0;page-break-inside:avoid}figure img{max-width:100%;border:1p
 figcaption{font-size:.85em;color:#5d6d7e}footer{margin-top:2em;font-size:.8em;color:#909497}
 @page{size:A4;margin:12mm}
 @media print{body{max-width:none;padding:0;font-size:10pt}th.s::after{content:""}h2{page-break-after:avoid}
-table{font-size:8pt}tr{page-break-inside:avoid}th{position:static}}
+table{font-size:8pt}tr{page-break-inside:avoid}th{position:static}pre{white-space:pre-wrap;font-size:7pt}}
 """
 
 # Sorts a table by a clicked header: numbers as numbers, empty cells last; a second click reverses.
@@ -191,6 +191,20 @@ def folder_page(
     for heading, name, sort_by in tables:
         page.add(heading, csv_table(folder / name, sort_by))
     return page
+
+
+def scenario_name(folder: Path) -> str:
+    """The name of the scenario a folder was made from (the scenario file it holds), else the folder's."""
+    import yaml
+
+    for file in ("scenario.yaml", "plan.yaml", "slots.yaml", "calibrated.yaml"):
+        try:
+            name = (yaml.safe_load((folder / file).read_text(encoding="utf-8")) or {}).get("name")
+        except (OSError, yaml.YAMLError, AttributeError):
+            continue
+        if name:
+            return str(name)
+    return folder.name
 
 
 def read_json(path: Path) -> dict:

@@ -13,7 +13,7 @@ from sim.core.stats import diff_ci95, proportion_ci95, summarize
 from sim.core.tables import write_csv
 from sim.report.finished import FinishedRunError, RunData
 from sim.report.folder import staged_folder
-from sim.report.page import Page, folder_page, write_page
+from sim.report.page import Page, folder_page, read_csv, write_page
 
 KEY_FIGURES = {  # translated where shown
     "deadline_met": N_("deadline met (share of replications)"),
@@ -142,7 +142,9 @@ def page(folder: Path) -> Page:
     """report.html of a comparison: the table printed, the plots, the figures per scenario."""
     text = (folder / "comparison.txt").read_text(encoding="utf-8")
     tables = [(_("Figures per scenario"), "comparison.csv", None)]
-    return folder_page(folder, _("Comparison: {name}").format(name=folder.parent.name), text, tables)
+    rows = read_csv(folder / "comparison.csv")
+    plans = list(dict.fromkeys(row["scenario"] for row in rows)) or [folder.name]
+    return folder_page(folder, _("Comparison: {name}").format(name=_(" / ").join(plans)), text, tables)
 
 
 def unique_labels(labels: list[str], fallbacks: list[str]) -> list[str]:

@@ -23,6 +23,7 @@ def test_cli_compare_runs_scenarios_with_the_same_seed(tmp_path):
     assert (tmp_path / "cmp" / "compare_cumulative.png").exists()
     page = (tmp_path / "cmp" / "report.html").read_text(encoding="utf-8")
     assert "paired replication by replication" in page and page.count("data:image/png;base64,") == 2
+    assert "<title>Comparison: quickstart / more-tables</title>" in page  # the plans, not the folder's place
 
 
 def test_cli_compare_refuses_a_mix_and_non_runs(tmp_path):

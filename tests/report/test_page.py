@@ -206,3 +206,11 @@ def test_a_click_on_a_heading_sorts_the_table(folder, tmp_path):
     points = t.tables[1]
     p95 = [float(r[points[0].index("p95 wait, min")]) for r in points[1:]]
     assert p95 == sorted(p95)  # the page opens longest first; one click turns it round
+
+
+def test_a_page_is_titled_by_its_scenario_not_by_where_the_folder_happens_to_be(tmp_path):
+    (tmp_path / "plan.yaml").write_text("name: 西安 plan\ndeadline: 24h\n", encoding="utf-8")
+    assert pg.scenario_name(tmp_path) == "西安 plan"
+    empty = tmp_path / "empty"
+    empty.mkdir()
+    assert pg.scenario_name(empty) == "empty"
