@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 from sim.plan.bounds import apply_plan, totals
 from sim.plan.workers import Outcome, Workers, clear_crowds, evaluate_part, evaluate_whole
 from sim.scenario.round import Round, on_time
+from sim.scenario.routes import labs_without_trips
 
 LOGISTICS = ("vehicles", "extractors", "pcr_machines")
 
@@ -71,6 +72,12 @@ class Sizer:
         self.parts = [early.for_labs(labs) for labs in self.labs_of]
         self.part_of_lab = {li: pi for pi, labs in enumerate(self.labs_of) for li in labs}
         self.routes_of = [[ri for ri, r in enumerate(self.base.routes) if r.lab in labs] for labs in self.labs_of]
+        names, base = self.base.point_names(), self.base
+        point_labs = [base.labs[g.lab].name for g in base.groups for _ in range(g.count)]
+        routed = {names[p] for r in base.routes for p in r.stops}
+        self.no_trips = labs_without_trips(
+            zip(names, point_labs, strict=True), routed, base.on_full, [lab.name for lab in base.labs]
+        )
         self.groups_of = [[gi for gi, g in enumerate(self.base.groups) if g.lab in labs] for labs in self.labs_of]
         self.workers = Workers(self.jobs, self.dask)  # new processes: their crowd caches start empty
         clear_crowds()  # crowds are keyed by values, not by scenario: none may outlive their sizing
@@ -87,16 +94,8 @@ class Sizer:
 
     def fixed(self, dim: str, i: int) -> bool:
         """A value sizing leaves alone: the vehicles of a lab that makes no trips of its own (an external
-        lab, or one whose points are all on routes that wait for their courier)."""
-        if dim != "vehicles":
-            return False
-        lab = self.base.labs[i]
-        routed = {p for r in self.base.routes for p in r.stops}
-        first, own = 0, []
-        for g in self.base.groups:
-            own += [p not in routed for p in range(first, first + g.count)] if g.lab == i else []
-            first += g.count
-        return lab.external or (not any(own) and self.base.on_full == "wait")
+        lab, or one whose points all wait for their couriers: `labs_without_trips`)."""
+        return dim == "vehicles" and self.base.labs[i].name in self.no_trips
 
     def indices(self, dim: str, part: int) -> list[int]:
         """The values of `dim` that belong to a part (those sizing may change)."""

@@ -224,9 +224,9 @@ class RunResult:
         with warnings.catch_warnings():
             warnings.simplefilter("ignore", RuntimeWarning)  # a route that never drove has no loop time
             means = {k: np.nanmean([r.routes[k] for r in self.reps], axis=0) for k in ROUTE_FIGURES if k != "busiest_stop"}
-        rows = []
+        rows, names = [], rnd.point_names()
         for i, route in enumerate(rnd.routes):
-            stops = [self.point_name(p) for p in route.stops]
+            stops = [names[p] for p in route.stops]
             # The busiest stop: the one most often the busiest over replications.
             ks = [int(r.routes["busiest_stop"][i]) for r in self.reps if np.isfinite(r.routes["busiest_stop"][i])]
             busiest = stops[max(set(ks), key=ks.count)] if ks else ""
@@ -235,13 +235,6 @@ class RunResult:
                  "planned_loop_h": route.planned_loop / 3600, **{k: means[k][i] for k in means}, "busiest_stop": busiest}
             )  # fmt: skip
         return rows
-
-    def point_name(self, p: int) -> str:
-        for g in self.rnd.groups:
-            if p < g.count:
-                return g.point_name(p)
-            p -= g.count
-        raise IndexError(p)
 
     def compounds_table(self) -> list[dict]:
         """Places: one row per compound (means over replications), as compounds.csv has it."""

@@ -18,7 +18,7 @@ from sim.scenario.places import PlacesMap
 from sim.scenario.places_checks import check_places
 from sim.scenario.places_files import PlaceFiles
 from sim.scenario.problems import Problem, csv_problems, format_path, line_for
-from sim.scenario.routes import RouteRow, auto_routes, check_routes, read_routes
+from sim.scenario.routes import RouteRow, auto_routes, check_routes, labs_without_trips, read_routes
 
 
 def _points_file(entry: spec.PointFile, base: Path, file: str, line: int | None, at: tuple) -> tuple[list, list[Problem]]:
@@ -248,17 +248,14 @@ def cross_checks(sc: spec.Scenario, base: Path, file: str, lines: dict[tuple, in
 
 
 def _no_trips(checks: _Checks, routes: list[RouteRow]) -> set[str]:
-    """Labs that make no trips of their own: every site they serve is on a route that waits for its
-    courier (docs/routes.md, R2), and no point group sends to them. They need no vehicles."""
+    """Labs whose points all wait for their couriers (`labs_without_trips`): they need no vehicles."""
     r, m = checks.sc.transport.routes, checks.places_map
-    if not routes or r is None or r.on_full != "wait" or m is None:
-        return set()
+    points = [(e.name, e.lab) for e in checks.sc.points if isinstance(e, spec.PointGroup)]
+    points += [(g.name, g.lab) for rows in checks.files.values() for _line, g in rows]
+    if m is not None:
+        points += [(m.site_names[s], m.lab_names[m.site_lab[s]]) for s in m.open_sites if m.site_lab[s] >= 0]
     routed = {stop for row in routes for stop in row.stops}
-    own = {m.lab_names[m.site_lab[s]] for s in m.open_sites if m.site_names[s] not in routed and m.site_lab[s] >= 0}
-    grouped = {e.lab for e in checks.sc.points if isinstance(e, spec.PointGroup)} | {
-        g.lab for rows in checks.files.values() for _line, g in rows
-    }
-    return {row.lab for row in routes} - own - grouped
+    return labs_without_trips(points, routed, r.on_full if r else "wait", checks.lab_names)
 
 
 def _routes(checks: _Checks) -> list[RouteRow]:

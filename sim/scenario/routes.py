@@ -4,6 +4,7 @@ as the engine runs it: its lab, vehicles, stops (point indices) and one driving 
 from __future__ import annotations
 
 import csv
+from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -44,6 +45,13 @@ class Route:
     @property
     def planned_loop(self) -> float:
         return sum(leg.mean for leg in self.legs)
+
+
+def labs_without_trips(points: Iterable[tuple[str, str]], routed: set[str], on_full: str, labs: Iterable[str]) -> set[str]:
+    """R2's consequence: a lab makes trips of its own for each of its points (name, lab name) on no route,
+    and, with `on_full: call`, for its routed points too. The labs left make none and need no vehicles
+    (a lab with no points makes none)."""
+    return set(labs) - {lab for name, lab in points if on_full != "wait" or name not in routed}
 
 
 def read_routes(path: Path, shown: str) -> tuple[list[RouteRow], list[Problem]]:
@@ -88,6 +96,7 @@ def check_routes(rows: list[RouteRow], shown: str, m: PlacesMap, labs: list[str]
     open_sites = {m.site_names[s] for s in m.open_sites}
     on_route: dict[str, str] = {}
     for r in rows:
+        before = len(problems)
         if r.lab not in labs:
             problems.append(Problem(shown, r.line, ("lab",), _("no lab named '{name}'").format(name=r.lab)))
         for stop in r.stops:
@@ -97,7 +106,7 @@ def check_routes(rows: list[RouteRow], shown: str, m: PlacesMap, labs: list[str]
                 problems.append(Problem(shown, r.line, ("stops",), _("site '{name}' is on two routes: {a} and {b}").format(
                     name=stop, a=on_route[stop], b=r.name)))  # fmt: skip
             on_route.setdefault(stop, r.name)
-        if problems or r.lab not in labs:
+        if len(problems) > before:  # this row's stops or lab are wrong: its legs cannot be judged
             continue
         means = leg_means(r, m, labs.index(r.lab))
         if None in means:

@@ -68,11 +68,11 @@ def _routes(ax, result: RunResult, s_xy: np.ndarray, scale: float) -> list:
     rnd, m = result.rnd, result.rnd.places
     if not rnd.routes:
         return []
-    site = {name: s for s, name in enumerate(m.site_names)}
+    site, names = {name: s for s, name in enumerate(m.site_names)}, rnd.point_names()
     colours = ("#d35400", "#7d3c98", "#117a65", "#b03a2e", "#1f618d")
     for r in rnd.routes:
         lab = np.array(m.lab_xy.get(r.lab, (np.nan, np.nan)), float) * scale
-        stops = [s_xy[site[result.point_name(p)]] for p in r.stops]
+        stops = [s_xy[site[names[p]]] for p in r.stops]
         path = np.vstack([lab, *stops, lab])
         ax.plot(path[:, 0], path[:, 1], color=colours[r.lab % len(colours)], linewidth=0.9, alpha=0.75, zorder=2)
     label = _("courier route ({n:,})").format(n=len(rnd.routes))
