@@ -204,20 +204,16 @@ def route_figures(logi, seal: np.ndarray) -> dict[str, np.ndarray]:
     for i, c in enumerate(logi.routes):
         out["loops"][i], out["tubes"][i] = c.loops, c.tubes
         out["loop_mean_h"][i] = c.driving / c.loops / 3600 if c.loops else np.nan
-        means = []
-        for stop in c.copies:
-            ids = (
-                np.concatenate(
-                    [
-                        np.arange(logi.point_tubes[p].first_tube, logi.point_tubes[p].first_tube + logi.point_tubes[p].seal.size)
-                        for p in stop
-                    ]
-                )
-                if stop
-                else np.empty(0, np.int64)
-            )
-            means.append(float(np.nanmean(wait[ids])) if ids.size else np.nan)
+        # A stop's mean wait over its tubes in every round: the tubes' waits summed, then divided.
+        sums = [sum(float(np.nansum(wait[_tubes(logi.point_tubes[p])])) for p in stop) for stop in c.copies]
+        counts = [sum(logi.point_tubes[p].seal.size for p in stop) for stop in c.copies]
+        means = [t / n if n else np.nan for t, n in zip(sums, counts, strict=True)]
         if means and np.isfinite(means).any():
             k = int(np.nanargmax(means))
             out["busiest_stop"][i], out["busiest_stop_wait_h"][i] = k, means[k] / 3600
     return out
+
+
+def _tubes(p) -> slice:
+    """A point's tubes (`PointTubes`) in the replication's tube arrays."""
+    return slice(p.first_tube, p.first_tube + p.seal.size)
