@@ -10,6 +10,7 @@ import typer
 from sim import __version__
 from sim.cli.compare import compare, sweep
 from sim.cli.drill import drill_app
+from sim.cli.forecast import forecast
 from sim.cli.info import schema, validate
 from sim.cli.places import places_app
 from sim.cli.plan import size, slots
@@ -26,7 +27,7 @@ app = typer.Typer(
     add_completion=False,
     pretty_exceptions_enable=False,
 )
-for command in (run, compare, sweep, size, slots, site, report):
+for command in (run, compare, sweep, size, slots, site, forecast, report):
     app.command()(command)
 app.add_typer(drill_app, name="drill")
 app.add_typer(places_app, name="places")

@@ -18,6 +18,7 @@ PAGES = (
     ("slots.json", "sim.plan.slots"),
     ("siting.json", "sim.plan.site_report"),
     ("review.json", "sim.drill.review"),
+    ("forecast.json", "sim.drill.forecast_report"),
     ("comparison.csv", "sim.run.compare"),
     ("sweep.csv", "sim.run.sweep"),
 )
@@ -36,7 +37,7 @@ def write_report(folder: Path) -> Path:
 
 def report(
     run_dir: Annotated[
-        Path, typer.Argument(help="A results folder natsim made (run, compare, size, slots, site, drill review).")
+        Path, typer.Argument(help="A results folder natsim made (run, compare, size, slots, site, forecast, drill review).")
     ],
     lang: Annotated[
         Optional[str], typer.Option("--lang", help="Language of the page: en or zh (default: NATSIM_LANG, else the locale).")
@@ -56,7 +57,7 @@ def report(
         fail(
             _(
                 "{folder}: not a natsim results folder (no summary.json, sizing.json, slots.json, siting.json, review.json, "
-                "comparison.csv or sweep.csv)"
+                "forecast.json, comparison.csv or sweep.csv)"
             ).format(folder=run_dir)
         )
     typer.echo(_("Report: {path} ({seconds:.1f} s)").format(path=path, seconds=time.perf_counter() - began))

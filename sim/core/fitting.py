@@ -11,6 +11,8 @@ from dataclasses import dataclass
 import numpy as np
 from scipy import stats
 
+from sim.core import distributions as d
+
 CANDIDATES = {"lognormal": (stats.lognorm, 2), "gamma": (stats.gamma, 2), "exponential": (stats.expon, 1)}
 
 
@@ -22,6 +24,12 @@ class Fit:
     aic: float
     ks: float
     candidates: dict[str, dict]
+
+    def distribution(self) -> d.Distribution:
+        """The fitted candidate as the engine draws it."""
+        if self.kind == "exponential":
+            return d.Exponential(self.mean)
+        return (d.Lognormal if self.kind == "lognormal" else d.Gamma)(self.mean, self.sd)
 
     def spec(self) -> dict:
         if self.kind == "exponential":

@@ -72,3 +72,22 @@ def proportion_ci95(values: Sequence[float]) -> list[float] | None:
 def share_lower_bound_95(k: int, n: int) -> float:
     """One-sided 95% Clopper-Pearson lower bound of a share, k of n (10 of 10 bounds it above 74%)."""
     return beta_quantile(0.05, k, n - k + 1) if k else 0.0
+
+
+DISTRIBUTION_FREE = 39  # replications from which the prediction interval is their own extremes (39/41 > 95%)
+
+
+def prediction_interval95(values: Sequence[float]) -> list[float] | None:
+    """Where one more replication will fall, with 95% probability (not where the mean is). From 39 values
+    on, the k-th smallest and largest with k = floor(0.025 (n + 1)), which covers at least 95% whatever the
+    distribution; below that, Student t with the extra spread of one new value: mean +- t s sqrt(1 + 1/n)."""
+    x = np.sort(np.asarray([v for v in values if v is not None and not math.isnan(v)], float))
+    n = x.size
+    if n < 2:
+        return [float(x[0]), float(x[0])] if n else None
+    if n >= DISTRIBUTION_FREE:
+        k = math.floor(0.025 * (n + 1))
+        return [float(x[k - 1]), float(x[n - k])]
+    half = t_quantile(0.975, n - 1) * float(x.std(ddof=1)) * math.sqrt(1 + 1 / n)
+    m = float(x.mean())
+    return [m - half, m + half]

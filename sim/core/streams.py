@@ -28,6 +28,7 @@ FIRST_REPLICATION = {
     "slots check": 50_000,  # natsim slots shows a proposal on these
     "sizing check": 100_000,  # natsim size confirms and descends on these
     "final check": 200_000,  # natsim size judges the assembled plan on these, untouched by any choice
+    "forecast": 300_000,  # natsim forecast looks ahead on these, apart from the plan's own runs it compares with
 }
 
 

@@ -14,6 +14,7 @@ from __future__ import annotations
 import csv
 import datetime as dt
 import math
+import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -92,34 +93,48 @@ class DrillLog:
     tubes: dict[str, np.ndarray]  # point, sealed, picked_up, at_lab, reported (NaN where not recorded)
     set_aside: list[SetAside] = field(default_factory=list)
     rows: dict[str, int] = field(default_factory=dict)
+    swab_tube: np.ndarray | None = None  # per swab: its tube's number in `tubes["id"]` terms (-1: not given)
 
 
-def _time(text: str, start: dt.datetime | None) -> float:
+def parse_time(text: str, start: dt.datetime | None) -> float:
+    """Seconds on the round's clock: a date and time (`2022-04-18T14:00`), a time of day (`14:00`: the first
+    such moment from the round's start), or time since the start (`7h`). Empty: NaN (not recorded)."""
     text = text.strip()
     if not text:
         return math.nan
-    if "T" in text or "-" in text[1:]:
+    day_time = _DAY_TIME.fullmatch(text)
+    if "T" in text or "-" in text[1:] or day_time:
         if start is None:
             raise ValueError(_("a clock time, but the scenario has no start: use durations since the start"))
+        if day_time:
+            moment = dt.datetime.combine(start.date(), dt.time.fromisoformat(text.zfill(5) if len(text) < 5 else text))
+            return (moment - start).total_seconds() % 86400
         return (dt.datetime.fromisoformat(text) - start).total_seconds()
     return parse_duration(text, allow_negative=True)
 
 
-def _rows(path: Path, columns: tuple[str, ...]):
+_DAY_TIME = re.compile(r"\d{1,2}:\d{2}(:\d{2})?")
+
+
+def csv_rows(path: Path, columns: tuple[str, ...], missing_file: str, optional: tuple[str, ...] = ()):
+    """(line, row) of a status or log CSV; a missing file (`missing_file`, with {path}) or missing columns
+    raise DrillLogError."""
     if not path.exists():
-        raise DrillLogError(
-            _("{path}: missing (a drill log folder holds swabs.csv and tubes.csv; see docs/drill-log.md)").format(path=path)
-        )
+        raise DrillLogError(missing_file.format(path=path))
     with path.open(newline="", encoding="utf-8") as f:
         reader = csv.DictReader(f)
         missing = [c for c in columns if c not in (reader.fieldnames or [])]
         if missing:
             raise DrillLogError(
                 _("{path}:1: missing column(s) {missing}; columns are {columns}").format(
-                    path=path, missing=", ".join(missing), columns=",".join(columns)
+                    path=path, missing=", ".join(missing), columns=",".join(columns + optional)
                 )
             )
         yield from enumerate(reader, start=2)
+
+
+def _rows(path: Path, columns: tuple[str, ...]):
+    return csv_rows(path, columns, _("{path}: missing (a drill log folder holds swabs.csv and tubes.csv; see docs/drill-log.md)"))
 
 
 TUBE_STEPS = (N_("sealed"), N_("picked up"), N_("at the lab"), N_("reported"))
@@ -133,7 +148,7 @@ def _swab(row: dict, names: dict, start: dt.datetime | None) -> tuple[int, int, 
         return _("unknown point {name!r}").format(name=row["point"])
     try:
         table = int(row["table"])
-        joined, swabbed = _time(row["joined"], start), _time(row["swabbed"], start)
+        joined, swabbed = parse_time(row["joined"], start), parse_time(row["swabbed"], start)
     except (ValueError, DurationError) as exc:
         return _("unreadable value: {error}").format(error=exc)
     if not 1 <= table <= tables:
@@ -151,7 +166,8 @@ def read_log(folder: Path, rnd: Round, start: dt.datetime | None) -> DrillLog:
     """Read both files; rows that cannot be used are set aside with the reason, never dropped silently."""
     names = {g.point_name(i): (p, g.tables) for p, (g, i) in enumerate((g, i) for g in rnd.groups for i in range(g.count))}
     aside: list[SetAside] = []
-    cols: dict[str, list] = {k: [] for k in ("point", "table", "joined", "swabbed")}
+    cols: dict[str, list] = {k: [] for k in ("point", "table", "joined", "swabbed", "tube")}
+    codes: dict[str, int] = {}  # tube barcode -> a number, shared by both files
     n_swabs = 0
     for line, row in _rows(folder / "swabs.csv", SWAB_COLUMNS):
         n_swabs += 1
@@ -161,7 +177,9 @@ def read_log(folder: Path, rnd: Round, start: dt.datetime | None) -> DrillLog:
             continue
         for k, v in zip(("point", "table", "joined", "swabbed"), got, strict=True):
             cols[k].append(v)
-    tubes: dict[str, list] = {k: [] for k in ("point", "sealed", "picked_up", "at_lab", "reported")}
+        barcode = (row.get("tube") or "").strip()
+        cols["tube"].append(codes.setdefault(barcode, len(codes)) if barcode else -1)
+    tubes: dict[str, list] = {k: [] for k in ("id", "point", "sealed", "picked_up", "at_lab", "reported")}
     n_tubes = 0
     for line, row in _rows(folder / "tubes.csv", TUBE_COLUMNS):
         n_tubes += 1
@@ -169,7 +187,7 @@ def read_log(folder: Path, rnd: Round, start: dt.datetime | None) -> DrillLog:
             aside.append(SetAside("tubes.csv", line, _("unknown point {name!r}").format(name=row["point"])))
             continue
         try:
-            times = [_time(row[k], start) for k in ("sealed", "picked_up", "at_lab", "reported")]
+            times = [parse_time(row[k], start) for k in ("sealed", "picked_up", "at_lab", "reported")]
         except (ValueError, DurationError) as exc:
             aside.append(SetAside("tubes.csv", line, _("unreadable value: {error}").format(error=exc)))
             continue
@@ -179,6 +197,7 @@ def read_log(folder: Path, rnd: Round, start: dt.datetime | None) -> DrillLog:
             aside.append(SetAside("tubes.csv", line, _("{later} before {earlier}").format(later=wrong[1], earlier=wrong[0])))
             continue
         tubes["point"].append(names[row["point"].strip()][0])
+        tubes["id"].append(codes.setdefault(row["tube"].strip(), len(codes)))
         for k, t in zip(("sealed", "picked_up", "at_lab", "reported"), times, strict=True):
             tubes[k].append(t)
     return DrillLog(
@@ -189,6 +208,7 @@ def read_log(folder: Path, rnd: Round, start: dt.datetime | None) -> DrillLog:
         {k: np.array(v, float) for k, v in tubes.items()},
         aside,
         {"swabs.csv": n_swabs, "tubes.csv": n_tubes},
+        np.array(cols["tube"], np.int64),
     )
 
 
@@ -196,10 +216,11 @@ def log_from_trace(trace: Trace) -> DrillLog:
     """A simulated replication's trace read as a drill log would be."""
     r, t = trace.residents, trace.tubes
     tubes = {
+        "id": np.arange(t["point"].size, dtype=float),
         "point": t["point"].astype(float),
         "sealed": t["sealed"],
         "picked_up": t["picked"],
         "at_lab": t["at_lab"],
         "reported": t["result"],
     }
-    return DrillLog(r["point"], r["table"], r["arrival"], r["end"], tubes)
+    return DrillLog(r["point"], r["table"], r["arrival"], r["end"], tubes, swab_tube=r["tube"])

@@ -38,8 +38,10 @@ def service_samples(log: DrillLog, rnd: Round) -> np.ndarray:
     keep = same & waiting & (gap > 0)
     where = [(gi, i, g.tables) for gi, g in enumerate(rnd.groups) for i in range(g.count)]
     until = float(s.max()) + 1 if s.size else 0.0
+    cuts = np.searchsorted(p[1:], np.arange(len(where) + 1))  # rows are sorted by point: each point's are one run
     for point in np.unique(p[1:][keep]):
-        rows = np.flatnonzero(keep & (p[1:] == point))
+        a = cuts[point]
+        rows = a + np.flatnonzero(keep[a : cuts[point + 1]])
         start, end = table_windows(rnd, *where[point], until)
         if start.shape[1]:
             keep[rows] = serving(start, end, t[1:][rows], s[:-1][rows])

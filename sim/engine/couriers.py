@@ -29,6 +29,8 @@ class Courier:
     def _departures(self):
         env, rnd = self.logi.env, self.logi.rnd
         k = 1
+        if self.logi.resumed_at is not None:  # a forecast: loops leave from the first tick after its start
+            k = max(1, math.ceil((self.logi.resumed_at - rnd.open) / rnd.pickup_interval - 1e-9))
         while not self.done():
             yield env.timeout(max(rnd.open + k * rnd.pickup_interval - env.now, 0.0))
             k += 1
@@ -57,7 +59,7 @@ class Courier:
         self.driving += sum(legs)
         for ids, priority in cargo:
             self.tubes += ids.size
-            logi._unload(logi.labs[self.r.lab], ids, priority)
+            logi.unload(logi.labs[self.r.lab], ids, priority)
 
 
 def couriers(logi, rnd, points, rng: Callable[[int], np.random.Generator]) -> list[Courier]:

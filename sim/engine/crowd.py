@@ -32,6 +32,7 @@ class PointCrowd:
     last_end: float
     at_home: np.ndarray | None = None  # residents swabbed at home (their "arrival" is the visit's start)
     compound: np.ndarray | None = None  # places: each resident's compound (index into the catchment)
+    positive_before: dict[int, list[float]] | None = None  # a forecast: positive tubes filled before its start
 
     @property
     def queued(self) -> np.ndarray | slice:
@@ -70,19 +71,10 @@ def simulate_point(
     """Point `point` of group `group` (whose disruptions apply; -1: none); `pool_size`: a key group's own
     pool size (default: the scenario's); `home`: home visits; `calls`: residents called in slots;
     `catchment`: on a map, the compounds the point serves (their residents replace `residents`)."""
-    if catchment is None:
-        n = int(rng.binomial(residents, rnd.turnout))
-        arrival = np.sort(calls.sample(rng, n, rnd.profile) if calls is not None else rnd.profile.sample(rng, n))
-        compound = None
-    else:
-        arrival, compound = walk_in(rnd, catchment, rng, calls)
-        n = arrival.size
+    arrival, compound = arrivals(rnd, residents, rng, calls, catchment)
+    n = arrival.size
     service = rnd.service.sample(rng, n)
-    positive = (
-        np.sort(rng.choice(n, int(rng.binomial(n, rnd.prevalence)), replace=False))
-        if rnd.prevalence > 0 and n
-        else np.empty(0, np.int64)
-    )
+    positive = positives(rnd, rng, n)
     # Home visits draw last, so a point without them draws exactly as before (common random numbers).
     at_home = rng.random(n) < home.share if home is not None and n else None
     queued = slice(None) if at_home is None else ~at_home
@@ -113,6 +105,24 @@ def simulate_point(
     )
 
 
+def arrivals(
+    rnd: Round, residents: int, rng: np.random.Generator, calls: CallSlots | None, catchment: Catchment | None
+) -> tuple[np.ndarray, np.ndarray | None]:
+    """Rule 1 (and P4 on a map): who of the point's residents comes, and when; sorted arrival times and,
+    on a map, each resident's compound."""
+    if catchment is not None:
+        return walk_in(rnd, catchment, rng, calls)
+    n = int(rng.binomial(residents, rnd.turnout))
+    return np.sort(calls.sample(rng, n, rnd.profile) if calls is not None else rnd.profile.sample(rng, n)), None
+
+
+def positives(rnd: Round, rng: np.random.Generator, n: int) -> np.ndarray:
+    """Rule 7's draw: which of n residents are positive (sorted indices), at the scenario's prevalence."""
+    if rnd.prevalence <= 0 or not n:
+        return np.empty(0, np.int64)
+    return np.sort(rng.choice(n, int(rng.binomial(n, rnd.prevalence)), replace=False))
+
+
 _EPOCH = -30 * 86400.0  # a time before any arrival (durations are limited to 30 days), so keys are positive
 
 
@@ -137,20 +147,28 @@ def walk_in(rnd: Round, c: Catchment, rng: np.random.Generator, calls: CallSlots
 
 
 def serve_point(
-    rnd: Round, arrival: np.ndarray, service: np.ndarray, tables: int, group: int = -1, point: int = -1
+    rnd: Round,
+    arrival: np.ndarray,
+    service: np.ndarray,
+    tables: int,
+    group: int = -1,
+    point: int = -1,
+    free_from: float = -np.inf,
 ) -> tuple[np.ndarray, np.ndarray]:
     """The queue kernel with the point's windows without service (`sim.scenario.pauses`), generated far
-    enough ahead: until well after everyone could have been served at one table, and further if not."""
+    enough ahead: until well after everyone could have been served at one table, and further if not.
+    `free_from`: no table starts anyone before then (a forecast's status time)."""
+    free = max(rnd.open, free_from)
     if rnd.shifts is None and not any(b.group == group for b in rnd.blocked):
-        return serve_queue(arrival, service, tables, rnd.open)
+        return serve_queue(arrival, service, tables, free)
     sh = rnd.shifts
     stretch = 1 / working_share(sh)  # wall time per hour of work
     blocked = sum(b.end - b.start for b in rnd.blocked if b.group == group)
-    lead = max(float(arrival[-1]) if arrival.size else rnd.open, rnd.open) - rnd.open
+    lead = max(float(arrival[-1]) if arrival.size else free, free) - rnd.open
     span = lead + (float(service.sum()) + blocked) * stretch + blocked + 2 * ((sh.length + sh.handover) if sh else 0.0)
     while True:
         until = rnd.open + span + 3600.0
-        start, table = serve_queue(arrival, service, tables, rnd.open, *table_windows(rnd, group, point, tables, until))
+        start, table = serve_queue(arrival, service, tables, free, *table_windows(rnd, group, point, tables, until))
         if not start.size or start.max() + service.max() < until:
             return start, table
         span *= 2

@@ -7,16 +7,16 @@ seal), so events scale with pickups and plates, not with residents or tubes.
 
 from __future__ import annotations
 
-import heapq
 import math
 from collections import deque
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 import numpy as np
 import simpy
 
 from sim.engine.couriers import couriers
+from sim.engine.servers import Busy, ServerPool
 from sim.engine.trunks import Trunk
 from sim.scenario.round import Lab, Round
 
@@ -33,45 +33,6 @@ class PointTubes:
     first_tube: int
     priority: bool = False  # a key group's tubes go ahead of other pooled tubes
     open: float | None = None  # when this point's pickups start ticking (a campaign's later rounds); default the round's
-
-
-@dataclass
-class Busy:
-    """Busy intervals of one kind of resource at one lab (for utilisation plots)."""
-
-    capacity: int
-    start: list[float] = field(default_factory=list)
-    end: list[float] = field(default_factory=list)
-
-    def add(self, s: float, e: float) -> None:
-        self.start.append(s)
-        self.end.append(e)
-
-
-class ServerPool:
-    """Identical servers taken first come, first served (vehicles of a lab, its PCR machines).
-
-    Requests arrive in time order (SimPy hands them over that way), so the server a request gets is the
-    one that frees earliest, and it starts at max(request, that time): a heap of free times does the
-    work of a SimPy Resource without its request, grant and release events.
-    """
-
-    def __init__(self, servers: int):
-        self.free = [-math.inf] * servers
-
-    def take(self, t: float, duration: float) -> tuple[float, float]:
-        start = max(t, heapq.heappop(self.free))
-        heapq.heappush(self.free, start + duration)
-        return start, start + duration
-
-    def add(self, t: float) -> None:
-        """One more server, free from t."""
-        heapq.heappush(self.free, t)
-
-    def out_of_service(self, t: float, until: float) -> None:
-        """One server stops at t (after the job it is on) until `until`."""
-        start = max(t, heapq.heappop(self.free))
-        heapq.heappush(self.free, max(start, until))
 
 
 @dataclass
@@ -143,8 +104,10 @@ class LabSim:
         for _step in range(pcr_machines):
             self.pcr.out_of_service(self.env.now, math.inf)
 
-    def deliver(self, ids: np.ndarray, single: bool = False, priority: bool = False) -> None:
-        (self.singles if single else self.priority if priority else self.pooled).append([self.env.now, ids, 0])
+    def deliver(self, ids: np.ndarray, single: bool = False, priority: bool = False, since: float | None = None) -> None:
+        """Tubes into the lab's queue; `since`: when they arrived, if before now (a forecast's backlog)."""
+        when = self.env.now if since is None else since
+        (self.singles if single else self.priority if priority else self.pooled).append([when, ids, 0])
         self.waiting += ids.size
         if self.waiting > self.stats["backlog_peak"]:
             self.stats["backlog_peak"], self.stats["backlog_peak_at"] = self.waiting, self.env.now
@@ -198,10 +161,28 @@ class LabSim:
             else:
                 yield self._wake
 
-    def _run_plate(self, ids: np.ndarray):
+    def running(self, ids: np.ndarray, step: str, left: float) -> None:
+        """A plate under way when a forecast starts (rule F4): `left` seconds to go in its `step`
+        ("extraction", "pcr" on a machine, or "report")."""
+        self.plates += 1
+        self.stats["run"] += ids.size
+        self.on_plate(ids, self.env.now)
+        if step == "report":
+            self.on_result(ids, self.env.now + left)
+            return
+        extraction_left, pcr_left = (left, None) if step == "extraction" else (0.0, left)
+        if pcr_left is None:
+            self.free_extractors -= 1
+            self.env.process(self._run_plate(ids, extraction_left))
+            return
+        start, end = self.pcr.take(self.env.now, pcr_left)
+        self.busy["pcr_machines"].add(start, end)
+        self.on_result(ids, end + self.lab.report_delay)
+
+    def _run_plate(self, ids: np.ndarray, extraction: float | None = None):
         env, lab = self.env, self.lab
         t0 = env.now
-        yield env.timeout(float(lab.extraction.sample(self.rng, 1)[0]))
+        yield env.timeout(float(lab.extraction.sample(self.rng, 1)[0]) if extraction is None else extraction)
         self.free_extractors += 1
         self.busy["extractors"].add(t0, env.now)
         self._poke()
@@ -226,9 +207,11 @@ class Logistics:
         point_group: list[int] | None = None,
         trunk_rng: Callable[[int, int], np.random.Generator] | None = None,
         route_rng: Callable[[int], np.random.Generator] | None = None,
+        now: float = 0.0,
     ):
         self.rnd = rnd
-        self.env = simpy.Environment()
+        self.env = simpy.Environment(initial_time=now)  # a forecast starts at its status time
+        self.resumed_at: float | None = None  # set by a forecast before anything runs
         n = tube_size.size
         self.n_pooled = n
         self.tube_size = tube_size
@@ -314,7 +297,7 @@ class Logistics:
             ids = self.collect(p.index)
             self.pickups += 1
             lab.busy["vehicles"].add(depart, home)
-            env.timeout(back).callbacks.append(lambda _, lab=lab, ids=ids, pr=p.priority: self._unload(lab, ids, pr))
+            env.timeout(back).callbacks.append(lambda _, lab=lab, ids=ids, pr=p.priority: self.unload(lab, ids, pr))
 
     def collect(self, point: int, room: float = math.inf) -> np.ndarray:
         """The sealed tubes waiting at a point now (at most `room`), picked up."""
@@ -327,7 +310,7 @@ class Logistics:
         self.done[point] = max(upto, done)
         return ids
 
-    def _unload(self, lab: LabSim, ids: np.ndarray, priority: bool = False) -> None:
+    def unload(self, lab: LabSim, ids: np.ndarray, priority: bool = False) -> None:
         """A vehicle's box reaches its lab: queued there, or sent on by trunk (rule L1)."""
         lab.stats["received"] += ids.size
         target = self._divert(lab)

@@ -7,6 +7,7 @@ two halves itself (`simulate_crowd`, then `finish_replication`) to reuse a crowd
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -70,8 +71,11 @@ def run_replication(rnd: Round, rep: int, grid: Grid | None = None, trace: bool 
     return finish_replication(rnd, rep, grid, simulate_crowd(rnd, rep, grid, trace), trace)
 
 
-def _logistics(rnd: Round, rep: int, c: Crowd) -> tuple[Logistics, np.ndarray]:
-    """Rules 5-8: pickups, vehicles, labs, recalls. Also returns each point's group."""
+def logistics(
+    rnd: Round, rep: int, c: Crowd, now: float = 0.0, restore: Callable[[Logistics], None] | None = None
+) -> tuple[Logistics, np.ndarray]:
+    """Rules 5-8: pickups, vehicles, labs, recalls. Also returns each point's group. A forecast starts
+    the clock at `now` and `restore`s what was under way then before anything runs."""
     rounds = range(c.rounds)
     travel = [
         _Travel(g.travel, (rnd.seed, rep, streams.TRAVEL, gi, i, *round_key(k)))
@@ -93,7 +97,11 @@ def _logistics(rnd: Round, rep: int, c: Crowd) -> tuple[Logistics, np.ndarray]:
         group_of_point.tolist(),
         lambda i, t: streams.stream(rnd.seed, rep, streams.TRUNK, i, t),
         lambda k: streams.stream(rnd.seed, rep, streams.ROUTE, k),
+        now,
     )
+    if restore is not None:
+        logi.resumed_at = now
+        restore(logi)
     logi.run()
     return logi, group_of_point
 
@@ -101,7 +109,7 @@ def _logistics(rnd: Round, rep: int, c: Crowd) -> tuple[Logistics, np.ndarray]:
 def finish_replication(rnd: Round, rep: int, grid: Grid, crowd: Crowd, trace: bool = False) -> ReplicationResult:
     """Logistics from a replication's crowd, then the figures."""
     c = crowd
-    logi, group_of_point = _logistics(rnd, rep, c)
+    logi, group_of_point = logistics(rnd, rep, c)
     # Each tube is due by its own round's deadline.
     tube_round = c.tube_point // rnd.n_points if c.tube_point.size else np.empty(0, np.int64)
     tube_deadline = np.array([rnd.deadline_of(k) for k in range(c.rounds)])[tube_round]

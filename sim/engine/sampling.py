@@ -52,12 +52,14 @@ class Crowd:
     compounds: dict[str, np.ndarray] = field(default_factory=dict)  # places: per compound, as COMPOUND_STATS
     walks: list[np.ndarray] = field(default_factory=list)  # places: each queued resident's walk (s)
     journeys: list[np.ndarray] = field(default_factory=list)  # ... and walk + wait + service (s)
+    by_then: dict[str, np.ndarray] = field(default_factory=dict)  # per point: arrived, sampled by a time (`at`)
 
 
-def simulate_crowd(rnd: Round, rep: int, grid: Grid, trace: bool = False) -> Crowd:
-    """Every point's crowd; a campaign's rounds one after the other."""
+def simulate_crowd(rnd: Round, rep: int, grid: Grid, trace: bool = False, at: float | None = None) -> Crowd:
+    """Every point's crowd; a campaign's rounds one after the other. With `at`, also how many residents
+    of each point had arrived and been sampled by then (the plan a forecast compares with)."""
     if not rnd.campaign:
-        return _round_crowd(rnd, rep, grid, trace)
+        return _round_crowd(rnd, rep, grid, trace, at=at)
     return _merge([_round_crowd(rnd.round_view(k), rep, grid, trace, k) for k in range(rnd.rounds)], rnd.n_points)
 
 
@@ -85,9 +87,13 @@ class _Collector:
     compounds: dict[str, np.ndarray] = field(init=False)
     walks: list = field(default_factory=list)
     journeys: list = field(default_factory=list)
+    at: float | None = None
+    by_then: dict[str, np.ndarray] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
         self.stats = {k: np.full(self.n_points, np.nan) for k in POINT_STATS}
+        if self.at is not None:
+            self.by_then = {k: np.zeros(self.n_points, np.int64) for k in ("arrived", "sampled")}
         self.compounds = {k: np.full(self.n_compounds, np.nan) for k in COMPOUND_STATS} if self.n_compounds else {}
 
     def add(self, p: int, name: str, lab: int, priority: bool, opens: float, c: PointCrowd, catch: Catchment | None) -> None:
@@ -96,9 +102,14 @@ class _Collector:
         if c.home_last_end is not None:
             self.home_end = max(self.home_end, c.home_last_end)
         self.stats["arrived"][p] = c.arrived
-        if not c.arrived:
+        if self.at is not None:
+            self.by_then["arrived"][p] = np.searchsorted(c.arrival, self.at, side="right")
+            self.by_then["sampled"][p] = np.count_nonzero(c.swab_end <= self.at)
+        if not c.seal.size:  # nobody came (a forecast's point may have tubes but nobody still to come)
             return
-        self._stats(p, c)
+        if c.arrived:
+            self._stats(p, c)
+            self._busiest(p, name, c)
         self.waits.append(c.wait_all.astype(np.float32))
         self.swab_ends.append(c.swab_end)
         self.resident_tube.append(c.tube + self.n_tubes)
@@ -106,13 +117,14 @@ class _Collector:
         self.tube_points.append(np.full(c.seal.size, p, np.int32))
         for r in c.positive:
             self.positive_tubes.setdefault(self.n_tubes + int(c.tube[r]), []).append(float(c.swab_end[r]))
+        for t, swabs in (c.positive_before or {}).items():
+            self.positive_tubes.setdefault(self.n_tubes + t, []).extend(swabs)
         for key, times in (("arrived", c.arrival), ("sampled", c.swab_end), ("tubes_sealed", c.seal)):
             self.timeline[key] = add_into(self.timeline[key], self.grid.counts(times))
         self.point_tubes.append(PointTubes(p, lab, c.seal, self.n_tubes, priority, opens))
         if self.trace:
             self._keep(p, c)
         self.n_tubes += c.seal.size
-        self._busiest(p, name, c)
 
     def _stats(self, p: int, c: PointCrowd) -> None:
         w = c.wait
@@ -173,11 +185,17 @@ class _Collector:
             compounds=self.compounds,
             walks=self.walks,
             journeys=self.journeys,
+            by_then=self.by_then,
         )
 
 
-def _round_crowd(rnd: Round, rep: int, grid: Grid, trace: bool = False, round_index: int = 0) -> Crowd:
-    out = _Collector(rnd.n_points, grid, trace, n_compounds=len(rnd.places.compound_names) if rnd.places else 0)
+def collector(rnd: Round, grid: Grid, trace: bool = False, at: float | None = None) -> _Collector:
+    """An empty collector for one round's points, in point order."""
+    return _Collector(rnd.n_points, grid, trace, n_compounds=len(rnd.places.compound_names) if rnd.places else 0, at=at)
+
+
+def _round_crowd(rnd: Round, rep: int, grid: Grid, trace: bool = False, round_index: int = 0, at: float | None = None) -> Crowd:
+    out = collector(rnd, grid, trace, at)
     p = 0
     for gi, g in enumerate(rnd.groups):
         for i in range(g.count):

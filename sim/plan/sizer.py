@@ -73,7 +73,7 @@ class Sizer:
         self.part_of_lab = {li: pi for pi, labs in enumerate(self.labs_of) for li in labs}
         self.routes_of = [[ri for ri, r in enumerate(self.base.routes) if r.lab in labs] for labs in self.labs_of]
         names, base = self.base.point_names(), self.base
-        point_labs = [base.labs[g.lab].name for g in base.groups for _ in range(g.count)]
+        point_labs = [base.labs[li].name for li in base.per_point(lambda g: g.lab)]
         routed = {names[p] for r in base.routes for p in r.stops}
         self.no_trips = labs_without_trips(
             zip(names, point_labs, strict=True), routed, base.on_full, [lab.name for lab in base.labs]

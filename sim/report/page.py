@@ -25,7 +25,8 @@ h1{font-size:1.5em;margin:.2em 0}h2{font-size:1.15em;border-bottom:2px solid #28
 .verdict{background:#eaf2f8;border-left:6px solid #2874a6;padding:8px 14px;margin:12px 0}
 .verdict.missed{background:#fdedec;border-color:#c0392b}.verdict.risk{background:#fef5e7;border-color:#b9770e}
 .verdict p{margin:.35em 0}.lead{font-size:1.08em;font-weight:600}
-pre{background:#f4f6f7;padding:10px;overflow-x:auto;font-size:.85em;white-space:pre}
+pre{background:#f4f6f7;padding:10px;overflow-x:auto;font-size:.85em;white-space:pre;
+font-family:ui-monospace,Menlo,Consolas,"DejaVu Sans Mono",monospace,"natsim-cjk"}
 table{border-collapse:collapse;font-size:.86em;margin:6px 0;width:100%}
 th,td{border:1px solid #d5d8dc;padding:3px 6px;text-align:right}th{background:#eaecee;position:sticky;top:0}
 td.t,th.t{text-align:left}td.t{white-space:nowrap}th.s{cursor:pointer}th.s::after{content:" \\2195";color:#909497}

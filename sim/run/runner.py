@@ -19,6 +19,7 @@ from sim.report.summary import RunResult
 from sim.scenario.round import Round
 
 Progress = Callable[[int], None]  # called with the number of replications finished so far
+Task = Callable[[Round, int, Grid], object]  # one replication's work
 
 
 class Interrupted(Exception):
@@ -42,17 +43,20 @@ def replicate(
     dask: str | None = None,
     progress: Progress | None = None,
     grid: Grid | None = None,
-) -> list[ReplicationResult]:
+    task: Task = run_replication,
+) -> list:
+    """`task(rnd, rep, grid)` for every replication number (by default a whole replication; a forecast
+    passes its own), in replication order. A task for processes or Dask must be picklable."""
     grid = grid or Grid.for_round(rnd)
     reps = list(reps)
     if dask:
-        return _on_dask(rnd, reps, grid, dask, progress)
+        return _on_dask(rnd, reps, grid, dask, progress, task)
     if jobs > 1 and len(reps) > 1:
-        return _on_processes(rnd, reps, grid, jobs, progress)
+        return _on_processes(rnd, reps, grid, jobs, progress, task)
     out = []
     try:
         for k, rep in enumerate(reps, 1):
-            out.append(run_replication(rnd, rep, grid))
+            out.append(task(rnd, rep, grid))
             if progress:
                 progress(k)
             if STOP.is_set():
@@ -62,10 +66,10 @@ def replicate(
     return out
 
 
-def _on_processes(rnd, reps, grid, jobs, progress) -> list[ReplicationResult]:
+def _on_processes(rnd, reps, grid, jobs, progress, task) -> list:
     # spawn, not fork: workers start clean whatever threads the parent holds (the numba cache is on disk).
     with ProcessPoolExecutor(min(jobs, len(reps)), mp_context=multiprocessing.get_context("spawn")) as pool:
-        futures = {pool.submit(run_replication, rnd, rep, grid): i for i, rep in enumerate(reps)}
+        futures = {pool.submit(task, rnd, rep, grid): i for i, rep in enumerate(reps)}
         out: list[ReplicationResult | None] = [None] * len(reps)
         try:
             for k, f in enumerate(as_completed(futures), 1):
@@ -92,14 +96,14 @@ def _leading(out: list) -> list[ReplicationResult]:
     return done
 
 
-def _on_dask(rnd, reps, grid, address, progress) -> list[ReplicationResult]:
+def _on_dask(rnd, reps, grid, address, progress, task) -> list:
     try:
         from distributed import Client
         from distributed import as_completed as dask_completed
     except ImportError as exc:
         raise RuntimeError("--dask needs the optional Dask extra: pip install 'natsim[dask]'") from exc
     with Client(address) as client:
-        futures = client.map(run_replication, [rnd] * len(reps), reps, [grid] * len(reps), pure=False)
+        futures = client.map(task, [rnd] * len(reps), reps, [grid] * len(reps), pure=False)
         try:
             for k, _ in enumerate(dask_completed(futures), 1):
                 if progress:

@@ -6,7 +6,7 @@ so the engine, the tests and other tools can also build a `Round` directly.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
@@ -110,6 +110,11 @@ class PointGroup:
 
     def point_name(self, i: int) -> str:
         return self.names[i] if self.names else point_name(self.name, i)
+
+    @property
+    def people(self) -> int:
+        """Residents of one of its points: the group's figure, or on a map those of the compounds it serves."""
+        return self.residents if self.catchment is None else int(self.catchment.residents.sum())
 
 
 @dataclass(frozen=True)
@@ -270,6 +275,10 @@ class Round:
     @property
     def tables(self) -> int:
         return sum(g.count * g.tables for g in self.groups)
+
+    def per_point(self, value: Callable[[PointGroup], float]) -> np.ndarray:
+        """A figure of each point's group, by point index (`rnd.per_point(lambda g: g.lab)`)."""
+        return np.array([value(g) for g in self.groups for _i in range(g.count)])
 
     def point_names(self) -> list[str]:
         """Every point's name, by point index."""

@@ -35,3 +35,19 @@ def test_a_share_gets_a_proportion_interval_inside_0_and_1():
     lo, hi = proportion_ci95([1.0, 1.0, 0.0])
     assert 0.0 <= lo < 2 / 3 < hi <= 1.0
     assert proportion_ci95([1.0] * 10) == [pytest.approx(0.025 ** (1 / 10)), 1.0]  # Clopper-Pearson, 10 of 10
+
+
+def test_a_prediction_interval_holds_a_new_value_95_percent_of_the_time():
+    from sim.core.stats import prediction_interval95
+
+    rng = np.random.default_rng(11)
+    for n in (8, 20, 60):  # the t form below 39 values, their own extremes from 39
+        trials = 2000
+        hits = 0
+        for _k in range(trials):
+            x = rng.lognormal(0.0, 0.25, n + 1)  # a skewed figure, like a last result
+            lo, hi = prediction_interval95(x[:n])
+            hits += lo <= x[n] <= hi
+        sd = (0.95 * 0.05 / trials) ** 0.5
+        assert abs(hits / trials - 0.95) < 4 * sd + 0.01, (n, hits / trials)
+    assert prediction_interval95([3.0]) == [3.0, 3.0] and prediction_interval95([]) is None

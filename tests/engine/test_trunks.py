@@ -34,7 +34,7 @@ def test_an_overloaded_lab_sends_a_delivery_on_and_the_times_are_the_hand_comput
     a, b = logi.labs
     for t_h, first in ((0.0, 0), (0.0, 10), (0.25, 20), (0.5, 30), (1.5, 40)):
         ids = np.arange(first, first + 10)
-        logi.env.timeout(t_h * 3600).callbacks.append(lambda _e, ids=ids: logi._unload(a, ids))
+        logi.env.timeout(t_h * 3600).callbacks.append(lambda _e, ids=ids: logi.unload(a, ids))
     logi.run()
     # 0 h: 20 tubes (one plate starts, 10 wait); 0.25 h: 10 more (20 wait); 0.5 h: 20 >= 15, so these 10
     # go on; the trunk leaves at 2 h (every 2 h from the start) and is at b 30 min later, where an idle
@@ -71,7 +71,7 @@ def _lab_round(extra: str = "", events: str = ""):
 
 def _plates_at(rnd, n=30):
     logi = Logistics(rnd, [], np.ones(n, np.int64), {}, lambda t: 0, [np.random.default_rng(0)] * 2, [])
-    logi.env.timeout(0).callbacks.append(lambda _e: logi._unload(logi.labs[0], np.arange(n)))
+    logi.env.timeout(0).callbacks.append(lambda _e: logi.unload(logi.labs[0], np.arange(n)))
     logi.run()
     return sorted({float(t) / 3600 for t in logi.plated})
 

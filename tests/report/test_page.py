@@ -214,3 +214,16 @@ def test_a_page_is_titled_by_its_scenario_not_by_where_the_folder_happens_to_be(
     empty = tmp_path / "empty"
     empty.mkdir()
     assert pg.scenario_name(empty) == "empty"
+
+
+def test_the_summary_block_of_a_page_falls_back_to_the_chinese_font(tmp_path):
+    """A summary printed as preformatted text: monospace for figures, then the page's CJK font for
+    Chinese (without it Chromium drew every Chinese character of a Chinese summary as a box)."""
+    page = pg.Page("预测", [])
+    page.add("摘要", pg.preformatted("5.0 小时的预测：按时完成的概率为 95%"))
+    path = tmp_path / "report.html"
+    probe = "<script>document.body.dataset.font=getComputedStyle(document.querySelector('pre')).fontFamily</script>"
+    path.write_text(page.html().replace("</body>", probe + "</body>"), encoding="utf-8")
+    dom = render(path, tmp_path / "profile", _Proxy())
+    font = re.search(r'data-font="([^"]*)"', dom).group(1)
+    assert "monospace" in font and font.index("monospace") < font.index("natsim-cjk")

@@ -34,3 +34,16 @@ def test_peak_arrival_rate(small_round):
     # weights 2, 3, 1 over 0.5 h, 2 h, 2 h: the peak holds 3 / 9 of the mass per hour
     expected = small_round.residents * 0.9 * 3 / (2 * 0.5 + 3 * 2 + 1 * 2)
     assert small_round.peak_arrival_rate() == pytest.approx(expected)
+
+
+def test_a_figure_of_each_points_group_by_point_index(small_text):
+    from sim.scenario.build import round_from_text
+
+    rnd = round_from_text(
+        small_text.replace(
+            "  - {name: a, count: 2",
+            "  - {name: b, count: 1, residents: 50, tables: 1, lab: lab1, travel_time: 5m}\n  - {name: a, count: 2",
+        )
+    )
+    assert rnd.per_point(lambda g: g.tables).tolist() == [1, 2, 2]
+    assert rnd.per_point(lambda g: g.people).tolist() == [50, 400, 400]

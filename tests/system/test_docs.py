@@ -120,3 +120,17 @@ def test_every_yaml_block_in_the_docs_runs(doc, line, block):
         rnd = rnd.with_(groups=tuple(replace(g, count=min(g.count, 3)) for g in rnd.groups), events=(), blocked=())
     summary = run(rnd, 1).summary()
     assert summary["metrics"]["residents_arrived"]["mean"] > 0
+
+
+def test_the_forecast_example_prints_what_the_docs_show(natsim, tmp_path):
+    doc = (ROOT / "docs" / "forecast.md").read_text()
+    m = re.search(r"<!-- example: forecast -->\n```\n(.*?)```\n\nprinted[^\n]*\n\n```\n(.*?)```", doc, re.S)
+    assert m, "docs/forecast.md lost its example"
+    command, shown = m.group(1).replace("\\\n", " ").split(), m.group(2)
+    r = natsim("run", "scenarios/quickstart.yaml", "-r", "1", "--trace", "--no-plots", "--out", str(tmp_path / "run"), cwd=ROOT)
+    assert r.returncode == 0, r.stderr
+    args = [str(tmp_path / "run" / "trace") if a.endswith("/trace") else a for a in command[1:]]
+    r = natsim(*args, "--out", str(tmp_path / "f"), cwd=ROOT)
+    assert r.returncode == 0, r.stderr
+    printed = r.stdout.split("\n", 1)[1]  # after the folder's line
+    assert printed.strip() == shown.strip()

@@ -1,0 +1,57 @@
+"""`natsim forecast` as a planner runs it: a drill log or counts folder and a time; options side by side;
+bad input at file:line with exit 2, never a traceback."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+
+@pytest.fixture(scope="module")
+def scenario(tmp_path_factory, drill_text):
+    folder = tmp_path_factory.mktemp("forecast")
+    path = folder / "drill.yaml"
+    path.write_text(drill_text)
+    return path
+
+
+def test_a_forecast_from_a_log_writes_its_folder_and_weighs_the_options(natsim, scenario, drill, tmp_path):
+    _rnd, log = drill
+    out = tmp_path / "f"
+    r = natsim("forecast", str(scenario), str(log), "--at", "2h", "-r", "6", "--add", "vehicles.lab=3", "--out", str(out))
+    assert r.returncode == 0, r.stderr
+    assert "met with probability" in r.stdout and "With vehicles.lab=3" in r.stdout
+    result = json.loads((out / "forecast.json").read_text())
+    assert result["at_h"] == 2 and result["replications"] == 6 and len(result["options"]) == 1
+    lo, hi = result["last_result_h"]["prediction95"]
+    assert lo <= result["last_result_h"]["mean"] <= hi
+    for name in ("forecast.png", "report.html", "points.csv", "labs.csv", "options.csv", "set_aside.csv"):
+        assert (out / name).stat().st_size > 0
+    assert "Forecast at 2.0 h" in (out / "report.html").read_text(encoding="utf-8")
+    r = natsim("report", str(out), "--lang", "zh")  # the page drawn again, in Chinese
+    assert r.returncode == 0 and "预测" in (out / "report.html").read_text(encoding="utf-8")
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (["--at", "soon"], "--at soon"),
+        (["--at", "2h", "--add", "vehicles.moon=1"], "no lab named 'moon'"),
+    ],
+)
+def test_bad_options_exit_2(natsim, scenario, drill, tmp_path, args, message):
+    r = natsim("forecast", str(scenario), str(drill[1]), *args, "--out", str(tmp_path / "x"))
+    assert r.returncode == 2 and message in r.stderr and "Traceback" not in r.stderr
+
+
+def test_bad_counts_exit_2_naming_file_line_and_column(natsim, scenario, tmp_path):
+    status = tmp_path / "status"
+    status.mkdir()
+    (status / "points.csv").write_text("point,time,sampled,tubes_sealed,tubes_picked_up\nschool-0001,1h,900,1,0\n")
+    (status / "labs.csv").write_text("lab,time,tubes_received,tubes_reported\nlab,3h,0,0\n")
+    r = natsim("forecast", str(scenario), str(status), "--at", "2h", "--out", str(tmp_path / "x"))
+    assert r.returncode == 2, r.stdout
+    assert "points.csv:2: sampled: 900 sampled or waiting at school-0001, more than its 700 residents" in r.stderr
+    assert "labs.csv:2: time: 3h is after the forecast's time" in r.stderr
+    assert not (tmp_path / "x").exists()

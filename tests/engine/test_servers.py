@@ -1,0 +1,25 @@
+"""Identical servers first come, first served; busy intervals recorded."""
+
+from __future__ import annotations
+
+import math
+
+from sim.engine.servers import Busy, ServerPool
+
+
+def test_a_request_gets_the_server_that_frees_first_and_waits_for_it():
+    pool = ServerPool(2)
+    assert pool.take(0.0, 10.0) == (0.0, 10.0)
+    assert pool.take(1.0, 10.0) == (1.0, 11.0)
+    assert pool.take(2.0, 5.0) == (10.0, 15.0)  # both busy: the one free at 10 takes it
+    pool.out_of_service(3.0, 100.0)  # the server free at 11 stops after its job, until 100
+    assert pool.take(4.0, 1.0) == (15.0, 16.0)
+    pool.add(0.0)
+    assert pool.take(20.0, 1.0) == (20.0, 21.0)
+
+
+def test_busy_intervals_are_kept_in_order():
+    b = Busy(2)
+    b.add(0.0, 1.0)
+    b.add(0.5, math.inf)
+    assert b.start == [0.0, 0.5] and b.end == [1.0, math.inf]
