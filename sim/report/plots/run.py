@@ -9,8 +9,7 @@ import numpy as np
 from matplotlib.ticker import PercentFormatter
 
 from sim.core.i18n import _
-from sim.report.plots.map import map_plot
-from sim.report.plots.style import DEADLINE_STYLE, PALETTE, count_formatter
+from sim.report.plots.style import DEADLINE_STYLE, PALETTE, count_formatter, draw_all
 from sim.report.summary import RunResult
 
 
@@ -225,11 +224,16 @@ def plot_rounds(result: RunResult, path: Path) -> None:
 
 
 def write_all(result: RunResult, folder: Path) -> None:
-    plot_cumulative(result, folder / "cumulative.png")
-    plot_queues(result, folder / "queues.png")
-    plot_waits(result, folder / "waits.png")
-    plot_utilisation(result, folder / "utilisation.png")
+    jobs = [
+        (plot_cumulative, result, folder / "cumulative.png"),
+        (plot_queues, result, folder / "queues.png"),
+        (plot_waits, result, folder / "waits.png"),
+        (plot_utilisation, result, folder / "utilisation.png"),
+    ]
     if result.rnd.campaign:
-        plot_rounds(result, folder / "rounds.png")
+        jobs.append((plot_rounds, result, folder / "rounds.png"))
     if result.rnd.places is not None:
-        map_plot(result, folder / "map.png")
+        from sim.report.plots.map import map_plot  # only a round on a map has one
+
+        jobs.insert(0, (map_plot, result, folder / "map.png"))  # the slowest: one side draws it alone
+    draw_all(jobs)

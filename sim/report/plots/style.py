@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import multiprocessing
+import os
+
 import matplotlib
 
 matplotlib.use("Agg")
@@ -22,3 +25,36 @@ def count_formatter(max_value: float) -> FuncFormatter:
     if max_value >= 2e3:
         return FuncFormatter(lambda v, _: f"{v / 1e3:g} k")
     return FuncFormatter(lambda v, _: f"{v:g}")
+
+
+FORK = True  # False: every plot in this process (tests that watch the drawing set it)
+
+
+def draw_all(jobs: list[tuple]) -> None:
+    """Draw plots, each `(function, *arguments)`. With two cores or more on a system that forks, a forked
+    copy of this process draws the second half meanwhile: it has matplotlib and the figures' data already,
+    so nothing is imported or sent again (plots are most of `natsim run`'s time after the simulation). A
+    copy that fails leaves its half to be drawn here, where any error is raised as usual."""
+    half = len(jobs) // 2
+    if half == 0 or not FORK or not hasattr(os, "fork") or (os.cpu_count() or 1) < 2:
+        _draw(jobs)
+        return
+    child = multiprocessing.get_context("fork").Process(target=_draw_quietly, args=(jobs[half:],))
+    child.start()
+    _draw(jobs[:half])
+    child.join()
+    if child.exitcode != 0:
+        _draw(jobs[half:])
+
+
+def _draw(jobs: list[tuple]) -> None:
+    for fn, *args in jobs:
+        fn(*args)
+
+
+def _draw_quietly(jobs: list[tuple]) -> None:
+    """The forked copy's work: a failure is reported by its exit status only (the parent draws it again)."""
+    try:
+        _draw(jobs)
+    except Exception:  # noqa: BLE001 - any failure: the parent redraws and raises it
+        os._exit(1)

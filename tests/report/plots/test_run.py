@@ -29,6 +29,7 @@ def test_in_chinese_every_title_and_label_is_chinese_and_every_glyph_is_drawn(sm
         return save(fig, *args, **kwargs)
 
     monkeypatch.setattr(Figure, "savefig", record)
+    monkeypatch.setattr("sim.report.plots.style.FORK", False)  # every plot drawn where the test watches
     rnd = round_from_text(small_text.replace("name: a,", "name: 雁塔区,"))
     set_language("zh")
     with warnings.catch_warnings():
