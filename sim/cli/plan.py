@@ -65,19 +65,15 @@ def size(
     caps = limits(limit, "samplers=30000")
     target = results_dir(scenario, out, "size-")
     dims = tuple(d.strip() for d in vary.split(",") if d.strip())
-    order = [d for d in DIMENSIONS if d in dims] + [d for d in dims if d not in DIMENSIONS]
+    order = tuple([d for d in DIMENSIONS if d in dims] + [d for d in dims if d not in DIMENSIONS])
+    goals = Targets(confidence, wait, spare, None if wait_margin == "auto" else duration(wait_margin, "--wait-margin"))
+    say = lambda text: typer.echo(f"  {text}", err=True)  # noqa: E731
+    workers = jobs or os.cpu_count() or 1
+    if rnd.places is not None and {"points", "tables"} & set(order):
+        _size_on_map(loaded, rnd, goals, order, caps, target, search_replications, replications, say, workers, dask)
+        return
     try:
-        result = size_plan(
-            rnd,
-            Targets(confidence, wait, spare, None if wait_margin == "auto" else duration(wait_margin, "--wait-margin")),
-            tuple(order),
-            caps,
-            search_replications,
-            replications,
-            progress=lambda text: typer.echo(f"  {text}", err=True),
-            jobs=jobs or os.cpu_count() or 1,
-            dask=dask,
-        )
+        result = size_plan(rnd, goals, order, caps, search_replications, replications, progress=say, jobs=workers, dask=dask)
     except SizingError as exc:
         fail(str(exc))
     write_sizing(result, loaded.text, target, loaded.path)
@@ -121,4 +117,38 @@ def slots(
     typer.echo(_("Call slots: {folder} (slots.yaml, slots.json, slots.png, report.html)").format(folder=target))
     typer.echo(slots_.table(found.summary))
     if not all(g["feasible"] for g in found.summary["groups"]):
+        raise typer.Exit(1)
+
+
+def _size_on_map(loaded, rnd, goals, order, caps, target, search_reps, reps, say, workers, dask) -> None:
+    """Sites and tables by siting, then the rest of the plan sized on the sited plan (docs/siting.md)."""
+    from sim.plan.site_report import table as siting_table
+    from sim.plan.size_map import size_on_map
+    from sim.plan.sizing import SizingError
+    from sim.plan.sizing_report import table
+
+    try:
+        sited, sized = size_on_map(
+            loaded,
+            rnd,
+            goals,
+            order,
+            caps,
+            target,
+            search_reps=search_reps,
+            verify_reps=reps,
+            progress=say,
+            jobs=workers,
+            dask=dask,
+        )
+    except SizingError as exc:
+        fail(str(exc))
+    typer.echo(
+        _("Siting: {folder} (plan.yaml, sites.csv, siting.json, siting.png, report.html)").format(folder=target / "siting")
+    )
+    typer.echo(siting_table(sited))
+    if sized is not None:
+        typer.echo(_("Sizing: {folder} (plan.yaml, sizing.json, report.html)").format(folder=target))
+        typer.echo(table(sized))
+    if not sited["feasible"] or (sized is not None and not sized["feasible"]):
         raise typer.Exit(1)

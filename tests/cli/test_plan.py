@@ -36,3 +36,16 @@ def test_cli_writes_a_runnable_plan_and_reports_infeasible_limits(tmp_path):
     assert "NO PLAN within the limits" in tight.output and "Binding stage" in tight.output
     bad = CliRunner().invoke(app, ["size", str(QUICKSTART), "--vary", "chairs", "--out", str(tmp_path / "u")])
     assert bad.exit_code == 2
+
+
+def test_size_on_a_map_sites_then_sizes_and_needs_the_queue_standard(natsim, siting_town, tmp_path):
+    r = natsim("size", str(siting_town / "town.yaml"), "-r", "3", "--out", str(tmp_path / "no"))
+    assert r.returncode == 2 and "--max-wait" in r.stderr
+    r = natsim(
+        "size", str(siting_town / "town.yaml"), "--max-wait", "30m", "-r", "3", "--jobs", "1", "--out", str(tmp_path / "s")
+    )
+    assert r.returncode == 0, r.stderr
+    assert "Siting:" in r.stdout and "Sizing:" in r.stdout
+    assert (tmp_path / "s" / "siting" / "sites.csv").exists() and (tmp_path / "s" / "plan.yaml").exists()
+    r = natsim("validate", str(tmp_path / "s" / "plan.yaml"))
+    assert r.returncode == 0, r.stderr
