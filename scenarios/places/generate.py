@@ -149,8 +149,33 @@ def large_city() -> None:
     _write(HERE / "xian-city", "sites.csv", ["name", "lon", "lat", "tables", "lab"], sites)
 
 
+def large_city_candidates() -> None:
+    """Candidate sites for siting the large city (about 8,000): its 5,077 sites (up to 8 tables each) and
+    3,000 more venues (schools, squares; up to 6 tables) at compounds drawn by population, 50-150 m off;
+    each new venue's lab is its nearest site's. Read from the city's files, so the city stays as it is."""
+
+    folder = HERE / "xian-city"
+    with (folder / "sites.csv").open() as f:
+        old = list(csv.DictReader(f))
+    with (folder / "compounds.csv").open() as f:
+        comps = list(csv.DictReader(f))
+    rng = np.random.default_rng(8077)
+    people = np.array([float(c["residents"]) for c in comps])
+    c_ll = np.array([[float(c["lon"]), float(c["lat"])] for c in comps])
+    s_ll = np.array([[float(s["lon"]), float(s["lat"])] for s in old])
+    pick = rng.choice(len(comps), 3000, replace=False, p=people / people.sum())
+    off, angle = rng.uniform(50, 150, 3000), rng.uniform(0, 2 * math.pi, 3000)
+    kx = 111.32 * math.cos(math.radians(34.26))  # km per degree of longitude here
+    new = c_ll[pick] + np.column_stack((off * np.cos(angle) / 1000 / kx, off * np.sin(angle) / 1000 / 111.32))
+    near = _nearest(new * [kx, 111.32], s_ll * [kx, 111.32])
+    rows = [[s["name"], s["lon"], s["lat"], s["tables"], s["lab"], "true", 8] for s in old]
+    rows += [[f"v{i + 1:04d}", f"{x:.6f}", f"{y:.6f}", 0, old[near[i]]["lab"], "true", 6] for i, (x, y) in enumerate(new)]
+    _write(folder, "candidates.csv", ["name", "lon", "lat", "tables", "lab", "candidate", "max_tables"], rows)
+
+
 if __name__ == "__main__":
     county_town()
     rural_county()
     large_city()
+    large_city_candidates()
     print("wrote", ", ".join(str(p.relative_to(HERE)) for p in sorted(HERE.glob("*/*.csv"))))

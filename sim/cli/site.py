@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 from typing import Annotated, Optional
 
@@ -35,6 +36,9 @@ def site(
             help="Folder for plan.yaml, sites.csv, siting.json, siting.png. Default: results/<scenario>/site-<UTC time>/.",
         ),
     ] = None,
+    jobs: Annotated[
+        Optional[int], typer.Option("--jobs", "-j", min=1, help="Worker processes for a city's districts. Default: every core.")
+    ] = None,
 ) -> None:
     """Choose the sites to open and their tables: every compound within walking reach, every queue within the standard."""
     from sim.plan.site import SitingError, SitingTargets
@@ -43,7 +47,15 @@ def site(
 
     loaded, rnd = load(scenario)
     standards = duration(walk, "--walk"), duration(max_wait, "--max-wait")
-    targets = SitingTargets(*standards, confidence, objective, limits(limit, "tables=300"), replications, time_limit=time_limit)
+    targets = SitingTargets(
+        *standards,
+        confidence,
+        objective,
+        limits(limit, "tables=300"),
+        replications,
+        time_limit=time_limit,
+        jobs=jobs or os.cpu_count() or 1,
+    )
     target = results_dir(scenario, out, "site-")
     try:
         result = site_plan(loaded, rnd, targets, say=lambda text: typer.echo(f"  {text}", err=True))

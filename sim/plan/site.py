@@ -40,6 +40,7 @@ class SitingTargets:
     replications: int = 10  # fresh replications of the verification
     search_replications: int = 3
     time_limit: float = 20.0  # seconds for HiGHS per district
+    jobs: int = 1  # worker processes for a city's districts
 
 
 def candidates(loaded: LoadedScenario, m: PlacesMap) -> Candidates:
@@ -68,7 +69,7 @@ def site(loaded: LoadedScenario, rnd: Round, targets: SitingTargets, say: Callab
     problem = _problem(rnd, m, cands, targets)
     t0 = time.perf_counter()
     try:
-        sol = solve(problem)
+        sol = solve(problem, jobs=targets.jobs)
     except SitingInfeasible as exc:
         return _infeasible(m, targets, str(exc), exc.unreachable)
     opened, tables = int((sol.tables > 0).sum()), int(sol.tables.sum())

@@ -47,7 +47,9 @@ def size_on_map(
     sited = site(
         loaded,
         rnd,
-        SitingTargets(rnd.places.standard, targets.max_wait, targets.confidence, limits=site_limits, replications=verify_reps),
+        SitingTargets(
+            rnd.places.standard, targets.max_wait, targets.confidence, limits=site_limits, replications=verify_reps, jobs=jobs
+        ),
         say=progress,
     )
     write_siting(sited, loaded, out / "siting")

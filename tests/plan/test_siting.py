@@ -80,3 +80,38 @@ def test_a_city_is_cut_into_districts():
     p = _problem(_town(7, compounds=60, sites=12), "points")
     sol = solve(p, cell_size=20)
     assert sol.cells >= 3 and (sol.tables > 0).sum() >= 1
+
+
+def test_districts_shared_among_workers_site_every_compound_within_reach_and_capacity(monkeypatch):
+    import sim.plan.siting as siting
+
+    monkeypatch.setattr(siting, "PARALLEL_FROM", 4)
+    p = _problem(_town(8, compounds=80, sites=30), "points")
+    together = solve(p, cell_size=10, jobs=2)
+    assert together.cells == 8
+    t = together.tables
+    reach = [np.flatnonzero(walking_times(np.repeat(c[None], 30, 0), p.m.site_xy, False, p.m.walk_speed, p.m.walk_detour) <= 900)
+             for c in p.m.compound_xy]  # fmt: skip
+    for c, near in enumerate(reach):
+        if near.size and c not in together.unreachable:
+            assert (t[near] > 0).any()  # every compound has an open site within the walking standard
+    assigned = assign_nearest(p.m.compound_xy, p.m.site_xy, t > 0, False)
+    load = np.bincount(assigned, weights=p.peak_rate, minlength=30)
+    assert np.all(load <= p.capacity[t] + 1e-12) or together.overloaded  # each site's tables serve its compounds
+
+
+@pytest.mark.parametrize("seed", [1, 2, 5])
+def test_a_compound_limited_to_its_nearest_candidates_still_gets_a_valid_plan(seed, monkeypatch):
+    import sim.plan.siting as siting
+
+    p = _problem(_town(seed), "points")
+    best = _brute(p)
+    monkeypatch.setattr(siting, "NEAREST", 2)
+    sol = solve(p)
+    t = sol.tables
+    assigned = assign_nearest(p.m.compound_xy, p.m.site_xy, t > 0, False)  # where P3 sends each compound
+    walk = walking_times(p.m.compound_xy, p.m.site_xy[assigned], False, p.m.walk_speed, p.m.walk_detour)
+    assert np.all(walk <= p.standard + 1e-9)
+    load = np.bincount(assigned, weights=p.peak_rate, minlength=t.size)
+    assert np.all(load <= p.capacity[t] + 1e-12)
+    assert sol.objective >= best - 1e-6  # the cut can only lose plans, never find a better one
