@@ -68,8 +68,8 @@ class Outlook:
 
 
 def resume_replication(rnd: Round, rep: int, grid: Grid, state: RoundState) -> Outlook:
-    """Replication `rep` from the state on; its streams are a plain replication's (common random numbers
-    between forecasts that differ only in what they add)."""
+    """Replication `rep` from the state on, on replication `rep`'s random streams (so forecasts that differ
+    only in what they add share their random numbers)."""
     rows = state.before()
     crowd = _crowd(rnd, rep, grid, state, rows)
     logi, _groups = logistics(rnd, rep, crowd, state.at, lambda lg: _restore(lg, crowd, state, rows))

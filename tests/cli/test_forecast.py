@@ -55,3 +55,17 @@ def test_bad_counts_exit_2_naming_file_line_and_column(natsim, scenario, tmp_pat
     assert "points.csv:2: sampled: 900 sampled or waiting at school-0001, more than its 700 residents" in r.stderr
     assert "labs.csv:2: time: 3h is after the forecast's time" in r.stderr
     assert not (tmp_path / "x").exists()
+
+
+def test_a_log_with_rows_it_cannot_use_is_used_and_the_rows_listed(natsim, scenario, drill, tmp_path):
+    log = tmp_path / "log"
+    log.mkdir()
+    for name in ("swabs.csv", "tubes.csv"):
+        (log / name).write_text((drill[1] / name).read_text())
+    with (log / "swabs.csv").open("a") as f:
+        f.write("nowhere-0001,1,,100s,T9\n")  # an unknown point: set aside, the rest used
+    r = natsim("forecast", str(scenario), str(log), "--at", "2h", "-r", "3", "--out", str(tmp_path / "f"))
+    assert r.returncode == 0, r.stderr
+    assert "1 row(s) of the log set aside" in r.stdout
+    aside = (tmp_path / "f" / "set_aside.csv").read_text()
+    assert "swabs.csv" in aside and "unknown point 'nowhere-0001'" in aside
