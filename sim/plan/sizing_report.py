@@ -100,17 +100,22 @@ def plan_yaml(text: str, result: dict, moved: tuple[Path, Path] | None = None) -
     return edit_scenario(text, change, head, moved)
 
 
+GROUP_ROWS = 20  # groups printed; a city on a map has thousands
+
+
 def table(result: dict) -> str:
     """What a planner reads in ten seconds."""
     p = result["plan"]
     h = [_("group"), _("points"), _("residents/pt"), _("tables/pt"), _("tables"), _("samplers")]
     lines = [f"{h[0]:16s} {h[1]:>8s} {h[2]:>12s} {h[3]:>9s} {h[4]:>8s} {h[5]:>9s}"]
-    for g in p["groups"]:
+    for g in p["groups"][:GROUP_ROWS]:
         t = g["points"] * g["tables_per_point"]
         lines.append(
             f"{g['name']:16s} {g['points']:8,d} {g['residents_per_point']:12,d} {g['tables_per_point']:9d} {t:8,d} "
             f"{t * p['samplers_per_table']:9,d}"
         )
+    if len(p["groups"]) > GROUP_ROWS:  # a map's sites are groups of one: the rest are in sizing.json
+        lines.append(_("... and {n:,} more groups (sizing.json)").format(n=len(p["groups"]) - GROUP_ROWS))
     h = [_("lab"), _("vehicles"), _("extractors"), _("PCR machines")]
     lines.append(f"{h[0]:16s} {h[1]:>8s} {h[2]:>12s} {h[3]:>9s}")
     for lab in p["labs"]:
