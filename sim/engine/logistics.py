@@ -150,11 +150,7 @@ class LabSim:
                     ids = self._take(self.waiting)
                 else:
                     break
-                self.free_extractors -= 1
-                self.plates += 1
-                self.stats["run"] += ids.size
-                self.on_plate(ids, env.now)
-                env.process(self._run_plate(ids))
+                self._extract(ids)
             self._wake = env.event()
             if self.free_extractors > 0 and self.waiting:
                 yield self._wake | env.timeout(max(self._oldest() + lab.max_plate_wait - env.now, 0.0))
@@ -164,20 +160,26 @@ class LabSim:
     def running(self, ids: np.ndarray, step: str, left: float) -> None:
         """A plate under way when a forecast starts (rule F4): `left` seconds to go in its `step`
         ("extraction", "pcr" on a machine, or "report")."""
+        if step == "extraction":
+            self._extract(ids, left)
+            return
+        self._count(ids)
+        if step == "pcr":
+            self._pcr(ids, left)
+        else:
+            self.on_result(ids, self.env.now + left)
+
+    def _count(self, ids: np.ndarray) -> None:
+        """A plate begins: counted, and its tubes marked plated now."""
         self.plates += 1
         self.stats["run"] += ids.size
         self.on_plate(ids, self.env.now)
-        if step == "report":
-            self.on_result(ids, self.env.now + left)
-            return
-        extraction_left, pcr_left = (left, None) if step == "extraction" else (0.0, left)
-        if pcr_left is None:
-            self.free_extractors -= 1
-            self.env.process(self._run_plate(ids, extraction_left))
-            return
-        start, end = self.pcr.take(self.env.now, pcr_left)
-        self.busy["pcr_machines"].add(start, end)
-        self.on_result(ids, end + self.lab.report_delay)
+
+    def _extract(self, ids: np.ndarray, extraction: float | None = None) -> None:
+        """A plate takes an extractor now (for `extraction` seconds; None: a drawn duration)."""
+        self.free_extractors -= 1
+        self._count(ids)
+        self.env.process(self._run_plate(ids, extraction))
 
     def _run_plate(self, ids: np.ndarray, extraction: float | None = None):
         env, lab = self.env, self.lab
@@ -186,10 +188,13 @@ class LabSim:
         self.free_extractors += 1
         self.busy["extractors"].add(t0, env.now)
         self._poke()
+        self._pcr(ids, float(lab.pcr.sample(self.rng, 1)[0]))
+
+    def _pcr(self, ids: np.ndarray, duration: float) -> None:
         # PCR and the report need no events of their own: their times follow from the machines' queue.
-        start, end = self.pcr.take(env.now, float(lab.pcr.sample(self.rng, 1)[0]))
+        start, end = self.pcr.take(self.env.now, duration)
         self.busy["pcr_machines"].add(start, end)
-        self.on_result(ids, end + lab.report_delay)
+        self.on_result(ids, end + self.lab.report_delay)
 
 
 class Logistics:
