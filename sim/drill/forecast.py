@@ -81,7 +81,7 @@ def parse_adds(items: list[str], rnd: Round) -> list[Option]:
             if not where:
                 raise ForecastError(_("--add {item}: no point, site or group named {name!r}").format(item=item, name=name))
             extra = np.zeros(rnd.n_points, np.int64)
-            first = np.cumsum([0] + [g.count for g in rnd.groups])
+            first = rnd.first_points()
             for gi, i in where:
                 if i < 0:
                     extra[first[gi] : first[gi + 1]] += n

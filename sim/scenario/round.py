@@ -280,6 +280,11 @@ class Round:
         """A figure of each point's group, by point index (`rnd.per_point(lambda g: g.lab)`)."""
         return np.array([value(g) for g in self.groups for _i in range(g.count)])
 
+    def first_points(self) -> np.ndarray:
+        """Each group's first point index, and the number of points last: group g holds points
+        first_points()[g] to first_points()[g + 1] - 1."""
+        return np.cumsum([0] + [g.count for g in self.groups])
+
     def point_names(self) -> list[str]:
         """Every point's name, by point index."""
         return [g.point_name(i) for g in self.groups for i in range(g.count)]
@@ -354,7 +359,7 @@ class Round:
         new = {lab: i for i, lab in enumerate(labs)}
         keep = [gi for gi, g in enumerate(self.groups) if g.lab in new]
         part = self.only_groups(keep)
-        first = np.cumsum([0] + [g.count for g in self.groups])
+        first = self.first_points()
         moved = np.cumsum([0] + [self.groups[gi].count for gi in keep])
         point = {int(first[gi]) + i: int(moved[k]) + i for k, gi in enumerate(keep) for i in range(self.groups[gi].count)}
         return replace(

@@ -47,3 +47,4 @@ def test_a_figure_of_each_points_group_by_point_index(small_text):
     )
     assert rnd.per_point(lambda g: g.tables).tolist() == [1, 2, 2]
     assert rnd.per_point(lambda g: g.people).tolist() == [50, 400, 400]
+    assert rnd.first_points().tolist() == [0, 1, 3]
