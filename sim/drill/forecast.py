@@ -20,7 +20,7 @@ import numpy as np
 
 from sim.core.fitting import fit_duration
 from sim.core.i18n import _
-from sim.core.stats import mean_ci95, prediction_interval95, proportion_ci95
+from sim.core.stats import diff_ci95, prediction_interval95, proportion_ci95
 from sim.core.streams import replications
 from sim.drill.counts import from_counts
 from sim.drill.review import service_samples
@@ -28,6 +28,7 @@ from sim.drill.status import Status, StatusError, from_log
 from sim.engine.resume import Outlook, PlanAt, RoundState, plan_at, resume_replication
 from sim.engine.timeline import Grid
 from sim.report.summary import STAGE_NAMES
+from sim.report.words import slowest_wait
 from sim.run.runner import replicate
 from sim.scenario.names import resolve
 from sim.scenario.round import Round
@@ -37,7 +38,6 @@ TOO_EARLY = 0.05  # turnout is updated once the plan expects this share of its r
 MIN_SERVICE_GAPS = 100  # fits from a log replace the scenario's rates from this many observations
 MIN_TRAVELS = 30
 FIT_SAMPLE = 100_000
-WAITING_STAGES = ("queue_at_point", "waiting_for_pickup", "lab_queue")
 LAB_KEYS = ("vehicles", "extractors", "pcr_machines")
 
 
@@ -241,7 +241,7 @@ def _option(text: str, base: list[Outlook], with_: list[Outlook]) -> dict:
         if a.last_result_h is not None and b.last_result_h is not None
     ]
     if len(pairs) >= 2:
-        d, (lo, hi) = mean_ci95([b - a for a, b in pairs])
+        d, (lo, hi) = diff_ci95([a for a, _b in pairs], [b for _a, b in pairs], paired=True)
         out["last_result_change_h"] = {"mean": d, "ci95": [lo, hi]}
     return out
 
@@ -249,7 +249,6 @@ def _option(text: str, base: list[Outlook], with_: list[Outlook]) -> dict:
 def summarise(rnd: Round, status: Status, plans: list[PlanAt], outlooks: list[Outlook], grid: Grid) -> dict:
     at_h = status.at / 3600
     stages = {k: _mean([o.stages.get(k) for o in outlooks]) for k in STAGE_NAMES}
-    waits = {k: v for k, v in stages.items() if k in WAITING_STAGES and v is not None}
     lab_last = np.array([o.lab_last_h for o in outlooks])
     lab_mean = [_mean(lab_last[:, li]) for li in range(len(rnd.labs))]
     known = [(m, rnd.labs[li].name) for li, m in enumerate(lab_mean) if m is not None]
@@ -264,7 +263,7 @@ def summarise(rnd: Round, status: Status, plans: list[PlanAt], outlooks: list[Ou
         "past_curves": past_curves(status, grid),
         **_last(outlooks),
         "stages_after_h": stages,
-        "binding_stage": max(waits, key=waits.get) if waits else None,
+        "binding_stage": slowest_wait(stages),
         "binding_lab": max(known)[1] if known else None,
         "points": _points(rnd, status, plans, outlooks),
         "labs": _labs(rnd, status, plans, lab_last, lab_mean),

@@ -142,19 +142,24 @@ def verdict(summary: dict) -> list[str]:
     return lines
 
 
+def slowest_wait(stages: dict[str, float | None]) -> str | None:
+    """The stage that binds: the longest of the waits a tube or resident has (mean hours per stage).
+    Transit and lab run times are set by the scenario; the waits are what more capacity buys down."""
+    waits = {k: v for k, v in stages.items() if k in WAITING_STAGES and v is not None}
+    return max(waits, key=waits.get) if waits else None
+
+
 def _stages_line(summary: dict) -> str:
     """The slowest of the waits a tube or resident has, and the mean hours of every stage."""
     stages = {k: v for k, v in summary.get("stages_mean_h", {}).items() if v is not None}
-    waits = {k: v for k, v in stages.items() if k in WAITING_STAGES}
-    if not waits:
+    slow = slowest_wait(stages)
+    if slow is None:
         return ""
-    # Transit and lab run times are set by the scenario; the waits are what more capacity buys down.
-    slow = max(waits, key=waits.get)
     # TRANSLATORS: the separator of a list in a sentence.
     sep = _(", ")
     return _("Slowest stage: {stage}, {h:.1f} h on average. Mean hours per stage: {stages}.").format(
         stage=_(STAGE_NAMES[slow]),
-        h=waits[slow],
+        h=stages[slow],
         stages=sep.join(_(STAGE_NAMES[k]) + f" {v:.1f}" for k, v in stages.items()),
     )
 

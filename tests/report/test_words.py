@@ -43,3 +43,11 @@ def test_with_several_labs_the_verdict_names_the_lab_that_binds_and_what_went_by
     assert labs["far"]["diverted_in"]["mean"] == sent == summary["metrics"]["tubes_sent_on"]["mean"]
     # Every tube is run once: what the city received and kept plus what it sent on.
     assert labs["city"]["received"]["mean"] == summary["metrics"]["tubes"]["mean"]
+
+
+def test_the_stage_that_binds_is_the_longest_wait_not_a_set_duration():
+    from sim.report.words import slowest_wait
+
+    stages = {"queue_at_point": 0.4, "waiting_for_pickup": 0.9, "in_transit": 2.0, "lab_queue": None, "lab_run": 3.0}
+    assert slowest_wait(stages) == "waiting_for_pickup"  # transit and the lab run are longer, but not waits
+    assert slowest_wait({"in_transit": 1.0}) is None
