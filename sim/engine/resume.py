@@ -64,7 +64,6 @@ class Outlook:
     lab_last_h: np.ndarray  # per lab: its last pooled result; NaN: nothing left to run there
     series: dict[str, np.ndarray]  # per grid row after `at`: residents sampled, tubes at a lab, tubes reported
     stages: dict[str, float | None] = field(default_factory=dict)
-    wait_p95_min: float | None = None
 
 
 def resume_replication(rnd: Round, rep: int, grid: Grid, state: RoundState) -> Outlook:
@@ -275,13 +274,7 @@ def _outlook(rnd: Round, grid: Grid, state: RoundState, crowd: Crowd, logi: Logi
         mine = result[ran == li]
         if mine.size:
             lab_last[li] = mine.max() / 3600
-    swabs = np.concatenate(crowd.swab_ends) if crowd.swab_ends else np.empty(0)
-    later = logi.at_lab > at
-    series = {
-        "sampled": grid.counts(swabs),
-        "tubes_at_lab": grid.counts(logi.at_lab[later]),
-        "tubes_reported": grid.counts(result),
-    }
+    series = _series(grid, crowd, logi.at_lab[logi.at_lab > at], result)  # what happens from `at` on
     waits = np.concatenate(crowd.waits) if crowd.waits else np.empty(0)
     seal = np.concatenate([pt.seal for pt in crowd.point_tubes]) if crowd.point_tubes else np.empty(0)
     return Outlook(
@@ -291,8 +284,13 @@ def _outlook(rnd: Round, grid: Grid, state: RoundState, crowd: Crowd, logi: Logi
         lab_last,
         series,
         stage_means(logi, seal, waits),
-        float(np.quantile(waits, 0.95)) / 60 if waits.size else None,
     )
+
+
+def _series(grid: Grid, crowd: Crowd, at_lab: np.ndarray, result: np.ndarray) -> dict[str, np.ndarray]:
+    """Events per grid row: residents sampled, tubes reaching a lab, tubes reported."""
+    swabs = np.concatenate(crowd.swab_ends) if crowd.swab_ends else np.empty(0)
+    return {"sampled": grid.counts(swabs), "tubes_at_lab": grid.counts(at_lab), "tubes_reported": grid.counts(result)}
 
 
 @dataclass
@@ -301,10 +299,8 @@ class PlanAt:
 
     arrived: np.ndarray  # per point, by `at`
     sampled: np.ndarray  # per point, by `at`
-    tubes_received: np.ndarray  # per lab, by `at`
     tubes_reported: np.ndarray  # per lab, by `at`
     series: dict[str, np.ndarray]  # per grid row: residents sampled, tubes at a lab, tubes reported
-    last_result_h: float | None
     received_at: list[np.ndarray]  # per lab: when each tube it had received by `at` came, sorted
 
 
@@ -314,17 +310,10 @@ def plan_at(rnd: Round, rep: int, grid: Grid, at: float) -> PlanAt:
     point_lab = rnd.per_point(lambda g: g.lab)
     lab_of_tube = np.where(logi.ran_at >= 0, logi.ran_at, point_lab[crowd.tube_point])  # where it ran, else its own lab
     n_labs = len(rnd.labs)
-    swabs = np.concatenate(crowd.swab_ends) if crowd.swab_ends else np.empty(0)
     return PlanAt(
         crowd.by_then["arrived"],
         crowd.by_then["sampled"],
-        np.bincount(lab_of_tube[logi.at_lab <= at], minlength=n_labs),
         np.bincount(lab_of_tube[logi.result <= at], minlength=n_labs),
-        {
-            "sampled": grid.counts(swabs),
-            "tubes_at_lab": grid.counts(logi.at_lab),
-            "tubes_reported": grid.counts(logi.result),
-        },
-        float(np.nanmax(logi.result)) / 3600 if logi.result.size else None,
+        _series(grid, crowd, logi.at_lab, logi.result),
         [np.sort(logi.at_lab[(lab_of_tube == li) & (logi.at_lab <= at)]) for li in range(n_labs)],
     )
