@@ -187,7 +187,6 @@ def _counts_status(rnd, at, latest_point, latest_lab, points, labs, tables) -> S
         "tubes_reported": _history(labs, "tubes_reported"),
     }
     return Status(
-        "counts",
         at,
         get["sampled"],
         [np.full(w, at) for w in get["waiting"]] if has_waiting else None,

@@ -18,8 +18,6 @@ import numpy as np
 from sim.drill.log import DrillLog, SetAside, read_log
 from sim.scenario.round import Round
 
-PAST = ("sampled", "tubes_at_lab", "tubes_reported")  # the past's curves, cumulative
-
 
 class StatusError(Exception):
     """A status that cannot be used; each line is `file:line: column: message`."""
@@ -33,7 +31,6 @@ class StatusError(Exception):
 class Status:
     """The round at `at` as a status shows it, before any of it is simulated."""
 
-    kind: str  # "log" or "counts"
     at: float
     sampled: np.ndarray  # per point
     waiting: list[np.ndarray] | None  # per point: when each resident still waiting joined (None: not known)
@@ -44,9 +41,14 @@ class Status:
     open_tube: list[np.ndarray]  # per point: residents in each table's open tube
     tubes: dict[str, np.ndarray]  # not reported: point, size, sealed, picked, at_lab (NaN: not yet)
     plates_running: np.ndarray  # per lab
-    past: dict[str, tuple[np.ndarray, np.ndarray]]  # PAST curve -> (times, cumulative counts) up to `at`
+    past: dict[str, tuple[np.ndarray, np.ndarray]]  # sampled, tubes_at_lab, tubes_reported -> (times, cumulative counts)
     set_aside: list[SetAside] = field(default_factory=list)
     log: DrillLog | None = None  # the log cut at `at`, for fitting rates
+
+    @property
+    def kind(self) -> str:
+        """ "log" (a drill log, which also gives durations to fit) or "counts"."""
+        return "counts" if self.log is None else "log"
 
     def totals(self) -> dict[str, int]:
         return {
@@ -117,7 +119,6 @@ def cut_log(log: DrillLog, rnd: Round, at: float) -> Status:
         "tubes_reported": curve(when["reported"][reported]),
     }
     return Status(
-        "log",
         at,
         np.bincount(log.point[done], minlength=n_points),
         waiting,
