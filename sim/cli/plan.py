@@ -53,7 +53,7 @@ def size(
 ) -> None:
     """Find the smallest plan that gets every result reported by the deadline with the given confidence."""
     from sim.plan.sizer import Targets
-    from sim.plan.sizing import DIMENSIONS, SizingError
+    from sim.plan.sizing import DIMENSIONS, SizingError, sites_by_siting
     from sim.plan.sizing import size as size_plan
     from sim.plan.sizing_report import table, write_sizing
 
@@ -69,7 +69,7 @@ def size(
     goals = Targets(confidence, wait, spare, None if wait_margin == "auto" else duration(wait_margin, "--wait-margin"))
     say = lambda text: typer.echo(f"  {text}", err=True)  # noqa: E731
     workers = jobs or os.cpu_count() or 1
-    if rnd.places is not None and {"points", "tables"} & set(order):
+    if sites_by_siting(rnd, order):
         _size_on_map(loaded, rnd, goals, order, caps, target, search_replications, replications, say, workers, dask)
         return
     try:

@@ -13,13 +13,12 @@ from sim.core.i18n import _
 from sim.plan.site import SitingTargets, site
 from sim.plan.site_report import write_siting
 from sim.plan.sizer import Targets
-from sim.plan.sizing import SizingError, size
+from sim.plan.sizing import SITE_DIMENSIONS, SizingError, size
 from sim.plan.sizing_report import write_sizing
 from sim.scenario.build import build_round
 from sim.scenario.load import LoadedScenario, load_scenario
 from sim.scenario.round import Round
 
-SITE_DIMENSIONS = ("points", "tables")  # what siting chooses on a map
 SITE_LIMITS = ("points", "tables", "samplers")
 
 

@@ -31,6 +31,14 @@ from sim.scenario.round import Round
 # Sizing order: tables at the scenario's points first, then fewer points only where tables have room
 # (points are where residents walk to: the guidance's one per 2,000-3,000 residents is about distance).
 DIMENSIONS = ("tables", "points", "vehicles", "extractors", "pcr_machines", "route_vehicles")
+SITE_DIMENSIONS = ("points", "tables")  # on a map, siting's to choose (`sim.plan.size_map`)
+
+
+def sites_by_siting(rnd: Round, vary: tuple[str, ...]) -> bool:
+    """Does sizing this round need siting first (a map, with points or tables among what may vary)?"""
+    return rnd.places is not None and bool(set(SITE_DIMENSIONS) & set(vary))
+
+
 # What to grow when a stage binds on fresh replications. At the sampling points, points where they may
 # vary: 5% more points is a finer step than one more table at every point (often +33%).
 STAGE_DIMENSIONS = {
@@ -74,7 +82,7 @@ def size(
         raise SizingError(f"--vary {','.join(bad)}: choose among {', '.join(DIMENSIONS)}")
     if bad := [k for k in limits if k not in ("points", "tables", "samplers", "vehicles", "extractors", "pcr_machines")]:
         raise SizingError(f"--limit {','.join(bad)}: limits are points, tables, samplers, vehicles, extractors, pcr_machines")
-    if base.places is not None and {"points", "tables"} & set(vary):
+    if sites_by_siting(base, tuple(vary)):
         raise SizingError(
             "on a map, which sites open and their tables are chosen by natsim site (docs/siting.md); "
             "size the rest with --vary vehicles,extractors,pcr_machines"
