@@ -6,11 +6,13 @@ figures need: tube seal times and sizes, each resident's swab end, wait and tube
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 
 import numpy as np
 
 from sim.engine.queue import max_queue, serve_queue
+from sim.engine.tubes import fill_tubes
 from sim.scenario.pauses import table_windows, working_share
 from sim.scenario.places import Catchment
 from sim.scenario.round import CallSlots, HomeVisits, Round
@@ -167,7 +169,7 @@ def serve_point(
     lead = max(float(arrival[-1]) if arrival.size else free, free) - rnd.open
     span = lead + (float(service.sum()) + blocked) * stretch + blocked + 2 * ((sh.length + sh.handover) if sh else 0.0)
     while True:
-        until = rnd.open + span + 3600.0
+        until = rnd.open + math.ceil((span + 3600.0) / 86400.0) * 86400.0  # whole days: points share windows
         start, table = serve_queue(arrival, service, tables, free, *table_windows(rnd, group, point, tables, until))
         if not start.size or start.max() + service.max() < until:
             return start, table
@@ -193,32 +195,3 @@ def _home_visits(rnd, home, rng, at_home, arrival, start, service, table, tables
     service[idx] = visit
     arrival[idx] = start[idx]  # they do not come: the team does
     table[idx] = tables + team
-
-
-def fill_tubes(table: np.ndarray, swab_end: np.ndarray, tables: int, pool: int):
-    """Rule 4: each table fills its own tube in service order; full tubes seal at their last swab,
-    partial ones when the point's last service ends. Returns per-resident tube index (tubes
-    numbered in seal order), seal times (sorted), tube sizes and the table of each tube."""
-    n = table.size
-    if n == 0:
-        e = np.empty(0)
-        return np.empty(0, np.int64), e, np.empty(0, np.int64), np.empty(0, np.int64)
-    # Service order within a table is arrival order (FCFS), so a stable sort by table keeps it.
-    order = np.argsort(table, kind="stable")
-    per_table = np.bincount(table, minlength=tables)
-    first = np.concatenate(([0], np.cumsum(per_table)[:-1]))
-    pos = np.arange(n) - first[table[order]]
-    tubes_per_table = -(-per_table // pool)
-    tube_first = np.concatenate(([0], np.cumsum(tubes_per_table)[:-1]))
-    tube_of_sorted = tube_first[table[order]] + pos // pool
-    n_tubes = int(tubes_per_table.sum())
-    size = np.bincount(tube_of_sorted, minlength=n_tubes)
-    last_member = np.cumsum(size) - 1  # members are contiguous in `order`
-    seal = np.where(size == pool, swab_end[order][last_member], swab_end.max())
-    tube_table = np.repeat(np.arange(tables), tubes_per_table)
-    by_seal = np.argsort(seal, kind="stable")
-    rank = np.empty(n_tubes, np.int64)
-    rank[by_seal] = np.arange(n_tubes)
-    tube = np.empty(n, np.int64)
-    tube[order] = rank[tube_of_sorted]
-    return tube, seal[by_seal], size[by_seal], tube_table[by_seal]

@@ -48,16 +48,27 @@ def walking_metrics(walks: list[np.ndarray], journeys: list[np.ndarray], standar
         return dict.fromkeys(WALK_METRICS)
     return {
         "walk_mean_min": float(walk.mean()) / 60,
-        "walk_p95_min": float(np.quantile(walk, 0.95)) / 60,
+        "walk_p95_min": quantile(walk, 0.95) / 60,
         "walk_max_min": float(walk.max()) / 60,
         "within_walk_standard": float(np.mean(walk <= standard + 1e-9)),
         "journey_mean_min": float(journey.mean()) / 60,
-        "journey_p95_min": float(np.quantile(journey, 0.95)) / 60,
+        "journey_p95_min": quantile(journey, 0.95) / 60,
     }
 
 
 def quantile(x: np.ndarray, q: float) -> float | None:
-    return float(np.quantile(x, q)) if x.size else None
+    """np.quantile(x, q) (linear), bit for bit, without its general machinery: a fifth of the time on a
+    point's few thousand waits, which counts at 20,000 points. None when x is empty."""
+    n = x.size
+    if not n:
+        return None
+    virtual = (n - 1) * q
+    lo = math.floor(virtual)
+    hi = min(lo + 1, n - 1)
+    part = np.partition(x, (lo, hi) if hi > lo else lo)
+    a, b = part[lo], part[hi]
+    t = virtual - lo
+    return float(b - (b - a) * (1 - t) if t >= 0.5 else a + (b - a) * t)  # numpy's own lerp
 
 
 def mean_h(x: np.ndarray) -> float | None:
@@ -67,7 +78,7 @@ def mean_h(x: np.ndarray) -> float | None:
 def metrics(stats, logi, tube_size, tube_deadline, wait, turnaround, arrived, n_positives, home_end) -> dict:
     """The results-v1 metrics of one replication (and two of natsim's own)."""
     queued = wait.size
-    identified = np.array([s.result - s.first_swab for s in logi.singles if s.positive])
+    identified = logi.retests.identified()
     tubes = tube_size.size
     return {
         "residents_arrived": float(arrived),
@@ -87,7 +98,7 @@ def metrics(stats, logi, tube_size, tube_deadline, wait, turnaround, arrived, n_
         "identified_max_h": float(identified.max()) / 3600 if identified.size else None,
         "last_tube_at_lab_h": float(np.max(logi.at_lab)) / 3600 if tubes else None,
         "home_visits_complete_h": home_end / 3600 if np.isfinite(home_end) else None,
-        "retests": float(len(logi.singles)),
+        "retests": float(len(logi.retests)),
         "pickups": float(logi.pickups),
     }
 
@@ -154,23 +165,41 @@ def round_figures(rnd, stats, tube_round, tube_size, logi, resident_tube, wait, 
     return out
 
 
-def group_figures(rnd, group_of_point, tube_point, tube_size, result, resident_tube, wait, turnaround, deadline) -> dict:
-    """Each point group's own figures (key groups are reported separately)."""
-    out = {}
+def group_figures(rnd, group_of_point, arrived, tube_point, tube_size, result, wait, turnaround, deadline) -> dict:
+    """Each point group's own figures (key groups are reported separately). Residents are kept point after
+    point (`arrived` of each), so sums over each point's residents (one pass, `np.add.reduceat`) add up to
+    any group's: no per-resident mask per group, which cost a second on Shanghai's 25 million."""
+    n_points = group_of_point.size
+    people = np.nan_to_num(arrived).astype(np.int64)
+    kept = people > 0
+    starts = (np.cumsum(people) - people)[kept]
+
+    def per_point(x: np.ndarray) -> np.ndarray:
+        out = np.zeros(n_points)
+        if x.size:
+            out[kept] = np.add.reduceat(x, starts, dtype=np.float64)
+        return out
+
+    queued = ~np.isnan(wait)
+    home = not queued.all()  # residents swabbed at home have no wait
+    wait_sum = per_point(np.where(queued, wait, 0.0) if home else wait)
+    wait_n = per_point(queued.astype(np.float64)) if home else people.astype(np.float64)
+    turnaround_sum = per_point(turnaround)
     tube_group = group_of_point[tube_point] if tube_point.size else np.empty(0, np.int64)
-    resident_group = tube_group[resident_tube] if resident_tube.size else np.empty(0, np.int64)
     names = [g.name for g in rnd.groups]
+    out = {}
     for name in dict.fromkeys(names):  # rows of one points CSV share their file's name: one entry for them
         ids = [gi for gi, n in enumerate(names) if n == name]
+        g = np.isin(group_of_point, ids)
         t = np.isin(tube_group, ids)
-        r = np.isin(resident_group, ids)
-        n = int(r.sum())
+        n = int(people[g].sum())
+        queued_n = wait_n[g].sum()
         out[name] = {
             "residents_arrived": float(n),
             "tubes": float(t.sum()),
             "results_complete_h": float(result[t].max()) / 3600 if t.any() else None,
-            "wait_mean_min": float(np.nanmean(wait[r].astype(np.float64))) / 60 if np.isfinite(wait[r]).any() else None,
-            "turnaround_mean_h": float(turnaround[r].mean()) / 3600 if n else None,
+            "wait_mean_min": float(wait_sum[g].sum() / queued_n) / 60 if queued_n else None,
+            "turnaround_mean_h": float(turnaround_sum[g].sum() / n) / 3600 if n else None,
             "reported_by_deadline": float(tube_size[t][result[t] <= deadline[t]].sum() / n) if n else None,
         }
     return out

@@ -15,7 +15,9 @@ from dataclasses import dataclass
 import numpy as np
 import simpy
 
+from sim.engine import pickups
 from sim.engine.couriers import couriers
+from sim.engine.retests import Retests
 from sim.engine.servers import Busy, ServerPool
 from sim.engine.trunks import Trunk
 from sim.scenario.round import Lab, Round
@@ -33,16 +35,6 @@ class PointTubes:
     first_tube: int
     priority: bool = False  # a key group's tubes go ahead of other pooled tubes
     open: float | None = None  # when this point's pickups start ticking (a campaign's later rounds); default the round's
-
-
-@dataclass
-class SingleTube:
-    """A retest tube: one recalled resident swabbed again alone (rule 7)."""
-
-    point: int
-    positive: bool
-    first_swab: float
-    result: float = math.nan
 
 
 class LabSim:
@@ -111,7 +103,10 @@ class LabSim:
         self.waiting += ids.size
         if self.waiting > self.stats["backlog_peak"]:
             self.stats["backlog_peak"], self.stats["backlog_peak_at"] = self.waiting, self.env.now
-        self._poke()
+        # Plate forming need only look when this can start a plate or its timer: a full plate waits, or
+        # these are the oldest tubes (the queue was empty, or they came earlier). Otherwise it has its timer.
+        if self.free_extractors > 0 and (self.waiting >= self.lab.plate_size or self.waiting == ids.size or when < self.env.now):
+            self._poke()
 
     def over(self) -> bool:
         """Rule L1: this lab's backlog is at or over its overflow threshold."""
@@ -232,7 +227,7 @@ class Logistics:
         self.plate_of = np.full(n, -1, np.int64)
         self.is_positive = np.zeros(n, bool)
         self.is_positive[list(positive_tubes)] = True
-        self.singles: list[SingleTube] = []
+        self.retests = Retests()
         self.pickups = 0  # vehicle trips to points, one transport box each (the bill)
         self.labs = [
             LabSim(self.env, lab, lab_rngs[i], lambda ids, t, i=i: self._on_plate(ids, t, i), self._on_result)
@@ -255,16 +250,14 @@ class Logistics:
         self.point_tubes = {p.index: p for p in points}
         self.done = {p.index: 0 for p in points}  # tubes picked up so far, per point
         self.routes = couriers(self, rnd, points, route_rng or (lambda k: np.random.default_rng(k)))
-        routed = {p for r in self.routes for stop in r.copies for p in stop}
-        for p in points:
-            if p.seal.size and (p.index not in routed or rnd.on_full == "call"):
-                self.env.process(self._point(p, ticks=p.index not in routed))
+        pickups.start(self, points, {p for r in self.routes for stop in r.copies for p in stop})
 
     def run(self) -> None:
         self.env.run()
 
-    def _travel(self, point: int) -> float:
-        """A travel-time draw, stretched by any slowdown in force now for this point's lab or group."""
+    def travel_time(self, point: int) -> float:
+        """A travel-time draw (a vehicle's leg, or a retest box's trip), stretched by any slowdown in force
+        now for this point's lab or group."""
         t = self.travel[point]()
         for s in self.rnd.slowdowns:
             if (
@@ -275,43 +268,16 @@ class Logistics:
                 t *= s.factor
         return t
 
-    # --- rule 5: pickups ------------------------------------------------------------------------
-    def _next_tick(self, t: float, origin: float) -> float:
-        k = max(1, math.ceil((t - origin) / self.rnd.pickup_interval - _EPS))
-        return origin + k * self.rnd.pickup_interval
-
-    def _point(self, p: PointTubes, ticks: bool = True):
-        """A point's own pickups: at every tick, when a box fills and at its last seal; on a route, only
-        when a box fills and `on_full` is "call" (`ticks` False)."""
-        env, seal, cap = self.env, p.seal, self.rnd.box_capacity
-        lab = self.labs[p.lab]
-        n = seal.size
-        origin = self.rnd.open if p.open is None else p.open
-        while self.done[p.index] < n:
-            done = self.done[p.index]
-            full = seal[done + cap - 1] if done + cap - 1 < n else math.inf
-            request_at = min(self._next_tick(seal[done], origin), seal[-1], full) if ticks else full
-            if request_at == math.inf:
-                return
-            yield env.timeout(max(request_at - env.now, 0.0))
-            if not ticks and self.done[p.index] > done:  # the route came first: look again
-                continue
-            there, back = self._travel(p.index), self._travel(p.index)
-            depart, home = lab.vehicles.take(env.now, there + back)
-            yield env.timeout(depart + there - env.now)  # the request stays outstanding until the vehicle is here
-            ids = self.collect(p.index)
-            self.pickups += 1
-            lab.busy["vehicles"].add(depart, home)
-            env.timeout(back).callbacks.append(lambda _, lab=lab, ids=ids, pr=p.priority: self.unload(lab, ids, pr))
-
-    def collect(self, point: int, room: float = math.inf) -> np.ndarray:
-        """The sealed tubes waiting at a point now (at most `room`), picked up."""
+    def collect(self, point: int, room: float = math.inf, at: float | None = None) -> np.ndarray:
+        """The sealed tubes waiting at a point now (or at `at`, when nothing else collects there before
+        then), at most `room`, picked up."""
+        at = self.env.now if at is None else at
         p, done = self.point_tubes[point], self.done[point]
-        upto = int(np.searchsorted(p.seal, self.env.now, side="right"))
-        upto = int(min(upto, done + room))
-        ids = np.arange(p.first_tube + done, p.first_tube + upto)
-        self.picked[ids] = self.env.now
-        self.handled["picked"][ids] += 1
+        upto = int(min(p.seal.searchsorted(at, side="right"), done + room))
+        first, last = p.first_tube + done, p.first_tube + max(upto, done)
+        self.picked[first:last] = at
+        self.handled["picked"][first:last] += 1
+        ids = np.arange(first, last)
         self.done[point] = max(upto, done)
         return ids
 
@@ -354,25 +320,21 @@ class Logistics:
         pooled = ids[ids < self.n_pooled]
         self.result[pooled] = t
         self.handled["result"][pooled] += 1
-        for sid in ids[ids >= self.n_pooled]:
-            self.singles[sid - self.n_pooled].result = t
+        self.retests.reported(ids[ids >= self.n_pooled] - self.n_pooled, t)
         if self.positive_tubes:
-            for tube in pooled[self.is_positive[pooled]]:
+            hits = pooled[self.is_positive[pooled]]
+            if hits.size:  # the plate's positive pools are recalled together: one event
                 wait = t + self.rnd.recall_delay - self.env.now
-                self.env.timeout(wait).callbacks.append(lambda _, tube=int(tube): self._recall(tube))
+                self.env.timeout(wait).callbacks.append(lambda _, hits=hits: [self._recall(int(h)) for h in hits])
 
     def _recall(self, tube: int) -> None:
         """Rule 7: the pool's members are swabbed again together, one tube each, and their tubes travel
         together (one draw, one event) to the lab that ran the pool (docs/labs.md)."""
         point = self.tube_point(tube)
-        swabs = self.positive_tubes[tube]
-        first = self.n_pooled + len(self.singles)
-        for member in range(int(self.tube_size[tube])):
-            positive = member < len(swabs)
-            self.singles.append(SingleTube(point, positive, swabs[member] if positive else math.nan))
-        sids = np.arange(first, self.n_pooled + len(self.singles))
+        sids = self.n_pooled + self.retests.recall(point, int(self.tube_size[tube]), self.positive_tubes[tube])
         lab = self.labs[self.ran_at[tube]]
-        self.env.timeout(self._travel(point)).callbacks.append(lambda _, lab=lab, sids=sids: lab.deliver(sids, single=True))
+        travel = self.travel_time(point)
+        self.env.timeout(travel).callbacks.append(lambda _, lab=lab, sids=sids: lab.deliver(sids, single=True))
 
     @property
     def plates(self) -> int:

@@ -71,9 +71,14 @@ def queue_lengths_at(arrival: np.ndarray, start: np.ndarray, times: np.ndarray) 
     return np.searchsorted(arrival, times, side="right") - np.searchsorted(start, times, side="right")
 
 
+@njit(cache=True, nogil=True)
 def max_queue(arrival: np.ndarray, start: np.ndarray) -> int:
-    """Longest queue seen: it peaks just after an arrival, so look at every arrival time."""
-    if arrival.size == 0:
-        return 0
-    waiting = np.arange(1, arrival.size + 1) - np.searchsorted(start, arrival, side="right")
-    return int(max(waiting.max(), 0))
+    """Longest queue seen: it peaks just after an arrival, so look at every arrival time (both sorted:
+    FCFS starts residents in arrival order)."""
+    started = 0
+    longest = 0
+    for i in range(arrival.size):
+        while started < start.size and start[started] <= arrival[i]:
+            started += 1
+        longest = max(longest, i + 1 - started)
+    return longest

@@ -15,6 +15,7 @@ import numpy as np
 from sim.core import streams
 from sim.engine import figures
 from sim.engine.logistics import Logistics, PointTubes
+from sim.engine.retests import Retests
 from sim.engine.sampling import Crowd, round_key, simulate_crowd
 from sim.engine.timeline import Grid, utilisation
 from sim.scenario.round import Round
@@ -49,21 +50,26 @@ class Trace:
     residents: dict[str, np.ndarray]  # point, table, arrival, start, end, tube
     tubes: dict[str, np.ndarray]  # point, table, size, sealed, picked, at_lab, plated, plate, result, and *_count
     point_names: list[str]
-    singles: list  # retest tubes (sim.engine.logistics.SingleTube)
+    retests: Retests  # retest tubes
 
 
 class _Travel:
-    """A point's travel-time draws, with its generator made on first use (most points need few)."""
+    """A point's travel-time draws, its generator made on first use (a forecast's point may need none) and
+    its draws made `CHUNK` at a time: one call instead of one per trip."""
 
-    __slots__ = ("dist", "key", "rng")
+    __slots__ = ("dist", "key", "rng", "drawn", "next")
+    CHUNK = 32
 
     def __init__(self, dist, key):
-        self.dist, self.key, self.rng = dist, key, None
+        self.dist, self.key, self.rng, self.drawn, self.next = dist, key, None, (), 0
 
     def __call__(self) -> float:
-        if self.rng is None:
-            self.rng = streams.stream(*self.key)
-        return float(self.dist.sample(self.rng, 1)[0])
+        if self.next == len(self.drawn):
+            if self.rng is None:
+                self.rng = streams.stream(*self.key)
+            self.drawn, self.next = self.dist.sample(self.rng, self.CHUNK).tolist(), 0
+        self.next += 1
+        return self.drawn[self.next - 1]
 
 
 def run_replication(rnd: Round, rep: int, grid: Grid | None = None, trace: bool = False) -> ReplicationResult:
@@ -135,13 +141,15 @@ def finish_replication(rnd: Round, rep: int, grid: Grid, crowd: Crowd, trace: bo
         metrics=metrics,
         timeline=timeline,
         points=figures.per_point(c.stats, c.rounds),
-        wait_hist=np.bincount((wait // WAIT_BIN_S).astype(np.int64)) if arrived else np.zeros(1),
+        wait_hist=np.bincount((wait / np.float32(WAIT_BIN_S)).astype(np.int64))
+        if arrived
+        else np.zeros(1),  # waits >= 0: truncation floors
         busiest=[(q, name, series) for q, _, name, series in sorted(c.busiest, reverse=True)],
         utilisation=_utilisation(grid, logi, max(a.size for a in timeline.values())),
         stages=stages,
         trace=_trace(rnd, c, logi, seal) if trace else None,
         groups=figures.group_figures(
-            rnd, group_of_point, c.tube_point, c.tube_size, logi.result, resident_tube, wait_all, turnaround, tube_deadline
+            rnd, group_of_point, c.stats["arrived"], c.tube_point, c.tube_size, logi.result, wait_all, turnaround, tube_deadline
         ),
         rounds=figures.round_figures(rnd, c.stats, tube_round, c.tube_size, logi, resident_tube, wait_all, tube_deadline)
         if rnd.campaign
@@ -151,6 +159,12 @@ def finish_replication(rnd: Round, rep: int, grid: Grid, crowd: Crowd, trace: bo
         labs=labs,
         routes=figures.route_figures(logi, seal) if logi.routes else {},
     )
+
+
+def _histogram(wait: np.ndarray) -> np.ndarray:
+    """Residents per WAIT_BIN_S of waiting. Waits are >= 0, so truncation floors: a third of the time of
+    float32 floor division on a city's waits."""
+    return np.bincount((wait / np.float32(WAIT_BIN_S)).astype(np.int64))
 
 
 def _utilisation(grid: Grid, logi: Logistics, rows: int) -> dict[str, np.ndarray]:
@@ -182,7 +196,7 @@ def _trace(rnd: Round, c: Crowd, logi: Logistics, seal: np.ndarray) -> Trace:
         **{f"{k}_count": v for k, v in logi.handled.items()},
     }
     names = [g.point_name(i) for _ in range(c.rounds) for g in rnd.groups for i in range(g.count)]
-    return Trace(cat, tubes, names, logi.singles)
+    return Trace(cat, tubes, names, logi.retests)
 
 
 def _seal_times(point_tubes: list[PointTubes], n: int) -> np.ndarray:

@@ -20,13 +20,14 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from sim.core import streams
-from sim.engine.crowd import PointCrowd, arrivals, fill_tubes, positives, serve_point
+from sim.engine.crowd import PointCrowd, arrivals, positives, serve_point
 from sim.engine.figures import stage_means
 from sim.engine.logistics import LabSim, Logistics
 from sim.engine.queue import max_queue
 from sim.engine.replication import logistics
 from sim.engine.sampling import Crowd, collector, simulate_crowd
 from sim.engine.timeline import Grid
+from sim.engine.tubes import fill_tubes
 from sim.scenario.round import PointGroup, Round
 
 REDRAWS = 20  # draws of a drive under way before it is taken to end at TIME

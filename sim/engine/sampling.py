@@ -13,7 +13,7 @@ import numpy as np
 
 from sim.core import streams
 from sim.engine.crowd import PointCrowd, simulate_point
-from sim.engine.figures import grouped_quantile
+from sim.engine.figures import grouped_quantile, quantile
 from sim.engine.logistics import PointTubes
 from sim.engine.queue import queue_lengths_at
 from sim.engine.timeline import Grid, add_into
@@ -130,7 +130,7 @@ class _Collector:
         w = c.wait
         if w.size:  # everyone may have been swabbed at home
             self.stats["wait_mean_min"][p] = w.mean() / 60
-            self.stats["wait_p95_min"][p] = np.quantile(w, 0.95) / 60
+            self.stats["wait_p95_min"][p] = quantile(w, 0.95) / 60
             self.stats["wait_max_min"][p] = w.max() / 60
         self.stats["max_queue"][p] = c.max_queue
         self.stats["last_service_h"][p] = c.last_end / 3600

@@ -12,14 +12,17 @@ its point and reaches its table (all tables, or the `tables` highest-numbered).
 from __future__ import annotations
 
 import math
+from functools import lru_cache
 
 import numpy as np
 
 from sim.scenario.round import Round, Shifts
 
 
+@lru_cache(maxsize=256)
 def shift_pauses(sh: Shifts | None, open_: float, tables: int, until: float) -> tuple[np.ndarray, np.ndarray]:
-    """Every table's handover pauses that start before `until`: (start, end) of shape (tables, k), inf-padded."""
+    """Every table's handover pauses that start before `until`: (start, end) of shape (tables, k), inf-padded.
+    Kept (points alike share them; callers never write to them)."""
     if sh is None or until <= open_:
         return np.empty((tables, 0)), np.empty((tables, 0))
     period = sh.length + sh.handover

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field, replace
+from functools import cached_property
 from pathlib import Path
 
 import numpy as np
@@ -150,17 +151,21 @@ class Profile:
         a = np.array(pairs, dtype=float)
         return cls(a[:, 0].copy(), a[:, 1].copy())
 
-    def sample(self, rng: np.random.Generator, n: int) -> np.ndarray:
+    @cached_property
+    def _cdf(self) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+        """Segment lengths, CDF at each segment's end and start, their difference: once, not per point."""
         lengths = np.diff(self.times)
         mass = self.weights[:-1] * lengths
         cdf = np.cumsum(mass) / mass.sum()
         cdf[-1] = 1.0  # so u < 1 never falls past the end through rounding
-        u = rng.random(n)
+        lo = np.concatenate(([0.0], cdf[:-1]))
+        return lengths, cdf, lo, cdf - lo
+
+    def sample(self, rng: np.random.Generator, n: int) -> np.ndarray:
+        lengths, cdf, lo, width = self._cdf
+        u = rng.random(n)  # one draw per resident: its segment, and its position within
         seg = np.minimum(np.searchsorted(cdf, u, side="right"), lengths.size - 1)
-        # Reuse the within-segment position of the same uniform: one draw per resident.
-        lo = np.concatenate(([0.0], cdf[:-1]))[seg]
-        frac = (u - lo) / (cdf[seg] - lo)
-        return self.times[seg] + np.clip(frac, 0.0, 1.0) * lengths[seg]
+        return self.times[seg] + np.clip((u - lo[seg]) / width[seg], 0.0, 1.0) * lengths[seg]
 
 
 @dataclass(frozen=True)

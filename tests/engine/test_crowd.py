@@ -1,29 +1,9 @@
-"""Pooling (rule 4) and turnout (rule 1) at one point."""
+"""Turnout (rule 1) and the crowd at one point."""
 
 import numpy as np
 
-from sim.engine.crowd import fill_tubes, simulate_point
+from sim.engine.crowd import simulate_point
 from sim.scenario.build import round_from_text
-
-
-def test_tubes_per_table_is_ceiling_of_residents_over_pool_size():
-    rng = np.random.default_rng(0)
-    for pool in (1, 5, 10, 20):
-        table = rng.integers(0, 3, 247).astype(np.int32)
-        end = np.sort(rng.uniform(0, 1000, 247))
-        tube, seal, size, tube_table = fill_tubes(table, end, 3, pool)
-        per_table = np.bincount(table, minlength=3)
-        assert np.bincount(tube_table, minlength=3).tolist() == (-(-per_table // pool)).tolist()
-        assert size.sum() == 247 and (size <= pool).all()
-        assert np.bincount(tube, minlength=seal.size).tolist() == size.tolist()  # every resident in one tube
-        assert (np.diff(seal) >= 0).all()
-        for t in range(seal.size):  # a tube holds one table's residents, consecutive in service order
-            members = np.flatnonzero(tube == t)
-            assert (table[members] == tube_table[t]).all()
-            if size[t] == pool:
-                assert seal[t] == end[members].max()
-            else:
-                assert seal[t] == end.max()  # partial tubes seal when the point's last service ends
 
 
 def test_turnout_is_binomial_and_everyone_is_served(small_text):

@@ -20,3 +20,14 @@ def test_busy_time_and_utilisation():
     u = utilisation(Grid(0.0, 60.0), s, e, 2, 3)
     assert u.tolist() == pytest.approx([0.0, 0.75, 0.25])
     assert add_into(np.zeros(2), np.ones(3)).tolist() == [1.0, 1.0, 1.0]
+
+
+def test_compiled_counts_fall_in_the_rows_grid_row_gives():
+    g = Grid(-1800.0, 300.0)
+    rng = np.random.default_rng(0)
+    for _ in range(300):
+        t = rng.uniform(-5000, 1e5, int(rng.integers(1, 3000)))
+        if rng.random() < 0.5:
+            t = np.round(t / 300) * 300  # on the grid's own times, where the rounding guard matters
+        assert np.array_equal(g.counts(t), np.bincount(g.row(t)).astype(float))
+        assert np.array_equal(g.counts(t, np.ones(t.size)), g.counts(t))

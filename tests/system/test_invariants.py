@@ -181,8 +181,8 @@ def test_invariants_hold_on_random_scenarios(sc):
     plate_sizes = np.bincount(t["plate"])[1:]
     assert plate_sizes.max(initial=0) <= max(lab.plate_size for lab in rnd.labs)
     assert (t["result"][r["tube"]] > r["end"]).all()  # results after swabs
-    for s in rep.trace.singles:
-        assert s.result > 0 and (not s.positive or s.result > s.first_swab)
+    retests = rep.trace.retests
+    assert (retests.result > 0).all() and (retests.identified() > 0).all()
 
     # Every figure in its range.
     m = RunResult(rnd, Grid.for_round(rnd), [rep]).summary()["metrics"]

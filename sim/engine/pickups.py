@@ -1,0 +1,96 @@
+"""Rule 5, a point's own pickups: a vehicle is requested at every pickup tick with sealed tubes waiting,
+when a box fills and at the point's last seal; it takes what is sealed when it gets there.
+
+One SimPy process drives the pickups of every point that ticks, from a heap of their next requests: a city's
+points request together at each tick, so one wake-up serves them all, and a request is worked out in full
+when it is made (the vehicle, its drive, what it will find), because nothing else collects from such a point.
+Each pickup then costs one event, its box's arrival at the lab. A point on a courier route that calls a lab
+vehicle when its box fills (`on_full: call`) keeps a process of its own: its route may come first.
+"""
+
+from __future__ import annotations
+
+import heapq
+import math
+
+from sim.engine.servers import ServerPool
+
+_EPS = 1e-9  # seconds; absorbs float rounding when a timer lands exactly on a threshold
+
+
+def start(logi, points: list, routed: set[int]) -> None:
+    """Pickups for every point with tubes: one process for those that tick, one each for routed points
+    that call a vehicle when a box fills."""
+    logi.env.process(ticking(logi, [p for p in points if p.seal.size and p.index not in routed]))
+    if logi.rnd.on_full == "call":
+        for p in points:
+            if p.seal.size and p.index in routed:
+                logi.env.process(calling(logi, p))
+
+
+def request_at(logi, p, ticks: bool = True) -> float:
+    """When point `p` next asks for a vehicle, given what has been picked up (inf: never again)."""
+    seal, done, cap = p.seal, logi.done[p.index], logi.rnd.box_capacity
+    if done >= seal.size:
+        return math.inf
+    full = seal[done + cap - 1] if done + cap - 1 < seal.size else math.inf
+    if not ticks:
+        return full
+    origin = logi.rnd.open if p.open is None else p.open
+    k = max(1, math.ceil((seal[done] - origin) / logi.rnd.pickup_interval - _EPS))
+    return min(origin + k * logi.rnd.pickup_interval, seal[-1], full)
+
+
+def dispatch(logi, p) -> tuple[float, float, float]:
+    """A request now: the lab's first free vehicle drives out. Returns (leaves, at the point, back at the lab)."""
+    there, back = logi.travel_time(p.index), logi.travel_time(p.index)
+    vehicles: ServerPool = logi.labs[p.lab].vehicles
+    depart, home = vehicles.take(logi.env.now, there + back)
+    return depart, depart + there, home
+
+
+def pick(logi, p, depart: float, at: float, home: float) -> None:
+    """The vehicle takes what is sealed at `at` and its box reaches the lab at `home`."""
+    lab = logi.labs[p.lab]
+    ids = logi.collect(p.index, at=at)
+    logi.pickups += 1
+    lab.busy["vehicles"].add(depart, home)
+    logi.env.timeout(home - logi.env.now).callbacks.append(lambda _, ids=ids: logi.unload(lab, ids, p.priority))
+
+
+def ticking(logi, points: list):
+    """The pickups of every point that ticks (a SimPy process)."""
+    env = logi.env
+    # Requests at the same time (a tick) take vehicles in the order they were made ready: by when the
+    # point's last vehicle got there, then first come first served, as a process per point would.
+    heap = [(max(request_at(logi, p), env.now), env.now, k, p.index) for k, p in enumerate(points)]
+    heap = [h for h in heap if h[0] < math.inf]
+    heapq.heapify(heap)
+    made = len(points)
+    while heap:
+        t, _, _, i = heapq.heappop(heap)
+        if t > env.now:
+            yield env.timeout(t - env.now)
+        p = logi.point_tubes[i]
+        depart, at, home = dispatch(logi, p)
+        pick(logi, p, depart, at, home)
+        nxt = request_at(logi, p)
+        if nxt < math.inf:
+            heapq.heappush(heap, (max(nxt, at), at, made, i))
+            made += 1
+
+
+def calling(logi, p):
+    """A routed point that calls a lab vehicle when a box fills (a SimPy process): its route may collect
+    first, so it looks again when its vehicle gets there."""
+    env = logi.env
+    while True:
+        done, t = logi.done[p.index], request_at(logi, p, ticks=False)
+        if t == math.inf:
+            return
+        yield env.timeout(max(t - env.now, 0.0))
+        if logi.done[p.index] > done:  # the route came first: look again
+            continue
+        depart, at, home = dispatch(logi, p)
+        yield env.timeout(at - env.now)  # the request stays outstanding until the vehicle is here
+        pick(logi, p, depart, at, home)
