@@ -54,6 +54,11 @@ def t_quantile(p: float, df: float) -> float:
     return float(special.stdtrit(df, p))
 
 
+def normal_quantile(p: float) -> float:
+    """The standard normal's p-quantile."""
+    return float(special.ndtri(p))
+
+
 def beta_quantile(p: float, a: float, b: float) -> float:
     return float(special.betaincinv(a, b, p))
 

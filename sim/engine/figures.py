@@ -85,7 +85,7 @@ def metrics(stats, logi, tube_size, tube_deadline, wait, turnaround, arrived, n_
         "tubes": float(tubes),
         "plates": float(logi.plates),
         "sampling_complete_h": float(np.nanmax(stats["last_service_h"])) if arrived else None,
-        "results_complete_h": float(logi.result.max()) / 3600 if tubes else None,
+        **logistics_ends(logi),
         "wait_mean_min": float(wait.mean(dtype=np.float64)) / 60 if queued else None,
         "wait_p95_min": quantile(wait, 0.95) / 60 if queued else None,
         "wait_max_min": float(wait.max()) / 60 if queued else None,
@@ -96,10 +96,19 @@ def metrics(stats, logi, tube_size, tube_deadline, wait, turnaround, arrived, n_
         "positives": float(n_positives),
         "identified_mean_h": float(identified.mean()) / 3600 if identified.size else None,
         "identified_max_h": float(identified.max()) / 3600 if identified.size else None,
-        "last_tube_at_lab_h": float(np.max(logi.at_lab)) / 3600 if tubes else None,
         "home_visits_complete_h": home_end / 3600 if np.isfinite(home_end) else None,
         "retests": float(len(logi.retests)),
         "pickups": float(logi.pickups),
+    }
+
+
+def logistics_ends(logi) -> dict[str, float | None]:
+    """When the last pooled result was reported and the last tube reached a lab (hours; None: no tubes).
+    Sizing judges a plan on these alone, so it reads them without the other figures."""
+    tubes = logi.result.size
+    return {
+        "results_complete_h": float(logi.result.max()) / 3600 if tubes else None,
+        "last_tube_at_lab_h": float(np.max(logi.at_lab)) / 3600 if tubes else None,
     }
 
 

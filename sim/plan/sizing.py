@@ -23,7 +23,7 @@ from sim.core.i18n import _
 from sim.core.search import bisect_smallest, gallop_down
 from sim.core.stats import share_lower_bound_95
 from sim.plan.bounds import analytic_bounds, plan_of, totals
-from sim.plan.sizer import LOGISTICS, Check, Sizer, Targets, binding_stage, within
+from sim.plan.sizer import LOGISTICS, Check, Sizer, Targets, within
 from sim.plan.sizing_report import report
 from sim.report.bill import bill_summary, mean_bill
 from sim.scenario.round import Round
@@ -150,7 +150,7 @@ def _final_check(sizer: Sizer, plan: Plan, vary: list[str], limits: dict[str, in
         fresh = sizer.check_whole(plan, range(first + attempt * n, first + (attempt + 1) * n))
         if sizer.meets(fresh) or attempt == 2:
             return plan, fresh, grown
-        stage = binding_stage(fresh, sizer.base, sizer.targets.max_wait)
+        stage = sizer.binding(fresh, margin=False)
         free = [d for d in plan if d in vary and any(not sizer.fixed(d, i) for i in range(len(plan[d])))]
         dims = [d for d in STAGE_DIMENSIONS[stage.split(" (")[0]] if d in free][:1] or [d for d in LOGISTICS if d in free]
         bigger = {
@@ -179,7 +179,7 @@ def _wait_margin(sizer: Sizer, plan: Plan, reps: range) -> float:
         return 0.0
     if t.wait_margin is not None:
         return t.wait_margin
-    worst = [w for w in sizer.check(plan, reps).worst_p95_wait_min if w is not None]
+    worst = [w for w in sizer.check(plan, reps, early=False).worst_p95_wait_min if w is not None]
     margin = 1.645 * float(np.std(worst, ddof=1)) * 60 if len(worst) > 1 else 0.0
     sizer.say(
         _("queue standard judged {margin:.1f} min inside {wait:g} min (the spread of the worst point's p95)").format(
@@ -209,7 +209,7 @@ def _generous(sizer: Sizer, vary: list[str], limits: dict[str, int], bounds: Pla
             return plan, None
         # Grow only while growing helps: the stage that binds must be among what may vary, and each
         # doubling must bring more replications in, or the latest result sooner. Otherwise say so now.
-        stage = binding_stage(check, base, sizer.targets.max_wait)
+        stage = sizer.binding(check)
         needs = STAGE_DIMENSIONS[stage.split(" (")[0]]
         score = (check.share, -max((x for x in check.results_complete_h if x is not None), default=0.0))
         if not set(needs) & set(vary):
@@ -267,7 +267,7 @@ def _confirm(sizer: Sizer, vary: list[str], limits: dict[str, int], plan: Plan, 
         grown = {d: list(v) for d, v in plan.items()}
         for li in short:
             check = sizer.check(plan, reps, [li])
-            stage = binding_stage(check, sizer.parts[li], sizer.targets.max_wait)
+            stage = sizer.binding(check, li)
             dims = [d for d in STAGE_DIMENSIONS[stage.split(" (")[0]] if d in vary]
             sampling = stage.startswith("sampling")
             dims = dims[:1] if sampling else dims

@@ -14,8 +14,9 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from sim.engine.figures import worst_point
-from sim.engine.replication import finish_replication, run_replication
+from sim.engine import replication
+from sim.engine.figures import logistics_ends, worst_point
+from sim.engine.replication import run_replication
 from sim.engine.sampling import Crowd, simulate_crowd
 from sim.engine.timeline import Grid
 from sim.report.bill import BILL_METRICS
@@ -50,8 +51,8 @@ def evaluate_part(part: Round, key: tuple, rep: int, logistics: bool) -> Outcome
     worst, sampled = worst_point(crowd.stats["wait_p95_min"]), worst_point(crowd.stats["last_service_h"])
     if not logistics:
         return Outcome(worst, sampled)
-    m = finish_replication(part, rep, grid, crowd).metrics
-    return Outcome(worst, sampled, m["results_complete_h"], m["last_tube_at_lab_h"])
+    ends = logistics_ends(replication.logistics(part, rep, crowd)[0])  # the other figures would be thrown away
+    return Outcome(worst, sampled, ends["results_complete_h"], ends["last_tube_at_lab_h"])
 
 
 def evaluate_whole(rnd: Round, rep: int) -> Outcome:

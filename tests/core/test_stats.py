@@ -2,7 +2,7 @@ import numpy as np
 import pytest
 from scipy import stats
 
-from sim.core.stats import diff_ci95, mean_ci95, summarize
+from sim.core.stats import diff_ci95, mean_ci95, normal_quantile, summarize
 
 
 def test_interval_is_student_t():
@@ -51,3 +51,10 @@ def test_a_prediction_interval_holds_a_new_value_95_percent_of_the_time():
         sd = (0.95 * 0.05 / trials) ** 0.5
         assert abs(hits / trials - 0.95) < 4 * sd + 0.01, (n, hits / trials)
     assert prediction_interval95([3.0]) == [3.0, 3.0] and prediction_interval95([]) is None
+
+
+def test_normal_quantile_inverts_the_normal_cdf():
+    for p in (0.025, 0.5, 0.95, 1 - 0.05 / 2680):
+        z = normal_quantile(p)
+        assert abs(stats.norm.cdf(z) - p) < 1e-12
+    assert abs(normal_quantile(0.975) - 1.959964) < 1e-6

@@ -2,6 +2,7 @@ import numpy as np
 
 from sim.core import streams
 from sim.plan.site_check import SiteChecker, closed, descend, with_tables
+from sim.plan.site_check import site_margin as site_margin_of
 from sim.scenario.build import build_round
 from sim.scenario.load import load_scenario
 
@@ -40,3 +41,23 @@ def test_descent_keeps_every_site_within_the_standard(siting_town):
     m = ch.plan(tables)
     assert tables.sum() < generous.sum() and ch.walks_ok(m)
     assert all(ch.site_ok(m, s, reps) for s in m.open_sites)
+
+
+def test_the_margin_is_the_union_bound_deviations_of_a_sites_p95_near_the_standard(siting_town):
+    from sim.core.stats import normal_quantile
+
+    ch = _checker(siting_town)
+    ch.max_wait = 20000.0  # one table per site: a standard three of them are near
+    reps = streams.replications("run", 4)
+    m = ch.plan(np.array([1] * 16))
+    p = np.array([[ch.p95(m, s, r) for r in reps] for s in m.open_sites])
+    near = (p.mean(1) >= 10000) & (p.mean(1) <= 20000)
+    assert near.sum() >= 2
+    sigma = np.sqrt(p[near].var(axis=1, ddof=1).mean())
+    margin = site_margin_of(ch, m, reps, 0.9)
+    assert margin == min(normal_quantile(1 - 0.1 / m.open_sites.size) * sigma, 10000) and margin > 0
+    assert site_margin_of(ch, m, reps[:1], 0.9) == 0.0  # one replication has no spread
+    assert site_margin_of(ch, m, reps, 0.99) >= margin  # more confidence, more margin
+    ch.margin = margin  # judged inside the standard, the sites that pass are a subset
+    inside = {s for s in m.open_sites if ch.site_ok(m, s, reps)}
+    assert inside <= {s for s in m.open_sites if ch.site_ok(m, s, reps, margin=False)}

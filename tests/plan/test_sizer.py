@@ -92,3 +92,27 @@ def test_route_vehicles_are_sized_per_route_and_a_lab_that_makes_no_trips_keeps_
     write_sizing(result, text, siting_town / "sized")
     assert (siting_town / "sized" / "routes.csv").read_text().splitlines()[1] == "r1,1,L,k0;k1,"
     assert "file: routes.csv" in (siting_town / "sized" / "plan.yaml").read_text()
+
+
+def test_a_check_stops_at_the_first_failures_past_the_confidence_and_agrees_with_the_full_one(small_round):
+    late = small_round.with_(deadline=3 * 3600.0)  # fails in every replication
+    for rnd, met in ((late, False), (small_round, True)):
+        sizer = Sizer(rnd, Targets(confidence=0.9))
+        try:
+            quick, full = sizer.check(plan_of(rnd), range(10)), sizer.check(plan_of(rnd), range(10), early=False)
+            assert sizer.meets(quick) == sizer.meets(full) == met
+            assert len(quick.met) == (10 if met else 2)  # 90% of 10 allows one failure: stopped after two
+            assert quick.met == full.met[: len(quick.met)]
+        finally:
+            sizer.close()
+
+
+def test_the_binding_stage_judges_the_queue_as_the_check_did_inside_the_wait_margin(small_round):
+    sizer = Sizer(small_round, Targets(confidence=0.9, max_wait=30 * 60))
+    try:
+        sizer.wait_margin = 3 * 60.0
+        edge = Check([False], [11.0], [28.5], [5.0], [6.0])  # p95 28.5 min: over 27, within 30
+        assert sizer.binding(edge).startswith("sampling points (queue standard)")
+        assert sizer.binding(edge, margin=False).startswith("labs")
+    finally:
+        sizer.close()

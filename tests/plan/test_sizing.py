@@ -161,7 +161,7 @@ def test_sizing_answers_at_once_when_what_binds_may_not_vary():
 def test_a_final_check_short_of_the_confidence_grows_the_binding_stage_and_judges_again(small_round):
     """A stand-in sizer whose first final check falls short: the queue binds, points grow 5%, and the
     grown plan is judged on other replications."""
-    from sim.plan.sizer import Check
+    from sim.plan.sizer import Check, binding_stage
     from sim.plan.sizing import _final_check
 
     class Stub:
@@ -177,6 +177,9 @@ def test_a_final_check_short_of_the_confidence_grows_the_binding_stage_and_judge
 
         def fixed(self, dim, i):
             return False
+
+        def binding(self, check, part=None, margin=True):
+            return binding_stage(check, self.base, self.targets.max_wait)
 
         def say(self, _):
             pass
