@@ -38,6 +38,7 @@ class SiteChecker:
     walk: float  # seconds, the walking standard
     simulated: int = 0
     margin: float = 0.0  # seconds inside max_wait that a site is judged at on the search replications
+    out_of_reach: np.ndarray | None = None  # compounds no candidate serves within the walk: reported, not judged
     _memo: dict = field(default_factory=dict)
 
     def plan(self, tables: np.ndarray) -> PlacesMap:
@@ -60,10 +61,13 @@ class SiteChecker:
         return all(self.p95(m, s, r) <= self.max_wait - (self.margin if margin else 0.0) + 1e-9 for r in reps)
 
     def walks_ok(self, m: PlacesMap) -> bool:
+        """Every compound with residents served within the walking standard, but those out of reach of
+        every candidate (no plan can: siting.json names them and the command exits 1)."""
+        judged = m.compound_residents > 0
+        if self.out_of_reach is not None:
+            judged[self.out_of_reach] = False
         served = m.assigned >= 0
-        return bool(np.all(m.walk[served & (m.compound_residents > 0)] <= self.walk + 1e-9)) and not np.any(
-            ~served & (m.compound_residents > 0)
-        )
+        return bool(np.all(m.walk[served & judged] <= self.walk + 1e-9)) and not np.any(~served & judged)
 
     def replication_ok(self, m: PlacesMap, rep: int) -> bool:
         """The targets themselves (no margin): every compound within the walk, every site within the wait."""
@@ -116,10 +120,24 @@ def closed(m: PlacesMap, s: int) -> PlacesMap:
     return replace(m, site_tables=tables, assigned=assigned, walk=walk)
 
 
+def opened(m: PlacesMap, s: int, k: int) -> PlacesMap:
+    """Plan m with closed site s opened at k tables: only the compounds nearer to it than to their own
+    site move there (P3), as a fresh assignment would have them."""
+    tables = m.site_tables.copy()
+    tables[s] = k
+    walk_there = walking_times(
+        m.compound_xy, np.repeat(m.site_xy[s][None, :], len(m.compound_xy), 0), m.lonlat, m.walk_speed, m.walk_detour
+    )
+    moved = (m.assigned < 0) | (walk_there < m.walk)
+    assigned, walk = m.assigned.copy(), m.walk.copy()
+    assigned[moved], walk[moved] = s, walk_there[moved]
+    return replace(m, site_tables=tables, assigned=assigned, walk=walk)
+
+
 def repair(
     ch: SiteChecker, tables: np.ndarray, max_tables: np.ndarray, candidate: np.ndarray, reps: range, say
 ) -> tuple[np.ndarray, list[int]]:
-    """Where a site breaks the queue standard in any replication: a table more, or, at its most, a closed
+    """Where a site breaks the queue standard in any replication: tables until it holds, or, at its most, a closed
     candidate opens that is nearer to some of its compounds (they then go there, P3) with the fewest
     tables that keep every site it touches within the standard. A site where neither helps is left as
     it is; returns the tables and those sites. The loop ends when nothing changes."""
@@ -132,7 +150,12 @@ def repair(
             break
         for s in failing:
             if tables[s] < max_tables[s]:
-                tables[s] += 1
+                # More tables move nobody (P3 looks only at which sites are open): grow this site alone
+                # until it holds, in one round rather than one table per round.
+                k = int(tables[s]) + 1
+                while k < max_tables[s] and not ch.site_ok(with_tables(m, s, k), s, reps):
+                    k += 1
+                tables[s] = k
             elif (split := _split(ch, ch.plan(tables), s, max_tables, candidate, reps)) is not None:
                 tables = split
             else:
@@ -148,24 +171,21 @@ def repair(
 def _split(ch: SiteChecker, m: PlacesMap, s: int, max_tables: np.ndarray, candidate: np.ndarray, reps: range, tries: int = 8):
     """Tables with a closed candidate opened that takes some of site s's compounds and leaves every site
     it touches within the standard (None: no such candidate among the `tries` nearest)."""
-    closed = np.flatnonzero((m.site_tables == 0) & candidate & (m.site_lab >= 0))
+    closed_ = np.flatnonzero((m.site_tables == 0) & candidate & (m.site_lab >= 0))
     served = m.served(s)
-    if not closed.size or served.size < 2:  # one compound cannot be split between sites
+    if not closed_.size or served.size < 2:  # one compound cannot be split between sites
         return None
+    pairs = np.repeat(served, closed_.size), np.tile(closed_, served.size)
+    walk = walking_times(m.compound_xy[pairs[0]], m.site_xy[pairs[1]], m.lonlat, m.walk_speed, m.walk_detour)
+    nearer = (walk < m.walk[pairs[0]]) & (walk <= m.standard + 1e-9)
     options: dict[int, float] = {}
-    for c in served:
-        walk = walking_times(
-            np.repeat(m.compound_xy[c][None, :], closed.size, 0), m.site_xy[closed], m.lonlat, m.walk_speed, m.walk_detour
-        )
-        for k in np.flatnonzero((walk < m.walk[c]) & (walk <= m.standard + 1e-9)):
-            options[int(closed[k])] = min(options.get(int(closed[k]), np.inf), float(walk[k]))
+    for c, w in zip(pairs[1][nearer], walk[nearer], strict=True):
+        options[int(c)] = min(options.get(int(c), np.inf), float(w))
     for new in sorted(options, key=options.get)[:tries]:
         for k in range(1, int(max_tables[new]) + 1):
-            tables = m.site_tables.copy()
-            tables[new] = k
-            trial = ch.plan(tables)
+            trial = opened(m, new, k)
             if all(ch.site_ok(trial, t, reps) for t in _affected(m, trial) + [new]):
-                return tables
+                return trial.site_tables.copy()
     return None
 
 

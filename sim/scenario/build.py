@@ -206,7 +206,7 @@ def _site_groups(loaded: LoadedScenario) -> list[PointGroup]:
 def site_point(loaded: LoadedScenario, m: PlacesMap, s: int) -> PointGroup:
     """Site s of map m (which may be a plan other than the scenario's, e.g. while siting) as a point."""
     p = loaded.spec.places
-    group = m.site_groups[s]
+    group = m.site_group(s)
     keys = p.groups.get(group) or spec.PlaceGroup()
     c = catchment(m, s, keys.call_slots)
     residents = int(c.residents.sum())

@@ -64,8 +64,12 @@ class PlacesMap:
         return np.flatnonzero(self.site_tables > 0)
 
     def served(self, site: int) -> np.ndarray:
-        """The compounds that go to `site` (in the order listed)."""
-        return self._members[site] if 0 <= site < len(self._members) else np.empty(0, np.int64)
+        """The compounds that go to `site` (in the order listed). From every site's list when some caller
+        has asked for all of them; else found alone (siting makes thousands of plans, each asked for few)."""
+        members = self.__dict__.get("_members")
+        if members is None:
+            return np.flatnonzero(self.assigned == site) if site >= 0 else np.empty(0, np.int64)
+        return members[site] if 0 <= site < len(members) else np.empty(0, np.int64)
 
     @cached_property
     def _members(self) -> list[np.ndarray]:
@@ -77,12 +81,15 @@ class PlacesMap:
 
     @cached_property
     def site_groups(self) -> tuple[str, ...]:
-        """Each site's group: its own column; else the one group all its compounds name; else `sites`."""
-        out = []
-        for s, own in enumerate(self.site_own_group):
-            named = {self.compound_group[c] for c in self.served(s)}
-            out.append(own or (named.pop() if len(named) == 1 and None not in named else "sites"))
-        return tuple(out)
+        """Each site's group (`site_group`)."""
+        self._members  # noqa: B018  (every site's compounds, in one sort)
+        return tuple(self.site_group(s) for s in range(len(self.site_own_group)))
+
+    def site_group(self, s: int) -> str:
+        """Site s's group: its own column; else the one group all its compounds name; else `sites`."""
+        own = self.site_own_group[s]
+        named = {self.compound_group[c] for c in self.served(s)}
+        return own or (named.pop() if len(named) == 1 and None not in named else "sites")
 
 
 def walking_times(m_xy: np.ndarray, s_xy: np.ndarray, lonlat: bool, speed: float, detour: float) -> np.ndarray:

@@ -1,7 +1,7 @@
 import numpy as np
 
 from sim.core import streams
-from sim.plan.site_check import SiteChecker, closed, descend, with_tables
+from sim.plan.site_check import SiteChecker, closed, descend, opened, with_tables
 from sim.plan.site_check import site_margin as site_margin_of
 from sim.scenario.build import build_round
 from sim.scenario.load import load_scenario
@@ -23,6 +23,16 @@ def test_closing_a_site_moves_only_its_compounds(siting_town):
     assert set(moved) == set(m.served(s)) and after.site_tables[s] == 0
     assert np.array_equal(after.assigned, ch.plan(after.site_tables).assigned)  # the same as P3 from scratch
     assert with_tables(m, s, 5).site_tables[s] == 5 and np.array_equal(with_tables(m, s, 5).assigned, m.assigned)
+
+
+def test_opening_a_site_moves_only_the_compounds_nearer_to_it_as_a_fresh_assignment_would(siting_town):
+    ch = _checker(siting_town)
+    m = ch.plan(np.array([2, 2] + [0] * 14))
+    for s in range(2, 16):
+        after = opened(m, s, 3)
+        fresh = ch.plan(after.site_tables)
+        assert np.array_equal(after.assigned, fresh.assigned) and np.allclose(after.walk, fresh.walk)
+        assert after.site_tables[s] == 3
 
 
 def test_a_site_is_simulated_once_per_plan_and_replication(siting_town):
