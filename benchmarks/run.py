@@ -131,11 +131,14 @@ def _line(row: dict) -> str:
 
 
 WHY_NOT_FLOOR = (
-    "Why the floor target is not met: about half the engine's time at 10M is SimPy (pickups, plates) and "
-    "half the per-point crowd steps (sorting arrivals, the queue, pooling, per-point figures), each a few "
-    "numpy calls per point; the floor only draws two arrays. Closing the gap needs the per-point steps fused "
-    "into one compiled kernel per group and the pickups moved out of SimPy (docs/performance.md)."
+    "Why the floor targets are not met: the floor is per point its stream, draws, sort and queue kernel; "
+    "the engine adds tubes, figures and, above all, logistics in Python and SimPy, about 25 us per pickup "
+    "and an event per box (125,000 pickups on Shanghai). Closing the gap needs a lab's logistics as one "
+    "compiled event loop, checked against the SimPy model (docs/performance.md, 'Where the time goes now')."
 )
+
+
+OTHER_SECTIONS = "## Places and siting"
 
 
 def targets(rows: list[dict]) -> list[tuple[str, str, bool]]:
@@ -149,12 +152,14 @@ def targets(rows: list[dict]) -> list[tuple[str, str, bool]]:
     if 10_000_000 in by:
         r = by[10_000_000]
         x = r["engine"]["seconds"] / r["floor"]["seconds"]
-        out.append(("engine within 3x the floor at 10M, cold process", f"{x:.1f}x", x <= 3))
+        out.append(("engine within 2.5x the floor at 10M, cold process", f"{x:.1f}x", x <= 2.5))
     if 1_000_000 in by and 10_000_000 in by:
         x = by[10_000_000]["engine"]["seconds"] / by[1_000_000]["engine"]["seconds"]
         out.append(("10M at most 12x as long as 1M", f"{x:.1f}x", x <= 12))
     for r in rows:
         if r["case"] == "Shanghai example":
+            x = r["engine"]["seconds"] / r["floor"]["seconds"]
+            out.append(("engine within 3x the floor on Shanghai, cold process", f"{x:.1f}x", x <= 3))
             b = r["engine"]["peak_mb"] * 2**20 / r["residents"]
             out.append(("peak memory below 150 bytes per resident on Shanghai", f"{b:.0f} B", b < 150))
     return out
@@ -190,7 +195,11 @@ def write_markdown(rows: list[dict]) -> None:
         lines.append(f"| {name} | {measured} | {'yes' if ok else 'NO'} |")
     if any(not ok for name, _, ok in targets(rows) if "floor" in name):
         lines += ["", WHY_NOT_FLOOR]
-    (ROOT / "benchmarks" / "results.md").write_text("\n".join(lines) + "\n", encoding="utf-8")
+    path = ROOT / "benchmarks" / "results.md"
+    # The sections other benchmarks keep by hand (places, siting, forecast) follow the engine's: kept.
+    old = path.read_text(encoding="utf-8") if path.exists() else ""
+    rest = old[old.index(OTHER_SECTIONS) :] if OTHER_SECTIONS in old else ""
+    path.write_text("\n".join(lines) + "\n" + ("\n" + rest if rest else ""), encoding="utf-8")
     print("wrote benchmarks/results.md")
 
 
