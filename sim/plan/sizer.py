@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass, field, fields
+from itertools import zip_longest
 
 from sim.plan.bounds import apply_plan, totals
 from sim.plan.workers import Outcome, Workers, clear_crowds, evaluate_part, evaluate_whole
@@ -65,6 +66,7 @@ class Sizer:
     wait_margin: float = 0.0  # seconds below max_wait the queue standard is judged at, but in the final check
     _crowd: dict = field(default_factory=dict)  # (lab, points, tables), rep -> Outcome of the crowd alone
     _full: dict = field(default_factory=dict)  # ... + (vehicles, extractors, PCR), rep -> Outcome
+    _failures: dict = field(default_factory=dict)  # rep -> checks it failed so far (judged first next time)
 
     def __post_init__(self) -> None:
         # The parts are due `margin` early, so every judgement of the search (crowd, binding stage) keeps it.
@@ -152,9 +154,12 @@ class Sizer:
 
     def check_crowd(self, plan: dict[str, list[int]], labs: list[int] | None = None, reps: range | None = None) -> Check:
         """The crowd alone, against what it must do for the targets to be met at all."""
+        self.evaluations += 1
+        return self._crowd_check(plan, labs, reps)
+
+    def _crowd_check(self, plan: dict[str, list[int]], labs: list[int] | None, reps: range | None) -> Check:
         reps = reps if reps is not None else range(self.search_reps)
         labs = labs if labs is not None else list(range(len(self.parts)))
-        self.evaluations += 1
         self._fill(plan, labs, reps, logistics=False)
         keys = [self._part(plan, li)[1] for li in labs]
         outcomes = [[self._crowd[key, r] for key in keys] for r in reps]
@@ -172,15 +177,29 @@ class Sizer:
         labs = labs if labs is not None else list(range(len(self.parts)))
         allowed = (1 - self.targets.confidence) * len(reps) + 1e-9
         step = EARLY_STEP if early else len(reps)
+        self.evaluations += 1
+        # The replications that failed most often so far go first: a failing trial then usually stops at
+        # its first step. Which replications are judged never changes the verdict, only its cost.
+        order = self._hardest_first(reps) if early else list(reps)
         parts: list[Check] = []
-        for k in range(0, len(reps), step):
-            parts.append(self._check(plan, reps[k : k + step], labs, allowed))
+        for k in range(0, len(order), step):
+            parts.append(self._check(plan, order[k : k + step], labs, allowed))
+            for r, ok in zip(order[k : k + step], parts[-1].met, strict=False):
+                self._failures[r] = self._failures.get(r, 0) + (not ok)
             if sum(c.met.count(False) for c in parts) > allowed:
                 break
         return Check(*([x for c in parts for x in getattr(c, f.name)] for f in fields(Check)))
 
-    def _check(self, plan: dict[str, list[int]], reps: range, labs: list[int], allowed: float) -> Check:
-        crowd = self.check_crowd(plan, labs, reps)
+    def _hardest_first(self, reps: range) -> list[int]:
+        """Replications by how often they failed, even and odd numbers alternating: a step of two then
+        goes to two workers (a replication's worker is fixed by its number, for its kept crowd)."""
+        by = [sorted((r for r in reps if r % 2 == k), key=lambda r: -self._failures.get(r, 0)) for k in (0, 1)]
+        if by[1] and (not by[0] or self._failures.get(by[1][0], 0) > self._failures.get(by[0][0], 0)):
+            by.reverse()
+        return [r for pair in zip_longest(*by) for r in pair if r is not None]
+
+    def _check(self, plan: dict[str, list[int]], reps: list[int], labs: list[int], allowed: float) -> Check:
+        crowd = self._crowd_check(plan, labs, reps)
         if crowd.met.count(False) > allowed:
             return crowd
         self._fill(plan, labs, reps, logistics=True)
