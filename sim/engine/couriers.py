@@ -10,6 +10,7 @@ from collections.abc import Callable
 
 import numpy as np
 
+from sim.engine.pickups import tick_after
 from sim.scenario.routes import Route
 
 
@@ -30,7 +31,7 @@ class Courier:
         env, rnd = self.logi.env, self.logi.rnd
         k = 1
         if self.logi.resumed_at is not None:  # a forecast: loops leave from the first tick after its start
-            k = max(1, math.ceil((self.logi.resumed_at - rnd.open) / rnd.pickup_interval - 1e-9))
+            k = tick_after(rnd.pickup_interval, self.logi.resumed_at - rnd.open)
         while not self.done():
             yield env.timeout(max(rnd.open + k * rnd.pickup_interval - env.now, 0.0))
             k += 1

@@ -20,9 +20,7 @@ from sim.engine.couriers import couriers
 from sim.engine.retests import Retests
 from sim.engine.servers import Busy, ServerPool
 from sim.engine.trunks import Trunk
-from sim.scenario.round import Lab, Round
-
-_EPS = 1e-9  # seconds; absorbs float rounding when a timer lands exactly on a threshold
+from sim.scenario.round import TIME_TOLERANCE, Lab, Round
 
 
 @dataclass
@@ -141,7 +139,7 @@ class LabSim:
             while self.free_extractors > 0 and self.waiting:
                 if self.waiting >= lab.plate_size:
                     ids = self._take(lab.plate_size)
-                elif env.now >= self._oldest() + lab.max_plate_wait - _EPS:
+                elif env.now >= self._oldest() + lab.max_plate_wait - TIME_TOLERANCE:
                     ids = self._take(self.waiting)
                 else:
                     break

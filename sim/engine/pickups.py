@@ -14,8 +14,7 @@ import heapq
 import math
 
 from sim.engine.servers import ServerPool
-
-_EPS = 1e-9  # seconds; absorbs float rounding when a timer lands exactly on a threshold
+from sim.scenario.round import TIME_TOLERANCE
 
 
 def start(logi, points: list, routed: set[int]) -> None:
@@ -37,8 +36,13 @@ def request_at(logi, p, ticks: bool = True) -> float:
     if not ticks:
         return full
     origin = logi.rnd.open if p.open is None else p.open
-    k = max(1, math.ceil((seal[done] - origin) / logi.rnd.pickup_interval - _EPS))
-    return min(origin + k * logi.rnd.pickup_interval, seal[-1], full)
+    return min(origin + tick_after(logi.rnd.pickup_interval, seal[done] - origin) * logi.rnd.pickup_interval, seal[-1], full)
+
+
+def tick_after(interval: float, since_open: float) -> int:
+    """The pickup tick at or after `since_open` seconds from the opening (ticks count from 1: none at
+    the opening itself). Points and courier routes tick on the same clock."""
+    return max(1, math.ceil(since_open / interval - TIME_TOLERANCE))
 
 
 def dispatch(logi, p) -> tuple[float, float, float]:

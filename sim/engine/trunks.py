@@ -11,8 +11,7 @@ import numpy as np
 import simpy
 
 from sim.scenario.lab_network import Overflow
-
-_EPS = 1e-9
+from sim.scenario.round import TIME_TOLERANCE
 
 
 class Trunk:
@@ -41,7 +40,7 @@ class Trunk:
     def _schedule(self) -> None:
         if not self.load or self.tick_at > self.env.now:
             return
-        k = math.floor(self.env.now / self.o.every + _EPS) + 1
+        k = math.floor(self.env.now / self.o.every + TIME_TOLERANCE) + 1
         self.tick_at = k * self.o.every
         self.env.timeout(self.tick_at - self.env.now).callbacks.append(self._tick)
 

@@ -20,7 +20,7 @@ from sim.scenario.places import Catchment, PlacesMap
 from sim.scenario.routes import Route
 from sim.scenario.staffing import Staffing
 
-TIME_TOLERANCE = 1e-9  # seconds: absorbs float rounding when a result lands exactly on its deadline
+TIME_TOLERANCE = 1e-9  # seconds: absorbs float rounding when a time lands exactly on a deadline, tick or timer
 
 
 def on_time(done: float | None, due: float) -> bool:

@@ -74,3 +74,9 @@ def test_a_request_comes_at_the_tick_a_full_box_or_the_last_seal_whichever_first
     logi.done[0] = 0
     assert pickups.request_at(logi, logi.point_tubes[0]) == 5 * 60
     assert pickups.request_at(logi, logi.point_tubes[0], ticks=False) == 5 * 60
+
+
+def test_ticks_count_from_one_after_the_opening_and_a_time_on_a_tick_is_that_tick():
+    assert pickups.tick_after(1800.0, 0.0) == 1 and pickups.tick_after(1800.0, -600.0) == 1
+    assert pickups.tick_after(1800.0, 1800.0) == 1 and pickups.tick_after(1800.0, 1800.0 + 1e-12) == 1
+    assert pickups.tick_after(1800.0, 1801.0) == 2
