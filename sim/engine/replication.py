@@ -141,9 +141,7 @@ def finish_replication(rnd: Round, rep: int, grid: Grid, crowd: Crowd, trace: bo
         metrics=metrics,
         timeline=timeline,
         points=figures.per_point(c.stats, c.rounds),
-        wait_hist=np.bincount((wait / np.float32(WAIT_BIN_S)).astype(np.int64))
-        if arrived
-        else np.zeros(1),  # waits >= 0: truncation floors
+        wait_hist=_histogram(wait) if arrived else np.zeros(1),
         busiest=[(q, name, series) for q, _, name, series in sorted(c.busiest, reverse=True)],
         utilisation=_utilisation(grid, logi, max(a.size for a in timeline.values())),
         stages=stages,

@@ -22,12 +22,15 @@ def test_busy_time_and_utilisation():
     assert add_into(np.zeros(2), np.ones(3)).tolist() == [1.0, 1.0, 1.0]
 
 
-def test_compiled_counts_fall_in_the_rows_grid_row_gives():
+def test_compiled_rows_are_the_first_row_at_or_after_each_time_as_numpy_writes_it():
     g = Grid(-1800.0, 300.0)
     rng = np.random.default_rng(0)
     for _ in range(300):
         t = rng.uniform(-5000, 1e5, int(rng.integers(1, 3000)))
         if rng.random() < 0.5:
             t = np.round(t / 300) * 300  # on the grid's own times, where the rounding guard matters
-        assert np.array_equal(g.counts(t), np.bincount(g.row(t)).astype(float))
+        rows = np.maximum(np.ceil((t - g.t0) / g.step - 1e-9), 0).astype(np.int64)
+        assert np.array_equal(g.row(t), rows)
+        assert np.array_equal(g.counts(t), np.bincount(rows).astype(float))
         assert np.array_equal(g.counts(t, np.ones(t.size)), g.counts(t))
+    assert int(g.row(-1800.0)) == 0 and int(g.row(-1799.0)) == 1 and g.row(np.array([[0.0]])).shape == (1, 1)
