@@ -11,12 +11,15 @@ import math
 from collections import deque
 from collections.abc import Callable
 from dataclasses import dataclass
+from functools import partial
 
 import numpy as np
 import simpy
 
+from sim.engine import compiled as engine_compiled
 from sim.engine import pickups
 from sim.engine.couriers import couriers
+from sim.engine.draws import Draws
 from sim.engine.retests import Retests
 from sim.engine.servers import Busy, ServerPool
 from sim.engine.trunks import Trunk
@@ -42,13 +45,17 @@ class LabSim:
         self,
         env: simpy.Environment,
         lab: Lab,
-        rng: np.random.Generator,
+        stream: Callable[..., np.random.Generator],
         on_plate: Callable[[np.ndarray, float], None],
         on_result: Callable[[np.ndarray, float], None],
     ):
         self.env = env
         self.lab = lab
-        self.rng = rng
+        # Extraction and PCR times each from a stream of their own, in the order plates start and leave
+        # extraction (the compiled loop draws the same numbers ahead); a forecast's plates under way from a third.
+        self.extraction_times = Draws(lab.extraction, stream)
+        self.pcr_times = Draws(lab.pcr, partial(stream, 1))
+        self.rng = stream(2)
         self.on_plate = on_plate
         self.on_result = on_result
         self.vehicles = ServerPool(max(lab.vehicles, 1))
@@ -175,13 +182,13 @@ class LabSim:
         self.env.process(self._run_plate(ids, extraction))
 
     def _run_plate(self, ids: np.ndarray, extraction: float | None = None):
-        env, lab = self.env, self.lab
+        env = self.env
         t0 = env.now
-        yield env.timeout(float(lab.extraction.sample(self.rng, 1)[0]) if extraction is None else extraction)
+        yield env.timeout(self.extraction_times() if extraction is None else extraction)
         self.free_extractors += 1
         self.busy["extractors"].add(t0, env.now)
         self._poke()
-        self._pcr(ids, float(lab.pcr.sample(self.rng, 1)[0]))
+        self._pcr(ids, self.pcr_times())
 
     def _pcr(self, ids: np.ndarray, duration: float) -> None:
         # PCR and the report need no events of their own: their times follow from the machines' queue.
@@ -200,7 +207,7 @@ class Logistics:
         tube_size: np.ndarray,
         positive_tubes: dict[int, list[float]],
         tube_point: Callable[[int], int],
-        lab_rngs: list[np.random.Generator],
+        lab_stream: Callable[..., np.random.Generator],
         travel: list[Callable[[], float]],
         point_group: list[int] | None = None,
         trunk_rng: Callable[[int, int], np.random.Generator] | None = None,
@@ -228,7 +235,7 @@ class Logistics:
         self.retests = Retests()
         self.pickups = 0  # vehicle trips to points, one transport box each (the bill)
         self.labs = [
-            LabSim(self.env, lab, lab_rngs[i], lambda ids, t, i=i: self._on_plate(ids, t, i), self._on_result)
+            LabSim(self.env, lab, partial(lab_stream, i), lambda ids, t, i=i: self._on_plate(ids, t, i), self._on_result)
             for i, lab in enumerate(rnd.labs)
         ]
         trunk_rng = trunk_rng or (lambda i, t: np.random.default_rng((i, t)))
@@ -250,8 +257,13 @@ class Logistics:
         self.routes = couriers(self, rnd, points, route_rng or (lambda k: np.random.default_rng(k)))
         pickups.start(self, points, {p for r in self.routes for stop in r.copies for p in stop})
 
-    def run(self) -> None:
-        self.env.run()
+    def run(self, compiled: bool = True) -> None:
+        """Everything to the end: as one compiled loop when the round is plain enough (`engine/compiled.py`,
+        the same events in the same order), else in SimPy."""
+        if compiled and engine_compiled.applies(self):
+            engine_compiled.run(self)
+        else:
+            self.env.run()
 
     def travel_time(self, point: int) -> float:
         """A travel-time draw (a vehicle's leg, or a retest box's trip), stretched by any slowdown in force

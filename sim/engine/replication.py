@@ -9,11 +9,13 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from functools import partial
 
 import numpy as np
 
 from sim.core import streams
 from sim.engine import figures
+from sim.engine.draws import Draws
 from sim.engine.logistics import Logistics, PointTubes
 from sim.engine.retests import Retests
 from sim.engine.sampling import Crowd, round_key, simulate_crowd
@@ -53,25 +55,6 @@ class Trace:
     retests: Retests  # retest tubes
 
 
-class _Travel:
-    """A point's travel-time draws, its generator made on first use (a forecast's point may need none) and
-    its draws made `CHUNK` at a time: one call instead of one per trip."""
-
-    __slots__ = ("dist", "key", "rng", "drawn", "next")
-    CHUNK = 32
-
-    def __init__(self, dist, key):
-        self.dist, self.key, self.rng, self.drawn, self.next = dist, key, None, (), 0
-
-    def __call__(self) -> float:
-        if self.next == len(self.drawn):
-            if self.rng is None:
-                self.rng = streams.stream(*self.key)
-            self.drawn, self.next = self.dist.sample(self.rng, self.CHUNK).tolist(), 0
-        self.next += 1
-        return self.drawn[self.next - 1]
-
-
 def run_replication(rnd: Round, rep: int, grid: Grid | None = None, trace: bool = False) -> ReplicationResult:
     grid = grid or Grid.for_round(rnd)
     return finish_replication(rnd, rep, grid, simulate_crowd(rnd, rep, grid, trace), trace)
@@ -82,14 +65,23 @@ def logistics(
 ) -> tuple[Logistics, np.ndarray]:
     """Rules 5-8: pickups, vehicles, labs, recalls. Also returns each point's group. A forecast starts
     the clock at `now` and `restore`s what was under way then before anything runs."""
+    logi, group_of_point = prepare_logistics(rnd, rep, c, now)
+    if restore is not None:
+        logi.resumed_at = now
+        restore(logi)
+    logi.run()
+    return logi, group_of_point
+
+
+def prepare_logistics(rnd: Round, rep: int, c: Crowd, now: float = 0.0) -> tuple[Logistics, np.ndarray]:
+    """The logistics of a replication's crowd, with its random streams, ready to run; each point's group."""
     rounds = range(c.rounds)
     travel = [
-        _Travel(g.travel, (rnd.seed, rep, streams.TRAVEL, gi, i, *round_key(k)))
+        Draws(g.travel, partial(streams.stream, rnd.seed, rep, streams.TRAVEL, gi, i, *round_key(k)))
         for k in rounds
         for gi, g in enumerate(rnd.groups)
         for i in range(g.count)
     ]
-    lab_rngs = [streams.stream(rnd.seed, rep, streams.LAB, li) for li in range(len(rnd.labs))]
     group_of_point = np.array([gi for _ in rounds for gi, g in enumerate(rnd.groups) for _ in range(g.count)], dtype=np.int64)
     tube_point = c.tube_point
     logi = Logistics(
@@ -98,17 +90,13 @@ def logistics(
         c.tube_size,
         c.positive_tubes,
         lambda t: int(tube_point[t]),
-        lab_rngs,
+        partial(streams.stream, rnd.seed, rep, streams.LAB),
         travel,
         group_of_point.tolist(),
         lambda i, t: streams.stream(rnd.seed, rep, streams.TRUNK, i, t),
         lambda k: streams.stream(rnd.seed, rep, streams.ROUTE, k),
         now,
     )
-    if restore is not None:
-        logi.resumed_at = now
-        restore(logi)
-    logi.run()
     return logi, group_of_point
 
 

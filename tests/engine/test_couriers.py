@@ -3,9 +3,12 @@ lab-arrival times a hand computation gives; a vehicle back late leaves at once; 
 
 from __future__ import annotations
 
+from functools import partial
+
 import numpy as np
 
 from sim.core.distributions import Fixed
+from sim.core.streams import stream
 from sim.engine.logistics import Logistics, PointTubes
 from sim.scenario.build import round_from_text
 from sim.scenario.routes import Route
@@ -28,7 +31,7 @@ def run(legs_min, capacity=0, vehicles=1, on_full="wait", box=100):
     rnd = rnd.with_(routes=(route,), on_full=on_full)
     seals = [np.array([10, 20, 70]) * MIN, np.array([30, 80]) * MIN]
     points = [PointTubes(0, 0, seals[0], 0), PointTubes(1, 0, seals[1], 3)]
-    logi = Logistics(rnd, points, np.ones(5, np.int64), {}, lambda t: 0, [np.random.default_rng(0)], [lambda: 600.0] * 2)
+    logi = Logistics(rnd, points, np.ones(5, np.int64), {}, lambda t: 0, partial(stream, 0, 0, 2), [lambda: 600.0] * 2)
     logi.run()
     return logi
 

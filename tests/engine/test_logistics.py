@@ -1,5 +1,7 @@
 """Pickups (rule 5) and the lab (rule 6) on hand-checkable cases with fixed times."""
 
+from functools import partial
+
 import numpy as np
 import pytest
 
@@ -28,7 +30,13 @@ def make(seals, interval="1h", box=100, vehicles=1, extractors=1, pcr=1, plate=9
     ).with_(lab_outages=tuple(outages))
     seals = np.asarray(seals, float)
     logi = Logistics(
-        rnd, [PointTubes(0, 0, seals, 0)], np.ones(seals.size, np.int64), {}, lambda t: 0, [stream(0, 0, 2, 0)], [lambda: 600.0]
+        rnd,
+        [PointTubes(0, 0, seals, 0)],
+        np.ones(seals.size, np.int64),
+        {},
+        lambda t: 0,
+        partial(stream, 0, 0, 2),
+        [lambda: 600.0],
     )
     logi.run()
     return logi

@@ -2,9 +2,11 @@
 the engine ran it before): the same pickups, tube for tube, when vehicles are scarce and points tick together."""
 
 import math
+from functools import partial
 
 import numpy as np
 
+from sim.core.streams import stream
 from sim.engine import pickups
 from sim.engine.logistics import Logistics, PointTubes
 from sim.scenario.build import round_from_text
@@ -45,7 +47,7 @@ def run(seals, vehicles, one_process_per_point):
     if one_process_per_point:
         pickups.start = lambda logi, pts, routed: [logi.env.process(per_point_process(logi, p)) for p in pts]
     try:
-        logi = Logistics(rnd, points, np.ones(first, np.int64), {}, lambda t: 0, [np.random.default_rng(9)], travel)
+        logi = Logistics(rnd, points, np.ones(first, np.int64), {}, lambda t: 0, partial(stream, 9, 0, 2), travel)
     finally:
         pickups.start = start
     logi.run()

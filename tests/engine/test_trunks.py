@@ -3,10 +3,13 @@ idle lab; the counts and times are what a hand computation gives. Also the trunk
 
 from __future__ import annotations
 
+from functools import partial
+
 import numpy as np
 import simpy
 
 from sim.core.distributions import Fixed
+from sim.core.streams import stream
 from sim.engine.logistics import Logistics
 from sim.engine.trunks import Trunk
 from sim.scenario.build import round_from_text
@@ -30,7 +33,7 @@ labs:
 def test_an_overloaded_lab_sends_a_delivery_on_and_the_times_are_the_hand_computed_ones():
     rnd = round_from_text(NETWORK)
     n = 50
-    logi = Logistics(rnd, [], np.ones(n, np.int64), {}, lambda t: 0, [np.random.default_rng(0)] * 2, [])
+    logi = Logistics(rnd, [], np.ones(n, np.int64), {}, lambda t: 0, partial(stream, 0, 0, 2), [])
     a, b = logi.labs
     for t_h, first in ((0.0, 0), (0.0, 10), (0.25, 20), (0.5, 30), (1.5, 40)):
         ids = np.arange(first, first + 10)
@@ -70,7 +73,7 @@ def _lab_round(extra: str = "", events: str = ""):
 
 
 def _plates_at(rnd, n=30):
-    logi = Logistics(rnd, [], np.ones(n, np.int64), {}, lambda t: 0, [np.random.default_rng(0)] * 2, [])
+    logi = Logistics(rnd, [], np.ones(n, np.int64), {}, lambda t: 0, partial(stream, 0, 0, 2), [])
     logi.env.timeout(0).callbacks.append(lambda _e: logi.unload(logi.labs[0], np.arange(n)))
     logi.run()
     return sorted({float(t) / 3600 for t in logi.plated})

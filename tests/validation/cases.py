@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
+from functools import partial
 
 import numpy as np
 from scipy import stats
@@ -158,7 +159,13 @@ def lab_cases() -> list[Case]:
     for n, extractors, size in ((94, 1, 94), (500, 2, 94), (1000, 3, 94), (250, 4, 50), (10, 1, 94), (95, 1, 94)):
         rnd = round_from_text(_LAB.format(extractors=extractors, size=size))
         logi = Logistics(
-            rnd, [PointTubes(0, 0, np.zeros(n), 0)], np.ones(n, np.int64), {}, lambda t: 0, [stream(0, 0, 2, 0)], [lambda: 600.0]
+            rnd,
+            [PointTubes(0, 0, np.zeros(n), 0)],
+            np.ones(n, np.int64),
+            {},
+            lambda t: 0,
+            partial(stream, 0, 0, 2),
+            [lambda: 600.0],
         )
         logi.run()
         plates = math.ceil(n / size)

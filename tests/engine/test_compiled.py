@@ -1,0 +1,50 @@
+"""When logistics run compiled, and that running out of room changes nothing but the time taken."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from sim.engine import compiled
+from sim.engine.draws import Draws
+from sim.engine.replication import prepare_logistics
+from sim.engine.sampling import simulate_crowd
+from sim.engine.timeline import Grid
+
+
+def _prepared(rnd):
+    return prepare_logistics(rnd, 0, simulate_crowd(rnd, 0, Grid.for_round(rnd)))[0]
+
+
+def test_plain_rounds_run_compiled_and_forecasts_do_not(small_round):
+    logi = _prepared(small_round)
+    assert compiled.applies(logi)
+    logi.resumed_at = 3600.0  # a forecast restores what was under way: SimPy carries that
+    assert not compiled.applies(logi)
+
+
+def test_rounds_with_trunks_or_courier_routes_run_in_simpy(small_round):
+    logi = _prepared(small_round)
+    logi.trunks = {(0, 1): object()}
+    assert not compiled.applies(logi)
+    logi.trunks, logi.routes = {}, [object()]
+    assert not compiled.applies(logi)
+
+
+def test_too_few_draws_ahead_are_drawn_again_with_the_same_answer(small_round, monkeypatch):
+    tight, roomy = _prepared(small_round), _prepared(small_round)
+    roomy.run()
+    attempts = []
+    real_attempt = compiled._attempt
+
+    def one_draw_each(logi, points, room):
+        points.travel_needed = np.minimum(points.travel_needed, 1)  # two are needed for the first trip
+        attempts.append(room)
+        return real_attempt(logi, points, room)
+
+    monkeypatch.setattr(compiled, "_attempt", one_draw_each)
+    whole_chunks = Draws.ahead
+    monkeypatch.setattr(Draws, "ahead", lambda self, n: whole_chunks(self, n)[:n])  # exactly what was asked
+    tight.run()
+    assert attempts[:3] == [1, 2, 4]  # ran out, drew twice as many, ...
+    for name in ("picked", "at_lab", "plated", "result", "plate_of"):
+        np.testing.assert_array_equal(getattr(tight, name), getattr(roomy, name))
