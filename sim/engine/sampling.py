@@ -22,6 +22,7 @@ from sim.scenario.round import Round
 
 BUSIEST = 5  # points whose queue is kept over time, for the plot
 SERIES = ("arrived", "sampled", "tubes_sealed", "tubes_at_lab", "results_reported")
+CROWD_SERIES = SERIES[:3]  # counted point by point as the crowd is simulated
 POINT_STATS = ("arrived", "wait_mean_min", "wait_p95_min", "wait_max_min", "max_queue", "last_service_h")
 COMPOUND_STATS = ("arrived", "wait_mean_min", "wait_p95_min", "journey_mean_min")
 TRACE_KEYS = ("point", "table", "arrival", "start", "end", "tube", "tube_table")
@@ -72,6 +73,7 @@ class _Collector:
     trace: bool
     stats: dict[str, np.ndarray] = field(init=False)
     timeline: dict[str, np.ndarray] = field(default_factory=lambda: {k: np.zeros(1) for k in SERIES})
+    counts: dict[str, np.ndarray] = field(default_factory=lambda: {k: np.zeros(1, np.int64) for k in CROWD_SERIES})
     waits: list = field(default_factory=list)
     swab_ends: list = field(default_factory=list)
     resident_tube: list = field(default_factory=list)
@@ -120,7 +122,7 @@ class _Collector:
         for t, swabs in (c.positive_before or {}).items():
             self.positive_tubes.setdefault(self.n_tubes + t, []).extend(swabs)
         for key, times in (("arrived", c.arrival), ("sampled", c.swab_end), ("tubes_sealed", c.seal)):
-            self.timeline[key] = add_into(self.timeline[key], self.grid.counts(times))
+            self.counts[key] = self.grid.count_into(self.counts[key], times)
         self.point_tubes.append(PointTubes(p, lab, c.seal, self.n_tubes, priority, opens))
         if self.trace:
             self._keep(p, c)
@@ -167,6 +169,7 @@ class _Collector:
             (heapq.heappush if len(self.busiest) < BUSIEST else heapq.heapreplace)(self.busiest, item)
 
     def crowd(self) -> Crowd:
+        self.timeline |= {k: v.astype(float) for k, v in self.counts.items()}
         tube_size = np.concatenate(self.sizes) if self.sizes else np.empty(0, np.int64)
         tube_point = np.concatenate(self.tube_points) if self.tube_points else np.empty(0, np.int32)
         return Crowd(

@@ -36,16 +36,16 @@ def _fill(table, swab_end, tables, pool):
         tube_table[tube_first[j] : tube_first[j] + (per_table[j] + pool - 1) // pool] = j
     seal = np.full(n_tubes, swab_end.max())  # partial tubes: the point's last service end
     size = np.zeros(n_tubes, np.int64)
-    filled = np.zeros(tables, np.int64)
+    current = tube_first.copy()  # each table's open tube (no division per resident: a city has 25 million)
     raw = np.empty(n, np.int64)
     for i in range(n):
         j = table[i]
-        t = tube_first[j] + filled[j] // pool
-        filled[j] += 1
+        t = current[j]
         raw[i] = t
         size[t] += 1
         if size[t] == pool:
             seal[t] = swab_end[i]
+            current[j] += 1
     by_seal = np.argsort(seal, kind="mergesort")  # stable: equal seals keep table order
     rank = np.empty(n_tubes, np.int64)
     rank[by_seal] = np.arange(n_tubes)
