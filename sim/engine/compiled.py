@@ -112,7 +112,9 @@ def _attempt(logi, points: Points, room: int):
     for a in (logi.picked, logi.at_lab, logi.plated, logi.result):
         a[:] = np.nan
     logi.plate_of[:], logi.ran_at[:] = -1, -1
-    last = loop.run(pt, dr, tb, lb, q, c, slow, inst.reshape(-1, 6), s, ev, tk, points.ticking, logi.env.now)
+    last = loop.run(
+        pt, dr, tb, lb, q, c, slow, inst.reshape(-1, 6), s, ev, tk, points.ticking, logi.env.now, np.empty(5, np.int64)
+    )
     if s[heaps.STATUS]:
         return None
     return handled, retest_result, tb[11], lb, q, s, done, last

@@ -1,6 +1,6 @@
 """Binary heaps for the compiled logistics loop (`engine/loop.py`), on plain arrays so numba compiles them:
 the event queue in SimPy's order, the pickup requests in the order `pickups.ticking` keeps, and a pool of
-identical servers (`ServerPool`)."""
+identical servers (`ServerPool`). Compiled without reference counting, as the loop is (see there)."""
 
 from __future__ import annotations
 
@@ -12,7 +12,7 @@ N_EV, EID, N_TICK, STATUS, PLATES, PICKUPS, RETESTS, RECALLS, BATCHES, PT, MADE,
 OUT_OF_ROOM = 4  # STATUS when the event heap or the queue's batches are full (the caller makes room)
 
 
-@njit(cache=True)
+@njit(cache=True, _nrt=False)
 def ev_push(ev, s, t, prio, kind, a, b, c, d):
     """An event at time t. The heap moves (time, key, slot) only; the arguments stay in their slot."""
     ev_t, ev_k, ev_s, pay, free = ev
@@ -34,7 +34,7 @@ def ev_push(ev, s, t, prio, kind, a, b, c, d):
     s[N_EV] += 1
 
 
-@njit(cache=True)
+@njit(cache=True, _nrt=False)
 def ev_pop(ev, s, out):
     """The earliest event's time; its kind and arguments into `out`."""
     ev_t, ev_k, ev_s, pay, free = ev
@@ -60,20 +60,20 @@ def ev_pop(ev, s, out):
     return t
 
 
-@njit(cache=True)
+@njit(cache=True, _nrt=False)
 def tick_less(tk, a, b):
     return tk[a, 0] < tk[b, 0] or (
         tk[a, 0] == tk[b, 0] and (tk[a, 1] < tk[b, 1] or (tk[a, 1] == tk[b, 1] and tk[a, 2] < tk[b, 2]))
     )
 
 
-@njit(cache=True)
+@njit(cache=True, _nrt=False)
 def _swap(tk, a, b):
     for j in range(4):
         tk[a, j], tk[b, j] = tk[b, j], tk[a, j]
 
 
-@njit(cache=True)
+@njit(cache=True, _nrt=False)
 def tick_push(tk, s, t, sched, seq, point):
     n = s[N_TICK]
     tk[n, 0], tk[n, 1], tk[n, 2], tk[n, 3] = t, sched, seq, point
@@ -83,7 +83,7 @@ def tick_push(tk, s, t, sched, seq, point):
         n = (n - 1) >> 1
 
 
-@njit(cache=True)
+@njit(cache=True, _nrt=False)
 def tick_pop(tk, s):
     """Removes the earliest request; returns its time and point."""
     t, point = tk[0, 0], int(tk[0, 3])
@@ -104,7 +104,7 @@ def tick_pop(tk, s):
     return t, point
 
 
-@njit(cache=True)
+@njit(cache=True, _nrt=False)
 def pool_take(pool, lo, n, t, duration):
     """`ServerPool.take` on pool[lo:lo+n]: the earliest free server, busy for `duration` from when it is
     free (not before t); returns that start."""
@@ -113,13 +113,13 @@ def pool_take(pool, lo, n, t, duration):
     return start
 
 
-@njit(cache=True)
+@njit(cache=True, _nrt=False)
 def pool_block(pool, lo, n, t, until):
     """`ServerPool.out_of_service`: the earliest free server stops at t, after its job, until `until`."""
     _sift_down(pool, lo, n, max(max(t, pool[lo]), until))
 
 
-@njit(cache=True)
+@njit(cache=True, _nrt=False)
 def pool_add(pool, lo, n, t):
     """`ServerPool.add`: one more server, free from t, at pool[lo+n] (the caller has kept room)."""
     k = n
@@ -129,7 +129,7 @@ def pool_add(pool, lo, n, t):
     pool[lo + k] = t
 
 
-@njit(cache=True)
+@njit(cache=True, _nrt=False)
 def _sift_down(pool, lo, n, value):
     """The root of pool[lo:lo+n] replaced by `value`, sifted to its place."""
     k = 0

@@ -6,7 +6,12 @@ in the order the SimPy model schedules it, so ties (fixed travel or lab times) b
 the plate former's wake-up and timer are the same `event | timeout` condition, one extra event when it
 fires. Durations are the same draws (`engine/draws.py`), read ahead from arrays. `tests/engine/test_loop.py`
 runs both on many rounds and asserts every tube's every time is identical. `engine/compiled.py` decides
-when a round is plain enough (no courier routes, trunks, instrument events or forecast) and packs it.
+when a round is plain enough (no courier routes or trunks, not a forecast) and packs it.
+
+Every function here is compiled without numba's reference counting (`_nrt=False`, the switch numba's own
+developers use to show its cost, numba/numba#2350): the loop allocates nothing, and with counting each
+call paid an atomic increment and decrement per array it was handed, which was most of the loop's time
+(0.73 s of a Shanghai replication, 0.30 s without). Hence loops where slices would do.
 """
 
 from __future__ import annotations
@@ -62,7 +67,7 @@ OUT_OF_TRAVEL, OUT_OF_EXTRACTION, OUT_OF_PCR = 1, 2, 3
 # requests.
 
 
-@njit(cache=True)
+@njit(cache=True, _nrt=False)
 def _draw(values, off, count, cur, k, s, code):
     if cur[k] == count[k]:
         s[STATUS] = code
@@ -71,7 +76,7 @@ def _draw(values, off, count, cur, k, s, code):
     return values[off[k] + cur[k] - 1]
 
 
-@njit(cache=True)
+@njit(cache=True, _nrt=False)
 def _travel(pt, dr, slow, s, i, now):
     """`Logistics.travel_time`: a draw, stretched by any slowdown in force now for the point's lab or group."""
     t = _draw(dr[0], dr[1], dr[2], dr[3], i, s, OUT_OF_TRAVEL)
@@ -82,7 +87,7 @@ def _travel(pt, dr, slow, s, i, now):
     return t
 
 
-@njit(cache=True)
+@njit(cache=True, _nrt=False)
 def _request_at(pt, c, i):
     """`pickups.request_at`: when point i next asks for a vehicle (inf: never again)."""
     seal, first, size, done = pt[0], pt[1][i], pt[2][i], pt[7][i]
@@ -95,13 +100,21 @@ def _request_at(pt, c, i):
     return min(pt[5][i] + tick * c[1], seal[first + size - 1], full)
 
 
-@njit(cache=True)
+@njit(cache=True, _nrt=False)
+def _mark(times, handled, step, lo, hi, t):
+    """Tubes lo..hi-1 pass a step at t (a loop: slices would need numba's reference counting, see `run`)."""
+    for j in range(lo, hi):
+        times[j] = t
+        handled[step, j] += 1
+
+
+@njit(cache=True, _nrt=False)
 def _busy(q, s, kind, lab, start, end):
     q[7][s[BUSY], 0], q[7][s[BUSY], 1], q[7][s[BUSY], 2], q[7][s[BUSY], 3] = kind, lab, start, end
     s[BUSY] += 1
 
 
-@njit(cache=True)
+@njit(cache=True, _nrt=False)
 def _ticking(pt, dr, tb, lb, q, c, slow, s, ev, tk, now, i):
     """`pickups.ticking` from where it stands: point i's request is due now (i < 0: take the next)."""
     while True:
@@ -129,8 +142,7 @@ def _ticking(pt, dr, tb, lb, q, c, slow, s, ev, tk, now, i):
                 hi_ = mid
         upto = lo_
         lo, hi = first + done, first + max(upto, done)
-        tb[3][lo:hi] = at
-        tb[7][0, lo:hi] += 1
+        _mark(tb[3], tb[7], 0, lo, hi, at)
         pt[7][i] = max(upto, done)
         s[PICKUPS] += 1
         _busy(q, s, 0, lab, depart, home)
@@ -144,7 +156,7 @@ def _ticking(pt, dr, tb, lb, q, c, slow, s, ev, tk, now, i):
             return
 
 
-@njit(cache=True)
+@njit(cache=True, _nrt=False)
 def _poke(lb, s, ev, lab, now):
     """`LabSim._poke`: the plate former's wake-up, once until it has looked."""
     st = lb[0]
@@ -153,7 +165,7 @@ def _poke(lb, s, ev, lab, now):
         ev_push(ev, s, now, NORMAL, WAKE, lab, st[lab, GEN], 0, 0)
 
 
-@njit(cache=True)
+@njit(cache=True, _nrt=False)
 def _deliver(lb, q, s, ev, lab, lo, hi, cls, now):
     """`LabSim.deliver`: a batch of tubes (class 0 retests, 1 key groups, 2 pooled) joins the lab's queue."""
     b = s[BATCHES]
@@ -178,7 +190,7 @@ def _deliver(lb, q, s, ev, lab, lo, hi, cls, now):
         _poke(lb, s, ev, lab, now)
 
 
-@njit(cache=True)
+@njit(cache=True, _nrt=False)
 def _oldest(q, lab):
     t = np.inf
     for cls in range(3):
@@ -187,7 +199,7 @@ def _oldest(q, lab):
     return t
 
 
-@njit(cache=True)
+@njit(cache=True, _nrt=False)
 def _take(lb, q, s, lab, k):
     """`LabSim._take`: the next k tubes, retests first, then key groups, then pooled; returns the plate."""
     p = s[N_PLATE]
@@ -209,7 +221,7 @@ def _take(lb, q, s, lab, k):
     return p
 
 
-@njit(cache=True)
+@njit(cache=True, _nrt=False)
 def _former(tb, lb, q, c, s, ev, lab, now):
     """`LabSim._form_plates` from its wake-up: plates while extractors are free, then its next wait."""
     st = lb[0]
@@ -245,7 +257,7 @@ def _former(tb, lb, q, c, s, ev, lab, now):
         st[lab, MODE], st[lab, PENDING] = 0, 0
 
 
-@njit(cache=True)
+@njit(cache=True, _nrt=False)
 def _extracted(dr, tb, lb, q, c, s, ev, p, now):
     """`LabSim._run_plate` after extraction, `_pcr` and `Logistics._on_result`: the extractor freed, the
     plate's PCR machine and result follow from the machines' queue; positive pools recalled at once."""
@@ -271,7 +283,7 @@ def _extracted(dr, tb, lb, q, c, s, ev, p, now):
         ev_push(ev, s, now + (t + c[3] - now), NORMAL, RECALL, p, 0, 0, 0)
 
 
-@njit(cache=True)
+@njit(cache=True, _nrt=False)
 def _recall(pt, dr, tb, q, c, slow, s, ev, p, now):
     """`Logistics._recall` for each positive pool of plate p: its members' retest tubes, numbered in recall
     order, travel together to the lab that ran the pool."""
@@ -288,7 +300,7 @@ def _recall(pt, dr, tb, q, c, slow, s, ev, p, now):
             ev_push(ev, s, now + travel, NORMAL, RETEST, tb[9][tube], lo, lo + tb[1][tube], 0)
 
 
-@njit(cache=True)
+@njit(cache=True, _nrt=False)
 def _step(pt, dr, tb, lb, q, c, slow, inst, s, ev, tk, now, e):
     """One event (kind and arguments in e), as the SimPy model handles it."""
     kind, a, b, cc, d = e[0], e[1], e[2], e[3], e[4]
@@ -297,8 +309,7 @@ def _step(pt, dr, tb, lb, q, c, slow, inst, s, ev, tk, now, e):
         _ticking(pt, dr, tb, lb, q, c, slow, s, ev, tk, now, a)
     elif kind == BOX:  # `Logistics.unload` and `_arrive` (no overflow in a plain round)
         st[a, RECEIVED] += cc - b
-        tb[4][b:cc] = now
-        tb[7][1, b:cc] += 1
+        _mark(tb[4], tb[7], 1, b, cc, now)
         _deliver(lb, q, s, ev, a, b, cc, 1 if d else 2, now)
     elif kind == RETEST:
         _deliver(lb, q, s, ev, a, b, cc, 0, now)
@@ -326,7 +337,7 @@ def _step(pt, dr, tb, lb, q, c, slow, inst, s, ev, tk, now, e):
         _change(lb, inst, s, ev, a, kind == CHANGE_END, now)
 
 
-@njit(cache=True)
+@njit(cache=True, _nrt=False)
 def _change(lb, inst, s, ev, k, ending, now):
     """`LabSim.outage` and `surge`: instruments out of service, or added, on [start, end). inst[k]: (1 surge,
     0 outage), lab, start, end, extractors, PCR machines."""
@@ -353,8 +364,8 @@ def _change(lb, inst, s, ev, k, ending, now):
         ev_push(ev, s, now + max(end - now, 0.0), NORMAL, CHANGE_END, k, 0, 0, 0)
 
 
-@njit(cache=True)
-def run(pt, dr, tb, lb, q, c, slow, inst, s, ev, tk, ticking, now):
+@njit(cache=True, _nrt=False)
+def run(pt, dr, tb, lb, q, c, slow, inst, s, ev, tk, ticking, now, e):
     """The whole logistics from `now`: the instrument changes (`inst`, surges first, as the SimPy model
     starts them), the pickup requests of the `ticking` points, then every event in turn. Returns the time
     of the last event; s[STATUS] says whether it ran to the end."""
@@ -367,7 +378,6 @@ def run(pt, dr, tb, lb, q, c, slow, inst, s, ev, tk, ticking, now):
             tick_push(tk, s, max(t, now), now, k, i)
     s[MADE] = ticking.size
     _ticking(pt, dr, tb, lb, q, c, slow, s, ev, tk, now, -1)
-    e = np.empty(5, np.int64)
     while s[N_EV] > 0 and s[STATUS] == 0:
         now = ev_pop(ev, s, e)
         _step(pt, dr, tb, lb, q, c, slow, inst, s, ev, tk, now, e)
