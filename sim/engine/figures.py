@@ -6,11 +6,28 @@ from __future__ import annotations
 import math
 
 import numpy as np
+from numba import njit
 
 from sim.engine.select import order_stats
 from sim.scenario.round import Round, on_time
 
 SELECT_FROM = 100_000  # from this many values a quantile selects without copying (engine/select.py)
+
+
+@njit(cache=True, nogil=True)
+def _wait_sums(wait, starts):
+    """Per point (its residents from starts[k] to the next start): the sum of the float32 waits in float64,
+    in order, as `np.add.reduceat(..., dtype=np.float64)` adds them, and how many; NaN (home) left out.
+    One pass: numpy first made a float64 copy of a city's waits and two masks."""
+    sums, counts = np.zeros(starts.size), np.zeros(starts.size)
+    for k in range(starts.size):
+        end = starts[k + 1] if k + 1 < starts.size else wait.size
+        for i in range(starts[k], end):
+            if not np.isnan(wait[i]):
+                sums[k] += np.float64(wait[i])
+                counts[k] += 1
+    return sums, counts
+
 
 WALK_METRICS = ("walk_mean_min", "walk_p95_min", "walk_max_min", "within_walk_standard", "journey_mean_min", "journey_p95_min")
 
@@ -196,10 +213,9 @@ def group_figures(rnd, group_of_point, arrived, tube_point, tube_size, result, w
             out[kept] = np.add.reduceat(x, starts, dtype=np.float64)
         return out
 
-    queued = ~np.isnan(wait)
-    home = not queued.all()  # residents swabbed at home have no wait
-    wait_sum = per_point(np.where(queued, wait, 0.0) if home else wait)
-    wait_n = per_point(queued.astype(np.float64)) if home else people.astype(np.float64)
+    wait_sum, wait_n = np.zeros(n_points), np.zeros(n_points)  # residents swabbed at home have no wait
+    if wait.size:
+        wait_sum[kept], wait_n[kept] = _wait_sums(wait, starts)
     turnaround_sum = per_point(turnaround)
     tube_group = group_of_point[tube_point] if tube_point.size else np.empty(0, np.int64)
     names = [g.name for g in rnd.groups]

@@ -134,9 +134,7 @@ def finish_replication(rnd: Round, rep: int, grid: Grid, crowd: Crowd, trace: bo
         groups=figures.group_figures(
             rnd, group_of_point, c.stats["arrived"], c.tube_point, c.tube_size, logi.result, wait_all, turnaround, tube_deadline
         ),
-        rounds=figures.round_figures(
-            rnd, c.stats, tube_round, c.tube_size, logi, _concat(c.resident_tube, np.int64), wait_all, tube_deadline
-        )
+        rounds=figures.round_figures(rnd, c.stats, tube_round, c.tube_size, logi, c.resident_tube, wait_all, tube_deadline)
         if rnd.campaign
         else [],
         deadline_met=rnd.deadline_met(figures.last_result_by_round(rnd, tube_round, logi.result)),
@@ -148,20 +146,18 @@ def finish_replication(rnd: Round, rep: int, grid: Grid, crowd: Crowd, trace: bo
 
 def _residents(c: Crowd, result: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Every resident's wait (NaN: swabbed at home), the waits of those who queued, and every resident's
-    turnaround: their tube's result minus their own swab. Point by point into one array, not through
-    concatenated copies: at 25 million residents each copy is 200 MB of fresh memory."""
-    wait_all = _concat(c.waits, np.float32)
-    wait = wait_all[~np.isnan(wait_all)] if _any_nan(wait_all) else wait_all
-    turnaround = np.empty(sum(e.size for e in c.swab_ends))
-    k = 0
-    for swab_end, tube in zip(c.swab_ends, c.resident_tube, strict=True):
-        np.subtract(result[tube], swab_end, out=turnaround[k : k + swab_end.size])
-        k += swab_end.size
-    return wait_all, wait, turnaround
+    turnaround: their tube's result minus their own swab."""
+    wait = c.waits[~np.isnan(c.waits)] if _any_nan(c.waits) else c.waits
+    return c.waits, wait, _turnaround(result, c.resident_tube, c.swab_ends)
 
 
-def _concat(parts: list[np.ndarray], dtype) -> np.ndarray:
-    return np.concatenate(parts) if parts else np.empty(0, dtype)
+@njit(cache=True, nogil=True)
+def _turnaround(result, tube, swab_end):
+    """result[tube] - swab_end in one pass: no 200 MB gathered copy first (a city's 25 million)."""
+    out = np.empty(swab_end.size)
+    for i in range(swab_end.size):
+        out[i] = result[tube[i]] - swab_end[i]
+    return out
 
 
 @njit(cache=True, nogil=True)

@@ -276,7 +276,7 @@ def _outlook(rnd: Round, grid: Grid, state: RoundState, crowd: Crowd, logi: Logi
         if mine.size:
             lab_last[li] = mine.max() / 3600
     series = _series(grid, crowd, logi.at_lab[logi.at_lab > at], result)  # what happens from `at` on
-    waits = np.concatenate(crowd.waits) if crowd.waits else np.empty(0)
+    waits = crowd.waits
     seal = np.concatenate([pt.seal for pt in crowd.point_tubes]) if crowd.point_tubes else np.empty(0)
     return Outlook(
         last / 3600 if last is not None else None,
@@ -290,7 +290,7 @@ def _outlook(rnd: Round, grid: Grid, state: RoundState, crowd: Crowd, logi: Logi
 
 def _series(grid: Grid, crowd: Crowd, at_lab: np.ndarray, result: np.ndarray) -> dict[str, np.ndarray]:
     """Events per grid row: residents sampled, tubes reaching a lab, tubes reported."""
-    swabs = np.concatenate(crowd.swab_ends) if crowd.swab_ends else np.empty(0)
+    swabs = crowd.swab_ends
     return {"sampled": grid.counts(swabs), "tubes_at_lab": grid.counts(at_lab), "tubes_reported": grid.counts(result)}
 
 

@@ -12,6 +12,7 @@ from dataclasses import dataclass, field, replace
 import numpy as np
 
 from sim.core import streams
+from sim.engine.columns import Column
 from sim.engine.crowd import PointCrowd, simulate_point
 from sim.engine.figures import grouped_quantile, quantile
 from sim.engine.logistics import PointTubes
@@ -39,9 +40,9 @@ class Crowd:
 
     stats: dict[str, np.ndarray]
     timeline: dict[str, np.ndarray]
-    waits: list[np.ndarray]
-    swab_ends: list[np.ndarray]
-    resident_tube: list[np.ndarray]
+    waits: np.ndarray  # one per resident, point after point (float32; NaN: swabbed at home)
+    swab_ends: np.ndarray  # one per resident: when their swab ended
+    resident_tube: np.ndarray  # one per resident: their tube (int32)
     tube_size: np.ndarray
     tube_point: np.ndarray
     positive_tubes: dict[int, list[float]]
@@ -74,9 +75,7 @@ class _Collector:
     stats: dict[str, np.ndarray] = field(init=False)
     timeline: dict[str, np.ndarray] = field(default_factory=lambda: {k: np.zeros(1) for k in SERIES})
     counts: dict[str, np.ndarray] = field(default_factory=lambda: {k: np.zeros(1, np.int64) for k in CROWD_SERIES})
-    waits: list = field(default_factory=list)
-    swab_ends: list = field(default_factory=list)
-    resident_tube: list = field(default_factory=list)
+    expected: int = 0  # residents who could come: room for the columns
     sizes: list = field(default_factory=list)
     tube_points: list = field(default_factory=list)
     positive_tubes: dict[int, list[float]] = field(default_factory=dict)
@@ -94,6 +93,9 @@ class _Collector:
 
     def __post_init__(self) -> None:
         self.stats = {k: np.full(self.n_points, np.nan) for k in POINT_STATS}
+        self.waits = Column(np.float32, self.expected)
+        self.swab_ends = Column(np.float64, self.expected)
+        self.resident_tube = Column(np.int32, self.expected)
         if self.at is not None:
             self.by_then = {k: np.zeros(self.n_points, np.int64) for k in ("arrived", "sampled")}
         self.compounds = {k: np.full(self.n_compounds, np.nan) for k in COMPOUND_STATS} if self.n_compounds else {}
@@ -112,9 +114,9 @@ class _Collector:
         if c.arrived:
             self._stats(p, c)
             self._busiest(p, name, c)
-        self.waits.append(c.wait_all.astype(np.float32))
-        self.swab_ends.append(c.swab_end)
-        self.resident_tube.append(c.tube + self.n_tubes)
+        self.waits.add(c.wait_all)
+        self.swab_ends.add(c.swab_end)
+        self.resident_tube.add(c.tube + self.n_tubes)
         self.sizes.append(c.tube_size)
         self.tube_points.append(np.full(c.seal.size, p, np.int32))
         for r in c.positive:
@@ -175,9 +177,9 @@ class _Collector:
         return Crowd(
             self.stats,
             self.timeline,
-            self.waits,
-            self.swab_ends,
-            self.resident_tube,
+            self.waits.array(),
+            self.swab_ends.array(),
+            self.resident_tube.array(),
             tube_size,
             tube_point,
             self.positive_tubes,
@@ -194,7 +196,10 @@ class _Collector:
 
 def collector(rnd: Round, grid: Grid, trace: bool = False, at: float | None = None) -> _Collector:
     """An empty collector for one round's points, in point order."""
-    return _Collector(rnd.n_points, grid, trace, n_compounds=len(rnd.places.compound_names) if rnd.places else 0, at=at)
+    compounds = len(rnd.places.compound_names) if rnd.places else 0
+    return _Collector(
+        rnd.n_points, grid, trace, n_compounds=compounds, at=at, expected=sum(g.count * g.people for g in rnd.groups)
+    )
 
 
 def _round_crowd(rnd: Round, rep: int, grid: Grid, trace: bool = False, round_index: int = 0, at: float | None = None) -> Crowd:
@@ -229,9 +234,9 @@ def _merge(crowds: list[Crowd], n_points: int) -> Crowd:
     return Crowd(
         stats={key: np.concatenate([c.stats[key] for c in crowds]) for key in crowds[0].stats},
         timeline=timeline,
-        waits=[w for c in crowds for w in c.waits],
-        swab_ends=[e for c in crowds for e in c.swab_ends],
-        resident_tube=[t + int(off) for c, off in zip(crowds, tube_offsets, strict=False) for t in c.resident_tube],
+        waits=np.concatenate([c.waits for c in crowds]),
+        swab_ends=np.concatenate([c.swab_ends for c in crowds]),
+        resident_tube=np.concatenate([c.resident_tube + np.int32(off) for c, off in zip(crowds, tube_offsets, strict=False)]),
         tube_size=np.concatenate([c.tube_size for c in crowds]),
         tube_point=np.concatenate([c.tube_point + k * n_points for k, c in enumerate(crowds)]).astype(np.int32),
         positive_tubes=positive_tubes,

@@ -1,0 +1,30 @@
+"""One value per resident, point after point, in one array.
+
+A city's crowd is simulated point by point (20,000 of them); keeping each point's piece in a list and
+concatenating at the end touched every value twice and needed both copies at once. A column is filled
+in place instead, into room reserved for everyone who could come: the operating system lends memory only
+as it is written, so the room nobody uses costs nothing. Fresh memory is most of what a cold run pays
+for its size (docs/performance.md)."""
+
+from __future__ import annotations
+
+import numpy as np
+
+
+class Column:
+    def __init__(self, dtype, expected: int):
+        self._data = np.empty(max(expected, 1), dtype)
+        self._n = 0
+
+    def add(self, values: np.ndarray) -> None:
+        end = self._n + values.size
+        if end > self._data.size:  # more came than expected: grow (rare; a forecast's crowd, say)
+            grown = np.empty(max(end, 2 * self._data.size), self._data.dtype)
+            grown[: self._n] = self._data[: self._n]
+            self._data = grown
+        self._data[self._n : end] = values
+        self._n = end
+
+    def array(self) -> np.ndarray:
+        """Everything added so far (a view: no copy)."""
+        return self._data[: self._n]
