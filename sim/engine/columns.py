@@ -18,12 +18,24 @@ class Column:
 
     def add(self, values: np.ndarray) -> None:
         end = self._n + values.size
-        if end > self._data.size:  # more came than expected: grow (rare; a forecast's crowd, say)
-            grown = np.empty(max(end, 2 * self._data.size), self._data.dtype)
-            grown[: self._n] = self._data[: self._n]
-            self._data = grown
+        if end > self._data.size:
+            self._grow(end)
         self._data[self._n : end] = values
         self._n = end
+
+    def _grow(self, end: int) -> None:
+        """More came than expected (rare; a forecast's crowd, say)."""
+        grown = np.empty(max(end, 2 * self._data.size), self._data.dtype)
+        grown[: self._n] = self._data[: self._n]
+        self._data = grown
+
+    def next(self, n: int) -> np.ndarray:
+        """The next n places, to be written in place (a view)."""
+        if self._n + n > self._data.size:
+            self._grow(self._n + n)
+        view = self._data[self._n : self._n + n]
+        self._n += n
+        return view
 
     def array(self) -> np.ndarray:
         """Everything added so far (a view: no copy)."""

@@ -29,6 +29,83 @@ def _wait_sums(wait, starts):
     return sums, counts
 
 
+def wait_figures(start: np.ndarray, arrival: np.ndarray, home: np.ndarray | None, out: np.ndarray):
+    """A point's waits in one pass: each resident's into `out` (float32; NaN for those swabbed at home),
+    and the waits of those who queued (float64) with their mean and maximum, as numpy's `mean` (pairwise)
+    and `max` give them. One compiled call instead of seven array operations, at each of 20,000 points."""
+    return _wait_figures(start, arrival, home if home is not None else np.empty(0, np.bool_), out)
+
+
+@njit(cache=True, nogil=True)
+def _wait_figures(start, arrival, home, out):
+    queued = np.empty(start.size)
+    k, top = 0, -np.inf
+    for i in range(start.size):
+        w = start[i] - arrival[i]
+        if home.size and home[i]:
+            out[i] = np.nan
+        else:
+            out[i] = np.float32(w)
+            queued[k] = w
+            k += 1
+            top = max(top, w)
+    return queued[:k], (_pairwise_sum(queued, 0, k) / k if k else np.nan), top
+
+
+@njit(cache=True, nogil=True)
+def _pairwise_sum(a, lo, n):
+    """numpy's own float64 summation, so means agree to the bit: halves (cut at a multiple of 8) down to
+    blocks of at most 128, each summed with eight accumulators, then left + right all the way up. Written
+    with an explicit stack: numba's cache crashes on loading a recursive function."""
+    start, length, stage = np.empty(64, np.int64), np.empty(64, np.int64), np.empty(64, np.int64)
+    left = np.empty(64)
+    start[0], length[0], stage[0], depth = lo, n, 0, 1
+    while True:
+        top = depth - 1
+        if stage[top] == 0 and length[top] > 128:  # split: the left half first
+            half = length[top] // 2
+            half -= half % 8
+            stage[top] = 1
+            start[depth], length[depth], stage[depth] = start[top], half, 0
+            depth += 1
+            continue
+        value = _block_sum(a, start[top], length[top])
+        depth -= 1
+        while depth:  # hand the value up: a left half waits for its right, a right half completes its parent
+            parent = depth - 1
+            if stage[parent] == 1:
+                half = length[parent] // 2
+                half -= half % 8
+                left[parent], stage[parent] = value, 2
+                start[depth], length[depth], stage[depth] = start[parent] + half, length[parent] - half, 0
+                depth += 1
+                break
+            value = left[parent] + value
+            depth -= 1
+        if depth == 0:
+            return value
+
+
+@njit(cache=True, nogil=True)
+def _block_sum(a, lo, n):
+    if n < 8:
+        res = 0.0
+        for i in range(n):
+            res += a[lo + i]
+        return res
+    r = a[lo : lo + 8].copy()
+    i = 8
+    while i < n - (n % 8):
+        for j in range(8):
+            r[j] += a[lo + i + j]
+        i += 8
+    res = ((r[0] + r[1]) + (r[2] + r[3])) + ((r[4] + r[5]) + (r[6] + r[7]))
+    while i < n:
+        res += a[lo + i]
+        i += 1
+    return res
+
+
 WALK_METRICS = ("walk_mean_min", "walk_p95_min", "walk_max_min", "within_walk_standard", "journey_mean_min", "journey_p95_min")
 
 

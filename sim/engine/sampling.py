@@ -14,7 +14,7 @@ import numpy as np
 from sim.core import streams
 from sim.engine.columns import Column
 from sim.engine.crowd import PointCrowd, simulate_point
-from sim.engine.figures import grouped_quantile, quantile
+from sim.engine.figures import grouped_quantile, quantile, wait_figures
 from sim.engine.logistics import PointTubes
 from sim.engine.queue import queue_lengths_at
 from sim.engine.timeline import Grid, add_into
@@ -112,9 +112,8 @@ class _Collector:
         if not c.seal.size:  # nobody came (a forecast's point may have tubes but nobody still to come)
             return
         if c.arrived:
-            self._stats(p, c)
+            self._stats(p, c, *wait_figures(c.start, c.arrival, c.at_home, self.waits.next(c.arrived)))
             self._busiest(p, name, c)
-        self.waits.add(c.wait_all)
         self.swab_ends.add(c.swab_end)
         self.resident_tube.add(c.tube + self.n_tubes)
         self.sizes.append(c.tube_size)
@@ -130,12 +129,12 @@ class _Collector:
             self._keep(p, c)
         self.n_tubes += c.seal.size
 
-    def _stats(self, p: int, c: PointCrowd) -> None:
-        w = c.wait
+    def _stats(self, p: int, c: PointCrowd, w: np.ndarray, mean: float, top: float) -> None:
+        """A point's figures; w: the waits of those who queued, their mean and maximum."""
         if w.size:  # everyone may have been swabbed at home
-            self.stats["wait_mean_min"][p] = w.mean() / 60
+            self.stats["wait_mean_min"][p] = mean / 60
             self.stats["wait_p95_min"][p] = quantile(w, 0.95) / 60
-            self.stats["wait_max_min"][p] = w.max() / 60
+            self.stats["wait_max_min"][p] = top / 60
         self.stats["max_queue"][p] = c.max_queue
         self.stats["last_service_h"][p] = c.last_end / 3600
 
