@@ -25,6 +25,7 @@ class Targets:
     max_wait: float | None = None  # seconds, 95th percentile at every point
     margin: float = 0.0  # seconds: the search and verification want every result this long before the deadline
     wait_margin: float | None = 0.0  # seconds below max_wait the confirmation wants; None: from the spread (auto)
+    margin_from_spread: bool = True  # more than `margin` where the last result's spread asks it (`sizing._deadline_margin`)
 
 
 @dataclass
@@ -64,6 +65,7 @@ class Sizer:
     simulated: int = 0  # lab-part replications actually simulated
     last_whole: tuple[Round, list[Outcome]] | None = None  # the last whole-round check: the plan and its outcomes
     wait_margin: float = 0.0  # seconds below max_wait the queue standard is judged at, but in the final check
+    deadline_margin: float | None = None  # seconds before the deadline results are judged at (None: --margin)
     _crowd: dict = field(default_factory=dict)  # (lab, points, tables), rep -> Outcome of the crowd alone
     _full: dict = field(default_factory=dict)  # ... + (vehicles, extractors, PCR), rep -> Outcome
     _failures: dict = field(default_factory=dict)  # rep -> checks it failed so far (judged first next time)
@@ -148,8 +150,14 @@ class Sizer:
             return True
         return o.worst_p95_wait_min * 60 <= w - (self.wait_margin if margin else 0.0) + 1e-9
 
+    @property
+    def due_margin(self) -> float:
+        """How long before the deadline the search wants every result: --margin, or more where the spread
+        of the last result asks it (`sizing._deadline_margin`)."""
+        return self.targets.margin if self.deadline_margin is None else self.deadline_margin
+
     def _on_time(self, o: Outcome, margin: bool = True) -> bool:
-        due = self.base.deadline - (self.targets.margin if margin else 0.0)
+        due = self.base.deadline - (self.due_margin if margin else 0.0)
         return on_time(None if o.results_complete_h is None else o.results_complete_h * 3600, due)
 
     def check_crowd(self, plan: dict[str, list[int]], labs: list[int] | None = None, reps: range | None = None) -> Check:

@@ -21,7 +21,7 @@ import numpy as np
 from sim.core import streams
 from sim.core.i18n import _
 from sim.core.search import bisect_smallest, gallop_down
-from sim.core.stats import share_lower_bound_95
+from sim.core.stats import share_lower_bound_95, t_quantile
 from sim.plan.bounds import analytic_bounds, plan_of, totals
 from sim.plan.sizer import LOGISTICS, Check, Sizer, Targets, within
 from sim.plan.sizing_report import report
@@ -109,6 +109,7 @@ def _size(sizer: Sizer, vary: list[str], limits: dict[str, int], verify_reps: in
     found = _search(sizer, vary, limits, plan)
     reps_v = streams.replications("sizing check", verify_reps)
     sizer.wait_margin = _wait_margin(sizer, found, reps_v)
+    sizer.deadline_margin = _deadline_margin(sizer, found, reps_v)
     plan = _confirm(sizer, vary, limits, {d: list(v) for d, v in found.items()}, reps_v)
     verify = sizer.check(plan, reps_v)
     if not sizer.meets(verify):
@@ -187,6 +188,29 @@ def _wait_margin(sizer: Sizer, plan: Plan, reps: range) -> float:
         )
     )
     return min(margin, 0.5 * t.max_wait)
+
+
+def _deadline_margin(sizer: Sizer, plan: Plan, reps: range) -> float:
+    """The deadline's margin: --margin, or more when the last result's spread over replications of the plan
+    the search found asks it. The next replication's last result lies within t(p, n-1) * sd * sqrt(1 + 1/n)
+    of their mean with probability p (a prediction bound; p is --confidence), so the search wants each
+    result that far before the deadline: a plan chosen at the edge on these replications still meets the
+    deadline on fresh ones about as often as promised."""
+    given = sizer.targets.margin
+    if not sizer.targets.margin_from_spread:
+        return given
+    last = [h for h in sizer.check(plan, reps, early=False).results_complete_h if h is not None]
+    if len(last) < 2:
+        return given
+    n = len(last)
+    spread = t_quantile(sizer.targets.confidence, n - 1) * float(np.std(last, ddof=1)) * math.sqrt(1 + 1 / n) * 3600
+    if spread > given:
+        sizer.say(
+            _("results judged {margin:.2f} h before the deadline (the spread of the last result; --margin {given:.2f} h)").format(
+                margin=spread / 3600, given=given / 3600
+            )
+        )
+    return max(given, spread)
 
 
 def _generous(sizer: Sizer, vary: list[str], limits: dict[str, int], bounds: Plan) -> tuple[Plan, tuple[Check, dict] | None]:

@@ -23,6 +23,7 @@ def report(base, targets, plan, bounds, sizer, verify, smaller, *, feasible, bes
             "deadline_h": base.deadline / 3600,
             "margin_h": targets.margin / 3600,
             "wait_margin_min": sizer.wait_margin / 60,
+            "judged_margin_h": sizer.due_margin / 3600,  # --margin, or more from the last result's spread
         },
         "limits": limits,
         "feasible": feasible,
@@ -155,12 +156,12 @@ def _verified(result: dict) -> list[str]:
     lines.append(
         _(
             "verified on {n} fresh replications: targets met in {share:.0%}; deadline margin {margin:.2f} h "
-            "(latest replication; wanted {wanted:g} h)"
+            "(latest replication; wanted {wanted:.2f} h)"
         ).format(
             n=v["replications"],
             share=v["share_meeting_targets"],
             margin=v["deadline_margin_h"],
-            wanted=result["targets"]["margin_h"],
+            wanted=result["targets"].get("judged_margin_h", result["targets"]["margin_h"]),  # older sizing.json: none
         )
     )
     fails = sum(c["fails"] for c in result["one_step_smaller"].values())
