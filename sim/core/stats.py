@@ -28,6 +28,8 @@ def summarize(values: Sequence[float | None]) -> dict:
     if not present:
         return {"mean": None, "ci95": None, "values": None}
     m, (lo, hi) = mean_ci95(present)
+    if min(present) >= 0:  # a figure never below zero (a time, a count, a share) has no mean below zero either
+        lo = max(lo, 0.0)
     return {"mean": m, "ci95": [lo, hi], "values": [None if v is None or math.isnan(v) else v for v in values]}
 
 

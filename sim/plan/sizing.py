@@ -47,6 +47,7 @@ STAGE_DIMENSIONS = {
     "labs": ("extractors", "pcr_machines"),
 }
 Plan = dict[str, list[int]]
+FINAL_GROWTHS = 3  # steps the final check may grow a plan that falls short on fresh replications
 
 
 class SizingError(Exception):
@@ -144,16 +145,21 @@ def _size(sizer: Sizer, vary: list[str], limits: dict[str, int], verify_reps: in
 def _final_check(sizer: Sizer, plan: Plan, vary: list[str], limits: dict[str, int], n: int) -> tuple[Plan, Check, list[str]]:
     """The assembled round, as `natsim run` runs it, on replications nothing was chosen on. Where it meets
     the targets in fewer than --confidence of them, the stage that binds grows a step and the plan is
-    judged again on new replications (twice at most); what grew is recorded."""
+    judged again on new replications (FINAL_GROWTHS times at most); what grew is recorded."""
     first = streams.FIRST_REPLICATION["final check"]
     grown: list[str] = []
-    for attempt in range(3):
+    for attempt in range(FINAL_GROWTHS + 1):
         fresh = sizer.check_whole(plan, range(first + attempt * n, first + (attempt + 1) * n))
-        if sizer.meets(fresh) or attempt == 2:
+        if sizer.meets(fresh) or attempt == FINAL_GROWTHS:
             return plan, fresh, grown
         stage = sizer.binding(fresh, margin=False)
         free = [d for d in plan if d in vary and any(not sizer.fixed(d, i) for i in range(len(plan[d])))]
-        dims = [d for d in STAGE_DIMENSIONS[stage.split(" (")[0]] if d in free][:1] or [d for d in LOGISTICS if d in free]
+        # A lab's extraction and PCR grow together (either may bind on fresh replications); sampling grows by
+        # points (more tables at a point do not shorten the walk to it).
+        kind = stage.split(" (")[0]
+        dims = [d for d in STAGE_DIMENSIONS[kind] if d in free][: 2 if kind == "labs" else 1] or [
+            d for d in LOGISTICS if d in free
+        ]
         bigger = {
             d: [v + max(1, math.ceil((0.05 if d == "points" else 0.10) * v)) if d in dims and not sizer.fixed(d, i) else v
                 for i, v in enumerate(plan[d])]

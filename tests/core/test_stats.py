@@ -58,3 +58,10 @@ def test_normal_quantile_inverts_the_normal_cdf():
         z = normal_quantile(p)
         assert abs(stats.norm.cdf(z) - p) < 1e-12
     assert abs(normal_quantile(0.975) - 1.959964) < 1e-6
+
+
+def test_a_count_s_interval_never_goes_below_zero():
+    # Positives found in 2 replications: 0 and 25. A t interval would reach -12.6; a count's mean cannot.
+    s = summarize([0.0, 25.0])
+    assert s["ci95"][0] == 0.0 and s["ci95"][1] > 25
+    assert summarize([-3.0, 4.0])["ci95"][0] < -3  # a figure that can be negative keeps its t interval
