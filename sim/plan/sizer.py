@@ -280,4 +280,12 @@ def binding_stage(check: Check, rnd: Round, max_wait: float | None) -> str:
         return "sampling points (sampling ends too late)"
     if any(a is not None and a * 3600 + _fastest_lab(rnd) > rnd.deadline + 1e-9 for a in check.last_tube_at_lab_h):
         return "transport (tubes reach the labs too late)"
-    return "labs (extraction and PCR)"
+    # The last tubes to reach a lab rarely fill a plate: they wait out its timer. A lab binds only when its
+    # last result came later than that after its last tube (tubes queued for instruments); otherwise the
+    # tubes simply came late, and more instruments cannot help (on the Xi'an example they did not).
+    floor = _fastest_lab(rnd) + min(lab.max_plate_wait for lab in rnd.labs)
+    queued = [
+        r is not None and a is not None and (r - a) * 3600 > floor + 1e-9
+        for r, a in zip(check.results_complete_h, check.last_tube_at_lab_h, strict=True)
+    ]
+    return "labs (extraction and PCR)" if any(queued) else "transport (tubes reach the labs too late)"

@@ -189,3 +189,28 @@ def test_a_final_check_short_of_the_confidence_grows_the_binding_stage_and_judge
     final, check, grown = _final_check(stub, plan, ["points", "tables"], {}, 10)
     assert final["points"] == [21] and check.share == 1.0 and grown == ["sampling points (queue standard): points"]
     assert stub.seen[0][1] != stub.seen[1][1]  # judged again on replications it had not seen
+
+
+def test_the_deadline_margin_grows_with_the_last_result_s_spread(small_round):
+    import math
+
+    import numpy as np
+
+    from sim.core.stats import t_quantile
+    from sim.plan.sizer import Check, Sizer
+    from sim.plan.sizing import _deadline_margin
+
+    def margin(last_h, **targets):
+        sizer = Sizer(small_round, Targets(0.9, None, 15 * 60, **targets))
+        try:
+            n = len(last_h)
+            sizer.check = lambda plan, reps, early=True: Check([True] * n, last_h, [None] * n, [None] * n, [None] * n)
+            return _deadline_margin(sizer, {}, range(n))
+        finally:
+            sizer.close()
+
+    tight, wide = [10.0, 10.01, 10.02, 10.0], [10.0, 10.5, 11.0, 10.2]
+    assert margin(tight) == 15 * 60  # a spread of minutes: --margin stands
+    want = t_quantile(0.9, 3) * float(np.std(wide, ddof=1)) * math.sqrt(1 + 1 / 4) * 3600
+    assert margin(wide) == pytest.approx(want) and want > 15 * 60
+    assert margin(wide, margin_from_spread=False) == 15 * 60  # asked for exactly --margin
