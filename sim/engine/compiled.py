@@ -18,8 +18,10 @@ from sim.scenario.round import TIME_TOLERANCE
 
 
 def applies(logi) -> bool:
-    """Whether the compiled loop carries every rule this replication's logistics need."""
-    return not logi.routes and not logi.trunks and logi.resumed_at is None and all(isinstance(t, Draws) for t in logi.travel)
+    """Whether the compiled loop carries every rule this replication's logistics need (and every lab has a
+    PCR machine: the loop's pools assume one server at least)."""
+    plain = not logi.routes and not logi.trunks and logi.resumed_at is None
+    return plain and all(lab.lab.pcr_machines > 0 for lab in logi.labs) and all(isinstance(t, Draws) for t in logi.travel)
 
 
 def run(logi) -> None:

@@ -3,6 +3,10 @@
 The crowd stage hands over, per point, the sorted seal times of its tubes. Each point runs one
 process that works out its next pickup request analytically (box full, interval tick, or last
 seal), so events scale with pickups and plates, not with residents or tubes.
+
+This is the logistics' rule book. A round without courier routes or trunks runs its compiled twin
+(`engine/loop.py`), which follows it event for event; a change here must be made there too, and
+`tests/engine/test_loop.py` fails until it is.
 """
 
 from __future__ import annotations

@@ -6,6 +6,8 @@ points request together at each tick, so one wake-up serves them all, and a requ
 when it is made (the vehicle, its drive, what it will find), because nothing else collects from such a point.
 Each pickup then costs one event, its box's arrival at the lab. A point on a courier route that calls a lab
 vehicle when its box fills (`on_full: call`) keeps a process of its own: its route may come first.
+The compiled loop (`engine/loop.py`: `_request_at`, `_ticking`) follows these rules line for line;
+`tests/engine/test_loop.py` holds the two identical.
 """
 
 from __future__ import annotations

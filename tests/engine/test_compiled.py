@@ -30,6 +30,13 @@ def test_rounds_with_trunks_or_courier_routes_run_in_simpy(small_round):
     assert not compiled.applies(logi)
 
 
+def test_a_lab_without_pcr_machines_is_left_to_simpy(small_round):
+    from dataclasses import replace
+
+    rnd = small_round.with_(labs=tuple(replace(lab, pcr_machines=0) for lab in small_round.labs))
+    assert compiled.applies(_prepared(small_round)) and not compiled.applies(_prepared(rnd))
+
+
 def test_too_few_draws_ahead_are_drawn_again_with_the_same_answer(small_round, monkeypatch):
     tight, roomy = _prepared(small_round), _prepared(small_round)
     roomy.run()
