@@ -11,7 +11,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from sim.engine.queue import max_queue, serve_queue
+from sim.engine.queue import serve_queue
 from sim.engine.tubes import fill_tubes
 from sim.scenario.pauses import table_windows, working_share
 from sim.scenario.places import Catchment
@@ -30,7 +30,6 @@ class PointCrowd:
     tube_size: np.ndarray  # residents per tube
     tube_table: np.ndarray  # table that filled each tube
     positive: np.ndarray  # indices of positive residents (arrival order)
-    max_queue: int
     last_end: float
     at_home: np.ndarray | None = None  # residents swabbed at home (their "arrival" is the visit's start)
     compound: np.ndarray | None = None  # places: each resident's compound (index into the catchment)
@@ -100,7 +99,6 @@ def simulate_point(
         tube_size,
         tube_table,
         positive,
-        max_queue(arrival[queued], start[queued]),
         float(swab_end.max()) if n else float("nan"),
         at_home,
         compound,

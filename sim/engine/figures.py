@@ -29,31 +29,8 @@ def _wait_sums(wait, starts):
     return sums, counts
 
 
-def wait_figures(start: np.ndarray, arrival: np.ndarray, home: np.ndarray | None, out: np.ndarray):
-    """A point's waits in one pass: each resident's into `out` (float32; NaN for those swabbed at home),
-    and the waits of those who queued (float64) with their mean and maximum, as numpy's `mean` (pairwise)
-    and `max` give them. One compiled call instead of seven array operations, at each of 20,000 points."""
-    return _wait_figures(start, arrival, home if home is not None else np.empty(0, np.bool_), out)
-
-
 @njit(cache=True, nogil=True)
-def _wait_figures(start, arrival, home, out):
-    queued = np.empty(start.size)
-    k, top = 0, -np.inf
-    for i in range(start.size):
-        w = start[i] - arrival[i]
-        if home.size and home[i]:
-            out[i] = np.nan
-        else:
-            out[i] = np.float32(w)
-            queued[k] = w
-            k += 1
-            top = max(top, w)
-    return queued[:k], (_pairwise_sum(queued, 0, k) / k if k else np.nan), top
-
-
-@njit(cache=True, nogil=True)
-def _pairwise_sum(a, lo, n):
+def pairwise_sum(a, lo, n):
     """numpy's own float64 summation, so means agree to the bit: halves (cut at a multiple of 8) down to
     blocks of at most 128, each summed with eight accumulators, then left + right all the way up. Written
     with an explicit stack: numba's cache crashes on loading a recursive function."""
@@ -160,16 +137,26 @@ def quantile(x: np.ndarray, q: float) -> float | None:
     n = x.size
     if not n:
         return None
-    virtual = (n - 1) * q
-    lo = math.floor(virtual)
-    hi = min(lo + 1, n - 1)
+    lo, hi, t = quantile_ranks(n, q)
     a, b, found = order_stats(x, lo, hi) if n >= SELECT_FROM else (None, None, False)
     a, b = x.dtype.type(a), x.dtype.type(b)  # numba hands back Python floats; the lerp is in x's own type
     if not found:
         part = np.partition(x, (lo, hi) if hi > lo else lo)
         a, b = part[lo], part[hi]
-    t = virtual - lo
-    return float(b - (b - a) * (1 - t) if t >= 0.5 else a + (b - a) * t)  # numpy's own lerp
+    return lerp(a, b, t)
+
+
+def quantile_ranks(n: int, q: float) -> tuple[int, int, float]:
+    """np.quantile's linear rule: the two order statistics that bound the q-th quantile of n values and
+    the weight between them."""
+    virtual = (n - 1) * q
+    lo = math.floor(virtual)
+    return lo, min(lo + 1, n - 1), virtual - lo
+
+
+def lerp(a, b, t: float) -> float:
+    """numpy's own interpolation between two order statistics (in their own type: float32 stays float32)."""
+    return float(b - (b - a) * (1 - t) if t >= 0.5 else a + (b - a) * t)
 
 
 def mean_h(x: np.ndarray) -> float | None:

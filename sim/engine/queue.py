@@ -72,13 +72,19 @@ def queue_lengths_at(arrival: np.ndarray, start: np.ndarray, times: np.ndarray) 
 
 
 @njit(cache=True, nogil=True)
-def max_queue(arrival: np.ndarray, start: np.ndarray) -> int:
+def max_queue(arrival: np.ndarray, start: np.ndarray, home: np.ndarray) -> int:
     """Longest queue seen: it peaks just after an arrival, so look at every arrival time (both sorted:
-    FCFS starts residents in arrival order)."""
-    started = 0
-    longest = 0
+    FCFS starts residents in arrival order). `home`: residents swabbed at home, who never queue (empty:
+    none)."""
+    started = queued = longest = 0
+    j = 0
     for i in range(arrival.size):
-        while started < start.size and start[started] <= arrival[i]:
-            started += 1
-        longest = max(longest, i + 1 - started)
+        if home.size and home[i]:
+            continue
+        queued += 1
+        while j < start.size and (home.size and home[j] or start[j] <= arrival[i]):
+            if not (home.size and home[j]):
+                started += 1
+            j += 1
+        longest = max(longest, queued - started)
     return longest

@@ -23,7 +23,6 @@ from sim.core import streams
 from sim.engine.crowd import PointCrowd, arrivals, positives, serve_point
 from sim.engine.figures import stage_means
 from sim.engine.logistics import LabSim, Logistics
-from sim.engine.queue import max_queue
 from sim.engine.replication import logistics
 from sim.engine.sampling import Crowd, collector, simulate_crowd
 from sim.engine.timeline import Grid
@@ -125,7 +124,6 @@ def _point(rnd: Round, g: PointGroup, gi: int, i: int, rng, state: RoundState, p
         np.concatenate([pre_size, size]),
         np.concatenate([np.zeros(pre_seal.size, np.int64), tube_table]),
         positive,
-        max_queue(arrival, start),
         float(swab_end.max()) if n else math.nan,
         None,
         compound,

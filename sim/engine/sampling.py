@@ -14,9 +14,10 @@ import numpy as np
 from sim.core import streams
 from sim.engine.columns import Column
 from sim.engine.crowd import PointCrowd, simulate_point
-from sim.engine.figures import grouped_quantile, quantile, wait_figures
+from sim.engine.figures import grouped_quantile
 from sim.engine.logistics import PointTubes
 from sim.engine.queue import queue_lengths_at
+from sim.engine.tally import Tally
 from sim.engine.timeline import Grid, add_into
 from sim.scenario.places import Catchment
 from sim.scenario.round import Round
@@ -74,7 +75,6 @@ class _Collector:
     trace: bool
     stats: dict[str, np.ndarray] = field(init=False)
     timeline: dict[str, np.ndarray] = field(default_factory=lambda: {k: np.zeros(1) for k in SERIES})
-    counts: dict[str, np.ndarray] = field(default_factory=lambda: {k: np.zeros(1, np.int64) for k in CROWD_SERIES})
     expected: int = 0  # residents who could come: room for the columns
     sizes: list = field(default_factory=list)
     tube_points: list = field(default_factory=list)
@@ -96,6 +96,7 @@ class _Collector:
         self.waits = Column(np.float32, self.expected)
         self.swab_ends = Column(np.float64, self.expected)
         self.resident_tube = Column(np.int32, self.expected)
+        self.tally = Tally(self.grid, int(2 * 86400 / self.grid.step))  # two days of rows to start with
         if self.at is not None:
             self.by_then = {k: np.zeros(self.n_points, np.int64) for k in ("arrived", "sampled")}
         self.compounds = {k: np.full(self.n_compounds, np.nan) for k in COMPOUND_STATS} if self.n_compounds else {}
@@ -111,31 +112,31 @@ class _Collector:
             self.by_then["sampled"][p] = np.count_nonzero(c.swab_end <= self.at)
         if not c.seal.size:  # nobody came (a forecast's point may have tubes but nobody still to come)
             return
-        if c.arrived:
-            self._stats(p, c, *wait_figures(c.start, c.arrival, c.at_home, self.waits.next(c.arrived)))
-            self._busiest(p, name, c)
-        self.swab_ends.add(c.swab_end)
-        self.resident_tube.add(c.tube + self.n_tubes)
+        n = c.arrived
+        *figures, longest = self.tally.add(
+            c, self.waits.next(n), self.swab_ends.next(n), self.resident_tube.next(n), self.n_tubes
+        )
+        if n:
+            self._stats(p, c, *figures, longest)
+            self._busiest(p, name, c, longest)
         self.sizes.append(c.tube_size)
         self.tube_points.append(np.full(c.seal.size, p, np.int32))
         for r in c.positive:
             self.positive_tubes.setdefault(self.n_tubes + int(c.tube[r]), []).append(float(c.swab_end[r]))
         for t, swabs in (c.positive_before or {}).items():
             self.positive_tubes.setdefault(self.n_tubes + t, []).extend(swabs)
-        for key, times in (("arrived", c.arrival), ("sampled", c.swab_end), ("tubes_sealed", c.seal)):
-            self.counts[key] = self.grid.count_into(self.counts[key], times)
         self.point_tubes.append(PointTubes(p, lab, c.seal, self.n_tubes, priority, opens))
         if self.trace:
             self._keep(p, c)
         self.n_tubes += c.seal.size
 
-    def _stats(self, p: int, c: PointCrowd, w: np.ndarray, mean: float, top: float) -> None:
-        """A point's figures; w: the waits of those who queued, their mean and maximum."""
-        if w.size:  # everyone may have been swabbed at home
+    def _stats(self, p: int, c: PointCrowd, w, mean: float | None, top: float | None, p95: float | None, longest: int) -> None:
+        """A point's figures; w: the waits of those who queued, their mean, maximum and 95th percentile."""
+        if mean is not None:  # everyone may have been swabbed at home
             self.stats["wait_mean_min"][p] = mean / 60
-            self.stats["wait_p95_min"][p] = quantile(w, 0.95) / 60
+            self.stats["wait_p95_min"][p] = p95 / 60
             self.stats["wait_max_min"][p] = top / 60
-        self.stats["max_queue"][p] = c.max_queue
+        self.stats["max_queue"][p] = longest
         self.stats["last_service_h"][p] = c.last_end / 3600
 
     def _compounds(self, c: PointCrowd, catch: Catchment) -> None:
@@ -162,15 +163,15 @@ class _Collector:
         for key, v in zip(TRACE_KEYS, values, strict=True):
             self.kept[key].append(v)
 
-    def _busiest(self, p: int, name: str, c: PointCrowd) -> None:
-        if len(self.busiest) < BUSIEST or c.max_queue > self.busiest[0][0]:
+    def _busiest(self, p: int, name: str, c: PointCrowd, longest: int) -> None:
+        if len(self.busiest) < BUSIEST or longest > self.busiest[0][0]:
             rows = int(self.grid.row(c.swab_end.max())) + 1
             series = queue_lengths_at(c.arrival[c.queued], c.start[c.queued], self.grid.times(rows))
-            item = (c.max_queue, -p, name, series)
+            item = (longest, -p, name, series)
             (heapq.heappush if len(self.busiest) < BUSIEST else heapq.heapreplace)(self.busiest, item)
 
     def crowd(self) -> Crowd:
-        self.timeline |= {k: v.astype(float) for k, v in self.counts.items()}
+        self.timeline |= {k: self.tally.series(i) for i, k in enumerate(CROWD_SERIES)}
         tube_size = np.concatenate(self.sizes) if self.sizes else np.empty(0, np.int64)
         tube_point = np.concatenate(self.tube_points) if self.tube_points else np.empty(0, np.int32)
         return Crowd(

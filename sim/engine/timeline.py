@@ -41,14 +41,9 @@ class Grid:
             return np.zeros(1)
         return np.bincount(self.row(t), weights=weights).astype(float)
 
-    def count_into(self, acc: np.ndarray, t: np.ndarray) -> np.ndarray:
-        """`counts(t)` added into the int64 per-row counts `acc`, which grows as needed: without the
-        per-call arrays (the crowd counts three arrays at each of 20,000 points)."""
-        return _count_into(acc, np.asarray(t, np.float64), self.t0, self.step) if np.size(t) else acc
-
 
 @njit(cache=True, nogil=True)
-def _row(t: float, t0: float, step: float) -> int:
+def row(t: float, t0: float, step: float) -> int:
     """The rule: the first row at or after t (row 0 for anything earlier)."""
     r = math.ceil((t - t0) / step - TIME_TOLERANCE)
     return r if r > 0 else 0
@@ -59,22 +54,8 @@ def _rows(t: np.ndarray, t0: float, step: float) -> np.ndarray:
     """`Grid.row` of each time. Compiled: at 20,000 points numpy's five calls each cost more than the residents."""
     rows = np.empty(t.size, np.int64)
     for i in range(t.size):
-        rows[i] = _row(t[i], t0, step)
+        rows[i] = row(t[i], t0, step)
     return rows
-
-
-@njit(cache=True, nogil=True)
-def _count_into(acc: np.ndarray, t: np.ndarray, t0: float, step: float) -> np.ndarray:
-    last = 0
-    for i in range(t.size):
-        last = max(last, _row(t[i], t0, step))
-    if last >= acc.size:
-        grown = np.zeros(last + 1, np.int64)
-        grown[: acc.size] = acc
-        acc = grown
-    for i in range(t.size):
-        acc[_row(t[i], t0, step)] += 1
-    return acc
 
 
 def add_into(acc: np.ndarray, more: np.ndarray) -> np.ndarray:

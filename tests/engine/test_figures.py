@@ -1,7 +1,7 @@
 import numpy as np
 import pytest
 
-from sim.engine.figures import per_point, quantile, wait_figures, worst_point
+from sim.engine.figures import pairwise_sum, per_point, quantile, worst_point
 from sim.engine.replication import run_replication
 from sim.scenario.build import round_from_text
 
@@ -91,18 +91,8 @@ def test_group_figures_are_the_masked_figures_of_each_groups_residents(small_tex
         assert got["results_complete_h"] == pytest.approx(t["result"][tubes].max() / 3600, rel=1e-12)
 
 
-def test_a_point_s_wait_figures_are_numpy_s_to_the_bit():
+def test_the_pairwise_sum_is_numpy_s_to_the_bit():
     rng = np.random.default_rng(8)
     for n in [*range(1, 300), 1270, 2140, 9000, 70_000]:
-        arrival = np.sort(rng.random(n) * 3600)
-        start = arrival + rng.exponential(200.0, n)
-        home = rng.random(n) < 0.1 if n % 3 == 0 else None
-        out = np.empty(n, np.float32)
-        queued, mean, top = wait_figures(start, arrival, home, out)
-        want = (start - arrival)[~home] if home is not None else start - arrival
-        np.testing.assert_array_equal(queued, want)
-        assert (mean, top) == ((want.mean(), want.max()) if want.size else (mean, top))
-        all_waits = (start - arrival).astype(np.float32)
-        if home is not None:
-            all_waits[home] = np.nan
-        np.testing.assert_array_equal(out, all_waits)
+        x = rng.exponential(200.0, n)
+        assert pairwise_sum(x, 0, n) / n == x.mean()

@@ -107,5 +107,14 @@ def test_staggered_tables_pause_at_different_times():
 def test_queue_length_counts_only_residents_waiting():
     a = np.array([0.0, 1.0, 2.0, 3.0])
     start = np.array([0.0, 10.0, 20.0, 30.0])
-    assert max_queue(a, start) == 3
+    assert max_queue(a, start, np.empty(0, np.bool_)) == 3
     assert queue_lengths_at(a, start, np.array([0.5, 3.0, 15.0, 40.0])).tolist() == [0, 3, 2, 0]
+
+
+def test_the_longest_queue_leaves_out_residents_swabbed_at_home():
+    rng = np.random.default_rng(4)
+    arrival = np.sort(rng.random(500) * 3600)
+    start, _ = serve_queue(arrival, rng.exponential(60.0, 500), 2, 0.0)
+    home = rng.random(500) < 0.3
+    queued = max_queue(arrival[~home], start[~home], np.empty(0, np.bool_))
+    assert max_queue(arrival, start, home) == queued < max_queue(arrival, start, np.empty(0, np.bool_))
