@@ -63,8 +63,8 @@ OUT_OF_TRAVEL, OUT_OF_EXTRACTION, OUT_OF_PCR = 1, 2, 3
 #   q:  queues     (batch arrival, batch [first, end, next, link], head[lab, class], tail[lab, class],
 #                   plate [lab, first, end], plate start, tubes of plates in order, busy [kind, lab, start, end])
 # and c: constants (box capacity, pickup interval, opening, recall delay, time tolerance, pooled tubes),
-# slow: slowdowns [start, end, lab, group, factor], s: scalars, ev: the event heap (`heaps.ev_push`), tk: pickup
-# requests.
+# slow: slowdowns [start, end, lab, group, factor], inst: instrument outages and surges [surge?, lab, start, end,
+# extractors, PCR machines], s: scalars, ev: the event heap (`heaps.ev_push`), tk: pickup requests.
 
 
 @njit(cache=True, _nrt=False)
