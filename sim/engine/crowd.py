@@ -45,14 +45,6 @@ class PointCrowd:
         return (self.start - self.arrival)[self.queued]
 
     @property
-    def wait_all(self) -> np.ndarray:
-        """One wait per resident, NaN for those swabbed at home."""
-        w = self.start - self.arrival
-        if self.at_home is not None:
-            w[self.at_home] = np.nan
-        return w
-
-    @property
     def home_last_end(self) -> float | None:
         return float(self.swab_end[self.at_home].max()) if self.at_home is not None and self.at_home.any() else None
 

@@ -1,5 +1,5 @@
 """Draws of one duration from one random stream, in order: a point's travel times, a lab's extraction or
-PCR times. The SimPy logistics takes them one at a time; the compiled loop (`engine/lanes.py`) takes the
+PCR times. The SimPy logistics takes them one at a time; the compiled loop (`engine/loop.py`) takes the
 same numbers as one array, drawn ahead. Both read them in chunks of `CHUNK` from a fresh generator, so the
 k-th draw is the same number whichever takes it."""
 
