@@ -130,8 +130,8 @@ class _Collector:
             self._keep(p, c)
         self.n_tubes += c.seal.size
 
-    def _stats(self, p: int, c: PointCrowd, w, mean: float | None, top: float | None, p95: float | None, longest: int) -> None:
-        """A point's figures; w: the waits of those who queued, their mean, maximum and 95th percentile."""
+    def _stats(self, p: int, c: PointCrowd, mean: float | None, top: float | None, p95: float | None, longest: int) -> None:
+        """A point's figures: the mean, maximum and 95th percentile of the waits of those who queued."""
         if mean is not None:  # everyone may have been swabbed at home
             self.stats["wait_mean_min"][p] = mean / 60
             self.stats["wait_p95_min"][p] = p95 / 60
@@ -165,7 +165,7 @@ class _Collector:
 
     def _busiest(self, p: int, name: str, c: PointCrowd, longest: int) -> None:
         if len(self.busiest) < BUSIEST or longest > self.busiest[0][0]:
-            rows = int(self.grid.row(c.swab_end.max())) + 1
+            rows = int(self.grid.row(c.last_end)) + 1
             series = queue_lengths_at(c.arrival[c.queued], c.start[c.queued], self.grid.times(rows))
             item = (longest, -p, name, series)
             (heapq.heappush if len(self.busiest) < BUSIEST else heapq.heapreplace)(self.busiest, item)

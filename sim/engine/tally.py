@@ -31,14 +31,14 @@ class Tally:
 
     def add(self, c, waits: np.ndarray, swab_ends: np.ndarray, tubes: np.ndarray, first_tube: int):
         """Point crowd `c` into the column views given (`waits`, `swab_ends`, `tubes`, each c.arrived long)
-        and the counts. Returns the waits of those who queued (float64), their mean, maximum and p95
-        (None when nobody queued), and the longest queue."""
+        and the counts. Returns the mean, maximum and p95 of the waits of those who queued (None when
+        nobody queued) and the longest queue."""
         home = c.at_home if c.at_home is not None else np.empty(0, np.bool_)
         queued = c.arrived - int(home.sum())
         lo, hi, t = quantile_ranks(max(queued, 1), P95)
         g = self.grid
+        last_end = c.last_end if c.arrived else g.t0  # the latest swab end
         while True:
-            last_end = c.last_end if c.arrived else g.t0  # the latest swab end
             got = _tally(c.arrival, c.start, c.swab_end, last_end, c.tube, c.seal, home, waits, swab_ends, tubes, first_tube,
                          self.counts, self.used, g.t0, g.step, lo, hi)  # fmt: skip
             if not got[0]:
@@ -46,16 +46,10 @@ class Tally:
             grown = np.zeros((3, 2 * got[0]), np.int64)  # a point's times reach past the rows: more room
             grown[:, : self.counts.shape[1]] = self.counts
             self.counts = grown
-        w, mean, top, a, b, longest = got[1:]
-        return w, (mean if queued else None), (top if queued else None), (lerp(a, b, t) if queued else None), longest
-
-
-@njit(cache=True, nogil=True)
-def _last_row(times, t0, step):
-    last = 0
-    for x in times:
-        last = max(last, row(x, t0, step))
-    return last
+        mean, top, a, b, longest = got[1:]
+        if not queued:
+            return None, None, None, longest
+        return mean, top, lerp(a, b, t), longest
 
 
 @njit(cache=True, nogil=True)
@@ -63,9 +57,13 @@ def _tally(
     arrival, start, swab_end, last_end, tube, seal, home, waits, swab_ends, tubes, first_tube, counts, used, t0, step, lo, hi
 ):
     # A row only grows with time: the latest arrival and seal (sorted: at the end) and swab end decide.
-    need = max(_last_row(arrival[-1:], t0, step), _last_row(seal[-1:], t0, step), row(last_end, t0, step)) + 1
-    if need > counts.shape[1]:
-        return need, np.empty(0), 0.0, 0.0, 0.0, 0.0, 0  # nothing written: the caller grows the counts, calls again
+    last = (
+        row(arrival[-1], t0, step) if arrival.size else 0,
+        row(last_end, t0, step),
+        row(seal[-1], t0, step) if seal.size else 0,
+    )
+    if max(last) >= counts.shape[1]:
+        return max(last) + 1, 0.0, 0.0, 0.0, 0.0, 0  # nothing written: the caller grows the counts, calls again
     queued = np.empty(start.size)
     k, top = 0, -np.inf
     for i in range(start.size):
@@ -81,14 +79,14 @@ def _tally(
             top = max(top, w)
     for series, times in enumerate((arrival, swab_end, seal)):
         for x in times:
-            r = row(x, t0, step)
-            counts[series, r] += 1
-            used[series] = max(used[series], r + 1)
-    queued = queued[:k]
+            counts[series, row(x, t0, step)] += 1
+        if times.size:
+            used[series] = max(used[series], last[series] + 1)
     longest = max_queue(arrival, start, home)
     if k == 0:
-        return 0, queued, np.nan, np.nan, np.nan, np.nan, longest
-    part = np.partition(queued.copy(), hi)  # order statistics hi and, below it, lo
+        return 0, np.nan, np.nan, np.nan, np.nan, longest
+    mean = pairwise_sum(queued, 0, k) / k
+    part = np.partition(queued[:k], hi)  # order statistics hi and, below it, lo
     b = part[hi]
     a = b if lo == hi else np.max(part[:hi])
-    return 0, queued, pairwise_sum(queued, 0, k) / k, top, a, b, longest
+    return 0, mean, top, a, b, longest
