@@ -16,13 +16,6 @@ class Column:
         self._data = np.empty(max(expected, 1), dtype)
         self._n = 0
 
-    def add(self, values: np.ndarray) -> None:
-        end = self._n + values.size
-        if end > self._data.size:
-            self._grow(end)
-        self._data[self._n : end] = values
-        self._n = end
-
     def _grow(self, end: int) -> None:
         """More came than expected (rare; a forecast's crowd, say)."""
         grown = np.empty(max(end, 2 * self._data.size), self._data.dtype)

@@ -138,12 +138,12 @@ def quantile(x: np.ndarray, q: float) -> float | None:
     if not n:
         return None
     lo, hi, t = quantile_ranks(n, q)
-    a, b, found = order_stats(x, lo, hi) if n >= SELECT_FROM else (None, None, False)
-    a, b = x.dtype.type(a), x.dtype.type(b)  # numba hands back Python floats; the lerp is in x's own type
-    if not found:
-        part = np.partition(x, (lo, hi) if hi > lo else lo)
-        a, b = part[lo], part[hi]
-    return lerp(a, b, t)
+    if n >= SELECT_FROM:
+        a, b, found = order_stats(x, lo, hi)
+        if found:  # numba hands back Python floats; the lerp is in x's own type
+            return lerp(x.dtype.type(a), x.dtype.type(b), t)
+    part = np.partition(x, (lo, hi) if hi > lo else lo)
+    return lerp(part[lo], part[hi], t)
 
 
 def quantile_ranks(n: int, q: float) -> tuple[int, int, float]:
@@ -271,16 +271,10 @@ def group_figures(rnd, group_of_point, arrived, tube_point, tube_size, result, w
     kept = people > 0
     starts = (np.cumsum(people) - people)[kept]
 
-    def per_point(x: np.ndarray) -> np.ndarray:
-        out = np.zeros(n_points)
-        if x.size:
-            out[kept] = np.add.reduceat(x, starts, dtype=np.float64)
-        return out
-
-    wait_sum, wait_n = np.zeros(n_points), np.zeros(n_points)  # residents swabbed at home have no wait
+    wait_sum, wait_n, turnaround_sum = np.zeros(n_points), np.zeros(n_points), np.zeros(n_points)
     if wait.size:
-        wait_sum[kept], wait_n[kept] = _wait_sums(wait, starts)
-    turnaround_sum = per_point(turnaround)
+        wait_sum[kept], wait_n[kept] = _wait_sums(wait, starts)  # residents swabbed at home have no wait
+        turnaround_sum[kept] = np.add.reduceat(turnaround, starts, dtype=np.float64)
     tube_group = group_of_point[tube_point] if tube_point.size else np.empty(0, np.int64)
     names = [g.name for g in rnd.groups]
     out = {}
