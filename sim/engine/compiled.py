@@ -42,7 +42,7 @@ class Points:
 
     def __init__(self, logi):
         rnd, n = logi.rnd, len(logi.travel)
-        self.seal = np.empty(logi.n_pooled)
+        self.seal = logi.seal_times()
         self.tube_point = np.zeros(logi.n_pooled, np.int64)
         self.first, self.size, self.lab = (np.zeros(n, np.int64) for _ in range(3))
         self.priority = np.zeros(n, np.int64)
@@ -50,7 +50,6 @@ class Points:
         self.group = np.array(logi.point_group, np.int64) if logi.point_group else np.full(n, -2, np.int64)
         ticking = []
         for p in logi.point_tubes.values():
-            self.seal[p.first_tube : p.first_tube + p.seal.size] = p.seal
             self.tube_point[p.first_tube : p.first_tube + p.seal.size] = p.index
             self.first[p.index], self.size[p.index], self.lab[p.index] = p.first_tube, p.seal.size, p.lab
             self.priority[p.index] = p.priority

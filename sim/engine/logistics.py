@@ -350,6 +350,10 @@ class Logistics:
         travel = self.travel_time(point)
         self.env.timeout(travel).callbacks.append(lambda _, lab=lab, sids=sids: lab.deliver(sids, single=True))
 
+    def seal_times(self) -> np.ndarray:
+        """Every pooled tube's seal time, in tube order (each point's tubes follow the last point's)."""
+        return np.concatenate([p.seal for p in self.point_tubes.values()]) if self.n_pooled else np.empty(0)
+
     @property
     def plates(self) -> int:
         """Plates started so far, all labs."""

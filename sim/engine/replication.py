@@ -17,7 +17,7 @@ from numba import njit
 from sim.core import streams
 from sim.engine import figures
 from sim.engine.draws import Draws
-from sim.engine.logistics import Logistics, PointTubes
+from sim.engine.logistics import Logistics
 from sim.engine.retests import Retests
 from sim.engine.sampling import Crowd, round_key, simulate_crowd
 from sim.engine.timeline import Grid, utilisation
@@ -114,7 +114,7 @@ def finish_replication(rnd: Round, rep: int, grid: Grid, crowd: Crowd, trace: bo
     wait_all, wait, turnaround = _residents(c, logi.result)
     arrived = turnaround.size  # every resident sampled, at a point or at home
     positives = sum(len(v) for v in c.positive_tubes.values())
-    seal = _seal_times(c.point_tubes, c.tube_size.size)
+    seal = logi.seal_times()
     metrics = figures.metrics(c.stats, logi, c.tube_size, tube_deadline, wait, turnaround, arrived, positives, c.home_end)
     if rnd.places is not None:
         metrics |= figures.walking_metrics(c.walks, c.journeys, rnd.places.standard)
@@ -218,7 +218,3 @@ def _trace(rnd: Round, c: Crowd, logi: Logistics, seal: np.ndarray) -> Trace:
     }
     names = [g.point_name(i) for _ in range(c.rounds) for g in rnd.groups for i in range(g.count)]
     return Trace(cat, tubes, names, logi.retests)
-
-
-def _seal_times(point_tubes: list[PointTubes], n: int) -> np.ndarray:
-    return np.concatenate([pt.seal for pt in point_tubes]) if n else np.empty(0)

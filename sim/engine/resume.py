@@ -275,7 +275,7 @@ def _outlook(rnd: Round, grid: Grid, state: RoundState, crowd: Crowd, logi: Logi
             lab_last[li] = mine.max() / 3600
     series = _series(grid, crowd, logi.at_lab[logi.at_lab > at], result)  # what happens from `at` on
     waits = crowd.waits
-    seal = np.concatenate([pt.seal for pt in crowd.point_tubes]) if crowd.point_tubes else np.empty(0)
+    seal = logi.seal_times()
     return Outlook(
         last / 3600 if last is not None else None,
         rnd.deadline_met([last]),
