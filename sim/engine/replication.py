@@ -147,8 +147,7 @@ def finish_replication(rnd: Round, rep: int, grid: Grid, crowd: Crowd, trace: bo
 def _residents(c: Crowd, result: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Every resident's wait (NaN: swabbed at home), the waits of those who queued, and every resident's
     turnaround: their tube's result minus their own swab."""
-    wait = c.waits[~np.isnan(c.waits)] if _any_nan(c.waits) else c.waits
-    return c.waits, wait, _turnaround(result, c.resident_tube, c.swab_ends)
+    return c.waits, c.queued_waits(), _turnaround(result, c.resident_tube, c.swab_ends)
 
 
 @njit(cache=True, nogil=True)
@@ -158,14 +157,6 @@ def _turnaround(result, tube, swab_end):
     for i in range(swab_end.size):
         out[i] = result[tube[i]] - swab_end[i]
     return out
-
-
-@njit(cache=True, nogil=True)
-def _any_nan(x) -> bool:
-    for v in x:  # noqa: SIM110 (numba compiles this loop; a generator it would not)
-        if np.isnan(v):
-            return True
-    return False
 
 
 def wait_histogram(wait_all: np.ndarray) -> np.ndarray:

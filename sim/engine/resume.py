@@ -274,7 +274,6 @@ def _outlook(rnd: Round, grid: Grid, state: RoundState, crowd: Crowd, logi: Logi
         if mine.size:
             lab_last[li] = mine.max() / 3600
     series = _series(grid, crowd, logi.at_lab[logi.at_lab > at], result)  # what happens from `at` on
-    waits = crowd.waits
     seal = logi.seal_times()
     return Outlook(
         last / 3600 if last is not None else None,
@@ -282,7 +281,7 @@ def _outlook(rnd: Round, grid: Grid, state: RoundState, crowd: Crowd, logi: Logi
         crowd.stats["last_service_h"],
         lab_last,
         series,
-        stage_means(logi, seal, waits),
+        stage_means(logi, seal, crowd.queued_waits()),
     )
 
 

@@ -10,6 +10,7 @@ import heapq
 from dataclasses import dataclass, field, replace
 
 import numpy as np
+from numba import njit
 
 from sim.core import streams
 from sim.engine.columns import Column
@@ -28,6 +29,14 @@ CROWD_SERIES = SERIES[:3]  # counted point by point as the crowd is simulated
 POINT_STATS = ("arrived", "wait_mean_min", "wait_p95_min", "wait_max_min", "max_queue", "last_service_h")
 COMPOUND_STATS = ("arrived", "wait_mean_min", "wait_p95_min", "journey_mean_min")
 TRACE_KEYS = ("point", "table", "arrival", "start", "end", "tube", "tube_table")
+
+
+@njit(cache=True, nogil=True)
+def _any_nan(x) -> bool:
+    for v in x:  # noqa: SIM110 (numba compiles this loop; a generator it would not)
+        if np.isnan(v):
+            return True
+    return False
 
 
 def round_key(k: int) -> tuple[int, ...]:
@@ -56,6 +65,10 @@ class Crowd:
     walks: list[np.ndarray] = field(default_factory=list)  # places: each queued resident's walk (s)
     journeys: list[np.ndarray] = field(default_factory=list)  # ... and walk + wait + service (s)
     by_then: dict[str, np.ndarray] = field(default_factory=dict)  # per point: arrived, sampled by a time (`at`)
+
+    def queued_waits(self) -> np.ndarray:
+        """The waits of those who queued: home visits have none (NaN). No copy when nobody was swabbed at home."""
+        return self.waits[~np.isnan(self.waits)] if _any_nan(self.waits) else self.waits
 
 
 def simulate_crowd(rnd: Round, rep: int, grid: Grid, trace: bool = False, at: float | None = None) -> Crowd:

@@ -18,3 +18,10 @@ def test_the_crowd_is_a_function_of_round_and_replication(small_round):
     grid = Grid.for_round(small_round)
     a, b, c = (simulate_crowd(small_round, r, grid) for r in (0, 0, 1))
     assert np.array_equal(a.tube_size, b.tube_size) and not np.array_equal(a.waits, c.waits)
+
+
+def test_queued_waits_leave_out_home_visits_and_copy_nothing_without_them(small_round):
+    c = simulate_crowd(small_round, 0, Grid.for_round(small_round))
+    assert c.queued_waits() is c.waits  # nobody swabbed at home: the column itself
+    c.waits[:3] = np.nan
+    np.testing.assert_array_equal(c.queued_waits(), c.waits[3:])
