@@ -2,8 +2,9 @@
 visits), swab ends and tubes written into the columns, its timeline counts added, its longest queue, and
 its waits' mean, maximum and the two order statistics of their 95th percentile.
 
-At 20,000 points the separate calls this replaces (waits, two columns, three counts, a partition) cost
-about 25 us a point in dispatch and temporaries alone: half a second of a Shanghai replication."""
+At 20,000 points each call pays its own dispatch and temporaries: the separate calls this replaces (the
+waits, two columns, three counts, the p95's partition, the longest queue), timed one by one, took 1.4 s
+of a Shanghai crowd, fresh memory included."""
 
 from __future__ import annotations
 
