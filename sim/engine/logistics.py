@@ -15,7 +15,7 @@ import math
 from collections import deque
 from collections.abc import Callable
 from dataclasses import dataclass
-from functools import partial
+from functools import cached_property, partial
 
 import numpy as np
 import simpy
@@ -59,7 +59,7 @@ class LabSim:
         # extraction (the compiled loop draws the same numbers ahead); a forecast's plates under way from a third.
         self.extraction_times = Draws(lab.extraction, stream)
         self.pcr_times = Draws(lab.pcr, partial(stream, 1))
-        self.rng = stream(2)
+        self._stream = stream
         self.on_plate = on_plate
         self.on_result = on_result
         self.vehicles = ServerPool(max(lab.vehicles, 1))
@@ -82,6 +82,11 @@ class LabSim:
         self.busy = {"vehicles": Busy(lab.vehicles), "extractors": Busy(lab.extractors), "pcr_machines": Busy(lab.pcr_machines)}
         self._wake = env.event()
         env.process(self._form_plates())
+
+    @cached_property
+    def rng(self) -> np.random.Generator:
+        """A forecast's plates under way draw their durations here; made only when one asks."""
+        return self._stream(2)
 
     def outage(self, start: float, end: float, extractors: int, pcr_machines: int):
         """Instruments out of service on [start, end); a plate under way is finished first."""
