@@ -10,7 +10,9 @@ from sim.scenario import spec
 from sim.scenario.places import PlacesMap
 from sim.scenario.places_build import make_map
 from sim.scenario.places_files import PlaceFiles, read_compounds, read_matrix, read_sites
+from sim.scenario.places_streets_checks import check_streets
 from sim.scenario.problems import Problem
+from sim.scenario.streets import read_streets
 
 
 def check_places(checks, p: spec.Places) -> tuple[PlaceFiles, PlacesMap | None, dict[str, tuple]]:
@@ -22,6 +24,9 @@ def check_places(checks, p: spec.Places) -> tuple[PlaceFiles, PlacesMap | None, 
     read_sites(base / p.sites, lonlat, files)
     if p.driving.matrix:
         read_matrix(base / p.driving.matrix, files)
+    if p.network is not None:
+        files.streets, trouble = read_streets(base / p.network.file, lonlat, str(base / p.network.file))
+        checks.problems.extend(trouble)
     checks.problems.extend(files.problems)
     for name, xy in p.labs.items():
         if name not in checks.lab_names:
@@ -34,6 +39,10 @@ def check_places(checks, p: spec.Places) -> tuple[PlaceFiles, PlacesMap | None, 
     if files.problems or checks.problems:
         return files, None, {}
     m = make_map(p, files, checks.lab_names)
+    if m.streets is not None:
+        check_streets(checks, p, files, m)
+        if checks.problems:
+            return files, None, {}
     _assignment(checks, p, files, m)
     used = _labs(checks, files, m)
     _groups(checks, p, files, m)
