@@ -85,7 +85,7 @@ def site(loaded: LoadedScenario, rnd: Round, targets: SitingTargets, say: Callab
 
 
 def _problem(rnd: Round, m: PlacesMap, cands: Candidates, t: SitingTargets) -> SitingProblem:
-    share_per_s = rnd.peak_arrival_rate() / max(rnd.residents * rnd.turnout, 1) / 3600  # of each resident who comes
+    share_per_s = rnd.peak_share()  # of each resident who comes
     return SitingProblem(
         m=m,
         cands=cands,
@@ -172,7 +172,7 @@ def _plan(m: PlacesMap, rnd: Round) -> dict:
         "tables": int(m.site_tables.sum()),
         "samplers": int(m.site_tables.sum()) * samplers_per_table(rnd),
         "residents_per_site": float(people.sum() / max(open_.size, 1)),
-        "within_walk_standard": float(people[served & (m.walk <= m.standard + 1e-9)].sum() / max(people.sum(), 1)),
+        "residents_within_walk_standard": m.residents_within_standard,
         "walk_max_min": float(np.nanmax(np.where(served, m.walk, np.nan)) / 60) if served.any() else None,
     }
 

@@ -18,10 +18,10 @@ def streets_of(p: spec.Places, files: PlaceFiles, c_xy: np.ndarray, s_xy: np.nda
     if p.network is None or files.streets is None:
         return None
     st, net = files.streets, p.network
-    sm = street_map(
-        st, p.coordinates == "lonlat", st.speeds("walk", p.walking.speed, net.walking_speeds),
-        st.speeds("drive", p.driving.speed, net.driving_speeds), (p.walking.speed, p.driving.speed), c_xy, s_xy, lab_xy,
-    )  # fmt: skip
+    walk = st.speeds("walk", p.walking.speed, net.walking_speeds)
+    drive = st.speeds("drive", p.driving.speed, net.driving_speeds)
+    base = (p.walking.speed, p.driving.speed)
+    sm = street_map(st, p.coordinates == "lonlat", walk, drive, base, c_xy, s_xy, lab_xy)
     sm.within(p.walking.standard)
     return sm
 

@@ -20,7 +20,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from sim.core import graph
-from sim.scenario.streets import MAIN, CLASSES, Streets
+from sim.scenario.streets import CLASSES, MAIN, Streets
 
 
 @dataclass(frozen=True)
@@ -173,9 +173,15 @@ class StreetMap:
 
 
 def street_map(
-    s: Streets, lonlat: bool, walk_speeds: np.ndarray, drive_speeds: np.ndarray, base: tuple[float, float],
-    compound_xy: np.ndarray, site_xy: np.ndarray, lab_xy: dict[int, tuple[float, float]],
-) -> StreetMap:  # fmt: skip
+    s: Streets,
+    lonlat: bool,
+    walk_speeds: np.ndarray,
+    drive_speeds: np.ndarray,
+    base: tuple[float, float],
+    compound_xy: np.ndarray,
+    site_xy: np.ndarray,
+    lab_xy: dict[int, tuple[float, float]],
+) -> StreetMap:
     """The two networks built from the ways read, and every place snapped to its nearest node."""
     w = s.walk
     walk = graph.build(s.xy, s.u[w], s.v[w], s.metres[w], walk_speeds[w], np.zeros(int(w.sum()), bool), lonlat)

@@ -27,9 +27,17 @@ def check_streets(checks, p: spec.Places, files: PlaceFiles, m: PlacesMap) -> No
     near = sm.compound.metres
     if near.size and np.min(near) > net.snap_warning:
         k = int(np.argmin(near))
-        checks.problems.append(Problem(shown, None, ("places", "network"), _(
-            "the street network is far from every compound: the nearest, '{name}', is {km:.1f} km from any street "
-            "(another town, or longitude and latitude swapped?)").format(name=m.compound_names[k], km=near[k] / 1000)))  # fmt: skip
+        checks.problems.append(
+            Problem(
+                shown,
+                None,
+                ("places", "network"),
+                _(
+                    "the street network is far from every compound: the nearest, '{name}', is {km:.1f} km from any street "
+                    "(another town, or longitude and latitude swapped?)"
+                ).format(name=m.compound_names[k], km=near[k] / 1000),
+            )
+        )
         return
     for note in files.streets.notes:
         checks.warnings.append(Problem(shown, None, ("places", "network"), note))
@@ -40,13 +48,26 @@ def check_streets(checks, p: spec.Places, files: PlaceFiles, m: PlacesMap) -> No
         far = np.flatnonzero(metres > net.snap_warning)
         if far.size:
             listed = [f"'{names[i]}' ({metres[i]:.0f} m)" for i in far]
-            checks.warnings.append(Problem(shown, None, ("places", "network", "snap_warning"), _(
-                "{n:,} {what}(s) farther than {limit:g} m from any street, walked there straight: {names}").format(
-                n=far.size, what=what, limit=net.snap_warning, names=_names(listed))))  # fmt: skip
+            checks.warnings.append(
+                Problem(
+                    shown,
+                    None,
+                    ("places", "network", "snap_warning"),
+                    _("{n:,} {what}(s) farther than {limit:g} m from any street, walked there straight: {names}").format(
+                        n=far.size, what=what, limit=net.snap_warning, names=_names(listed)
+                    ),
+                )
+            )
     for li, (_node, metres) in sm.lab_drive.items():
         if metres > net.snap_warning:
-            checks.warnings.append(Problem(shown, None, ("places", "labs", m.lab_names[li]), _(
-                "lab '{name}' is {m:.0f} m from any drivable street").format(name=m.lab_names[li], m=metres)))  # fmt: skip
+            checks.warnings.append(
+                Problem(
+                    shown,
+                    None,
+                    ("places", "labs", m.lab_names[li]),
+                    _("lab '{name}' is {m:.0f} m from any drivable street").format(name=m.lab_names[li], m=metres),
+                )
+            )
     _unreachable(checks, files, m, shown)
 
 

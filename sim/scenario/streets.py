@@ -23,17 +23,43 @@ from sim.scenario.problems import Problem
 
 # Road classes natsim walks on (every one at walking.speed unless places.network.walking_speeds says).
 WALKABLE = (
-    "footway", "path", "pedestrian", "steps", "living_street", "residential", "service", "track", "unclassified",
-    "cycleway", "road", "tertiary", "tertiary_link", "secondary", "secondary_link", "primary", "primary_link",
-)  # fmt: skip
+    "footway",
+    "path",
+    "pedestrian",
+    "steps",
+    "living_street",
+    "residential",
+    "service",
+    "track",
+    "unclassified",
+    "cycleway",
+    "road",
+    "tertiary",
+    "tertiary_link",
+    "secondary",
+    "secondary_link",
+    "primary",
+    "primary_link",
+)
 # Road classes natsim drives on, with their default speeds (urban China: the posted limits less the
 # lights and the traffic of a morning; overridable per class with places.network.driving_speeds).
 DRIVING_SPEEDS = {
-    "motorway": "80km/h", "motorway_link": "50km/h", "trunk": "60km/h", "trunk_link": "40km/h",
-    "primary": "40km/h", "primary_link": "30km/h", "secondary": "35km/h", "secondary_link": "30km/h",
-    "tertiary": "30km/h", "tertiary_link": "25km/h", "unclassified": "25km/h", "residential": "20km/h",
-    "living_street": "10km/h", "service": "15km/h", "road": "20km/h",
-}  # fmt: skip
+    "motorway": "80km/h",
+    "motorway_link": "50km/h",
+    "trunk": "60km/h",
+    "trunk_link": "40km/h",
+    "primary": "40km/h",
+    "primary_link": "30km/h",
+    "secondary": "35km/h",
+    "secondary_link": "30km/h",
+    "tertiary": "30km/h",
+    "tertiary_link": "25km/h",
+    "unclassified": "25km/h",
+    "residential": "20km/h",
+    "living_street": "10km/h",
+    "service": "15km/h",
+    "road": "20km/h",
+}
 CLASSES = tuple(dict.fromkeys((*WALKABLE, *DRIVING_SPEEDS)))
 MAIN = {"motorway", "trunk", "primary", "secondary", "motorway_link", "trunk_link", "primary_link", "secondary_link"}
 _YES, _NO = {"yes", "true", "1", "f"}, {"no", "private"}
@@ -68,8 +94,18 @@ class Streets:
         used = np.zeros(len(self.xy), bool)
         used[self.u[keep]] = used[self.v[keep]] = True
         new = np.cumsum(used) - 1
-        return Streets(self.xy[used], new[self.u[keep]], new[self.v[keep]], self.cls[keep], self.metres[keep],
-                       self.oneway[keep], self.walk[keep], self.drive[keep], self.ways, list(self.notes))  # fmt: skip
+        return Streets(
+            self.xy[used],
+            new[self.u[keep]],
+            new[self.v[keep]],
+            self.cls[keep],
+            self.metres[keep],
+            self.oneway[keep],
+            self.walk[keep],
+            self.drive[keep],
+            self.ways,
+            list(self.notes),
+        )
 
 
 class _Builder:
@@ -111,8 +147,9 @@ class _Builder:
         e = np.array(self.edges, dtype=np.int64).reshape(-1, 6)
         u, v = e[:, 0], e[:, 1]
         metres = geo.distance(xy[u], xy[v], self.lonlat) if len(e) else np.empty(0)
-        return Streets(xy, u, v, e[:, 2], metres, e[:, 3].astype(bool), e[:, 4].astype(bool), e[:, 5].astype(bool),
-                       self.ways, notes)  # fmt: skip
+        return Streets(
+            xy, u, v, e[:, 2], metres, e[:, 3].astype(bool), e[:, 4].astype(bool), e[:, 5].astype(bool), self.ways, notes
+        )
 
 
 def read_streets(path: Path, lonlat: bool, shown: str | None = None) -> tuple[Streets | None, list[Problem]]:

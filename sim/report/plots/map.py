@@ -15,6 +15,7 @@ from mpl_toolkits.axes_grid1.anchored_artists import AnchoredSizeBar
 from sim.core.i18n import _
 from sim.report.plots import style  # noqa: F401  (the backend and the CJK font)
 from sim.report.summary import RunResult
+from sim.scenario.places import within_standard
 
 LABEL_SITES = 12  # the sites with the longest queues get their names on the map
 
@@ -88,7 +89,7 @@ def _compounds(ax, m, c_xy: np.ndarray, s_xy: np.ndarray, walk: np.ndarray, stan
     dots = ax.scatter(
         *c_xy.T, s=size, c=walk, cmap="RdYlGn_r", vmin=0, vmax=2 * standard, linewidths=0, zorder=2, rasterized=True
     )
-    far = served & (walk > standard + 1e-9)
+    far = served & ~within_standard(walk, standard)
     ax.scatter(*c_xy[far].T, s=size[far] + 14, facecolors="none", edgecolors="#c0392b", linewidths=0.8, zorder=3)
     return dots
 
