@@ -32,7 +32,7 @@ class StreetGraph:
     xy: np.ndarray  # (n, 2) node coordinates
     lonlat: bool
     seconds: object  # scipy.sparse.csr_matrix (n, n)
-    on: np.ndarray  # nodes with an edge of this mode: the ones places are snapped to
+    on: np.ndarray  # nodes of the largest connected piece of this mode's network: the ones places are snapped to
     fastest: float  # metres per second of the fastest edge (the bound of `bounded`)
     _cache: dict = field(default_factory=dict, repr=False)
 
@@ -86,10 +86,24 @@ def build(
     first[1:] = (a[1:] != a[:-1]) | (b[1:] != b[:-1])
     a, b, w = a[first], b[first], np.maximum(w[first], 1e-6)  # csgraph reads a stored 0 as no edge
     n = len(xy)
-    on = np.zeros(n, bool)
-    on[a] = on[b] = True
+    seconds = csr_matrix((w, (a, b)), shape=(n, n))
+    on = _largest_piece(seconds, a, b)
     fast = float(np.max(np.asarray(speed, float))) if len(speed) else 1.0
-    return StreetGraph(np.asarray(xy, float).reshape(-1, 2), lonlat, csr_matrix((w, (a, b)), shape=(n, n)), on, fast)
+    return StreetGraph(np.asarray(xy, float).reshape(-1, 2), lonlat, seconds, on, fast)
+
+
+def _largest_piece(seconds, a: np.ndarray, b: np.ndarray) -> np.ndarray:
+    """The nodes of the largest connected piece (streets joined either way): places are snapped to it, so
+    that a footway left unjoined by the data never captures a compound."""
+    from scipy.sparse.csgraph import connected_components
+
+    has = np.zeros(seconds.shape[0], bool)
+    has[a] = has[b] = True
+    if not has.any():
+        return has
+    _, label = connected_components(seconds, directed=True, connection="weak")
+    sizes = np.bincount(label[has])
+    return has & (label == int(np.argmax(sizes)))
 
 
 @dataclass(frozen=True)
@@ -200,9 +214,12 @@ def path(g: StreetGraph, a: int, b: int, seconds: float = np.inf) -> np.ndarray:
 
 
 def components(g: StreetGraph) -> np.ndarray:
-    """The sizes of the network's connected pieces (streets joined either way), largest first; nodes
-    without an edge of this mode are not counted."""
+    """The sizes (nodes) of the network's connected pieces (streets joined either way), largest first;
+    nodes without an edge of this mode are not counted."""
     from scipy.sparse.csgraph import connected_components
 
+    has = np.diff(g.seconds.indptr) > 0
+    has[g.seconds.indices] = True
     _, label = connected_components(g.seconds, directed=True, connection="weak")
-    return np.sort(np.bincount(label[g.on]))[::-1]
+    sizes = np.bincount(label[has])
+    return np.sort(sizes[sizes > 0])[::-1]
