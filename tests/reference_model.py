@@ -433,19 +433,16 @@ class _Streets:
                     if not oneway:
                         self._edge(self.drive, b, a, metres / (_DRIVE_KMH[cls] / 3.6))
         self.nx = nx
-        # Places are snapped to the largest connected piece of each network (docs/streets.md).
-        self.walk_nodes = max(nx.connected_components(self.walk), key=len)
-        self.drive_nodes = max(nx.weakly_connected_components(self.drive), key=len)
 
     @staticmethod
     def _edge(g, a, b, seconds) -> None:
         if not g.has_edge(a, b) or g[a][b]["weight"] > seconds:
             g.add_edge(a, b, weight=seconds)
 
-    def snap(self, g, xy) -> tuple[tuple, float]:
-        """The nearest node of the network's largest piece, brute force, and its distance."""
-        nodes = self.walk_nodes if g is self.walk else self.drive_nodes
-        node = min(nodes, key=lambda n: (n[0] - xy[0]) ** 2 + (n[1] - xy[1]) ** 2)
+    @staticmethod
+    def snap(g, xy) -> tuple[tuple, float]:
+        """The nearest node of the network, brute force, and its distance."""
+        node = min(g.nodes, key=lambda n: (n[0] - xy[0]) ** 2 + (n[1] - xy[1]) ** 2)
         return node, math.hypot(node[0] - xy[0], node[1] - xy[1])
 
     def walks_from(self, site_xy) -> dict:

@@ -22,6 +22,7 @@ import numpy as np
 
 from sim.core import geo
 
+TIES = 4  # nodes compared when snapping: of nodes at the same distance, the one first in the file
 BATCH = 32  # sources per unbounded Dijkstra call (a dense batch x nodes table)
 
 
@@ -32,7 +33,7 @@ class StreetGraph:
     xy: np.ndarray  # (n, 2) node coordinates
     lonlat: bool
     seconds: object  # scipy.sparse.csr_matrix (n, n)
-    on: np.ndarray  # nodes of the largest connected piece of this mode's network: the ones places are snapped to
+    on: np.ndarray  # nodes with an edge of this mode: the ones places are snapped to
     fastest: float  # metres per second of the fastest edge (the bound of `bounded`)
     _cache: dict = field(default_factory=dict, repr=False)
 
@@ -87,28 +88,16 @@ def build(
     a, b, w = a[first], b[first], np.maximum(w[first], 1e-6)  # csgraph reads a stored 0 as no edge
     n = len(xy)
     seconds = csr_matrix((w, (a, b)), shape=(n, n))
-    on = _largest_piece(seconds, a, b)
+    on = np.zeros(n, bool)
+    on[a] = on[b] = True
     fast = float(np.max(np.asarray(speed, float))) if len(speed) else 1.0
     return StreetGraph(np.asarray(xy, float).reshape(-1, 2), lonlat, seconds, on, fast)
 
 
-def _largest_piece(seconds, a: np.ndarray, b: np.ndarray) -> np.ndarray:
-    """The nodes of the largest connected piece (streets joined either way): places are snapped to it, so
-    that a footway left unjoined by the data never captures a compound."""
-    from scipy.sparse.csgraph import connected_components
-
-    has = np.zeros(seconds.shape[0], bool)
-    has[a] = has[b] = True
-    if not has.any():
-        return has
-    _, label = connected_components(seconds, directed=True, connection="weak")
-    sizes = np.bincount(label[has])
-    return has & (label == int(np.argmax(sizes)))
-
-
 @dataclass(frozen=True)
 class Snap:
-    """Each point's nearest node of the network and how far it is (metres, straight)."""
+    """Each point's nearest node of the network (ties: the node first in the file) and how far it is
+    (metres, straight)."""
 
     node: np.ndarray
     metres: np.ndarray
@@ -118,8 +107,13 @@ def snap(g: StreetGraph, points: np.ndarray) -> Snap:
     points = np.asarray(points, float).reshape(-1, 2)
     if not len(points) or not g.on.any():
         return Snap(np.full(len(points), -1, np.int64), np.full(len(points), np.inf))
-    _, k = g._tree.query(geo.chord_metres(points, g.lonlat))
-    node = np.flatnonzero(g.on)[np.asarray(k, np.int64)]
+    on = np.flatnonzero(g.on)
+    k = min(TIES, len(on))
+    _, idx = g._tree.query(geo.chord_metres(points, g.lonlat), k=k)
+    cand = on[np.asarray(idx, np.int64).reshape(len(points), k)]
+    d = geo.distance(points[:, None, :], g.xy[cand], g.lonlat)
+    tied = d <= d.min(axis=1, keepdims=True) * (1 + 1e-12) + 1e-9
+    node = np.where(tied, cand, np.iinfo(np.int64).max).min(axis=1)  # ties: the node listed first
     return Snap(node, geo.distance(points, g.xy[node], g.lonlat))
 
 

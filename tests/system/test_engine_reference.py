@@ -177,8 +177,8 @@ def street_grid(folder) -> str:
         column = [[v, 200.0 * j] for j in range(17)]
         feats.append({"properties": {"highway": "residential"}, "geometry": {"type": "LineString", "coordinates": column}})
     feats.append({"properties": {"highway": "service", "oneway": "yes"},
-                  "geometry": {"type": "LineString", "coordinates": [[0.0, 100.0], [200.0, 100.0]]}})  # fmt: skip
-    feats.append({"properties": {"highway": "footway"}, "geometry": {"type": "LineString", "coordinates": [[1500, 0], [1500, 1400]]}})
+                  "geometry": {"type": "LineString", "coordinates": [[0.0, 0.0], [200.0, 200.0]]}})  # fmt: skip
+    feats.append({"properties": {"highway": "footway"}, "geometry": {"type": "LineString", "coordinates": [[1400, 0], [1500, 0], [1500, 1400], [1600, 1400]]}})
     text = json.dumps({"type": "FeatureCollection", "features": [{"type": "Feature", **f} for f in feats]})
     (folder / "streets.geojson").write_text(text)
     return "streets.geojson"
