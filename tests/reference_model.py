@@ -421,7 +421,9 @@ class _Streets:
         m = rnd.places
         self.walk_speed, self.drive_speed = m.walk_speed, m.drive_speed
         self.walk, self.drive = nx.Graph(), nx.DiGraph()
-        for f in json.loads(open(path, encoding="utf-8").read())["features"]:
+        with open(path, encoding="utf-8") as file:
+            features = json.load(file)["features"]
+        for f in features:
             cls, oneway = f["properties"].get("highway"), f["properties"].get("oneway") == "yes"
             pts = [tuple(p) for p in f["geometry"]["coordinates"]]
             for a, b in zip(pts, pts[1:], strict=False):

@@ -269,12 +269,20 @@ def river_town() -> None:
     ll = _lonlat(RIVER_TOWN, np.array([p[0] for p in xy]) / 1000, np.array([p[1] for p in xy]) / 1000)
     people = rng.integers(100, 500, len(xy))
     names = [f"R{i + 1:02d}" for i in range(len(xy) - 1)] + ["walled"]
-    _write(folder, "compounds.csv", ["name", "lon", "lat", "residents"],
-           [[n, f"{a:.6f}", f"{b:.6f}", int(p)] for n, (a, b), p in zip(names, ll, people, strict=True)])
+    _write(
+        folder,
+        "compounds.csv",
+        ["name", "lon", "lat", "residents"],
+        [[n, f"{a:.6f}", f"{b:.6f}", int(p)] for n, (a, b), p in zip(names, ll, people, strict=True)],
+    )
     s_xy = np.array([(500.0, 500.0), (1500.0, 600.0), (600.0, 1600.0), (1500.0, 1500.0)])
     sl = _lonlat(RIVER_TOWN, s_xy[:, 0] / 1000, s_xy[:, 1] / 1000)
-    _write(folder, "sites.csv", ["name", "lon", "lat", "tables"],
-           [[f"S{i + 1}", f"{a:.6f}", f"{b:.6f}", 6] for i, (a, b) in enumerate(sl)])
+    _write(
+        folder,
+        "sites.csv",
+        ["name", "lon", "lat", "tables"],
+        [[f"S{i + 1}", f"{a:.6f}", f"{b:.6f}", 6] for i, (a, b) in enumerate(sl)],
+    )
 
 
 def _runs(points: list[tuple[float, float]], step: float) -> list[list[tuple[float, float]]]:

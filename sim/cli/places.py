@@ -85,6 +85,13 @@ def _streets(source: Path, target: Path, scenario: Path | None, margin: float, l
         _(
             "streets: {file} ({nodes:,} nodes, {edges:,} edges: {walk:,} walkable, {drive:,} drivable); the walking "
             "network is in {pieces:,} connected piece(s), the largest holding {share:.1%} of its nodes"
-        ).format(file=target, nodes=r.nodes, edges=r.edges, walk=r.walk_edges, drive=r.drive_edges, pieces=r.pieces,
-                 share=r.largest_share)
+        ).format(
+            file=target,
+            nodes=r.nodes,
+            edges=r.edges,
+            walk=r.walk_edges,
+            drive=r.drive_edges,
+            pieces=r.pieces,
+            share=r.largest_share,
+        )
     )

@@ -14,6 +14,7 @@ import numpy as np
 
 from sim.core import streams
 from sim.core.i18n import _
+from sim.core.profile import peak_share
 from sim.core.stats import share_lower_bound_95
 from sim.plan.bounds import samplers_per_table
 from sim.plan.site_check import SiteChecker, descend, one_step_smaller, repair, site_margin
@@ -85,7 +86,7 @@ def site(loaded: LoadedScenario, rnd: Round, targets: SitingTargets, say: Callab
 
 
 def _problem(rnd: Round, m: PlacesMap, cands: Candidates, t: SitingTargets) -> SitingProblem:
-    share_per_s = rnd.peak_share()  # of each resident who comes
+    share_per_s = peak_share(rnd.profile.times, rnd.profile.weights)  # of each resident who comes
     return SitingProblem(
         m=m,
         cands=cands,

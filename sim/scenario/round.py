@@ -14,6 +14,7 @@ from pathlib import Path
 import numpy as np
 
 from sim.core import distributions as d
+from sim.core.profile import peak_share
 from sim.scenario.lab_network import LabSurge, Overflow
 from sim.scenario.names import point_name
 from sim.scenario.places import Catchment, PlacesMap
@@ -32,14 +33,6 @@ def on_time(done: float | None, due: float) -> bool:
 def every_round_on_time(done: Sequence[float | None], due: Sequence[float]) -> bool:
     """A single round, or a campaign of rounds each with its own deadline: met when every round is."""
     return all(on_time(x, d) for x, d in zip(done, due, strict=True))
-
-
-def peak_share(times, weights) -> float:
-    """The share of a round's arrivals that come in each second of the arrival profile's busiest segment
-    (a piecewise-constant profile of `weights` from `times[k]` to `times[k + 1]`; 0 for an empty one)."""
-    t, w = np.asarray(times, float), np.asarray(weights, float)
-    mass = float(np.sum(w[:-1] * np.diff(t)))
-    return float(w[:-1].max()) / mass if mass > 0 else 0.0
 
 
 @dataclass(frozen=True)
@@ -317,13 +310,9 @@ class Round:
         """Met when every round's last pooled result (seconds, campaign clock) is by its own deadline."""
         return every_round_on_time(done_by_round, [self.deadline_of(k) for k in range(self.rounds)])
 
-    def peak_share(self) -> float:
-        """The share of the round's arrivals that come in each second of the profile's busiest segment."""
-        return peak_share(self.profile.times, self.profile.weights)
-
     def peak_arrival_rate(self) -> float:
         """Residents per hour arriving across the round at the profile's busiest segment."""
-        return self.residents * self.turnout * self.peak_share() * 3600
+        return self.residents * self.turnout * peak_share(self.profile.times, self.profile.weights) * 3600
 
     @property
     def every(self) -> float:

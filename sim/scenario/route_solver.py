@@ -14,8 +14,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from sim.core.profile import peak_share
 from sim.scenario.places import PlacesMap, drive_matrix
-from sim.scenario.round import peak_share
 
 SOLUTIONS = 200  # improving solutions the local search may find: a deterministic stop, unlike a clock
 

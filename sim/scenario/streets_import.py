@@ -62,6 +62,3 @@ def places_xy(rnd_places) -> np.ndarray:
     m = rnd_places
     labs = np.array(list(m.lab_xy.values()), float).reshape(-1, 2)
     return np.vstack([m.compound_xy, m.site_xy, labs])
-
-
-

@@ -76,7 +76,9 @@ def test_snap_path_and_components():
 
 def test_a_network_in_pieces_is_counted_and_a_stray_piece_reaches_nothing():
     xy = np.array([[0, 0], [100, 0], [200, 0], [1000, 0], [1010, 0]], float)
-    g = graph.build(xy, np.array([0, 1, 3]), np.array([1, 2, 4]), np.array([100, 100, 10.0]), np.ones(3), np.zeros(3, bool), False)
+    g = graph.build(
+        xy, np.array([0, 1, 3]), np.array([1, 2, 4]), np.array([100, 100, 10.0]), np.ones(3), np.zeros(3, bool), False
+    )
     assert graph.components(g).tolist() == [3, 2]
     assert graph.snap(g, np.array([[1005.0, 0.0]])).node.tolist() == [3]
     assert np.isinf(graph.from_each(g, [3], [0])[0, 0])

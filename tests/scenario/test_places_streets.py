@@ -31,8 +31,11 @@ labs: [{name: lab, extractors: 2, pcr_machines: 2, extraction_time: 40m, pcr_tim
 
 
 def line(points, **props):
-    return {"type": "Feature", "properties": {"highway": "residential", **props},
-            "geometry": {"type": "LineString", "coordinates": [list(map(float, p)) for p in points]}}  # fmt: skip
+    return {
+        "type": "Feature",
+        "properties": {"highway": "residential", **props},
+        "geometry": {"type": "LineString", "coordinates": [list(map(float, p)) for p in points]},
+    }
 
 
 def river_town(folder, sites: str, extra=()) -> None:
@@ -91,6 +94,7 @@ def test_one_way_streets_make_the_trip_the_mean_of_there_and_back(tmp_path):
 
 def test_the_map_without_a_network_is_unchanged(tmp_path):
     river_town(tmp_path, "name,x,y,tables\nnorth,0,300,1\nsouth-road,0,-700,1\n")
-    (tmp_path / "town.yaml").write_text(TOWN.replace("  network: {file: streets.geojson, driving_speeds: {residential: 36km/h}}\n", ""))
+    without = TOWN.replace("  network: {file: streets.geojson, driving_speeds: {residential: 36km/h}}\n", "")
+    (tmp_path / "town.yaml").write_text(without)
     m = build_round(load_scenario(tmp_path / "town.yaml")).places
     assert m.streets is None and m.assigned.tolist() == [0] and m.walk[0] == pytest.approx(300 * 1.3 / WALK)

@@ -28,8 +28,13 @@ labs: [{name: lab, extractors: 2, pcr_machines: 2, extraction_time: 40m, pcr_tim
 
 
 def town(folder, network="streets.geojson", speed="40km/h", shift=0.0, compounds="a,0,0,10\nb,300,0,10\n"):
-    feats = [{"type": "Feature", "properties": {"highway": "primary"},
-              "geometry": {"type": "LineString", "coordinates": [[shift + x, 0.0] for x in range(0, 401, 100)]}}]  # fmt: skip
+    feats = [
+        {
+            "type": "Feature",
+            "properties": {"highway": "primary"},
+            "geometry": {"type": "LineString", "coordinates": [[shift + x, 0.0] for x in range(0, 401, 100)]},
+        }
+    ]
     (folder / "streets.geojson").write_text(json.dumps({"type": "FeatureCollection", "features": feats}))
     (folder / "compounds.csv").write_text("name,x,y,residents\n" + compounds)
     (folder / "sites.csv").write_text("name,x,y,tables\nS,100,0,1\n")
@@ -64,8 +69,10 @@ def test_an_unreadable_pbf_is_a_problem_at_the_file(tmp_path):
     (tmp_path / "compounds.csv").write_text("name,lon,lat,residents\na,120,30,10\n")
     (tmp_path / "sites.csv").write_text("name,lon,lat,tables\nS,120.001,30,1\n")
     got = problems(path)
-    assert got == [f"{tmp_path / 'city.osm.pbf'}: cannot read the street network: "
-                   "PBF error: invalid BlobHeader size (> max_blob_header_size)"]  # fmt: skip
+    assert got == [
+        f"{tmp_path / 'city.osm.pbf'}: cannot read the street network: "
+        "PBF error: invalid BlobHeader size (> max_blob_header_size)"
+    ]
 
 
 def test_a_network_far_from_the_compounds_is_a_problem(tmp_path):
@@ -76,12 +83,19 @@ def test_a_network_far_from_the_compounds_is_a_problem(tmp_path):
 def test_a_compound_in_a_piece_of_its_own_is_a_problem_with_its_coordinates(tmp_path):
     path = town(tmp_path, compounds="a,0,0,10\nlost,5000,5000,10\n")
     data = json.loads((tmp_path / "streets.geojson").read_text())
-    data["features"].append({"type": "Feature", "properties": {"highway": "footway"},
-                             "geometry": {"type": "LineString", "coordinates": [[5000, 5000], [5100, 5000]]}})  # fmt: skip
+    data["features"].append(
+        {
+            "type": "Feature",
+            "properties": {"highway": "footway"},
+            "geometry": {"type": "LineString", "coordinates": [[5000, 5000], [5100, 5000]]},
+        }
+    )
     (tmp_path / "streets.geojson").write_text(json.dumps(data))
     got = problems(path)
-    assert got == [f"{tmp_path / 'compounds.csv'}:3: name: compound 'lost' at (5000, 5000) cannot walk to any open site "
-                   "on the street network"]  # fmt: skip
+    assert got == [
+        f"{tmp_path / 'compounds.csv'}:3: name: compound 'lost' at (5000, 5000) cannot walk to any open site "
+        "on the street network"
+    ]
 
 
 def test_a_compound_far_from_any_street_is_a_warning_by_name(tmp_path):

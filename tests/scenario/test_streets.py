@@ -45,8 +45,10 @@ def test_osm_ways_become_edges_by_class_with_one_way_streets(tmp_path):
 def test_the_same_network_as_geojson_reads_the_same(tmp_path):
     ways = [([1, 2, 3], {"highway": "residential"}), ([3, 4], {"highway": "service", "oneway": "yes"})]
     write_pbf(tmp_path / "t.osm.pbf", NODES, ways)
-    feats = [{"type": "Feature", "properties": tags, "geometry": {"type": "LineString", "coordinates": [NODES[i] for i in ids]}}
-             for ids, tags in ways]  # fmt: skip
+    feats = [
+        {"type": "Feature", "properties": tags, "geometry": {"type": "LineString", "coordinates": [NODES[i] for i in ids]}}
+        for ids, tags in ways
+    ]
     (tmp_path / "t.geojson").write_text(json.dumps({"type": "FeatureCollection", "features": feats}))
     a, _ = read_streets(tmp_path / "t.osm.pbf", True)
     b, _ = read_streets(tmp_path / "t.geojson", True)

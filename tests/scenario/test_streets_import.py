@@ -14,13 +14,22 @@ from sim.scenario.streets_import import box, report, write_geojson
 
 def _network(tmp_path):
     feats = [
-        {"type": "Feature", "properties": {"highway": "residential"},
-         "geometry": {"type": "LineString", "coordinates": [[x, 0.0] for x in range(0, 5001, 500)]}},
-        {"type": "Feature", "properties": {"highway": "footway"},
-         "geometry": {"type": "LineString", "coordinates": [[0.0, 900.0], [100.0, 900.0]]}},
-        {"type": "Feature", "properties": {"highway": "primary", "oneway": "yes"},
-         "geometry": {"type": "LineString", "coordinates": [[5000.0, 0.0], [5000.0, 500.0]]}},
-    ]  # fmt: skip
+        {
+            "type": "Feature",
+            "properties": {"highway": "residential"},
+            "geometry": {"type": "LineString", "coordinates": [[x, 0.0] for x in range(0, 5001, 500)]},
+        },
+        {
+            "type": "Feature",
+            "properties": {"highway": "footway"},
+            "geometry": {"type": "LineString", "coordinates": [[0.0, 900.0], [100.0, 900.0]]},
+        },
+        {
+            "type": "Feature",
+            "properties": {"highway": "primary", "oneway": "yes"},
+            "geometry": {"type": "LineString", "coordinates": [[5000.0, 0.0], [5000.0, 500.0]]},
+        },
+    ]
     (tmp_path / "net.geojson").write_text(json.dumps({"type": "FeatureCollection", "features": feats}))
     return tmp_path / "net.geojson"
 

@@ -150,7 +150,7 @@ def places_round(folder, routes: str | None = None) -> Round:
         (folder / name).write_text(text)
     text = PLACES
     if routes is STREETS:
-        text = text.replace("  assignment: nearest", "").replace("matrix: travel.csv}", "matrix: travel.csv}\n  network: streets.geojson")
+        text = text.replace("matrix: travel.csv}", "matrix: travel.csv}\n  network: streets.geojson")
         street_grid(folder)
     elif routes is not None:
         (folder / "routes.csv").write_text(routes)
@@ -176,9 +176,12 @@ def street_grid(folder) -> str:
         feats.append({"properties": {"highway": cls}, "geometry": {"type": "LineString", "coordinates": row}})
         column = [[v, 200.0 * j] for j in range(17)]
         feats.append({"properties": {"highway": "residential"}, "geometry": {"type": "LineString", "coordinates": column}})
-    feats.append({"properties": {"highway": "service", "oneway": "yes"},
-                  "geometry": {"type": "LineString", "coordinates": [[0.0, 0.0], [200.0, 200.0]]}})  # fmt: skip
-    feats.append({"properties": {"highway": "footway"}, "geometry": {"type": "LineString", "coordinates": [[1400, 0], [1500, 0], [1500, 1400], [1600, 1400]]}})
+    service = [[0.0, 0.0], [200.0, 200.0]]
+    feats.append(
+        {"properties": {"highway": "service", "oneway": "yes"}, "geometry": {"type": "LineString", "coordinates": service}}
+    )
+    footway = [[1400, 0], [1500, 0], [1500, 1400], [1600, 1400]]
+    feats.append({"properties": {"highway": "footway"}, "geometry": {"type": "LineString", "coordinates": footway}})
     text = json.dumps({"type": "FeatureCollection", "features": [{"type": "Feature", **f} for f in feats]})
     (folder / "streets.geojson").write_text(text)
     return "streets.geojson"
