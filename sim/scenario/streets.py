@@ -144,7 +144,7 @@ class _Builder:
 
     def streets(self, notes: list[str]) -> Streets:
         keys = np.array(self.keys, np.int64)
-        _, first, node = np.unique(keys, return_index=True, return_inverse=True)
+        first, node = np.unique(keys, return_index=True, return_inverse=True)[1:]
         xy = np.array(self.coords, float).reshape(-1, 2)[first]
         meta = np.array(self.meta, np.int64).reshape(-1, 5)
         way = np.repeat(np.arange(len(meta)), meta[:, 0])
