@@ -73,4 +73,10 @@ def main(argv: list[str] | None = None) -> None:
         if a.startswith("--lang="):
             args = [a, *args[:i], *args[i + 1 :]]
             break
+    from sim.core.versions import unsupported
+
+    if problems := unsupported():
+        for problem in problems:
+            typer.echo(problem.message(), err=True)
+        raise SystemExit(2)
     app(args=args, prog_name="natsim")
