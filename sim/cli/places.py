@@ -35,7 +35,7 @@ def import_(
     ] = False,
 ) -> None:
     """Write compounds.csv or sites.csv from a GeoJSON or CSV export; features that cannot be used are listed."""
-    from sim.scenario.places_import import KINDS, Fields, import_places
+    from sim.scenario.places.importer import KINDS, Fields, import_places
 
     if kind not in KINDS:
         fail(_("--kind {kind}: choose compounds or sites").format(kind=kind))

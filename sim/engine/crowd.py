@@ -14,7 +14,7 @@ import numpy as np
 from sim.engine.queue import serve_queue
 from sim.engine.tubes import fill_tubes
 from sim.scenario.pauses import table_windows, working_share
-from sim.scenario.places import Catchment
+from sim.scenario.places.map import Catchment
 from sim.scenario.round import CallSlots, HomeVisits, Round
 
 

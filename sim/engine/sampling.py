@@ -20,7 +20,7 @@ from sim.engine.logistics import PointTubes
 from sim.engine.queue import queue_lengths_at
 from sim.engine.tally import Tally
 from sim.engine.timeline import Grid, add_into
-from sim.scenario.places import Catchment
+from sim.scenario.places.map import Catchment
 from sim.scenario.round import Round
 
 BUSIEST = 5  # points whose queue is kept over time, for the plot

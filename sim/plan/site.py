@@ -20,7 +20,7 @@ from sim.plan.site_check import SiteChecker, descend, one_step_smaller, repair, 
 from sim.plan.siting import Candidates, SitingInfeasible, SitingProblem, capacities, solve
 from sim.scenario.load import LoadedScenario
 from sim.scenario.pauses import working_share
-from sim.scenario.places import PlacesMap
+from sim.scenario.places.map import PlacesMap
 from sim.scenario.round import Round
 
 DEFAULT_MAX_TABLES = 6  # a candidate without max_tables: a school yard or a square holds about six

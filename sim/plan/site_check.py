@@ -20,8 +20,8 @@ from sim.engine.crowd import simulate_point
 from sim.engine.figures import quantile
 from sim.scenario.build import site_point
 from sim.scenario.load import LoadedScenario
-from sim.scenario.places import PlacesMap, walking_times
-from sim.scenario.places_build import reassign
+from sim.scenario.places.build import reassign
+from sim.scenario.places.map import PlacesMap, walking_times
 from sim.scenario.round import Round
 
 SITE_KEY = 1_000_000  # site s of a plan draws from the crowd streams of group SITE_KEY + s

@@ -12,7 +12,7 @@ from sim.core.tables import coordinates, write_csv
 from sim.report.page import Page, folder_page, read_json, scenario_name, write_page
 from sim.scenario.edit import edit_scenario
 from sim.scenario.load import LoadedScenario
-from sim.scenario.places import PlacesMap
+from sim.scenario.places.map import PlacesMap
 
 SITE_COLUMNS = (
     "name",

@@ -35,7 +35,7 @@ from scipy.optimize import Bounds, LinearConstraint, milp
 
 from sim.core import geo
 from sim.core.queueing import max_rate_for_wait
-from sim.scenario.places import PlacesMap, walking_times
+from sim.scenario.places.map import PlacesMap, walking_times
 
 EPS = 1e-3  # the weight of the other term of the objective
 # Each compound may go to one of its NEAREST candidates within the standard. Exact for P3: when one of them

@@ -14,9 +14,9 @@ from sim.core.i18n import _
 from sim.scenario import spec
 from sim.scenario.lab_checks import check_lab_network, no_lab
 from sim.scenario.names import NamedGroup, resolve
-from sim.scenario.places import PlacesMap
-from sim.scenario.places_checks import check_places
-from sim.scenario.places_files import PlaceFiles
+from sim.scenario.places.checks import check_places
+from sim.scenario.places.files import PlaceFiles
+from sim.scenario.places.map import PlacesMap
 from sim.scenario.problems import Problem, csv_problems, format_path, line_for
 from sim.scenario.routes import RouteRow, auto_routes, check_routes, labs_without_trips, read_routes
 

@@ -18,8 +18,8 @@ from pydantic import BaseModel, ValidationError
 from sim.core.i18n import _
 from sim.scenario import spec
 from sim.scenario.checks import cross_checks
-from sim.scenario.places import PlacesMap
-from sim.scenario.places_files import PlaceFiles
+from sim.scenario.places.files import PlaceFiles
+from sim.scenario.places.map import PlacesMap
 from sim.scenario.problems import Problem, ScenarioError, line_for, pydantic_message
 from sim.scenario.routes import RouteRow
 

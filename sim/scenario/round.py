@@ -16,7 +16,7 @@ import numpy as np
 from sim.core import distributions as d
 from sim.scenario.lab_network import LabSurge, Overflow
 from sim.scenario.names import point_name
-from sim.scenario.places import Catchment, PlacesMap
+from sim.scenario.places.map import Catchment, PlacesMap
 from sim.scenario.routes import Route
 from sim.scenario.staffing import Staffing
 

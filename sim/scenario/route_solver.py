@@ -15,7 +15,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from sim.core import geo
-from sim.scenario.places import PlacesMap
+from sim.scenario.places.map import PlacesMap
 
 SOLUTIONS = 200  # improving solutions the local search may find: a deterministic stop, unlike a clock
 

@@ -13,8 +13,8 @@ import numpy as np
 from sim.core import distributions as d
 from sim.core.durations import format_duration
 from sim.core.i18n import _
-from sim.scenario.places import PlacesMap, drive_seconds
-from sim.scenario.places_build import trip
+from sim.scenario.places.build import trip
+from sim.scenario.places.map import PlacesMap, drive_seconds
 from sim.scenario.problems import Problem
 
 COLUMNS = ("route", "vehicles", "lab", "stops")

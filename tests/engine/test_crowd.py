@@ -21,7 +21,7 @@ def test_turnout_is_binomial_and_everyone_is_served(small_text):
 def test_residents_arrive_a_walk_after_leaving_home(small_round):
     """Places rule P4, exactly: the same draws, shifted by each compound's walk (to the microsecond)."""
     from sim.engine.crowd import walk_in
-    from sim.scenario.places import Catchment
+    from sim.scenario.places.map import Catchment
 
     rnd = small_round.with_(turnout=1.0)
     catch = Catchment(np.array([7, 9]), np.array([100, 50]), np.array([0.0, 600.0]))

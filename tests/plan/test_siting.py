@@ -8,7 +8,7 @@ import pytest
 
 from sim.core.queueing import max_rate_for_wait
 from sim.plan.siting import EPS, Candidates, SitingProblem, capacities, solve
-from sim.scenario.places import PlacesMap, assign_nearest, walking_times
+from sim.scenario.places.map import PlacesMap, assign_nearest, walking_times
 
 
 def _town(seed: int, compounds: int = 6, sites: int = 5) -> PlacesMap:

@@ -8,8 +8,8 @@ import numpy as np
 
 from sim.core import distributions as d
 from sim.scenario import spec
-from sim.scenario.places import Catchment, PlacesMap, assign_nearest, labs_of_sites, walking_times
-from sim.scenario.places_files import PlaceFiles
+from sim.scenario.places.files import PlaceFiles
+from sim.scenario.places.map import Catchment, PlacesMap, assign_nearest, labs_of_sites, walking_times
 
 
 def make_map(p: spec.Places, files: PlaceFiles, lab_names: list[str]) -> PlacesMap:

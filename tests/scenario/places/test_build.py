@@ -7,7 +7,7 @@ import pytest
 
 from sim.scenario.build import build_round
 from sim.scenario.load import load_scenario
-from sim.scenario.places_build import trip
+from sim.scenario.places.build import trip
 
 TOWN = """name: metres town
 deadline: 12h

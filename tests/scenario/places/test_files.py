@@ -1,4 +1,4 @@
-from sim.scenario.places_files import PlaceFiles, read_compounds, read_matrix, read_sites
+from sim.scenario.places.files import PlaceFiles, read_compounds, read_matrix, read_sites
 
 
 def _read(tmp_path, text, kind="compounds", lonlat=True):

@@ -1,7 +1,7 @@
 import numpy as np
 import pytest
 
-from sim.scenario.places import assign_nearest, drive_seconds, labs_of_sites, walking_times
+from sim.scenario.places.map import assign_nearest, drive_seconds, labs_of_sites, walking_times
 
 
 def test_walking_time_is_distance_times_detour_over_speed():

@@ -1,7 +1,7 @@
 import csv
 import json
 
-from sim.scenario.places_import import Fields, import_places
+from sim.scenario.places.importer import Fields, import_places
 
 
 def _rows(path):

@@ -7,9 +7,9 @@ from pathlib import Path
 
 from sim.core.i18n import _
 from sim.scenario import spec
-from sim.scenario.places import PlacesMap
-from sim.scenario.places_build import make_map
-from sim.scenario.places_files import PlaceFiles, read_compounds, read_matrix, read_sites
+from sim.scenario.places.build import make_map
+from sim.scenario.places.files import PlaceFiles, read_compounds, read_matrix, read_sites
+from sim.scenario.places.map import PlacesMap
 from sim.scenario.problems import Problem
 
 
