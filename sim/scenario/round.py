@@ -29,6 +29,12 @@ def on_time(done: float | None, due: float) -> bool:
     return done is None or done <= due + TIME_TOLERANCE
 
 
+def within_wait(p95_wait_min: float, max_wait_s: float, margin_s: float = 0.0) -> bool:
+    """The queue standard: a 95th-percentile wait (minutes, as figures give it) at or inside the standard
+    (seconds, as targets hold it) less a margin (seconds). Sizing, siting and call slots all judge by it."""
+    return p95_wait_min * 60 <= max_wait_s - margin_s + TIME_TOLERANCE
+
+
 def every_round_on_time(done: Sequence[float | None], due: Sequence[float]) -> bool:
     """A single round, or a campaign of rounds each with its own deadline: met when every round is."""
     return all(on_time(x, d) for x, d in zip(done, due, strict=True))
