@@ -290,9 +290,10 @@ def _history(rows: list, column: str) -> tuple[np.ndarray, np.ndarray]:
     return times, np.array(out, float)
 
 
-def write_counts(trace: Trace, rnd: Round, at: float, folder: Path, stamp: str | None = None) -> None:
+def write_counts(trace: Trace, rnd: Round, at: float, folder: Path, stamp: str | None = None, waiting: bool = True) -> None:
     """The counts a city system would export at `at` from a traced run: points.csv and labs.csv, one row
-    per point and per lab (a simulated status, to try `natsim forecast` and to test it)."""
+    per point and per lab (a simulated status, to try `natsim forecast` and to test it); without the
+    `waiting` column when `waiting` is False (a system that counts swabs, not the queue)."""
     r, t = trace.residents, trace.tubes
     n = rnd.n_points
     stamp = stamp or f"{at:.1f}s"
@@ -302,6 +303,8 @@ def write_counts(trace: Trace, rnd: Round, at: float, folder: Path, stamp: str |
         "tubes_sealed": t["point"][t["sealed"] <= at],
         "tubes_picked_up": t["point"][t["picked"] <= at],
     }
+    if not waiting:
+        del by_point["waiting"]
     counts = {k: np.bincount(v, minlength=n) for k, v in by_point.items()}
     names = rnd.point_names()
     folder.mkdir(parents=True, exist_ok=True)

@@ -44,42 +44,54 @@ def format_time(seconds: float, start: dt.datetime | None) -> str:
     return f"{seconds:.1f}s"
 
 
-def write_trace(trace: Trace, folder: Path, start: dt.datetime | None, lab_names: list[str] | None = None) -> None:
+def write_trace(
+    trace: Trace,
+    folder: Path,
+    start: dt.datetime | None,
+    lab_names: list[str] | None = None,
+    at: float | None = None,
+    queue: bool = False,
+) -> None:
     """Write one replication's trace in the drill log format (tube ids as T000001, ...; with `lab_names`, the
-    lab that ran each tube)."""
+    lab that ran each tube). With `at`, the log as a city's system exports it then: the swabs taken by `at`,
+    the tubes sealed by then with only the times passed, nothing after; with `queue` too, a row (`swabbed`
+    and `tube` empty) for each resident who had joined the queue by `at` and was not swabbed yet."""
     folder.mkdir(parents=True, exist_ok=True)
     r, t = trace.residents, trace.tubes
     names = trace.point_names
+    until = math.inf if at is None else at
 
     def tube_id(i: int) -> str:
         return f"T{i + 1:07d}"
+
+    def when(x: float) -> str:
+        return format_time(x if x <= until else math.nan, start)
 
     with (folder / "swabs.csv").open("w", newline="", encoding="utf-8") as f:
         w = csv.writer(f)
         w.writerow(SWAB_COLUMNS)
         order = np.lexsort((r["end"], r["point"]))
         for i in order:
+            swabbed = r["end"][i] <= until
+            if not swabbed and not (queue and r["arrival"][i] <= until):
+                continue
+            tube = tube_id(int(r["tube"][i])) if swabbed else ""
             w.writerow(
-                [
-                    names[r["point"][i]],
-                    int(r["table"][i]) + 1,
-                    format_time(r["arrival"][i], start),
-                    format_time(r["end"][i], start),
-                    tube_id(int(r["tube"][i])),
-                ]
+                [names[r["point"][i]], int(r["table"][i]) + 1 if swabbed else "", when(r["arrival"][i]), when(r["end"][i]), tube]
             )
     labs = lab_names or []
     with (folder / "tubes.csv").open("w", newline="", encoding="utf-8") as f:
         w = csv.writer(f)
         w.writerow(TUBE_COLUMNS + TUBE_OPTIONAL)
         ran = t.get("lab", np.full(t["size"].size, -1))
-        for i in range(t["size"].size):
+        for i in np.flatnonzero(t["sealed"] <= until):
+            at_lab = t["at_lab"][i] <= until
             w.writerow(
                 [
                     tube_id(i),
                     names[t["point"][i]],
-                    *(format_time(t[k][i], start) for k in ("sealed", "picked", "at_lab", "result")),
-                    labs[ran[i]] if ran[i] >= 0 and labs else "",
+                    *(when(t[k][i]) for k in ("sealed", "picked", "at_lab", "result")),
+                    labs[ran[i]] if ran[i] >= 0 and labs and at_lab else "",
                 ]
             )
 
@@ -221,11 +233,6 @@ def _swab(row: dict, names: dict, start: dt.datetime | None) -> tuple[int, int, 
     if name not in names:
         return "point: " + unknown_name("point", name, names)
     point, tables = names[name]
-    text = row["table"].strip()
-    if not text.isdigit() or not 1 <= int(text) <= tables:
-        return "table: " + _("table {table} does not exist at {point} ({tables} tables)").format(
-            table=text, point=name, tables=tables
-        )
     times = []
     for col in ("joined", "swabbed"):
         try:
@@ -235,6 +242,13 @@ def _swab(row: dict, names: dict, start: dt.datetime | None) -> tuple[int, int, 
     joined, swabbed = times
     if math.isnan(swabbed) and math.isnan(joined):
         return "swabbed: " + _("no swab time and no time joined: the row says nothing happened")
+    text = row["table"].strip()
+    if math.isnan(swabbed) and not text:
+        return point, 0, joined, swabbed  # queuing: no table yet
+    if not (text.isascii() and text.isdigit()) or not 1 <= int(text) <= tables:
+        return "table: " + _("table {table} does not exist at {point} ({tables} tables)").format(
+            table=text, point=name, tables=tables
+        )
     if joined > swabbed:
         return "joined: " + _("joined the queue after the swab")
     return point, int(text) - 1, joined, swabbed
