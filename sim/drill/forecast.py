@@ -102,6 +102,8 @@ def updated_rates(rnd: Round, status: Status) -> tuple[Round, dict]:
         ("travel_time", fits.travel, fits.drives.size, MIN_DRIVES),
     ):
         notes[key] = {"updated": fit is not None, "observations": int(n), "needed": needed}
+        if fit is None and n >= needed:
+            notes[key]["why"] = "alike"  # enough, but all alike: nothing to fit
         if fit is not None:
             notes[key] |= {"kind": fit.kind, "mean_s": fit.mean}
     if fits.service:

@@ -150,6 +150,8 @@ def update_lines(updates: dict) -> list[str]:
         u = updates[key]
         if u.get("why") == "counts":
             note = _("not updated: counts show no durations")
+        elif u.get("why") == "alike":
+            note = _("not updated: the {n:,} {what} are all alike, no distribution to fit").format(n=u["observations"], what=what)
         elif u["updated"]:
             note = _("fitted from {n:,} {what}: {kind}, mean {mean:.1f} {unit}").format(
                 n=u["observations"], what=what, kind=u["kind"], mean=u["mean_s"] / scale, unit=unit

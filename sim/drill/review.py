@@ -82,9 +82,18 @@ def fit_rates(log: DrillLog, rnd: Round, at: float = math.inf) -> RateFits:
     """Service and travel times from a log (read whole, or as it stood at `at`), each fitted when there are
     enough observations (MIN_SERVICE_GAPS, MIN_DRIVES), from at most FIT_SAMPLE of them."""
     gaps, drove = service_samples(log, rnd), drives(log, rnd, at)
-    service = fit_duration(_evenly(gaps)) if gaps.size >= MIN_SERVICE_GAPS else None
-    travel = fit_duration(_evenly(drove)) if drove.size >= MIN_DRIVES else None
-    return RateFits(gaps, drove, service, travel)
+    return RateFits(gaps, drove, _fit(gaps, MIN_SERVICE_GAPS), _fit(drove, MIN_DRIVES))
+
+
+def _fit(x: np.ndarray, needed: int) -> Fit | None:
+    """A fit from enough observations; none when they are too few, or all alike (a clock that records whole
+    minutes, a fixed drive: no family's likelihood has a maximum there)."""
+    if x.size < needed or np.ptp(x) <= 1e-9 * max(float(np.abs(x).max()), 1.0):
+        return None
+    try:
+        return fit_duration(_evenly(x))
+    except (ValueError, RuntimeError, FloatingPointError):
+        return None
 
 
 def _evenly(x: np.ndarray) -> np.ndarray:
