@@ -62,7 +62,8 @@ def run(
         from sim.drill.log import write_trace
         from sim.engine.replication import run_replication
 
-        write_trace(run_replication(rnd, 0, trace=True).trace, folder / "trace", loaded.spec.start)
+        labs = [lab.name for lab in rnd.labs]
+        write_trace(run_replication(rnd, 0, trace=True).trace, folder / "trace", loaded.spec.start, labs)
     typer.echo(_("Results: {folder}").format(folder=folder))
     for line in verdict(result.summary()):
         typer.echo(line)

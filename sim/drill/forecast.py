@@ -10,21 +10,17 @@ numbers), so the differences between options are the options', not chance's.
 
 from __future__ import annotations
 
-import datetime as dt
 import math
 from dataclasses import dataclass, replace
 from functools import partial
-from pathlib import Path
 
 import numpy as np
 
-from sim.core.fitting import fit_duration
 from sim.core.i18n import _
 from sim.core.stats import diff_ci95, prediction_interval95, proportion_ci95
 from sim.core.streams import replications
-from sim.drill.counts import from_counts
-from sim.drill.review import service_samples
-from sim.drill.status import Status, StatusError, from_log
+from sim.drill.review import MIN_DRIVES, MIN_SERVICE_GAPS, fit_rates
+from sim.drill.status import Status, read_status
 from sim.engine.resume import Outlook, PlanAt, RoundState, plan_at, resume_replication
 from sim.engine.timeline import Grid
 from sim.report.summary import STAGE_NAMES
@@ -35,9 +31,6 @@ from sim.scenario.round import Round
 
 PLAN_REPLICATIONS = 5  # the plan's own runs, seen at TIME: enough for the means a comparison needs
 TOO_EARLY = 0.05  # turnout is updated once the plan expects this share of its residents to have come
-MIN_SERVICE_GAPS = 100  # fits from a log replace the scenario's rates from this many observations
-MIN_TRAVELS = 30
-FIT_SAMPLE = 100_000
 LAB_KEYS = ("vehicles", "extractors", "pcr_machines")
 
 
@@ -93,64 +86,51 @@ def parse_adds(items: list[str], rnd: Round) -> list[Option]:
     return out
 
 
-def read_status(folder: Path, rnd: Round, start: dt.datetime | None, at: float) -> Status:
-    """A drill log folder (swabs.csv, tubes.csv) or a counts folder (points.csv, labs.csv)."""
-    if (folder / "swabs.csv").exists() or (folder / "tubes.csv").exists():
-        return from_log(folder, rnd, start, at)
-    if (folder / "points.csv").exists() or (folder / "labs.csv").exists():
-        return from_counts(folder, rnd, start, at)
-    raise StatusError(
-        [
-            _(
-                "{folder}: neither a drill log (swabs.csv, tubes.csv) nor counts (points.csv, labs.csv); see docs/forecast.md"
-            ).format(folder=folder)
-        ]
-    )
+__all__ = ["read_status"]  # the status reader, for callers of the forecast (sim.drill.status is its home)
 
 
 def updated_rates(rnd: Round, status: Status) -> tuple[Round, dict]:
-    """Service and travel times fitted from a log (as `drill review` fits them), when it holds enough. The
-    notes are data (`forecast_report.update_lines` words them, in the page's language)."""
+    """Service and travel times fitted from a log by the rule `drill review` fits with (`review.fit_rates`,
+    drives censored at TIME), when it holds enough. The notes are data (`forecast_report.update_lines` words
+    them, in the page's language)."""
     if status.log is None:
         return rnd, {k: {"updated": False, "why": "counts"} for k in ("service_time", "travel_time", "lab_turnaround")}
+    fits = fit_rates(status.log, rnd, status.at)
     notes: dict[str, dict] = {"lab_turnaround": {"updated": False, "why": "log"}}
-    gaps = service_samples(status.log, rnd)
-    notes["service_time"] = {"updated": gaps.size >= MIN_SERVICE_GAPS, "observations": int(gaps.size), "needed": MIN_SERVICE_GAPS}
-    if notes["service_time"]["updated"]:
-        fit = fit_duration(_evenly(gaps))
-        rnd = rnd.with_(service=fit.distribution())
-        notes["service_time"] |= {"kind": fit.kind, "mean_s": fit.mean}
-    t = status.log.tubes
-    # Only drives that began long enough before TIME to have ended whatever their length (three of the
-    # scenario's mean drives): the slow ones still on the road would otherwise be missing from the fit.
-    mean_drive = rnd.per_point(lambda g: g.travel.mean)
-    began = t["picked_up"] <= status.at - 3 * mean_drive[np.nan_to_num(t["point"]).astype(np.int64)]
-    drive = (t["at_lab"] - t["picked_up"])[began & (t["at_lab"] <= status.at)]
-    drive = np.unique(drive[drive > 0])  # a box's tubes share one drive
-    notes["travel_time"] = {"updated": drive.size >= MIN_TRAVELS, "observations": int(drive.size), "needed": MIN_TRAVELS}
-    if notes["travel_time"]["updated"]:
-        fit = fit_duration(_evenly(drive))
-        rnd = rnd.with_(groups=tuple(replace(g, travel=fit.distribution()) for g in rnd.groups))
-        notes["travel_time"] |= {"kind": fit.kind, "mean_s": fit.mean}
+    for key, fit, n, needed in (
+        ("service_time", fits.service, fits.service_gaps.size, MIN_SERVICE_GAPS),
+        ("travel_time", fits.travel, fits.drives.size, MIN_DRIVES),
+    ):
+        notes[key] = {"updated": fit is not None, "observations": int(n), "needed": needed}
+        if fit is None and n >= needed:
+            notes[key]["why"] = "alike"  # enough, but all alike: nothing to fit
+        if fit is not None:
+            notes[key] |= {"kind": fit.kind, "mean_s": fit.mean}
+    if fits.service:
+        rnd = rnd.with_(service=fits.service.distribution())
+    if fits.travel:
+        rnd = rnd.with_(groups=tuple(replace(g, travel=fits.travel.distribution()) for g in rnd.groups))
     return rnd, notes
 
 
-def _evenly(x: np.ndarray) -> np.ndarray:
-    """At most FIT_SAMPLE observations, evenly spaced through them: a city's ten million gaps fit no better
-    than a hundred thousand, and take a minute."""
-    return x if x.size <= FIT_SAMPLE else x[np.linspace(0, x.size - 1, FIT_SAMPLE).astype(np.int64)]
-
-
 def state_of(rnd: Round, status: Status, plans: list[PlanAt]) -> tuple[RoundState, dict]:
-    """The engine's state from a status (F1, F5) and what the turnout update found."""
+    """The engine's state from a status (F1, F5) and what the turnout update found. Turnout compares like
+    with like: comers (swabbed and queuing) against the plan's comers when the status shows the queue; when
+    it does not (counts without `waiting`, a log of swabs only), swabbed against the plan's swabbed, and the
+    queue at TIME is the plan's."""
     plan_arrived = np.mean([p.arrived for p in plans], axis=0)
-    plan_queue = np.mean([p.arrived - p.sampled for p in plans], axis=0)
+    plan_sampled = np.mean([p.sampled for p in plans], axis=0)
     expected = rnd.per_point(lambda g: g.people) * rnd.turnout
-    # Counts without queues: the plan's queue at TIME, rounded (F5).
-    waiting = status.waiting if status.waiting is not None else [np.full(int(round(q)), status.at) for q in plan_queue]
+    if status.waiting is not None:
+        waiting, seen, plan_seen = status.waiting, "came", plan_arrived
+    else:
+        # The plan's queue at TIME, rounded, each joined at TIME (F5).
+        waiting = [np.full(int(round(q)), status.at) for q in np.maximum(plan_arrived - plan_sampled, 0)]
+        seen, plan_seen = "sampled", plan_sampled
     came = status.sampled + np.array([w.size for w in waiting])
-    enough = bool(plan_arrived.sum() >= TOO_EARLY * expected.sum())
-    ratio = float(came.sum() / plan_arrived.sum()) if enough else 1.0
+    observed = came if seen == "came" else status.sampled
+    enough = bool(plan_arrived.sum() >= TOO_EARLY * expected.sum() and plan_seen.sum() > 0)
+    ratio = float(observed.sum() / plan_seen.sum()) if enough else 1.0
     turnout = min(rnd.turnout * ratio, 1.0)
     with np.errstate(invalid="ignore", divide="ignore"):
         so_far = np.where(expected > 0, np.clip(plan_arrived / expected, 0, 1), 1.0)
@@ -162,8 +142,10 @@ def state_of(rnd: Round, status: Status, plans: list[PlanAt]) -> tuple[RoundStat
             "updated": enough,
             "scenario": rnd.turnout,
             "now": turnout,
-            "came": int(came.sum()),
-            "plan": float(plan_arrived.sum()),
+            "compared": seen,  # "came" (swabbed and queuing) or "sampled" (swabbed only; the queue is the plan's)
+            "queue": status.queue,
+            "came": int(observed.sum()),
+            "plan": float(plan_seen.sum()),
             "too_early_below": TOO_EARLY,
         }
     }
@@ -173,7 +155,7 @@ def _lab_times(rnd: Round, status: Status, plan: PlanAt) -> dict[str, np.ndarray
     """Rule F5: counts do not say when a lab's unreported tubes came; they came as its latest receipts did in
     the plan's first run (the earliest of those again for any beyond what the plan had received)."""
     tubes = {k: v.copy() for k, v in status.tubes.items()}
-    lab_of = rnd.per_point(lambda g: g.lab)[tubes["point"]]
+    lab_of = rnd.tube_labs(tubes["point"], tubes.get("lab"))
     for li in range(len(rnd.labs)):
         rows = np.flatnonzero((lab_of == li) & ~np.isnan(tubes["at_lab"]))
         if not rows.size:
@@ -208,7 +190,9 @@ def run_forecast(
         )
     result = summarise(rnd, status, plans, outlooks[0], grid)
     result["updates"] = turnout | notes
-    result["options"] = [_option(text, outlooks[0], o) for (text, _r, _s), o in zip(runs[1:], outlooks[1:], strict=True)]
+    result["options"] = [
+        _option(text, outlooks[0], o, status.at / 3600) for (text, _r, _s), o in zip(runs[1:], outlooks[1:], strict=True)
+    ]
     result["_outlooks"], result["_plans"] = outlooks[0], plans
     return result
 
@@ -218,23 +202,29 @@ def _with_option(fitted: Round, option_rnd: Round) -> Round:
     return fitted.with_(labs=option_rnd.labs)
 
 
-def _last(outlooks: list[Outlook]) -> dict:
+def _last(outlooks: list[Outlook], at_h: float) -> dict:
+    """The deadline's probability and the last result's mean and 95% prediction interval, which never reaches
+    before TIME (nothing left at TIME ends before it). `interval` says why there is none: "done" (every result
+    was in by TIME in every replication) or "too_few" (fewer than two replications have a result to come)."""
     values = [o.last_result_h for o in outlooks]
     present = [v for v in values if v is not None]
     met = [1.0 if o.deadline_met else 0.0 for o in outlooks]
+    interval = prediction_interval95(present) if len(present) >= 2 else None
     return {
         "deadline_met_probability": float(np.mean(met)),
         "deadline_met_ci95": proportion_ci95(met),
         "last_result_h": {
             "mean": float(np.mean(present)) if present else None,
-            "prediction95": prediction_interval95(present),
+            "prediction95": [max(v, at_h) for v in interval] if interval else None,
+            "interval": "ok" if interval else "done" if not present else "too_few",
+            "with_result": len(present),
             "values": values,
         },
     }
 
 
-def _option(text: str, base: list[Outlook], with_: list[Outlook]) -> dict:
-    out = {"add": text, **_last(with_)}
+def _option(text: str, base: list[Outlook], with_: list[Outlook], at_h: float) -> dict:
+    out = {"add": text, **_last(with_, at_h)}
     pairs = [
         (a.last_result_h, b.last_result_h)
         for a, b in zip(base, with_, strict=True)
@@ -258,10 +248,15 @@ def summarise(rnd: Round, status: Status, plans: list[PlanAt], outlooks: list[Ou
         "at_h": at_h,
         "deadline_h": rnd.deadline / 3600,
         "replications": len(outlooks),
-        "status": {"kind": status.kind, "set_aside": len(status.set_aside)},
+        "status": {
+            "kind": status.kind,
+            "set_aside": len(status.set_aside),
+            "queue": status.queue,
+            "left_out": status.left_out,
+        },
         "past": status.totals(),
         "past_curves": past_curves(status, grid),
-        **_last(outlooks),
+        **_last(outlooks, at_h),
         "stages_after_h": stages,
         "binding_stage": slowest_wait(stages),
         "binding_lab": max(known)[1] if known else None,
@@ -283,7 +278,7 @@ def _behind(observed: np.ndarray, plan: np.ndarray, slack: float) -> np.ndarray:
 
 def _points(rnd: Round, status: Status, plans: list[PlanAt], outlooks: list[Outlook]) -> list[dict]:
     plan = np.array([p.sampled for p in plans], float)
-    behind = _behind(status.sampled, plan, rnd.pool_size)
+    behind = _behind(status.sampled, plan, rnd.pool_sizes())
     ends = np.array([o.sampling_end_h for o in outlooks])
     names = rnd.point_names()
     out = []
@@ -315,21 +310,33 @@ def _labs(rnd: Round, status: Status, plans: list[PlanAt], lab_last: np.ndarray,
                 "plan_tubes_reported": float(plan[:, li].mean()),
                 "behind": bool(behind[li] and plan[:, li].mean() - status.tubes_reported[li] >= lab.plate_size),
                 "last_result_h": lab_mean[li],
-                "last_result_prediction95": prediction_interval95(col[np.isfinite(col)]),
+                "last_result_prediction95": _from(prediction_interval95(col[np.isfinite(col)]), status.at / 3600),
             }
         )
     return out
 
 
+def _from(interval: list[float] | None, at_h: float) -> list[float] | None:
+    """An interval of times from TIME on (what is left at TIME ends after it)."""
+    return [max(v, at_h) for v in interval] if interval else None
+
+
 def past_curves(status: Status, grid: Grid) -> dict:
-    """The past on the grid: each curve's count at every grid time up to TIME, and at TIME itself."""
+    """The past as the status knows it, per curve its times (h) and cumulative counts. A log ("steps"): the
+    count at every grid time up to TIME, and at TIME itself. Counts ("points"): the counts at the times they
+    were counted, nothing invented between them or before the first."""
+    if status.kind == "counts":
+        curves = {
+            key: {"times_h": (when / 3600).tolist(), "counts": counts.tolist()} for key, (when, counts) in status.past.items()
+        }
+        return {"drawn": "points", **curves}
     rows = int(grid.row(np.array([status.at]))[0])
     times = np.append(grid.times(rows)[grid.times(rows) < status.at], status.at)
-    out = {"times_h": (times / 3600).tolist()}
+    out: dict = {"drawn": "steps"}
     for key, (when, counts) in status.past.items():
         k = np.searchsorted(when, times, side="right")
         padded = np.concatenate(([0.0], counts))  # nothing counted before the first entry
-        out[key] = padded[k].tolist()
+        out[key] = {"times_h": (times / 3600).tolist(), "counts": padded[k].tolist()}
     return out
 
 

@@ -48,6 +48,38 @@ def _h(x: float | None) -> str:
     return "-" if x is None else _("{h:.1f} h").format(h=x)
 
 
+def _last_line(lr: dict) -> str:
+    """The last result's expected time and interval, or plainly why there is none."""
+    why = lr.get("interval", "ok")
+    if why == "done":
+        return _("Every pooled result is in by then in every replication: nothing is left to forecast.")
+    if why == "too_few":
+        return _(
+            "Last pooled result expected at {mean}; no prediction interval: only {k} of {n} replications have a result "
+            "still to come."
+        ).format(mean=_h(lr["mean"]), k=lr["with_result"], n=len(lr["values"]))
+    lo, hi = lr["prediction95"]
+    return _("Last pooled result expected at {mean}; 95% prediction interval {lo} to {hi}.").format(
+        mean=_h(lr["mean"]), lo=_h(lo), hi=_h(hi)
+    )
+
+
+def status_lines(status: dict) -> list[str]:
+    """What the status held: a replay's rows after TIME left out; whose queue the forecast used."""
+    lines = []
+    left = status.get("left_out") or {}
+    if any(left.values()):
+        lines.append(
+            _(
+                "Replay of a fuller log: {swabs:,} swab row(s), {queuing:,} queue row(s) and {times:,} tube time(s) after "
+                "TIME left out (a log exported at TIME has none)."
+            ).format(swabs=left.get("swabs", 0), queuing=left.get("queuing", 0), times=left.get("tube_times", 0))
+        )
+    if status.get("queue") == "plan":
+        lines.append(_("Queues at TIME: not in the status (no one joined and not swabbed); the plan's queue at TIME is used."))
+    return lines
+
+
 def format_forecast(result: dict) -> str:
     """What `natsim forecast` prints: the outlook, what is behind, what each option changes."""
     lr = result["last_result_h"]
@@ -58,9 +90,7 @@ def format_forecast(result: dict) -> str:
             "Forecast at {at:.1f} h from {n} replications: deadline {deadline:g} h met with probability {p:.0%} "
             "(95% CI {lo:.0%}-{hi:.0%})."
         ).format(at=result["at_h"], n=result["replications"], deadline=result["deadline_h"], p=p, lo=ci[0], hi=ci[1]),
-        _("Last pooled result expected at {mean}; 95% prediction interval {lo} to {hi}.").format(
-            mean=_h(lr["mean"]), lo=_h(lo), hi=_h(hi)
-        ),
+        _last_line(lr),
     ]
     past = result["past"]
     lines.append(
@@ -79,6 +109,7 @@ def format_forecast(result: dict) -> str:
     shown = ", ".join(behind[:10]) + (_(" and {n} more").format(n=len(behind) - 10) if len(behind) > 10 else "")
     lines.append(_("Points behind the plan: {points}.").format(points=shown or _("none")))
     lines.append(_("Labs behind the plan: {labs}.").format(labs=", ".join(labs) or _("none")))
+    lines += status_lines(result.get("status", {}))
     lines += update_lines(result["updates"])
     for o in result["options"]:
         change = o.get("last_result_change_h")
@@ -100,9 +131,14 @@ def format_forecast(result: dict) -> str:
 def update_lines(updates: dict) -> list[str]:
     """What the status changed in the scenario, and what it could not, in the interface's language."""
     t = updates["turnout"]
-    if t["updated"]:
+    ratio = t["now"] / t["scenario"] if t["scenario"] else 1.0
+    if t["updated"] and t.get("compared") == "sampled":
+        turnout = _("{came:,} swabbed by then against {plan:,.0f} swabbed in the plan: turnout x {ratio:.3f}").format(
+            came=t["came"], plan=t["plan"], ratio=ratio
+        )
+    elif t["updated"]:
         turnout = _("{came:,} came by then against {plan:,.0f} in the plan: turnout x {ratio:.3f}").format(
-            came=t["came"], plan=t["plan"], ratio=t["now"] / t["scenario"] if t["scenario"] else 1.0
+            came=t["came"], plan=t["plan"], ratio=ratio
         )
     else:
         turnout = _("not updated: the plan expects under {share:.0%} of residents by then").format(share=t["too_early_below"])
@@ -114,6 +150,8 @@ def update_lines(updates: dict) -> list[str]:
         u = updates[key]
         if u.get("why") == "counts":
             note = _("not updated: counts show no durations")
+        elif u.get("why") == "alike":
+            note = _("not updated: the {n:,} {what} are all alike, no distribution to fit").format(n=u["observations"], what=what)
         elif u["updated"]:
             note = _("fitted from {n:,} {what}: {kind}, mean {mean:.1f} {unit}").format(
                 n=u["observations"], what=what, kind=u["kind"], mean=u["mean_s"] / scale, unit=unit

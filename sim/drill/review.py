@@ -2,14 +2,17 @@
 
 Service times are observed as the gap between consecutive swabs at a table when the next resident had
 already joined the queue and the table had no window without service in between (so it went straight
-on to them); travel times as `at_lab - picked_up` (one way, the vehicle's drive back). Candidates are
-fitted by maximum likelihood and the one with the lowest AIC is chosen (`sim.core.fitting`).
+on to them); travel times as `at_lab - picked_up` (one way, the vehicle's drive back), one per box.
+Candidates are fitted by maximum likelihood and the one with the lowest AIC is chosen (`sim.core.fitting`).
+`fit_rates` is the one fitting rule, for a drill's complete log and for a log read during the round
+(`natsim forecast`): how many observations a fit needs, which drives a log read at a time can use.
 """
 
 from __future__ import annotations
 
 import json
 import math
+from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
@@ -46,6 +49,55 @@ def service_samples(log: DrillLog, rnd: Round) -> np.ndarray:
         if start.shape[1]:
             keep[rows] = serving(start, end, t[1:][rows], s[:-1][rows])
     return gap[keep]
+
+
+MIN_SERVICE_GAPS = 100  # a service time is fitted from this many busy-table gaps
+MIN_DRIVES = 30  # a travel time from this many drives
+FIT_SAMPLE = 100_000  # at most this many observations, evenly spaced: ten million fit no better, and take a minute
+CENSOR_DRIVES = 3  # a log read at TIME: drives that began at least this many mean drives before it
+
+
+@dataclass
+class RateFits:
+    """What a log says of the round's durations: the observations and, where there are enough, their fits."""
+
+    service_gaps: np.ndarray
+    drives: np.ndarray
+    service: Fit | None
+    travel: Fit | None
+
+
+def drives(log: DrillLog, rnd: Round, at: float = math.inf) -> np.ndarray:
+    """Drives point to lab, one per box (a box's tubes share one drive). In a log read at `at`, only those
+    that began long enough before it to have ended whatever their length (CENSOR_DRIVES of the scenario's
+    mean drives): the slow ones still on the road would otherwise be missing, and the fit short."""
+    t = log.tubes
+    mean_drive = rnd.per_point(lambda g: g.travel.mean)[np.nan_to_num(t["point"]).astype(np.int64)]
+    began = t["picked_up"] <= at - CENSOR_DRIVES * mean_drive if math.isfinite(at) else np.isfinite(t["picked_up"])
+    drive = (t["at_lab"] - t["picked_up"])[began & (t["at_lab"] <= at)]
+    return np.unique(drive[drive > 0])
+
+
+def fit_rates(log: DrillLog, rnd: Round, at: float = math.inf) -> RateFits:
+    """Service and travel times from a log (read whole, or as it stood at `at`), each fitted when there are
+    enough observations (MIN_SERVICE_GAPS, MIN_DRIVES), from at most FIT_SAMPLE of them."""
+    gaps, drove = service_samples(log, rnd), drives(log, rnd, at)
+    return RateFits(gaps, drove, _fit(gaps, MIN_SERVICE_GAPS), _fit(drove, MIN_DRIVES))
+
+
+def _fit(x: np.ndarray, needed: int) -> Fit | None:
+    """A fit from enough observations; none when they are too few, or all alike (a clock that records whole
+    minutes, a fixed drive: no family's likelihood has a maximum there)."""
+    if x.size < needed or np.ptp(x) <= 1e-9 * max(float(np.abs(x).max()), 1.0):
+        return None
+    try:
+        return fit_duration(_evenly(x))
+    except (ValueError, RuntimeError, FloatingPointError):
+        return None
+
+
+def _evenly(x: np.ndarray) -> np.ndarray:
+    return x if x.size <= FIT_SAMPLE else x[np.linspace(0, x.size - 1, FIT_SAMPLE).astype(np.int64)]
 
 
 def observed_profile(times: np.ndarray, step: float = 3600.0) -> list[list]:
@@ -95,12 +147,14 @@ def figures(log: DrillLog) -> dict[str, float | None]:
 
 
 def calibrated_yaml(
-    scenario_text: str, log: DrillLog, rnd: Round, service: Fit, travel: Fit | None, profile: list, out: Path | None = None
+    scenario_text: str, log: DrillLog, rnd: Round, service: Fit | None, travel: Fit | None, profile: list, out: Path | None = None
 ) -> str:
-    """The scenario with what the drill showed: fitted service and travel times, observed profile and turnout."""
+    """The scenario with what the drill showed: fitted service and travel times (where there were enough to
+    fit), observed profile and turnout."""
 
     def change(data: dict) -> None:
-        data["sampling"]["service_time"] = service.spec()
+        if service:
+            data["sampling"]["service_time"] = service.spec()
         if travel:
             for entry in point_groups(data):
                 entry["travel_time"] = travel.spec()
@@ -115,42 +169,42 @@ def calibrated_yaml(
     return edit_scenario(scenario_text, change, moved=moved)
 
 
+def _fit_note(fit: Fit | None, n: int, needed: int) -> dict:
+    if fit is None:
+        return {"chosen": None, "samples": n, "needed": needed}
+    return {"chosen": fit.kind, "by": "lowest AIC", "samples": n, "needed": needed, "candidates": fit.candidates}
+
+
 def review(rnd: Round, scenario_text: str, log: DrillLog, out: Path) -> dict:
     """Observed against simulated, fits, the observed profile and calibrated.yaml, written into `out`."""
+    log = log.swabs_only()  # residents still queuing when the log was exported were not swabbed
     simulated_log = log_from_trace(run_replication(rnd, 0, trace=True).trace)
     observed, simulated = figures(log), figures(simulated_log)
-    samples = service_samples(log, rnd)
-    service = fit_duration(samples)
-    transit = log.tubes["at_lab"] - log.tubes["picked_up"]
-    travel = fit_duration(transit[~np.isnan(transit)]) if np.isfinite(transit).sum() >= 10 else None
+    fits = fit_rates(log, rnd)
     arrivals = log.joined if np.isfinite(log.joined).sum() >= 10 else log.swabbed
     profile = observed_profile(arrivals[~np.isnan(arrivals)])
     result = {
         "figures": {k: {"observed": observed[k], "simulated": simulated[k]} for k in observed},
-        "service_time_fit": {
-            "chosen": service.kind,
-            "by": "lowest AIC",
-            "samples": int(samples.size),
-            "candidates": service.candidates,
-        },
-        "travel_time_fit": ({"chosen": travel.kind, "by": "lowest AIC", "candidates": travel.candidates} if travel else None),
+        "service_time_fit": _fit_note(fits.service, fits.service_gaps.size, MIN_SERVICE_GAPS),
+        "travel_time_fit": _fit_note(fits.travel, fits.drives.size, MIN_DRIVES),
         "observed_profile": profile,
         "rows": log.rows,
         "set_aside": len(log.set_aside),
     }
     with staged_folder(out) as tmp:
         (tmp / "review.json").write_text(json.dumps(result, indent=2) + "\n", encoding="utf-8")
-        calibrated = calibrated_yaml(scenario_text, log, rnd, service, travel, profile, out)
+        calibrated = calibrated_yaml(scenario_text, log, rnd, fits.service, fits.travel, profile, out)
         (tmp / "calibrated.yaml").write_text(calibrated, encoding="utf-8")
         rows = [(k, v["observed"], v["simulated"]) for k, v in result["figures"].items()]
         write_csv(tmp / "review.csv", ("figure", "observed", "simulated"), rows)
         write_csv(tmp / "set_aside.csv", ("file", "line", "reason"), [(a.file, a.line, a.reason) for a in log.set_aside])
         from sim.report.plots import drill as plots  # matplotlib only when drawing (start-up time)
 
-        plots.fit_plot(samples, service, N_("service time at a table"), tmp / "fit_service.png")
+        if fits.service:
+            plots.fit_plot(fits.service_gaps, fits.service, N_("service time at a table"), tmp / "fit_service.png")
         plots.drill_vs_plan(log, simulated_log, tmp / "observed_vs_plan.png")
-        if travel:
-            plots.fit_plot(transit[~np.isnan(transit)], travel, N_("travel time, point to lab"), tmp / "fit_travel.png")
+        if fits.travel:
+            plots.fit_plot(fits.drives, fits.travel, N_("travel time, point to lab"), tmp / "fit_travel.png")
         write_page(page(tmp), tmp)
     return result
 
@@ -170,14 +224,21 @@ def format_review(result: dict) -> str:
         o, s = (("-" if x is None else f"{x:,.0f}" if abs(x) >= 1000 else f"{x:.4g}") for x in (v["observed"], v["simulated"]))
         lines.append(f"{k:28s} {o:>10s} {s:>10s}")
     fit = result["service_time_fit"]
-    lines.append(
-        _("service time: {chosen} (lowest AIC of {candidates}), mean {mean:.1f} s from {n:,} busy-table gaps").format(
-            chosen=fit["chosen"],
-            candidates=", ".join(fit["candidates"]),
-            mean=fit["candidates"][fit["chosen"]]["mean_s"],
-            n=fit["samples"],
+    if fit["chosen"] is None:
+        lines.append(
+            _("service time: not fitted, {n:,} busy-table gaps, fewer than {k} (the scenario's is kept)").format(
+                n=fit["samples"], k=fit["needed"]
+            )
         )
-    )
+    else:
+        lines.append(
+            _("service time: {chosen} (lowest AIC of {candidates}), mean {mean:.1f} s from {n:,} busy-table gaps").format(
+                chosen=fit["chosen"],
+                candidates=", ".join(fit["candidates"]),
+                mean=fit["candidates"][fit["chosen"]]["mean_s"],
+                n=fit["samples"],
+            )
+        )
     lines.append(
         _("rows: {read:,} read, {aside:,} set aside (see set_aside.csv)").format(
             read=sum(result["rows"].values()), aside=result["set_aside"]

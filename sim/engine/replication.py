@@ -205,6 +205,7 @@ def _trace(rnd: Round, c: Crowd, logi: Logistics, seal: np.ndarray) -> Trace:
         "plated": logi.plated,
         "plate": logi.plate_of,
         "result": logi.result,
+        "lab": logi.ran_at,  # the lab that ran it (-1: not run)
         **{f"{k}_count": v for k, v in logi.handled.items()},
     }
     names = [g.point_name(i) for _ in range(c.rounds) for g in rnd.groups for i in range(g.count)]

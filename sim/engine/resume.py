@@ -110,7 +110,7 @@ def _point(rnd: Round, g: PointGroup, gi: int, i: int, rng, state: RoundState, p
     open_ = state.open_tube[p][:tables]
     first = np.repeat(np.arange(open_.size), open_).astype(np.int32)
     tube, seal, size, tube_table = fill_tubes(
-        np.concatenate([first, table]), np.concatenate([np.full(first.size, at), swab_end]), tables, g.pool_size or rnd.pool_size
+        np.concatenate([first, table]), np.concatenate([np.full(first.size, at), swab_end]), tables, rnd.pool_size_of(g)
     )
     pre_seal, pre_size = _before(state, rows)
     return PointCrowd(
@@ -305,8 +305,7 @@ class PlanAt:
 def plan_at(rnd: Round, rep: int, grid: Grid, at: float) -> PlanAt:
     crowd = simulate_crowd(rnd, rep, grid, at=at)
     logi, _groups = logistics(rnd, rep, crowd)
-    point_lab = rnd.per_point(lambda g: g.lab)
-    lab_of_tube = np.where(logi.ran_at >= 0, logi.ran_at, point_lab[crowd.tube_point])  # where it ran, else its own lab
+    lab_of_tube = rnd.tube_labs(crowd.tube_point, logi.ran_at)
     n_labs = len(rnd.labs)
     return PlanAt(
         crowd.by_then["arrived"],

@@ -221,7 +221,7 @@ def _round_crowd(rnd: Round, rep: int, grid: Grid, trace: bool = False, round_in
     for gi, g in enumerate(rnd.groups):
         for i in range(g.count):
             rng = streams.stream(rnd.seed, rep, streams.CROWD, gi, i, *round_key(round_index))
-            c = simulate_point(rnd, g.tables, g.residents, rng, gi, i, g.pool_size, g.home, g.calls, g.catchment)
+            c = simulate_point(rnd, g.tables, g.residents, rng, gi, i, rnd.pool_size_of(g), g.home, g.calls, g.catchment)
             out.add(p, g.point_name(i), g.lab, g.priority, rnd.open, c, g.catchment)
             p += 1
     return out.crowd()

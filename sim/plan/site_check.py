@@ -50,7 +50,8 @@ class SiteChecker:
         if key not in self._memo:
             g = site_point(self.loaded, m, s)
             rng = streams.stream(self.rnd.seed, rep, streams.CROWD, SITE_KEY + s, 0)
-            c = simulate_point(self.rnd, g.tables, g.residents, rng, -1, -1, g.pool_size, g.home, g.calls, g.catchment)
+            pool = self.rnd.pool_size_of(g)
+            c = simulate_point(self.rnd, g.tables, g.residents, rng, -1, -1, pool, g.home, g.calls, g.catchment)
             w = c.wait
             self._memo[key] = quantile(w, 0.95) or 0.0
             self.simulated += 1

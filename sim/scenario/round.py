@@ -98,6 +98,12 @@ class CallSlots:
         return replace(self, starts=tuple(t + offset for t in self.starts), ends=tuple(t + offset for t in self.ends))
 
 
+def pool_size_rule(own: int | None, default: int) -> int:
+    """Residents per tube: a key group's own pool size where it has one, else the scenario's. The one home of
+    the rule (`Round.pool_size_of`; the route solver, before there is a round, calls it with the spec's keys)."""
+    return own or default
+
+
 @dataclass(frozen=True)
 class PointGroup:
     """`count` identical points; `names` is set when the points came one by one from a CSV."""
@@ -299,6 +305,20 @@ class Round:
     def point_names(self) -> list[str]:
         """Every point's name, by point index."""
         return [g.point_name(i) for g in self.groups for i in range(g.count)]
+
+    def pool_size_of(self, g: PointGroup) -> int:
+        """Residents per tube at a group's points (`pool_size_rule`)."""
+        return pool_size_rule(g.pool_size, self.pool_size)
+
+    def pool_sizes(self) -> np.ndarray:
+        """Residents per tube at each point, by point index."""
+        return self.per_point(self.pool_size_of)
+
+    def tube_labs(self, point: np.ndarray, ran: np.ndarray | None = None) -> np.ndarray:
+        """Each tube's lab: the lab that ran it (`ran`, -1 where not known or not run yet), else its point's
+        home lab. The one rule every count by lab uses (a status, the plan seen at a time, run sheets)."""
+        home = self.per_point(lambda g: g.lab)[np.asarray(point, np.int64)]
+        return home if ran is None else np.where(np.asarray(ran) >= 0, ran, home).astype(np.int64)
 
     def with_(self, **changes) -> Round:
         return replace(self, **changes)

@@ -149,10 +149,11 @@ def _nodes(net: Network, loop: Loop) -> list[int]:
     return [where[s] for s in loop.stops]
 
 
-def peak_tubes(residents: np.ndarray, turnout: float, pool_size: int, profile: list, interval: float) -> np.ndarray:
-    """Each site's tubes sealed in one pickup interval at the arrival profile's busiest."""
+def peak_tubes(residents: np.ndarray, turnout: float, pool_size: np.ndarray, profile: list, interval: float) -> np.ndarray:
+    """Each site's tubes sealed in one pickup interval at the arrival profile's busiest (`pool_size`: each
+    site's residents per tube, `round.pool_size_rule`)."""
     t = np.array([p[0] for p in profile], float)
     w = np.array([p[1] for p in profile], float)
     mass = float(np.sum(w[:-1] * np.diff(t)))
     share_per_s = float(w[:-1].max()) / mass if mass > 0 else 0.0
-    return residents * turnout / max(pool_size, 1) * share_per_s * interval
+    return residents * turnout / np.maximum(pool_size, 1) * share_per_s * interval

@@ -7,8 +7,7 @@ import numpy as np
 import pytest
 
 from sim.drill.counts import from_counts, write_counts
-from sim.drill.forecast import read_status
-from sim.drill.status import StatusError
+from sim.drill.status import read_status, StatusError
 from sim.engine.replication import run_replication
 
 H = 3600.0
@@ -60,12 +59,13 @@ def test_every_problem_of_a_counts_folder_is_listed(small_round, tmp_path):
     folder = _counts(tmp_path, "nowhere,1h,1,0,0,0\na-0001,9h,1,0,0,0\n", "lab1,1h,3,5\n")
     with pytest.raises(StatusError) as exc:
         from_counts(folder, small_round, None, 2 * H)
-    assert len(exc.value.problems) == 3
+    assert len(exc.value.problems) == 4  # and a-0002 has no row
+    assert "no row for 1 point(s): a-0002;" in str(exc.value)
 
 
 def test_a_folder_of_neither_kind_is_refused(small_round, tmp_path):
     with pytest.raises(StatusError, match="neither a drill log"):
-        read_status(tmp_path, small_round, None, H)
+        read_status(tmp_path, small_round, H)
 
 
 def test_counts_written_from_a_trace_read_back_as_the_trace_had_them(small_round, tmp_path):
