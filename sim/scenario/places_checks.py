@@ -9,7 +9,7 @@ from sim.core.i18n import _
 from sim.scenario import spec
 from sim.scenario.places import PlacesMap
 from sim.scenario.places_build import make_map
-from sim.scenario.places_files import PlaceFiles, read_compounds, read_matrix, read_sites
+from sim.scenario.places_files import PlaceFiles, lonlat_problem, read_compounds, read_matrix, read_sites
 from sim.scenario.problems import Problem
 
 
@@ -26,8 +26,8 @@ def check_places(checks, p: spec.Places) -> tuple[PlaceFiles, PlacesMap | None, 
     for name, xy in p.labs.items():
         if name not in checks.lab_names:
             checks.add(("places", "labs", name), _("no lab named '{name}' in labs:").format(name=name))
-        elif lonlat and not (-180 <= xy[0] <= 180 and -90 <= xy[1] <= 90):
-            checks.add(("places", "labs", name), _("{value} is not [longitude, latitude]").format(value=list(xy)))
+        elif lonlat and (why := lonlat_problem(*xy)):
+            checks.add(("places", "labs", name), _("{value} is not [longitude, latitude]: {why}").format(value=list(xy), why=why))
     for s in files.sites:
         if s.lab is not None and s.lab not in checks.lab_names:
             checks.problems.append(Problem(files.shown["sites"], s.line, ("lab",), f"no lab named '{s.lab}'"))
