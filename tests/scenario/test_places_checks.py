@@ -67,7 +67,9 @@ def test_the_cli_refuses_with_exit_2_and_prints_warnings(tmp_path, natsim):
 def test_a_travel_matrix_row_naming_no_site_or_lab_is_a_problem(tmp_path):
     _load(tmp_path)
     (tmp_path / "m.csv").write_text("from,to,minutes\ns1,L,10\nschol,L,5\ns2x,L,7\n")
-    (tmp_path / "p.yaml").write_text((tmp_path / "p.yaml").read_text().replace("  walking:", "  driving: {matrix: m.csv}\n  walking:"))
+    (tmp_path / "p.yaml").write_text(
+        (tmp_path / "p.yaml").read_text().replace("  walking:", "  driving: {matrix: m.csv}\n  walking:")
+    )
     with pytest.raises(ScenarioError) as err:
         load_scenario(tmp_path / "p.yaml")
     assert [str(p).replace(str(tmp_path) + "/", "") for p in err.value.problems] == [

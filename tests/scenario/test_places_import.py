@@ -11,7 +11,11 @@ def _rows(path):
 
 
 def _point(name, lon, lat, pop=100, **more):
-    return {"type": "Feature", "geometry": {"type": "Point", "coordinates": [lon, lat]}, "properties": {"name": name, "POP": pop, **more}}
+    return {
+        "type": "Feature",
+        "geometry": {"type": "Point", "coordinates": [lon, lat]},
+        "properties": {"name": name, "POP": pop, **more},
+    }
 
 
 def _geojson(tmp_path, features, name="in.geojson"):
@@ -30,7 +34,10 @@ def _messages(problems):
 
 def test_geojson_points_and_areas_become_compounds(tmp_path):
     square = {"type": "Polygon", "coordinates": [[[108.0, 34.0], [108.01, 34.0], [108.01, 34.01], [108.0, 34.01], [108.0, 34.0]]]}
-    data = [_point("东关", 108.9, 34.2, 1200), {"type": "Feature", "geometry": square, "properties": {"name": "square", "POP": 300}}]
+    data = [
+        _point("东关", 108.9, 34.2, 1200),
+        {"type": "Feature", "geometry": square, "properties": {"name": "square", "POP": 300}},
+    ]
     data.append({"type": "Feature", "geometry": None, "properties": {"name": "nowhere", "POP": 5}})
     data.append({"type": "Feature", "geometry": {"type": "Point", "coordinates": [108.5, 34.5]}, "properties": {"POP": 5}})
     done = import_places(_geojson(tmp_path, data), "compounds", tmp_path / "c.csv", Fields(count="POP"), strict=False)
@@ -43,13 +50,18 @@ def test_geojson_points_and_areas_become_compounds(tmp_path):
 def test_a_csv_of_addresses_becomes_sites_with_a_default_count(tmp_path):
     (tmp_path / "in.csv").write_text("name,lon,lat,lab\nschool,108.9,34.2,central\nsquare,108.8,34.1,\n")
     done = import_places(tmp_path / "in.csv", "sites", tmp_path / "s.csv", Fields(default_count=0))
-    assert done.written == 2 and not done.left_out and _rows(tmp_path / "s.csv")[0] == {
-        "name": "school",
-        "lon": "108.9000000",
-        "lat": "34.2000000",
-        "tables": "0",
-        "lab": "central",
-    }
+    assert (
+        done.written == 2
+        and not done.left_out
+        and _rows(tmp_path / "s.csv")[0]
+        == {
+            "name": "school",
+            "lon": "108.9000000",
+            "lat": "34.2000000",
+            "tables": "0",
+            "lab": "central",
+        }
+    )
 
 
 def test_coordinates_out_of_range_or_not_numbers_are_left_out_by_feature(tmp_path):
@@ -68,7 +80,11 @@ def test_coordinates_out_of_range_or_not_numbers_are_left_out_by_feature(tmp_pat
 
 def test_a_polygon_with_longitude_and_latitude_swapped_is_named(tmp_path):
     ring = [[30.0, 120.9], [30.01, 120.9], [30.01, 120.91], [30.0, 120.91], [30.0, 120.9]]
-    swapped = {"type": "Feature", "geometry": {"type": "Polygon", "coordinates": [ring]}, "properties": {"name": "东区", "POP": 50}}
+    swapped = {
+        "type": "Feature",
+        "geometry": {"type": "Polygon", "coordinates": [ring]},
+        "properties": {"name": "东区", "POP": 50},
+    }
     done = import_places(_geojson(tmp_path, [*_town(), swapped]), "compounds", tmp_path / "c.csv", Fields(count="POP"))
     assert done.written == 40 and all(float(r["lat"]) < 90 for r in _rows(tmp_path / "c.csv"))
     assert _messages(done.left_out) == [
@@ -81,7 +97,9 @@ def test_a_swap_inside_the_range_is_found_among_the_others(tmp_path):
     """Urumqi is at 87.6 E, 43.8 N: a compound written (43.81, 87.61) is in range (latitude 87.61, near the
     pole) but far from the rest, and swapped it lies among them."""
     town = [_point(f"c{i}", 87.6 + i * 1e-3, 43.8 + i * 1e-3) for i in range(40)]
-    done = import_places(_geojson(tmp_path, [*town, _point("x", 43.81, 87.61)]), "compounds", tmp_path / "c.csv", Fields(count="POP"))
+    done = import_places(
+        _geojson(tmp_path, [*town, _point("x", 43.81, 87.61)]), "compounds", tmp_path / "c.csv", Fields(count="POP")
+    )
     assert done.written == 40 and _messages(done.left_out) == [
         "feature 41 (x): longitude 43.81 and latitude 87.61 look swapped: longitude 87.61, latitude 43.81 would be a place "
         "(longitude comes first)"
@@ -100,13 +118,17 @@ def test_a_swap_inside_the_range_is_found_among_the_others(tmp_path):
     ],
 )
 def test_a_population_must_be_a_whole_number_never_truncated(tmp_path, pop, why):
-    done = import_places(_geojson(tmp_path, [*_town(), _point("odd", 108.95, 34.25, pop)]), "compounds", tmp_path / "c.csv", Fields(count="POP"))
+    done = import_places(
+        _geojson(tmp_path, [*_town(), _point("odd", 108.95, 34.25, pop)]), "compounds", tmp_path / "c.csv", Fields(count="POP")
+    )
     assert _messages(done.left_out) == [f"feature 41 (odd): {why}"] and done.written == 40
     assert [p.path for p in done.left_out] == [("POP",)]
 
 
 def test_a_whole_count_written_as_a_float_is_a_count(tmp_path):
-    done = import_places(_geojson(tmp_path, [_point("a", 108.9, 34.2, 1200.0)]), "compounds", tmp_path / "c.csv", Fields(count="POP"))
+    done = import_places(
+        _geojson(tmp_path, [_point("a", 108.9, 34.2, 1200.0)]), "compounds", tmp_path / "c.csv", Fields(count="POP")
+    )
     assert done.written == 1 and _rows(tmp_path / "c.csv")[0]["residents"] == "1200"
 
 
@@ -122,14 +144,20 @@ def test_duplicate_names_are_left_out_or_made_unique_by_the_stated_rule(tmp_path
     ]
     names = [r["name"] for r in _rows(tmp_path / "c.csv")]
     assert "dup" not in names and names.count("c0") == 1
-    done = import_places(_geojson(tmp_path, twice, "b.geojson"), "compounds", tmp_path / "u.csv", Fields(count="POP"), unique_names=True)
+    done = import_places(
+        _geojson(tmp_path, twice, "b.geojson"), "compounds", tmp_path / "u.csv", Fields(count="POP"), unique_names=True
+    )
     names = [r["name"] for r in _rows(tmp_path / "u.csv")]
     assert names[-2:] == ["dup", "dup (2)"] and names.count("c0") == 1
     assert _messages(done.notes) == ["feature 62 (dup): name given twice, written as 'dup (2)'"]
 
 
 def test_one_broken_feature_is_named_and_the_rest_written(tmp_path):
-    broken = {"type": "Feature", "geometry": {"type": "Polygon", "coordinates": [[[1, 2], [3, 4]]]}, "properties": {"name": "bad"}}
+    broken = {
+        "type": "Feature",
+        "geometry": {"type": "Polygon", "coordinates": [[[1, 2], [3, 4]]]},
+        "properties": {"name": "bad"},
+    }
     done = import_places(_geojson(tmp_path, [*_town(), broken]), "compounds", tmp_path / "c.csv", Fields(count="POP"))
     assert done.written == 40 and _messages(done.left_out) == [
         "feature 41 (bad): its geometry is not valid GeoJSON: Each linear ring must contain at least 4 positions"
@@ -138,10 +166,16 @@ def test_one_broken_feature_is_named_and_the_rest_written(tmp_path):
 
 def test_too_many_left_out_refuses_the_file_and_writes_nothing(tmp_path):
     features = [*_town(10), _point("far", 999, 34.2)]  # 1 of 11: more than STRICT_SHARE
-    assert 1 / 11 > STRICT_SHARE
+    assert STRICT_SHARE < 1 / 11
     done = import_places(_geojson(tmp_path, features), "compounds", tmp_path / "c.csv", Fields(count="POP"))
     assert done.written == 0 and not (tmp_path / "c.csv").exists() and "1 of 11 features left out (9%" in done.refused[0].message
-    strict = import_places(_geojson(tmp_path, [*_town(), _point("far", 999, 34)], "s.geojson"), "compounds", tmp_path / "c.csv", Fields(count="POP"), strict=True)
+    strict = import_places(
+        _geojson(tmp_path, [*_town(), _point("far", 999, 34)], "s.geojson"),
+        "compounds",
+        tmp_path / "c.csv",
+        Fields(count="POP"),
+        strict=True,
+    )
     assert strict.written == 0 and not (tmp_path / "c.csv").exists()
     loose = import_places(_geojson(tmp_path, features), "compounds", tmp_path / "c.csv", Fields(count="POP"), strict=False)
     assert loose.written == 10
@@ -151,8 +185,8 @@ def test_a_csv_with_other_column_names_names_the_columns_expected(tmp_path):
     (tmp_path / "in.csv").write_text("小区,经度,纬度,人口\n东关,108.9,34.2,100\n", encoding="utf-8")
     done = import_places(tmp_path / "in.csv", "compounds", tmp_path / "c.csv")
     assert not (tmp_path / "c.csv").exists() and [p.message for p in done.refused] == [
-        "the columns are 小区, 经度, 纬度, 人口; expected name, residents and coordinates as one of lon/lat, longitude/latitude, x/y "
-        "(--name-field and --count-field name other columns)"
+        "the columns are 小区, 经度, 纬度, 人口; expected name, residents and coordinates as one of lon/lat, "
+        "longitude/latitude, x/y (--name-field and --count-field name other columns)"
     ]
     ok = import_places(tmp_path / "in.csv", "compounds", tmp_path / "c.csv", Fields("小区", "人口"))
     assert ok.refused  # coordinates still unnamed: 经度/纬度 are not known names

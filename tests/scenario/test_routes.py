@@ -74,8 +74,12 @@ def test_a_route_to_an_external_lab_is_refused_as_a_site_sending_to_it_is(siting
     path = town(siting_town, "route,vehicles,lab,stops\nr1,1,E,k1;k0\n")
     text = path.read_text().replace("labs: {L: [0, 0]}", "labs: {L: [0, 0], E: [90000, 90000]}")
     text += "  - {name: E, external: true, extractors: 2, pcr_machines: 2, extraction_time: 40m, pcr_time: 1h}\n"
-    path.write_text(text.replace("labs: [{name: L, extractors: 2, pcr_machines: 2, extraction_time: 40m, pcr_time: 1h}]",
-                                 "labs:\n  - {name: L, extractors: 2, pcr_machines: 2, extraction_time: 40m, pcr_time: 1h}"))
+    path.write_text(
+        text.replace(
+            "labs: [{name: L, extractors: 2, pcr_machines: 2, extraction_time: 40m, pcr_time: 1h}]",
+            "labs:\n  - {name: L, extractors: 2, pcr_machines: 2, extraction_time: 40m, pcr_time: 1h}",
+        )
+    )
     with pytest.raises(ScenarioError) as err:
         load_scenario(path)
     assert [str(p).split("routes.csv:", 1)[-1] for p in err.value.problems] == [
