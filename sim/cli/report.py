@@ -44,10 +44,12 @@ def report(
     ] = None,
 ) -> None:
     """Rebuild a results folder's report.html (one self-contained page that opens offline and prints on A4)."""
-    from sim.core.i18n import _, set_language
+    from sim.core.i18n import _, language_warning, set_language
 
     if lang is not None:
         set_language(lang)
+        if warning := language_warning():
+            typer.echo(warning, err=True)
     if not run_dir.is_dir():
         fail(_("{folder}: no such folder").format(folder=run_dir))
     began = time.perf_counter()
