@@ -121,6 +121,16 @@ def read_csv(path: Path, columns: Sequence[str] = (), optional: bool = True, row
     return out
 
 
+def expect_rows(path: Path, rows: list[dict], n: object, source: str) -> None:
+    """A table whose rows another file counts (points.csv against summary.json's plan): a file cut at a
+    line end has fewer rows and no other mark."""
+    if isinstance(n, int) and not isinstance(n, bool) and len(rows) != n:
+        message = _("{rows:,} rows where {source} counts {n:,}: the file is cut short or damaged").format(
+            rows=len(rows), source=source, n=n
+        )
+        raise FolderError([Problem(str(path), None, (), message)])
+
+
 def damaged(path: Path, exc: Exception) -> FolderError:
     """A page that could not be drawn from a file that passed its checks (a value of the wrong kind, a
     nested key missing): the file named, never a traceback."""

@@ -7,7 +7,7 @@ from pathlib import Path
 from sim.core.i18n import N_, _
 from sim.report import page as pg
 from sim.report.bill import UNITS, translated_rule
-from sim.report.readback import POINTS_COLUMNS, SUMMARY_KEYS
+from sim.report.readback import POINTS_COLUMNS, SUMMARY_KEYS, expect_rows
 from sim.report.words import verdict
 
 # Key figures in reading order: (metric, label, unit shown after the number).
@@ -176,6 +176,7 @@ def page(folder: Path) -> pg.Page:
     page.add(_("Key figures"), key_figures(summary))
     page.add(_("Plots"), pg.figures(folder, {k: _(v) for k, v in CAPTIONS.items()}))
     points = pg.read_csv(folder / "points.csv", POINTS_COLUMNS, optional=False, rows=True)
+    expect_rows(folder / "points.csv", points, summary["plan"].get("points"), "summary.json (plan.points)")
     page.add(
         _("Points"),
         pg.table(_headed(points), points, "wait_p95_min", _("Sorted by p95 wait, longest first; click a heading to sort.")),

@@ -111,6 +111,8 @@ def test_a_damaged_folder_is_refused_with_what_is_wrong_in_it(runs, tmp_path):
         ("summary.json", "[1, 2]"): "summary.json: not a JSON object",
         ("points.csv", points[: len(points) // 2]): "points.csv:",
         ("points.csv", header + "\n"): "points.csv: no rows: the file is cut short",
+        ("points.csv", "\n".join(points.splitlines()[:5]) + "\n"): "points.csv: 4 rows where summary.json (plan.points) "
+        "counts 12",
         ("points.csv", ""): "points.csv:1: no header",
     }
     for (name, text), message in cases.items():
