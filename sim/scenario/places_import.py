@@ -326,19 +326,8 @@ def import_places(
             | {k: str(f.attrs[k]).strip() for k in optional if f.attrs.get(k) not in (None, "")}
         )
     rows = _names(rows, listing, unique_names, count_col)
-    limit = 0.0 if strict else 1.0 if strict is False else STRICT_SHARE
-    if result.left_out and result.share_left_out > limit:
-        result.refused.append(
-            Problem(
-                shown,
-                None,
-                (),
-                _(
-                    "{left:,} of {n:,} features left out ({share:.0%}; more than {limit:.0%} refuses the file): nothing "
-                    "was written; correct them, or --no-strict writes the others"
-                ).format(left=len(result.left_out), n=result.features, share=result.share_left_out, limit=limit),
-            )
-        )
+    if too_many := _too_many_left_out(result, strict, shown):
+        result.refused.append(too_many)
         return result
     if not rows:
         result.refused.append(Problem(shown, None, (), _("no feature could be used; nothing was written")))
@@ -348,6 +337,22 @@ def import_places(
     write_csv(out, columns, [{**r, **dict(zip(xy_cols, r["xy"], strict=True))} for r in rows])
     result.written = len(rows)
     return result
+
+
+def _too_many_left_out(result: Imported, strict: bool | None, shown: str) -> Problem | None:
+    """`strict` None: more than STRICT_SHARE of the features left out refuses the file; True: any; False: never."""
+    limit = 0.0 if strict else 1.0 if strict is False else STRICT_SHARE
+    if not result.left_out or result.share_left_out <= limit:
+        return None
+    return Problem(
+        shown,
+        None,
+        (),
+        _(
+            "{left:,} of {n:,} features left out ({share:.0%}; more than {limit:.0%} refuses the file): nothing "
+            "was written; correct them, or --no-strict writes the others"
+        ).format(left=len(result.left_out), n=result.features, share=result.share_left_out, limit=limit),
+    )
 
 
 def _names(rows: list[dict], listing: _Listing, unique_names: bool, count_col: str) -> list[dict]:

@@ -127,54 +127,45 @@ def check_routes(
     problems, warnings = [], []
     open_sites = {m.site_names[s] for s in m.open_sites}
     on_route: dict[str, str] = {}
-
-    def add(r: RouteRow, column: str, message: str) -> None:
-        problems.append(Problem(shown, r.line, (column,), message))
-
     for r in rows:
-        before = len(problems)
-        if r.lab not in labs:
-            add(r, "lab", no_lab(r.lab, labs))
-        elif r.lab in external:
-            add(
-                r,
-                "lab",
-                _("lab '{name}' is external (reached only by other labs' overflow): no route may bring tubes to it").format(
-                    name=r.lab
-                ),
-            )
-        for stop in r.stops:
-            if stop not in open_sites:
-                add(r, "stops", _("no open site named '{name}'").format(name=stop) + did_you_mean(stop, open_sites))
-            elif stop in on_route:
-                add(r, "stops", _("site '{name}' is on two routes: {a} and {b}").format(name=stop, a=on_route[stop], b=r.name))
-            on_route.setdefault(stop, r.name)
-        if len(problems) > before:  # this row's stops or lab are wrong: its legs cannot be judged
+        mine = _row_problems(r, labs, external, open_sites, on_route)
+        problems += [Problem(shown, r.line, (column,), message) for column, message in mine]
+        if mine:  # this row's stops or lab are wrong: its legs cannot be judged
             continue
         means = leg_means(r, m, labs.index(r.lab))
         if None in means:
             k, lab_name = means.index(None), m.lab_names[labs.index(r.lab)]
             a, b = [lab_name, *r.stops, lab_name][k : k + 2]
-            add(
-                r,
-                "stops",
-                _(
-                    "no driving time between {a} and {b}: give the lab coordinates under places.labs, "
-                    "or a row in the travel matrix"
-                ).format(a=a, b=b),
-            )
+            message = _(
+                "no driving time between {a} and {b}: give the lab coordinates under places.labs, or a row in the travel matrix"
+            ).format(a=a, b=b)
+            problems.append(Problem(shown, r.line, ("stops",), message))
         elif max_loop is not None and (loop := sum(means)) > max_loop + 1e-9:
-            warnings.append(
-                Problem(
-                    shown,
-                    r.line,
-                    ("stops",),
-                    _("route '{name}' takes {loop} to drive, longer than max_loop ({most})").format(
-                        name=r.name, loop=format_duration(loop), most=format_duration(max_loop)
-                    ),
-                )
+            message = _("route '{name}' takes {loop} to drive, longer than max_loop ({most})").format(
+                name=r.name, loop=format_duration(loop), most=format_duration(max_loop)
             )
+            warnings.append(Problem(shown, r.line, ("stops",), message))
     return problems, warnings
+
+
+def _row_problems(
+    r: RouteRow, labs: list[str], external: frozenset[str], open_sites: set[str], on_route: dict[str, str]
+) -> list[tuple[str, str]]:
+    """(column, message) for a route's lab and stops; `on_route` learns its stops."""
+    out = []
+    if r.lab not in labs:
+        out.append(("lab", no_lab(r.lab, labs)))
+    elif r.lab in external:
+        message = _("lab '{name}' is external (reached only by other labs' overflow): no route may bring tubes to it")
+        out.append(("lab", message.format(name=r.lab)))
+    for stop in r.stops:
+        if stop not in open_sites:
+            out.append(("stops", _("no open site named '{name}'").format(name=stop) + did_you_mean(stop, open_sites)))
+        elif stop in on_route:
+            message = _("site '{name}' is on two routes: {a} and {b}").format(name=stop, a=on_route[stop], b=r.name)
+            out.append(("stops", message))
+        on_route.setdefault(stop, r.name)
+    return out
 
 
 def leg_means(r: RouteRow, m: PlacesMap, lab: int) -> list[float | None]:
