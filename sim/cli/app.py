@@ -42,9 +42,11 @@ def _version(value: bool) -> None:
 
 
 def _language(value: str | None) -> str | None:
-    from sim.core.i18n import set_language
+    from sim.core.i18n import language_warning, set_language
 
     set_language(value)  # None: NATSIM_LANG, else the locale
+    if warning := language_warning():
+        typer.echo(warning, err=True)
     return value
 
 

@@ -123,11 +123,16 @@ def duration(text: str, option: str) -> float:
 
 
 def limits(items: list[str] | None, example: str) -> dict[str, int]:
-    """--limit NAME=NUMBER options (repeatable) as a dict; a malformed one exits 2."""
-    out = {}
+    """--limit NAME=NUMBER options (repeatable) as a dict; malformed ones exit 2, every one named."""
+    out, bad = {}, []
     for item in items or []:
         key, _sep, value = item.partition("=")
-        if not value.replace("_", "").isdigit():
-            fail(_("--limit {item}: write NAME=NUMBER, e.g. {example}").format(item=item, example=example))
-        out[key.strip()] = int(value.replace("_", ""))
+        if not value.replace("_", "").isdigit() or not key.strip():
+            bad.append(_("--limit {item}: write NAME=NUMBER, e.g. {example}").format(item=item, example=example))
+        elif key.strip() in out:
+            bad.append(_("--limit {item}: {name} is given twice").format(item=item, name=key.strip()))
+        else:
+            out[key.strip()] = int(value.replace("_", ""))
+    if bad:
+        fail("\n".join(bad))
     return out

@@ -27,6 +27,7 @@ from sim.report.summary import STAGE_NAMES
 from sim.report.words import slowest_wait
 from sim.run.runner import replicate
 from sim.scenario.names import resolve
+from sim.scenario.problems import did_you_mean
 from sim.scenario.round import Round
 
 PLAN_REPLICATIONS = 5  # the plan's own runs, seen at TIME: enough for the means a comparison needs
@@ -49,41 +50,56 @@ class Option:
 
 def parse_adds(items: list[str], rnd: Round) -> list[Option]:
     """`vehicles.LAB=N`, `extractors.LAB=N`, `pcr_machines.LAB=N` (N more at that lab), `tables.NAME=N`
-    (N more at every point NAME means: a group, a site, a point)."""
-    out = []
-    labs = {lab.name: li for li, lab in enumerate(rnd.labs)}
+    (N more at every point NAME means: a group, a site, a point). Every option's problem at once."""
+    out, problems = [], []
     for item in items:
-        key, _sep, value = item.partition("=")
-        kind, _dot, name = key.strip().partition(".")
-        if not value.strip().isdigit() or int(value) < 1:
-            raise ForecastError(
-                _("--add {item}: write KEY.NAME=N with N a whole number of 1 or more, e.g. vehicles.central=10").format(item=item)
-            )
-        n = int(value)
-        if kind in LAB_KEYS:
-            if name not in labs:
-                raise ForecastError(
-                    _("--add {item}: no lab named {name!r} (labs: {labs})").format(item=item, name=name, labs=", ".join(labs))
-                )
-            li = labs[name]
-            lab = rnd.labs[li]
-            changed = replace(lab, **{kind: getattr(lab, kind) + n})
-            out.append(Option(item, rnd.with_(labs=tuple(changed if i == li else x for i, x in enumerate(rnd.labs)))))
-        elif kind == "tables":
-            where = resolve(name, rnd.groups)
-            if not where:
-                raise ForecastError(_("--add {item}: no point, site or group named {name!r}").format(item=item, name=name))
-            extra = np.zeros(rnd.n_points, np.int64)
-            first = rnd.first_points()
-            for gi, i in where:
-                if i < 0:
-                    extra[first[gi] : first[gi + 1]] += n
-                else:
-                    extra[first[gi] + i] += n
-            out.append(Option(item, rnd, extra))
-        else:
-            raise ForecastError(_("--add {item}: the key is one of vehicles, extractors, pcr_machines, tables").format(item=item))
+        try:
+            out.append(_parse_add(item, rnd))
+        except ForecastError as exc:
+            problems.append(str(exc))
+    if problems:
+        raise ForecastError("\n".join(problems))
     return out
+
+
+def _parse_add(item: str, rnd: Round) -> Option:
+    labs = {lab.name: li for li, lab in enumerate(rnd.labs)}
+    key, _sep, value = item.partition("=")
+    kind, _dot, name = key.strip().partition(".")
+    if not value.strip().isdigit() or int(value) < 1:
+        raise ForecastError(
+            _("--add {item}: write KEY.NAME=N with N a whole number of 1 or more, e.g. vehicles.central=10").format(item=item)
+        )
+    n = int(value)
+    if kind in LAB_KEYS:
+        if name not in labs:
+            raise ForecastError(
+                _("--add {item}: no lab named {name!r} (labs: {labs})").format(item=item, name=name, labs=", ".join(labs))
+                + did_you_mean(name, labs)
+            )
+        li = labs[name]
+        lab = rnd.labs[li]
+        changed = replace(lab, **{kind: getattr(lab, kind) + n})
+        return Option(item, rnd.with_(labs=tuple(changed if i == li else x for i, x in enumerate(rnd.labs))))
+    if kind == "tables":
+        where = resolve(name, rnd.groups)
+        if not where:
+            known = {g.name for g in rnd.groups} | {n for g in rnd.groups for n in g.names or ()}
+            raise ForecastError(
+                _("--add {item}: no point, site or group named {name!r}").format(item=item, name=name) + did_you_mean(name, known)
+            )
+        extra = np.zeros(rnd.n_points, np.int64)
+        first = rnd.first_points()
+        for gi, i in where:
+            if i < 0:
+                extra[first[gi] : first[gi + 1]] += n
+            else:
+                extra[first[gi] + i] += n
+        return Option(item, rnd, extra)
+    raise ForecastError(
+        _("--add {item}: the key is one of vehicles, extractors, pcr_machines, tables").format(item=item)
+        + did_you_mean(kind, (*LAB_KEYS, "tables"))
+    )
 
 
 __all__ = ["read_status"]  # the status reader, for callers of the forecast (sim.drill.status is its home)

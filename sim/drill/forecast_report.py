@@ -16,6 +16,8 @@ from sim.report.page import Page, folder_page, read_json, scenario_name, write_p
 from sim.report.summary import STAGE_NAMES
 from sim.scenario.round import Round
 
+# What the forecast's page reads from forecast.json (a damaged file is refused, not a traceback).
+FORECAST_KEYS = ("at_h", "deadline_h", "replications", "deadline_met_probability", "last_result_h", "points", "labs", "past")
 POINT_COLUMNS = ("point", "sampled", "plan_sampled", "behind", "sampling_end_h")
 LAB_COLUMNS = ("lab", "tubes_received", "tubes_reported", "plan_tubes_reported", "behind", "last_result_h")
 
@@ -170,7 +172,7 @@ def update_lines(updates: dict) -> list[str]:
 
 def page(folder: Path) -> Page:
     """report.html of a forecast: the outlook, the plot, points and labs against the plan, the options."""
-    result = read_json(folder / "forecast.json")
+    result = read_json(folder / "forecast.json", FORECAST_KEYS)
     tables = [
         (_("Points against the plan"), "points.csv", "sampling_end_h"),
         (_("Labs against the plan"), "labs.csv", "last_result_h"),

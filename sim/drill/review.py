@@ -211,7 +211,7 @@ def review(rnd: Round, scenario_text: str, log: DrillLog, out: Path) -> dict:
 
 def page(folder: Path) -> Page:
     """report.html of a drill review: observed against simulated, the fits, the rows set aside."""
-    result = read_json(folder / "review.json")
+    result = read_json(folder / "review.json", ("figures", "service_time_fit", "rows", "set_aside"))
     tables = [(_("Observed and simulated"), "review.csv", None), (_("Rows set aside"), "set_aside.csv", None)]
     return folder_page(folder, _("Drill review: {name}").format(name=scenario_name(folder)), format_review(result), tables)
 

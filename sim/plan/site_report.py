@@ -61,7 +61,7 @@ def write_siting(result: dict, loaded: LoadedScenario, out: Path) -> Path:
 
 def page(folder: Path) -> Page:
     """report.html of a siting folder: the plan in words, the map, the open sites."""
-    result = read_json(folder / "siting.json")
+    result = read_json(folder / "siting.json", ("plan",))
     tables = [(_("Sites"), "sites.csv", "residents")]
     return folder_page(folder, _("Siting: {name}").format(name=scenario_name(folder)), table(result), tables)
 

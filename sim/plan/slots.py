@@ -263,5 +263,5 @@ def write_proposal(found: Proposal, scenario_text: str, out: Path) -> Path:
 
 def page(folder: Path) -> Page:
     """report.html of a slots folder: the proposal's table and the queue with and without the calls."""
-    result = read_json(folder / "slots.json")
+    result = read_json(folder / "slots.json", ("groups", "replications", "max_wait_min", "deadline_h"))
     return folder_page(folder, _("Call slots: {name}").format(name=scenario_name(folder)), table(result), [])

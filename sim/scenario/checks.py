@@ -199,12 +199,16 @@ class _Checks:
             residents += sum(c.residents for c in self.place_files.compounds)
             points += sum(s.tables > 0 for s in self.place_files.sites)
         if residents > spec.LIMITS["residents"]:
-            self.add(
-                ("points",),
-                _("{n:,} residents in all: natsim's limit is {limit:,} per round").format(
-                    n=residents, limit=spec.LIMITS["residents"]
-                ),
+            message = _("{n:,} residents in all: natsim's limit is {limit:,} per round").format(
+                n=residents, limit=spec.LIMITS["residents"]
             )
+            compounds = self.place_files.compounds if self.place_files is not None else []
+            if compounds and not self.sc.points:  # the compounds hold them all: the largest's line
+                big = max(compounds, key=lambda c: c.residents)
+                more = _(" (the largest: compound '{name}', {n:,})").format(name=big.name, n=big.residents)
+                self.problems.append(Problem(self.place_files.shown["compounds"], big.line, ("residents",), message + more))
+            else:
+                self.add(("points",), message)
         if points > spec.LIMITS["points"]:
             self.add(
                 ("points",),
@@ -271,7 +275,8 @@ def _routes(checks: _Checks) -> list[RouteRow]:
         return auto_routes(checks.sc, checks.places_map, checks.add)
     path = checks.base / r.file
     rows, problems = read_routes(path, str(path))
-    more, warnings = check_routes(rows, str(path), checks.places_map, checks.lab_names, r.max_loop)
+    external = frozenset(lab.name for lab in checks.sc.labs if lab.external)
+    more, warnings = check_routes(rows, str(path), checks.places_map, checks.lab_names, r.max_loop, external)
     checks.problems += problems + more
     checks.warnings += warnings
     return rows

@@ -6,7 +6,6 @@ a planner fixes the whole file in one go instead of one error per run.
 
 from __future__ import annotations
 
-import difflib
 import typing
 from dataclasses import dataclass
 from pathlib import Path
@@ -18,9 +17,9 @@ from pydantic import BaseModel, ValidationError
 from sim.core.i18n import _
 from sim.scenario import spec
 from sim.scenario.checks import cross_checks
-from sim.scenario.places.files import PlaceFiles
 from sim.scenario.places.map import PlacesMap
-from sim.scenario.problems import Problem, ScenarioError, line_for, pydantic_message
+from sim.scenario.places.files import PlaceFiles
+from sim.scenario.problems import Problem, ScenarioError, did_you_mean, line_for, pydantic_message
 from sim.scenario.routes import RouteRow
 
 MAX_FILE_BYTES = 10 * 1024 * 1024
@@ -140,11 +139,8 @@ def _problem_from_error(err: dict, file: str, lines: dict[tuple, int]) -> Proble
         kind = next((p for p in err["loc"] if isinstance(p, str) and p in spec.EVENT_CLASSES), None)
         models = [spec.EVENT_CLASSES[kind]] if kind else _model_at(path[:-1])  # an event: its own kind's keys
         known = sorted({(f.alias or k) for m in models for k, f in m.model_fields.items()} - {"kind"})
-        guess = difflib.get_close_matches(str(key), [k for k in known if k != key], n=1, cutoff=0.5)
         msg = (_("unknown key '{key}' of a {kind} event") if kind else _("unknown key '{key}'")).format(key=key, kind=kind) + (
-            _(" (did you mean '{guess}'?)").format(guess=guess[0])
-            if guess
-            else _("; its keys are {keys}").format(keys=", ".join(known))
+            did_you_mean(str(key), known) or _("; its keys are {keys}").format(keys=", ".join(known))
         )
     elif err["type"] == "missing":
         msg = _("required key is missing")

@@ -171,3 +171,27 @@ def test_no_module_that_speaks_rebinds_the_underscore():
                 if isinstance(n, ast.Name) and n.id == "_" and isinstance(n.ctx, ast.Store)
             ]
     assert not found, found
+
+
+@pytest.mark.parametrize(("lang", "env"), [("xx", None), (None, "klingon")])
+def test_an_unknown_language_is_english_with_one_warning(monkeypatch, lang, env):
+    monkeypatch.delenv("NATSIM_LANG", raising=False)
+    if env:
+        monkeypatch.setenv("NATSIM_LANG", env)
+    try:
+        assert i18n.set_language(lang) == "en"
+        asked = lang or env
+        assert i18n.language_warning() == f"warning: language '{asked}' is unknown (natsim speaks en, zh): English is used"
+        i18n.set_language(lang)
+        assert i18n.language_warning() is None  # once
+        i18n.set_language("zh")
+        assert i18n.language_warning() is None  # a language natsim speaks: no word
+    finally:
+        i18n._warned.discard(lang or env)
+        monkeypatch.delenv("NATSIM_LANG", raising=False)
+        i18n.set_language("en")
+
+
+def test_the_command_warns_once_of_an_unknown_language(natsim):
+    proc = natsim("--lang", "xx", "--version")
+    assert proc.returncode == 0 and proc.stderr.count("language 'xx' is unknown") == 1

@@ -321,3 +321,11 @@ def test_a_forecast_on_a_dask_cluster_and_on_processes_is_the_one_in_process(sma
     for other in (spread, remote):
         assert other["last_result_h"] == here["last_result_h"] and other["options"] == here["options"]
         assert other["points"] == here["points"]
+
+
+def test_every_bad_option_is_named_at_once_with_did_you_mean(quickstart):
+    with pytest.raises(ForecastError) as err:
+        parse_adds(["vehicles.distrct=3", "tables.riversid=1", "vehicles.district=0", "vehicle.district=2"], quickstart)
+    lines = str(err.value).splitlines()
+    assert len(lines) == 4 and "(did you mean 'district'?)" in lines[0] and "(did you mean 'riverside'?)" in lines[1]
+    assert "a whole number of 1 or more" in lines[2] and "(did you mean 'vehicles'?)" in lines[3]

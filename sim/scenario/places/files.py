@@ -84,6 +84,12 @@ class _Reader:
 
     def number(self, line: int, row: dict, column: str, whole: bool = False, low: float | None = None) -> float | None:
         text = row.get(column, "")
+        if whole and low == 0:
+            try:
+                return whole_number(text)
+            except ValueError as exc:
+                self.add(line, (column,), str(exc))
+                return None
         try:
             value = float(text.replace("_", ""))
         except ValueError:
@@ -106,11 +112,8 @@ class _Reader:
         a, b = (self.number(line, row, c) for c in cols)
         if a is None or b is None:
             return None
-        if lonlat and not (-180 <= a <= 180 and -90 <= b <= 90):
-            where = "lon" if not -180 <= a <= 180 else "lat"
-            self.add(
-                line, (where,), _("({a:g}, {b:g}) is not a longitude/latitude (lon -180..180, lat -90..90)").format(a=a, b=b)
-            )
+        if lonlat and (why := lonlat_problem(a, b, cols)):
+            self.add(line, ("lon" if not -180 <= a <= 180 else "lat",), why)
             return None
         return (a, b)
 
@@ -127,6 +130,47 @@ class _Reader:
             return False
         seen[name] = line
         return True
+
+
+def whole_number(raw: object, low: int = 0) -> int:
+    """A count as a file gives it (a cell's text, a GeoJSON value): a whole number, `low` or more. Anything
+    else raises ValueError with the reason: 12.7 and `true` are not counts (never truncated to 12 and 1)."""
+    text = raw.strip().replace("_", "") if isinstance(raw, str) else raw
+    if isinstance(raw, bool) or not isinstance(text, (int, float, str)):
+        raise ValueError(_("{text!r} is not a number").format(text=raw))
+    if text == "":
+        raise ValueError(_("empty: a number is needed"))
+    try:
+        value = float(text)
+    except (ValueError, OverflowError):
+        raise ValueError(_("{text!r} is not a number").format(text=raw)) from None
+    if not math.isfinite(value) or value != int(value):
+        raise ValueError(_("{text!r}: a whole number is needed").format(text=raw))
+    if value < low:
+        raise ValueError(_("{text!r}: must be at least {low:g}").format(text=raw, low=low))
+    return int(value)
+
+
+def swapped_lonlat(lon: float, lat: float, names: tuple[str, str] = ("longitude", "latitude")) -> str:
+    return _(
+        "{a} {lon:g} and {b} {lat:g} look swapped: longitude {lat:g}, latitude {lon:g} would be a place (longitude comes first)"
+    ).format(a=names[0], b=names[1], lon=lon, lat=lat)
+
+
+def lonlat_problem(lon: float, lat: float, names: tuple[str, str] = ("longitude", "latitude")) -> str | None:
+    """What is wrong with a longitude/latitude, or None: not a number, out of range (lon -180..180, lat
+    -90..90), or in range only when swapped (a latitude of 120.9 with a longitude of 30)."""
+    if not (math.isfinite(lon) and math.isfinite(lat)):
+        return _("({a:g}, {b:g}) is not a longitude/latitude: not a number").format(a=lon, b=lat)
+    if -180 <= lon <= 180 and -90 <= lat <= 90:
+        return None
+    if -180 <= lat <= 180 and -90 <= lon <= 90:
+        return swapped_lonlat(lon, lat, names)
+    if max(abs(lon), abs(lat)) > 1000:
+        return _(
+            "({a:g}, {b:g}) is not a longitude/latitude (lon -180..180, lat -90..90): planar metres? (coordinates: metres)"
+        ).format(a=lon, b=lat)
+    return _("({a:g}, {b:g}) is not a longitude/latitude (lon -180..180, lat -90..90)").format(a=lon, b=lat)
 
 
 def coordinate_columns(lonlat: bool) -> list[str]:
