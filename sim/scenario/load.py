@@ -17,8 +17,8 @@ from pydantic import BaseModel, ValidationError
 from sim.core.i18n import _
 from sim.scenario import spec
 from sim.scenario.checks import cross_checks
-from sim.scenario.places.map import PlacesMap
 from sim.scenario.places.files import PlaceFiles
+from sim.scenario.places.map import PlacesMap
 from sim.scenario.problems import Problem, ScenarioError, did_you_mean, line_for, pydantic_message
 from sim.scenario.routes import RouteRow
 

@@ -14,9 +14,9 @@ from sim.core import distributions as d
 from sim.core.durations import format_duration
 from sim.core.i18n import _
 from sim.scenario.lab_checks import no_lab
-from sim.scenario.places.map import PlacesMap, drive_seconds
 from sim.scenario.places.build import trip
 from sim.scenario.places.files import whole_number
+from sim.scenario.places.map import PlacesMap, drive_seconds
 from sim.scenario.problems import Problem, did_you_mean
 
 COLUMNS = ("route", "vehicles", "lab", "stops")

@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 
 from sim.drill.log import log_from_trace, read_log
-from sim.drill.status import read_status, cut_log
+from sim.drill.status import cut_log, read_status
 from sim.engine.replication import run_replication
 
 H = 3600.0

@@ -11,9 +11,9 @@ from sim.core.geo import distance
 from sim.core.i18n import _
 from sim.scenario import spec
 from sim.scenario.lab_checks import no_lab
-from sim.scenario.places.map import PlacesMap
 from sim.scenario.places.build import make_map
 from sim.scenario.places.files import PlaceFiles, lonlat_problem, read_compounds, read_matrix, read_sites
+from sim.scenario.places.map import PlacesMap
 from sim.scenario.problems import Problem, did_you_mean
 
 FARTHEST_WALK_M = 100_000.0  # a compound farther than this from its site: its coordinates are wrong (nobody walks it)
