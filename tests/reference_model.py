@@ -289,8 +289,9 @@ class _Trunk:
 
 
 class Reference:
-    def __init__(self, rnd: Round, seed: int):
+    def __init__(self, rnd: Round, seed: int, network=None):
         self.rnd = rnd
+        self.network = network  # places.network's GeoJSON file, read by `_Streets` itself
         self.rng = np.random.default_rng(seed)
         self.env = simpy.Environment(initial_time=min(float(rnd.profile.times[0]), 0.0))  # early queue
         self.horizon = max(rnd.deadline, rnd.profile.times[-1]) * 4
@@ -305,7 +306,7 @@ class Reference:
         self.routed = {stop for r in rnd.routes for stop in r.stops}
         self.travel_dist = []
         self.points = []
-        self.map = _Map(rnd) if rnd.places is not None else None
+        self.map = _Map(rnd, _Streets(network, rnd) if network is not None else None) if rnd.places is not None else None
         p = 0
         for g in rnd.groups:
             for _ in range(g.count):
@@ -398,25 +399,91 @@ class Reference:
         }
 
 
-def run_reference(rnd: Round, seed: int) -> dict[str, float | None]:
-    return Reference(rnd, seed).run()
+def run_reference(rnd: Round, seed: int, network=None) -> dict[str, float | None]:
+    return Reference(rnd, seed, network).run()
+
+
+# docs/streets.md's defaults for the classes the reference knows: walking at walking.speed on every
+# walkable class; driving at these speeds (km/h).
+_DRIVE_KMH = {"primary": 40, "secondary": 35, "tertiary": 30, "residential": 20, "service": 15, "unclassified": 25}
+_NOT_WALKED = {"motorway", "motorway_link", "trunk", "trunk_link"}
+
+
+class _Streets:
+    """P2n and P5n written from docs/places.md, with networkx's Dijkstra, from the GeoJSON file itself
+    (planar metres; one node per distinct point, ways joined where they share one)."""
+
+    def __init__(self, path, rnd: Round):
+        import json
+
+        import networkx as nx
+
+        m = rnd.places
+        self.walk_speed, self.drive_speed = m.walk_speed, m.drive_speed
+        self.walk, self.drive = nx.Graph(), nx.DiGraph()
+        with open(path, encoding="utf-8") as file:
+            features = json.load(file)["features"]
+        for f in features:
+            cls, oneway = f["properties"].get("highway"), f["properties"].get("oneway") == "yes"
+            pts = [tuple(p) for p in f["geometry"]["coordinates"]]
+            for a, b in zip(pts, pts[1:], strict=False):
+                metres = math.hypot(a[0] - b[0], a[1] - b[1])
+                if cls not in _NOT_WALKED:
+                    self._edge(self.walk, a, b, metres / m.walk_speed)
+                if cls in _DRIVE_KMH:
+                    self._edge(self.drive, a, b, metres / (_DRIVE_KMH[cls] / 3.6))
+                    if not oneway:
+                        self._edge(self.drive, b, a, metres / (_DRIVE_KMH[cls] / 3.6))
+        self.nx = nx
+
+    @staticmethod
+    def _edge(g, a, b, seconds) -> None:
+        if not g.has_edge(a, b) or g[a][b]["weight"] > seconds:
+            g.add_edge(a, b, weight=seconds)
+
+    @staticmethod
+    def snap(g, xy) -> tuple[tuple, float]:
+        """The nearest node of the network, brute force, and its distance."""
+        node = min(g.nodes, key=lambda n: (n[0] - xy[0]) ** 2 + (n[1] - xy[1]) ** 2)
+        return node, math.hypot(node[0] - xy[0], node[1] - xy[1])
+
+    def walks_from(self, site_xy) -> dict:
+        """P2n from every node to the site: seconds along the streets plus the site's straight snap."""
+        node, metres = self.snap(self.walk, site_xy)
+        lengths = self.nx.single_source_dijkstra_path_length(self.walk, node)
+        return {n: t + metres / self.walk_speed for n, t in lengths.items()}
+
+    def walk_time(self, table: dict, xy) -> float:
+        node, metres = self.snap(self.walk, xy)
+        return table[node] + metres / self.walk_speed if node in table else math.inf
+
+    def drive_time(self, a, b) -> float:
+        """P5n: the mean of the drive there and the drive back, snaps at driving.speed."""
+        (na, ma), (nb, mb) = self.snap(self.drive, a), self.snap(self.drive, b)
+        there = self.nx.dijkstra_path_length(self.drive, na, nb)
+        back = self.nx.dijkstra_path_length(self.drive, nb, na)
+        return (there + back) / 2 + (ma + mb) / self.drive_speed
 
 
 class _Map:
     """Places rules P1-P3, P5 and P6 written straight from the spec, brute force, from the raw map."""
 
-    def __init__(self, rnd: Round):
+    def __init__(self, rnd: Round, streets: _Streets | None = None):
         m = rnd.places
-        self.m = m
+        self.m, self.streets = m, streets
         self.residents = m.compound_residents
         self.site_of = {name: s for s, name in enumerate(m.site_names)}
         open_sites = [s for s in range(len(m.site_names)) if m.site_tables[s] > 0]
+        tables = {s: streets.walks_from(m.site_xy[s]) for s in open_sites} if streets is not None else {}
         self.assigned, self.walk = [], []
         for c in range(len(m.compound_names)):
             # P3: the open site with the smallest walk; ties to the one listed first (strict <).
             best, best_walk = -1, math.inf
             for s in open_sites:
-                walk = self.distance(m.compound_xy[c], m.site_xy[s]) * m.walk_detour / m.walk_speed  # P2
+                if streets is not None:
+                    walk = streets.walk_time(tables[s], m.compound_xy[c])  # P2n
+                else:
+                    walk = self.distance(m.compound_xy[c], m.site_xy[s]) * m.walk_detour / m.walk_speed  # P2
                 if walk < best_walk:
                     best, best_walk = s, walk
             self.assigned.append(best)
@@ -441,6 +508,8 @@ class _Map:
             return m.matrix[key]
         if lab not in m.lab_xy:
             return None
+        if self.streets is not None:
+            return self.streets.drive_time(m.site_xy[s], m.lab_xy[lab])  # P5n
         return self.distance(m.site_xy[s], m.lab_xy[lab]) * m.drive_detour / m.drive_speed
 
     def trip(self, s: int):

@@ -9,6 +9,10 @@ totals: 12.44 million residents, 5,077 sites, 11,669 tables). Run from the repos
     .venv/bin/python scenarios/places/generate.py
 
 It rewrites scenarios/places/*/compounds.csv and sites.csv; the scenarios beside them name these files.
+Street networks (places.network) are generated too, as OpenStreetMap does it: ways of nodes with a
+`highway` class, written as .osm.pbf through pyosmium's writer (`pip install 'natsim[streets]'`) and
+as GeoJSON lines: a small river town (a river with two bridges, a walled compound with one gate) and a
+street grid for the county town (a river crossed by three bridges, main roads every 750 m).
 """
 
 from __future__ import annotations
@@ -173,9 +177,148 @@ def large_city_candidates() -> None:
     _write(folder, "candidates.csv", ["name", "lon", "lat", "tables", "lab", "candidate", "max_tables"], rows)
 
 
+class _Ways:
+    """Ways in metres from a centre; nodes shared where ways share a point (as OSM's node ids)."""
+
+    def __init__(self, center: tuple[float, float]):
+        self.center, self.ways, self.nodes = center, [], {}
+
+    def add(self, points: list[tuple[float, float]], **tags: str) -> None:
+        ids = []
+        for x, y in points:
+            key = (round(x, 3), round(y, 3))
+            ids.append(self.nodes.setdefault(key, len(self.nodes) + 1))
+        self.ways.append((ids, tags))
+
+    def line(self, a: tuple[float, float], b: tuple[float, float], step: float, **tags: str) -> None:
+        """A straight way from a to b with a node every `step` metres (where crossing streets join it)."""
+        n = max(1, round(math.hypot(b[0] - a[0], b[1] - a[1]) / step))
+        self.add([(a[0] + (b[0] - a[0]) * k / n, a[1] + (b[1] - a[1]) * k / n) for k in range(n + 1)], **tags)
+
+    def lonlat(self) -> dict[int, tuple[float, float]]:
+        xy = np.array(list(self.nodes), float)
+        ll = _lonlat(self.center, xy[:, 0] / 1000, xy[:, 1] / 1000)
+        return {i: (round(float(lon), 7), round(float(lat), 7)) for i, (lon, lat) in zip(self.nodes.values(), ll, strict=True)}
+
+    def write(self, folder: Path, stem: str, geojson: bool = True) -> None:
+        import json
+
+        import osmium
+        from osmium.osm.mutable import Node, Way
+
+        where = self.lonlat()
+        pbf = folder / f"{stem}.osm.pbf"
+        pbf.unlink(missing_ok=True)
+        with osmium.SimpleWriter(str(pbf)) as w:
+            for i in sorted(where):
+                w.add_node(Node(id=i, location=where[i], version=1))
+            for k, (ids, tags) in enumerate(self.ways, start=1):
+                w.add_way(Way(id=k, nodes=ids, tags=tags, version=1))
+        if not geojson:
+            return
+        features = [
+            {"type": "Feature", "properties": tags, "geometry": {"type": "LineString", "coordinates": [where[i] for i in ids]}}
+            for ids, tags in self.ways
+        ]
+        text = json.dumps({"type": "FeatureCollection", "features": features}, separators=(",", ":"))
+        (folder / f"{stem}.geojson").write_text(text + "\n")
+
+
+RIVER_TOWN = (120.70, 30.75)
+
+
+def river_town() -> None:
+    """A 2 km town, streets every 100 m, a river at y = 1,000 m crossed by two bridges (x = 300 and
+    1,700 m), a walled compound (x 800-1,200, y 1,300-1,700) whose footways meet the streets at one gate
+    (x = 1,000, y = 1,300); compounds and four sites; written as streets.osm.pbf and streets.geojson."""
+    ways = _Ways(RIVER_TOWN)
+    walled = (800, 1200, 1300, 1700)
+
+    def inside(x: float, y: float) -> bool:
+        return walled[0] <= x <= walled[1] and walled[2] <= y <= walled[3]
+
+    for k in range(21):
+        v = 100.0 * k
+        kind = "primary" if k in (0, 10, 20) else "residential"
+        for y0, y1 in ((0.0, 950.0), (1050.0, 2000.0)):  # north-south streets stop at the river's banks
+            pts = [(v, y) for y in np.arange(y0, y1 + 1, 50.0) if not inside(v, y) or v in (walled[0], walled[1])]
+            runs = _runs(pts, 50.0)
+            for run in runs:
+                ways.add(run, highway=kind)
+        for y in (v,):  # east-west streets, except the river's two banks, the wall's inside
+            if 950 < y < 1050:
+                continue
+            pts = [(x, y) for x in np.arange(0.0, 2001, 50.0) if not inside(x, y) or y in (walled[2], walled[3])]
+            for run in _runs(pts, 50.0):
+                ways.add(run, highway="secondary" if k == 15 else kind)
+    for y in (950.0, 1050.0):
+        ways.line((0, y), (2000, y), 50, highway="footway")  # the river's banks
+    for x in (300.0, 1700.0):
+        ways.line((x, 950), (x, 1050), 50, highway="residential", bridge="yes")
+    # The wall: its four sides are not streets (drawn as footways would open it), only the gate joins.
+    ways.line((1000, 1300), (1000, 1500), 50, highway="footway", name="gate path")
+    ways.line((850, 1500), (1150, 1500), 50, highway="footway")
+    ways.line((1000, 1250), (1000, 1300), 50, highway="footway", name="gate")
+    ways.add([(1200, 1100), (1200, 1150), (1200, 1200)], highway="residential", oneway="yes")  # a one-way street north
+    folder = HERE / "river-town"
+    folder.mkdir(exist_ok=True)
+    ways.write(folder, "streets")
+    rng = np.random.default_rng(31)
+    xy = [(float(x), float(y)) for x, y in rng.uniform([50, 50], [1950, 1950], (40, 2)) if not 930 < y < 1070]
+    xy = [(x, y) for x, y in xy if not inside(x, y)] + [(1000.0, 1450.0)]  # the last: inside the wall
+    ll = _lonlat(RIVER_TOWN, np.array([p[0] for p in xy]) / 1000, np.array([p[1] for p in xy]) / 1000)
+    people = rng.integers(100, 500, len(xy))
+    names = [f"R{i + 1:02d}" for i in range(len(xy) - 1)] + ["walled"]
+    _write(
+        folder,
+        "compounds.csv",
+        ["name", "lon", "lat", "residents"],
+        [[n, f"{a:.6f}", f"{b:.6f}", int(p)] for n, (a, b), p in zip(names, ll, people, strict=True)],
+    )
+    s_xy = np.array([(500.0, 500.0), (1500.0, 600.0), (600.0, 1600.0), (1500.0, 1500.0)])
+    sl = _lonlat(RIVER_TOWN, s_xy[:, 0] / 1000, s_xy[:, 1] / 1000)
+    _write(
+        folder,
+        "sites.csv",
+        ["name", "lon", "lat", "tables"],
+        [[f"S{i + 1}", f"{a:.6f}", f"{b:.6f}", 6] for i, (a, b) in enumerate(sl)],
+    )
+
+
+def _runs(points: list[tuple[float, float]], step: float) -> list[list[tuple[float, float]]]:
+    """Consecutive points no more than `step` apart, as separate ways (a street broken by a wall)."""
+    runs: list[list[tuple[float, float]]] = []
+    for p in points:
+        if runs and math.hypot(p[0] - runs[-1][-1][0], p[1] - runs[-1][-1][1]) <= step + 1e-6:
+            runs[-1].append(p)
+        else:
+            runs.append([p])
+    return [r for r in runs if len(r) > 1]
+
+
+def county_town_streets() -> None:
+    """Streets under the county town: a grid every 150 m over 9 km, main roads every 750 m, a river from
+    west to east at y = -375 m with three bridges; written as county-town/streets.osm.pbf."""
+    ways = _Ways((120.945, 30.525))
+    half, step, river = 4800.0, 150.0, -375.0
+    for k, v in enumerate(np.arange(-half, half + 1, step)):
+        kind = "primary" if k % 5 == 0 else "residential"
+        bridge = k in (12, 32, 52)
+        if bridge:
+            ways.line((v, -half), (v, half), step / 2, highway=kind)
+        else:
+            ways.line((v, -half), (v, river - 75), step / 2, highway=kind)
+            ways.line((v, river + 75), (v, half), step / 2, highway=kind)
+        if abs(v - river) >= 75:
+            ways.line((-half, v), (half, v), step / 2, highway=kind)
+    ways.write(HERE / "county-town", "streets", geojson=False)
+
+
 if __name__ == "__main__":
     county_town()
     rural_county()
     large_city()
     large_city_candidates()
+    river_town()
+    county_town_streets()
     print("wrote", ", ".join(str(p.relative_to(HERE)) for p in sorted(HERE.glob("*/*.csv"))))

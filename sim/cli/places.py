@@ -48,10 +48,19 @@ def import_(
             "--unique-names", help="Keep features that share a name as 'name (2)', 'name (3)' in file order (default: left out)."
         ),
     ] = False,
+    scenario: Annotated[
+        Optional[Path], typer.Option("--scenario", help="--kind streets: cut the network to this scenario's map.")
+    ] = None,
+    margin: Annotated[float, typer.Option("--margin", min=0, help="--kind streets: metres kept beyond the map.")] = 2000.0,
 ) -> None:
     """Write compounds.csv or sites.csv from a GeoJSON or CSV export; features that cannot be used are listed and
-    left out, and nothing doubtful is written."""
+    left out, and nothing doubtful is written. With --kind streets: a street network (.osm.pbf or GeoJSON) cut to a
+    scenario's map, as GeoJSON."""
     from sim.scenario.places.importer import KINDS, Fields, import_places
+
+    if kind == "streets":
+        _streets(source, out or source.with_name("streets.geojson"), scenario, margin, lonlat=not metres)
+        return
 
     if kind not in KINDS:
         fail(_("--kind {kind}: choose compounds or sites").format(kind=kind))
@@ -68,5 +77,39 @@ def import_(
     typer.echo(
         _("{kind}: {file} ({rows:,} rows; {left:,} features left out)").format(
             kind=kind, file=target, rows=done.written, left=len(done.left_out)
+        )
+    )
+
+
+def _streets(source: Path, target: Path, scenario: Path | None, margin: float, lonlat: bool) -> None:
+    from sim.cli.common import load
+    from sim.scenario.places.streets import read_streets
+    from sim.scenario.places.streets_import import box, places_xy, report, write_geojson
+
+    if target.exists():
+        fail(_("{file} already exists: natsim never overwrites a file; choose another --out").format(file=target))
+    streets, problems = read_streets(source, lonlat)
+    if streets is None:
+        fail("\n".join(str(p) for p in problems))
+    if scenario is not None:
+        _loaded, rnd = load(scenario)
+        if rnd.places is None:
+            fail(_("{file}: not a places scenario (no places:)").format(file=scenario))
+        lo, hi = box(places_xy(rnd.places), lonlat, margin)
+        streets = streets.cut(lo, hi)
+    r = report(streets, lonlat)
+    write_geojson(streets, target)
+    typer.echo(
+        _(
+            "streets: {file} ({nodes:,} nodes, {edges:,} edges: {walk:,} walkable, {drive:,} drivable); the walking "
+            "network is in {pieces:,} connected piece(s), the largest holding {share:.1%} of its nodes"
+        ).format(
+            file=target,
+            nodes=r.nodes,
+            edges=r.edges,
+            walk=r.walk_edges,
+            drive=r.drive_edges,
+            pieces=r.pieces,
+            share=r.largest_share,
         )
     )

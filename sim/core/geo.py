@@ -34,6 +34,12 @@ def _space(xy: np.ndarray, lonlat: bool) -> np.ndarray:
     return np.column_stack((np.cos(lat) * np.cos(lon), np.cos(lat) * np.sin(lon), np.sin(lat)))
 
 
+def chord_metres(xy: np.ndarray, lonlat: bool) -> np.ndarray:
+    """Coordinates in metres in which the straight distance orders pairs as the true distance does and never
+    exceeds it (for longitude/latitude: points on a sphere of the Earth's radius, distances along chords)."""
+    return _space(xy, lonlat) * (EARTH_RADIUS_M if lonlat else 1.0)
+
+
 def nearest(points: np.ndarray, sites: np.ndarray, lonlat: bool, ties: int = 8) -> np.ndarray:
     """For each point, the index of the nearest site; among sites at the same distance, the one listed
     first. `ties` neighbours are compared, which is enough unless more sites than that are equally near."""

@@ -9,6 +9,7 @@ import numpy as np
 from numba import njit
 
 from sim.engine.select import order_stats
+from sim.scenario.places.map import within_standard
 from sim.scenario.round import Round, on_time
 
 SELECT_FROM = 100_000  # from this many values a quantile selects without copying (engine/select.py)
@@ -124,7 +125,7 @@ def walking_metrics(walks: list[np.ndarray], journeys: list[np.ndarray], standar
         "walk_mean_min": float(walk.mean()) / 60,
         "walk_p95_min": quantile(walk, 0.95) / 60,
         "walk_max_min": float(walk.max()) / 60,
-        "within_walk_standard": float(np.mean(walk <= standard + 1e-9)),
+        "within_walk_standard": float(np.mean(within_standard(walk, standard))),
         "journey_mean_min": float(journey.mean()) / 60,
         "journey_p95_min": quantile(journey, 0.95) / 60,
     }

@@ -10,6 +10,7 @@ from __future__ import annotations
 import math
 from dataclasses import replace
 
+from sim.core.profile import peak_share
 from sim.core.queueing import tables_for_wait
 from sim.scenario.round import Round
 
@@ -63,7 +64,7 @@ def totals(rnd: Round, plan: dict[str, list[int]]) -> dict[str, int]:
 
 def analytic_bounds(rnd: Round, max_wait: float | None) -> dict[str, list[int]]:
     """First guesses from queueing theory and throughput; simulation confirms and tightens them."""
-    share_at_peak = rnd.peak_arrival_rate() / (rnd.residents * rnd.turnout * 3600) if rnd.residents else 0.0
+    share_at_peak = peak_share(rnd.profile.times, rnd.profile.weights)
     mu = 1 / rnd.service.mean
     window = max(rnd.deadline - max(rnd.open, 0.0), 3600.0)
     tables, tubes_per_lab = [], [0.0] * len(rnd.labs)

@@ -14,6 +14,7 @@ import numpy as np
 
 from sim.core import streams
 from sim.core.i18n import _
+from sim.core.profile import peak_share
 from sim.core.stats import share_lower_bound_95
 from sim.plan.bounds import samplers_per_table
 from sim.plan.site_check import SiteChecker, descend, one_step_smaller, repair, site_margin
@@ -85,7 +86,7 @@ def site(loaded: LoadedScenario, rnd: Round, targets: SitingTargets, say: Callab
 
 
 def _problem(rnd: Round, m: PlacesMap, cands: Candidates, t: SitingTargets) -> SitingProblem:
-    share_per_s = rnd.peak_arrival_rate() / max(rnd.residents * rnd.turnout, 1) / 3600  # of each resident who comes
+    share_per_s = peak_share(rnd.profile.times, rnd.profile.weights)  # of each resident who comes
     return SitingProblem(
         m=m,
         cands=cands,
@@ -172,7 +173,7 @@ def _plan(m: PlacesMap, rnd: Round) -> dict:
         "tables": int(m.site_tables.sum()),
         "samplers": int(m.site_tables.sum()) * samplers_per_table(rnd),
         "residents_per_site": float(people.sum() / max(open_.size, 1)),
-        "within_walk_standard": float(people[served & (m.walk <= m.standard + 1e-9)].sum() / max(people.sum(), 1)),
+        "residents_within_walk_standard": m.residents_within_standard,
         "walk_max_min": float(np.nanmax(np.where(served, m.walk, np.nan)) / 60) if served.any() else None,
     }
 

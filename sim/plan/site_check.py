@@ -13,7 +13,7 @@ from dataclasses import dataclass, field, replace
 
 import numpy as np
 
-from sim.core import geo, streams
+from sim.core import streams
 from sim.core.i18n import _
 from sim.core.stats import normal_quantile
 from sim.engine.crowd import simulate_point
@@ -21,7 +21,7 @@ from sim.engine.figures import quantile
 from sim.scenario.build import site_point
 from sim.scenario.load import LoadedScenario
 from sim.scenario.places.build import reassign
-from sim.scenario.places.map import PlacesMap, walking_times
+from sim.scenario.places.map import PlacesMap, nearest_open, walks, within_standard
 from sim.scenario.round import Round
 
 SITE_KEY = 1_000_000  # site s of a plan draws from the crowd streams of group SITE_KEY + s
@@ -68,7 +68,7 @@ class SiteChecker:
         if self.out_of_reach is not None:
             judged[self.out_of_reach] = False
         served = m.assigned >= 0
-        return bool(np.all(m.walk[served & judged] <= self.walk + 1e-9)) and not np.any(~served & judged)
+        return bool(np.all(within_standard(m.walk[served & judged], self.walk))) and not np.any(~served & judged)
 
     def replication_ok(self, m: PlacesMap, rep: int) -> bool:
         """The targets themselves (no margin): every compound within the walk, every site within the wait."""
@@ -111,13 +111,9 @@ def closed(m: PlacesMap, s: int) -> PlacesMap:
     tables = m.site_tables.copy()
     tables[s] = 0
     moved = m.served(s)
-    open_ = np.flatnonzero(tables > 0)
     assigned, walk = m.assigned.copy(), m.walk.copy()
-    if moved.size and open_.size:
-        assigned[moved] = open_[geo.nearest(m.compound_xy[moved], m.site_xy[open_], m.lonlat)]
-        walk[moved] = walking_times(m.compound_xy[moved], m.site_xy[assigned[moved]], m.lonlat, m.walk_speed, m.walk_detour)
-    elif moved.size:
-        assigned[moved], walk[moved] = -1, np.nan
+    if moved.size:
+        assigned[moved], walk[moved] = nearest_open(m, moved, tables > 0)
     return replace(m, site_tables=tables, assigned=assigned, walk=walk)
 
 
@@ -126,9 +122,7 @@ def opened(m: PlacesMap, s: int, k: int) -> PlacesMap:
     site move there (P3), as a fresh assignment would have them."""
     tables = m.site_tables.copy()
     tables[s] = k
-    walk_there = walking_times(
-        m.compound_xy, np.repeat(m.site_xy[s][None, :], len(m.compound_xy), 0), m.lonlat, m.walk_speed, m.walk_detour
-    )
+    walk_there = walks(m, np.arange(len(m.compound_xy)), np.full(len(m.compound_xy), s))
     moved = (m.assigned < 0) | (walk_there < m.walk)
     assigned, walk = m.assigned.copy(), m.walk.copy()
     assigned[moved], walk[moved] = s, walk_there[moved]
@@ -177,8 +171,8 @@ def _split(ch: SiteChecker, m: PlacesMap, s: int, max_tables: np.ndarray, candid
     if not closed_.size or served.size < 2:  # one compound cannot be split between sites
         return None
     pairs = np.repeat(served, closed_.size), np.tile(closed_, served.size)
-    walk = walking_times(m.compound_xy[pairs[0]], m.site_xy[pairs[1]], m.lonlat, m.walk_speed, m.walk_detour)
-    nearer = (walk < m.walk[pairs[0]]) & (walk <= m.standard + 1e-9)
+    walk = walks(m, pairs[0], pairs[1], within=m.standard)
+    nearer = (walk < m.walk[pairs[0]]) & within_standard(walk, m.standard)
     options: dict[int, float] = {}
     for c, w in zip(pairs[1][nearer], walk[nearer], strict=True):
         options[int(c)] = min(options.get(int(c), np.inf), float(w))

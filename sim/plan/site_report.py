@@ -12,7 +12,7 @@ from sim.core.tables import coordinates, write_csv
 from sim.report.page import Page, folder_page, read_json, scenario_name, write_page
 from sim.scenario.edit import edit_scenario
 from sim.scenario.load import LoadedScenario
-from sim.scenario.places.map import PlacesMap
+from sim.scenario.places.map import PlacesMap, within_standard
 
 SITE_COLUMNS = (
     "name",
@@ -24,7 +24,7 @@ SITE_COLUMNS = (
     "candidate",
     "max_tables",
     "residents",
-    "within_walk_standard",
+    "residents_within_walk_standard",
     "walk_max_min",
 )
 
@@ -76,7 +76,7 @@ def _site_rows(loaded: LoadedScenario, m: PlacesMap) -> list[dict]:
     for s, row in enumerate(loaded.place_files.sites):
         served = m.served(s)
         people = m.compound_residents[served]
-        within = people[m.walk[served] <= m.standard + 1e-9].sum() / people.sum() if people.sum() else None
+        within = people[within_standard(m.walk[served], m.standard)].sum() / people.sum() if people.sum() else None
         xy = dict(zip(("lon", "lat") if m.lonlat else ("x", "y"), coordinates(row.xy, m.lonlat), strict=True))
         rows.append(
             {
@@ -88,7 +88,7 @@ def _site_rows(loaded: LoadedScenario, m: PlacesMap) -> list[dict]:
                 "candidate": str(row.candidate).lower(),
                 "max_tables": row.max_tables or "",
                 "residents": int(people.sum()),
-                "within_walk_standard": within,
+                "residents_within_walk_standard": within,
                 "walk_max_min": float(m.walk[served].max() / 60) if served.size else None,
             }  # fmt: skip
         )
@@ -111,7 +111,7 @@ def table(result: dict) -> str:
                 tables=p["tables"],
                 samplers=p["samplers"],
                 per_site=p["residents_per_site"],
-                within=p["within_walk_standard"],
+                within=p["residents_within_walk_standard"],
             ),
             _(
                 "MILP (HiGHS): {sites:,} sites, {tables:,} tables, gap {gap:.2%}, {status}, {districts} district(s), "

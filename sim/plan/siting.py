@@ -33,9 +33,8 @@ import numpy as np
 from scipy import sparse
 from scipy.optimize import Bounds, LinearConstraint, milp
 
-from sim.core import geo
 from sim.core.queueing import max_rate_for_wait
-from sim.scenario.places.map import PlacesMap, walking_times
+from sim.scenario.places.map import PlacesMap, reach
 
 EPS = 1e-3  # the weight of the other term of the objective
 # Each compound may go to one of its NEAREST candidates within the standard. Exact for P3: when one of them
@@ -92,17 +91,7 @@ def capacities(max_tables: int, service_mean: float, max_wait: float, quantile: 
 def reachable(p: SitingProblem, compounds: np.ndarray, sites: np.ndarray) -> list[np.ndarray]:
     """For each compound, the candidate positions (into `sites`) within the walking standard, nearest first
     (at most NEAREST of them)."""
-    m = p.m
-    radius = p.standard * m.walk_speed / m.walk_detour  # straight-line metres
-    out = []
-    for c, cand in zip(compounds, geo.within(m.compound_xy[compounds], m.site_xy[sites], m.lonlat, radius), strict=True):
-        walk = walking_times(
-            np.repeat(m.compound_xy[c][None, :], cand.size, 0), m.site_xy[sites[cand]], m.lonlat, m.walk_speed, m.walk_detour
-        )
-        keep = walk <= p.standard + 1e-9
-        cand, walk = cand[keep], walk[keep]
-        out.append(cand[np.argsort(walk, kind="stable")][:NEAREST])  # ties: the site listed first (cand is sorted)
-    return out
+    return [near[:NEAREST] for near in reach(p.m, compounds, sites, p.standard)]  # P2 or P2n, ties: listed first
 
 
 PARALLEL_FROM = 64  # districts: below this, worker processes cost more to start than they save

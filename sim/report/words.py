@@ -231,7 +231,7 @@ def describe_places(rnd: Round) -> str:
     m = rnd.places
     served = m.assigned >= 0
     people = m.compound_residents
-    within = people[served & (m.walk <= m.standard + 1e-9)].sum() / max(people.sum(), 1)
+    within = m.residents_within_standard
     far = int(np.nanargmax(np.where(served, m.walk, -1.0))) if served.any() else None
     closed = int(np.sum(m.site_tables == 0))
     text = _("On a map: {compounds:,} compounds with {residents:,} residents; {sites:,} open sites").format(

@@ -14,6 +14,7 @@ from pathlib import Path
 import numpy as np
 
 from sim.core import distributions as d
+from sim.core.profile import peak_share
 from sim.scenario.lab_network import LabSurge, Overflow
 from sim.scenario.names import point_name
 from sim.scenario.places.map import Catchment, PlacesMap
@@ -337,9 +338,7 @@ class Round:
 
     def peak_arrival_rate(self) -> float:
         """Residents per hour arriving across the round at the profile's busiest segment."""
-        p = self.profile
-        mass = p.weights[:-1] * (p.times[1:] - p.times[:-1])
-        return self.residents * self.turnout * float(p.weights[:-1].max()) / float(mass.sum()) * 3600
+        return self.residents * self.turnout * peak_share(self.profile.times, self.profile.weights) * 3600
 
     @property
     def every(self) -> float:

@@ -14,8 +14,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from sim.core import geo
-from sim.scenario.places.map import PlacesMap
+from sim.core.profile import peak_share
+from sim.scenario.places.map import PlacesMap, drive_matrix
 
 SOLUTIONS = 200  # improving solutions the local search may find: a deterministic stop, unlike a clock
 
@@ -38,17 +38,8 @@ class Network:
 
 
 def network(m: PlacesMap, lab: int, sites: np.ndarray, demand: np.ndarray) -> Network:
-    """P5 between the lab and every site and among the sites (the matrix where it has the pair)."""
-    xy = np.vstack([np.array(m.lab_xy[lab], float).reshape(1, 2), m.site_xy[sites]])
-    dist = geo.distance(xy[:, None, :], xy[None, :, :], m.lonlat)  # every pair, P5's straight line
-    times = dist * m.drive_detour / m.drive_speed
-    names = [m.lab_names[lab]] + [m.site_names[s] for s in sites]
-    if m.matrix:
-        for i, a_name in enumerate(names):
-            for j, b_name in enumerate(names):
-                if (a_name, b_name) in m.matrix:
-                    times[i, j] = m.matrix[a_name, b_name]
-    return Network(lab, sites, times, demand)
+    """P5 (P5n on streets) between the lab and every site and among the sites (`places.drive_matrix`)."""
+    return Network(lab, sites, drive_matrix(m, lab, sites), demand)
 
 
 def too_far(net: Network, max_loop: float) -> list[int]:
@@ -152,8 +143,5 @@ def _nodes(net: Network, loop: Loop) -> list[int]:
 def peak_tubes(residents: np.ndarray, turnout: float, pool_size: np.ndarray, profile: list, interval: float) -> np.ndarray:
     """Each site's tubes sealed in one pickup interval at the arrival profile's busiest (`pool_size`: each
     site's residents per tube, `round.pool_size_rule`)."""
-    t = np.array([p[0] for p in profile], float)
-    w = np.array([p[1] for p in profile], float)
-    mass = float(np.sum(w[:-1] * np.diff(t)))
-    share_per_s = float(w[:-1].max()) / mass if mass > 0 else 0.0
+    share_per_s = peak_share([p[0] for p in profile], [p[1] for p in profile])
     return residents * turnout / np.maximum(pool_size, 1) * share_per_s * interval

@@ -16,7 +16,7 @@ from sim.core.i18n import _
 from sim.scenario.lab_checks import no_lab
 from sim.scenario.places.build import trip
 from sim.scenario.places.files import whole_number
-from sim.scenario.places.map import PlacesMap, drive_seconds
+from sim.scenario.places.map import PlacesMap, drive_leg
 from sim.scenario.problems import Problem, did_you_mean
 
 COLUMNS = ("route", "vehicles", "lab", "stops")
@@ -172,18 +172,8 @@ def leg_means(r: RouteRow, m: PlacesMap, lab: int) -> list[float | None]:
     """P5's mean time of every leg of the loop, lab -> first stop -> ... -> last stop -> lab (None: no
     coordinates and no matrix entry for that leg)."""
     index = {name: s for s, name in enumerate(m.site_names)}
-    lab_name, lab_xy = m.lab_names[lab], m.lab_xy.get(lab)
-    places = [(lab_name, lab_xy)] + [(stop, tuple(m.site_xy[index[stop]])) for stop in r.stops] + [(lab_name, lab_xy)]
-    out = []
-    for (a, xa), (b, xb) in zip(places, places[1:], strict=False):
-        if xa is None:  # drive_seconds needs the first place's coordinates; the matrix goes both ways
-            xa, xb, a, b = xb, xa, b, a
-        out.append(
-            drive_seconds((a, b), xa, xb, m.lonlat, m.drive_speed, m.drive_detour, m.matrix)
-            if xa is not None
-            else m.matrix.get((a, b))
-        )
-    return out
+    places = [("lab", lab)] + [("site", index[stop]) for stop in r.stops] + [("lab", lab)]
+    return [drive_leg(m, a, b) for a, b in zip(places, places[1:], strict=False)]
 
 
 def route(r: RouteRow, m: PlacesMap, labs: list[str], point_of: dict[str, int]) -> Route:

@@ -513,6 +513,38 @@ class PlaceGroup(Strict):
     call_slots: PlaceCallSlots | None = Field(None, description="residents called compound by compound in time slots")
 
 
+def _network_file(v: Any) -> Any:
+    return {"file": v} if isinstance(v, str) else v
+
+
+class Network(Strict):
+    """The city's streets (places P2n, P5n; docs/streets.md): walks and drives along them."""
+
+    file: str = Field(min_length=1, description="an OpenStreetMap extract (.osm.pbf, .osm) or GeoJSON street lines")
+    walking_speeds: dict[str, Speed] = Field(
+        default_factory=dict, description="walking speed by road class (default: walking.speed on every walkable class)"
+    )
+    driving_speeds: dict[str, Speed] = Field(
+        default_factory=dict, description="driving speed by road class (defaults in docs/streets.md)"
+    )
+    snap_warning: float = Field(
+        250.0, gt=0, description="metres: a compound, site or lab farther than this from any street is warned about"
+    )
+
+    @field_validator("walking_speeds", "driving_speeds")
+    @classmethod
+    def _classes(cls, speeds, info):
+        from sim.scenario.places.streets import DRIVING_SPEEDS, WALKABLE
+
+        known = WALKABLE if info.field_name == "walking_speeds" else tuple(DRIVING_SPEEDS)
+        unknown = [k for k in speeds if k not in known]
+        if unknown:
+            raise ValueError(
+                _("unknown road class {names}; the classes are {known}").format(names=", ".join(unknown), known=", ".join(known))
+            )
+        return speeds
+
+
 class Places(Strict):
     """The round on a map (places v1): compounds where residents live, sites where points stand, labs."""
 
@@ -526,6 +558,9 @@ class Places(Strict):
     driving: Driving = Field(default_factory=Driving)
     assignment: Literal["nearest", "file"] = Field("nearest", description="nearest open site by walking time, or the CSV's site")
     groups: dict[str, PlaceGroup] = Field(default_factory=dict, description="per-group keys for sites naming a group")
+    network: Annotated[Network, BeforeValidator(_network_file)] | None = Field(
+        None, description="the streets: walks and drives along them instead of straight lines (a file, or {file: ...})"
+    )
 
 
 EventEntry = Annotated[ClosePoints | TablesDown | LabOutage | TravelSlowdown | ArrivalShift | LabSurge, Discriminator("kind")]

@@ -10,7 +10,7 @@ def test_a_sited_town_meets_both_standards_on_fresh_replications(siting_town):
     rnd = build_round(loaded)
     result = site(loaded, rnd, SitingTargets(900.0, 900.0, confidence=0.8, replications=6, search_replications=2))
     m = result["_map"]
-    assert result["feasible"] and result["plan"]["within_walk_standard"] == 1.0
+    assert result["feasible"] and result["plan"]["residents_within_walk_standard"] == 1.0
     assert result["verification"]["share_meeting_targets"] >= 0.8
     assert (
         max(result["verification"]["worst_site_p95_wait_min"]) <= 15.0 + 1e-6

@@ -149,7 +149,10 @@ def places_round(folder, routes: str | None = None) -> Round:
     for name, text in PLACES_FILES.items():
         (folder / name).write_text(text)
     text = PLACES
-    if routes is not None:
+    if routes is STREETS:
+        text = text.replace("matrix: travel.csv}", "matrix: travel.csv}\n  network: streets.geojson")
+        street_grid(folder)
+    elif routes is not None:
         (folder / "routes.csv").write_text(routes)
         text = text.replace("vehicles: {near: 2, far: 1}}", "vehicles: {near: 2, far: 1}, routes: {file: routes.csv}}")
     (folder / "town.yaml").write_text(text)
@@ -157,6 +160,31 @@ def places_round(folder, routes: str | None = None) -> Round:
 
 
 ROUTES = "route,vehicles,lab,stops,capacity\nloop,1,near,S2;S1,60\n"
+STREETS = "streets"  # the town walking and driving on a street grid (places.network, P2n and P5n)
+
+
+def street_grid(folder) -> str:
+    """A grid every 200 m over 3.2 km (residential), the row y = 0 a primary road on to the far lab, one
+    one-way street; GeoJSON in metres. Returns the file's name."""
+    import json
+
+    feats = []
+    for k in range(17):
+        v = 200.0 * k
+        cls = "primary" if k == 0 else "residential"
+        row = [[200.0 * j, v] for j in range(17)] + ([[3200.0 + 400 * j, 0.0] for j in range(1, 13)] if k == 0 else [])
+        feats.append({"properties": {"highway": cls}, "geometry": {"type": "LineString", "coordinates": row}})
+        column = [[v, 200.0 * j] for j in range(17)]
+        feats.append({"properties": {"highway": "residential"}, "geometry": {"type": "LineString", "coordinates": column}})
+    service = [[0.0, 0.0], [200.0, 200.0]]
+    feats.append(
+        {"properties": {"highway": "service", "oneway": "yes"}, "geometry": {"type": "LineString", "coordinates": service}}
+    )
+    footway = [[1400, 0], [1500, 0], [1500, 1400], [1600, 1400]]
+    feats.append({"properties": {"highway": "footway"}, "geometry": {"type": "LineString", "coordinates": footway}})
+    text = json.dumps({"type": "FeatureCollection", "features": [{"type": "Feature", **f} for f in feats]})
+    (folder / "streets.geojson").write_text(text)
+    return "streets.geojson"
 
 
 def _engine(rnd: Round) -> list[dict]:
@@ -165,8 +193,8 @@ def _engine(rnd: Round) -> list[dict]:
     return [r.metrics | {"diverted": r.metrics["tubes_sent_on"]} for r in reps]
 
 
-def _reference(rnd: Round) -> list[dict]:
-    return [run_reference(rnd, 10_000 + rep) for rep in range(N)]
+def _reference(rnd: Round, network=None) -> list[dict]:
+    return [run_reference(rnd, 10_000 + rep, network) for rep in range(N)]
 
 
 def disagreements(a: list[dict], b: list[dict]) -> list[str]:
@@ -197,16 +225,34 @@ def disagreements(a: list[dict], b: list[dict]) -> list[str]:
 
 @pytest.fixture(
     scope="module",
-    params=[PLAIN, SHIFTS_POSITIVES, EARLY_QUEUE_TWO_LABS, PLACES, NETWORK, ROUTES],
-    ids=["plain", "shifts-positives", "early-two-labs", "places", "network", "routes"],
+    params=[PLAIN, SHIFTS_POSITIVES, EARLY_QUEUE_TWO_LABS, PLACES, NETWORK, ROUTES, STREETS],
+    ids=["plain", "shifts-positives", "early-two-labs", "places", "network", "routes", "streets"],
 )
 def case(request, tmp_path_factory):
-    if request.param in (PLACES, ROUTES):
+    network = None
+    if request.param in (PLACES, ROUTES, STREETS):
         folder = tmp_path_factory.mktemp("town")
-        rnd = places_round(folder, request.param if request.param is ROUTES else None)
+        rnd = places_round(folder, request.param if request.param in (ROUTES, STREETS) else None)
+        network = folder / "streets.geojson" if request.param is STREETS else None
     else:
         rnd = round_from_text(request.param)
-    return rnd, _engine(rnd), _reference(rnd)
+    return rnd, _engine(rnd), _reference(rnd, network)
+
+
+def test_the_streets_case_walks_the_streets_as_the_reference_does(tmp_path):
+    """The engine's P2n walks and P5n trips are the reference's networkx walks, compound by compound
+    (S2's lab trip comes from the matrix, the others from the driving network)."""
+    from reference_model import _Map, _Streets
+
+    rnd = places_round(tmp_path, STREETS)
+    ref = _Map(rnd, _Streets(tmp_path / "streets.geojson", rnd))
+    m = rnd.places
+    assert m.assigned.tolist() == ref.assigned
+    np.testing.assert_allclose(m.walk, ref.walk, rtol=1e-9)
+    straight = rnd.places.compound_xy, rnd.places.site_xy[m.assigned]
+    assert np.any(m.walk > np.hypot(*(straight[0] - straight[1]).T) * 1.3 / m.walk_speed + 1)  # the grid is not P2
+    for s in (0, 2):
+        assert m.site_drive[s] == pytest.approx(ref.mean_drive(s, int(m.site_lab[s])), rel=1e-9)
 
 
 def test_the_places_case_walks_and_uses_both_labs(tmp_path):

@@ -15,8 +15,10 @@ from mpl_toolkits.axes_grid1.anchored_artists import AnchoredSizeBar
 from sim.core.i18n import _
 from sim.report.plots import style  # noqa: F401  (the backend and the CJK font)
 from sim.report.summary import RunResult
+from sim.scenario.places.map import within_standard
 
 LABEL_SITES = 12  # the sites with the longest queues get their names on the map
+WORST_PATHS = 3  # on streets: the walks of this many worst-served compounds are drawn along the streets
 
 
 def _nice(length: float) -> float:
@@ -36,6 +38,7 @@ def map_plot(result: RunResult, path: Path) -> None:
     standard = m.standard / 60
     walk = m.walk / 60
     fig, ax = plt.subplots(figsize=(10, 11))
+    streets = _streets(ax, m, scale)
     dots = _compounds(ax, m, c_xy, s_xy, walk, standard)
     closed = np.flatnonzero(m.site_tables == 0)
     ax.scatter(*s_xy[closed].T, marker="x", s=14, color="#95a5a6", linewidths=0.8, zorder=3)
@@ -57,7 +60,7 @@ def map_plot(result: RunResult, path: Path) -> None:
         ).format(name=result.rnd.name, m=standard, share=share, sites=len(open_), compounds=len(m.compound_names)),
         fontsize=11,
     )
-    ax.legend(handles=_legend() + routes, loc="upper left", fontsize=8, framealpha=0.9)
+    ax.legend(handles=_legend() + routes + streets, loc="upper left", fontsize=8, framealpha=0.9)
     fig.tight_layout()
     fig.savefig(path, dpi=110, bbox_inches="tight")
     plt.close(fig)
@@ -79,6 +82,27 @@ def _routes(ax, result: RunResult, s_xy: np.ndarray, scale: float) -> list:
     return [Line2D([], [], color=colours[0], linewidth=1.2, label=label)]
 
 
+def _streets(ax, m, scale: float) -> list:
+    """The street network under everything (main roads heavier) and the walks of the worst-served
+    compounds along it; returns the legend's entries (none without a network)."""
+    sm = m.streets
+    if sm is None:
+        return []
+    seg = sm.segments * scale
+    ax.add_collection(LineCollection(seg[~sm.main], colors="#c8c8c8", linewidths=0.5, zorder=0, rasterized=True))
+    ax.add_collection(LineCollection(seg[sm.main], colors="#9a9a9a", linewidths=1.6, zorder=0, rasterized=True))
+    served = np.flatnonzero((m.assigned >= 0) & np.isfinite(m.walk))
+    worst = served[np.argsort(-m.walk[served], kind="stable")[:WORST_PATHS]]
+    for c in worst:
+        line = np.vstack([m.compound_xy[c], sm.walk_path(int(c), int(m.assigned[c])), m.site_xy[m.assigned[c]]]) * scale
+        ax.plot(line[:, 0], line[:, 1], color="#c0392b", linewidth=1.8, alpha=0.85, zorder=3)
+    return [
+        Line2D([], [], color="#9a9a9a", linewidth=1.6, label=_("main road")),
+        Line2D([], [], color="#c8c8c8", linewidth=0.8, label=_("street or path")),
+        Line2D([], [], color="#c0392b", linewidth=1.8, label=_("walk of the {n} worst-served compounds").format(n=len(worst))),
+    ]
+
+
 def _compounds(ax, m, c_xy: np.ndarray, s_xy: np.ndarray, walk: np.ndarray, standard: float):
     """Lines from each compound to its site; compounds coloured by their walk, ringed beyond the standard."""
     served = m.assigned >= 0
@@ -88,7 +112,7 @@ def _compounds(ax, m, c_xy: np.ndarray, s_xy: np.ndarray, walk: np.ndarray, stan
     dots = ax.scatter(
         *c_xy.T, s=size, c=walk, cmap="RdYlGn_r", vmin=0, vmax=2 * standard, linewidths=0, zorder=2, rasterized=True
     )
-    far = served & (walk > standard + 1e-9)
+    far = served & ~within_standard(walk, standard)
     ax.scatter(*c_xy[far].T, s=size[far] + 14, facecolors="none", edgecolors="#c0392b", linewidths=0.8, zorder=3)
     return dots
 
@@ -202,6 +226,7 @@ def siting_plot(m, name: str, path: Path) -> None:
     c_xy, s_xy = m.compound_xy * scale, m.site_xy * scale
     standard = m.standard / 60
     fig, ax = plt.subplots(figsize=(10, 10.5))
+    streets = _streets(ax, m, scale)
     dots = _compounds(ax, m, c_xy, s_xy, m.walk / 60, standard)
     closed = np.flatnonzero(m.site_tables == 0)
     ax.scatter(*s_xy[closed].T, marker="x", s=16, color="#7f8c8d", linewidths=0.8, zorder=3, label=_("candidate left closed"))
@@ -213,7 +238,8 @@ def siting_plot(m, name: str, path: Path) -> None:
     fig.colorbar(dots, ax=ax, location="bottom", fraction=0.035, pad=0.07, aspect=40).set_label(
         _("compound: walk to the site serving it (min); the standard is {m:g} min").format(m=standard)
     )
-    ax.legend(loc="upper left", fontsize=8, framealpha=0.9)
+    handles, _labels = ax.get_legend_handles_labels()
+    ax.legend(handles=handles + streets, loc="upper left", fontsize=8, framealpha=0.9)
     ax.set_title(
         _("{name}: sites to open ({sites:,}, {tables:,} tables) and candidates left closed").format(
             name=name, sites=open_.size, tables=int(m.site_tables.sum())

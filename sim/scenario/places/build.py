@@ -9,7 +9,21 @@ import numpy as np
 from sim.core import distributions as d
 from sim.scenario import spec
 from sim.scenario.places.files import PlaceFiles
-from sim.scenario.places.map import Catchment, PlacesMap, assign_nearest, labs_of_sites, walking_times
+from sim.scenario.places.map import Catchment, PlacesMap, assign_nearest, labs_of_sites, nearest_open, walking_times
+from sim.scenario.places.street_map import StreetMap, street_map
+
+
+def streets_of(p: spec.Places, files: PlaceFiles, c_xy: np.ndarray, s_xy: np.ndarray, lab_xy: dict) -> StreetMap | None:
+    """The networks of `places.network` with every place snapped, and the walks within the standard."""
+    if p.network is None or files.streets is None:
+        return None
+    st, net = files.streets, p.network
+    walk = st.speeds("walk", p.walking.speed, net.walking_speeds)
+    drive = st.speeds("drive", p.driving.speed, net.driving_speeds)
+    base = (p.walking.speed, p.driving.speed)
+    sm = street_map(st, p.coordinates == "lonlat", walk, drive, base, c_xy, s_xy, lab_xy)
+    sm.within(p.walking.standard)
+    return sm
 
 
 def make_map(p: spec.Places, files: PlaceFiles, lab_names: list[str]) -> PlacesMap:
@@ -20,17 +34,23 @@ def make_map(p: spec.Places, files: PlaceFiles, lab_names: list[str]) -> PlacesM
     s_xy = np.array([s.xy for s in sites], float).reshape(-1, 2)
     tables = np.array([s.tables for s in sites], np.int64)
     site_index = {s.name: i for i, s in enumerate(sites)}
+    lab_xy = {i: tuple(p.labs[n]) for i, n in enumerate(lab_names) if n in p.labs}
+    sm = streets_of(p, files, c_xy, s_xy, lab_xy)
+    walk = np.full(len(comps), np.nan)
     if p.assignment == "file":
         assigned = np.array([site_index.get(c.site or "", -1) for c in comps], np.int64)
+    elif sm is not None:
+        assigned, walk = sm.nearest(tables > 0)
     else:
         assigned = assign_nearest(c_xy, s_xy, tables > 0, lonlat)
-    walk = np.full(len(comps), np.nan)
     ok = assigned >= 0
-    walk[ok] = walking_times(c_xy[ok], s_xy[assigned[ok]], lonlat, p.walking.speed, p.walking.detour)
-    lab_xy = {i: tuple(p.labs[n]) for i, n in enumerate(lab_names) if n in p.labs}
+    if sm is not None:
+        walk[ok] = sm.walks(np.flatnonzero(ok), assigned[ok])
+    else:
+        walk[ok] = walking_times(c_xy[ok], s_xy[assigned[ok]], lonlat, p.walking.speed, p.walking.detour)
     site_lab, drive = labs_of_sites(
         tuple(s.name for s in sites), s_xy, [s.lab for s in sites], tuple(lab_names), lab_xy, lonlat,
-        p.driving.speed, p.driving.detour, files.matrix,
+        p.driving.speed, p.driving.detour, files.matrix, sm,
     )  # fmt: skip
     return PlacesMap(
         lonlat=lonlat,
@@ -56,6 +76,7 @@ def make_map(p: spec.Places, files: PlaceFiles, lab_names: list[str]) -> PlacesM
         compound_group=tuple(c.group for c in comps),
         site_lab=site_lab,
         site_drive=drive,
+        streets=sm,
     )
 
 
@@ -75,8 +96,5 @@ def catchment(m: PlacesMap, s: int, slots: spec.PlaceCallSlots | None) -> Catchm
 
 def reassign(m: PlacesMap, tables: np.ndarray) -> PlacesMap:
     """The same map with other sites open (those with tables > 0): P3 and P2 again; labs and trips stay."""
-    assigned = assign_nearest(m.compound_xy, m.site_xy, tables > 0, m.lonlat)
-    walk = np.full(len(assigned), np.nan)
-    ok = assigned >= 0
-    walk[ok] = walking_times(m.compound_xy[ok], m.site_xy[assigned[ok]], m.lonlat, m.walk_speed, m.walk_detour)
+    assigned, walk = nearest_open(m, np.arange(len(m.compound_names)), np.asarray(tables) > 0)
     return replace(m, site_tables=np.asarray(tables, np.int64), assigned=assigned, walk=walk)

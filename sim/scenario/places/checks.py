@@ -14,6 +14,8 @@ from sim.scenario.lab_checks import no_lab
 from sim.scenario.places.build import make_map
 from sim.scenario.places.files import PlaceFiles, lonlat_problem, read_compounds, read_matrix, read_sites
 from sim.scenario.places.map import PlacesMap
+from sim.scenario.places.street_checks import check_streets
+from sim.scenario.places.streets import read_streets
 from sim.scenario.problems import Problem, did_you_mean
 
 FARTHEST_WALK_M = 100_000.0  # a compound farther than this from its site: its coordinates are wrong (nobody walks it)
@@ -28,6 +30,9 @@ def check_places(checks, p: spec.Places) -> tuple[PlaceFiles, PlacesMap | None, 
     read_sites(base / p.sites, lonlat, files)
     if p.driving.matrix:
         read_matrix(base / p.driving.matrix, files)
+    if p.network is not None:
+        files.streets, trouble = read_streets(base / p.network.file, lonlat, str(base / p.network.file))
+        checks.problems.extend(trouble)
     checks.problems.extend(files.problems)
     for name, xy in p.labs.items():
         if name not in checks.lab_names:
@@ -41,6 +46,10 @@ def check_places(checks, p: spec.Places) -> tuple[PlaceFiles, PlacesMap | None, 
     if files.problems or checks.problems:
         return files, None, {}
     m = make_map(p, files, checks.lab_names)
+    if m.streets is not None:
+        check_streets(checks, p, files, m)
+        if checks.problems:
+            return files, None, {}
     _assignment(checks, p, files, m)
     _too_far(checks, files, m)
     used = _labs(checks, files, m)

@@ -8,6 +8,7 @@ import csv
 import math
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 from sim.core.i18n import N_, _
 from sim.scenario.problems import Problem
@@ -46,6 +47,7 @@ class PlaceFiles:
     matrix_lines: dict[tuple[str, str], int] = field(default_factory=dict)
     problems: list[Problem] = field(default_factory=list)
     shown: dict[str, str] = field(default_factory=dict)  # "compounds" | "sites" | "matrix" -> path as shown
+    streets: Any = None  # places.network's ways as read (sim.scenario.places.streets.Streets)
 
 
 class _Reader:

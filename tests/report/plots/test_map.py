@@ -32,3 +32,30 @@ def test_the_siting_map_is_drawn(siting_town, tmp_path):
     rnd = build_round(load_scenario(siting_town / "town.yaml"))
     siting_plot(rnd.places, rnd.name, tmp_path / "siting.png")
     assert mpimg.imread(tmp_path / "siting.png").std() > 0.05
+
+
+def test_the_streets_are_drawn_under_the_map_with_the_worst_walks(tmp_path):
+    """On the river town: every street segment drawn once, main roads heavier, and the walks of the three
+    worst-served compounds drawn from the compound to its site along the streets."""
+    from pathlib import Path
+
+    import matplotlib.pyplot as plt
+    import numpy as np
+
+    from sim.report.plots.map import WORST_PATHS, _streets
+
+    rnd = build_round(load_scenario(Path(__file__).parents[3] / "scenarios" / "river-town-streets.yaml"))
+    m = rnd.places
+    fig, ax = plt.subplots()
+    legend = _streets(ax, m, 1.0)
+    minor, main = ax.collections
+    assert len(minor.get_segments()) + len(main.get_segments()) == len(m.streets.segments)
+    assert len(main.get_segments()) == int(m.streets.main.sum()) > 0
+    assert main.get_linewidths()[0] > minor.get_linewidths()[0]
+    worst = np.argsort(-m.walk)[:WORST_PATHS]
+    assert len(ax.lines) == WORST_PATHS and len(legend) == 3
+    for c, line in zip(worst, ax.lines, strict=True):
+        xy = line.get_xydata()
+        assert xy[0].tolist() == m.compound_xy[c].tolist() and xy[-1].tolist() == m.site_xy[m.assigned[c]].tolist()
+        assert len(xy) > 3  # along the streets, not straight
+    plt.close(fig)
