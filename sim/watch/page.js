@@ -25,9 +25,9 @@
     return p === null || p === undefined ? "-" : Math.round(100 * p) + "%";
   }
   function table(head, rows, cls) {
-    const h = head.map((x, i) => `<th${i === 0 ? ' class="t"' : ""}>${esc(x)}</th>`).join("");
+    const h = head.map((x, i) => `<th${typeof rows[0]?.[i] === "number" || /^[-+]?[\d.]+( |%|$)/.test(rows[0]?.[i]) ? "" : ' class="t"'}>${esc(x)}</th>`).join("");
     const b = rows.map((r, k) => `<tr${cls && cls[k] ? ` class="${cls[k]}"` : ""}>` +
-      r.map((x, i) => `<td${i === 0 ? ' class="t"' : ""}>${x}</td>`).join("") + "</tr>").join("");
+      r.map((x) => `<td${typeof x === "number" || /^[-+]?[\d.]+( |%|$)/.test(x) ? "" : ' class="t"'}>${x}</td>`).join("") + "</tr>").join("");
     return `<table><thead><tr>${h}</tr></thead><tbody>${b}</tbody></table>`;
   }
 

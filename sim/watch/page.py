@@ -66,7 +66,7 @@ h2{font-size:1.1em;border-bottom:2px solid #2874a6;padding-bottom:2px;margin-top
 .lead{font-size:1.15em;font-weight:600}.note{color:#5d6d7e;font-size:.85em}nav{float:right}
 table{border-collapse:collapse;font-size:.85em;margin:6px 0;width:100%}th,td{border:1px solid #d5d8dc;padding:2px 6px;
 text-align:right}th{background:#eaecee}td.t,th.t{text-align:left}tr.behind td{background:#fdedec}
-pre{white-space:pre-wrap;margin:0;font-size:.9em}svg text{font-size:11px;fill:#1c2833}
+pre{white-space:pre-wrap;margin:0;font:inherit;text-align:left}svg text{font-size:11px;fill:#1c2833}
 """
 
 

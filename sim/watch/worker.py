@@ -8,6 +8,8 @@ own `run_forecast`, options included (common random numbers). The result is fore
 from __future__ import annotations
 
 import multiprocessing
+import os
+import threading
 import time
 from concurrent.futures import Future, ProcessPoolExecutor
 from dataclasses import dataclass, field
@@ -63,22 +65,42 @@ def run_job(job: Job) -> Done:
     return Done(result, None, time.perf_counter() - began)
 
 
+def _leave_with(parent: int) -> None:
+    """In the worker: end when the watch does, even when it was killed (SIGKILL leaves no time to say so)."""
+
+    def check() -> None:
+        while os.getppid() == parent:
+            time.sleep(1.0)
+        os._exit(0)
+
+    threading.Thread(target=check, daemon=True).start()
+
+
 class Worker:
     """One forecast at a time, in a spawned process (numba and threads do not survive a fork well)."""
 
     def __init__(self):
         self._pool = self._new()
+        self._processes: set = set()
 
     @staticmethod
     def _new() -> ProcessPoolExecutor:
-        return ProcessPoolExecutor(max_workers=1, mp_context=multiprocessing.get_context("spawn"))
+        ctx = multiprocessing.get_context("spawn")
+        return ProcessPoolExecutor(max_workers=1, mp_context=ctx, initializer=_leave_with, initargs=(os.getpid(),))
 
     def submit(self, job: Job) -> Future:
+        before = set(multiprocessing.active_children())
         try:
-            return self._pool.submit(run_job, job)
+            future = self._pool.submit(run_job, job)
         except RuntimeError:  # the pool broke (its process was killed): a new one
             self._pool = self._new()
-            return self._pool.submit(run_job, job)
+            future = self._pool.submit(run_job, job)
+        self._processes |= set(multiprocessing.active_children()) - before  # this pool's, to end on close
+        return future
 
     def close(self) -> None:
+        """Stop now: a forecast under way is abandoned (it has no result, so the next start runs it again)."""
         self._pool.shutdown(wait=False, cancel_futures=True)
+        for child in self._processes:
+            if child.is_alive():
+                child.terminate()
