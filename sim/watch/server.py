@@ -21,6 +21,7 @@ from sim.report.fonts import CJK_FONT
 from sim.watch.access import bearer, local, token_ok
 from sim.watch.intake import Snapshot
 from sim.watch.page import page_html
+from sim.watch.state import state_json
 from sim.watch.watch import Watch
 
 MB = 1024 * 1024
@@ -41,7 +42,7 @@ def make_app(watch: Watch, max_upload: int = 32 * MB, lifespan=None) -> Starlett
     async def state(request: Request) -> Response:
         if not may_read(request):
             return PlainTextResponse(_("reading from another machine needs the token (?token=...)") + "\n", 401)
-        body = await run_in_threadpool(watch.state_json)
+        body = await run_in_threadpool(state_json, watch)
         return Response(body, media_type="application/json", headers={"Cache-Control": "no-store"})
 
     async def font(_request: Request) -> Response:
@@ -54,30 +55,15 @@ def make_app(watch: Watch, max_upload: int = 32 * MB, lifespan=None) -> Starlett
             watch.store.log("unauthorized", text)
             print(text, file=sys.stderr, flush=True)
             return PlainTextResponse(_("a missing or wrong token: send Authorization: Bearer TOKEN") + "\n", 401)
-        body, size = [], 0
-        async for chunk in request.stream():  # read on to the end so the sender hears the answer, keep the limit
-            size += len(chunk)
-            if size <= max_upload:
-                body.append(chunk)
-        if size > max_upload:
+        data, size = await _body(request, max_upload)
+        if data is None:
             problem = _("upload of {size:.1f} MB is over the limit of {limit:.0f} MB (--max-upload)").format(
                 size=size / MB, limit=max_upload / MB
             )
             intake = await run_in_threadpool(watch.refuse, f"post:{client}", problem)
             return PlainTextResponse(problem + "\n", 413, headers={"X-Snapshot": str(intake.id)})
-        data = b"".join(body)
-
-        async def replay() -> dict:
-            return {"type": "http.request", "body": data, "more_body": False}
-
-        files, at = {}, ""
         try:
-            async with Request(request.scope, replay).form(max_files=16, max_fields=16) as form:
-                for key, value in form.multi_items():
-                    if isinstance(value, str):
-                        at = value if key == "at" else at
-                    else:
-                        files[(value.filename or key).rsplit("/", 1)[-1]] = await value.read()
+            files, at = await _form(request, data)
         except Exception as exc:  # a body that is not multipart form data
             return PlainTextResponse(_("not a multipart upload of CSV files ({error})").format(error=exc) + "\n", 400)
         intake = await run_in_threadpool(watch.take, Snapshot(files, at, f"post:{client}"))
@@ -93,3 +79,29 @@ def make_app(watch: Watch, max_upload: int = 32 * MB, lifespan=None) -> Starlett
         Route("/font/cjk.otf", font),
     ]
     return Starlette(routes=routes, lifespan=lifespan)
+
+
+async def _body(request: Request, limit: int) -> tuple[bytes | None, int]:
+    """The request's body and its size; None over `limit` (read on to the end, so the sender hears why)."""
+    body, size = [], 0
+    async for chunk in request.stream():
+        size += len(chunk)
+        if size <= limit:
+            body.append(chunk)
+    return (b"".join(body) if size <= limit else None), size
+
+
+async def _form(request: Request, data: bytes) -> tuple[dict[str, bytes], str]:
+    """The uploaded files by name (the file's own name, else the field's) and the `at` field."""
+
+    async def replay() -> dict:
+        return {"type": "http.request", "body": data, "more_body": False}
+
+    files, at = {}, ""
+    async with Request(request.scope, replay).form(max_files=16, max_fields=16) as form:
+        for key, value in form.multi_items():
+            if isinstance(value, str):
+                at = value if key == "at" else at
+            else:
+                files[(value.filename or key).rsplit("/", 1)[-1]] = await value.read()
+    return files, at

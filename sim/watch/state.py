@@ -3,13 +3,11 @@ points (on the map when the scenario has one), the labs, the options, the refuse
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+import json
 
 from sim.scenario.round import Round
 from sim.watch.store import ForecastRow, SnapshotRow
-
-if TYPE_CHECKING:
-    from sim.watch.watch import Watch
+from sim.watch.watch import Watch
 
 REFUSED_SHOWN = 50
 
@@ -93,3 +91,15 @@ def page_state(watch: Watch) -> dict:
         ],
         "interrupted": interrupted,
     }
+
+
+def state_json(watch: Watch) -> bytes:
+    """The page's data; built again only when something changed (20 screens poll it), the clock always now."""
+    key = (watch.store.version(), watch.running())
+    with watch.cache_lock:
+        if watch.cache is None or watch.cache[0] != key:
+            watch.cache = (key, json.dumps(page_state(watch), ensure_ascii=False, separators=(",", ":")))
+        body = watch.cache[1]
+    now = watch.clock.now()
+    clock = "null" if now is None else f"{now / 3600:.4f}"
+    return (body[:-1] + f',"version":"{key}","clock_h":{clock}}}').encode()

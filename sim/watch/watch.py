@@ -5,7 +5,6 @@ run in the worker process."""
 from __future__ import annotations
 
 import datetime as dt
-import json
 import threading
 import time
 from concurrent.futures import Future
@@ -73,8 +72,8 @@ class Watch:
         self._last_start: float | None = None
         self._worker: Worker | None = None
         self._stop = threading.Event()
-        self._cache: tuple | None = None
-        self._cache_lock = threading.Lock()
+        self.cache: tuple | None = None  # the page's data and what it was built from (sim.watch.state)
+        self.cache_lock = threading.Lock()
         self._note_interrupted()
 
     def _note_interrupted(self) -> None:
@@ -163,18 +162,3 @@ class Watch:
         if self._worker is not None:
             self._worker.close()
         self.store.close()
-
-    # --- what the page shows ----------------------------------------------------------------------
-    def state_json(self) -> bytes:
-        """The page's data; built again only when something changed (20 screens poll it)."""
-        from sim.watch.state import page_state
-
-        key = (self.store.version(), self.running())
-        with self._cache_lock:
-            if self._cache is None or self._cache[0] != key:
-                body = json.dumps(page_state(self), ensure_ascii=False, separators=(",", ":"))
-                self._cache = (key, body)
-            body = self._cache[1]
-        now = self.clock.now()
-        clock = "null" if now is None else f"{now / 3600:.4f}"
-        return (body[:-1] + f',"version":"{key}","clock_h":{clock}}}').encode()

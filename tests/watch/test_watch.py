@@ -5,6 +5,7 @@ from __future__ import annotations
 import time
 
 from sim.watch.intake import Snapshot
+from sim.watch.state import state_json
 from sim.watch.watch import Clock, Settings, Watch
 
 H = 3600.0
@@ -50,7 +51,7 @@ def test_the_latest_snapshot_wins_and_at_most_one_forecast_per_every(scenario, d
         assert second.result["at_h"] == 2.0  # 1.5 h was never forecast: the latest won
         made = [f.snapshot for f in watch.store.forecasts()]
         assert made == [1, 3]
-        state = watch.state_json().decode()
+        state = state_json(watch).decode()
         assert '"forecasts":2' in state and '"clock_h":' in state
     finally:
         watch.close()
