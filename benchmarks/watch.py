@@ -9,6 +9,7 @@ time against --every. Run (nice: the machine is shared):
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 import os
 import signal
@@ -28,6 +29,7 @@ from sim.drill.counts import write_counts
 from sim.engine.replication import run_replication
 from sim.scenario.build import build_round
 from sim.scenario.load import load_scenario
+from sim.watch.store import Store
 
 ROOT = Path(__file__).resolve().parents[1]
 SCENARIO = ROOT / "scenarios" / "county-town-map.yaml"
@@ -64,6 +66,17 @@ def reader(url: str, stop: threading.Event, latencies: list[float], failures: li
         except (OSError, ValueError) as exc:
             failures.append(f"data: {exc}")
         stop.wait(1.0)
+
+
+def _lags(feed: Path) -> list[float]:
+    """Seconds from each forecast's snapshot arriving to its result."""
+    store = Store(feed)
+    received = {s.id: dt.datetime.fromisoformat(s.received) for s in store.snapshots()}
+    out = [
+        (dt.datetime.fromisoformat(f.finished) - received[f.snapshot]).total_seconds() for f in store.forecasts() if f.finished
+    ]
+    store.close()
+    return out
 
 
 def main(seconds: float, clients: int) -> None:
@@ -119,6 +132,7 @@ def main(seconds: float, clients: int) -> None:
             for t in threads:
                 t.join()
             state = json.loads(urllib.request.urlopen(url + "/api/state", timeout=30).read())
+            lags = _lags(Path(tmp) / "feed")
         finally:
             os.killpg(proc.pid, signal.SIGKILL)
             proc.wait()
@@ -131,6 +145,8 @@ def main(seconds: float, clients: int) -> None:
         f"forecasts: {len(took)} made (--every {EVERY:g}s), each took {min(took):.1f}-{max(took):.1f} s "
         f"(mean {np.mean(took):.1f} s); within --every: {sum(t <= EVERY for t in took)} of {len(took)}"
     )
+    print("each forecast: " + ", ".join(f"{t:.1f} s" for t in took) + " (the first includes loading the scenario in the worker)")
+    print("from its snapshot's arrival to its result: " + ", ".join(f"{x:.1f} s" for x in lags))
     print(
         f"the latest forecast is from the status at {state['now']['at_h']:.2f} h; the latest snapshot at "
         f"{state['latest']['at_h']:.2f} h"
