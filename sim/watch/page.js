@@ -39,7 +39,7 @@
     if (n) {
       const ci = n.p_ci95 || [null, null];
       lines.push(`<p class="lead" id="verdict-line">${esc(fill(L.verdict, { deadline: s.deadline_h, p: pct(n.p), lo: pct(ci[0]), hi: pct(ci[1]) }))}</p>`);
-      lines.push(`<p id="last-line">${esc(fill(L.last, { mean: hours(n.mean), lo: hours(n.lo), hi: hours(n.hi) }))}</p>`);
+      lines.push(`<p id="last-line">${esc(n.mean === null ? L.all_in : fill(L.last, { mean: hours(n.mean), lo: hours(n.lo), hi: hours(n.hi) }))}</p>`);
       lines.push(`<p class="note" id="made-line">${esc(fill(L.made, { at: when(n.at_h), n: n.replications, s: (n.seconds || 0).toFixed(1) }))}</p>`);
       if (n.p < 0.5) box.className = "verdict missed"; else if (n.p < 0.95) box.className = "verdict risk";
     } else {
@@ -56,7 +56,7 @@
     const W = 900, H = 300, m = { l: 60, r: 20, t: 14, b: 42 };
     const pts = s.track.filter((t) => t.mean !== null);
     const xs = pts.map((t) => t.at_h), ys = pts.flatMap((t) => [t.lo, t.hi, t.mean]).filter((y) => y !== null);
-    let x0 = Math.min(0, ...xs), x1 = Math.max(s.deadline_h, ...xs, (s.clock_h || 0));
+    let x0 = Math.min(0, ...xs), x1 = Math.max(s.deadline_h, ...xs);
     let y0 = Math.min(s.deadline_h, ...ys), y1 = Math.max(s.deadline_h, ...ys);
     const pad = Math.max(0.5, 0.08 * (y1 - y0));
     y0 = Math.floor(y0 - pad); y1 = Math.ceil(y1 + pad);

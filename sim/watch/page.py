@@ -10,7 +10,8 @@ import json
 from functools import cache
 from pathlib import Path
 
-from sim.core.i18n import DOMAIN, LOCALE_DIR, N_
+from sim.core.i18n import DOMAIN, LOCALE_DIR, N_, po_path
+from sim.report.fonts import font_face_css
 from sim.watch.watch import Watch
 
 LABELS = {
@@ -18,6 +19,7 @@ LABELS = {
     "now": N_("Verdict now"),
     "verdict": N_("Deadline {deadline} h met with probability {p} (95% CI {lo} to {hi})."),
     "last": N_("Last pooled result expected at {mean}; 95% prediction interval {lo} to {hi}."),
+    "all_in": N_("Every result is in: nothing is left to forecast."),
     "made": N_("From the status at {at}; {n} replications; the forecast took {s} s."),
     "nothing": N_("No forecast yet: waiting for a snapshot of the status."),
     "running": N_("Forecasting from the status at {at} ..."),
@@ -57,9 +59,8 @@ LABELS = {
 }
 
 _STYLE = """
-@font-face{font-family:"natsim-cjk";src:url(/font/cjk.otf) format("opentype");unicode-range:U+2E80-FFFF}
-body{font-family:system-ui,"Segoe UI","DejaVu Sans","natsim-cjk",sans-serif;margin:0 auto;max-width:1150px;
-padding:12px 22px;color:#1c2833;line-height:1.4}h1{font-size:1.4em;margin:.2em 0}
+body{font-family:"natsim-cjk",system-ui,"Segoe UI","DejaVu Sans","Noto Sans CJK SC","Microsoft YaHei",sans-serif;
+margin:0 auto;max-width:1150px;padding:12px 22px;color:#1c2833;line-height:1.4}h1{font-size:1.4em;margin:.2em 0}
 h2{font-size:1.1em;border-bottom:2px solid #2874a6;padding-bottom:2px;margin-top:1.3em}
 .verdict{background:#eaf2f8;border-left:6px solid #2874a6;padding:6px 14px;margin:10px 0}
 .verdict.missed{background:#fdedec;border-color:#c0392b}.verdict.risk{background:#fef5e7;border-color:#b9770e}
@@ -77,6 +78,15 @@ def _translation(lang: str) -> gettext.NullTranslations:
     return gettext.translation(DOMAIN, LOCALE_DIR, languages=[lang], fallback=True)
 
 
+@cache
+def _font(lang: str, names: str) -> str:
+    """The shipped CJK font cut to what the page can show, inline (`report/fonts.py`): the scenario's names,
+    and in Chinese every character of the catalog (the page's words and every problem a snapshot can have).
+    Cut once per process: a second or two."""
+    text = names + (po_path("zh").read_text(encoding="utf-8") if lang == "zh" else "")
+    return font_face_css(text)
+
+
 def labels(lang: str) -> dict[str, str]:
     """The page's words in `lang`, from the project's catalog."""
     tr = _translation(lang)
@@ -89,11 +99,12 @@ def page_html(watch: Watch, lang: str, token: str | None = None) -> str:
     config = {"labels": words, "start": start, "token": token}
     title = words["title"].format(scenario=watch.rnd.name)
     query = f"&token={html.escape(token)}" if token else ""
+    font = _font(lang, "".join(watch.rnd.point_names()) + "".join(lab.name for lab in watch.rnd.labs) + watch.rnd.name)
     script = (Path(__file__).with_name("page.js")).read_text(encoding="utf-8")
     return f"""<!DOCTYPE html>
 <html lang="{"zh-CN" if lang == "zh" else "en"}"><head><meta charset="utf-8">
 <meta name="viewport" content="width=device-width,initial-scale=1"><title>{html.escape(title)}</title>
-<style>{_STYLE}</style></head><body>
+<style>{font}{_STYLE}</style></head><body>
 <nav><a href="?lang=en{query}">English</a> | <a href="?lang=zh{query}">中文</a></nav>
 <h1>{html.escape(title)}</h1>
 <div id="verdict" class="verdict"><p class="lead">{html.escape(words["nothing"])}</p></div>

@@ -13,11 +13,10 @@ import sys
 from starlette.applications import Starlette
 from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
-from starlette.responses import FileResponse, HTMLResponse, JSONResponse, PlainTextResponse, Response
+from starlette.responses import HTMLResponse, JSONResponse, PlainTextResponse, Response
 from starlette.routing import Route
 
 from sim.core.i18n import _, language
-from sim.report.fonts import CJK_FONT
 from sim.watch.access import bearer, local, token_ok
 from sim.watch.intake import Snapshot
 from sim.watch.page import page_html
@@ -44,9 +43,6 @@ def make_app(watch: Watch, max_upload: int = 32 * MB, lifespan=None) -> Starlett
             return PlainTextResponse(_("reading from another machine needs the token (?token=...)") + "\n", 401)
         body = await run_in_threadpool(state_json, watch)
         return Response(body, media_type="application/json", headers={"Cache-Control": "no-store"})
-
-    async def font(_request: Request) -> Response:
-        return FileResponse(CJK_FONT, media_type="font/otf", headers={"Cache-Control": "max-age=86400"})
 
     async def post(request: Request) -> Response:
         client = request.client.host if request.client else "?"
@@ -76,7 +72,6 @@ def make_app(watch: Watch, max_upload: int = 32 * MB, lifespan=None) -> Starlett
         Route("/", index),
         Route("/api/state", state),
         Route("/api/snapshots", post, methods=["POST"]),
-        Route("/font/cjk.otf", font),
     ]
     return Starlette(routes=routes, lifespan=lifespan)
 

@@ -34,7 +34,7 @@ class Clock:
             return self.replay_from + (time.monotonic() - self.wall0) * self.speed
         if self.start is None:
             return None  # durations since a start nobody stated: no clock to compare with
-        return (dt.datetime.now() - self.start).total_seconds()
+        return (dt.datetime.now(self.start.tzinfo) - self.start).total_seconds()  # local time, or the start's zone
 
     def elapsed(self, since_wall: float) -> float:
         """Round seconds since a moment of the wall clock (time.monotonic)."""

@@ -61,5 +61,4 @@ def test_reading_from_another_machine_needs_the_token(scenario, drill_round, tmp
     assert remote.get(f"/api/state?token={token}").status_code == 200
     page = remote.get(f"/?token={token}&lang=zh")
     assert page.status_code == 200 and "实时预测" in page.text and token in page.text
-    assert TestClient(make_app(watch), client=("127.0.0.1", 1)).get("/font/cjk.otf").content[:4] == b"OTTO"
     watch.close()

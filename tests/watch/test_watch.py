@@ -71,3 +71,15 @@ def test_an_interrupted_forecast_is_noted_and_run_again(scenario, drill_round, e
     finally:
         again.close()
     assert len(Watch(Settings(scenario, folder), drill_round, None).store.events("interrupted")) == 1  # noted once
+
+
+def test_the_clock_is_the_rounds():
+    import datetime as dt
+
+    started = dt.datetime.now() - dt.timedelta(hours=2)
+    assert abs(Clock(started).now() - 2 * H) < 60
+    aware = dt.datetime.now(dt.timezone(dt.timedelta(hours=8))) - dt.timedelta(hours=3)
+    assert abs(Clock(aware).now() - 3 * H) < 60
+    assert Clock(None).now() is None
+    replaying = Clock(None, speed=60.0, replay_from=5 * H)
+    assert 5 * H <= replaying.now() < 5 * H + 600
