@@ -17,6 +17,7 @@ from sim.cli.plan import size, slots
 from sim.cli.report import report
 from sim.cli.run import run
 from sim.cli.site import site
+from sim.cli.watch import watch
 
 app = typer.Typer(
     name="natsim",
@@ -33,6 +34,7 @@ app.add_typer(drill_app, name="drill")
 app.add_typer(places_app, name="places")
 app.command()(validate)
 app.command()(schema)
+app.command()(watch)
 
 
 def _version(value: bool) -> None:
