@@ -13,9 +13,11 @@ import numpy as np
 from numba import njit
 
 from sim.core import streams
+from sim.engine import kernels
 from sim.engine.columns import Column
 from sim.engine.crowd import PointCrowd, simulate_point
 from sim.engine.figures import grouped_quantile
+from sim.engine.kernels import kernel
 from sim.engine.logistics import PointTubes
 from sim.engine.queue import queue_lengths_at
 from sim.engine.tally import Tally
@@ -37,6 +39,9 @@ def _any_nan(x) -> bool:
         if np.isnan(v):
             return True
     return False
+
+
+_ANY_NAN = kernel(_any_nan)
 
 
 def round_key(k: int) -> tuple[int, ...]:
@@ -68,15 +73,21 @@ class Crowd:
 
     def queued_waits(self) -> np.ndarray:
         """The waits of those who queued: home visits have none (NaN). No copy when nobody was swabbed at home."""
-        return self.waits[~np.isnan(self.waits)] if _any_nan(self.waits) else self.waits
+        return self.waits[~np.isnan(self.waits)] if _ANY_NAN(self.waits) else self.waits
 
 
 def simulate_crowd(rnd: Round, rep: int, grid: Grid, trace: bool = False, at: float | None = None) -> Crowd:
     """Every point's crowd; a campaign's rounds one after the other. With `at`, also how many residents
     of each point had arrived and been sampled by then (the plan a forecast compares with)."""
-    if not rnd.campaign:
-        return _round_crowd(rnd, rep, grid, trace, at=at)
-    return _merge([_round_crowd(rnd.round_view(k), rep, grid, trace, k) for k in range(rnd.rounds)], rnd.n_points)
+    with kernels.compiled(kernels.pays(residents(rnd))):
+        if not rnd.campaign:
+            return _round_crowd(rnd, rep, grid, trace, at=at)
+        return _merge([_round_crowd(rnd.round_view(k), rep, grid, trace, k) for k in range(rnd.rounds)], rnd.n_points)
+
+
+def residents(rnd: Round) -> int:
+    """Residents of one round's points: everyone who could come."""
+    return sum(g.count * g.people for g in rnd.groups)
 
 
 @dataclass
@@ -211,7 +222,7 @@ def collector(rnd: Round, grid: Grid, trace: bool = False, at: float | None = No
     """An empty collector for one round's points, in point order."""
     compounds = len(rnd.places.compound_names) if rnd.places else 0
     return _Collector(
-        rnd.n_points, grid, trace, n_compounds=compounds, at=at, expected=sum(g.count * g.people for g in rnd.groups)
+        rnd.n_points, grid, trace, n_compounds=compounds, at=at, expected=residents(rnd)
     )
 
 
