@@ -221,17 +221,16 @@ class _Collector:
 def collector(rnd: Round, grid: Grid, trace: bool = False, at: float | None = None) -> _Collector:
     """An empty collector for one round's points, in point order."""
     compounds = len(rnd.places.compound_names) if rnd.places else 0
-    return _Collector(
-        rnd.n_points, grid, trace, n_compounds=compounds, at=at, expected=residents(rnd)
-    )
+    return _Collector(rnd.n_points, grid, trace, n_compounds=compounds, at=at, expected=residents(rnd))
 
 
 def _round_crowd(rnd: Round, rep: int, grid: Grid, trace: bool = False, round_index: int = 0, at: float | None = None) -> Crowd:
     out = collector(rnd, grid, trace, at)
+    shared = streams.Streams(rnd.seed)
     p = 0
     for gi, g in enumerate(rnd.groups):
         for i in range(g.count):
-            rng = streams.stream(rnd.seed, rep, streams.CROWD, gi, i, *round_key(round_index))
+            rng = shared.at(rep, streams.CROWD, gi, i, *round_key(round_index))
             c = simulate_point(rnd, g.tables, g.residents, rng, gi, i, g.pool_size, g.home, g.calls, g.catchment)
             out.add(p, g.point_name(i), g.lab, g.priority, rnd.open, c, g.catchment)
             p += 1
