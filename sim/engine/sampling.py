@@ -101,7 +101,7 @@ class _Collector:
     timeline: dict[str, np.ndarray] = field(default_factory=lambda: {k: np.zeros(1) for k in SERIES})
     expected: int = 0  # residents who could come: room for the columns
     sizes: list = field(default_factory=list)
-    tube_points: list = field(default_factory=list)
+    tube_points: list = field(default_factory=list)  # (point, its tubes), to be spread out once at the end
     positive_tubes: dict[int, list[float]] = field(default_factory=dict)
     point_tubes: list[PointTubes] = field(default_factory=list)
     busiest: list = field(default_factory=list)
@@ -144,7 +144,7 @@ class _Collector:
             self._stats(p, c, *figures, longest)
             self._busiest(p, name, c, longest)
         self.sizes.append(c.tube_size)
-        self.tube_points.append(np.full(c.seal.size, p, np.int32))
+        self.tube_points.append((p, c.seal.size))
         for r in c.positive:
             self.positive_tubes.setdefault(self.n_tubes + int(c.tube[r]), []).append(float(c.swab_end[r]))
         for t, swabs in (c.positive_before or {}).items():
@@ -197,7 +197,8 @@ class _Collector:
     def crowd(self) -> Crowd:
         self.timeline |= {k: self.tally.series(i) for i, k in enumerate(CROWD_SERIES)}
         tube_size = np.concatenate(self.sizes) if self.sizes else np.empty(0, np.int64)
-        tube_point = np.concatenate(self.tube_points) if self.tube_points else np.empty(0, np.int32)
+        points, tubes = np.array(self.tube_points, np.int64).reshape(-1, 2).T
+        tube_point = np.repeat(points.astype(np.int32), tubes)
         return Crowd(
             self.stats,
             self.timeline,
