@@ -57,12 +57,25 @@ def share(text: str, option: str) -> float:
     return value
 
 
+_announcing = False  # whether this process tells its user when numba compiles
+
+
+def _say_compiling() -> None:
+    typer.echo(_("Compiling natsim's kernels for this machine (once: later runs reuse them)..."), err=True)
+
+
 def checked(fn, *args, **kwargs):
-    """Call a layer; turn the errors a planner can fix into a message and exit status 2."""
+    """Call a layer; turn the errors a planner can fix into a message and exit status 2. The first time numba
+    compiles anything in the process, the user is told so on one line."""
+    from sim.engine import kernels
     from sim.report.finished import FinishedRunError
     from sim.report.folder import ResultsFolderError
     from sim.run.sweep import SweepError
 
+    global _announcing
+    if not _announcing:
+        _announcing = True
+        kernels.on_compiling(_say_compiling)
     try:
         return fn(*args, **kwargs)
     except (ResultsFolderError, FinishedRunError, SweepError, RuntimeError) as exc:

@@ -15,11 +15,12 @@ import numpy as np
 from numba import njit
 
 from sim.core import streams
-from sim.engine import figures
+from sim.engine import figures, kernels
 from sim.engine.draws import Draws
+from sim.engine.kernels import kernel
 from sim.engine.logistics import Logistics
 from sim.engine.retests import Retests
-from sim.engine.sampling import Crowd, round_key, simulate_crowd
+from sim.engine.sampling import Crowd, residents, round_key, simulate_crowd
 from sim.engine.timeline import Grid, utilisation
 from sim.scenario.round import Round
 
@@ -70,7 +71,7 @@ def logistics(
     if restore is not None:
         logi.resumed_at = now
         restore(logi)
-    logi.run()
+    logi.run(compiled=kernels.is_compiled())
     return logi, group_of_point
 
 
@@ -103,6 +104,11 @@ def prepare_logistics(rnd: Round, rep: int, c: Crowd, now: float = 0.0) -> tuple
 
 def finish_replication(rnd: Round, rep: int, grid: Grid, crowd: Crowd, trace: bool = False) -> ReplicationResult:
     """Logistics from a replication's crowd, then the figures."""
+    with kernels.compiled(kernels.pays(residents(rnd))):
+        return _finish(rnd, rep, grid, crowd, trace)
+
+
+def _finish(rnd: Round, rep: int, grid: Grid, crowd: Crowd, trace: bool) -> ReplicationResult:
     c = crowd
     logi, group_of_point = logistics(rnd, rep, c)
     # Each tube is due by its own round's deadline.
@@ -147,7 +153,7 @@ def finish_replication(rnd: Round, rep: int, grid: Grid, crowd: Crowd, trace: bo
 def _residents(c: Crowd, result: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Every resident's wait (NaN: swabbed at home), the waits of those who queued, and every resident's
     turnaround: their tube's result minus their own swab."""
-    return c.waits, c.queued_waits(), _turnaround(result, c.resident_tube, c.swab_ends)
+    return c.waits, c.queued_waits(), _TURNAROUND(result, c.resident_tube, c.swab_ends)
 
 
 @njit(cache=True, nogil=True)
@@ -163,7 +169,7 @@ def wait_histogram(wait_all: np.ndarray) -> np.ndarray:
     """Residents per WAIT_BIN_S of waiting, of those who queued (NaN: swabbed at home). The bin is the float32
     wait over a float32 bin, truncated (waits are >= 0, so truncation floors). Compiled, one pass: a city's
     25 million waits through numpy's temporaries took a third of a second."""
-    return _histogram(wait_all.astype(np.float32, copy=False), np.float32(WAIT_BIN_S))
+    return _HISTOGRAM(wait_all.astype(np.float32, copy=False), np.float32(WAIT_BIN_S))
 
 
 @njit(cache=True, nogil=True)
@@ -177,6 +183,9 @@ def _histogram(wait, width):
         if not np.isnan(w):
             counts[int(w / width)] += 1
     return counts
+
+
+_TURNAROUND, _HISTOGRAM = kernel(_turnaround), kernel(_histogram)
 
 
 def _utilisation(grid: Grid, logi: Logistics, rows: int) -> dict[str, np.ndarray]:
