@@ -186,13 +186,21 @@ def route(r: RouteRow, m: PlacesMap, labs: list[str], point_of: dict[str, int]) 
 def auto_routes(sc, m: PlacesMap, add) -> list[RouteRow]:
     """`routes: auto`: loops for every open site, lab by lab (sim.scenario.route_solver); `add(key, message)`
     reports what makes it impossible (a site too far for any loop, a lab without coordinates)."""
+    from sim.scenario.round import pool_size_rule  # round.py imports this module
     from sim.scenario.route_solver import network, peak_tubes, solve, too_far
 
     a = sc.transport.routes.auto
     at = ("transport", "routes", "auto", "max_loop")
     open_sites = m.open_sites
     residents = np.array([m.compound_residents[m.served(s)].sum() for s in range(len(m.site_names))], float)
-    demand = peak_tubes(residents, sc.arrivals.turnout, sc.sampling.pool_size, sc.arrivals.profile, sc.transport.pickup_interval)
+    groups = sc.places.groups if sc.places is not None else {}
+    pools = np.array(
+        [
+            pool_size_rule(getattr(groups.get(m.site_group(s)), "pool_size", None), sc.sampling.pool_size)
+            for s in range(len(m.site_names))
+        ]
+    )
+    demand = peak_tubes(residents, sc.arrivals.turnout, pools, sc.arrivals.profile, sc.transport.pickup_interval)
     rows, total = [], max(open_sites.size, 1)
     for lab, name in enumerate(m.lab_names):
         sites = open_sites[m.site_lab[open_sites] == lab]
