@@ -25,8 +25,8 @@ from pathlib import Path
 
 import numpy as np
 
-from sim.drill.counts import write_counts
 from sim.engine.replication import run_replication
+from sim.feeds.counts import write_counts
 from sim.scenario.build import build_round
 from sim.scenario.load import load_scenario
 from sim.watch.store import Store

@@ -10,8 +10,8 @@ import numpy as np
 import pytest
 
 from sim.core.i18n import set_language
-from sim.drill.log import write_trace
 from sim.engine.replication import run_replication
+from sim.feeds.log import write_trace
 from sim.scenario.build import round_from_text
 from sim.scenario.round import Round
 

@@ -43,10 +43,10 @@ def forecast(
     """Forecast the rest of the round from a status: will every result be in by the deadline, which points and
     labs are behind the plan, and what each --add option would change (same random numbers for every option)."""
     from sim.core.durations import DurationError
-    from sim.drill.forecast import ForecastError, parse_adds, run_forecast
-    from sim.drill.forecast_report import format_forecast, write_forecast
-    from sim.drill.log import DrillLogError, parse_time
-    from sim.drill.status import StatusError, read_status
+    from sim.feeds.log import DrillLogError, parse_time
+    from sim.feeds.status import StatusError, read_status
+    from sim.forecast.outlook import ForecastError, parse_adds, run_forecast
+    from sim.forecast.report import format_forecast, write_forecast
 
     loaded, rnd = load(scenario)
     try:

@@ -18,7 +18,7 @@ PAGES = (
     ("slots.json", "sim.plan.slots"),
     ("siting.json", "sim.plan.site_report"),
     ("review.json", "sim.drill.review"),
-    ("forecast.json", "sim.drill.forecast_report"),
+    ("forecast.json", "sim.forecast.report"),
     ("comparison.csv", "sim.run.compare"),
     ("sweep.csv", "sim.run.sweep"),
 )

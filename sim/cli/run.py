@@ -59,8 +59,8 @@ def run(
         _keep_incomplete(stop, rnd, target, loaded.text, n)
     folder = write_results(result, target, loaded.text, plot=plots)
     if trace:
-        from sim.drill.log import write_trace
         from sim.engine.replication import run_replication
+        from sim.feeds.log import write_trace
 
         labs = [lab.name for lab in rnd.labs]
         write_trace(run_replication(rnd, 0, trace=True).trace, folder / "trace", loaded.spec.start, labs)

@@ -45,7 +45,7 @@ def watch(
 ) -> None:
     """Watch the round: check and store every snapshot of its status, forecast the latest (as natsim forecast
     does, with the --add options), and show the outlook on a page that updates itself."""
-    from sim.drill.forecast import ForecastError, parse_adds
+    from sim.forecast.outlook import ForecastError, parse_adds
     from sim.watch.run import RunOptions, run_watch
 
     loaded, rnd = load(scenario)

@@ -2,7 +2,7 @@
 or a drill log export's swabs.csv and tubes.csv, docs/forecast.md), when it was read, and whether the
 forecast can use it.
 
-The status is read by the forecast's own reader (`sim.drill.forecast.read_status`, called in one place:
+The status is read by the forecast's own reader (`sim.forecast.outlook.read_status`, called in one place:
 `read_snapshot`), so a snapshot is refused for exactly what `natsim forecast` refuses, with the same
 `file:line: column: message` problems. The watch adds what only a stream of snapshots can get wrong: no
 time at all, and a time after the watch's clock (a snapshot from the future).
@@ -21,9 +21,9 @@ from pathlib import Path
 
 from sim.core.durations import DurationError
 from sim.core.i18n import _
-from sim.drill.forecast import read_status
-from sim.drill.log import DrillLogError, parse_time
-from sim.drill.status import Status, StatusError
+from sim.feeds.log import DrillLogError, parse_time
+from sim.feeds.status import Status, StatusError
+from sim.forecast.outlook import read_status
 from sim.scenario.round import Round
 
 # The files a status holds, and the columns of each that carry times (docs/forecast.md, docs/drill-log.md).

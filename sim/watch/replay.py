@@ -19,7 +19,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from sim.core.durations import DurationError
-from sim.drill.log import SWAB_COLUMNS, TUBE_COLUMNS, parse_time
+from sim.feeds.log import SWAB_COLUMNS, TUBE_COLUMNS, parse_time
 from sim.watch.intake import AT_FILE
 
 SWAB_TIMES = ("joined", "swabbed")

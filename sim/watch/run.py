@@ -12,8 +12,8 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from sim.core.i18n import _
-from sim.drill.forecast_report import format_forecast
-from sim.drill.log import format_time
+from sim.feeds.log import format_time
+from sim.forecast.report import format_forecast
 from sim.scenario.round import Round
 from sim.watch.access import set_up_token
 from sim.watch.replay import log_folder, read_rows, replay

@@ -48,9 +48,9 @@ def _loaded(path: Path, mtime: float):
 def run_job(job: Job) -> Done:
     """One forecast, as `natsim forecast SCENARIO STATUS --at TIME -r N --add ...` would make it."""
     from sim.core.i18n import set_language
-    from sim.drill.forecast import ForecastError, parse_adds, run_forecast
-    from sim.drill.log import DrillLogError
-    from sim.drill.status import StatusError
+    from sim.feeds.log import DrillLogError
+    from sim.feeds.status import StatusError
+    from sim.forecast.outlook import ForecastError, parse_adds, run_forecast
 
     set_language(job.lang)
     began = time.perf_counter()

@@ -15,7 +15,7 @@ from pathlib import Path
 
 import pytest
 
-from sim.drill.log import format_time
+from sim.feeds.log import format_time
 from sim.scenario.build import round_from_text
 from sim.watch.intake import Snapshot
 from sim.watch.replay import export_at, read_rows

@@ -3,8 +3,8 @@ watch cannot use."""
 
 from __future__ import annotations
 
-from sim.drill.forecast import read_status
-from sim.drill.status import StatusError
+from sim.feeds.status import StatusError
+from sim.forecast.outlook import read_status
 from sim.watch.intake import Snapshot, check, from_folder, latest_time, read_snapshot
 
 H = 3600.0

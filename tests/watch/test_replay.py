@@ -6,7 +6,7 @@ import csv
 import io
 import math
 
-from sim.drill.log import parse_time
+from sim.feeds.log import parse_time
 from sim.watch.replay import export_at, log_folder, replay, times
 
 H = 3600.0

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import time
 
-from sim.drill.forecast import parse_adds, read_status, run_forecast
+from sim.forecast.outlook import parse_adds, read_status, run_forecast
 from sim.watch.worker import Job, Worker, run_job
 
 H = 3600.0

@@ -1,5 +1,5 @@
-"""A status during the round, read at a time: a drill log (`sim.drill.log`) read as it stood at TIME, or a
-folder of counts (`sim.drill.counts`); docs/forecast.md. `read_status` is the one checked reader of both.
+"""A status during the round, read at a time: a drill log (`sim.feeds.log`) read as it stood at TIME, or a
+folder of counts (`sim.feeds.counts`); docs/forecast.md. `read_status` is the one checked reader of both.
 
 Both become one `Status`: per point and per lab what had happened by TIME, who was queuing (when the status
 shows it), every tube not yet reported and where it is, and the past as it is known (a log's own history;
@@ -20,7 +20,7 @@ import numpy as np
 
 from sim.core.durations import format_duration
 from sim.core.i18n import _
-from sim.drill.log import DrillLog, DrillLogError, SetAside, read_log
+from sim.feeds.log import DrillLog, DrillLogError, SetAside, read_log
 from sim.scenario.round import Round
 
 SET_ASIDE_LIMIT = 0.05  # a log with more than this share of its rows set aside is refused, not forecast from
@@ -83,7 +83,7 @@ def read_status(path: Path, rnd: Round, at: float, start: dt.datetime | None = N
     """The status in folder `path` at `at` (seconds on the round's clock; `start`: the scenario's start, for
     clock times): a drill log folder (swabs.csv, tubes.csv) or a counts folder (points.csv, labs.csv).
     Raises StatusError with every problem found, each at `file:line: column: message`."""
-    from sim.drill.counts import from_counts  # counts builds on this module's Status
+    from sim.feeds.counts import from_counts  # counts builds on this module's Status
 
     check_time(rnd, at)
     path = Path(path)

@@ -5,11 +5,11 @@ from __future__ import annotations
 import csv
 import json
 
-from sim.drill.forecast import parse_adds, run_forecast
-from sim.drill.forecast_report import format_forecast, page, write_forecast
-from sim.drill.log import log_from_trace
-from sim.drill.status import cut_log
 from sim.engine.replication import run_replication
+from sim.feeds.log import log_from_trace
+from sim.feeds.status import cut_log
+from sim.forecast.outlook import parse_adds, run_forecast
+from sim.forecast.report import format_forecast, page, write_forecast
 
 
 def test_the_folder_holds_the_outlook_points_labs_and_options(drill, drill_text, tmp_path):

@@ -1,7 +1,7 @@
 import numpy as np
 
-from sim.drill.log import log_from_trace, read_log, write_trace
 from sim.engine.replication import run_replication
+from sim.feeds.log import log_from_trace, read_log, write_trace
 
 
 def test_a_trace_written_as_a_log_reads_back_the_same(small_round, tmp_path):
@@ -20,7 +20,7 @@ def test_times_read_as_dates_times_of_day_or_durations():
 
     import pytest
 
-    from sim.drill.log import parse_time
+    from sim.feeds.log import parse_time
 
     start = dt.datetime(2022, 4, 18, 7, 0)
     assert parse_time("2022-04-18T14:00", start) == 7 * 3600

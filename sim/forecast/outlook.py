@@ -19,10 +19,10 @@ import numpy as np
 from sim.core.i18n import _
 from sim.core.stats import diff_ci95, prediction_interval95, proportion_ci95
 from sim.core.streams import replications
-from sim.drill.review import MIN_DRIVES, MIN_SERVICE_GAPS, fit_rates
-from sim.drill.status import Status, read_status
 from sim.engine.resume import Outlook, PlanAt, RoundState, plan_at, resume_replication
 from sim.engine.timeline import Grid
+from sim.feeds.rates import MIN_DRIVES, MIN_SERVICE_GAPS, fit_rates
+from sim.feeds.status import Status, read_status
 from sim.report.summary import STAGE_NAMES
 from sim.report.words import slowest_wait
 from sim.run.runner import replicate
@@ -102,11 +102,11 @@ def _parse_add(item: str, rnd: Round) -> Option:
     )
 
 
-__all__ = ["read_status"]  # the status reader, for callers of the forecast (sim.drill.status is its home)
+__all__ = ["read_status"]  # the status reader, for callers of the forecast (sim.feeds.status is its home)
 
 
 def updated_rates(rnd: Round, status: Status) -> tuple[Round, dict]:
-    """Service and travel times fitted from a log by the rule `drill review` fits with (`review.fit_rates`,
+    """Service and travel times fitted from a log by the rule `drill review` fits with (`feeds.rates.fit_rates`,
     drives censored at TIME), when it holds enough. The notes are data (`forecast_report.update_lines` words
     them, in the page's language)."""
     if status.log is None:

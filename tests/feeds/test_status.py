@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import numpy as np
 
-from sim.drill.log import log_from_trace, read_log
-from sim.drill.status import cut_log, read_status
 from sim.engine.replication import run_replication
+from sim.feeds.log import log_from_trace, read_log
+from sim.feeds.status import cut_log, read_status
 
 H = 3600.0
 

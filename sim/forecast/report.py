@@ -8,9 +8,9 @@ from pathlib import Path
 
 from sim.core.i18n import _
 from sim.core.tables import write_csv
-from sim.drill.forecast import future_curves
-from sim.drill.status import Status
 from sim.engine.timeline import Grid
+from sim.feeds.status import Status
+from sim.forecast.outlook import future_curves
 from sim.report.folder import staged_folder
 from sim.report.page import Page, folder_page, read_json, scenario_name, write_page
 from sim.report.summary import STAGE_NAMES

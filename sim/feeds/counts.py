@@ -15,9 +15,9 @@ import numpy as np
 from sim.core.durations import DurationError, format_duration
 from sim.core.i18n import _
 from sim.core.tables import write_csv
-from sim.drill.log import DrillLogError, csv_rows, parse_time, unknown_name
-from sim.drill.status import Status, StatusError, plates_running, round_span
 from sim.engine.replication import Trace
+from sim.feeds.log import DrillLogError, csv_rows, parse_time, unknown_name
+from sim.feeds.status import Status, StatusError, plates_running, round_span
 from sim.scenario.round import Round
 
 POINT_COLUMNS = ("point", "time", "sampled", "tubes_sealed", "tubes_picked_up")  # and, optionally, waiting

@@ -6,9 +6,9 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from sim.drill.counts import from_counts, write_counts
-from sim.drill.status import StatusError, read_status
 from sim.engine.replication import run_replication
+from sim.feeds.counts import from_counts, write_counts
+from sim.feeds.status import StatusError, read_status
 
 H = 3600.0
 
