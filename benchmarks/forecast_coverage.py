@@ -26,7 +26,7 @@ from sim.core.stats import share_lower_bound_95
 from sim.engine.replication import run_replication
 from sim.feeds.counts import write_counts
 from sim.feeds.log import write_trace
-from sim.feeds.status import read_status
+from sim.feeds.read import read_status
 from sim.forecast.outlook import run_forecast
 from sim.scenario.build import build_round, round_from_text
 from sim.scenario.load import load_scenario

@@ -44,7 +44,8 @@ def forecast(
     labs are behind the plan, and what each --add option would change (same random numbers for every option)."""
     from sim.core.durations import DurationError
     from sim.feeds.log import DrillLogError, parse_time
-    from sim.feeds.status import StatusError, read_status
+    from sim.feeds.read import read_status
+    from sim.feeds.status import StatusError
     from sim.forecast.outlook import ForecastError, parse_adds, run_forecast
     from sim.forecast.report import format_forecast, write_forecast
 

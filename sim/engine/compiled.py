@@ -14,7 +14,7 @@ import numpy as np
 
 from sim.engine import heaps, loop
 from sim.engine.draws import Draws
-from sim.scenario.round import TIME_TOLERANCE
+from sim.scenario.rules import TIME_TOLERANCE
 
 
 def applies(logi) -> bool:

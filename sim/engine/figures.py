@@ -11,7 +11,8 @@ from numba import njit
 from sim.engine.kernels import kernel
 from sim.engine.select import order_stats
 from sim.scenario.places.map import within_standard
-from sim.scenario.round import Round, on_time
+from sim.scenario.round import Round
+from sim.scenario.rules import on_time
 
 SELECT_FROM = 100_000  # from this many values a quantile selects without copying (engine/select.py)
 

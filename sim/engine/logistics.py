@@ -27,7 +27,8 @@ from sim.engine.draws import Draws
 from sim.engine.retests import Retests
 from sim.engine.servers import Busy, ServerPool
 from sim.engine.trunks import Trunk
-from sim.scenario.round import TIME_TOLERANCE, Lab, Round
+from sim.scenario.round import Lab, Round
+from sim.scenario.rules import TIME_TOLERANCE
 
 
 @dataclass

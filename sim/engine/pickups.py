@@ -16,7 +16,7 @@ import heapq
 import math
 
 from sim.engine.servers import ServerPool
-from sim.scenario.round import TIME_TOLERANCE
+from sim.scenario.rules import TIME_TOLERANCE
 
 
 def start(logi, points: list, routed: set[int]) -> None:

@@ -9,7 +9,8 @@ import numpy as np
 from numba import njit
 
 from sim.engine.kernels import kernel
-from sim.scenario.round import TIME_TOLERANCE, Round
+from sim.scenario.round import Round
+from sim.scenario.rules import TIME_TOLERANCE
 
 _NICE_STEPS_MIN = (1, 2, 5, 10, 15, 20, 30, 60, 120)
 

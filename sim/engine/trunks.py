@@ -11,7 +11,7 @@ import numpy as np
 import simpy
 
 from sim.scenario.lab_network import Overflow
-from sim.scenario.round import TIME_TOLERANCE
+from sim.scenario.rules import TIME_TOLERANCE
 
 
 class Trunk:

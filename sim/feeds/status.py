@@ -79,31 +79,6 @@ class Status:
         }
 
 
-def read_status(path: Path, rnd: Round, at: float, start: dt.datetime | None = None) -> Status:
-    """The status in folder `path` at `at` (seconds on the round's clock; `start`: the scenario's start, for
-    clock times): a drill log folder (swabs.csv, tubes.csv) or a counts folder (points.csv, labs.csv).
-    Raises StatusError with every problem found, each at `file:line: column: message`."""
-    from sim.feeds.counts import from_counts  # counts builds on this module's Status
-
-    check_time(rnd, at)
-    path = Path(path)
-    if not path.is_dir():
-        raise StatusError([_("{folder}: no such folder").format(folder=path)])
-    if (path / "swabs.csv").exists() or (path / "tubes.csv").exists():
-        status = from_log(path, rnd, start, at)
-    elif (path / "points.csv").exists() or (path / "labs.csv").exists():
-        status = from_counts(path, rnd, start, at)
-    else:
-        raise StatusError(
-            [
-                _(
-                    "{folder}: neither a drill log (swabs.csv, tubes.csv) nor counts (points.csv, labs.csv); see docs/forecast.md"
-                ).format(folder=path)
-            ]
-        )
-    return status
-
-
 def round_span(rnd: Round) -> tuple[float, float]:
     """When a status may be read: from the first moment a resident may come to the deadline."""
     return min(float(rnd.profile.times[0]), rnd.open), rnd.deadline

@@ -22,7 +22,7 @@ from sim.core.streams import replications
 from sim.engine.resume import Outlook, PlanAt, RoundState, plan_at, resume_replication
 from sim.engine.timeline import Grid
 from sim.feeds.rates import MIN_DRIVES, MIN_SERVICE_GAPS, fit_rates
-from sim.feeds.status import Status, read_status
+from sim.feeds.status import Status
 from sim.report.summary import STAGE_NAMES
 from sim.report.words import slowest_wait
 from sim.run.runner import replicate
@@ -100,9 +100,6 @@ def _parse_add(item: str, rnd: Round) -> Option:
         _("--add {item}: the key is one of vehicles, extractors, pcr_machines, tables").format(item=item)
         + did_you_mean(kind, (*LAB_KEYS, "tables"))
     )
-
-
-__all__ = ["read_status"]  # the status reader, for callers of the forecast (sim.feeds.status is its home)
 
 
 def updated_rates(rnd: Round, status: Status) -> tuple[Round, dict]:

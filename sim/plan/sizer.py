@@ -12,8 +12,9 @@ from itertools import zip_longest
 
 from sim.plan.bounds import apply_plan, totals
 from sim.plan.workers import Outcome, Workers, clear_crowds, evaluate_part, evaluate_whole
-from sim.scenario.round import TIME_TOLERANCE, Round, on_time, within_wait
+from sim.scenario.round import Round
 from sim.scenario.routes import labs_without_trips
+from sim.scenario.rules import TIME_TOLERANCE, on_time, within_wait
 
 LOGISTICS = ("vehicles", "extractors", "pcr_machines")
 EARLY_STEP = 2  # replications judged at a time by a check that may stop early (two workers' worth)

@@ -28,7 +28,8 @@ from sim.engine.sampling import Crowd, simulate_crowd
 from sim.engine.timeline import Grid
 from sim.report.page import Page, folder_page, read_json, scenario_name, write_page
 from sim.scenario.edit import edit_scenario, point_groups
-from sim.scenario.round import CallSlots, Round, within_wait
+from sim.scenario.round import CallSlots, Round
+from sim.scenario.rules import within_wait
 
 STEP = 900.0  # the span is searched in quarter hours: volunteers do not call to the minute
 MAX_SPAN = 72 * 3600.0

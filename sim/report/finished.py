@@ -11,7 +11,7 @@ import numpy as np
 from sim.core.i18n import _
 from sim.report.readback import SUMMARY_KEYS, FolderError, read_json
 from sim.report.summary import RunResult
-from sim.scenario.round import every_round_on_time
+from sim.scenario.rules import every_round_on_time
 
 ARRAYS = ("arrived", "sampled", "results_reported", "t_h", "wait_hist", "wait_bin_min")
 

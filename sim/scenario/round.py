@@ -19,26 +19,8 @@ from sim.scenario.lab_network import LabSurge, Overflow
 from sim.scenario.names import point_name
 from sim.scenario.places.map import Catchment, PlacesMap
 from sim.scenario.routes import Route
+from sim.scenario.rules import every_round_on_time, pool_size_rule
 from sim.scenario.staffing import Staffing
-
-TIME_TOLERANCE = 1e-9  # seconds: absorbs float rounding when a time lands exactly on a deadline, tick or timer
-
-
-def on_time(done: float | None, due: float) -> bool:
-    """The deadline rule: a last result at or before the deadline (seconds) meets it; no result at all
-    (nobody came, nothing was due) meets it too."""
-    return done is None or done <= due + TIME_TOLERANCE
-
-
-def within_wait(p95_wait_min: float, max_wait_s: float, margin_s: float = 0.0) -> bool:
-    """The queue standard: a 95th-percentile wait (minutes, as figures give it) at or inside the standard
-    (seconds, as targets hold it) less a margin (seconds). Sizing, siting and call slots all judge by it."""
-    return p95_wait_min * 60 <= max_wait_s - margin_s + TIME_TOLERANCE
-
-
-def every_round_on_time(done: Sequence[float | None], due: Sequence[float]) -> bool:
-    """A single round, or a campaign of rounds each with its own deadline: met when every round is."""
-    return all(on_time(x, d) for x, d in zip(done, due, strict=True))
 
 
 @dataclass(frozen=True)
@@ -97,12 +79,6 @@ class CallSlots:
 
     def shifted(self, offset: float) -> CallSlots:
         return replace(self, starts=tuple(t + offset for t in self.starts), ends=tuple(t + offset for t in self.ends))
-
-
-def pool_size_rule(own: int | None, default: int) -> int:
-    """Residents per tube: a key group's own pool size where it has one, else the scenario's. The one home of
-    the rule (`Round.pool_size_of`; the route solver, before there is a round, calls it with the spec's keys)."""
-    return own or default
 
 
 @dataclass(frozen=True)

@@ -142,6 +142,6 @@ def _nodes(net: Network, loop: Loop) -> list[int]:
 
 def peak_tubes(residents: np.ndarray, turnout: float, pool_size: np.ndarray, profile: list, interval: float) -> np.ndarray:
     """Each site's tubes sealed in one pickup interval at the arrival profile's busiest (`pool_size`: each
-    site's residents per tube, `round.pool_size_rule`)."""
+    site's residents per tube, `rules.pool_size_rule`)."""
     share_per_s = peak_share([p[0] for p in profile], [p[1] for p in profile])
     return residents * turnout / np.maximum(pool_size, 1) * share_per_s * interval

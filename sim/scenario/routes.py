@@ -18,6 +18,7 @@ from sim.scenario.places.build import trip
 from sim.scenario.places.files import whole_number
 from sim.scenario.places.map import PlacesMap, drive_leg
 from sim.scenario.problems import Problem, did_you_mean
+from sim.scenario.rules import pool_size_rule
 
 COLUMNS = ("route", "vehicles", "lab", "stops")
 
@@ -186,7 +187,6 @@ def route(r: RouteRow, m: PlacesMap, labs: list[str], point_of: dict[str, int]) 
 def auto_routes(sc, m: PlacesMap, add) -> list[RouteRow]:
     """`routes: auto`: loops for every open site, lab by lab (sim.scenario.route_solver); `add(key, message)`
     reports what makes it impossible (a site too far for any loop, a lab without coordinates)."""
-    from sim.scenario.round import pool_size_rule  # round.py imports this module
     from sim.scenario.route_solver import network, peak_tubes, solve, too_far
 
     a = sc.transport.routes.auto

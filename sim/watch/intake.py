@@ -2,7 +2,7 @@
 or a drill log export's swabs.csv and tubes.csv, docs/forecast.md), when it was read, and whether the
 forecast can use it.
 
-The status is read by the forecast's own reader (`sim.forecast.outlook.read_status`, called in one place:
+The status is read by the forecast's own reader (`sim.feeds.read.read_status`, called in one place:
 `read_snapshot`), so a snapshot is refused for exactly what `natsim forecast` refuses, with the same
 `file:line: column: message` problems. The watch adds what only a stream of snapshots can get wrong: no
 time at all, and a time after the watch's clock (a snapshot from the future).
@@ -22,8 +22,8 @@ from pathlib import Path
 from sim.core.durations import DurationError
 from sim.core.i18n import _
 from sim.feeds.log import DrillLogError, parse_time
+from sim.feeds.read import read_status
 from sim.feeds.status import Status, StatusError
-from sim.forecast.outlook import read_status
 from sim.scenario.round import Round
 
 # The files a status holds, and the columns of each that carry times (docs/forecast.md, docs/drill-log.md).
@@ -75,7 +75,7 @@ def read_snapshot(snapshot: Snapshot, rnd: Round, start: dt.datetime | None, at:
         for name, data in snapshot.files.items():
             (folder / name).write_bytes(data)
         try:
-            return read_status(folder, rnd, start, at)
+            return read_status(folder, rnd, at, start)
         except DrillLogError as exc:  # its message names the file by its path: name it as the sender did
             raise DrillLogError(str(exc).replace(f"{folder}/", "")) from None
         except StatusError as exc:

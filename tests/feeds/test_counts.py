@@ -8,7 +8,8 @@ import pytest
 
 from sim.engine.replication import run_replication
 from sim.feeds.counts import from_counts, write_counts
-from sim.feeds.status import StatusError, read_status
+from sim.feeds.read import read_status
+from sim.feeds.status import StatusError
 
 H = 3600.0
 

@@ -6,7 +6,8 @@ import numpy as np
 
 from sim.engine.replication import run_replication
 from sim.feeds.log import log_from_trace, read_log
-from sim.feeds.status import cut_log, read_status
+from sim.feeds.read import read_status
+from sim.feeds.status import cut_log
 
 H = 3600.0
 

@@ -18,7 +18,8 @@ from sim.engine.timeline import Grid
 from sim.feeds.counts import from_counts, write_counts
 from sim.feeds.log import log_from_trace, read_log, write_trace
 from sim.feeds.rates import fit_rates
-from sim.feeds.status import cut_log, read_status
+from sim.feeds.read import read_status
+from sim.feeds.status import cut_log
 from sim.forecast.outlook import ForecastError, _last, parse_adds, past_curves, run_forecast, updated_rates
 from sim.forecast.report import format_forecast
 from sim.scenario.build import build_round, round_from_text

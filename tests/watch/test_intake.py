@@ -3,8 +3,8 @@ watch cannot use."""
 
 from __future__ import annotations
 
+from sim.feeds.read import read_status
 from sim.feeds.status import StatusError
-from sim.forecast.outlook import read_status
 from sim.watch.intake import Snapshot, check, from_folder, latest_time, read_snapshot
 
 H = 3600.0
@@ -17,7 +17,7 @@ def test_a_log_export_is_read_as_the_forecast_reads_its_folder(drill, export):
     got = check(snap, rnd, None, None)
     assert got.problems == [] and got.at == 2 * H
     # What the export holds is what the full log held by then (sampled, sealed, received, reported).
-    a, b = read_snapshot(snap, rnd, None, 2 * H).totals(), read_status(folder, rnd, None, 2 * H).totals()
+    a, b = read_snapshot(snap, rnd, None, 2 * H).totals(), read_status(folder, rnd, 2 * H).totals()
     for k in ("sampled", "tubes_sealed", "tubes_picked_up", "tubes_at_lab", "tubes_reported"):
         assert a[k] == b[k], k
 
@@ -46,14 +46,15 @@ def test_bad_counts_are_refused_with_the_forecasts_own_problems(drill, tmp_path)
     (tmp_path / "points.csv").write_bytes(points)
     (tmp_path / "labs.csv").write_bytes(LABS)
     try:
-        read_status(tmp_path, rnd, None, 2 * H)
+        read_status(tmp_path, rnd, 2 * H)
     except StatusError as exc:
         expected = exc.problems
     assert got.problems == expected
-    assert got.problems == [
+    for problem in (
         "points.csv:2: sampled: '12x' is not a count (a whole number, 0 or more)",
         "points.csv:3: point: unknown point 'elsewhere-0001'",
-    ]
+    ):
+        assert problem in got.problems
 
 
 def test_what_only_a_stream_gets_wrong(drill, export):

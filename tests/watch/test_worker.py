@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import time
 
-from sim.forecast.outlook import parse_adds, read_status, run_forecast
+from sim.feeds.read import read_status
+from sim.forecast.outlook import parse_adds, run_forecast
 from sim.watch.worker import Job, Worker, run_job
 
 H = 3600.0
@@ -17,7 +18,7 @@ def test_a_job_gives_what_run_forecast_gives(drill, scenario, export, tmp_path):
     assert done.error is None and done.seconds > 0
     for name, data in snap.files.items():
         (tmp_path / name).write_bytes(data)
-    direct = run_forecast(rnd, read_status(tmp_path, rnd, None, 2 * H), 4, parse_adds(["vehicles.lab=2"], rnd))
+    direct = run_forecast(rnd, read_status(tmp_path, rnd, 2 * H), 4, parse_adds(["vehicles.lab=2"], rnd))
     assert done.result["last_result_h"]["values"] == direct["last_result_h"]["values"]
     assert done.result["options"][0]["last_result_h"]["values"] == direct["options"][0]["last_result_h"]["values"]
 
