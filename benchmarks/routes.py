@@ -2,6 +2,7 @@
 it starts from: loops needed and planned driving, and the time it took. Run:
 
     .venv/bin/python benchmarks/routes.py [TIME_LIMIT_S]
+    nice .venv/bin/python benchmarks/routes.py --pair   # the map with routes against dedicated trips
 """
 
 from __future__ import annotations
@@ -43,5 +44,19 @@ def main(time_limit: float) -> None:
           f"{total['solver'][1] / 3600:,.0f} h; {time.perf_counter() - began:.1f} s in all")  # fmt: skip
 
 
+def main_pair() -> None:
+    """Issue 26: courier routes on the fast path. Target: the Xi'an map with routes within 1.2x the same map
+    with dedicated trips (one replication each, fresh processes, after the kernels are compiled)."""
+    sys.path.insert(0, str(ROOT / "benchmarks"))
+    from run import measure, pair
+
+    measure("engine", str(ROOT / "scenarios" / "quickstart.yaml"))
+    a, b, x = pair("xian-on-a-map.yaml", "xian-on-a-map-routes.yaml", kind="replication")  # not the routing
+    print(f"Xi'an map, dedicated trips {a['seconds']:.1f} s; with routes {b['seconds']:.1f} s; ratio {x:.2f}x (target 1.2x)")
+
+
 if __name__ == "__main__":
-    main(float(sys.argv[1]) if len(sys.argv) > 1 else 60.0)
+    if "--pair" in sys.argv:
+        main_pair()
+    else:
+        main(float(sys.argv[1]) if len(sys.argv) > 1 else 60.0)

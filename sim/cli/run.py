@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import signal
+from enum import StrEnum
 from pathlib import Path
 from typing import Annotated, Optional
 
@@ -10,6 +11,11 @@ import typer
 
 from sim.cli.common import DaskOpt, JobsOpt, RepsOpt, ScenarioArg, SeedOpt, checked, load, progress_bar, results_dir, share
 from sim.core.i18n import _
+
+
+class Engine(StrEnum):
+    compiled = "compiled"
+    reference = "reference"
 
 
 def run(
@@ -34,11 +40,21 @@ def run(
     trace: Annotated[
         bool, typer.Option("--trace", help="Also write replication 1 in the drill log format (trace/swabs.csv, trace/tubes.csv).")
     ] = False,
+    engine: Annotated[
+        Engine,
+        typer.Option(
+            "--engine",
+            help="Logistics engine: compiled (fast), or reference (the readable SimPy model, slower; same results).",
+        ),
+    ] = Engine.compiled,
 ) -> None:
     """Simulate a round and write a results folder: summary.json, points.csv, timeline.csv and plots."""
+    from sim.engine.compiled import choose_engine
     from sim.report.words import verdict
     from sim.report.write import write_results
     from sim.run import runner
+
+    choose_engine(engine.value)
 
     loaded, rnd = load(scenario)
     if seed is not None:

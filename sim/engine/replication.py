@@ -1,4 +1,5 @@
-"""One replication of a round: the sampling stage (arrays), then logistics (SimPy), then its figures.
+"""One replication of a round: the sampling stage (arrays), then logistics (events: the compiled loop, or the
+SimPy model where the loop does not reach, `engine/compiled.applies`), then its figures.
 
 `run_replication(rnd, rep)` is a pure function of the round and the replication number: its random
 streams come from `sim.core.streams`, so replications can run anywhere, in any order. Sizing calls the
