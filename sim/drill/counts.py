@@ -147,7 +147,8 @@ def from_counts(folder: Path, rnd: Round, start: dt.datetime | None, at: float) 
         labs, lab_names, {lab.name: li for li, lab in enumerate(rnd.labs)}, "labs.csv", "lab", _lab_problems
     )
     problems += found
-    problems += _received_problems(latest_point, latest_lab)
+    if not problems:  # in all: only once every row could be read, or a row's problem shows twice
+        problems += _received_problems(latest_point, latest_lab)
     if problems:
         raise StatusError(sorted(problems, key=_place))
     return _counts_status(rnd, at, latest_point, latest_lab, points, labs, tables)

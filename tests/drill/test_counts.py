@@ -7,7 +7,7 @@ import numpy as np
 import pytest
 
 from sim.drill.counts import from_counts, write_counts
-from sim.drill.status import read_status, StatusError
+from sim.drill.status import StatusError, read_status
 from sim.engine.replication import run_replication
 
 H = 3600.0
