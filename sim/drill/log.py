@@ -264,13 +264,18 @@ def read_log(folder: Path, rnd: Round, start: dt.datetime | None) -> DrillLog:
     cols: dict[str, list] = {k: [] for k in ("point", "table", "joined", "swabbed", "tube")}
     codes: dict[str, int] = {}  # tube barcode -> a number, shared by both files
     n_swabs = 0
+    copies: dict[tuple, int] = {}  # a swab row's values -> its line: a row exported twice is one swab
     try:
         for line, row in _rows(folder / "swabs.csv", SWAB_COLUMNS):
             n_swabs += 1
             got = _swab(row, names, start) if isinstance(row, dict) else row
+            key = tuple(v.strip() for v in row.values()) if isinstance(row, dict) and row["swabbed"].strip() else None
+            if not isinstance(got, str) and key is not None and key in copies:
+                got = "swabbed: " + _("a copy of line {line}").format(line=copies[key])
             if isinstance(got, str):
                 aside.append(SetAside("swabs.csv", line, got))
                 continue
+            copies[key] = line
             for k, v in zip(("point", "table", "joined", "swabbed"), got, strict=True):
                 cols[k].append(v)
             barcode = row["tube"].strip()

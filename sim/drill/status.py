@@ -153,6 +153,8 @@ def from_log(folder: Path, rnd: Round, start: dt.datetime | None, at: float) -> 
             ]
         )
     status = cut_log(log, rnd, at)
+    if problems := _log_problems(status, rnd):
+        raise StatusError(problems)
     if not (status.sampled.sum() or status.tubes_sealed.sum() or (status.waiting and sum(w.size for w in status.waiting))):
         raise StatusError(
             [
@@ -162,6 +164,27 @@ def from_log(folder: Path, rnd: Round, start: dt.datetime | None, at: float) -> 
             ]
         )
     return status
+
+
+def _log_problems(status: Status, rnd: Round) -> list[str]:
+    """What no log of a real round shows at TIME: more tubes sealed at a point than its swabs (a swabs.csv cut
+    short), more swabbed and queuing than its residents (rows copied twice)."""
+    out = []
+    names, people = rnd.point_names(), rnd.per_point(lambda g: g.people)
+    queuing = np.array([w.size for w in status.waiting]) if status.waiting is not None else np.zeros_like(status.sampled)
+    for p in np.flatnonzero(status.tubes_sealed > status.sampled):
+        out.append(
+            _(
+                "swabs.csv: point: {point}: {tubes} tubes sealed by then (tubes.csv) from only {n} swabs; is swabs.csv cut short?"
+            ).format(point=names[p], tubes=status.tubes_sealed[p], n=status.sampled[p])
+        )
+    for p in np.flatnonzero(status.sampled + queuing > people):
+        out.append(
+            _("swabs.csv: point: {point}: {n} swabbed or queuing, more than its {residents} residents").format(
+                point=names[p], n=status.sampled[p] + queuing[p], residents=people[p]
+            )
+        )
+    return out
 
 
 def cut_log(log: DrillLog, rnd: Round, at: float) -> Status:
@@ -183,6 +206,9 @@ def cut_log(log: DrillLog, rnd: Round, at: float) -> Status:
         "tube_times": int(sum(np.count_nonzero(t[k] > at) for k in times)),
     }
     when = {k: np.where(t[k] <= at, t[k], np.nan)[seen] for k in times}
+    # A step recorded implies the ones before it (a tube received was picked up, no later than it came).
+    when["at_lab"] = np.where(np.isnan(when["at_lab"]), when["reported"], when["at_lab"])
+    when["picked_up"] = np.where(np.isnan(when["picked_up"]), when["at_lab"], when["picked_up"])
     tube_point = t["point"][seen].astype(np.int64)
     ids = t["id"][seen].astype(np.int64)
     ran = t["lab"][seen].astype(np.int64) if "lab" in t else np.full(ids.size, -1)
