@@ -107,9 +107,10 @@ def _latest(
     absent = [name for name in index if name not in named]
     if absent:
         shown = ", ".join(absent[:10]) + (_(" and {n} more").format(n=len(absent) - 10) if len(absent) > 10 else "")
+        what = _("point(s)") if kind == "point" else _("lab(s)")
         problems.append(
-            _("{file}: no row for {n} {kind}(s): {names}; every one needs a row (zeros where nothing happened yet)").format(
-                file=file, n=len(absent), kind=kind, names=shown
+            _("{file}: no row for {n} {what}: {names}; every one needs a row (zeros where nothing happened yet)").format(
+                file=file, n=len(absent), what=what, names=shown
             )
         )
     return latest, problems
