@@ -26,7 +26,7 @@ from sim.core.stats import share_lower_bound_95
 from sim.drill.counts import write_counts
 from sim.drill.forecast import run_forecast
 from sim.drill.log import write_trace
-from sim.drill.status import read_status
+from sim.drill.reader import read_status
 from sim.engine.replication import run_replication
 from sim.scenario.build import build_round, round_from_text
 from sim.scenario.load import load_scenario

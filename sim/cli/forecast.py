@@ -46,7 +46,8 @@ def forecast(
     from sim.drill.forecast import ForecastError, parse_adds, run_forecast
     from sim.drill.forecast_report import format_forecast, write_forecast
     from sim.drill.log import DrillLogError, parse_time
-    from sim.drill.status import StatusError, read_status
+    from sim.drill.reader import read_status
+    from sim.drill.status import StatusError
 
     loaded, rnd = load(scenario)
     try:

@@ -19,8 +19,9 @@ import numpy as np
 from sim.core.i18n import _
 from sim.core.stats import diff_ci95, prediction_interval95, proportion_ci95
 from sim.core.streams import replications
+from sim.drill.reader import read_status
 from sim.drill.review import MIN_DRIVES, MIN_SERVICE_GAPS, fit_rates
-from sim.drill.status import Status, read_status
+from sim.drill.status import Status
 from sim.engine.resume import Outlook, PlanAt, RoundState, plan_at, resume_replication
 from sim.engine.timeline import Grid
 from sim.report.summary import STAGE_NAMES

@@ -18,6 +18,7 @@ from sim.scenario.lab_network import LabSurge, Overflow
 from sim.scenario.names import point_name
 from sim.scenario.places import Catchment, PlacesMap
 from sim.scenario.routes import Route
+from sim.scenario.spec import pool_size_rule
 from sim.scenario.staffing import Staffing
 
 TIME_TOLERANCE = 1e-9  # seconds: absorbs float rounding when a time lands exactly on a deadline, tick or timer
@@ -90,12 +91,6 @@ class CallSlots:
 
     def shifted(self, offset: float) -> CallSlots:
         return replace(self, starts=tuple(t + offset for t in self.starts), ends=tuple(t + offset for t in self.ends))
-
-
-def pool_size_rule(own: int | None, default: int) -> int:
-    """Residents per tube: a key group's own pool size where it has one, else the scenario's. The one home of
-    the rule (`Round.pool_size_of`; the route solver, before there is a round, calls it with the spec's keys)."""
-    return own or default
 
 
 @dataclass(frozen=True)

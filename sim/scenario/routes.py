@@ -16,6 +16,7 @@ from sim.core.i18n import _
 from sim.scenario.places import PlacesMap, drive_seconds
 from sim.scenario.places_build import trip
 from sim.scenario.problems import Problem
+from sim.scenario.spec import pool_size_rule
 
 COLUMNS = ("route", "vehicles", "lab", "stops")
 
@@ -152,7 +153,6 @@ def route(r: RouteRow, m: PlacesMap, labs: list[str], point_of: dict[str, int]) 
 def auto_routes(sc, m: PlacesMap, add) -> list[RouteRow]:
     """`routes: auto`: loops for every open site, lab by lab (sim.scenario.route_solver); `add(key, message)`
     reports what makes it impossible (a site too far for any loop, a lab without coordinates)."""
-    from sim.scenario.round import pool_size_rule  # round.py imports this module
     from sim.scenario.route_solver import network, peak_tubes, solve, too_far
 
     a = sc.transport.routes.auto

@@ -65,6 +65,12 @@ LIMITS = {
 }
 
 
+def pool_size_rule(own: int | None, default: int) -> int:
+    """Residents per tube: a key group's own `pool_size` where it has one, else `sampling.pool_size`. The one
+    home of the rule (`Round.pool_size_of`; auto routes, before there is a round, call it with the keys)."""
+    return own or default
+
+
 class Strict(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True, allow_inf_nan=False)
 

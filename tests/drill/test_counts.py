@@ -7,7 +7,8 @@ import numpy as np
 import pytest
 
 from sim.drill.counts import from_counts, write_counts
-from sim.drill.status import StatusError, read_status
+from sim.drill.reader import read_status
+from sim.drill.status import StatusError
 from sim.engine.replication import run_replication
 
 H = 3600.0

@@ -17,8 +17,9 @@ from sim.drill.counts import from_counts, write_counts
 from sim.drill.forecast import ForecastError, _last, parse_adds, past_curves, run_forecast, updated_rates
 from sim.drill.forecast_report import format_forecast
 from sim.drill.log import log_from_trace, read_log, write_trace
+from sim.drill.reader import read_status
 from sim.drill.review import fit_rates
-from sim.drill.status import cut_log, read_status
+from sim.drill.status import cut_log
 from sim.engine.replication import run_replication
 from sim.engine.timeline import Grid
 from sim.scenario.build import build_round, round_from_text

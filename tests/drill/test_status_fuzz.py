@@ -15,7 +15,8 @@ from hypothesis import strategies as st
 
 from sim.drill.counts import write_counts
 from sim.drill.log import write_trace
-from sim.drill.status import StatusError, read_status
+from sim.drill.reader import read_status
+from sim.drill.status import StatusError
 from sim.engine.replication import run_replication
 from sim.scenario.build import round_from_text
 
