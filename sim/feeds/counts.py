@@ -107,9 +107,10 @@ def _latest(
     absent = [name for name in index if name not in named]
     if absent:
         shown = ", ".join(absent[:10]) + (_(" and {n} more").format(n=len(absent) - 10) if len(absent) > 10 else "")
+        what = _("point(s)") if kind == "point" else _("lab(s)")
         problems.append(
-            _("{file}: no row for {n} {kind}(s): {names}; every one needs a row (zeros where nothing happened yet)").format(
-                file=file, n=len(absent), kind=kind, names=shown
+            _("{file}: no row for {n} {what}: {names}; every one needs a row (zeros where nothing happened yet)").format(
+                file=file, n=len(absent), what=what, names=shown
             )
         )
     return latest, problems
@@ -147,7 +148,8 @@ def from_counts(folder: Path, rnd: Round, start: dt.datetime | None, at: float) 
         labs, lab_names, {lab.name: li for li, lab in enumerate(rnd.labs)}, "labs.csv", "lab", _lab_problems
     )
     problems += found
-    problems += _received_problems(latest_point, latest_lab)
+    if not problems:  # in all: only once every row could be read, or a row's problem shows twice
+        problems += _received_problems(latest_point, latest_lab)
     if problems:
         raise StatusError(sorted(problems, key=_place))
     return _counts_status(rnd, at, latest_point, latest_lab, points, labs, tables)
@@ -225,36 +227,9 @@ def _counts_status(rnd, at, latest_point, latest_lab, points, labs, tables) -> S
     for li, (_w, c) in latest_lab.items():
         for k in lab:
             lab[k][li] = c.get(k, 0)
-    labs_of = rnd.per_point(lambda g: g.lab)
-    cols: dict[str, list] = {k: [] for k in ("point", "size", "sealed", "picked", "at_lab", "lab")}
-
-    def add(p: np.ndarray, picked: float, at_lab: float, lab: int = -1) -> None:
-        cols["point"].append(p)
-        cols["size"].append(pools[p].astype(float))
-        for k, v in (("sealed", at), ("picked", picked), ("at_lab", at_lab), ("lab", lab)):
-            cols[k].append(np.full(p.size, v, float))
-
-    # Waiting at their points; the lab's unreported tubes in its queue (from its own points, from any point for
-    # a lab none sends to), the rest of what was picked up on the road (in all, no more than picked less received).
-    add(np.repeat(np.arange(n), get["tubes_sealed"] - get["tubes_picked_up"]), math.nan, math.nan)
-    travel = rnd.per_point(lambda g: g.travel.mean)
-    picked = get["tubes_picked_up"].astype(float)
-    road = np.array([max(picked[labs_of == li].sum() - lab["tubes_received"][li], 0) for li in range(n_labs)], float)
-    road = _spread(int(min(road.sum(), max(picked.sum() - lab["tubes_received"].sum(), 0))), road)
-    for li in range(n_labs):
-        mine = np.flatnonzero(labs_of == li)
-        sources = mine if picked[mine].sum() > 0 else np.arange(n)
-        in_lab = max(int(lab["tubes_received"][li] - lab["tubes_reported"][li]), 0)
-        for count, on, where in ((in_lab, False, sources), (int(road[li]), True, mine)):
-            share = _spread(count, picked[where])
-            for p, k in zip(where, share, strict=True):
-                if k:
-                    add(np.full(k, p), at - travel[p] / 2 if on else at, math.nan if on else at, -1 if on else li)
+    tubes = _placed_tubes(rnd, at, get, lab, pools)
     open_count = np.clip(get["sampled"] - get["tubes_sealed"] * pools, 0, None)
     open_tube = [_spread(int(min(open_count[p], tables[p] * (pools[p] - 1))), np.ones(tables[p])) for p in range(n)]
-    tubes = {k: np.concatenate(v) if v else np.empty(0) for k, v in cols.items()}
-    tubes["point"] = tubes["point"].astype(np.int64)
-    tubes["lab"] = tubes["lab"].astype(np.int64)
     past = {
         "sampled": _history(points, "sampled"),
         "tubes_at_lab": _history(labs, "tubes_received"),
@@ -273,6 +248,40 @@ def _counts_status(rnd, at, latest_point, latest_lab, points, labs, tables) -> S
         lab["plates_running"] if running_given else plates_running(rnd),
         past,
     )
+
+
+def _placed_tubes(rnd: Round, at: float, get: dict, lab: dict, pools: np.ndarray) -> dict[str, np.ndarray]:
+    """Every tube not reported, where F5 puts it: waiting at its point; in a lab's queue (from the lab's own
+    points, from any point for a lab none sends to); the rest of what was picked up on the road (in all, no
+    more than picked up less received)."""
+    n, n_labs = rnd.n_points, len(rnd.labs)
+    labs_of = rnd.per_point(lambda g: g.lab)
+    cols: dict[str, list] = {k: [] for k in ("point", "size", "sealed", "picked", "at_lab", "lab")}
+
+    def add(p: np.ndarray, picked: float, at_lab: float, lab: int = -1) -> None:
+        cols["point"].append(p)
+        cols["size"].append(pools[p].astype(float))
+        for k, v in (("sealed", at), ("picked", picked), ("at_lab", at_lab), ("lab", lab)):
+            cols[k].append(np.full(p.size, v, float))
+
+    add(np.repeat(np.arange(n), get["tubes_sealed"] - get["tubes_picked_up"]), math.nan, math.nan)
+    travel = rnd.per_point(lambda g: g.travel.mean)
+    picked = get["tubes_picked_up"].astype(float)
+    road = np.array([max(picked[labs_of == li].sum() - lab["tubes_received"][li], 0) for li in range(n_labs)], float)
+    road = _spread(int(min(road.sum(), max(picked.sum() - lab["tubes_received"].sum(), 0))), road)
+    for li in range(n_labs):
+        mine = np.flatnonzero(labs_of == li)
+        sources = mine if picked[mine].sum() > 0 else np.arange(n)
+        in_lab = max(int(lab["tubes_received"][li] - lab["tubes_reported"][li]), 0)
+        for count, on, where in ((in_lab, False, sources), (int(road[li]), True, mine)):
+            share = _spread(count, picked[where])
+            for p, k in zip(where, share, strict=True):
+                if k:
+                    add(np.full(k, p), at - travel[p] / 2 if on else at, math.nan if on else at, -1 if on else li)
+    tubes = {k: np.concatenate(v) if v else np.empty(0) for k, v in cols.items()}
+    tubes["point"] = tubes["point"].astype(np.int64)
+    tubes["lab"] = tubes["lab"].astype(np.int64)
+    return tubes
 
 
 def _history(rows: list, column: str) -> tuple[np.ndarray, np.ndarray]:

@@ -261,46 +261,15 @@ def read_log(folder: Path, rnd: Round, start: dt.datetime | None) -> DrillLog:
     labs = {lab.name: li for li, lab in enumerate(rnd.labs)}
     aside: list[SetAside] = []
     problems: list[str] = []
-    cols: dict[str, list] = {k: [] for k in ("point", "table", "joined", "swabbed", "tube")}
     codes: dict[str, int] = {}  # tube barcode -> a number, shared by both files
-    n_swabs = 0
-    try:
-        for line, row in _rows(folder / "swabs.csv", SWAB_COLUMNS):
-            n_swabs += 1
-            got = _swab(row, names, start) if isinstance(row, dict) else row
-            if isinstance(got, str):
-                aside.append(SetAside("swabs.csv", line, got))
-                continue
-            for k, v in zip(("point", "table", "joined", "swabbed"), got, strict=True):
-                cols[k].append(v)
-            barcode = row["tube"].strip()
-            cols["tube"].append(codes.setdefault(barcode, len(codes)) if barcode else -1)
-    except DrillLogError as exc:
-        problems += exc.problems
+    cols: dict[str, list] = {k: [] for k in ("point", "table", "joined", "swabbed", "tube")}
     tubes: dict[str, list] = {k: [] for k in ("id", "point", "sealed", "picked_up", "at_lab", "reported", "lab")}
-    n_tubes = 0
-    first_line: dict[int, int] = {}
-    try:
-        for line, row in _rows(folder / "tubes.csv", TUBE_COLUMNS, TUBE_OPTIONAL):
-            n_tubes += 1
-            got = _tube(row, names, labs, start) if isinstance(row, dict) else row
-            if isinstance(got, str):
-                aside.append(SetAside("tubes.csv", line, got))
-                continue
-            barcode, point, times, lab = got
-            code = codes.setdefault(barcode, len(codes))
-            if code in first_line:
-                twice = _("{tube} listed twice (first at line {line})").format(tube=barcode, line=first_line[code])
-                aside.append(SetAside("tubes.csv", line, "tube: " + twice))
-                continue
-            first_line[code] = line
-            tubes["id"].append(code)
-            tubes["point"].append(point)
-            tubes["lab"].append(lab)
-            for k, t in zip(("sealed", "picked_up", "at_lab", "reported"), times, strict=True):
-                tubes[k].append(t)
-    except DrillLogError as exc:
-        problems += exc.problems
+    rows = {}
+    for name, read in (("swabs.csv", _read_swabs), ("tubes.csv", _read_tubes)):
+        try:
+            rows[name] = read(folder / name, names, labs, start, codes, cols if name == "swabs.csv" else tubes, aside)
+        except DrillLogError as exc:
+            problems += exc.problems
     if problems:
         raise DrillLogError(problems)
     return DrillLog(
@@ -310,9 +279,52 @@ def read_log(folder: Path, rnd: Round, start: dt.datetime | None) -> DrillLog:
         np.array(cols["swabbed"], float),
         {k: np.array(v, float) for k, v in tubes.items()},
         aside,
-        {"swabs.csv": n_swabs, "tubes.csv": n_tubes},
+        rows,
         np.array(cols["tube"], np.int64),
     )
+
+
+def _read_swabs(path: Path, names: dict, _labs: dict, start, codes: dict, cols: dict, aside: list) -> int:
+    """swabs.csv's usable rows appended to `cols`, the others to `aside`; returns the rows read."""
+    n = 0
+    copies: dict[tuple, int] = {}  # a swab row's values -> its line: a row exported twice is one swab
+    for line, row in _rows(path, SWAB_COLUMNS):
+        n += 1
+        got = _swab(row, names, start) if isinstance(row, dict) else row
+        key = tuple(v.strip() for v in row.values()) if isinstance(row, dict) and row["swabbed"].strip() else None
+        if not isinstance(got, str) and key is not None and key in copies:
+            got = "swabbed: " + _("a copy of line {line}").format(line=copies[key])
+        if isinstance(got, str):
+            aside.append(SetAside(path.name, line, got))
+            continue
+        copies[key] = line
+        for k, v in zip(("point", "table", "joined", "swabbed"), got, strict=True):
+            cols[k].append(v)
+        barcode = row["tube"].strip()
+        cols["tube"].append(codes.setdefault(barcode, len(codes)) if barcode else -1)
+    return n
+
+
+def _read_tubes(path: Path, names: dict, labs: dict, start, codes: dict, tubes: dict, aside: list) -> int:
+    """tubes.csv's usable rows appended to `tubes` (a barcode listed twice is set aside); returns the rows read."""
+    n = 0
+    first_line: dict[int, int] = {}
+    for line, row in _rows(path, TUBE_COLUMNS, TUBE_OPTIONAL):
+        n += 1
+        got = _tube(row, names, labs, start) if isinstance(row, dict) else row
+        if isinstance(got, str):
+            aside.append(SetAside(path.name, line, got))
+            continue
+        barcode, point, times, lab = got
+        code = codes.setdefault(barcode, len(codes))
+        if code in first_line:
+            twice = _("{tube} listed twice (first at line {line})").format(tube=barcode, line=first_line[code])
+            aside.append(SetAside(path.name, line, "tube: " + twice))
+            continue
+        first_line[code] = line
+        for k, v in zip(("id", "point", "lab", *TUBE_TIMES), (code, point, lab, *times), strict=True):
+            tubes[k].append(v)
+    return n
 
 
 def _tube(row: dict, names: dict, labs: dict, start) -> tuple[str, int, list[float], int] | str:

@@ -1,5 +1,6 @@
 """A status during the round, read at a time: a drill log (`sim.feeds.log`) read as it stood at TIME, or a
-folder of counts (`sim.feeds.counts`); docs/forecast.md. `read_status` is the one checked reader of both.
+folder of counts (`sim.feeds.counts`); docs/forecast.md. `sim.feeds.read.read_status` is the one checked
+reader of both.
 
 Both become one `Status`: per point and per lab what had happened by TIME, who was queuing (when the status
 shows it), every tube not yet reported and where it is, and the past as it is known (a log's own history;
@@ -7,23 +8,19 @@ counts at the times they were counted). A log is read as it is: its rows are wha
 at TIME holds nothing after it; a complete log replayed with `--at` has rows after TIME, which are left
 out and counted (`left_out`), so a replay can be told from an export. Unusable rows of a log are set aside,
 as `drill review` does; anything wrong in a counts folder is a problem at `file:line: column`, and nothing
-runs. A status with no usable data, or a TIME outside the round, is refused.
+runs.
 """
 
 from __future__ import annotations
 
-import datetime as dt
 from dataclasses import dataclass, field
-from pathlib import Path
 
 import numpy as np
 
-from sim.core.durations import format_duration
 from sim.core.i18n import _
-from sim.feeds.log import DrillLog, DrillLogError, SetAside, read_log
+from sim.feeds.log import DrillLog, SetAside
 from sim.scenario.round import Round
 
-SET_ASIDE_LIMIT = 0.05  # a log with more than this share of its rows set aside is refused, not forecast from
 LISTED = 100  # problems listed at most (the rest counted)
 
 
@@ -84,21 +81,6 @@ def round_span(rnd: Round) -> tuple[float, float]:
     return min(float(rnd.profile.times[0]), rnd.open), rnd.deadline
 
 
-def check_time(rnd: Round, at: float) -> None:
-    """A TIME outside the round is refused: before it nothing has happened (the plan is `natsim run`); after
-    the deadline the question a forecast answers (will it be met?) is settled."""
-    first, last = round_span(rnd)
-    if first <= at <= last:
-        return
-    raise StatusError(
-        [
-            _("--at: {at} is outside the round, which runs from {first} to its deadline {last} (times since its start)").format(
-                at=format_duration(at), first=format_duration(first), last=format_duration(last)
-            )
-        ]
-    )
-
-
 def plates_running(rnd: Round) -> np.ndarray:
     """Plates under way when a status does not say: up to every instrument (rule F4 forms them)."""
     return np.array([lab.extractors + lab.pcr_machines for lab in rnd.labs])
@@ -111,53 +93,16 @@ def curve(times: np.ndarray, weights: np.ndarray | None = None) -> tuple[np.ndar
 
 
 # --- a drill log, read at TIME ----------------------------------------------------------------------
-def from_log(folder: Path, rnd: Round, start: dt.datetime | None, at: float) -> Status:
-    """The log as it stood at `at`; refused when it holds nothing usable by then or too many rows are set aside."""
-    try:
-        log = read_log(folder, rnd, start)
-    except DrillLogError as exc:
-        raise StatusError(exc.problems) from None
-    rows = sum(log.rows.values())
-    if rows and len(log.set_aside) > SET_ASIDE_LIMIT * rows:
-        raise StatusError(
-            [str(a) for a in log.set_aside]
-            + [
-                _("{folder}: {n} of {rows} rows cannot be used (more than {share:.0%}): fix the export first").format(
-                    folder=folder, n=len(log.set_aside), rows=rows, share=SET_ASIDE_LIMIT
-                )
-            ]
-        )
-    status = cut_log(log, rnd, at)
-    if not (status.sampled.sum() or status.tubes_sealed.sum() or (status.waiting and sum(w.size for w in status.waiting))):
-        raise StatusError(
-            [
-                _("{folder}: no swab, queuing resident or sealed tube by {at} in the log: nothing to forecast from").format(
-                    folder=folder, at=format_duration(at)
-                )
-            ]
-        )
-    return status
-
-
 def cut_log(log: DrillLog, rnd: Round, at: float) -> Status:
     """The log at `at`. Who queues at `at`: a row joined by then and not swabbed by then (a registration scan
     with the swab empty, or, in a replayed complete log, a swab after `at`). A log with no such evidence (no
     row without a swab, nothing after `at`, or no `joined` filled) does not show the queue: `waiting` is None."""
     n_points = rnd.n_points
     done = log.swabbed <= at
-    waiting_rows = ~done & (log.joined <= at)  # joined (a registration scan) but not swabbed yet
-    later = log.swabbed > at
-    shows_queue = bool(np.isfinite(log.joined).any() and (np.isnan(log.swabbed).any() or later.any()))
-    waiting = _by_point(log.joined[waiting_rows], log.point[waiting_rows], n_points) if shows_queue else None
+    waiting, left_out = _queue(log, at, n_points)
     t = log.tubes
     seen = t["sealed"] <= at
-    times = ("sealed", "picked_up", "at_lab", "reported")
-    left_out = {
-        "swabs": int(np.count_nonzero(later)),
-        "queuing": int(np.count_nonzero(np.isnan(log.swabbed) & (log.joined > at))),
-        "tube_times": int(sum(np.count_nonzero(t[k] > at) for k in times)),
-    }
-    when = {k: np.where(t[k] <= at, t[k], np.nan)[seen] for k in times}
+    when = _tube_times(t, seen, at)
     tube_point = t["point"][seen].astype(np.int64)
     ids = t["id"][seen].astype(np.int64)
     ran = t["lab"][seen].astype(np.int64) if "lab" in t else np.full(ids.size, -1)
@@ -207,6 +152,32 @@ def cut_log(log: DrillLog, rnd: Round, at: float) -> Status:
         _log_until(log, done),
         left_out,
     )
+
+
+TUBE_TIMES = ("sealed", "picked_up", "at_lab", "reported")
+
+
+def _queue(log: DrillLog, at: float, n: int) -> tuple[list[np.ndarray] | None, dict[str, int]]:
+    """Who queues at `at` (None when the log shows no evidence), and a replay's rows after `at`, not used."""
+    waiting_rows = ~(log.swabbed <= at) & (log.joined <= at)  # joined (a registration scan) but not swabbed yet
+    later = log.swabbed > at
+    shows_queue = bool(np.isfinite(log.joined).any() and (np.isnan(log.swabbed).any() or later.any()))
+    waiting = _by_point(log.joined[waiting_rows], log.point[waiting_rows], n) if shows_queue else None
+    left_out = {
+        "swabs": int(np.count_nonzero(later)),
+        "queuing": int(np.count_nonzero(np.isnan(log.swabbed) & (log.joined > at))),
+        "tube_times": int(sum(np.count_nonzero(log.tubes[k] > at) for k in TUBE_TIMES)),
+    }
+    return waiting, left_out
+
+
+def _tube_times(t: dict[str, np.ndarray], seen: np.ndarray, at: float) -> dict[str, np.ndarray]:
+    """The times of the tubes `seen` as known at `at` (NaN: not yet). A step recorded implies the ones before
+    it (a tube received was picked up, no later than it came)."""
+    when = {k: np.where(t[k] <= at, t[k], np.nan)[seen] for k in TUBE_TIMES}
+    when["at_lab"] = np.where(np.isnan(when["at_lab"]), when["reported"], when["at_lab"])
+    when["picked_up"] = np.where(np.isnan(when["picked_up"]), when["at_lab"], when["picked_up"])
+    return when
 
 
 def _by_point(values: np.ndarray, point: np.ndarray, n: int) -> list[np.ndarray]:

@@ -118,12 +118,11 @@ def test_random_rounds_give_identical_logistics(sc):
 def resumed_both_ways(rnd, at: float, rep: int = 0, require_plates: bool = True):
     """A forecast's replication from a plain run's own state at `at` (its drill log cut there), by the SimPy
     model and by the compiled loop."""
-    from sim.drill.forecast import state_of
-    from sim.drill.log import log_from_trace
-    from sim.drill.status import cut_log
-
     from sim.engine.replication import run_replication
     from sim.engine.resume import plan_at, resumed
+    from sim.feeds.log import log_from_trace
+    from sim.feeds.status import cut_log
+    from sim.forecast.outlook import state_of
 
     grid = Grid.for_round(rnd)
     status = cut_log(log_from_trace(run_replication(rnd, rep, grid, trace=True).trace), rnd, at)

@@ -1,4 +1,5 @@
-"""A drill log read at a time counts exactly what the traced run had done by then."""
+"""A drill log read at a time counts exactly what the traced run had done by then; the checked reader refuses
+every doubtful status with all its problems at file:line: column, and reads a log as it is."""
 
 from __future__ import annotations
 
