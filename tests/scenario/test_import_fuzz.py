@@ -88,7 +88,8 @@ def hostile_csv(draw) -> str:
 @st.composite
 def hostile_geojson(draw) -> str:
     features = []
-    for name, lon, lat, pop in _town(draw(st.integers(1, 25))):
+    n = draw(st.integers(1, 25))
+    for name, lon, lat, pop in _town(n):
         features.append(
             {
                 "type": "Feature",
@@ -97,13 +98,13 @@ def hostile_geojson(draw) -> str:
             }
         )
     for _ in range(draw(st.integers(0, 6))):
-        f = features[draw(st.integers(0, len(features) - 1))]
+        f = features[draw(st.integers(0, n - 1))]  # one of the town's features (junk appended is left as it is)
         kind = draw(st.sampled_from(["pop", "name", "swap", "coords", "geometry", "duplicate", "polygon", "not_a_feature"]))
         if kind == "pop":
             f["properties"]["POP"] = draw(JSON_VALUES)
         elif kind == "name":
             f["properties"]["name"] = draw(JSON_VALUES)
-        elif kind == "swap" and f.get("geometry"):
+        elif kind == "swap" and isinstance(f.get("geometry"), dict) and isinstance(f["geometry"].get("coordinates"), list):
             f["geometry"]["coordinates"] = f["geometry"]["coordinates"][::-1]
         elif kind == "coords":
             f["geometry"] = {"type": "Point", "coordinates": [draw(JSON_VALUES), draw(JSON_VALUES)]}
