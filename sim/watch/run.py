@@ -70,7 +70,7 @@ def run_watch(options: RunOptions, rnd: Round, start: dt.datetime | None, echo: 
         threads.append(
             threading.Thread(
                 target=replay,
-                args=(rows, options.feed, options.replay_step, options.speed, at_text, watch._stop.is_set),
+                args=(rows, options.feed, options.replay_step, options.speed, at_text, watch.stopped),
                 kwargs={"begin": clock.wall0},
                 daemon=True,
                 name="replay",

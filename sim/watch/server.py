@@ -36,7 +36,8 @@ def make_app(watch: Watch, max_upload: int = 32 * MB, lifespan=None) -> Starlett
         if not may_read(request):
             return PlainTextResponse(_("reading from another machine needs the token (?token=...)") + "\n", 401)
         lang = request.query_params.get("lang") or language()
-        return HTMLResponse(page_html(watch, "zh" if lang.startswith("zh") else "en", request.query_params.get("token")))
+        lang = "zh" if lang.startswith("zh") else "en"  # the first page in a language cuts its font: not on the loop
+        return HTMLResponse(await run_in_threadpool(page_html, watch, lang, request.query_params.get("token")))
 
     async def state(request: Request) -> Response:
         if not may_read(request):

@@ -49,19 +49,16 @@ def site_map(rnd: Round) -> dict | None:
 def page_state(watch: Watch) -> dict:
     store = watch.store
     snaps = {s.id: s for s in store.snapshots()}
-    forecasts = store.forecasts()
-    track = sorted(
-        (track_point(f, snaps[f.snapshot]) for f in forecasts if f.finished is not None),
-        key=lambda t: (t["at_h"], t["forecast"]),
-    )
-    done = [f for f in forecasts if f.result is not None]
+    finished = store.track()
+    track = sorted((track_point(f, snaps[f.snapshot]) for f in finished), key=lambda t: (t["at_h"], t["forecast"]))
+    done = [f for f in finished if f.error is None and f.result is not None]
     now = max(done, key=lambda f: (snaps[f.snapshot].at_s, f.id)) if done else None
     latest = store.latest_accepted()
     running = watch.running()
     counts = {k: sum(1 for s in snaps.values() if s.state == k) for k in ("accepted", "older", "refused")}
     refused = [s for s in snaps.values() if s.state == "refused"][-REFUSED_SHOWN:]
     interrupted = [e[2] for e in store.events("interrupted")]
-    result = now.result if now else None
+    result = store.result(now.id) if now else None
     return {
         "scenario": watch.rnd.name,
         "deadline_h": watch.rnd.deadline / 3600,

@@ -166,6 +166,27 @@ class Store:
             ]
         )
 
+    def finished_snapshots(self) -> set[int]:
+        """Snapshots with a finished forecast (a result or an error)."""
+        return {r[0] for r in self._rows("SELECT f.snapshot FROM forecasts f JOIN results r ON r.forecast = f.id")}
+
+    def track(self) -> list[ForecastRow]:
+        """Every finished forecast with only what the track draws (SQLite reads it out of the JSON): a day of a
+        city's forecasts is too much to parse whole every time the page's data changes."""
+        rows = self._rows(
+            "SELECT f.id, f.snapshot, f.started, r.finished, r.seconds, "
+            "json_object('deadline_met_probability', json_extract(r.result, '$.deadline_met_probability'), "
+            "'deadline_met_ci95', json_extract(r.result, '$.deadline_met_ci95'), "
+            "'last_result_h', json_object('mean', json_extract(r.result, '$.last_result_h.mean'), "
+            "'prediction95', json_extract(r.result, '$.last_result_h.prediction95'))), r.error "
+            "FROM forecasts f JOIN results r ON r.forecast = f.id ORDER BY f.id"
+        )
+        return [ForecastRow(*r[:5], json.loads(r[5]) if r[5] else None, r[6]) for r in rows]
+
+    def result(self, forecast: int) -> dict | None:
+        rows = self._rows("SELECT result FROM results WHERE forecast = ?", (forecast,))
+        return json.loads(rows[0][0]) if rows and rows[0][0] else None
+
     def forecasts(self) -> list[ForecastRow]:
         rows = self._rows(
             "SELECT f.id, f.snapshot, f.started, r.finished, r.seconds, r.result, r.error "

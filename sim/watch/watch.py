@@ -117,8 +117,7 @@ class Watch:
             if self._running is not None:
                 return done
             target = self.store.latest_accepted()
-            finished = {f.snapshot for f in self.store.forecasts() if f.finished is not None}
-            if target is None or target.id in finished:
+            if target is None or target.id in self.store.finished_snapshots():
                 return done
             if self._last_start is not None and self.clock.elapsed(self._last_start) < self.settings.every:
                 return done
@@ -156,6 +155,9 @@ class Watch:
 
     def stop(self) -> None:
         self._stop.set()
+
+    def stopped(self) -> bool:
+        return self._stop.is_set()
 
     def close(self) -> None:
         self.stop()

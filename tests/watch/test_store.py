@@ -41,3 +41,28 @@ def test_the_latest_accepted_is_by_time_then_arrival(tmp_path):
     with pytest.raises(sqlite3.IntegrityError):  # one row per content
         store.add_snapshot("d", "1", 6.0, "accepted", [], {})
     assert len(store.snapshots()) == 3  # the failed insert left nothing behind
+
+
+def test_the_track_reads_only_what_it_draws(tmp_path):
+    store = Store(tmp_path)
+    sid = store.add_snapshot("a", "1", 3600.0, "accepted", [], {})
+    big = {
+        "deadline_met_probability": 0.5,
+        "deadline_met_ci95": [0.1, 0.9],
+        "points": [{"point": "p"}] * 1000,
+        "last_result_h": {"mean": 11.0, "prediction95": [10.0, 12.0], "values": [11.0] * 20},
+    }
+    ok = store.start_forecast(sid)
+    store.finish_forecast(ok, 1.0, big, None)
+    failed = store.start_forecast(sid)
+    store.finish_forecast(failed, 0.1, None, "the forecast failed")
+    store.start_forecast(sid)  # running: not on the track
+    a, b = store.track()
+    assert a.result == {
+        "deadline_met_probability": 0.5,
+        "deadline_met_ci95": [0.1, 0.9],
+        "last_result_h": {"mean": 11.0, "prediction95": [10.0, 12.0]},
+    }
+    assert b.error == "the forecast failed" and b.result["last_result_h"]["mean"] is None
+    assert store.result(ok) == big and store.result(failed) is None
+    assert store.finished_snapshots() == {sid}
