@@ -6,6 +6,7 @@ from pathlib import Path
 
 import matplotlib.pyplot as plt
 import numpy as np
+from matplotlib.figure import Figure
 
 from sim.core.i18n import N_, _
 from sim.report.plots.style import DEADLINE_STYLE, PALETTE, count_formatter
@@ -13,7 +14,7 @@ from sim.report.plots.style import DEADLINE_STYLE, PALETTE, count_formatter
 CURVES = (("sampled", N_("residents sampled")), ("tubes_reported", N_("tubes reported")))
 
 
-def forecast_plot(result: dict, future: dict, name: str, path: Path) -> None:
+def forecast_plot(result: dict, future: dict, name: str, path: Path) -> Figure:
     """Two panels, residents sampled and tubes reported, cumulative: the past (black), the plan's mean
     (grey, dashed), the forecast's median and its 2.5-97.5% band across replications (blue) after TIME."""
     at, deadline = result["at_h"], result["deadline_h"]
@@ -55,3 +56,4 @@ def forecast_plot(result: dict, future: dict, name: str, path: Path) -> None:
     fig.tight_layout()
     fig.savefig(path, dpi=110)
     plt.close(fig)
+    return fig

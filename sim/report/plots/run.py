@@ -6,6 +6,7 @@ from pathlib import Path
 
 import matplotlib.pyplot as plt
 import numpy as np
+from matplotlib.figure import Figure
 from matplotlib.ticker import PercentFormatter
 
 from sim.core.i18n import _
@@ -36,7 +37,7 @@ def _reps_note(result: RunResult, band: bool = True) -> str:
     return (_("mean of {n} replications, band: 95% of replications") if band else _("mean of {n} replications")).format(n=n)
 
 
-def plot_cumulative(result: RunResult, path: Path) -> None:
+def plot_cumulative(result: RunResult, path: Path) -> Figure:
     tl = result.timeline()
     fig, ax = plt.subplots(figsize=(10, 5.5))
     colours = {"arrived": "#7f8c8d", "sampled": "#2874a6", "results_reported": "#1e8449"}
@@ -74,9 +75,10 @@ def plot_cumulative(result: RunResult, path: Path) -> None:
     fig.tight_layout()
     fig.savefig(path, dpi=110)
     plt.close(fig)
+    return fig
 
 
-def plot_queues(result: RunResult, path: Path) -> None:
+def plot_queues(result: RunResult, path: Path) -> Figure:
     rep = result.reps[0]
     fig, ax = plt.subplots(figsize=(10, 5.5))
     for q, name, series in rep.busiest:
@@ -92,9 +94,10 @@ def plot_queues(result: RunResult, path: Path) -> None:
     fig.tight_layout()
     fig.savefig(path, dpi=110)
     plt.close(fig)
+    return fig
 
 
-def plot_waits(result: RunResult, path: Path) -> None:
+def plot_waits(result: RunResult, path: Path) -> Figure:
     edges, counts = result.wait_histogram()
     group = max(1, -(-counts.size // 60))  # about 60 bars, whatever the longest wait
     counts = np.add.reduceat(counts, np.arange(0, counts.size, group))
@@ -132,9 +135,10 @@ def plot_waits(result: RunResult, path: Path) -> None:
     fig.tight_layout()
     fig.savefig(path, dpi=110)
     plt.close(fig)
+    return fig
 
 
-def plot_utilisation(result: RunResult, path: Path) -> None:
+def plot_utilisation(result: RunResult, path: Path) -> Figure:
     """Vehicles and instruments busy, all labs together; with several labs, each lab's PCR machines below."""
     util = result.utilisation()
     per_lab = result.lab_utilisation()
@@ -167,9 +171,10 @@ def plot_utilisation(result: RunResult, path: Path) -> None:
     fig.tight_layout()
     fig.savefig(path, dpi=110)
     plt.close(fig)
+    return fig
 
 
-def plot_rounds(result: RunResult, path: Path) -> None:
+def plot_rounds(result: RunResult, path: Path) -> Figure:
     """A campaign: when each round's last result came, counted from the round's start, against the
     deadline every round has; the lab backlog each round inherits is written on its bar."""
     rnd = result.rnd
@@ -221,6 +226,7 @@ def plot_rounds(result: RunResult, path: Path) -> None:
     fig.tight_layout()
     fig.savefig(path, dpi=110)
     plt.close(fig)
+    return fig
 
 
 def write_all(result: RunResult, folder: Path) -> None:
