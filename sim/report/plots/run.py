@@ -14,17 +14,17 @@ from sim.report.plots.style import DEADLINE_STYLE, PALETTE, count_formatter, dra
 from sim.report.summary import RunResult
 
 
-def _time_axis(ax, result: RunResult, deadline: bool = True) -> None:
+def _time_axis(ax, result: RunResult) -> None:
+    """Hours on the x axis, every round's deadline, the round's events shaded."""
     rnd = result.rnd
     label = _("hours since the campaign's start") if rnd.campaign else _("hours since the round's start")
     if rnd.start_label:
         label += f" (0 h = {rnd.start_label.replace('T', ' ')})"
     ax.set_xlabel(label)
-    if deadline:
-        for k in range(rnd.rounds):  # a campaign: each round's own deadline, labelled once
-            at = rnd.deadline_of(k) / 3600
-            text = _("deadline ({h:g} h)").format(h=at) if not rnd.campaign else _("each round's deadline") if k == 0 else None
-            ax.axvline(at, **DEADLINE_STYLE, label=text)
+    for k in range(rnd.rounds):  # a campaign: each round's own deadline, labelled once
+        at = rnd.deadline_of(k) / 3600
+        text = _("deadline ({h:g} h)").format(h=at) if not rnd.campaign else _("each round's deadline") if k == 0 else None
+        ax.axvline(at, **DEADLINE_STYLE, label=text)
     for ev, colour in zip(rnd.events, ("#f5b041", "#85c1e9", "#c39bd3", "#a3e4d7", "#f1948a") * 20, strict=False):
         ax.axvspan(ev.start / 3600, ev.end / 3600, color=colour, alpha=0.25, linewidth=0, label=ev.label)
     ax.grid(alpha=0.3)

@@ -31,8 +31,8 @@ def test_the_cumulative_overlay_draws_each_plans_mean_curves_and_one_deadline(ru
 def test_plans_with_different_deadlines_get_one_deadline_each(runs, drawn, tmp_path):
     later = RunData(**{**runs[1].__dict__, "label": "c", "summary": {**runs[1].summary, "deadline_h": 18.0}})
     ax = compare_cumulative([runs[0], later], tmp_path / "c.png").axes[0]
-    lines = {round(ln.get_xdata()[0], 6): ln.get_label() for ln in ax.get_lines() if ln.get_label().startswith("deadline")}
-    assert lines == {12.0: "deadline, a", 18.0: "deadline, c"}
+    lines = {ln.get_xdata()[0]: ln.get_label() for ln in ax.get_lines() if ln.get_label().startswith("deadline")}
+    assert lines == {12.0: "deadline, a", 18.0: "deadline, c"}  # each in its plan's colour, dashed
 
 
 def test_the_wait_overlay_draws_shares_per_minute_and_the_share_waiting_longer(runs, drawn, tmp_path):
@@ -59,7 +59,7 @@ def test_the_wait_overlay_draws_shares_per_minute_and_the_share_waiting_longer(r
 
 
 def test_chinese_plan_names_are_drawn_in_the_shipped_cjk_font(runs, drawn, tmp_path):
-    named = [RunData(**{**r.__dict__, "label": label}) for r, label in zip(runs, ("雁塔区", "碑林区"), strict=True)]
+    named = [RunData(**{**r.__dict__, "label": name}) for r, name in zip(runs, ("雁塔区", "碑林区"), strict=True)]
     ax = compare_cumulative(named, tmp_path / "c.png").axes[0]
     texts = ax.get_legend().get_texts()
     assert [t.get_text() for t in texts][:2] == ["雁塔区", "碑林区"]

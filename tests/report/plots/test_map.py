@@ -31,12 +31,15 @@ def test_scale_bars_are_round_lengths():
 @pytest.fixture(scope="module")
 def result(tmp_path_factory) -> RunResult:
     tmp_path = tmp_path_factory.mktemp("map")
-    (tmp_path / "c.csv").write_text("name,lon,lat,residents\na,108.91,34.201,300\nb,108.95,34.22,500\nc,109.10,34.30,200\n")
-    (tmp_path / "s.csv").write_text("name,lon,lat,tables\n小寨小学,108.91,34.20,2\ns2,108.96,34.21,1\ns3,109.0,34.0,0\n")
+    compounds = "a,108.91,34.201,300\nb,108.95,34.22,500\nc,109.10,34.30,200\n"  # a: beside its site
+    (tmp_path / "c.csv").write_text("name,lon,lat,residents\n" + compounds)
+    sites = "小寨小学,108.91,34.20,2\ns2,108.96,34.21,1\ns3,109.0,34.0,0\n"  # a Chinese name, drawn beside its site
+    (tmp_path / "s.csv").write_text("name,lon,lat,tables\n" + sites)
     (tmp_path / "m.yaml").write_text(
         "name: map\ndeadline: 12h\narrivals: {profile: [[0h, 1], [3h, 0]]}\nsampling: {service_time: 40s}\n"
         "places: {compounds: c.csv, sites: s.csv, labs: {L: [108.93, 34.25]}}\n"
-        "transport: {vehicles: {L: 2}}\nlabs: [{name: L, extractors: 1, pcr_machines: 1, extraction_time: 1h, pcr_time: 1h}]\n"
+        "transport: {vehicles: {L: 2}}\n"
+        "labs: [{name: L, extractors: 1, pcr_machines: 1, extraction_time: 1h, pcr_time: 1h}]\n"
     )
     return run(build_round(load_scenario(tmp_path / "m.yaml")), 1)
 
@@ -69,7 +72,8 @@ def test_the_map_draws_compounds_sites_and_labs_where_they_are(result, drawn, tm
         "site: 95th percentile wait (min)",
     ]
     assert ax.get_title().startswith("map: compounds, the sites that serve them, and labs")
-    assert f"walking standard {m.standard / 60:g} min" in ax.get_title() and "2 open sites, 3 compounds" in ax.get_title()
+    title = ax.get_title()
+    assert f"walking standard {m.standard / 60:g} min" in title and "2 open sites, 3 compounds" in title
     assert {"closed site", "lab", "walks beyond the standard"} <= set(drawn.legend(ax))
     named = [t for t in ax.texts if t.get_text().startswith("小寨小学 (")]
     assert len(named) == 1 and named[0].get_text() == f"小寨小学 ({p95['小寨小学']:.0f} min)"

@@ -25,7 +25,8 @@ def _rows(settings, figure, values):
 
 def test_a_sweep_plot_draws_the_figure_with_its_interval_against_the_first_key(drawn, tmp_path):
     s = parse_setting("transport.pickup_interval=30m,1h")
-    ax = sweep_plot([s], _rows([s], "results_complete_h", (9.0, 10.5)), "results_complete_h", tmp_path / "s.png").axes[0]
+    rows = _rows([s], "results_complete_h", (9.0, 10.5))
+    ax = sweep_plot([s], rows, "results_complete_h", tmp_path / "s.png").axes[0]
     (errorbar,) = ax.containers
     line, _caps, (bars,) = errorbar.lines
     assert list(line.get_xdata()) == [0, 1] and list(line.get_ydata()) == [9.0, 10.5]
