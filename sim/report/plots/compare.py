@@ -1,4 +1,4 @@
-"""Plans side by side: cumulative results and waiting times of every run compared, on one axis."""
+"""Plans side by side: every plan's cumulative counts on shared axes, and their waiting times."""
 
 from __future__ import annotations
 

@@ -16,7 +16,7 @@ CURVES = (("sampled", N_("residents sampled")), ("tubes_reported", N_("tubes rep
 
 def forecast_plot(result: dict, future: dict, name: str, path: Path) -> Figure:
     """Two panels, residents sampled and tubes reported, cumulative: the past (black), the plan's mean
-    (grey, dashed), the forecast's median and its 2.5-97.5% band across replications (blue) after TIME."""
+    (grey, dotted), the forecast's median and its 2.5-97.5% band across replications (blue) after TIME."""
     at, deadline = result["at_h"], result["deadline_h"]
     past = result["past_curves"]
     fig, axes = plt.subplots(2, 1, figsize=(10, 7.5), sharex=True)
