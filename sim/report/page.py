@@ -174,7 +174,7 @@ def _show(v: object) -> str:
 
 
 def number_text(x: float) -> str:
-    """A figure as a reader wants it: whole thousands with separators, three significant digits below."""
+    """A figure as a reader wants it: from 100 up whole, with thousands separators; below, three significant digits."""
     if abs(x) >= 100:
         return f"{x:,.0f}"
     return f"{x:.3g}"

@@ -6,6 +6,7 @@ from pathlib import Path
 
 import matplotlib.pyplot as plt
 import numpy as np
+from matplotlib.figure import Figure
 
 from sim.core.i18n import N_, _
 from sim.report.plots.style import DEADLINE_STYLE, PALETTE, count_formatter
@@ -13,13 +14,14 @@ from sim.report.plots.style import DEADLINE_STYLE, PALETTE, count_formatter
 CURVES = (("sampled", N_("residents sampled")), ("tubes_reported", N_("tubes reported")))
 
 
-def forecast_plot(result: dict, future: dict, name: str, path: Path) -> None:
+def forecast_plot(result: dict, future: dict, name: str, path: Path) -> Figure:
     """Two panels, residents sampled and tubes reported, cumulative: the past as the status knows it (black:
     a log's own history; counts as points at the times they were counted, joined by lines), the plan's mean
     (grey, dashed), the forecast's median and its 2.5-97.5% band across replications (blue) after TIME."""
     fig = forecast_figure(result, future, name)
     fig.savefig(path, dpi=110)
     plt.close(fig)
+    return fig
 
 
 def forecast_figure(result: dict, future: dict, name: str) -> plt.Figure:

@@ -8,12 +8,14 @@ import pytest
 
 from sim.report.plots.forecast import forecast_figure, forecast_plot
 
+T = np.arange(0, 14, 0.5)
+PLAN = np.linspace(0, 100, T.size)
+
 
 def _inputs(past: dict):
-    t = np.arange(0, 14, 0.5)
     future = {
-        key: {"times_h": t, "plan": np.linspace(0, 100, t.size), "forecast": np.linspace(0, 100, t.size) + np.arange(5)[:, None]}
-        for key in ("sampled", "tubes_reported")
+        key: {"times_h": T, "plan": PLAN * (k + 1), "forecast": PLAN * (k + 1) + 10 * np.arange(5)[:, None]}
+        for k, key in enumerate(("sampled", "tubes_reported"))
     }
     result = {
         "at_h": 5.0,
@@ -56,3 +58,23 @@ def test_counts_are_drawn_as_points_at_their_times_and_nothing_before(tmp_path):
     assert deadline and deadline[0].get_xdata()[0] == pytest.approx(12.0)
     assert top.get_ylabel() == "residents sampled"
     plt.close(fig)
+
+
+def test_the_forecast_draws_the_past_the_plan_and_the_band_after_now(drawn, tmp_path):
+    result, future = _inputs(LOG_PAST)
+    fig = forecast_plot(result, future, "test", tmp_path / "f.png")
+    sampled, reported = fig.axes
+    assert list(drawn.line(sampled, "so far (status)").get_ydata()) == [0, 10, 40]
+    assert list(drawn.line(reported, "so far (status)").get_ydata()) == [0, 0, 3]
+    for ax, k in ((sampled, 1), (reported, 2)):
+        assert drawn.same(drawn.line(ax, "the plan (mean of its runs)").get_ydata(), PLAN * k)
+        median = drawn.line(ax, "forecast, median")
+        after = T >= 5.0
+        assert drawn.same(median.get_xdata(), T[after]) and drawn.same(median.get_ydata(), PLAN[after] * k + 20)
+        assert drawn.deadlines(ax) == {12.0: "deadline (12 h)"}
+        assert drawn.line(ax, "now (5.0 h)").get_xdata()[0] == 5.0
+        assert "forecast, 95% of replications" in drawn.legend(ax)
+    assert sampled.get_ylabel() == "residents sampled" and reported.get_ylabel() == "tubes reported"
+    assert reported.get_xlabel() == "hours since the round's start"
+    assert fig.get_suptitle().startswith("test: forecast at 5.0 h, deadline met with probability 80%")
+    assert reported.get_xlim() == pytest.approx((0.0, 13.2))  # the deadline and a margin stay in sight
