@@ -199,14 +199,32 @@ def descend(ch: SiteChecker, tables: np.ndarray, fixed: np.ndarray, reps: range,
             if not ch.site_ok(trial, s, reps):
                 break
             m = trial
-    for s in sorted(m.open_sites, key=lambda s: m.compound_residents[m.served(s)].sum()):
-        if fixed[s]:
-            continue
-        trial = closed(m, s)
-        if ch.walks_ok(trial) and all(ch.site_ok(trial, t, reps) for t in _affected(m, trial)):
-            m = trial
+    m = ch.plan(close_where_possible(ch, m.site_tables, fixed, reps).tables)
     say(_("descent: {sites} sites, {tables} tables").format(sites=m.open_sites.size, tables=int(m.site_tables.sum())))
     return m.site_tables.copy()
+
+
+@dataclass(frozen=True)
+class Closures:
+    tables: np.ndarray  # the plan after the closures
+    tried: int  # open sites tried closed (every one not fixed)
+    closed: int  # ... of which closed
+
+
+def close_where_possible(ch: SiteChecker, tables: np.ndarray, fixed: np.ndarray, reps: range) -> Closures:
+    """Every open site that is not fixed tried closed, smallest first, its compounds going to their next
+    nearest open site (P3); it closes where every compound stays within the walking standard and every
+    site that receives them within the queue standard on `reps`."""
+    m = ch.plan(tables)
+    tried = shut = 0
+    for s in sorted(m.open_sites, key=lambda s: m.compound_residents[m.served(s)].sum()):
+        if fixed[s] or m.site_tables[s] == 0:
+            continue
+        tried += 1
+        trial = closed(m, s)
+        if ch.walks_ok(trial) and all(ch.site_ok(trial, t, reps) for t in _affected(m, trial)):
+            m, shut = trial, shut + 1
+    return Closures(m.site_tables.copy(), tried, shut)
 
 
 def _affected(a: PlacesMap, b: PlacesMap) -> list[int]:

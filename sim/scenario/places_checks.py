@@ -13,9 +13,10 @@ from sim.scenario.places_files import PlaceFiles, read_compounds, read_matrix, r
 from sim.scenario.problems import Problem
 
 
-def check_places(checks, p: spec.Places) -> tuple[PlaceFiles, PlacesMap | None, dict[str, tuple]]:
+def check_places(checks, p: spec.Places, siting: bool = False) -> tuple[PlaceFiles, PlacesMap | None, dict[str, tuple]]:
     """Read the files and check them; returns them, the map (None when the files have problems) and the
-    labs that receive tubes from open sites (for the vehicles check)."""
+    labs that receive tubes from open sites (for the vehicles check). `siting`: no site need be open
+    (`natsim site` opens them from the candidates)."""
     base, lonlat = checks.base, p.coordinates == "lonlat"
     files = PlaceFiles()
     read_compounds(base / p.compounds, lonlat, files)
@@ -34,16 +35,20 @@ def check_places(checks, p: spec.Places) -> tuple[PlaceFiles, PlacesMap | None, 
     if files.problems or checks.problems:
         return files, None, {}
     m = make_map(p, files, checks.lab_names)
-    _assignment(checks, p, files, m)
+    _assignment(checks, p, files, m, siting)
     used = _labs(checks, files, m)
     _groups(checks, p, files, m)
     return files, m, used
 
 
-def _assignment(checks, p: spec.Places, files: PlaceFiles, m: PlacesMap) -> None:
+def _assignment(checks, p: spec.Places, files: PlaceFiles, m: PlacesMap, siting: bool = False) -> None:
     shown = files.shown["compounds"]
     if p.assignment == "nearest" and not m.open_sites.size:
-        checks.problems.append(Problem(files.shown["sites"], None, (), _("no site is open: every site has tables 0")))
+        if not siting:
+            message = _("no site is open: every site has tables 0")
+            if any(s.candidate for s in files.sites):
+                message += _("; to open sites from its candidates, run `natsim site` first and run its plan.yaml")
+            checks.problems.append(Problem(files.shown["sites"], None, (), message))
         return
     if p.assignment == "file":
         index = {s.name: i for i, s in enumerate(files.sites)}
