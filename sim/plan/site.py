@@ -17,6 +17,7 @@ from sim.core.i18n import _
 from sim.core.stats import share_lower_bound_95
 from sim.plan.bounds import samplers_per_table
 from sim.plan.site_check import SiteChecker, close_where_possible, descend, one_step_smaller, repair, site_margin
+from sim.plan.site_report import milp_words
 from sim.plan.siting import MIP_GAP, Candidates, SitingInfeasible, SitingProblem, Solution, capacities, solve, weights
 from sim.scenario.build import build_round
 from sim.scenario.load import LoadedScenario
@@ -114,35 +115,6 @@ def _milp_record(sol: Solution, m: PlacesMap, seconds: float, problem: SitingPro
         "tables": int(sol.tables.sum()),
         "overloaded_at_the_peak": [m.site_names[s] for s in sol.overloaded],
     }
-
-
-def milp_words(milp: dict) -> str:
-    """The program's plan, bound and gap in a planner's words: "optimal" only when the whole map's gap is
-    within the solver's tolerance."""
-    if milp["program"] == "whole map":
-        how = _("the whole map as one program")
-    else:
-        how = _("{n} districts, {k} solved to optimality each (a district's optimum is not the map's)").format(
-            n=milp["districts"], k=milp["districts_optimal"]
-        )
-    verdict = (
-        _("optimal (gap within {tol:.2%})").format(tol=milp["tolerance"])
-        if milp["optimal"]
-        else _("not proven optimal: {status}").format(status=milp["status"])
-    )
-    return _(
-        "MILP (HiGHS), {how}: {sites:,} sites, {tables:,} tables; objective {value:.3f}, proven lower bound "
-        "{bound:.3f} for the whole map, gap {gap:.2%}: {verdict}; {seconds:.1f} s"
-    ).format(
-        how=how,
-        sites=milp["sites"],
-        tables=milp["tables"],
-        value=milp["objective"],
-        bound=milp["lower_bound"],
-        gap=milp["gap"],
-        verdict=verdict,
-        seconds=milp["seconds"],
-    )
 
 
 def _problem(rnd: Round, m: PlacesMap, cands: Candidates, t: SitingTargets) -> SitingProblem:

@@ -184,7 +184,7 @@ def whole_map_bounds(
     load = float(p.peak_rate[compounds].sum())
     tables = site_bounds.tables_bound(load, p.capacity, most, (w_y, w_t, OVERLOAD_COST), at_least=sites)
     lp = None
-    if pairs <= LP_PAIRS:
+    if pairs <= LP_PAIRS and not (own is not None and math.isfinite(own)):  # the program's own bound is at least the LP's
         model = program(p, compounds, near, used, fixed)
         lp = site_bounds.lp_relaxation(model.c, model.bounds, model.constraints, p.time_limit)
     return {
