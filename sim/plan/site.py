@@ -17,8 +17,9 @@ from sim.core.i18n import _
 from sim.core.stats import share_lower_bound_95
 from sim.plan.bounds import samplers_per_table
 from sim.plan.site_check import SiteChecker, close_where_possible, descend, one_step_smaller, repair, site_margin
+from sim.plan.site_model import MIP_GAP, Candidates, SitingInfeasible, SitingProblem, Solution, capacities, weights
 from sim.plan.site_report import milp_words
-from sim.plan.siting import MIP_GAP, Candidates, SitingInfeasible, SitingProblem, Solution, capacities, solve, weights
+from sim.plan.siting import solve
 from sim.scenario.build import build_round
 from sim.scenario.load import LoadedScenario
 from sim.scenario.pauses import working_share

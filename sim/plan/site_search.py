@@ -70,7 +70,7 @@ def evaluate(r: Ranked, is_open: np.ndarray) -> Plan:
     return Plan(is_open, tables, over, value, bool(has.all()))
 
 
-def local_search(r: Ranked, start: np.ndarray, rounds: int = 20) -> Plan:
+def local_search(r: Ranked, start: np.ndarray, rounds: int = 500) -> Plan:
     """From `start` (candidate positions open): first close overloaded sites where that lowers the
     overload (their compounds spread to their next candidates), then drop and swap while the objective
     falls; fixed sites stay."""
@@ -99,8 +99,31 @@ def local_search(r: Ranked, start: np.ndarray, rounds: int = 20) -> Plan:
                     best, improved = t, True
                     break
         if not improved:
+            improved = (merged := _merge(r, best)) is not None
+            if improved:
+                best = merged
+        if not improved:
             break
     return best
+
+
+def _merge(r: Ranked, plan: Plan) -> Plan | None:
+    """One site fewer: two open sites that share a compound's walk closed, and one candidate either's
+    compounds can walk to opened in their place, where that lowers the objective (the first found)."""
+    free = r.fixed == 0
+    for s in np.flatnonzero(plan.is_open & free):
+        rows = (r.order == s).any(axis=1)
+        near = np.unique(r.order[rows])
+        for other in near[(near > s) & plan.is_open[np.maximum(near, 0)] & free[np.maximum(near, 0)]]:
+            both = _without(_without(plan.is_open, s), other)
+            places = np.unique(r.order[rows | (r.order == other).any(axis=1)])
+            for t_pos in places[(places >= 0) & ~both[np.maximum(places, 0)]]:
+                trial = both.copy()
+                trial[t_pos] = True
+                t = evaluate(r, trial)
+                if t.covered and t.objective < plan.objective - 1e-9:
+                    return t
+    return None
 
 
 def _chain(r: Ranked, plan: Plan, s: int, depth: int = 6) -> Plan | None:

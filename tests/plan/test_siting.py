@@ -6,8 +6,8 @@ import math
 import numpy as np
 import pytest
 
-from sim.core.queueing import max_rate_for_wait
-from sim.plan.siting import EPS, Candidates, SitingProblem, capacities, solve
+from sim.plan.site_model import EPS, Candidates, SitingProblem, capacities
+from sim.plan.siting import solve
 from sim.scenario.places import PlacesMap, assign_nearest, walking_times
 
 
@@ -61,12 +61,6 @@ def test_the_milp_finds_the_brute_force_optimum(seed, objective):
     assert sol.objective == pytest.approx(want, abs=1e-6) and not sol.overloaded
 
 
-def test_capacity_is_erlang_c_at_the_peak():
-    cap = capacities(4, 30.0, 1800.0)
-    assert cap[0] == 0 and cap[2] == pytest.approx(max_rate_for_wait(2, 1 / 30, 1800.0))
-    assert np.all(np.diff(cap) > 0)
-
-
 def test_a_compound_out_of_reach_is_named_and_the_rest_sited():
     m = _town(6)
     far = m.compound_xy.copy()
@@ -86,7 +80,7 @@ def test_a_city_is_cut_into_districts():
 
 
 def test_districts_shared_among_workers_site_every_compound_within_reach_and_capacity(monkeypatch):
-    import sim.plan.siting as siting
+    import sim.plan.site_districts as siting
 
     monkeypatch.setattr(siting, "PARALLEL_FROM", 4)
     p = _problem(_town(8, compounds=80, sites=30), "points")
@@ -105,7 +99,7 @@ def test_districts_shared_among_workers_site_every_compound_within_reach_and_cap
 
 @pytest.mark.parametrize("seed", [1, 2, 5])
 def test_a_compound_limited_to_its_nearest_candidates_still_gets_a_valid_plan(seed, monkeypatch):
-    import sim.plan.siting as siting
+    import sim.plan.site_districts as siting
 
     p = _problem(_town(seed), "points")
     best = _brute(p)
