@@ -157,9 +157,7 @@ def _simulate(loaded, rnd, m, cands, targets, sol, milp: dict, say) -> dict:
         # Minimality: every open site tried closed, its compounds to their next nearest open site (P3).
         closures = close_where_possible(ch, tables, fixed, check)
         tables, tried, shut = closures.tables, tried + closures.tried, shut + closures.closed
-        say(
-            _("minimality: {tried} open sites tried closed, {closed} closed").format(tried=closures.tried, closed=closures.closed)
-        )
+        say(_("minimality: {tried} open sites tried closed, {closed} closed").format(tried=closures.tried, closed=shut))
         final = ch.plan(tables)
         fresh = range(first + attempt * targets.replications, first + (attempt + 1) * targets.replications)
         met = [ch.replication_ok(final, r) for r in fresh]
@@ -167,7 +165,6 @@ def _simulate(loaded, rnd, m, cands, targets, sol, milp: dict, say) -> dict:
             break
         check += list(fresh)  # judged again on replications nothing was chosen on
         say(_("fresh replications: targets met in {met} of {n}; repairing on them too").format(met=sum(met), n=len(met)))
-    k = sum(met)
     # A site stuck at its most tables may still meet the standard itself, short only of the margin.
     over = [s for s in stuck if not ch.site_ok(final, s, check, margin=False)]
     result = {
@@ -177,14 +174,7 @@ def _simulate(loaded, rnd, m, cands, targets, sol, milp: dict, say) -> dict:
         "milp": milp,
         "unreachable_compounds": [m.compound_names[c] for c in sol.unreachable],
         "plan": _plan(final, rnd),
-        "verification": {
-            "queue_margin_min": ch.margin / 60,  # repair, descent and smaller plans judged this far inside
-            "attempts": attempt + 1,
-            "replications": len(met),
-            "share_meeting_targets": k / len(met),
-            "lower_bound_95": share_lower_bound_95(k, len(met)),
-            "worst_site_p95_wait_min": ch.worst(final, fresh),
-        },
+        "verification": _verification(ch, final, met, fresh, attempt),
         "minimality": {"sites_tried_closed": tried, "closed": shut, "replications": len(check)},
         "whole_map": _whole_map(milp, final),
         "one_step_smaller": one_step_smaller(ch, tables, fixed, check),
@@ -200,6 +190,18 @@ def _simulate(loaded, rnd, m, cands, targets, sol, milp: dict, say) -> dict:
         result["feasible"] = False
         result["note"] = f"{len(sol.unreachable)} compound(s) have no candidate site within the walking standard"
     return result
+
+
+def _verification(ch: SiteChecker, final: PlacesMap, met: list[bool], fresh: range, attempt: int) -> dict:
+    k = sum(met)
+    return {
+        "queue_margin_min": ch.margin / 60,  # repair, descent and smaller plans judged this far inside
+        "attempts": attempt + 1,
+        "replications": len(met),
+        "share_meeting_targets": k / len(met),
+        "lower_bound_95": share_lower_bound_95(k, len(met)),
+        "worst_site_p95_wait_min": ch.worst(final, fresh),
+    }
 
 
 def _whole_map(milp: dict, final: PlacesMap) -> dict:

@@ -150,13 +150,7 @@ def _district_model(
         lo.append(low)
         hi.append(high)
 
-    for i, n_i in enumerate(near):
-        row([(x_of[i, pos[int(s)]], 1.0) for s in n_i], 1, 1)  # one site each
-        for rank, s in enumerate(n_i):  # only to an open site, and to the nearest open one (P3)
-            j = pos[int(s)]
-            row([(x_of[i, j], 1.0), (j, -1.0)], -np.inf, 0)
-            # if s is open, c goes to s or to a site nearer than s
-            row([(x_of[i, pos[int(t)]], 1.0) for t in n_i[: rank + 1]] + [(j, -1.0)], 0, np.inf)
+    _district_assignment(row, near, pos, x_of)
     loads: dict[int, list[tuple[int, float]]] = {j: [] for j in range(n_y)}
     for (i, j), col in x_of.items():
         loads[j].append((col, float(p.peak_rate[compounds[i]])))
@@ -179,6 +173,17 @@ def _district_model(
         "tables_of": tables_of,
         "over": over,
     }
+
+
+def _district_assignment(row, near: list[np.ndarray], pos: dict[int, int], x_of: dict[tuple[int, int], int]) -> None:
+    """Each compound to one site, only an open one, and the nearest open one (P3, in the sum form)."""
+    for i, n_i in enumerate(near):
+        row([(x_of[i, pos[int(s)]], 1.0) for s in n_i], 1, 1)  # one site each
+        for rank, s in enumerate(n_i):  # only to an open site, and to the nearest open one (P3)
+            j = pos[int(s)]
+            row([(x_of[i, j], 1.0), (j, -1.0)], -np.inf, 0)
+            # if s is open, c goes to s or to a site nearer than s
+            row([(x_of[i, pos[int(t)]], 1.0) for t in n_i[: rank + 1]] + [(j, -1.0)], 0, np.inf)
 
 
 def _district_limits(p: SitingProblem, row, n_y: int, tables_of: list[np.ndarray], share: float) -> None:
