@@ -110,7 +110,7 @@ def milp_words(milp: dict) -> str:
     if milp["program"] == "whole map":
         how = _("the whole map as one program")
     else:
-        how = _("{n} districts, {k} solved to optimality each (a district's optimum is not the map's)").format(
+        how = _("{n} districts, {k} of them solved to optimality (a district's optimum is not the map's)").format(
             n=milp["districts"], k=milp["districts_optimal"]
         )
     verdict = (
