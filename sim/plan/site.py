@@ -16,7 +16,15 @@ from sim.core import streams
 from sim.core.i18n import _
 from sim.core.stats import share_lower_bound_95
 from sim.plan.bounds import samplers_per_table
-from sim.plan.site_check import SiteChecker, close_where_possible, descend, one_step_smaller, repair, site_margin
+from sim.plan.site_check import (
+    SiteChecker,
+    close_where_possible,
+    descend,
+    fewer_tables,
+    one_step_smaller,
+    repair,
+    site_margin,
+)
 from sim.plan.site_model import MIP_GAP, Candidates, SitingInfeasible, SitingProblem, Solution, capacities, weights
 from sim.plan.site_report import milp_words
 from sim.plan.siting import solve
@@ -157,6 +165,7 @@ def _simulate(loaded, rnd, m, cands, targets, sol, milp: dict, say) -> dict:
         # Minimality: every open site tried closed, its compounds to their next nearest open site (P3).
         closures = close_where_possible(ch, tables, fixed, check)
         tables, tried, shut = closures.tables, tried + closures.tried, shut + closures.closed
+        tables = fewer_tables(ch, tables, fixed, check)  # and a table fewer wherever a site holds without it
         say(_("minimality: {tried} open sites tried closed, {closed} closed").format(tried=closures.tried, closed=shut))
         final = ch.plan(tables)
         fresh = range(first + attempt * targets.replications, first + (attempt + 1) * targets.replications)

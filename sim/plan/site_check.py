@@ -192,6 +192,15 @@ def _split(ch: SiteChecker, m: PlacesMap, s: int, max_tables: np.ndarray, candid
 def descend(ch: SiteChecker, tables: np.ndarray, fixed: np.ndarray, reps: range, say) -> np.ndarray:
     """Fewer tables where a site has room, then fewer sites where their compounds have another within
     the walking standard, keeping every site within the queue standard on `reps`."""
+    tables = fewer_tables(ch, tables, fixed, reps)
+    tables = close_where_possible(ch, tables, fixed, reps).tables
+    say(_("descent: {sites} sites, {tables} tables").format(sites=int((tables > 0).sum()), tables=int(tables.sum())))
+    return tables
+
+
+def fewer_tables(ch: SiteChecker, tables: np.ndarray, fixed: np.ndarray, reps: range) -> np.ndarray:
+    """Each open site, least busy first, loses tables while it stays within the queue standard on `reps`
+    (nobody moves: P3 looks only at which sites are open)."""
     m = ch.plan(tables)
     for s in sorted(m.open_sites, key=lambda s: max(ch.p95(m, s, r) for r in reps)):
         while m.site_tables[s] > max(1, fixed[s]):
@@ -199,8 +208,6 @@ def descend(ch: SiteChecker, tables: np.ndarray, fixed: np.ndarray, reps: range,
             if not ch.site_ok(trial, s, reps):
                 break
             m = trial
-    m = ch.plan(close_where_possible(ch, m.site_tables, fixed, reps).tables)
-    say(_("descent: {sites} sites, {tables} tables").format(sites=m.open_sites.size, tables=int(m.site_tables.sum())))
     return m.site_tables.copy()
 
 

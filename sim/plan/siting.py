@@ -103,7 +103,7 @@ def whole_map_bounds(
     lp = None
     if pairs <= LP_PAIRS and not (own is not None and math.isfinite(own)):  # the program's own bound is at least the LP's
         model = program(p, compounds, near, used, fixed)
-        lp = site_bounds.lp_relaxation(model.c, model.bounds, model.constraints, p.time_limit)
+        lp = site_bounds.lp_relaxation(model.c, model.bounds, model.constraints, p.time_limit / 4)
     return {
         "program": own,
         "lp_relaxation": None if lp is None else lp + outside,
