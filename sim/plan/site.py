@@ -20,7 +20,6 @@ from sim.plan.site_check import (
     SiteChecker,
     close_where_possible,
     descend,
-    fewer_tables,
     one_step_smaller,
     repair,
     site_margin,
@@ -165,7 +164,6 @@ def _simulate(loaded, rnd, m, cands, targets, sol, milp: dict, say) -> dict:
         # Minimality: every open site tried closed, its compounds to their next nearest open site (P3).
         closures = close_where_possible(ch, tables, fixed, check)
         tables, tried, shut = closures.tables, tried + closures.tried, shut + closures.closed
-        tables = fewer_tables(ch, tables, fixed, check)  # and a table fewer wherever a site holds without it
         say(_("minimality: {tried} open sites tried closed, {closed} closed").format(tried=closures.tried, closed=shut))
         final = ch.plan(tables)
         fresh = range(first + attempt * targets.replications, first + (attempt + 1) * targets.replications)
