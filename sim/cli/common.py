@@ -20,13 +20,14 @@ def fail(message: str) -> NoReturn:
     raise typer.Exit(2)
 
 
-def load(path: Path):
-    """The scenario and its `Round`; every problem in the file is printed and the command exits 2."""
+def load(path: Path, siting: bool = False):
+    """The scenario and its `Round`; every problem in the file is printed and the command exits 2.
+    `siting`: a map with no site open yet is loaded (`natsim site`)."""
     from sim.scenario.build import build_round
     from sim.scenario.load import ScenarioError, load_scenario
 
     try:
-        loaded = load_scenario(path)
+        loaded = load_scenario(path, siting=siting)
     except ScenarioError as exc:
         n = len(exc.problems)
         summary = ngettext("{n} problem in {file}; nothing was run.", "{n} problems in {file}; nothing was run.", n)

@@ -228,14 +228,14 @@ class Checked:
     routes: list[RouteRow] = field(default_factory=list)
 
 
-def cross_checks(sc: spec.Scenario, base: Path, file: str, lines: dict[tuple, int]) -> Checked:
+def cross_checks(sc: spec.Scenario, base: Path, file: str, lines: dict[tuple, int], siting: bool = False) -> Checked:
     """Every problem across keys, the points CSVs read (file name -> (line, validated row)) and, for a
-    places scenario, its files and map."""
+    places scenario, its files and map (with `siting`, a map with no site open yet)."""
     checks = _Checks(sc, base, file, lines)
     checks.labs()
     used = checks.points()
     if sc.places is not None:
-        checks.place_files, checks.places_map, from_sites = check_places(checks, sc.places)
+        checks.place_files, checks.places_map, from_sites = check_places(checks, sc.places, siting)
         used.update({lab: where for lab, where in from_sites.items() if lab not in used})
         checks.group_names |= (
             {checks.places_map.site_groups[s] for s in checks.places_map.open_sites} if checks.places_map else set()

@@ -157,8 +157,10 @@ def _problem_from_error(err: dict, file: str, lines: dict[tuple, int]) -> Proble
 # --- entry point -------------------------------------------------------------------------------
 
 
-def load_scenario(path: str | Path) -> LoadedScenario:
-    """Read, parse and validate a scenario file, or raise `ScenarioError` listing every problem."""
+def load_scenario(path: str | Path, *, siting: bool = False) -> LoadedScenario:
+    """Read, parse and validate a scenario file, or raise `ScenarioError` listing every problem. With
+    `siting`, a map whose sites are all closed (candidates only, a green field) is allowed: `natsim site`
+    opens them."""
     path = Path(path)
     file = str(path)
     try:
@@ -184,10 +186,12 @@ def load_scenario(path: str | Path) -> LoadedScenario:
         text = raw.decode("utf-8")
     except UnicodeDecodeError:
         raise ScenarioError([Problem(file, None, (), _("not a text file (not UTF-8): is this really a scenario?"))]) from None
-    return parse_scenario(text, file=file, base=path.parent, path=path)
+    return parse_scenario(text, file=file, base=path.parent, path=path, siting=siting)
 
 
-def parse_scenario(text: str, *, file: str = "<scenario>", base: Path = Path("."), path: Path | None = None) -> LoadedScenario:
+def parse_scenario(
+    text: str, *, file: str = "<scenario>", base: Path = Path("."), path: Path | None = None, siting: bool = False
+) -> LoadedScenario:
     data, lines = _read_yaml(text, file)
     if not isinstance(data, dict):
         raise ScenarioError([Problem(file, 1, (), _("a scenario is a YAML mapping of keys (name:, deadline:, points:, ...)"))])
@@ -196,7 +200,7 @@ def parse_scenario(text: str, *, file: str = "<scenario>", base: Path = Path("."
         sc = spec.Scenario.model_validate(data)
     except ValidationError as exc:
         raise ScenarioError([_problem_from_error(e, file, lines) for e in exc.errors()]) from None
-    checked = cross_checks(sc, base, file, lines)
+    checked = cross_checks(sc, base, file, lines, siting=siting)
     if checked.problems:
         raise ScenarioError(checked.problems)
     return LoadedScenario(

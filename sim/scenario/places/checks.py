@@ -21,9 +21,10 @@ from sim.scenario.problems import Problem, did_you_mean
 FARTHEST_WALK_M = 100_000.0  # a compound farther than this from its site: its coordinates are wrong (nobody walks it)
 
 
-def check_places(checks, p: spec.Places) -> tuple[PlaceFiles, PlacesMap | None, dict[str, tuple]]:
+def check_places(checks, p: spec.Places, siting: bool = False) -> tuple[PlaceFiles, PlacesMap | None, dict[str, tuple]]:
     """Read the files and check them; returns them, the map (None when the files have problems) and the
-    labs that receive tubes from open sites (for the vehicles check)."""
+    labs that receive tubes from open sites (for the vehicles check). `siting`: no site need be open
+    (`natsim site` opens them from the candidates)."""
     base, lonlat = checks.base, p.coordinates == "lonlat"
     files = PlaceFiles()
     read_compounds(base / p.compounds, lonlat, files)
@@ -50,17 +51,21 @@ def check_places(checks, p: spec.Places) -> tuple[PlaceFiles, PlacesMap | None, 
         check_streets(checks, p, files, m)
         if checks.problems:
             return files, None, {}
-    _assignment(checks, p, files, m)
+    _assignment(checks, p, files, m, siting)
     _too_far(checks, files, m)
     used = _labs(checks, files, m)
     _groups(checks, p, files, m)
     return files, m, used
 
 
-def _assignment(checks, p: spec.Places, files: PlaceFiles, m: PlacesMap) -> None:
+def _assignment(checks, p: spec.Places, files: PlaceFiles, m: PlacesMap, siting: bool = False) -> None:
     shown = files.shown["compounds"]
     if p.assignment == "nearest" and not m.open_sites.size:
-        checks.problems.append(Problem(files.shown["sites"], None, (), _("no site is open: every site has tables 0")))
+        if not siting:
+            message = _("no site is open: every site has tables 0")
+            if any(s.candidate for s in files.sites):
+                message += _("; to open sites from its candidates, run `natsim site` first and run its plan.yaml")
+            checks.problems.append(Problem(files.shown["sites"], None, (), message))
         return
     if p.assignment == "file":
         index = {s.name: i for i, s in enumerate(files.sites)}
