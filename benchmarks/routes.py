@@ -13,8 +13,9 @@ from pathlib import Path
 
 import numpy as np
 
+from sim.core.routing import Network, peak_tubes, solve, sweep, too_far
 from sim.scenario.load import load_scenario
-from sim.scenario.route_solver import network, peak_tubes, solve, sweep, too_far
+from sim.scenario.places.map import drive_matrix
 
 ROOT = Path(__file__).resolve().parents[1]
 MAX_LOOP, CAPACITY, STOPS = 6 * 3600.0, 2000, 12  # the county lab is up to 50 km from its farthest sites
@@ -29,7 +30,7 @@ def main(time_limit: float) -> None:
     began = time.perf_counter()
     for lab, name in enumerate(m.lab_names):
         sites = m.open_sites[m.site_lab[m.open_sites] == lab]
-        net = network(m, lab, sites, demand[sites])
+        net = Network(lab, sites, drive_matrix(m, lab, sites), demand[sites])
         assert not too_far(net, MAX_LOOP), name
         t0 = time.perf_counter()
         first = sweep(net, MAX_LOOP, CAPACITY, STOPS)

@@ -13,10 +13,11 @@ import numpy as np
 from sim.core import distributions as d
 from sim.core.durations import format_duration
 from sim.core.i18n import _
+from sim.core.routing import Network
 from sim.scenario.lab_checks import no_lab
 from sim.scenario.places.build import trip
 from sim.scenario.places.files import whole_number
-from sim.scenario.places.map import PlacesMap, drive_leg
+from sim.scenario.places.map import PlacesMap, drive_leg, drive_matrix
 from sim.scenario.problems import Problem, did_you_mean
 from sim.scenario.rules import pool_size_rule
 
@@ -185,9 +186,9 @@ def route(r: RouteRow, m: PlacesMap, labs: list[str], point_of: dict[str, int]) 
 
 
 def auto_routes(sc, m: PlacesMap, add) -> list[RouteRow]:
-    """`routes: auto`: loops for every open site, lab by lab (sim.scenario.route_solver); `add(key, message)`
+    """`routes: auto`: loops for every open site, lab by lab (`sim.core.routing`); `add(key, message)`
     reports what makes it impossible (a site too far for any loop, a lab without coordinates)."""
-    from sim.scenario.route_solver import network, peak_tubes, solve, too_far
+    from sim.core.routing import peak_tubes, solve, too_far  # OR-Tools is imported only for routes: auto
 
     a = sc.transport.routes.auto
     at = ("transport", "routes", "auto", "max_loop")
@@ -209,7 +210,7 @@ def auto_routes(sc, m: PlacesMap, add) -> list[RouteRow]:
         if lab not in m.lab_xy:
             add(("places", "labs"), _("routes: auto needs the coordinates of lab '{name}' under places.labs").format(name=name))
             continue
-        net = network(m, lab, sites, demand[sites])
+        net = Network(lab, sites, drive_matrix(m, lab, sites), demand[sites])  # P5 (P5n on streets)
         if far := too_far(net, a.max_loop):
             names = ", ".join(m.site_names[s] for s in far[:5]) + (" ..." if len(far) > 5 else "")
             message = _("no loop within max_loop ({most}) can reach {sites}: out and back alone takes longer")

@@ -1,6 +1,8 @@
-"""`routes: auto` (docs/routes.md): courier loops built from the map by OR-Tools' vehicle-routing solver.
+"""Courier loops by OR-Tools' vehicle-routing solver, over a lab's matrix of driving times (docs/routes.md).
 
-For each lab, its open sites are visited by loops that start and end at the lab; a loop's planned
+A routing library's job, not the scenario format's: it knows nothing of maps or files (the map's matrix is
+made by `sim.scenario.routes.auto_routes`, which calls this when `routes: auto` is loaded). For each lab, its
+open sites are visited by loops that start and end at the lab; a loop's planned
 driving (P5's mean times) is at most `max_loop`, it has at most `stops_max` stops, and the tubes its
 stops hold at the arrival profile's peak (one pickup interval's worth) fit in `capacity`. The solver
 opens as few loops as it can (a fixed cost per loop), then drives as little as it can. OR-Tools is
@@ -15,7 +17,6 @@ from dataclasses import dataclass
 import numpy as np
 
 from sim.core.profile import peak_share
-from sim.scenario.places.map import PlacesMap, drive_matrix
 
 SOLUTIONS = 200  # improving solutions the local search may find: a deterministic stop, unlike a clock
 
@@ -37,15 +38,10 @@ class Network:
     demand: np.ndarray  # tubes at each site per pickup interval at the peak
 
 
-def network(m: PlacesMap, lab: int, sites: np.ndarray, demand: np.ndarray) -> Network:
-    """P5 (P5n on streets) between the lab and every site and among the sites (`places.drive_matrix`)."""
-    return Network(lab, sites, drive_matrix(m, lab, sites), demand)
-
-
 def too_far(net: Network, max_loop: float) -> list[int]:
     """Sites whose out-and-back alone takes longer than max_loop: no loop can take them."""
     out_back = net.times[0, 1:] + net.times[1:, 0]
-    return [int(s) for s in net.sites[out_back > max_loop + 1e-9]]
+    return [int(s) for s in net.sites[out_back > max_loop + 1e-9]]  # seconds: the time tolerance
 
 
 def sweep(net: Network, max_loop: float, capacity: int, stops_max: int) -> list[Loop]:

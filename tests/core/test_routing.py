@@ -6,7 +6,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from sim.scenario.route_solver import Network, peak_tubes, solve, sweep, too_far
+from sim.core.routing import Network, peak_tubes, solve, sweep, too_far
 
 
 def town(n: int = 40, seed: int = 3) -> Network:
