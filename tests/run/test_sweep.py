@@ -76,7 +76,8 @@ def test_sweep_writes_cells_and_resumes(tmp_path, small_text):
 
 
 @pytest.mark.parametrize(
-    ("figure", "label"), [("wait_mean_min", "mean wait (min)"), ("results_complete_h", "last pooled result (h since start)")]
+    ("figure", "label"),
+    [("wait_mean_min", "mean wait (min)"), ("results_complete_h", "last pooled result (h since start)")],
 )
 def test_the_sweep_plot_draws_the_chosen_figure_of_sweep_csv(figure, label, tmp_path, small_text, monkeypatch):
     from sim.report.plots import sweep as plots
@@ -85,7 +86,11 @@ def test_the_sweep_plot_draws_the_chosen_figure_of_sweep_csv(figure, label, tmp_
     draw = plots.sweep_plot
     monkeypatch.setattr(plots, "sweep_plot", lambda *args: drawn.append(draw(*args)) or drawn[-1])
     sets = [parse_setting("points.0.tables=1,2")]
-    out = run_sweep(Path("small.yaml"), small_text, sets, tmp_path / "sweep", lambda rnd: run(rnd, 2), plot_figure=figure)
+
+    def two(rnd):
+        return run(rnd, 2)
+
+    out = run_sweep(Path("small.yaml"), small_text, sets, tmp_path / "sweep", two, plot_figure=figure)
     with (out / "sweep.csv").open() as f:
         rows = list(csv.DictReader(f))
     (ax,) = drawn[0].axes
