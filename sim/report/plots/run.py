@@ -23,8 +23,8 @@ def _time_axis(ax, result: RunResult) -> None:
     ax.set_xlabel(label)
     for k in range(rnd.rounds):  # a campaign: each round's own deadline, labelled once
         at = rnd.deadline_of(k) / 3600
-        text = _("deadline ({h:g} h)").format(h=at) if not rnd.campaign else _("each round's deadline") if k == 0 else None
-        ax.axvline(at, **DEADLINE_STYLE, label=text)
+        once = _("each round's deadline") if k == 0 else None
+        ax.axvline(at, **DEADLINE_STYLE, label=once if rnd.campaign else _("deadline ({h:g} h)").format(h=at))
     for ev, colour in zip(rnd.events, ("#f5b041", "#85c1e9", "#c39bd3", "#a3e4d7", "#f1948a") * 20, strict=False):
         ax.axvspan(ev.start / 3600, ev.end / 3600, color=colour, alpha=0.25, linewidth=0, label=ev.label)
     ax.grid(alpha=0.3)
