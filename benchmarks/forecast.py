@@ -13,8 +13,8 @@ import tempfile
 import time
 from pathlib import Path
 
-from sim.drill.counts import write_counts
 from sim.engine.replication import run_replication
+from sim.feeds.counts import write_counts
 from sim.scenario.build import build_round
 from sim.scenario.load import load_scenario
 

@@ -2,6 +2,7 @@
 it starts from: loops needed and planned driving, and the time it took. Run:
 
     .venv/bin/python benchmarks/routes.py [TIME_LIMIT_S]
+    nice .venv/bin/python benchmarks/routes.py --pair   # the map with routes against dedicated trips
 """
 
 from __future__ import annotations
@@ -12,8 +13,9 @@ from pathlib import Path
 
 import numpy as np
 
+from sim.core.routing import Network, peak_tubes, solve, sweep, too_far
 from sim.scenario.load import load_scenario
-from sim.scenario.route_solver import network, peak_tubes, solve, sweep, too_far
+from sim.scenario.places.map import drive_matrix
 
 ROOT = Path(__file__).resolve().parents[1]
 MAX_LOOP, CAPACITY, STOPS = 6 * 3600.0, 2000, 12  # the county lab is up to 50 km from its farthest sites
@@ -28,7 +30,7 @@ def main(time_limit: float) -> None:
     began = time.perf_counter()
     for lab, name in enumerate(m.lab_names):
         sites = m.open_sites[m.site_lab[m.open_sites] == lab]
-        net = network(m, lab, sites, demand[sites])
+        net = Network(lab, sites, drive_matrix(m, lab, sites), demand[sites])
         assert not too_far(net, MAX_LOOP), name
         t0 = time.perf_counter()
         first = sweep(net, MAX_LOOP, CAPACITY, STOPS)
@@ -43,5 +45,19 @@ def main(time_limit: float) -> None:
           f"{total['solver'][1] / 3600:,.0f} h; {time.perf_counter() - began:.1f} s in all")  # fmt: skip
 
 
+def main_pair() -> None:
+    """Issue 26: courier routes on the fast path. Target: the Xi'an map with routes within 1.2x the same map
+    with dedicated trips (one replication each, fresh processes, after the kernels are compiled)."""
+    sys.path.insert(0, str(ROOT / "benchmarks"))
+    from run import measure, pair
+
+    measure("engine", str(ROOT / "scenarios" / "quickstart.yaml"))
+    a, b, x = pair("xian-on-a-map.yaml", "xian-on-a-map-routes.yaml", kind="replication")  # not the routing
+    print(f"Xi'an map, dedicated trips {a['seconds']:.1f} s; with routes {b['seconds']:.1f} s; ratio {x:.2f}x (target 1.2x)")
+
+
 if __name__ == "__main__":
-    main(float(sys.argv[1]) if len(sys.argv) > 1 else 60.0)
+    if "--pair" in sys.argv:
+        main_pair()
+    else:
+        main(float(sys.argv[1]) if len(sys.argv) > 1 else 60.0)

@@ -1,6 +1,7 @@
 """Engine speed and memory against the per-resident reference model and against a numpy floor.
 
     .venv/bin/python benchmarks/run.py [--quick]
+    nice .venv/bin/python benchmarks/run.py --pair   # Shanghai with external labs against the base example
 
 Each measurement runs in a fresh process (any numba compilation counted, as from a cold start) and
 reports wall seconds and peak resident memory. Ratios are taken within one run of this script, so
@@ -56,6 +57,8 @@ sys.path.insert(0, {tests!r})
 from sim.scenario.build import build_round
 from sim.scenario.load import parse_scenario, load_scenario
 rnd = build_round(load_scenario(source) if source.endswith('.yaml') else parse_scenario(open(source).read()))
+if kind == 'replication':  # the replication alone: not loading (nor routing a map's sites)
+    t0, kind = time.perf_counter(), 'engine'
 if kind == 'engine':
     from sim.engine.replication import run_replication
     arrived = run_replication(rnd, 0).metrics['residents_arrived']
@@ -217,5 +220,24 @@ def write_markdown(rows: list[dict]) -> None:
     print("wrote benchmarks/results.md")
 
 
+def pair(base: str, other: str, runs: int = 1, kind: str = "engine") -> tuple[dict, dict, float]:
+    """One replication of each scenario in fresh processes, taken in turn (so both see the same machine);
+    the ratio of their wall times (`kind` "replication": the replication alone, without loading)."""
+    a = median_of(runs, kind, str(ROOT / "scenarios" / base))
+    b = median_of(runs, kind, str(ROOT / "scenarios" / other))
+    return a, b, b["seconds"] / a["seconds"]
+
+
+def main_pair() -> None:
+    """Issue 26: trunks between labs on the fast path. Target: the Shanghai example with external labs within
+    1.2x the base Shanghai example (one replication each, fresh processes, compiled kernels cached)."""
+    measure("engine", str(ROOT / "scenarios" / "quickstart.yaml"))  # the kernels compiled before timing
+    a, b, x = pair("shanghai-2022-04-04.yaml", "shanghai-2022-04-04-external-labs.yaml")
+    print(f"Shanghai example {a['seconds']:.1f} s; with external labs {b['seconds']:.1f} s; ratio {x:.2f}x (target 1.2x)")
+
+
 if __name__ == "__main__":
-    main("--quick" in sys.argv)
+    if "--pair" in sys.argv:
+        main_pair()
+    else:
+        main("--quick" in sys.argv)

@@ -47,7 +47,7 @@ print(loaded, time.perf_counter() - t, time.process_time())
 def grid_streets(nx: int, ny: int, step: float, centre=CENTRE):
     """A street grid of nx x ny nodes `step` metres apart (every 10th line a primary road) as Streets."""
     from sim.core import geo
-    from sim.scenario.streets import CLASSES, Streets
+    from sim.scenario.places.streets import CLASSES, Streets
 
     kx = KM_LAT * 1000 * math.cos(math.radians(centre[1]))
     ix, iy = np.meshgrid(np.arange(nx), np.arange(ny))
@@ -64,7 +64,7 @@ def grid_streets(nx: int, ny: int, step: float, centre=CENTRE):
 
 def walks_at_scale() -> dict:
     from sim.core.speeds import parse_speed
-    from sim.scenario.places_streets import street_map
+    from sim.scenario.places.street_map import street_map
 
     rng = np.random.default_rng(31)
     streets = grid_streets(708, 708, 100.0)  # 501,264 nodes, 1,000,464 edges over 70 km

@@ -10,8 +10,8 @@ import numpy as np
 import pytest
 
 from sim.core.i18n import set_language
-from sim.drill.log import write_trace
 from sim.engine.replication import run_replication
+from sim.feeds.log import write_trace
 from sim.scenario.build import round_from_text
 from sim.scenario.round import Round
 
@@ -90,6 +90,32 @@ def drill(tmp_path_factory):
     folder = tmp_path_factory.mktemp("drill")
     write_trace(run_replication(rnd, 0, trace=True).trace, folder, None)
     return rnd, folder
+
+
+TOWN = """
+name: town
+deadline: 24h
+seed: 11
+arrivals:
+  turnout: 0.9
+  profile: [[0h, 4], [3h, 2], [8h, 1], [12h, 0]]
+sampling:
+  service_time: {dist: lognormal, mean: 40s, sd: 15s}
+  pool_size: 10
+points:
+  - {name: north, count: 8, residents: 2000, tables: 2, lab: lab, travel_time: {dist: gamma, mean: 25m, sd: 8m}}
+  - {name: south, count: 4, residents: 2400, tables: 2, lab: lab, travel_time: {dist: gamma, mean: 35m, sd: 10m}}
+transport: {pickup_interval: 1h, box_capacity: 30, vehicles: {lab: 4}}
+labs:
+  - {name: lab, extractors: 2, pcr_machines: 3, plate_size: 94, extraction_time: 50m, pcr_time: 1h30m,
+     max_plate_wait: 30m, report_delay: 10m}
+"""
+
+
+@pytest.fixture(scope="session")
+def town_text() -> str:
+    """The small two-group town of issue 27 (25,600 residents, one lab): queues of thousands at 4 h."""
+    return TOWN
 
 
 SITING_TOWN = """name: a town to site

@@ -116,3 +116,55 @@ def scenarios(draw) -> dict:
     if events:
         sc["events"] = events
     return sc
+
+
+@st.composite
+def logistics_scenarios(draw) -> dict:
+    """`scenarios()` with the features the logistics drivers must agree on besides: key groups (their own pool
+    size, priority at the lab), home visits, call slots, lab surges, staffed labs, labs that open late and
+    trunks between labs."""
+    sc = draw(scenarios())
+    for g in sc["points"]:
+        if draw(st.booleans()):
+            g["pool_size"] = draw(st.integers(1, 5))
+            g["priority"] = draw(st.booleans())
+        if draw(st.integers(0, 3)) == 0:
+            g["home_visits"] = {
+                "share": draw(st.floats(0.05, 0.5)),
+                "teams": draw(st.integers(1, 2)),
+                "visit_time": draw(durations()),
+                "travel_time": draw(durations()),
+            }
+        if draw(st.integers(0, 3)) == 0:
+            start = draw(st.integers(0, 120))
+            g["call_slots"] = {
+                "slots": [
+                    {"from": f"{start}m", "to": f"{start + 60}m", "share": 0.5},
+                    {"from": f"{start + 60}m", "to": f"{start + 120}m", "share": 0.3},
+                ],
+                "ignore_share": draw(st.floats(0.0, 0.3)),
+            }
+    for lab in sc["labs"]:
+        if draw(st.integers(0, 2)) == 0:
+            lab["staffed"] = {"length": f"{draw(st.integers(60, 480))}m", "handover": f"{draw(st.integers(5, 60))}m"}
+        if draw(st.integers(0, 3)) == 0:
+            lab["available_from"] = f"{draw(st.integers(0, 180))}m"
+    if len(sc["labs"]) == 2 and draw(st.booleans()):  # rule L1: the first lab sends on to the second
+        sc["labs"][0]["overflow"] = {
+            "when": draw(st.sampled_from([f"{draw(st.integers(1, 60))} tubes", f"{draw(st.integers(1, 120))}m"])),
+            "to": [sc["labs"][1]["name"]],
+            "trunk": {"travel_time": draw(durations()), "every": draw(minutes), "capacity": draw(st.integers(1, 200))},
+        }
+    for _ in range(draw(st.integers(0, 2))):
+        start = draw(st.integers(-60, 300))
+        sc.setdefault("events", []).append(
+            {
+                "kind": "lab_surge",
+                "lab": draw(st.sampled_from(sc["labs"]))["name"],
+                "extractors": draw(st.integers(0, 2)),
+                "pcr_machines": draw(st.integers(0, 2)),
+                "from": f"{start}m",
+                "to": f"{start + draw(st.integers(1, 180))}m",
+            }
+        )
+    return sc

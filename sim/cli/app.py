@@ -17,6 +17,7 @@ from sim.cli.plan import size, slots
 from sim.cli.report import report
 from sim.cli.run import run
 from sim.cli.site import site
+from sim.cli.watch import watch
 
 app = typer.Typer(
     name="natsim",
@@ -33,6 +34,7 @@ app.add_typer(drill_app, name="drill")
 app.add_typer(places_app, name="places")
 app.command()(validate)
 app.command()(schema)
+app.command()(watch)
 
 
 def _version(value: bool) -> None:
@@ -42,9 +44,11 @@ def _version(value: bool) -> None:
 
 
 def _language(value: str | None) -> str | None:
-    from sim.core.i18n import set_language
+    from sim.core.i18n import language_warning, set_language
 
     set_language(value)  # None: NATSIM_LANG, else the locale
+    if warning := language_warning():
+        typer.echo(warning, err=True)
     return value
 
 
@@ -73,4 +77,10 @@ def main(argv: list[str] | None = None) -> None:
         if a.startswith("--lang="):
             args = [a, *args[:i], *args[i + 1 :]]
             break
+    from sim.core.versions import unsupported
+
+    if problems := unsupported():
+        for problem in problems:
+            typer.echo(problem.message(), err=True)
+        raise SystemExit(2)
     app(args=args, prog_name="natsim")

@@ -20,13 +20,14 @@ def fail(message: str) -> NoReturn:
     raise typer.Exit(2)
 
 
-def load(path: Path):
-    """The scenario and its `Round`; every problem in the file is printed and the command exits 2."""
+def load(path: Path, siting: bool = False):
+    """The scenario and its `Round`; every problem in the file is printed and the command exits 2.
+    `siting`: a map with no site open yet is loaded (`natsim site`)."""
     from sim.scenario.build import build_round
     from sim.scenario.load import ScenarioError, load_scenario
 
     try:
-        loaded = load_scenario(path)
+        loaded = load_scenario(path, siting=siting)
     except ScenarioError as exc:
         n = len(exc.problems)
         summary = ngettext("{n} problem in {file}; nothing was run.", "{n} problems in {file}; nothing was run.", n)
@@ -57,12 +58,25 @@ def share(text: str, option: str) -> float:
     return value
 
 
+_announcing = False  # whether this process tells its user when numba compiles
+
+
+def _say_compiling() -> None:
+    typer.echo(_("Compiling natsim's kernels for this machine (once: later runs reuse them)..."), err=True)
+
+
 def checked(fn, *args, **kwargs):
-    """Call a layer; turn the errors a planner can fix into a message and exit status 2."""
+    """Call a layer; turn the errors a planner can fix into a message and exit status 2. The first time numba
+    compiles anything in the process, the user is told so on one line."""
+    from sim.engine import kernels
     from sim.report.finished import FinishedRunError
     from sim.report.folder import ResultsFolderError
     from sim.run.sweep import SweepError
 
+    global _announcing
+    if not _announcing:
+        _announcing = True
+        kernels.on_compiling(_say_compiling)
     try:
         return fn(*args, **kwargs)
     except (ResultsFolderError, FinishedRunError, SweepError, RuntimeError) as exc:
@@ -123,11 +137,16 @@ def duration(text: str, option: str) -> float:
 
 
 def limits(items: list[str] | None, example: str) -> dict[str, int]:
-    """--limit NAME=NUMBER options (repeatable) as a dict; a malformed one exits 2."""
-    out = {}
+    """--limit NAME=NUMBER options (repeatable) as a dict; malformed ones exit 2, every one named."""
+    out, bad = {}, []
     for item in items or []:
         key, _sep, value = item.partition("=")
-        if not value.replace("_", "").isdigit():
-            fail(_("--limit {item}: write NAME=NUMBER, e.g. {example}").format(item=item, example=example))
-        out[key.strip()] = int(value.replace("_", ""))
+        if not value.replace("_", "").isdigit() or not key.strip():
+            bad.append(_("--limit {item}: write NAME=NUMBER, e.g. {example}").format(item=item, example=example))
+        elif key.strip() in out:
+            bad.append(_("--limit {item}: {name} is given twice").format(item=item, name=key.strip()))
+        else:
+            out[key.strip()] = int(value.replace("_", ""))
+    if bad:
+        fail("\n".join(bad))
     return out

@@ -44,8 +44,8 @@ def drill_review(
     ] = None,
 ) -> None:
     """Compare a drill with its plan, fit service and travel times, and write calibrated.yaml."""
-    from sim.drill.log import DrillLogError, read_log
     from sim.drill.review import format_review, review
+    from sim.feeds.log import DrillLogError, read_log
 
     loaded, rnd = load(scenario)
     target = results_dir(scenario, out, "review-")

@@ -43,15 +43,16 @@ def forecast(
     """Forecast the rest of the round from a status: will every result be in by the deadline, which points and
     labs are behind the plan, and what each --add option would change (same random numbers for every option)."""
     from sim.core.durations import DurationError
-    from sim.drill.forecast import ForecastError, parse_adds, read_status, run_forecast
-    from sim.drill.forecast_report import format_forecast, write_forecast
-    from sim.drill.log import DrillLogError, parse_time
-    from sim.drill.status import StatusError
+    from sim.feeds.log import DrillLogError, parse_time
+    from sim.feeds.read import read_status
+    from sim.feeds.status import StatusError
+    from sim.forecast.outlook import ForecastError, parse_adds, run_forecast
+    from sim.forecast.report import format_forecast, write_forecast
 
     loaded, rnd = load(scenario)
     try:
         when = parse_time(at, loaded.spec.start)
-    except (ValueError, DurationError) as exc:
+    except (ValueError, DurationError, OverflowError) as exc:
         fail(_("--at {text}: {error}").format(text=at, error=exc))
     if when != when:  # NaN: empty
         fail(_("--at: give the time the status was read"))
@@ -60,7 +61,7 @@ def forecast(
     target = results_dir(scenario, out, "forecast-")
     try:
         options = parse_adds(add or [], rnd)
-        state = read_status(status, rnd, loaded.spec.start, when)
+        state = read_status(status, rnd, when, loaded.spec.start)
         with progress_bar(replications * (1 + len(options)), _("forecast")) as progress:
             result = checked(run_forecast, rnd, state, replications, options, jobs=jobs, dask=dask, progress=progress)
     except (StatusError, DrillLogError, ForecastError) as exc:

@@ -33,14 +33,30 @@ def import_(
     metres: Annotated[
         bool, typer.Option("--metres", help="Coordinates are planar metres (x, y), not longitude/latitude.")
     ] = False,
+    strict: Annotated[
+        Optional[bool],
+        typer.Option(
+            "--strict/--no-strict",
+            help="--strict: refuse the file if any feature is left out; --no-strict: write the others whatever is left "
+            "out. Default: refuse when more than 5% are left out.",
+            show_default=False,
+        ),
+    ] = None,
+    unique_names: Annotated[
+        bool,
+        typer.Option(
+            "--unique-names", help="Keep features that share a name as 'name (2)', 'name (3)' in file order (default: left out)."
+        ),
+    ] = False,
     scenario: Annotated[
         Optional[Path], typer.Option("--scenario", help="--kind streets: cut the network to this scenario's map.")
     ] = None,
     margin: Annotated[float, typer.Option("--margin", min=0, help="--kind streets: metres kept beyond the map.")] = 2000.0,
 ) -> None:
-    """Write compounds.csv or sites.csv from a GeoJSON or CSV export; features that cannot be used are listed.
-    With --kind streets: a street network (.osm.pbf or GeoJSON) cut to a scenario's map, as GeoJSON."""
-    from sim.scenario.places_import import KINDS, Fields, import_places
+    """Write compounds.csv or sites.csv from a GeoJSON or CSV export; features that cannot be used are listed and
+    left out, and nothing doubtful is written. With --kind streets: a street network (.osm.pbf or GeoJSON) cut to a
+    scenario's map, as GeoJSON."""
+    from sim.scenario.places.importer import KINDS, Fields, import_places
 
     if kind == "streets":
         _streets(source, out or source.with_name("streets.geojson"), scenario, margin, lonlat=not metres)
@@ -51,22 +67,24 @@ def import_(
     target = out or source.with_name(f"{kind}.csv")
     if target.exists():
         fail(_("{file} already exists: natsim never overwrites a file; choose another --out").format(file=target))
-    written, problems = import_places(source, kind, target, Fields(name_field, count_field, default_count), lonlat=not metres)
-    for p in problems:
+    done = import_places(source, kind, target, Fields(name_field, count_field, default_count), not metres, strict, unique_names)
+    for p in done.left_out:
         typer.echo(_("{problem} (left out)").format(problem=p), err=True)
-    if not written:
-        fail(_("{file}: no feature could be used; nothing was written").format(file=source))
+    for p in done.notes:
+        typer.echo(_("note: {problem}").format(problem=p), err=True)
+    if done.refused:
+        fail("\n".join(str(p) for p in done.refused))
     typer.echo(
         _("{kind}: {file} ({rows:,} rows; {left:,} features left out)").format(
-            kind=kind, file=target, rows=written, left=len(problems)
+            kind=kind, file=target, rows=done.written, left=len(done.left_out)
         )
     )
 
 
 def _streets(source: Path, target: Path, scenario: Path | None, margin: float, lonlat: bool) -> None:
     from sim.cli.common import load
-    from sim.scenario.streets import read_streets
-    from sim.scenario.streets_import import box, places_xy, report, write_geojson
+    from sim.scenario.places.streets import read_streets
+    from sim.scenario.places.streets_import import box, places_xy, report, write_geojson
 
     if target.exists():
         fail(_("{file} already exists: natsim never overwrites a file; choose another --out").format(file=target))

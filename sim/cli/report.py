@@ -18,7 +18,7 @@ PAGES = (
     ("slots.json", "sim.plan.slots"),
     ("siting.json", "sim.plan.site_report"),
     ("review.json", "sim.drill.review"),
-    ("forecast.json", "sim.drill.forecast_report"),
+    ("forecast.json", "sim.forecast.report"),
     ("comparison.csv", "sim.run.compare"),
     ("sweep.csv", "sim.run.sweep"),
 )
@@ -28,10 +28,17 @@ def write_report(folder: Path) -> Path:
     """Draw report.html of any natsim results folder again (over the old page: it is made from the
     folder's own files, so nothing is lost)."""
     from sim.report.page import write_page
+    from sim.report.readback import FolderError, damaged
 
     for marker, module in PAGES:
         if (folder / marker).exists():
-            return write_page(importlib.import_module(module).page(folder), folder)
+            try:
+                page = importlib.import_module(module).page(folder)
+            except FolderError:
+                raise
+            except (KeyError, TypeError, ValueError, IndexError, AttributeError) as exc:  # checked files, values wrong
+                raise damaged(folder / marker, exc) from None
+            return write_page(page, folder)
     raise FileNotFoundError(folder)
 
 
@@ -44,15 +51,25 @@ def report(
     ] = None,
 ) -> None:
     """Rebuild a results folder's report.html (one self-contained page that opens offline and prints on A4)."""
-    from sim.core.i18n import _, set_language
+    from sim.core.i18n import _, language_warning, set_language
 
     if lang is not None:
         set_language(lang)
+        if warning := language_warning():
+            typer.echo(warning, err=True)
     if not run_dir.is_dir():
         fail(_("{folder}: no such folder").format(folder=run_dir))
+    from sim.report.readback import FolderError
+
     began = time.perf_counter()
     try:
         path = write_report(run_dir)
+    except FolderError as exc:
+        fail(
+            _("{problems}\n{folder}: a damaged results folder; report.html was not drawn again").format(
+                problems=exc, folder=run_dir
+            )
+        )
     except FileNotFoundError:
         fail(
             _(

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import signal
+from enum import StrEnum
 from pathlib import Path
 from typing import Annotated, Optional
 
@@ -10,6 +11,11 @@ import typer
 
 from sim.cli.common import DaskOpt, JobsOpt, RepsOpt, ScenarioArg, SeedOpt, checked, load, progress_bar, results_dir, share
 from sim.core.i18n import _
+
+
+class Engine(StrEnum):
+    compiled = "compiled"
+    reference = "reference"
 
 
 def run(
@@ -34,11 +40,21 @@ def run(
     trace: Annotated[
         bool, typer.Option("--trace", help="Also write replication 1 in the drill log format (trace/swabs.csv, trace/tubes.csv).")
     ] = False,
+    engine: Annotated[
+        Engine,
+        typer.Option(
+            "--engine",
+            help="Logistics engine: compiled (fast), or reference (the readable SimPy model, slower; same results).",
+        ),
+    ] = Engine.compiled,
 ) -> None:
     """Simulate a round and write a results folder: summary.json, points.csv, timeline.csv and plots."""
+    from sim.engine.compiled import choose_engine
     from sim.report.words import verdict
     from sim.report.write import write_results
     from sim.run import runner
+
+    choose_engine(engine.value)
 
     loaded, rnd = load(scenario)
     if seed is not None:
@@ -59,10 +75,11 @@ def run(
         _keep_incomplete(stop, rnd, target, loaded.text, n)
     folder = write_results(result, target, loaded.text, plot=plots)
     if trace:
-        from sim.drill.log import write_trace
         from sim.engine.replication import run_replication
+        from sim.feeds.log import write_trace
 
-        write_trace(run_replication(rnd, 0, trace=True).trace, folder / "trace", loaded.spec.start)
+        labs = [lab.name for lab in rnd.labs]
+        write_trace(run_replication(rnd, 0, trace=True).trace, folder / "trace", loaded.spec.start, labs)
     typer.echo(_("Results: {folder}").format(folder=folder))
     for line in verdict(result.summary()):
         typer.echo(line)

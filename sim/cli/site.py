@@ -27,7 +27,8 @@ def site(
         int, typer.Option("--replications", "-r", min=2, max=1000, help="Fresh replications that verify the plan.")
     ] = 10,
     time_limit: Annotated[
-        float, typer.Option("--time-limit", min=1, help="Seconds the MILP solver may take per district.")
+        float,
+        typer.Option("--time-limit", min=1, help="Seconds the MILP solver may take per program (the whole map, or a district)."),
     ] = 20.0,
     out: Annotated[
         Optional[Path],
@@ -45,8 +46,11 @@ def site(
     from sim.plan.site import site as site_plan
     from sim.plan.site_report import table, write_siting
 
-    loaded, rnd = load(scenario)
     standards = duration(walk, "--walk"), duration(max_wait, "--max-wait")
+    for value, text, option in ((standards[0], walk, "--walk"), (standards[1], max_wait, "--max-wait")):
+        if value <= 0:
+            fail(_("{option} {text}: a standard must be more than zero").format(option=option, text=text))
+    loaded, rnd = load(scenario, siting=True)  # a green field (candidates only, no site open) is allowed
     targets = SitingTargets(
         *standards,
         confidence,

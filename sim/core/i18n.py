@@ -21,6 +21,8 @@ LANGUAGES = ("en", "zh")
 
 _translation: gettext.NullTranslations = gettext.NullTranslations()
 _language = "en"
+_warned: set[str] = set()  # unknown languages already warned about
+_unknown: str | None = None  # the unknown language asked for last, not yet warned about
 
 
 def language_from_environment() -> str:
@@ -33,8 +35,13 @@ def language_from_environment() -> str:
 
 
 def set_language(lang: str | None = None) -> str:
-    """Use `lang` ('en' or 'zh'; None: from the environment) for every message from now on."""
-    global _translation, _language
+    """Use `lang` ('en' or 'zh'; None: from the environment) for every message from now on. A language
+    asked for by name (`--lang`, NATSIM_LANG) that natsim does not speak is English, and
+    `language_warning()` says so once."""
+    global _translation, _language, _unknown
+    asked = lang if lang is not None else os.environ.get("NATSIM_LANG") or None
+    if asked is not None and not asked.lower().startswith(("en", "zh")) and asked not in _warned:
+        _unknown = asked
     lang = (lang or language_from_environment()).lower()
     lang = "zh" if lang.startswith("zh") else "en"
     _language = lang
@@ -46,6 +53,18 @@ def set_language(lang: str | None = None) -> str:
 
 def language() -> str:
     return _language
+
+
+def language_warning() -> str | None:
+    """'language xx is unknown: English is used', once per unknown language asked for, else None."""
+    global _unknown
+    if _unknown is None:
+        return None
+    asked, _unknown = _unknown, None
+    _warned.add(asked)
+    return _("warning: language '{lang}' is unknown (natsim speaks {known}): English is used").format(
+        lang=asked, known=", ".join(LANGUAGES)
+    )
 
 
 def _(message: str) -> str:

@@ -2,8 +2,9 @@
 
 Service times are observed as the gap between consecutive swabs at a table when the next resident had
 already joined the queue and the table had no window without service in between (so it went straight
-on to them); travel times as `at_lab - picked_up` (one way, the vehicle's drive back). Candidates are
-fitted by maximum likelihood and the one with the lowest AIC is chosen (`sim.core.fitting`).
+on to them); travel times as `at_lab - picked_up` (one way, the vehicle's drive back), one per box.
+Candidates are fitted by maximum likelihood and the one with the lowest AIC is chosen (`sim.core.fitting`).
+The observations and the fitting rule are `sim.feeds.rates`, shared with the forecast.
 """
 
 from __future__ import annotations
@@ -14,38 +15,16 @@ from pathlib import Path
 
 import numpy as np
 
-from sim.core.fitting import Fit, fit_duration
+from sim.core.fitting import Fit
 from sim.core.i18n import N_, _
 from sim.core.tables import write_csv
-from sim.drill.log import DrillLog, log_from_trace
 from sim.engine.replication import run_replication
+from sim.feeds.log import DrillLog, log_from_trace
+from sim.feeds.rates import MIN_DRIVES, MIN_SERVICE_GAPS, fit_rates
 from sim.report.folder import staged_folder
 from sim.report.page import Page, folder_page, read_json, scenario_name, write_page
 from sim.scenario.edit import edit_scenario, point_groups
-from sim.scenario.pauses import serving, table_windows
 from sim.scenario.round import Round
-
-
-def service_samples(log: DrillLog, rnd: Round) -> np.ndarray:
-    """Gaps between consecutive swabs at one table where the next resident was already waiting and the
-    table could start them at once (no handover or disruption held it then): each such gap is exactly
-    that resident's service time."""
-    order = np.lexsort((log.swabbed, log.table, log.point))
-    p, t, j, s = log.point[order], log.table[order], log.joined[order], log.swabbed[order]
-    same = (p[1:] == p[:-1]) & (t[1:] == t[:-1])
-    waiting = j[1:] <= s[:-1]
-    gap = s[1:] - s[:-1]
-    keep = same & waiting & (gap > 0)
-    where = [(gi, i, g.tables) for gi, g in enumerate(rnd.groups) for i in range(g.count)]
-    until = float(s.max()) + 1 if s.size else 0.0
-    cuts = np.searchsorted(p[1:], np.arange(len(where) + 1))  # rows are sorted by point: each point's are one run
-    for point in np.unique(p[1:][keep]):
-        a = cuts[point]
-        rows = a + np.flatnonzero(keep[a : cuts[point + 1]])
-        start, end = table_windows(rnd, *where[point], until)
-        if start.shape[1]:
-            keep[rows] = serving(start, end, t[1:][rows], s[:-1][rows])
-    return gap[keep]
 
 
 def observed_profile(times: np.ndarray, step: float = 3600.0) -> list[list]:
@@ -95,12 +74,14 @@ def figures(log: DrillLog) -> dict[str, float | None]:
 
 
 def calibrated_yaml(
-    scenario_text: str, log: DrillLog, rnd: Round, service: Fit, travel: Fit | None, profile: list, out: Path | None = None
+    scenario_text: str, log: DrillLog, rnd: Round, service: Fit | None, travel: Fit | None, profile: list, out: Path | None = None
 ) -> str:
-    """The scenario with what the drill showed: fitted service and travel times, observed profile and turnout."""
+    """The scenario with what the drill showed: fitted service and travel times (where there were enough to
+    fit), observed profile and turnout."""
 
     def change(data: dict) -> None:
-        data["sampling"]["service_time"] = service.spec()
+        if service:
+            data["sampling"]["service_time"] = service.spec()
         if travel:
             for entry in point_groups(data):
                 entry["travel_time"] = travel.spec()
@@ -115,49 +96,49 @@ def calibrated_yaml(
     return edit_scenario(scenario_text, change, moved=moved)
 
 
+def _fit_note(fit: Fit | None, n: int, needed: int) -> dict:
+    if fit is None:
+        return {"chosen": None, "samples": n, "needed": needed}
+    return {"chosen": fit.kind, "by": "lowest AIC", "samples": n, "needed": needed, "candidates": fit.candidates}
+
+
 def review(rnd: Round, scenario_text: str, log: DrillLog, out: Path) -> dict:
     """Observed against simulated, fits, the observed profile and calibrated.yaml, written into `out`."""
+    log = log.swabs_only()  # residents still queuing when the log was exported were not swabbed
     simulated_log = log_from_trace(run_replication(rnd, 0, trace=True).trace)
     observed, simulated = figures(log), figures(simulated_log)
-    samples = service_samples(log, rnd)
-    service = fit_duration(samples)
-    transit = log.tubes["at_lab"] - log.tubes["picked_up"]
-    travel = fit_duration(transit[~np.isnan(transit)]) if np.isfinite(transit).sum() >= 10 else None
+    fits = fit_rates(log, rnd)
     arrivals = log.joined if np.isfinite(log.joined).sum() >= 10 else log.swabbed
     profile = observed_profile(arrivals[~np.isnan(arrivals)])
     result = {
         "figures": {k: {"observed": observed[k], "simulated": simulated[k]} for k in observed},
-        "service_time_fit": {
-            "chosen": service.kind,
-            "by": "lowest AIC",
-            "samples": int(samples.size),
-            "candidates": service.candidates,
-        },
-        "travel_time_fit": ({"chosen": travel.kind, "by": "lowest AIC", "candidates": travel.candidates} if travel else None),
+        "service_time_fit": _fit_note(fits.service, fits.service_gaps.size, MIN_SERVICE_GAPS),
+        "travel_time_fit": _fit_note(fits.travel, fits.drives.size, MIN_DRIVES),
         "observed_profile": profile,
         "rows": log.rows,
         "set_aside": len(log.set_aside),
     }
     with staged_folder(out) as tmp:
         (tmp / "review.json").write_text(json.dumps(result, indent=2) + "\n", encoding="utf-8")
-        calibrated = calibrated_yaml(scenario_text, log, rnd, service, travel, profile, out)
+        calibrated = calibrated_yaml(scenario_text, log, rnd, fits.service, fits.travel, profile, out)
         (tmp / "calibrated.yaml").write_text(calibrated, encoding="utf-8")
         rows = [(k, v["observed"], v["simulated"]) for k, v in result["figures"].items()]
         write_csv(tmp / "review.csv", ("figure", "observed", "simulated"), rows)
         write_csv(tmp / "set_aside.csv", ("file", "line", "reason"), [(a.file, a.line, a.reason) for a in log.set_aside])
         from sim.report.plots import drill as plots  # matplotlib only when drawing (start-up time)
 
-        plots.fit_plot(samples, service, N_("service time at a table"), tmp / "fit_service.png")
+        if fits.service:
+            plots.fit_plot(fits.service_gaps, fits.service, N_("service time at a table"), tmp / "fit_service.png")
         plots.drill_vs_plan(log, simulated_log, tmp / "observed_vs_plan.png")
-        if travel:
-            plots.fit_plot(transit[~np.isnan(transit)], travel, N_("travel time, point to lab"), tmp / "fit_travel.png")
+        if fits.travel:
+            plots.fit_plot(fits.drives, fits.travel, N_("travel time, point to lab"), tmp / "fit_travel.png")
         write_page(page(tmp), tmp)
     return result
 
 
 def page(folder: Path) -> Page:
     """report.html of a drill review: observed against simulated, the fits, the rows set aside."""
-    result = read_json(folder / "review.json")
+    result = read_json(folder / "review.json", ("figures", "service_time_fit", "rows", "set_aside"))
     tables = [(_("Observed and simulated"), "review.csv", None), (_("Rows set aside"), "set_aside.csv", None)]
     return folder_page(folder, _("Drill review: {name}").format(name=scenario_name(folder)), format_review(result), tables)
 
@@ -170,14 +151,21 @@ def format_review(result: dict) -> str:
         o, s = (("-" if x is None else f"{x:,.0f}" if abs(x) >= 1000 else f"{x:.4g}") for x in (v["observed"], v["simulated"]))
         lines.append(f"{k:28s} {o:>10s} {s:>10s}")
     fit = result["service_time_fit"]
-    lines.append(
-        _("service time: {chosen} (lowest AIC of {candidates}), mean {mean:.1f} s from {n:,} busy-table gaps").format(
-            chosen=fit["chosen"],
-            candidates=", ".join(fit["candidates"]),
-            mean=fit["candidates"][fit["chosen"]]["mean_s"],
-            n=fit["samples"],
+    if fit["chosen"] is None:
+        lines.append(
+            _("service time: not fitted, {n:,} busy-table gaps, fewer than {k} (the scenario's is kept)").format(
+                n=fit["samples"], k=fit["needed"]
+            )
         )
-    )
+    else:
+        lines.append(
+            _("service time: {chosen} (lowest AIC of {candidates}), mean {mean:.1f} s from {n:,} busy-table gaps").format(
+                chosen=fit["chosen"],
+                candidates=", ".join(fit["candidates"]),
+                mean=fit["candidates"][fit["chosen"]]["mean_s"],
+                n=fit["samples"],
+            )
+        )
     lines.append(
         _("rows: {read:,} read, {aside:,} set aside (see set_aside.csv)").format(
             read=sum(result["rows"].values()), aside=result["set_aside"]

@@ -93,13 +93,16 @@ def _hourly(tr: Trace, p: int, hours: np.ndarray) -> np.ndarray:
 
 def _lab_hours(rnd: Round, traces: list[Trace], first_hour: int) -> list[dict]:
     rows: list[dict] = []
-    lab_of_point = np.array([rnd.groups[gi].lab for gi, _point in _where(rnd)])
+    lab_of = [rnd.tube_labs(t.tubes["point"], t.tubes.get("lab")) for t in traces]  # the lab that ran each tube
     last = int(math.ceil(max(np.nanmax(t.tubes["result"]) for t in traces) / 3600))
     for li, lab in enumerate(rnd.labs):
-        mine = lab_of_point == li
         for hour in range(first_hour, last):
-            arriving = np.mean([np.sum(mine[t.tubes["point"]] & (np.floor(t.tubes["at_lab"] / 3600) == hour)) for t in traces])
-            reported = np.mean([np.sum(mine[t.tubes["point"]] & (np.floor(t.tubes["result"] / 3600) == hour)) for t in traces])
+            arriving = np.mean(
+                [np.sum((lo == li) & (np.floor(t.tubes["at_lab"] / 3600) == hour)) for t, lo in zip(traces, lab_of, strict=True)]
+            )
+            reported = np.mean(
+                [np.sum((lo == li) & (np.floor(t.tubes["result"] / 3600) == hour)) for t, lo in zip(traces, lab_of, strict=True)]
+            )
             if arriving or reported:
                 rows.append(
                     {

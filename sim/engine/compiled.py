@@ -1,44 +1,101 @@
 """When the logistics run as the compiled loop (`engine/loop.py`), and the packing of a `Logistics` into
 its arrays and back.
 
-A round without courier routes or trunks between labs, and not a forecast resuming mid-round, runs
-compiled: the same events in the same order as the SimPy model, without a Python call per pickup, plate
-or recall (docs/performance.md). Anything else runs in SimPy. Draws are read ahead with room to spare;
-if a point or lab runs out (or the queues' arrays fill), the loop stops, the room is doubled and it runs
-again from the start, so the answer never depends on the guess.
+A round without courier routes or trunks between labs runs compiled, a forecast's replication resumed at
+a time included (it starts from what the forecast put back, `Start`): the same events in the same order
+as the SimPy model, without a Python call per pickup, plate or recall (docs/performance.md). Anything
+else runs in SimPy. Draws are read ahead with room to spare; if a point or lab runs out (or the queues'
+arrays fill), the loop stops, the room is doubled and it runs again from the start, so the answer never
+depends on the guess.
 """
 
 from __future__ import annotations
 
+import os
+
 import numpy as np
 
-from sim.engine import heaps, loop
+from sim.engine import heaps, loop, loop_state, rules
 from sim.engine.draws import Draws
-from sim.scenario.round import TIME_TOLERANCE
+from sim.scenario.rules import TIME_TOLERANCE
+
+ENGINE = "NATSIM_ENGINE"  # "reference": every replication's logistics in the SimPy model (`natsim run --engine`)
+
+
+def choose_engine(engine: str) -> None:
+    """Which driver runs the logistics from now on, in this process and the local worker processes it starts
+    (they inherit the environment; a Dask cluster's workers need NATSIM_ENGINE set themselves)."""
+    if engine not in ("compiled", "reference"):
+        raise ValueError(engine)
+    os.environ[ENGINE] = engine
 
 
 def applies(logi) -> bool:
     """Whether the compiled loop carries every rule this replication's logistics need (and every lab has a
-    PCR machine: the loop's pools assume one server at least)."""
-    plain = not logi.routes and not logi.trunks and logi.resumed_at is None
-    return plain and all(lab.lab.pcr_machines > 0 for lab in logi.labs) and all(isinstance(t, Draws) for t in logi.travel)
+    PCR machine: the loop's pools assume one server at least), unless the reference engine was chosen."""
+    if os.environ.get(ENGINE) == "reference":
+        return False
+    boxes = all(ids.size == 0 or ids[-1] - ids[0] == ids.size - 1 for _t, _lab, ids, _pr in logi.restored.boxes)
+    plain = not logi.routes and boxes  # a forecast's boxes: consecutive tubes, as a pickup's
+    machines = all(lab.lab.pcr_machines > 0 for lab in logi.labs)
+    return plain and machines and all(isinstance(t, Draws) for t in logi.travel)
 
 
 def run(logi) -> None:
     """The logistics of `logi`, compiled, its arrays and labs filled as `Logistics.run` would."""
     points = Points(logi)
+    start = Start(logi)
     room = 1
     while True:
-        out = _attempt(logi, points, room)
+        out = _attempt(logi, points, start, room)
         if out is not None:
             _unpack(logi, points, *out)
             return
         room *= 2
 
 
+class Start:
+    """Where the logistics start: a plain run's nothing, or what a forecast put back (tubes picked up and
+    received before it, its `Restored` boxes, plates and queues), kept to start every attempt from."""
+
+    NAMES = ("picked", "at_lab", "plated", "result", "plate_of", "ran_at")
+
+    def __init__(self, logi):
+        self.arrays = {name: getattr(logi, name).copy() for name in self.NAMES}
+        self.handled = np.stack([logi.handled[k] for k in ("picked", "at_lab", "plated", "result")]).astype(np.int32)
+        self.done = np.zeros(len(logi.travel), np.int64)
+        for i, d in logi.done.items():
+            self.done[i] = d
+        self.received = np.array([lab.stats["received"] for lab in logi.labs], np.int64)
+        self.drawn = np.array([d.used for d in logi.travel], np.int64)  # travel draws a forecast made already
+        r = logi.restored
+        rows = [(loop.R_BOX, lab, ids, int(pr), t) for t, lab, ids, pr in r.boxes]
+        steps = {"extraction": loop.R_EXTRACTION, "pcr": loop.R_PCR, "report": loop.R_REPORT}
+        for what, lab, ids, a, b in r.labs:
+            rows.append((steps[a], lab, ids, 0, b) if what == "running" else (loop.R_QUEUED, lab, ids, int(b), a))
+        sizes = np.array([row[2].size for row in rows], np.int64)
+        hi = np.cumsum(sizes)
+        self.restored = loop_state.RestoredArrays(
+            kind=np.array([row[0] for row in rows], np.int64),
+            lab=np.array([row[1] for row in rows], np.int64),
+            lo=hi - sizes,
+            hi=hi,
+            flag=np.array([row[3] for row in rows], np.int64),
+            time=np.array([row[4] for row in rows], float),
+            tubes=np.concatenate([row[2] for row in rows]).astype(np.int64) if rows else np.empty(0, np.int64),
+        )
+
+    def reset(self, logi) -> np.ndarray:
+        """The `Logistics`' arrays as they were before the first attempt; returns the tube steps' counts."""
+        for name, a in self.arrays.items():
+            getattr(logi, name)[:] = a
+        return self.handled.copy()
+
+
 class Points:
     """Per point (by index), what the loop reads: seal times in tube order, first tube, tubes, lab, key
-    group, the pickup clock's origin and the point's group; each pooled tube's point; and how many travel draws it may need."""
+    group, the pickup clock's origin and the point's group; each pooled tube's point; and how many travel draws
+    it may need."""
 
     def __init__(self, logi):
         rnd, n = logi.rnd, len(logi.travel)
@@ -69,70 +126,146 @@ class Points:
 
 
 def _ahead(draws: list[Draws], needed: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """Each stream's first `needed` draws, end to end; offsets and counts."""
+    """Each stream's first `needed` draws (from its first, whatever was drawn already), end to end; offsets
+    and counts."""
     parts = [d.ahead(int(k)) if k else np.empty(0) for d, k in zip(draws, needed, strict=True)]
     count = np.array([a.size for a in parts], np.int64)
     off = np.concatenate(([0], np.cumsum(count)[:-1])).astype(np.int64)
     return (np.concatenate(parts) if parts else np.empty(0)), off, count
 
 
-def _attempt(logi, points: Points, room: int):
+def _attempt(logi, points: Points, start: Start, room: int):
     """One run of the loop with `room` times the estimated draws and arrays; None if it ran out."""
     rnd, labs, n = logi.rnd, logi.labs, logi.n_pooled
     n_labs = len(labs)
-    travel = _ahead(logi.travel, points.travel_needed * room)
+    travel = _ahead(logi.travel, start.drawn + points.travel_needed * room)
     to_lab = np.bincount(points.lab, weights=points.size, minlength=n_labs)
+    own = to_lab.copy()
+    for i, t in logi.trunks:  # a lab may run what others send on
+        to_lab[t] += own[i]
     trips = np.bincount(points.lab, weights=points.travel_needed, minlength=n_labs) // 2
     recalled = np.array(sorted(logi.positive_tubes), np.int64)
     retest_tubes = int(logi.tube_size[recalled].sum())
-    plates = (np.ceil(to_lab / [lab.lab.plate_size for lab in labs]) + trips + recalled.size + 1).astype(np.int64) * room
+    plates = np.ceil(to_lab / [lab.lab.plate_size for lab in labs]) + trips + recalled.size + 1
+    plates = plates.astype(np.int64) * room
     ext = _ahead([lab.extraction_times for lab in labs], plates)
     pcr = _ahead([lab.pcr_times for lab in labs], plates)
-    dr = (*travel, np.zeros(len(logi.travel), np.int64), *ext, np.zeros(n_labs, np.int64), *pcr, np.zeros(n_labs, np.int64))
-    done = np.zeros(len(logi.travel), np.int64)
-    pt = (points.seal, points.first, points.size, points.lab, points.priority, points.origin, points.group, done)
-    handled = np.zeros((4, n), np.int32)
+    unused = np.zeros(n_labs, np.int64)
+    dr = loop_state.DrawArrays(*travel, start.drawn.copy(), *ext, unused, *pcr, unused.copy())
+    done = start.done.copy()
+    pt = loop_state.PointArrays(
+        points.seal, points.first, points.size, points.lab, points.priority, points.origin, points.group, done
+    )
+    handled = start.reset(logi)
     retest_result = np.full(retest_tubes, np.nan)
-    tb = (points.tube_point, logi.tube_size, logi.is_positive, logi.picked, logi.at_lab, logi.plated)
-    tb += (logi.result, handled, logi.plate_of, logi.ran_at, retest_result, np.zeros(recalled.size, np.int64))
-    lb = _labs(labs, rnd)
-    plate_room = int(ext[2].sum()) + sum(lab.lab.extractors for lab in labs) + 1
-    batch_room = (travel[0].size + recalled.size) * room + 1
-    q = (np.zeros(batch_room), np.zeros((batch_room, 4), np.int64), np.full((n_labs, 3), -1, np.int64))
-    q += (np.full((n_labs, 3), -1, np.int64), np.zeros((plate_room, 3), np.int64), np.zeros(plate_room))
-    q += (np.zeros(n + retest_tubes, np.int64), np.zeros((travel[0].size // 2 + 2 * plate_room + 1, 4)))
-    c = np.array([rnd.box_capacity, rnd.pickup_interval, rnd.open, rnd.recall_delay, TIME_TOLERANCE, n], float)
-    slow = np.array([[s.start, s.end, s.lab, s.group, s.factor] for s in rnd.slowdowns], float).reshape(-1, 5)
+    tb = _tubes(logi, points, handled, retest_result, recalled.size)
+    lb = _labs(labs, rnd, start.received)
+    rs = start.restored
+    plate_room = int(ext[2].sum()) + sum(lab.lab.extractors for lab in labs) + rs.kind.size + 1
+    batch_room = (travel[0].size + recalled.size + rs.kind.size) * room + 1
+    q = _queues(n_labs, batch_room, plate_room, n + retest_tubes, travel[0].size // 2 + 2 * plate_room + 1, rs.tubes)
+    c = loop_state.Constants(int(rnd.box_capacity), float(rnd.pickup_interval), float(rnd.recall_delay), TIME_TOLERANCE, int(n))
+    slow = rules.slowdown_rows(rnd)
     inst = [(1, u.lab, u.start, u.end, u.extractors, u.pcr_machines) for u in rnd.lab_surges]
     inst = np.array(inst + [(0, o.lab, o.start, o.end, o.extractors, o.pcr_machines) for o in rnd.lab_outages], float)
     s = np.zeros(16, np.int64)
-    ev_room = (travel[0].size + 3 * plate_room + 4 * n_labs + 2 * len(inst) + 64) * room
+    tr = _trunks(logi, trips, own, batch_room, room)
+    ev_room = (travel[0].size + 3 * plate_room + 4 * n_labs + 2 * len(inst) + 2 * rs.kind.size + 64) * room
+    ev_room += 2 * tr.departure.shape[0]
     ev = (np.zeros(ev_room), np.zeros(ev_room, np.int64), np.zeros(ev_room, np.int64))
     ev += (np.zeros((ev_room, 5), np.int64), np.arange(ev_room, dtype=np.int64))
     tk = np.zeros((max(points.ticking.size, 1), 4))
-    for a in (logi.picked, logi.at_lab, logi.plated, logi.result):
-        a[:] = np.nan
-    logi.plate_of[:], logi.ran_at[:] = -1, -1
-    last = loop.run(
-        pt, dr, tb, lb, q, c, slow, inst.reshape(-1, 6), s, ev, tk, points.ticking, logi.env.now, np.empty(5, np.int64)
-    )
+    event = np.empty(5, np.int64)
+    last = loop.run(pt, dr, tb, lb, q, tr, c, slow, inst.reshape(-1, 6), s, ev, tk, points.ticking, rs, logi.clock, event)
     if s[heaps.STATUS]:
         return None
-    return handled, retest_result, tb[11], lb, q, s, done, last
+    return handled, retest_result, tb.recalled, lb, q, tr, s, done, last
 
 
-def _labs(labs, rnd) -> tuple:
-    """Per lab: its state (extractors free first), backlog peak time, plate rules, and its vehicles' and
-    PCR machines' free times (every one free from the start; room for the machines surges add)."""
+def _tubes(logi, points: Points, handled: np.ndarray, retest_result: np.ndarray, recalls: int) -> loop_state.TubeArrays:
+    """The per-tube arrays: the `Logistics`' own, filled in place."""
+    return loop_state.TubeArrays(
+        point=points.tube_point,
+        size=logi.tube_size,
+        positive=logi.is_positive,
+        picked=logi.picked,
+        at_lab=logi.at_lab,
+        plated=logi.plated,
+        result=logi.result,
+        handled=handled,
+        plate=logi.plate_of,
+        ran_at=logi.ran_at,
+        retest_result=retest_result,
+        recalled=np.zeros(recalls, np.int64),
+    )
+
+
+def _queues(n_labs: int, batches: int, plates: int, tubes: int, busy: int, indirect: np.ndarray) -> loop_state.Queues:
+    """Empty queues with room for so many batches, plates, tubes on plates and busy intervals; `indirect`: the
+    tubes a forecast's queued batches hold."""
+    return loop_state.Queues(
+        batch_at=np.zeros(batches),
+        batch=np.zeros((batches, 5), np.int64),
+        head=np.full((n_labs, 3), -1, np.int64),
+        tail=np.full((n_labs, 3), -1, np.int64),
+        plate=np.zeros((plates, 3), np.int64),
+        plate_start=np.zeros(plates),
+        plate_extraction=np.full(plates, np.nan),
+        plate_tubes=np.zeros(tubes, np.int64),
+        busy=np.zeros((busy, 4)),
+        indirect=indirect,
+    )
+
+
+def _trunks(logi, boxes: np.ndarray, tubes: np.ndarray, parts: int, room: int) -> loop_state.TrunkArrays:
+    """Rule L1's arrays: each lab's overflow limit and links, room for `parts` sends, and each link's travel
+    draws for as many departures as its lab's boxes and full loads could make."""
+    labs, links = logi.labs, list(logi.trunks.items())
+    limit = np.array([lab.lab.overflow.limit(lab.lab) if lab.lab.overflow else np.inf for lab in labs], float)
+    to_count = np.array([len(lab.lab.overflow.to) if lab.lab.overflow else 0 for lab in labs], np.int64)
+    to_first = np.concatenate(([0], np.cumsum(to_count)[:-1])).astype(np.int64)
+    n = len(links)
+    capacity = np.array([t.o.capacity for _k, t in links], np.int64)
+    departures = np.array([boxes[i] + tubes[i] // max(t.o.capacity, 1) + 2 for (i, _t), t in links], np.int64) * room
+    travel = _ahead([t.travel for _k, t in links], departures) if n else (np.empty(0), *(np.empty(0, np.int64),) * 2)
+    return loop_state.TrunkArrays(
+        limit=limit,
+        to_first=to_first,
+        to_count=to_count,
+        to_lab=np.array([t for (_i, t), _x in links], np.int64),
+        to_link=np.arange(n, dtype=np.int64),
+        link_to=np.array([t for (_i, t), _x in links], np.int64),
+        every=np.array([t.o.every for _k, t in links], float),
+        capacity=capacity,
+        load=np.zeros(n, np.int64),
+        tick_at=np.full(n, np.nan),
+        head=np.full(n, -1, np.int64),
+        tail=np.full(n, -1, np.int64),
+        parts=np.zeros((parts, 4), np.int64),
+        cargo=np.zeros((2 * parts + int(departures.sum()) + 1, 3), np.int64),
+        departure=np.zeros((int(departures.sum()) + 1, 3), np.int64),
+        counts=np.zeros(3, np.int64),
+        travel=travel[0],
+        travel_off=travel[1],
+        travel_count=travel[2],
+        travel_used=np.zeros(n, np.int64),
+    )
+
+
+def _labs(labs, rnd, received: np.ndarray) -> loop_state.LabArrays:
+    """Per lab: its state (extractors free first, tubes received before a forecast's start), backlog peak
+    time, plate rules, and its vehicles' and PCR machines' free times (every one free from the start; room for
+    the machines surges add)."""
     n = len(labs)
     added = np.zeros(n, np.int64)
     for u in rnd.lab_surges:
         added[u.lab] += u.pcr_machines
-    state = np.zeros((n, 10), np.int64)
+    state = np.zeros((n, 12), np.int64)
     state[:, loop.FREE] = [lab.lab.extractors for lab in labs]
+    state[:, loop.RECEIVED] = received
     vehicles = np.array([max(lab.lab.vehicles, 1) for lab in labs], np.int64)
     pcr = np.array([lab.lab.pcr_machines for lab in labs], np.int64)
-    return (
+    return loop_state.LabArrays(
         state,
         np.full(n, np.nan),
         np.array([lab.lab.plate_size for lab in labs], np.int64),
@@ -148,7 +281,7 @@ def _labs(labs, rnd) -> tuple:
     )
 
 
-def _unpack(logi, points: Points, handled, retest_result, recalled, lb, q, s, done, last) -> None:
+def _unpack(logi, points: Points, handled, retest_result, recalled, lb, q, tr, s, done, last) -> None:
     """What the SimPy model leaves behind: counts per tube step, retests in recall order, the labs' figures
     and busy intervals, the points' progress and the clock."""
     logi.handled = dict(zip(("picked", "at_lab", "plated", "result"), handled, strict=True))
@@ -157,15 +290,20 @@ def _unpack(logi, points: Points, handled, retest_result, recalled, lb, q, s, do
         logi.retests.recall(int(points.tube_point[tube]), int(logi.tube_size[tube]), logi.positive_tubes[tube])
     k = int(s[heaps.RETESTS])
     logi.retests.reported(np.arange(k), retest_result[:k])
-    state, peak_at = lb[0], lb[1]
-    busy = q[7][: s[heaps.BUSY]]
+    state, peak_at = lb.state, lb.peak_at
+    busy = q.busy[: s[heaps.BUSY]]
     for li, lab in enumerate(logi.labs):
         lab.plates = int(state[li, loop.LAB_PLATES])
         lab.stats["received"], lab.stats["run"] = int(state[li, loop.RECEIVED]), int(state[li, loop.RUN])
+        lab.stats["diverted_out"] = int(state[li, loop.DIVERTED_OUT])
+        lab.stats["diverted_in"] = int(state[li, loop.DIVERTED_IN])
         lab.stats["backlog_peak"], lab.stats["backlog_peak_at"] = int(state[li, loop.PEAK]), float(peak_at[li])
-        lab.free_extractors, lab.waiting = int(state[li, loop.FREE]), int(state[li, loop.WAITING])
+        lab.free_extractors, lab.queue.waiting = int(state[li, loop.FREE]), int(state[li, loop.WAITING])
         for kind, name in enumerate(("vehicles", "extractors", "pcr_machines")):
             rows = busy[(busy[:, 0] == kind) & (busy[:, 1] == li)]
             lab.busy[name].start, lab.busy[name].end = rows[:, 2].tolist(), rows[:, 3].tolist()
     logi.done = {i: int(done[i]) for i in logi.point_tubes}
-    logi.env._now = last  # the clock where SimPy's would stop: the last event
+    per_link = np.bincount(tr.departure[: tr.counts[2], 2], minlength=len(logi.trunks))
+    for trunk, departures in zip(logi.trunks.values(), per_link.tolist(), strict=True):
+        trunk.departures = departures
+    logi.clock = last  # where SimPy's clock would stop: the last event

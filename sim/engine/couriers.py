@@ -4,13 +4,13 @@ there (up to the vehicle's capacity), and bring them back. Events per loop and s
 
 from __future__ import annotations
 
-import heapq
 import math
 from collections.abc import Callable
 
 import numpy as np
 
 from sim.engine.pickups import tick_after
+from sim.engine.servers import ServerPool
 from sim.scenario.routes import Route
 
 
@@ -19,7 +19,7 @@ class Courier:
 
     def __init__(self, logi, route: Route, copies: list[list[int]], rng: np.random.Generator):
         self.logi, self.r, self.copies, self.rng = logi, route, copies, rng
-        self.free = [-math.inf] * route.vehicles  # when each vehicle is back
+        self.vehicles = ServerPool(route.vehicles)
         self.loops, self.driving, self.tubes = 0, 0.0, 0
         logi.env.process(self._departures())
 
@@ -38,8 +38,7 @@ class Courier:
             if self.done():  # the last loop out took what was left
                 return
             legs = [float(leg.sample(self.rng, 1)[0]) for leg in self.r.legs]
-            start = max(env.now, heapq.heappop(self.free))  # late back: it leaves at once on return
-            heapq.heappush(self.free, start + sum(legs))
+            start, _back = self.vehicles.take(env.now, sum(legs))  # late back: it leaves at once on return
             env.process(self._loop(start, legs))
 
     def _loop(self, start: float, legs: list[float]):

@@ -10,11 +10,13 @@ import math
 from dataclasses import dataclass
 
 import numpy as np
+from numba import njit
 
+from sim.engine import kernels
 from sim.engine.queue import serve_queue
 from sim.engine.tubes import fill_tubes
 from sim.scenario.pauses import table_windows, working_share
-from sim.scenario.places import Catchment
+from sim.scenario.places.map import Catchment
 from sim.scenario.round import CallSlots, HomeVisits, Round
 
 
@@ -71,9 +73,12 @@ def simulate_point(
     # Home visits draw last, so a point without them draws exactly as before (common random numbers).
     at_home = rng.random(n) < home.share if home is not None and n else None
     queued = slice(None) if at_home is None else ~at_home
-    start = np.empty(n)
-    table = np.empty(n, np.int32)
-    start[queued], table[queued] = serve_point(rnd, arrival[queued], service[queued], tables, group, point)
+    if at_home is None:
+        start, table = serve_point(rnd, arrival, service, tables, group, point)
+    else:
+        start = np.empty(n)
+        table = np.empty(n, np.int32)
+        start[queued], table[queued] = serve_point(rnd, arrival[queued], service[queued], tables, group, point)
     teams = 0
     if at_home is not None and at_home.any():
         teams = home.teams
@@ -105,14 +110,34 @@ def arrivals(
     if catchment is not None:
         return walk_in(rnd, catchment, rng, calls)
     n = int(rng.binomial(residents, rnd.turnout))
-    return np.sort(calls.sample(rng, n, rnd.profile) if calls is not None else rnd.profile.sample(rng, n)), None
+    if calls is not None:
+        return np.sort(calls.sample(rng, n, rnd.profile)), None
+    u = rng.random(n)  # one draw per resident; sorted first, since the inverse CDF keeps their order
+    u.sort()
+    if kernels.is_compiled():
+        return _quantile_sorted(u, rnd.profile.times, *rnd.profile.segments), None
+    return rnd.profile.quantile(u), None
+
+
+@njit(cache=True, nogil=True)
+def _quantile_sorted(u, times, lengths, cdf, lo, width):
+    """`Profile.quantile` of sorted u, in one pass: the segment only moves forward."""
+    out = np.empty(u.size)
+    seg, last = 0, lengths.size - 1
+    for i in range(u.size):
+        x = u[i]
+        while seg < last and cdf[seg] <= x:
+            seg += 1
+        f = (x - lo[seg]) / width[seg]
+        out[i] = times[seg] + (0.0 if f < 0.0 else 1.0 if f > 1.0 else f) * lengths[seg]
+    return out
 
 
 def positives(rnd: Round, rng: np.random.Generator, n: int) -> np.ndarray:
-    """Rule 7's draw: which of n residents are positive (sorted indices), at the scenario's prevalence."""
+    """Rule 7's draw: which of n residents are positive (sorted indices), each at the scenario's prevalence."""
     if rnd.prevalence <= 0 or not n:
         return np.empty(0, np.int64)
-    return np.sort(rng.choice(n, int(rng.binomial(n, rnd.prevalence)), replace=False))
+    return np.flatnonzero(rng.random(n) < rnd.prevalence)
 
 
 _EPOCH = -30 * 86400.0  # a time before any arrival (durations are limited to 30 days), so keys are positive

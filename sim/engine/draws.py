@@ -15,11 +15,12 @@ from sim.core.distributions import Distribution
 class Draws:
     """The stream's generator is made on first use (a forecast's point may need none)."""
 
-    __slots__ = ("dist", "make_rng", "rng", "drawn", "next")
+    __slots__ = ("dist", "make_rng", "rng", "drawn", "next", "used")
     CHUNK = 32
 
     def __init__(self, dist: Distribution, make_rng: Callable[[], np.random.Generator]):
         self.dist, self.make_rng, self.rng, self.drawn, self.next = dist, make_rng, None, (), 0
+        self.used = 0  # calls so far (a forecast's drives under way are drawn before the compiled loop runs)
 
     def __call__(self) -> float:
         if self.next == len(self.drawn):
@@ -27,6 +28,7 @@ class Draws:
                 self.rng = self.make_rng()
             self.drawn, self.next = self.dist.sample(self.rng, self.CHUNK).tolist(), 0
         self.next += 1
+        self.used += 1
         return self.drawn[self.next - 1]
 
     def ahead(self, n: int) -> np.ndarray:

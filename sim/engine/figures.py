@@ -8,9 +8,11 @@ import math
 import numpy as np
 from numba import njit
 
+from sim.engine.kernels import kernel
 from sim.engine.select import order_stats
-from sim.scenario.places import within_standard
-from sim.scenario.round import Round, on_time
+from sim.scenario.places.map import within_standard
+from sim.scenario.round import Round
+from sim.scenario.rules import on_time
 
 SELECT_FROM = 100_000  # from this many values a quantile selects without copying (engine/select.py)
 
@@ -84,6 +86,8 @@ def _block_sum(a, lo, n):
     return res
 
 
+_WAIT_SUMS, _ORDER_STATS = kernel(_wait_sums), kernel(order_stats)
+
 WALK_METRICS = ("walk_mean_min", "walk_p95_min", "walk_max_min", "within_walk_standard", "journey_mean_min", "journey_p95_min")
 
 
@@ -140,7 +144,7 @@ def quantile(x: np.ndarray, q: float) -> float | None:
         return None
     lo, hi, t = quantile_ranks(n, q)
     if n >= SELECT_FROM:
-        a, b, found = order_stats(x, lo, hi)
+        a, b, found = _ORDER_STATS(x, lo, hi)
         if found:  # numba hands back Python floats; the lerp is in x's own type
             return lerp(x.dtype.type(a), x.dtype.type(b), t)
     part = np.partition(x, (lo, hi) if hi > lo else lo)
@@ -274,7 +278,7 @@ def group_figures(rnd, group_of_point, arrived, tube_point, tube_size, result, w
 
     wait_sum, wait_n, turnaround_sum = np.zeros(n_points), np.zeros(n_points), np.zeros(n_points)
     if wait.size:
-        wait_sum[kept], wait_n[kept] = _wait_sums(wait, starts)  # residents swabbed at home have no wait
+        wait_sum[kept], wait_n[kept] = _WAIT_SUMS(wait, starts)  # residents swabbed at home have no wait
         turnaround_sum[kept] = np.add.reduceat(turnaround, starts, dtype=np.float64)
     tube_group = group_of_point[tube_point] if tube_point.size else np.empty(0, np.int64)
     names = [g.name for g in rnd.groups]

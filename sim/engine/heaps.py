@@ -1,6 +1,6 @@
 """Binary heaps for the compiled logistics loop (`engine/loop.py`), on plain arrays so numba compiles them:
-the event queue in SimPy's order, the pickup requests in the order `pickups.ticking` keeps, and a pool of
-identical servers (`ServerPool`). Compiled without reference counting, as the loop is (see there)."""
+the event queue in SimPy's order and the pickup requests in the order `pickups.ticking` keeps (the pool of
+identical servers is `engine/servers.py`'s). Compiled without reference counting, as the loop is (see there)."""
 
 from __future__ import annotations
 
@@ -102,45 +102,3 @@ def tick_pop(tk, s):
         _swap(tk, k, c)
         k = c
     return t, point
-
-
-@njit(cache=True, _nrt=False)
-def pool_take(pool, lo, n, t, duration):
-    """`ServerPool.take` on pool[lo:lo+n]: the earliest free server, busy for `duration` from when it is
-    free (not before t); returns that start."""
-    start = max(t, pool[lo])
-    _sift_down(pool, lo, n, start + duration)
-    return start
-
-
-@njit(cache=True, _nrt=False)
-def pool_block(pool, lo, n, t, until):
-    """`ServerPool.out_of_service`: the earliest free server stops at t, after its job, until `until`."""
-    _sift_down(pool, lo, n, max(max(t, pool[lo]), until))
-
-
-@njit(cache=True, _nrt=False)
-def pool_add(pool, lo, n, t):
-    """`ServerPool.add`: one more server, free from t, at pool[lo+n] (the caller has kept room)."""
-    k = n
-    while k > 0 and t < pool[lo + ((k - 1) >> 1)]:
-        pool[lo + k] = pool[lo + ((k - 1) >> 1)]
-        k = (k - 1) >> 1
-    pool[lo + k] = t
-
-
-@njit(cache=True, _nrt=False)
-def _sift_down(pool, lo, n, value):
-    """The root of pool[lo:lo+n] replaced by `value`, sifted to its place."""
-    k = 0
-    while True:
-        c = 2 * k + 1
-        if c >= n:
-            break
-        if c + 1 < n and pool[lo + c + 1] < pool[lo + c]:
-            c += 1
-        if value <= pool[lo + c]:
-            break
-        pool[lo + k] = pool[lo + c]
-        k = c
-    pool[lo + k] = value

@@ -4,9 +4,11 @@ The crowd stage hands over, per point, the sorted seal times of its tubes. Each 
 process that works out its next pickup request analytically (box full, interval tick, or last
 seal), so events scale with pickups and plates, not with residents or tubes.
 
-This is the logistics' rule book. A round without courier routes or trunks runs its compiled twin
-(`engine/loop.py`), which follows it event for event; a change here must be made there too, and
-`tests/engine/test_loop.py` fails until it is.
+This is the logistics' readable driver and the compiled loop's test oracle (`natsim run --engine
+reference` runs it). The rules it applies (when a point requests a pickup, what a pickup takes, when a plate
+is ready, slowdowns, the server pool) are `engine/rules.py`'s and `engine/servers.py`'s, called here and by
+the compiled loop (`engine/loop.py`) alike; what is written here is the order of events, which the loop
+follows event for event (`tests/engine/test_loop.py` holds the two identical).
 """
 
 from __future__ import annotations
@@ -14,20 +16,21 @@ from __future__ import annotations
 import math
 from collections import deque
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import cached_property, partial
 
 import numpy as np
 import simpy
 
 from sim.engine import compiled as engine_compiled
-from sim.engine import pickups
+from sim.engine import pickups, rules
 from sim.engine.couriers import couriers
 from sim.engine.draws import Draws
 from sim.engine.retests import Retests
 from sim.engine.servers import Busy, ServerPool
 from sim.engine.trunks import Trunk
-from sim.scenario.round import TIME_TOLERANCE, Lab, Round
+from sim.scenario.round import Lab, Round
+from sim.scenario.rules import TIME_TOLERANCE
 
 
 @dataclass
@@ -40,6 +43,63 @@ class PointTubes:
     first_tube: int
     priority: bool = False  # a key group's tubes go ahead of other pooled tubes
     open: float | None = None  # when this point's pickups start ticking (a campaign's later rounds); default the round's
+
+
+@dataclass
+class Restored:
+    """What was under way when a forecast starts, in the order it is put back (`engine/resume.py` builds it;
+    each driver starts from it): boxes on the road, plates on instruments, tubes in a lab's queue."""
+
+    boxes: list[tuple[float, int, np.ndarray, bool]] = field(default_factory=list)  # arrival, lab, tubes, key group
+    labs: list[tuple[str, int, np.ndarray, float | str, float | bool]] = field(default_factory=list)
+
+    def running(self, lab: int, ids: np.ndarray, step: str, left: float) -> None:
+        """A plate in `step` ("extraction", "pcr" or "report") with `left` seconds to go (`LabSim.running`)."""
+        self.labs.append(("running", lab, ids, step, left))
+
+    def queued(self, lab: int, ids: np.ndarray, priority: bool, since: float) -> None:
+        """Tubes in a lab's queue since `since` (`LabSim.deliver`)."""
+        self.labs.append(("queued", lab, ids, since, priority))
+
+
+RETESTS, KEY_GROUPS, POOLED = 0, 1, 2  # a lab's queue classes, served in this order (the compiled loop's too)
+
+
+class TubeQueue:
+    """A lab's tubes waiting for a plate, by class (retest singles first, then key groups, then other pooled
+    tubes), each class first come, first served: rule 6's "which tubes a plate takes"."""
+
+    def __init__(self):
+        self.classes: tuple[deque[list], ...] = (deque(), deque(), deque())  # [arrival, tube ids, next index]
+        self.waiting = 0
+
+    def add(self, when: float, ids: np.ndarray, cls: int) -> None:
+        self.classes[cls].append([when, ids, 0])
+        self.waiting += ids.size
+
+    def oldest(self) -> float:
+        """When the longest-waiting tube arrived."""
+        return min(q[0][0] for q in self.classes if q)
+
+    def take(self, k: int) -> np.ndarray:
+        """The next k tubes, class by class."""
+        parts = []
+        for q in self.classes:
+            while k and q:
+                batch = q[0]
+                got = batch[1][batch[2] : batch[2] + k]
+                parts.append(got)
+                batch[2] += got.size
+                k -= got.size
+                if batch[2] == batch[1].size:
+                    q.popleft()
+        ids = np.concatenate(parts)
+        self.waiting -= ids.size
+        return ids
+
+    def batches(self) -> list[tuple[float, np.ndarray, int]]:
+        """What still waits, as (arrival, tube ids, class), class by class."""
+        return [(b[0], b[1][b[2] :], cls) for cls, q in enumerate(self.classes) for b in q]
 
 
 class LabSim:
@@ -65,10 +125,7 @@ class LabSim:
         self.vehicles = ServerPool(max(lab.vehicles, 1))
         self.pcr = ServerPool(lab.pcr_machines)
         self.free_extractors = lab.extractors
-        self.singles: deque[list] = deque()  # [arrival time, tube ids, next index]; served first
-        self.priority: deque[list] = deque()  # key groups' tubes, next
-        self.pooled: deque[list] = deque()
-        self.waiting = 0
+        self.queue = TubeQueue()
         self.plates = 0
         # For labs.csv: tubes arrived (from points and trunks), sent on, run here; the backlog's peak.
         self.stats = {
@@ -113,8 +170,7 @@ class LabSim:
     def deliver(self, ids: np.ndarray, single: bool = False, priority: bool = False, since: float | None = None) -> None:
         """Tubes into the lab's queue; `since`: when they arrived, if before now (a forecast's backlog)."""
         when = self.env.now if since is None else since
-        (self.singles if single else self.priority if priority else self.pooled).append([when, ids, 0])
-        self.waiting += ids.size
+        self.queue.add(when, ids, RETESTS if single else KEY_GROUPS if priority else POOLED)
         if self.waiting > self.stats["backlog_peak"]:
             self.stats["backlog_peak"], self.stats["backlog_peak_at"] = self.waiting, self.env.now
         # Plate forming need only look when this can start a plate or its timer: a full plate waits, or
@@ -127,42 +183,28 @@ class LabSim:
         o = self.lab.overflow
         return o is not None and o.over(self.waiting, self.lab)
 
+    @property
+    def waiting(self) -> int:
+        """Tubes in the queue."""
+        return self.queue.waiting
+
     def _poke(self) -> None:
         if not self._wake.triggered:
             self._wake.succeed()
-
-    def _oldest(self) -> float:
-        return min(q[0][0] for q in (self.singles, self.priority, self.pooled) if q)
-
-    def _take(self, k: int) -> np.ndarray:
-        parts = []
-        for q in (self.singles, self.priority, self.pooled):
-            while k and q:
-                batch = q[0]
-                got = batch[1][batch[2] : batch[2] + k]
-                parts.append(got)
-                batch[2] += got.size
-                k -= got.size
-                if batch[2] == batch[1].size:
-                    q.popleft()
-        ids = np.concatenate(parts)
-        self.waiting -= ids.size
-        return ids
 
     def _form_plates(self):
         env, lab = self.env, self.lab
         while True:
             while self.free_extractors > 0 and self.waiting:
-                if self.waiting >= lab.plate_size:
-                    ids = self._take(lab.plate_size)
-                elif env.now >= self._oldest() + lab.max_plate_wait - TIME_TOLERANCE:
-                    ids = self._take(self.waiting)
-                else:
+                k = rules.plate_take(
+                    self.waiting, lab.plate_size, self.queue.oldest(), lab.max_plate_wait, env.now, TIME_TOLERANCE
+                )
+                if not k:
                     break
-                self._extract(ids)
+                self._extract(self.queue.take(k))
             self._wake = env.event()
             if self.free_extractors > 0 and self.waiting:
-                yield self._wake | env.timeout(max(self._oldest() + lab.max_plate_wait - env.now, 0.0))
+                yield self._wake | env.timeout(rules.plate_timer(self.queue.oldest(), lab.max_plate_wait, env.now))
             else:
                 yield self._wake
 
@@ -225,7 +267,10 @@ class Logistics:
     ):
         self.rnd = rnd
         self.env = simpy.Environment(initial_time=now)  # a forecast starts at its status time
+        self.clock = now  # the time of the last event, once run
+        self.slowdowns = rules.slowdown_rows(rnd)
         self.resumed_at: float | None = None  # set by a forecast before anything runs
+        self.restored = Restored()  # what a forecast puts back before anything runs
         n = tube_size.size
         self.n_pooled = n
         self.tube_size = tube_size
@@ -250,7 +295,7 @@ class Logistics:
         trunk_rng = trunk_rng or (lambda i, t: np.random.default_rng((i, t)))
         self.ran_at = np.full(n, -1, np.int64)  # the lab that plated each pooled tube: its retests go there
         self.trunks = {
-            (i, t): Trunk(self.env, lab.overflow, trunk_rng(i, t), lambda ids, p, t=t: self._arrive(self.labs[t], ids, p, True))
+            (i, t): Trunk(self.env, lab.overflow, partial(trunk_rng, i, t), partial(self._arrive_by_trunk, t))
             for i, lab in enumerate(rnd.labs)
             if lab.overflow is not None
             for t in lab.overflow.to
@@ -272,32 +317,40 @@ class Logistics:
         if compiled and engine_compiled.applies(self):
             engine_compiled.run(self)
         else:
+            self._put_back(self.restored)
             self.env.run()
+            self.clock = self.env.now
 
-    def travel_time(self, point: int) -> float:
+    def _put_back(self, r: Restored) -> None:
+        """A forecast's boxes on the road, plates on instruments and queued tubes, as events and lab state."""
+        for arrive, li, ids, priority in r.boxes:
+            lab = self.labs[li]
+            box = partial(self.unload, lab, ids, priority)
+            self.env.timeout(arrive - self.env.now).callbacks.append(lambda _e, box=box: box())
+        for what, li, ids, a, b in r.labs:
+            if what == "running":
+                self.labs[li].running(ids, a, b)
+            else:
+                self.labs[li].deliver(ids, priority=b, since=a)
+
+    def travel_time(self, point: int, at: float | None = None) -> float:
         """A travel-time draw (a vehicle's leg, or a retest box's trip), stretched by any slowdown in force
-        now for this point's lab or group."""
-        t = self.travel[point]()
-        for s in self.rnd.slowdowns:
-            if (
-                s.start <= self.env.now < s.end
-                and (s.lab in (-1, self.point_lab.get(point, -2)))
-                and (s.group in (-1, self.point_group[point] if self.point_group else -2))
-            ):
-                t *= s.factor
-        return t
+        now (or at `at`: a drive a forecast finds under way began then) for this point's lab or group."""
+        group = self.point_group[point] if self.point_group else -2
+        when = self.env.now if at is None else at
+        return rules.slowed(self.travel[point](), self.slowdowns, when, self.point_lab.get(point, -2), group)
 
     def collect(self, point: int, room: float = math.inf, at: float | None = None) -> np.ndarray:
         """The sealed tubes waiting at a point now (or at `at`, when nothing else collects there before
         then), at most `room`, picked up."""
         at = self.env.now if at is None else at
         p, done = self.point_tubes[point], self.done[point]
-        upto = int(min(p.seal.searchsorted(at, side="right"), done + room))
-        first, last = p.first_tube + done, p.first_tube + max(upto, done)
+        upto = rules.picked_upto(rules.sealed_by(p.seal, 0, p.seal.size, at), done, room)
+        first, last = p.first_tube + done, p.first_tube + upto
         self.picked[first:last] = at
         self.handled["picked"][first:last] += 1
         ids = np.arange(first, last)
-        self.done[point] = max(upto, done)
+        self.done[point] = upto
         return ids
 
     def unload(self, lab: LabSim, ids: np.ndarray, priority: bool = False) -> None:
@@ -316,6 +369,9 @@ class Logistics:
         if not lab.over():
             return None
         return next((t for t in lab.lab.overflow.to if not self.labs[t].over()), None)
+
+    def _arrive_by_trunk(self, target: int, ids: np.ndarray, priority: bool) -> None:
+        self._arrive(self.labs[target], ids, priority, True)
 
     def _arrive(self, lab: LabSim, ids: np.ndarray, priority: bool, by_trunk: bool = False) -> None:
         """Tubes reach the lab that will run them (a trunk's arrivals are never sent on again)."""

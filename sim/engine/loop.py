@@ -6,7 +6,9 @@ in the order the SimPy model schedules it, so ties (fixed travel or lab times) b
 the plate former's wake-up and timer are the same `event | timeout` condition, one extra event when it
 fires. Durations are the same draws (`engine/draws.py`), read ahead from arrays. `tests/engine/test_loop.py`
 runs both on many rounds and asserts every tube's every time is identical. `engine/compiled.py` decides
-when a round is plain enough (no courier routes or trunks, not a forecast) and packs it.
+when a round is plain enough (no courier routes or trunks, not a forecast) and packs it. The rules
+themselves (what a point requests, what a pickup takes, when a plate is ready, slowdowns) are
+`engine/rules.py`'s, the pools of servers `engine/servers.py`'s: this module writes only the order of events.
 
 Every function here is compiled without numba's reference counting (`_nrt=False`, the switch numba's own
 developers use to show its cost, numba/numba#2350): the loop allocates nothing, and with counting each
@@ -19,6 +21,7 @@ from __future__ import annotations
 import numpy as np
 from numba import njit
 
+from sim.engine import rules
 from sim.engine.heaps import (
     BATCHES,
     BUSY,
@@ -35,69 +38,51 @@ from sim.engine.heaps import (
     STATUS,
     ev_pop,
     ev_push,
-    pool_add,
-    pool_block,
-    pool_take,
     tick_pop,
     tick_push,
 )
+from sim.engine.servers import pool_add, pool_block, pool_take
 
 # Event kinds: the SimPy model's events, one to one.
-TICK, BOX, WAKE, TIMER, COND, PLATE, EXTRACTED, RECALL, RETEST, CHANGE, CHANGE_END = range(11)
-URGENT, NORMAL = 0, 1  # SimPy's priorities: a process starting now goes before other events now
-# Per-lab state columns.
-FREE, WAITING, GEN, WAKE_SET, MODE, PENDING, RECEIVED, RUN, PEAK, LAB_PLATES = range(10)
+TICK, BOX, WAKE, TIMER, COND, PLATE, EXTRACTED, RECALL, RETEST, CHANGE, CHANGE_END, TRUNK_TICK, TRUNK_ARRIVE = range(13)
+URGENT, NORMAL = 0, 1  # a process starting now goes before other events now (as in the SimPy model)
+# Per-lab state columns (`LabArrays.state`).
+FREE, WAITING, GEN, WAKE_SET, MODE, PENDING, RECEIVED, RUN, PEAK, LAB_PLATES, DIVERTED_OUT, DIVERTED_IN = range(12)
+# What a forecast puts back (`loop_state.RestoredArrays.kind`): a box on the road, a plate in a step, queued tubes.
+R_BOX, R_EXTRACTION, R_PCR, R_REPORT, R_QUEUED = range(5)
 # STATUS: 0 ran to the end; otherwise what ran out (the caller draws more and runs again).
-OUT_OF_TRAVEL, OUT_OF_EXTRACTION, OUT_OF_PCR = 1, 2, 3
+OUT_OF_TRAVEL, OUT_OF_EXTRACTION, OUT_OF_PCR = 1, 2, 3  # 4: heaps.OUT_OF_ROOM
+OUT_OF_TRUNK = 5
 
 
-# The state travels in five tuples of arrays:
-#   pt: per point  (seal, first tube, tubes, lab, priority, pickup clock's origin, group, done)
-#   dr: draws      (travel, travel offset, travel count, travel cursor, extraction, its offset, count, cursor,
-#                   pcr, its offset, count, cursor; all per point or per lab)
-#   tb: per tube   (point, size, positive, picked, at_lab, plated, result, handled[4], plate, ran_at,
-#                   retest results, pools recalled in order)
-#   lb: per lab    (state[lab, column], backlog peak time, plate size, max plate wait, report delay,
-#                   vehicles' free times, offset, count, PCR machines' free times, offset, count in service
-#                   (a surge adds), count in the plan)
-#   q:  queues     (batch arrival, batch [first, end, next, link], head[lab, class], tail[lab, class],
-#                   plate [lab, first, end], plate start, tubes of plates in order, busy [kind, lab, start, end])
-# and c: constants (box capacity, pickup interval, opening, recall delay, time tolerance, pooled tubes),
-# slow: slowdowns [start, end, lab, group, factor], inst: instrument outages and surges [surge?, lab, start, end,
-# extractors, PCR machines], s: scalars, ev: the event heap (`heaps.ev_push`), tk: pickup requests.
+# The loop's state: the named tuples of `engine/loop_state.py`, plus `s`, the run's scalars (indices named in
+# `engine/heaps.py`), `slow` (slowdowns, rows as `rules.slowed` reads them), `inst` (instrument changes
+# [surge?, lab, start, end, extractors, PCR machines]), `ev` (the event heap, `heaps.ev_push`) and `tk`
+# (pickup requests, `heaps.tick_push`).
 
 
 @njit(cache=True, _nrt=False)
-def _draw(values, off, count, cur, k, s, code):
-    if cur[k] == count[k]:
+def _draw(values, off, count, used, k, s, code):
+    if used[k] == count[k]:
         s[STATUS] = code
         return np.nan
-    cur[k] += 1
-    return values[off[k] + cur[k] - 1]
+    used[k] += 1
+    return values[off[k] + used[k] - 1]
 
 
 @njit(cache=True, _nrt=False)
 def _travel(pt, dr, slow, s, i, now):
-    """`Logistics.travel_time`: a draw, stretched by any slowdown in force now for the point's lab or group."""
-    t = _draw(dr[0], dr[1], dr[2], dr[3], i, s, OUT_OF_TRAVEL)
-    for k in range(slow.shape[0]):
-        lab_ok = slow[k, 2] == -1.0 or slow[k, 2] == pt[3][i]
-        if slow[k, 0] <= now < slow[k, 1] and lab_ok and (slow[k, 3] == -1.0 or slow[k, 3] == pt[6][i]):
-            t *= slow[k, 4]
-    return t
+    """`Logistics.travel_time`: a draw, stretched by the slowdowns in force now (`rules.slowed`)."""
+    t = _draw(dr.travel, dr.travel_off, dr.travel_count, dr.travel_used, i, s, OUT_OF_TRAVEL)
+    return rules.slowed(t, slow, now, pt.lab[i], pt.group[i])
 
 
 @njit(cache=True, _nrt=False)
 def _request_at(pt, c, i):
     """`pickups.request_at`: when point i next asks for a vehicle (inf: never again)."""
-    seal, first, size, done = pt[0], pt[1][i], pt[2][i], pt[7][i]
-    if done >= size:
-        return np.inf
-    cap = int(c[0])
-    full = seal[first + done + cap - 1] if done + cap - 1 < size else np.inf
-    since = seal[first + done] - pt[5][i]
-    tick = max(1, int(np.ceil(since / c[1] - c[4])))
-    return min(pt[5][i] + tick * c[1], seal[first + size - 1], full)
+    return rules.request_at(
+        pt.seal, pt.first[i], pt.size[i], pt.done[i], c.box_capacity, c.pickup_interval, pt.origin[i], c.tolerance, True
+    )
 
 
 @njit(cache=True, _nrt=False)
@@ -110,7 +95,7 @@ def _mark(times, handled, step, lo, hi, t):
 
 @njit(cache=True, _nrt=False)
 def _busy(q, s, kind, lab, start, end):
-    q[7][s[BUSY], 0], q[7][s[BUSY], 1], q[7][s[BUSY], 2], q[7][s[BUSY], 3] = kind, lab, start, end
+    q.busy[s[BUSY], 0], q.busy[s[BUSY], 1], q.busy[s[BUSY], 2], q.busy[s[BUSY], 3] = kind, lab, start, end
     s[BUSY] += 1
 
 
@@ -125,28 +110,20 @@ def _ticking(pt, dr, tb, lb, q, c, slow, s, ev, tk, now, i):
             if t > now:
                 ev_push(ev, s, now + (t - now), NORMAL, TICK, i, 0, 0, 0)
                 return
-        lab = pt[3][i]
+        lab = pt.lab[i]
         there = _travel(pt, dr, slow, s, i, now)
         back = _travel(pt, dr, slow, s, i, now)
-        depart = pool_take(lb[5], lb[6][lab], lb[7][lab], now, there + back)
+        depart = pool_take(lb.vehicles, lb.vehicles_lo[lab], lb.vehicles_n[lab], now, there + back)
         home = depart + (there + back)
         at = depart + there
         # `Logistics.collect`: what is sealed when the vehicle gets there.
-        seal, first, done = pt[0], pt[1][i], pt[7][i]
-        lo_, hi_ = 0, pt[2][i]  # seals at or before `at`: a binary search
-        while lo_ < hi_:
-            mid = (lo_ + hi_) >> 1
-            if seal[first + mid] <= at:
-                lo_ = mid + 1
-            else:
-                hi_ = mid
-        upto = lo_
-        lo, hi = first + done, first + max(upto, done)
-        _mark(tb[3], tb[7], 0, lo, hi, at)
-        pt[7][i] = max(upto, done)
+        first, done = pt.first[i], pt.done[i]
+        upto = rules.picked_upto(rules.sealed_by(pt.seal, first, pt.size[i], at), done, np.inf)
+        _mark(tb.picked, tb.handled, 0, first + done, first + upto, at)
+        pt.done[i] = upto
         s[PICKUPS] += 1
         _busy(q, s, 0, lab, depart, home)
-        ev_push(ev, s, now + (home - now), NORMAL, BOX, lab, lo, hi, pt[4][i])
+        ev_push(ev, s, now + (home - now), NORMAL, BOX, lab, first + done, first + upto, pt.priority[i])
         nxt = _request_at(pt, c, i)
         if nxt < np.inf:
             tick_push(tk, s, max(nxt, at), at, s[MADE], i)
@@ -159,34 +136,34 @@ def _ticking(pt, dr, tb, lb, q, c, slow, s, ev, tk, now, i):
 @njit(cache=True, _nrt=False)
 def _poke(lb, s, ev, lab, now):
     """`LabSim._poke`: the plate former's wake-up, once until it has looked."""
-    st = lb[0]
+    st = lb.state
     if st[lab, WAKE_SET] == 0:
         st[lab, WAKE_SET] = 1
         ev_push(ev, s, now, NORMAL, WAKE, lab, st[lab, GEN], 0, 0)
 
 
 @njit(cache=True, _nrt=False)
-def _deliver(lb, q, s, ev, lab, lo, hi, cls, now):
-    """`LabSim.deliver`: a batch of tubes (class 0 retests, 1 key groups, 2 pooled) joins the lab's queue."""
+def _deliver(lb, q, s, ev, lab, lo, hi, cls, indirect, since, now):
+    """`LabSim.deliver`: a batch of tubes lo..hi-1 (class 0 retests, 1 key groups, 2 pooled) joins the lab's
+    queue, arrived at `since` (now, or before: a forecast's; `indirect`: its tubes are q.indirect[lo:hi])."""
     b = s[BATCHES]
-    if b == q[0].size:
+    if b == q.batch_at.size:
         s[STATUS] = OUT_OF_ROOM
         return
     s[BATCHES] += 1
-    q[0][b] = now
-    q[1][b, 0], q[1][b, 1], q[1][b, 2], q[1][b, 3] = lo, hi, lo, -1
-    head, tail = q[2], q[3]
-    if head[lab, cls] < 0:
-        head[lab, cls] = b
+    q.batch_at[b] = since
+    q.batch[b, 0], q.batch[b, 1], q.batch[b, 2], q.batch[b, 3], q.batch[b, 4] = lo, hi, lo, -1, indirect
+    if q.head[lab, cls] < 0:
+        q.head[lab, cls] = b
     else:
-        q[1][tail[lab, cls], 3] = b
-    tail[lab, cls] = b
-    st = lb[0]
+        q.batch[q.tail[lab, cls], 3] = b
+    q.tail[lab, cls] = b
+    st = lb.state
     st[lab, WAITING] += hi - lo
     if st[lab, WAITING] > st[lab, PEAK]:
         st[lab, PEAK] = st[lab, WAITING]
-        lb[1][lab] = now
-    if st[lab, FREE] > 0 and (st[lab, WAITING] >= lb[2][lab] or st[lab, WAITING] == hi - lo):
+        lb.peak_at[lab] = now
+    if st[lab, FREE] > 0 and (st[lab, WAITING] >= lb.plate_size[lab] or st[lab, WAITING] == hi - lo or since < now):
         _poke(lb, s, ev, lab, now)
 
 
@@ -194,8 +171,8 @@ def _deliver(lb, q, s, ev, lab, lo, hi, cls, now):
 def _oldest(q, lab):
     t = np.inf
     for cls in range(3):
-        if q[2][lab, cls] >= 0:
-            t = min(t, q[0][q[2][lab, cls]])
+        if q.head[lab, cls] >= 0:
+            t = min(t, q.batch_at[q.head[lab, cls]])
     return t
 
 
@@ -203,54 +180,46 @@ def _oldest(q, lab):
 def _take(lb, q, s, lab, k):
     """`LabSim._take`: the next k tubes, retests first, then key groups, then pooled; returns the plate."""
     p = s[N_PLATE]
-    q[4][p, 0], q[4][p, 1] = lab, s[PT]
-    lb[0][lab, WAITING] -= k
+    q.plate[p, 0], q.plate[p, 1] = lab, s[PT]
+    lb.state[lab, WAITING] -= k
     for cls in range(3):
-        while k > 0 and q[2][lab, cls] >= 0:
-            b = q[2][lab, cls]
-            got = min(k, q[1][b, 1] - q[1][b, 2])
+        while k > 0 and q.head[lab, cls] >= 0:
+            b = q.head[lab, cls]
+            got = min(k, q.batch[b, 1] - q.batch[b, 2])
             for j in range(got):
-                q[6][s[PT] + j] = q[1][b, 2] + j
+                pos = q.batch[b, 2] + j
+                q.plate_tubes[s[PT] + j] = q.indirect[pos] if q.batch[b, 4] else pos
             s[PT] += got
-            q[1][b, 2] += got
+            q.batch[b, 2] += got
             k -= got
-            if q[1][b, 2] == q[1][b, 1]:
-                q[2][lab, cls] = q[1][b, 3]
-    q[4][p, 2] = s[PT]
+            if q.batch[b, 2] == q.batch[b, 1]:
+                q.head[lab, cls] = q.batch[b, 3]
+    q.plate[p, 2] = s[PT]
     s[N_PLATE] += 1
     return p
 
 
 @njit(cache=True, _nrt=False)
 def _former(tb, lb, q, c, s, ev, lab, now):
-    """`LabSim._form_plates` from its wake-up: plates while extractors are free, then its next wait."""
-    st = lb[0]
-    n_pooled = int(c[5])
+    """`LabSim._form_plates` from its wake-up: plates while extractors are free (`rules.plate_take`), then
+    its next wait."""
+    st = lb.state
     while st[lab, FREE] > 0 and st[lab, WAITING] > 0:
-        if s[N_PLATE] == q[5].size:
+        if s[N_PLATE] == q.plate_start.size:
             s[STATUS] = OUT_OF_ROOM
             return
-        if st[lab, WAITING] >= lb[2][lab]:
-            p = _take(lb, q, s, lab, lb[2][lab])
-        elif now >= _oldest(q, lab) + lb[3][lab] - c[4]:
-            p = _take(lb, q, s, lab, st[lab, WAITING])
-        else:
+        oldest = _oldest(q, lab)
+        k = rules.plate_take(st[lab, WAITING], lb.plate_size[lab], oldest, lb.max_plate_wait[lab], now, c.tolerance)
+        if k == 0:
             break
-        # `_extract` and `_count`: an extractor taken, the plate counted, its pooled tubes marked plated.
-        st[lab, FREE] -= 1
-        st[lab, LAB_PLATES] += 1
-        s[PLATES] += 1
-        st[lab, RUN] += q[4][p, 2] - q[4][p, 1]
-        for j in range(q[4][p, 1], q[4][p, 2]):
-            tube = q[6][j]
-            if tube < n_pooled:
-                tb[9][tube], tb[5][tube], tb[8][tube] = lab, now, s[PLATES]
-                tb[7][2, tube] += 1
+        p = _take(lb, q, s, lab, k)
+        st[lab, FREE] -= 1  # `_extract`: an extractor taken, the plate counted, its extraction started
+        _count(tb, lb, q, c, s, lab, p, now)
         ev_push(ev, s, now, URGENT, PLATE, p, 0, 0, 0)
     st[lab, GEN] += 1
     st[lab, WAKE_SET] = 0
     if st[lab, FREE] > 0 and st[lab, WAITING] > 0:
-        wait = max(_oldest(q, lab) + lb[3][lab] - now, 0.0)
+        wait = rules.plate_timer(_oldest(q, lab), lb.max_plate_wait[lab], now)
         ev_push(ev, s, now + wait, NORMAL, TIMER, lab, st[lab, GEN], 0, 0)
         st[lab, MODE], st[lab, PENDING] = 1, 1
     else:
@@ -258,61 +227,175 @@ def _former(tb, lb, q, c, s, ev, lab, now):
 
 
 @njit(cache=True, _nrt=False)
+def _count(tb, lb, q, c, s, lab, p, now):
+    """`LabSim._count`: plate p begins: counted, and its pooled tubes marked plated now."""
+    st = lb.state
+    st[lab, LAB_PLATES] += 1
+    s[PLATES] += 1
+    st[lab, RUN] += q.plate[p, 2] - q.plate[p, 1]
+    for j in range(q.plate[p, 1], q.plate[p, 2]):
+        tube = q.plate_tubes[j]
+        if tube < c.n_pooled:
+            tb.ran_at[tube], tb.plated[tube], tb.plate[tube] = lab, now, s[PLATES]
+            tb.handled[2, tube] += 1
+
+
+@njit(cache=True, _nrt=False)
 def _extracted(dr, tb, lb, q, c, s, ev, p, now):
-    """`LabSim._run_plate` after extraction, `_pcr` and `Logistics._on_result`: the extractor freed, the
-    plate's PCR machine and result follow from the machines' queue; positive pools recalled at once."""
-    lab = q[4][p, 0]
-    lb[0][lab, FREE] += 1
-    _busy(q, s, 1, lab, q[5][p], now)
+    """`LabSim._run_plate` after extraction: the extractor freed, then the plate's PCR (a drawn duration)."""
+    lab = q.plate[p, 0]
+    lb.state[lab, FREE] += 1
+    _busy(q, s, 1, lab, q.plate_start[p], now)
     _poke(lb, s, ev, lab, now)
-    duration = _draw(dr[8], dr[9], dr[10], dr[11], lab, s, OUT_OF_PCR)
-    start = pool_take(lb[8], lb[9][lab], lb[10][lab], now, duration)
+    _pcr(tb, lb, q, c, s, ev, p, _draw(dr.pcr, dr.pcr_off, dr.pcr_count, dr.pcr_used, lab, s, OUT_OF_PCR), now)
+
+
+@njit(cache=True, _nrt=False)
+def _pcr(tb, lb, q, c, s, ev, p, duration, now):
+    """`LabSim._pcr`: the plate's PCR machine and result follow from the machines' queue."""
+    lab = q.plate[p, 0]
+    start = pool_take(lb.pcr, lb.pcr_lo[lab], lb.pcr_n[lab], now, duration)
     end = start + duration
     _busy(q, s, 2, lab, start, end)
-    t = end + lb[4][lab]
-    n_pooled, hits = int(c[5]), False
-    for j in range(q[4][p, 1], q[4][p, 2]):
-        tube = q[6][j]
-        if tube < n_pooled:
-            tb[6][tube] = t
-            tb[7][3, tube] += 1
-            hits = hits or tb[2][tube]
+    _on_result(tb, q, c, s, ev, p, end + lb.report_delay[lab], now)
+
+
+@njit(cache=True, _nrt=False)
+def _on_result(tb, q, c, s, ev, p, t, now):
+    """`Logistics._on_result`: plate p's results at t; its positive pools recalled together after the delay."""
+    hits = False
+    for j in range(q.plate[p, 1], q.plate[p, 2]):
+        tube = q.plate_tubes[j]
+        if tube < c.n_pooled:
+            tb.result[tube] = t
+            tb.handled[3, tube] += 1
+            hits = hits or tb.positive[tube]
         else:
-            tb[10][tube - n_pooled] = t
+            tb.retest_result[tube - c.n_pooled] = t
     if hits:
-        ev_push(ev, s, now + (t + c[3] - now), NORMAL, RECALL, p, 0, 0, 0)
+        ev_push(ev, s, now + (t + c.recall_delay - now), NORMAL, RECALL, p, 0, 0, 0)
 
 
 @njit(cache=True, _nrt=False)
 def _recall(pt, dr, tb, q, c, slow, s, ev, p, now):
     """`Logistics._recall` for each positive pool of plate p: its members' retest tubes, numbered in recall
     order, travel together to the lab that ran the pool."""
-    n_pooled = int(c[5])
-    for j in range(q[4][p, 1], q[4][p, 2]):
-        tube = q[6][j]
-        if tube < n_pooled and tb[2][tube]:
-            point = tb[0][tube]
-            lo = n_pooled + s[RETESTS]
-            s[RETESTS] += tb[1][tube]
-            tb[11][s[RECALLS]] = tube
+    for j in range(q.plate[p, 1], q.plate[p, 2]):
+        tube = q.plate_tubes[j]
+        if tube < c.n_pooled and tb.positive[tube]:
+            point = tb.point[tube]
+            lo = c.n_pooled + s[RETESTS]
+            s[RETESTS] += tb.size[tube]
+            tb.recalled[s[RECALLS]] = tube
             s[RECALLS] += 1
             travel = _travel(pt, dr, slow, s, point, now)
-            ev_push(ev, s, now + travel, NORMAL, RETEST, tb[9][tube], lo, lo + tb[1][tube], 0)
+            ev_push(ev, s, now + travel, NORMAL, RETEST, tb.ran_at[tube], lo, lo + tb.size[tube], 0)
 
 
 @njit(cache=True, _nrt=False)
-def _step(pt, dr, tb, lb, q, c, slow, inst, s, ev, tk, now, e):
+def _unload(tb, lb, q, tr, c, s, ev, lab, lo, hi, key, now):
+    """`Logistics.unload` and `_divert`: a box reaches its lab, and is queued there or sent on by trunk to the
+    first lab of the overflow list not over its own limit (rule L1)."""
+    st = lb.state
+    st[lab, RECEIVED] += hi - lo
+    link = -1
+    if st[lab, WAITING] >= tr.limit[lab]:
+        for k in range(tr.to_first[lab], tr.to_first[lab] + tr.to_count[lab]):
+            if st[tr.to_lab[k], WAITING] < tr.limit[tr.to_lab[k]]:
+                link = tr.to_link[k]
+                break
+    if link < 0:
+        _arrive(tb, lb, q, s, ev, lab, lo, hi, key, False, now)
+    else:
+        st[lab, DIVERTED_OUT] += hi - lo
+        _send(tr, c, s, ev, link, lo, hi, key, now)
+
+
+@njit(cache=True, _nrt=False)
+def _arrive(tb, lb, q, s, ev, lab, lo, hi, key, by_trunk, now):
+    """`Logistics._arrive`: tubes reach the lab that will run them."""
+    _mark(tb.at_lab, tb.handled, 1, lo, hi, now)
+    if by_trunk:
+        lb.state[lab, RECEIVED] += hi - lo
+        lb.state[lab, DIVERTED_IN] += hi - lo
+    _deliver(lb, q, s, ev, lab, lo, hi, 1 if key else 2, 0, now, now)
+
+
+@njit(cache=True, _nrt=False)
+def _send(tr, c, s, ev, link, lo, hi, key, now):
+    """`Trunk.send`: tubes join the link's queue; full loads leave at once, the rest at the next departure."""
+    part = tr.counts[0]
+    if part == tr.parts.shape[0]:
+        s[STATUS] = OUT_OF_ROOM
+        return
+    tr.counts[0] += 1
+    tr.parts[part, 0], tr.parts[part, 1], tr.parts[part, 2], tr.parts[part, 3] = lo, hi, key, -1
+    if tr.head[link] < 0:
+        tr.head[link] = part
+    else:
+        tr.parts[tr.tail[link], 3] = part
+    tr.tail[link] = part
+    tr.load[link] += hi - lo
+    while tr.load[link] >= tr.capacity[link] and s[STATUS] == 0:
+        _depart(tr, s, ev, link, now)
+    _schedule(tr, c, s, ev, link, now)
+
+
+@njit(cache=True, _nrt=False)
+def _schedule(tr, c, s, ev, link, now):
+    """`Trunk._schedule`: the next departure by the clock, unless one is already due or nothing waits."""
+    if tr.load[link] == 0 or tr.tick_at[link] > now:
+        return
+    tr.tick_at[link] = rules.next_departure(now, tr.every[link], c.tolerance)
+    ev_push(ev, s, now + (tr.tick_at[link] - now), NORMAL, TRUNK_TICK, link, 0, 0, 0)
+
+
+@njit(cache=True, _nrt=False)
+def _depart(tr, s, ev, link, now):
+    """`Trunk._depart`: a departure takes up to a load from the queue, in order, and arrives a draw later."""
+    d = tr.counts[2]
+    if d == tr.departure.shape[0] or tr.counts[1] + tr.counts[0] > tr.cargo.shape[0]:
+        s[STATUS] = OUT_OF_ROOM
+        return
+    tr.counts[2] += 1
+    room, first = tr.capacity[link], tr.counts[1]
+    while tr.head[link] >= 0 and room > 0:
+        part = tr.head[link]
+        lo, hi = tr.parts[part, 0], tr.parts[part, 1]
+        take = min(room, hi - lo)
+        k = tr.counts[1]
+        tr.cargo[k, 0], tr.cargo[k, 1], tr.cargo[k, 2] = lo, lo + take, tr.parts[part, 2]
+        tr.counts[1] += 1
+        room -= take
+        if take == hi - lo:
+            tr.head[link] = tr.parts[part, 3]
+        else:
+            tr.parts[part, 0] = lo + take
+    tr.load[link] -= tr.capacity[link] - room
+    tr.departure[d, 0], tr.departure[d, 1], tr.departure[d, 2] = first, tr.counts[1], link
+    travel = _draw(tr.travel, tr.travel_off, tr.travel_count, tr.travel_used, link, s, OUT_OF_TRUNK)
+    ev_push(ev, s, now + travel, NORMAL, TRUNK_ARRIVE, d, 0, 0, 0)
+
+
+@njit(cache=True, _nrt=False)
+def _trunk_arrives(tb, lb, q, tr, s, ev, d, now):
+    """A departure's cargo reaches the lab the link goes to, piece by piece (never sent on again)."""
+    lab = tr.link_to[tr.departure[d, 2]]
+    for k in range(tr.departure[d, 0], tr.departure[d, 1]):
+        _arrive(tb, lb, q, s, ev, lab, tr.cargo[k, 0], tr.cargo[k, 1], tr.cargo[k, 2], True, now)
+
+
+@njit(cache=True, _nrt=False)
+def _step(pt, dr, tb, lb, q, tr, c, slow, inst, s, ev, tk, now, e):
     """One event (kind and arguments in e), as the SimPy model handles it."""
     kind, a, b, cc, d = e[0], e[1], e[2], e[3], e[4]
-    st = lb[0]
+    st = lb.state
     if kind == TICK:
         _ticking(pt, dr, tb, lb, q, c, slow, s, ev, tk, now, a)
-    elif kind == BOX:  # `Logistics.unload` and `_arrive` (no overflow in a plain round)
-        st[a, RECEIVED] += cc - b
-        _mark(tb[4], tb[7], 1, b, cc, now)
-        _deliver(lb, q, s, ev, a, b, cc, 1 if d else 2, now)
+    elif kind == BOX:
+        _unload(tb, lb, q, tr, c, s, ev, a, b, cc, d, now)
     elif kind == RETEST:
-        _deliver(lb, q, s, ev, a, b, cc, 0, now)
+        _deliver(lb, q, s, ev, a, b, cc, 0, 0, now, now)
     elif kind == WAKE:  # the wake-up event: resumes the former, or fires its condition
         if b == st[a, GEN] and st[a, MODE] == 0:
             _former(tb, lb, q, c, s, ev, a, now)
@@ -325,14 +408,24 @@ def _step(pt, dr, tb, lb, q, c, slow, inst, s, ev, tk, now, e):
             ev_push(ev, s, now, NORMAL, COND, a, b, 0, 0)
     elif kind == COND:
         _former(tb, lb, q, c, s, ev, a, now)
-    elif kind == PLATE:  # `_run_plate` starts: the extraction's duration drawn now
-        q[5][a] = now
-        duration = _draw(dr[4], dr[5], dr[6], dr[7], q[4][a, 0], s, OUT_OF_EXTRACTION)
+    elif kind == PLATE:  # `_run_plate` starts: the extraction's duration drawn now (a forecast's: what is left)
+        q.plate_start[a] = now
+        lab = q.plate[a, 0]
+        duration = q.plate_extraction[a]
+        if np.isnan(duration):
+            off, count, used = dr.extraction_off, dr.extraction_count, dr.extraction_used
+            duration = _draw(dr.extraction, off, count, used, lab, s, OUT_OF_EXTRACTION)
         ev_push(ev, s, now + duration, NORMAL, EXTRACTED, a, 0, 0, 0)
     elif kind == EXTRACTED:
         _extracted(dr, tb, lb, q, c, s, ev, a, now)
     elif kind == RECALL:
         _recall(pt, dr, tb, q, c, slow, s, ev, a, now)
+    elif kind == TRUNK_TICK:  # `Trunk._tick`
+        if tr.load[a]:
+            _depart(tr, s, ev, a, now)
+        _schedule(tr, c, s, ev, a, now)
+    elif kind == TRUNK_ARRIVE:
+        _trunk_arrives(tb, lb, q, tr, s, ev, a, now)
     else:
         _change(lb, inst, s, ev, a, kind == CHANGE_END, now)
 
@@ -341,22 +434,23 @@ def _step(pt, dr, tb, lb, q, c, slow, inst, s, ev, tk, now, e):
 def _change(lb, inst, s, ev, k, ending, now):
     """`LabSim.outage` and `surge`: instruments out of service, or added, on [start, end). inst[k]: (1 surge,
     0 outage), lab, start, end, extractors, PCR machines."""
-    surge, lab, end, extractors, machines = inst[k, 0] == 1, int(inst[k, 1]), inst[k, 3], int(inst[k, 4]), int(inst[k, 5])
-    st, pool, lo = lb[0], lb[8], lb[9][lab]
+    surge, lab, end = inst[k, 0] == 1, int(inst[k, 1]), inst[k, 3]
+    extractors, machines = int(inst[k, 4]), int(inst[k, 5])
+    st, pool, lo = lb.state, lb.pcr, lb.pcr_lo[lab]
     if surge and not ending:
         st[lab, FREE] += extractors
         for _ in range(machines):
-            pool_add(pool, lo, lb[10][lab], now)
-            lb[10][lab] += 1
+            pool_add(pool, lo, lb.pcr_n[lab], now)
+            lb.pcr_n[lab] += 1
         _poke(lb, s, ev, lab, now)
     elif surge:
         st[lab, FREE] -= extractors
         for _ in range(machines):
-            pool_block(pool, lo, lb[10][lab], now, np.inf)
+            pool_block(pool, lo, lb.pcr_n[lab], now, np.inf)
     elif not ending:
         st[lab, FREE] -= extractors  # below zero until running plates finish: none start meanwhile
-        for _ in range(min(machines, lb[11][lab])):
-            pool_block(pool, lo, lb[10][lab], now, end)
+        for _ in range(min(machines, lb.pcr_planned[lab])):
+            pool_block(pool, lo, lb.pcr_n[lab], now, end)
     else:
         st[lab, FREE] += extractors
         _poke(lb, s, ev, lab, now)
@@ -365,10 +459,46 @@ def _change(lb, inst, s, ev, k, ending, now):
 
 
 @njit(cache=True, _nrt=False)
-def run(pt, dr, tb, lb, q, c, slow, inst, s, ev, tk, ticking, now, e):
-    """The whole logistics from `now`: the instrument changes (`inst`, surges first, as the SimPy model
-    starts them), the pickup requests of the `ticking` points, then every event in turn. Returns the time
-    of the last event; s[STATUS] says whether it ran to the end."""
+def _put_back(tb, lb, q, c, s, ev, rs, now):
+    """`Logistics._put_back` and the plate formers' first look (`LabSim._form_plates` starting): a forecast's
+    boxes on the road, plates on instruments and queued tubes, in the order it gives them."""
+    for k in range(rs.kind.size):
+        kind, lab, lo, hi, t = rs.kind[k], rs.lab[k], rs.lo[k], rs.hi[k], rs.time[k]
+        if kind == R_BOX:
+            first = rs.tubes[lo]
+            ev_push(ev, s, now + (t - now), NORMAL, BOX, lab, first, first + (hi - lo), rs.flag[k])
+        elif kind == R_QUEUED:
+            _deliver(lb, q, s, ev, lab, lo, hi, 1 if rs.flag[k] else 2, 1, t, now)
+        else:  # `LabSim.running`: a plate of these tubes in a step
+            p = s[N_PLATE]
+            s[N_PLATE] += 1
+            q.plate[p, 0], q.plate[p, 1], q.plate[p, 2] = lab, s[PT], s[PT] + (hi - lo)
+            for j in range(hi - lo):
+                q.plate_tubes[s[PT] + j] = rs.tubes[lo + j]
+            s[PT] += hi - lo
+            if kind == R_EXTRACTION:
+                lb.state[lab, FREE] -= 1
+                _count(tb, lb, q, c, s, lab, p, now)
+                q.plate_extraction[p] = t
+                ev_push(ev, s, now, URGENT, PLATE, p, 0, 0, 0)
+            elif kind == R_PCR:
+                _count(tb, lb, q, c, s, lab, p, now)
+                _pcr(tb, lb, q, c, s, ev, p, t, now)
+            else:
+                _count(tb, lb, q, c, s, lab, p, now)
+                _on_result(tb, q, c, s, ev, p, now + t, now)
+    for lab in range(lb.state.shape[0]):
+        _former(tb, lb, q, c, s, ev, lab, now)
+
+
+@njit(cache=True, _nrt=False)
+def run(pt, dr, tb, lb, q, tr, c, slow, inst, s, ev, tk, ticking, rs, now, e):
+    """The whole logistics from `now`: what a forecast puts back (`rs`, nothing in a plain run), the
+    instrument changes (`inst`, surges first, as the SimPy model starts them), the pickup requests of the
+    `ticking` points, then every event in turn. Returns the time of the last event; s[STATUS] says whether it
+    ran to the end. Arguments: the named tuples above, then the arrays described there."""
+    if rs.kind.size:
+        _put_back(tb, lb, q, c, s, ev, rs, now)
     for k in range(inst.shape[0]):
         ev_push(ev, s, now + max(inst[k, 2] - now, 0.0), NORMAL, CHANGE, k, 0, 0, 0)
     for k in range(ticking.size):  # `pickups.ticking` starts: every point's first request
@@ -380,5 +510,5 @@ def run(pt, dr, tb, lb, q, c, slow, inst, s, ev, tk, ticking, now, e):
     _ticking(pt, dr, tb, lb, q, c, slow, s, ev, tk, now, -1)
     while s[N_EV] > 0 and s[STATUS] == 0:
         now = ev_pop(ev, s, e)
-        _step(pt, dr, tb, lb, q, c, slow, inst, s, ev, tk, now, e)
+        _step(pt, dr, tb, lb, q, tr, c, slow, inst, s, ev, tk, now, e)
     return now

@@ -6,8 +6,8 @@ points request together at each tick, so one wake-up serves them all, and a requ
 when it is made (the vehicle, its drive, what it will find), because nothing else collects from such a point.
 Each pickup then costs one event, its box's arrival at the lab. A point on a courier route that calls a lab
 vehicle when its box fills (`on_full: call`) keeps a process of its own: its route may come first.
-The compiled loop (`engine/loop.py`: `_request_at`, `_ticking`) follows these rules line for line;
-`tests/engine/test_loop.py` holds the two identical.
+The rules (`request_at`, `tick_after`) are `engine/rules.py`'s, which the compiled loop (`engine/loop.py`:
+`_request_at`, `_ticking`) calls too; `tests/engine/test_loop.py` holds the two drivers' events identical.
 """
 
 from __future__ import annotations
@@ -15,8 +15,9 @@ from __future__ import annotations
 import heapq
 import math
 
+from sim.engine import rules
 from sim.engine.servers import ServerPool
-from sim.scenario.round import TIME_TOLERANCE
+from sim.scenario.rules import TIME_TOLERANCE
 
 
 def start(logi, points: list, routed: set[int]) -> None:
@@ -31,20 +32,16 @@ def start(logi, points: list, routed: set[int]) -> None:
 
 def request_at(logi, p, ticks: bool = True) -> float:
     """When point `p` next asks for a vehicle, given what has been picked up (inf: never again)."""
-    seal, done, cap = p.seal, logi.done[p.index], logi.rnd.box_capacity
-    if done >= seal.size:
-        return math.inf
-    full = seal[done + cap - 1] if done + cap - 1 < seal.size else math.inf
-    if not ticks:
-        return full
-    origin = logi.rnd.open if p.open is None else p.open
-    return min(origin + tick_after(logi.rnd.pickup_interval, seal[done] - origin) * logi.rnd.pickup_interval, seal[-1], full)
+    rnd = logi.rnd
+    origin = rnd.open if p.open is None else p.open
+    done = logi.done[p.index]
+    cap, interval = rnd.box_capacity, rnd.pickup_interval
+    return rules.request_at(p.seal, 0, p.seal.size, done, cap, interval, origin, TIME_TOLERANCE, ticks)
 
 
 def tick_after(interval: float, since_open: float) -> int:
-    """The pickup tick at or after `since_open` seconds from the opening (ticks count from 1: none at
-    the opening itself). Points and courier routes tick on the same clock."""
-    return max(1, math.ceil(since_open / interval - TIME_TOLERANCE))
+    """`rules.tick_after` at the time tolerance: the pickup tick at or after `since_open` from the opening."""
+    return rules.tick_after(interval, since_open, TIME_TOLERANCE)
 
 
 def dispatch(logi, p) -> tuple[float, float, float]:

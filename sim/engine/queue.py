@@ -14,12 +14,14 @@ from __future__ import annotations
 import numpy as np
 from numba import njit
 
+from sim.engine.kernels import kernel
+
 
 def serve_queue(arrival, service, tables, open_, win_start=None, win_end=None):
     """Return (start time, table index) per resident; see `_serve`. Windows are optional."""
     if win_start is None:
         win_start = win_end = np.empty((tables, 0))
-    return _serve(arrival, service, tables, open_, win_start, win_end)
+    return _SERVE(arrival, service, tables, open_, win_start, win_end)
 
 
 @njit(cache=True, nogil=True)
@@ -64,6 +66,9 @@ def _serve(
         table[i] = best_j
         free[best_j] = best + service[i]
     return start, table
+
+
+_SERVE = kernel(_serve)
 
 
 def queue_lengths_at(arrival: np.ndarray, start: np.ndarray, times: np.ndarray) -> np.ndarray:

@@ -1,4 +1,5 @@
-"""One replication of a round: the sampling stage (arrays), then logistics (SimPy), then its figures.
+"""One replication of a round: the sampling stage (arrays), then logistics (events: the compiled loop, or the
+SimPy model where the loop does not reach, `engine/compiled.applies`), then its figures.
 
 `run_replication(rnd, rep)` is a pure function of the round and the replication number: its random
 streams come from `sim.core.streams`, so replications can run anywhere, in any order. Sizing calls the
@@ -15,11 +16,12 @@ import numpy as np
 from numba import njit
 
 from sim.core import streams
-from sim.engine import figures
+from sim.engine import figures, kernels
 from sim.engine.draws import Draws
+from sim.engine.kernels import kernel
 from sim.engine.logistics import Logistics
 from sim.engine.retests import Retests
-from sim.engine.sampling import Crowd, round_key, simulate_crowd
+from sim.engine.sampling import Crowd, residents, round_key, simulate_crowd
 from sim.engine.timeline import Grid, utilisation
 from sim.scenario.round import Round
 
@@ -70,7 +72,7 @@ def logistics(
     if restore is not None:
         logi.resumed_at = now
         restore(logi)
-    logi.run()
+    logi.run(compiled=kernels.is_compiled())
     return logi, group_of_point
 
 
@@ -103,6 +105,11 @@ def prepare_logistics(rnd: Round, rep: int, c: Crowd, now: float = 0.0) -> tuple
 
 def finish_replication(rnd: Round, rep: int, grid: Grid, crowd: Crowd, trace: bool = False) -> ReplicationResult:
     """Logistics from a replication's crowd, then the figures."""
+    with kernels.compiled(kernels.pays(residents(rnd))):
+        return _finish(rnd, rep, grid, crowd, trace)
+
+
+def _finish(rnd: Round, rep: int, grid: Grid, crowd: Crowd, trace: bool) -> ReplicationResult:
     c = crowd
     logi, group_of_point = logistics(rnd, rep, c)
     # Each tube is due by its own round's deadline.
@@ -147,7 +154,7 @@ def finish_replication(rnd: Round, rep: int, grid: Grid, crowd: Crowd, trace: bo
 def _residents(c: Crowd, result: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Every resident's wait (NaN: swabbed at home), the waits of those who queued, and every resident's
     turnaround: their tube's result minus their own swab."""
-    return c.waits, c.queued_waits(), _turnaround(result, c.resident_tube, c.swab_ends)
+    return c.waits, c.queued_waits(), _TURNAROUND(result, c.resident_tube, c.swab_ends)
 
 
 @njit(cache=True, nogil=True)
@@ -163,7 +170,7 @@ def wait_histogram(wait_all: np.ndarray) -> np.ndarray:
     """Residents per WAIT_BIN_S of waiting, of those who queued (NaN: swabbed at home). The bin is the float32
     wait over a float32 bin, truncated (waits are >= 0, so truncation floors). Compiled, one pass: a city's
     25 million waits through numpy's temporaries took a third of a second."""
-    return _histogram(wait_all.astype(np.float32, copy=False), np.float32(WAIT_BIN_S))
+    return _HISTOGRAM(wait_all.astype(np.float32, copy=False), np.float32(WAIT_BIN_S))
 
 
 @njit(cache=True, nogil=True)
@@ -177,6 +184,9 @@ def _histogram(wait, width):
         if not np.isnan(w):
             counts[int(w / width)] += 1
     return counts
+
+
+_TURNAROUND, _HISTOGRAM = kernel(_turnaround), kernel(_histogram)
 
 
 def _utilisation(grid: Grid, logi: Logistics, rows: int) -> dict[str, np.ndarray]:
@@ -205,6 +215,7 @@ def _trace(rnd: Round, c: Crowd, logi: Logistics, seal: np.ndarray) -> Trace:
         "plated": logi.plated,
         "plate": logi.plate_of,
         "result": logi.result,
+        "lab": logi.ran_at,  # the lab that ran it (-1: not run)
         **{f"{k}_count": v for k, v in logi.handled.items()},
     }
     names = [g.point_name(i) for _ in range(c.rounds) for g in rnd.groups for i in range(g.count)]

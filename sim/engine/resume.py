@@ -20,14 +20,17 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from sim.core import streams
+from sim.engine import rules
 from sim.engine.crowd import PointCrowd, arrivals, positives, serve_point
 from sim.engine.figures import stage_means
-from sim.engine.logistics import LabSim, Logistics
+from sim.engine.logistics import KEY_GROUPS, POOLED, Logistics, TubeQueue
 from sim.engine.replication import logistics
 from sim.engine.sampling import Crowd, collector, simulate_crowd
+from sim.engine.servers import ServerPool
 from sim.engine.timeline import Grid
 from sim.engine.tubes import fill_tubes
-from sim.scenario.round import PointGroup, Round
+from sim.scenario.round import Lab, PointGroup, Round
+from sim.scenario.rules import TIME_TOLERANCE
 
 REDRAWS = 20  # draws of a drive under way before it is taken to end at TIME
 
@@ -69,10 +72,17 @@ class Outlook:
 def resume_replication(rnd: Round, rep: int, grid: Grid, state: RoundState) -> Outlook:
     """Replication `rep` from the state on, on replication `rep`'s random streams (so forecasts that differ
     only in what they add share their random numbers)."""
+    crowd, logi = resumed(rnd, rep, grid, state)
+    return _outlook(rnd, grid, state, crowd, logi)
+
+
+def resumed(rnd: Round, rep: int, grid: Grid, state: RoundState) -> tuple[Crowd, Logistics]:
+    """Replication `rep` from the state on, run through: its crowd and its logistics (the same engine as a
+    plain run's, started from what was under way at `at`)."""
     rows = state.before()
     crowd = _crowd(rnd, rep, grid, state, rows)
     logi, _groups = logistics(rnd, rep, crowd, state.at, lambda lg: _restore(lg, crowd, state, rows))
-    return _outlook(rnd, grid, state, crowd, logi)
+    return crowd, logi
 
 
 def _crowd(rnd: Round, rep: int, grid: Grid, state: RoundState, rows: list[np.ndarray]) -> Crowd:
@@ -110,7 +120,7 @@ def _point(rnd: Round, g: PointGroup, gi: int, i: int, rng, state: RoundState, p
     open_ = state.open_tube[p][:tables]
     first = np.repeat(np.arange(open_.size), open_).astype(np.int32)
     tube, seal, size, tube_table = fill_tubes(
-        np.concatenate([first, table]), np.concatenate([np.full(first.size, at), swab_end]), tables, g.pool_size or rnd.pool_size
+        np.concatenate([first, table]), np.concatenate([np.full(first.size, at), swab_end]), tables, rnd.pool_size_of(g)
     )
     pre_seal, pre_size = _before(state, rows)
     return PointCrowd(
@@ -142,10 +152,17 @@ def _before(state: RoundState, rows: np.ndarray) -> tuple[np.ndarray, np.ndarray
 
 
 def _positive_before(rnd: Round, rng, seal: np.ndarray, size: np.ndarray) -> dict[int, list[float]] | None:
-    if rnd.prevalence <= 0 or not size.size:
+    """Positives among the residents in a point's tubes from before `at`: rule 7's own draw over those
+    residents (`crowd.positives`), each positive counted in its tube (swabbed, as far as the state says, when
+    the tube sealed)."""
+    if not size.size:
         return None
-    hits = rng.binomial(size, rnd.prevalence)
-    return {int(j): [float(seal[j])] * int(hits[j]) for j in np.flatnonzero(hits)}
+    members = np.repeat(np.arange(size.size), size)
+    hits = members[positives(rnd, rng, members.size)]
+    if not hits.size:
+        return None
+    tubes, counts = np.unique(hits, return_counts=True)
+    return {int(j): [float(seal[j])] * int(c) for j, c in zip(tubes, counts, strict=True)}
 
 
 def _restore(logi: Logistics, crowd: Crowd, state: RoundState, rows: list[np.ndarray]) -> None:
@@ -165,34 +182,33 @@ def _restore(logi: Logistics, crowd: Crowd, state: RoundState, rows: list[np.nda
         reached = t["at_lab"][r[:m]]
         road = np.isnan(reached)
         in_lab[pt.lab].append((ids[~road], reached[~road], pt.priority))
-        lab = logi.labs[pt.lab]
         for when in np.unique(picked[:m][road]):  # one box per pickup
             box = ids[road][picked[:m][road] == when]
-            arrive = _arrival(logi, pt.index, float(when), at)
-            logi.env.timeout(arrive - at).callbacks.append(lambda _e, lab=lab, box=box, pr=pt.priority: logi.unload(lab, box, pr))
+            logi.restored.boxes.append((_arrival(logi, pt.index, float(when), at), pt.lab, box, pt.priority))
     for li, parts in enumerate(in_lab):
-        got = [(ids, when) for ids, when, _pr in parts if ids.size]
+        got = [(ids, when, np.full(ids.size, pr)) for ids, when, pr in parts if ids.size]
         if got:
-            ids, when = np.concatenate([g[0] for g in got]), np.concatenate([g[1] for g in got])
+            ids, when, key = (np.concatenate([g[k] for g in got]) for k in range(3))
             logi.at_lab[ids] = when
             logi.handled["at_lab"][ids] += 1
             logi.labs[li].stats["received"] += ids.size
             order = np.argsort(when, kind="stable")
-            _lab_under_way(logi.labs[li], ids[order], when[order], at, int(state.plates_running[li]))
+            _lab_under_way(logi, li, ids[order], when[order], key[order], at, int(state.plates_running[li]))
 
 
 STEPS = ("report", "pcr", "extraction")  # a plate's steps, the furthest along first
 
 
-def _lab_under_way(lab: LabSim, ids: np.ndarray, when: np.ndarray, at: float, running: int) -> None:
-    """Rule F4: a lab's tubes at `at`, oldest first, formed into plates again by the lab's own rule (a plate
-    when `plate_size` tubes wait, or when the oldest has waited `max_plate_wait`); at most `running` plates
-    hold instruments. In a lab that keeps up, a plate formed at s has run `at - s`, and drawn durations of its
-    steps say which step it is in and what is left of it. In a lab with more plates than its instruments
-    hold, each step holds what the lab's throughput keeps in it (report delays, then PCR machines, then
-    extractors, oldest plates first), each plate a uniform way through its step. The rest queue."""
+def _lab_under_way(logi: Logistics, li: int, ids: np.ndarray, when: np.ndarray, key: np.ndarray, at: float, running: int) -> None:
+    """Rule F4: a lab's tubes at `at` (sorted by arrival; `key`: a key group's), formed into plates again by
+    the lab's own rule (`_formed`); at most `running` plates hold instruments. In a lab that keeps up, a plate
+    formed at s has run `at - s`, and its drawn durations say which step it is in and what is left of it. In a
+    lab with more plates than its instruments hold, each step holds what the lab's throughput keeps in it
+    (report delays, then PCR machines, then extractors, oldest plates first), each plate a uniform way
+    through its step. The rest queue again as they came (their class and arrival kept)."""
+    lab = logi.labs[li]
     spec = lab.lab
-    formed = _formed(spec, when, at)
+    formed, queue = _formed(spec, lab.rng, when, key, at)
     backlog = len(formed) > spec.extractors + spec.pcr_machines
     rate = min(spec.extractors / spec.extraction.mean, spec.pcr_machines / spec.pcr.mean)  # plates per second
     room = {"report": math.inf, "pcr": spec.pcr_machines, "extraction": spec.extractors}
@@ -204,25 +220,28 @@ def _lab_under_way(lab: LabSim, ids: np.ndarray, when: np.ndarray, at: float, ru
         }
     room["pcr"] = min(room["pcr"], running)  # what a status says is running holds instruments
     room["extraction"] = min(room["extraction"], max(running - room["pcr"], 0))
-    k = 0  # the first tube not on a plate under way
-    for first, end, start in formed:
-        durations = {
-            "extraction": float(spec.extraction.sample(lab.rng, 1)[0]),
-            "pcr": float(spec.pcr.sample(lab.rng, 1)[0]),
-            "report": spec.report_delay,
-        }
+    placed = 0
+    for plate in formed:
+        durations = {"extraction": plate.extraction, "pcr": plate.pcr, "report": spec.report_delay}
         if backlog:
             step = next((x for x in STEPS if room[x] > 0), None)
             left = durations[step] * lab.rng.random() if step else 0.0
         else:
-            step, left = _where(at - start, durations, spec)
+            step, left = _where(at - plate.start, durations, spec)
         if step is None or room[step] <= 0:
             break
         room[step] -= 1
-        lab.running(ids[first:end], step, left)
-        k = end
-    if k < ids.size:
-        lab.deliver(ids[k:], since=float(when[k]))
+        logi.restored.running(li, ids[plate.rows], step, left)
+        placed += 1
+    rest = [r for plate in formed[placed:] for r in plate.rows.tolist()]
+    rest += [r for _when, rows, _cls in queue.batches() for r in rows.tolist()]
+    if rest:
+        rest = np.array(rest, np.int64)
+        cls = np.where(key[rest], KEY_GROUPS, POOLED)
+        rest = rest[np.lexsort((rest, when[rest], cls))]  # by class, then as they came
+        cuts = np.flatnonzero((np.diff(when[rest]) != 0) | (np.diff(key[rest]) != 0)) + 1
+        for part in np.split(rest, cuts):
+            logi.restored.queued(li, ids[part], bool(key[part[0]]), float(when[part[0]]))
 
 
 def _where(ran: float, durations: dict[str, float], spec) -> tuple[str, float]:
@@ -239,25 +258,53 @@ def _where(ran: float, durations: dict[str, float], spec) -> tuple[str, float]:
     return "report", 0.0
 
 
-def _formed(spec, when: np.ndarray, at: float) -> list[tuple[int, int, float]]:
-    """Plates the lab's rule had formed by `at` from tubes that came at `when` (sorted): first and end
-    index, and when it formed."""
-    out, k = [], 0
-    while k < when.size:
-        full = float(when[k + spec.plate_size - 1]) if k + spec.plate_size <= when.size else math.inf
-        start = min(full, float(when[k]) + spec.max_plate_wait)
-        if start > at:
-            break  # still filling
-        end = min(k + spec.plate_size, int(np.searchsorted(when, start, side="right")))
-        out.append((k, end, start))
-        k = end
-    return out
+@dataclass
+class _Plate:
+    """A plate the lab's rule had formed by `at`: its tubes (rows of the lab's tubes), when, and the drawn
+    durations of its extraction and PCR."""
+
+    rows: np.ndarray
+    start: float
+    extraction: float
+    pcr: float
+
+
+def _formed(spec: Lab, rng: np.random.Generator, when: np.ndarray, key: np.ndarray, at: float) -> tuple[list[_Plate], TubeQueue]:
+    """Rule 6 over a lab's tubes from before `at` (arrival times `when`, sorted; `key`: a key group's): the
+    lab's own queue (`TubeQueue`: key groups ahead), its own plate rule (`rules.plate_take`, at the time
+    tolerance), a plate only on a free extractor (each busy for a drawn extraction). Returns the plates formed
+    by `at` and what still queues; the queue holds rows of the lab's tubes."""
+    queue, extractors, plates = TubeQueue(), ServerPool(spec.extractors), []
+    n, k = when.size, 0
+    t = float(when[0]) if n else math.inf
+    while t <= at:
+        while k < n and when[k] <= t:  # arrivals by t, one batch per arrival time and class
+            j = k + 1
+            while j < n and when[j] == when[k] and key[j] == key[k]:
+                j += 1
+            queue.add(float(when[k]), np.arange(k, j), KEY_GROUPS if key[k] else POOLED)
+            k = j
+        while queue.waiting and extractors.earliest() <= t:
+            oldest = queue.oldest()
+            take = rules.plate_take(queue.waiting, spec.plate_size, oldest, spec.max_plate_wait, t, TIME_TOLERANCE)
+            if not take:
+                break
+            extraction, pcr = float(spec.extraction.sample(rng, 1)[0]), float(spec.pcr.sample(rng, 1)[0])
+            extractors.take(t, extraction)
+            plates.append(_Plate(queue.take(take), t, extraction, pcr))
+        nxt = float(when[k]) if k < n else math.inf
+        if queue.waiting:
+            free = extractors.earliest()
+            nxt = min(nxt, free if free > t else t + rules.plate_timer(queue.oldest(), spec.max_plate_wait, t))
+        t = nxt
+    return plates, queue
 
 
 def _arrival(logi: Logistics, point: int, picked: float, at: float) -> float:
-    """When a box picked up before `at` reaches its lab: a travel draw, redrawn until it ends after `at`."""
+    """When a box picked up before `at` reaches its lab: a travel draw (stretched by the slowdowns in force
+    when it was picked up, `Logistics.travel_time`), redrawn until it ends after `at`."""
     for _draw in range(REDRAWS):
-        end = picked + logi.travel[point]()
+        end = picked + logi.travel_time(point, picked)
         if end > at:
             return end
     return at
@@ -305,8 +352,7 @@ class PlanAt:
 def plan_at(rnd: Round, rep: int, grid: Grid, at: float) -> PlanAt:
     crowd = simulate_crowd(rnd, rep, grid, at=at)
     logi, _groups = logistics(rnd, rep, crowd)
-    point_lab = rnd.per_point(lambda g: g.lab)
-    lab_of_tube = np.where(logi.ran_at >= 0, logi.ran_at, point_lab[crowd.tube_point])  # where it ran, else its own lab
+    lab_of_tube = rnd.tube_labs(crowd.tube_point, logi.ran_at)
     n_labs = len(rnd.labs)
     return PlanAt(
         crowd.by_then["arrived"],

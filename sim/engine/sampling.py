@@ -13,14 +13,16 @@ import numpy as np
 from numba import njit
 
 from sim.core import streams
+from sim.engine import kernels
 from sim.engine.columns import Column
 from sim.engine.crowd import PointCrowd, simulate_point
 from sim.engine.figures import grouped_quantile
+from sim.engine.kernels import kernel
 from sim.engine.logistics import PointTubes
 from sim.engine.queue import queue_lengths_at
 from sim.engine.tally import Tally
 from sim.engine.timeline import Grid, add_into
-from sim.scenario.places import Catchment
+from sim.scenario.places.map import Catchment
 from sim.scenario.round import Round
 
 BUSIEST = 5  # points whose queue is kept over time, for the plot
@@ -37,6 +39,9 @@ def _any_nan(x) -> bool:
         if np.isnan(v):
             return True
     return False
+
+
+_ANY_NAN = kernel(_any_nan)
 
 
 def round_key(k: int) -> tuple[int, ...]:
@@ -68,15 +73,21 @@ class Crowd:
 
     def queued_waits(self) -> np.ndarray:
         """The waits of those who queued: home visits have none (NaN). No copy when nobody was swabbed at home."""
-        return self.waits[~np.isnan(self.waits)] if _any_nan(self.waits) else self.waits
+        return self.waits[~np.isnan(self.waits)] if _ANY_NAN(self.waits) else self.waits
 
 
 def simulate_crowd(rnd: Round, rep: int, grid: Grid, trace: bool = False, at: float | None = None) -> Crowd:
     """Every point's crowd; a campaign's rounds one after the other. With `at`, also how many residents
     of each point had arrived and been sampled by then (the plan a forecast compares with)."""
-    if not rnd.campaign:
-        return _round_crowd(rnd, rep, grid, trace, at=at)
-    return _merge([_round_crowd(rnd.round_view(k), rep, grid, trace, k) for k in range(rnd.rounds)], rnd.n_points)
+    with kernels.compiled(kernels.pays(residents(rnd))):
+        if not rnd.campaign:
+            return _round_crowd(rnd, rep, grid, trace, at=at)
+        return _merge([_round_crowd(rnd.round_view(k), rep, grid, trace, k) for k in range(rnd.rounds)], rnd.n_points)
+
+
+def residents(rnd: Round) -> int:
+    """Residents of one round's points: everyone who could come."""
+    return sum(g.count * g.people for g in rnd.groups)
 
 
 @dataclass
@@ -90,7 +101,7 @@ class _Collector:
     timeline: dict[str, np.ndarray] = field(default_factory=lambda: {k: np.zeros(1) for k in SERIES})
     expected: int = 0  # residents who could come: room for the columns
     sizes: list = field(default_factory=list)
-    tube_points: list = field(default_factory=list)
+    tube_points: list = field(default_factory=list)  # (point, its tubes), to be spread out once at the end
     positive_tubes: dict[int, list[float]] = field(default_factory=dict)
     point_tubes: list[PointTubes] = field(default_factory=list)
     busiest: list = field(default_factory=list)
@@ -133,7 +144,7 @@ class _Collector:
             self._stats(p, c, *figures, longest)
             self._busiest(p, name, c, longest)
         self.sizes.append(c.tube_size)
-        self.tube_points.append(np.full(c.seal.size, p, np.int32))
+        self.tube_points.append((p, c.seal.size))
         for r in c.positive:
             self.positive_tubes.setdefault(self.n_tubes + int(c.tube[r]), []).append(float(c.swab_end[r]))
         for t, swabs in (c.positive_before or {}).items():
@@ -186,7 +197,8 @@ class _Collector:
     def crowd(self) -> Crowd:
         self.timeline |= {k: self.tally.series(i) for i, k in enumerate(CROWD_SERIES)}
         tube_size = np.concatenate(self.sizes) if self.sizes else np.empty(0, np.int64)
-        tube_point = np.concatenate(self.tube_points) if self.tube_points else np.empty(0, np.int32)
+        points, tubes = np.array(self.tube_points, np.int64).reshape(-1, 2).T
+        tube_point = np.repeat(points.astype(np.int32), tubes)
         return Crowd(
             self.stats,
             self.timeline,
@@ -210,18 +222,17 @@ class _Collector:
 def collector(rnd: Round, grid: Grid, trace: bool = False, at: float | None = None) -> _Collector:
     """An empty collector for one round's points, in point order."""
     compounds = len(rnd.places.compound_names) if rnd.places else 0
-    return _Collector(
-        rnd.n_points, grid, trace, n_compounds=compounds, at=at, expected=sum(g.count * g.people for g in rnd.groups)
-    )
+    return _Collector(rnd.n_points, grid, trace, n_compounds=compounds, at=at, expected=residents(rnd))
 
 
 def _round_crowd(rnd: Round, rep: int, grid: Grid, trace: bool = False, round_index: int = 0, at: float | None = None) -> Crowd:
     out = collector(rnd, grid, trace, at)
+    shared = streams.Streams(rnd.seed)
     p = 0
     for gi, g in enumerate(rnd.groups):
         for i in range(g.count):
-            rng = streams.stream(rnd.seed, rep, streams.CROWD, gi, i, *round_key(round_index))
-            c = simulate_point(rnd, g.tables, g.residents, rng, gi, i, g.pool_size, g.home, g.calls, g.catchment)
+            rng = shared.at(rep, streams.CROWD, gi, i, *round_key(round_index))
+            c = simulate_point(rnd, g.tables, g.residents, rng, gi, i, rnd.pool_size_of(g), g.home, g.calls, g.catchment)
             out.add(p, g.point_name(i), g.lab, g.priority, rnd.open, c, g.catchment)
             p += 1
     return out.crowd()

@@ -12,6 +12,7 @@ import numpy as np
 from numba import njit
 
 from sim.engine.figures import lerp, pairwise_sum, quantile_ranks
+from sim.engine.kernels import kernel
 from sim.engine.queue import max_queue
 from sim.engine.timeline import Grid, row
 
@@ -40,7 +41,7 @@ class Tally:
         g = self.grid
         last_end = c.last_end if c.arrived else g.t0  # the latest swab end
         while True:
-            got = _tally(c.arrival, c.start, c.swab_end, last_end, c.tube, c.seal, home, waits, swab_ends, tubes, first_tube,
+            got = _TALLY(c.arrival, c.start, c.swab_end, last_end, c.tube, c.seal, home, waits, swab_ends, tubes, first_tube,
                          self.counts, self.used, g.t0, g.step, lo, hi)  # fmt: skip
             if not got[0]:
                 break
@@ -91,3 +92,6 @@ def _tally(
     b = part[hi]
     a = b if lo == hi else np.max(part[:hi])
     return 0, mean, top, a, b, longest
+
+
+_TALLY = kernel(_tally)

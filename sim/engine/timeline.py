@@ -8,7 +8,9 @@ from dataclasses import dataclass
 import numpy as np
 from numba import njit
 
-from sim.scenario.round import TIME_TOLERANCE, Round
+from sim.engine.kernels import kernel
+from sim.scenario.round import Round
+from sim.scenario.rules import TIME_TOLERANCE
 
 _NICE_STEPS_MIN = (1, 2, 5, 10, 15, 20, 30, 60, 120)
 
@@ -30,7 +32,7 @@ class Grid:
 
     def row(self, t: np.ndarray) -> np.ndarray:
         a = np.asarray(t, np.float64)
-        return _rows(a.ravel(), self.t0, self.step).reshape(a.shape)
+        return _ROWS(a.ravel(), self.t0, self.step).reshape(a.shape)
 
     def times(self, rows: int) -> np.ndarray:
         return self.t0 + self.step * np.arange(rows)
@@ -56,6 +58,9 @@ def _rows(t: np.ndarray, t0: float, step: float) -> np.ndarray:
     for i in range(t.size):
         rows[i] = row(t[i], t0, step)
     return rows
+
+
+_ROWS = kernel(_rows)
 
 
 def add_into(acc: np.ndarray, more: np.ndarray) -> np.ndarray:

@@ -10,8 +10,10 @@ from collections.abc import Callable
 import numpy as np
 import simpy
 
+from sim.engine import rules
+from sim.engine.draws import Draws
 from sim.scenario.lab_network import Overflow
-from sim.scenario.round import TIME_TOLERANCE
+from sim.scenario.rules import TIME_TOLERANCE
 
 
 class Trunk:
@@ -21,10 +23,11 @@ class Trunk:
         self,
         env: simpy.Environment,
         overflow: Overflow,
-        rng: np.random.Generator,
+        rng: Callable[[], np.random.Generator],
         arrive: Callable[[np.ndarray, bool], None],
     ):
-        self.env, self.o, self.rng, self.arrive = env, overflow, rng, arrive
+        self.env, self.o, self.arrive = env, overflow, arrive
+        self.travel = Draws(overflow.travel, rng)  # in order, so the compiled loop can read them ahead
         self.queue: list[tuple[np.ndarray, bool]] = []  # (tube ids, priority) in the order they came
         self.load = 0
         self.tick_at = math.nan  # the departure already scheduled
@@ -40,8 +43,7 @@ class Trunk:
     def _schedule(self) -> None:
         if not self.load or self.tick_at > self.env.now:
             return
-        k = math.floor(self.env.now / self.o.every + TIME_TOLERANCE) + 1
-        self.tick_at = k * self.o.every
+        self.tick_at = rules.next_departure(self.env.now, self.o.every, TIME_TOLERANCE)
         self.env.timeout(self.tick_at - self.env.now).callbacks.append(self._tick)
 
     def _tick(self, _event) -> None:
@@ -62,5 +64,5 @@ class Trunk:
                 self.queue[0] = (ids[take.size :], priority)
         self.load -= sum(ids.size for ids, _priority in cargo)
         self.departures += 1
-        travel = float(self.o.travel.sample(self.rng, 1)[0])
+        travel = self.travel()
         self.env.timeout(travel).callbacks.append(lambda _event, cargo=cargo: [self.arrive(i, p) for i, p in cargo])

@@ -10,6 +10,8 @@ from __future__ import annotations
 import numpy as np
 from numba import njit
 
+from sim.engine.kernels import kernel
+
 
 def fill_tubes(table: np.ndarray, swab_end: np.ndarray, tables: int, pool: int):
     """Per-resident tube index (tubes numbered in seal order), seal times (sorted), tube sizes and the
@@ -17,7 +19,7 @@ def fill_tubes(table: np.ndarray, swab_end: np.ndarray, tables: int, pool: int):
     if table.size == 0:
         e = np.empty(0)
         return np.empty(0, np.int64), e, np.empty(0, np.int64), np.empty(0, np.int64)
-    return _fill(table.astype(np.int64, copy=False), swab_end, tables, pool)
+    return _FILL(table.astype(np.int64, copy=False), swab_end, tables, pool)
 
 
 @njit(cache=True, nogil=True)
@@ -53,3 +55,6 @@ def _fill(table, swab_end, tables, pool):
     for i in range(n):
         tube[i] = rank[raw[i]]
     return tube, seal[by_seal], size[by_seal], tube_table[by_seal]
+
+
+_FILL = kernel(_fill)

@@ -74,8 +74,8 @@ def analytic_bounds(rnd: Round, max_wait: float | None) -> dict[str, list[int]]:
         lam = g.residents * rnd.turnout * share_at_peak  # per second at one point
         wait = max_wait if max_wait is not None else window / 4
         tables.append(max(1, tables_for_wait(lam, mu, wait)) if lam > 0 else 1)
-        tubes_per_lab[g.lab] += g.count * g.residents * rnd.turnout / rnd.pool_size
-        trips = max(span / rnd.pickup_interval, g.residents * rnd.turnout / rnd.pool_size / rnd.box_capacity) + 1
+        tubes_per_lab[g.lab] += g.count * g.residents * rnd.turnout / rnd.pool_size_of(g)
+        trips = max(span / rnd.pickup_interval, g.residents * rnd.turnout / rnd.pool_size_of(g) / rnd.box_capacity) + 1
         trips_h[g.lab] += g.count * trips * 2 * g.travel.mean / 3600
     lab_window = [max(window - 2 * 3600 - lab.pcr.mean - lab.report_delay, 3600.0) for lab in rnd.labs]
     plates = [tubes / lab.plate_size for tubes, lab in zip(tubes_per_lab, rnd.labs, strict=True)]

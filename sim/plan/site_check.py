@@ -20,8 +20,8 @@ from sim.engine.crowd import simulate_point
 from sim.engine.figures import quantile
 from sim.scenario.build import site_point
 from sim.scenario.load import LoadedScenario
-from sim.scenario.places import PlacesMap, nearest_open, walks, within_standard
-from sim.scenario.places_build import reassign
+from sim.scenario.places.build import reassign
+from sim.scenario.places.map import PlacesMap, nearest_open, walks, within_standard
 from sim.scenario.round import Round
 
 SITE_KEY = 1_000_000  # site s of a plan draws from the crowd streams of group SITE_KEY + s
@@ -50,7 +50,8 @@ class SiteChecker:
         if key not in self._memo:
             g = site_point(self.loaded, m, s)
             rng = streams.stream(self.rnd.seed, rep, streams.CROWD, SITE_KEY + s, 0)
-            c = simulate_point(self.rnd, g.tables, g.residents, rng, -1, -1, g.pool_size, g.home, g.calls, g.catchment)
+            pool = self.rnd.pool_size_of(g)
+            c = simulate_point(self.rnd, g.tables, g.residents, rng, -1, -1, pool, g.home, g.calls, g.catchment)
             w = c.wait
             self._memo[key] = quantile(w, 0.95) or 0.0
             self.simulated += 1
@@ -186,6 +187,15 @@ def _split(ch: SiteChecker, m: PlacesMap, s: int, max_tables: np.ndarray, candid
 def descend(ch: SiteChecker, tables: np.ndarray, fixed: np.ndarray, reps: range, say) -> np.ndarray:
     """Fewer tables where a site has room, then fewer sites where their compounds have another within
     the walking standard, keeping every site within the queue standard on `reps`."""
+    tables = fewer_tables(ch, tables, fixed, reps)
+    tables = close_where_possible(ch, tables, fixed, reps).tables
+    say(_("descent: {sites} sites, {tables} tables").format(sites=int((tables > 0).sum()), tables=int(tables.sum())))
+    return tables
+
+
+def fewer_tables(ch: SiteChecker, tables: np.ndarray, fixed: np.ndarray, reps: range) -> np.ndarray:
+    """Each open site, least busy first, loses tables while it stays within the queue standard on `reps`
+    (nobody moves: P3 looks only at which sites are open)."""
     m = ch.plan(tables)
     for s in sorted(m.open_sites, key=lambda s: max(ch.p95(m, s, r) for r in reps)):
         while m.site_tables[s] > max(1, fixed[s]):
@@ -193,14 +203,30 @@ def descend(ch: SiteChecker, tables: np.ndarray, fixed: np.ndarray, reps: range,
             if not ch.site_ok(trial, s, reps):
                 break
             m = trial
+    return m.site_tables.copy()
+
+
+@dataclass(frozen=True)
+class Closures:
+    tables: np.ndarray  # the plan after the closures
+    tried: int  # open sites tried closed (every one not fixed)
+    closed: int  # ... of which closed
+
+
+def close_where_possible(ch: SiteChecker, tables: np.ndarray, fixed: np.ndarray, reps: range) -> Closures:
+    """Every open site that is not fixed tried closed, smallest first, its compounds going to their next
+    nearest open site (P3); it closes where every compound stays within the walking standard and every
+    site that receives them within the queue standard on `reps`."""
+    m = ch.plan(tables)
+    tried = shut = 0
     for s in sorted(m.open_sites, key=lambda s: m.compound_residents[m.served(s)].sum()):
-        if fixed[s]:
+        if fixed[s] or m.site_tables[s] == 0:
             continue
+        tried += 1
         trial = closed(m, s)
         if ch.walks_ok(trial) and all(ch.site_ok(trial, t, reps) for t in _affected(m, trial)):
-            m = trial
-    say(_("descent: {sites} sites, {tables} tables").format(sites=m.open_sites.size, tables=int(m.site_tables.sum())))
-    return m.site_tables.copy()
+            m, shut = trial, shut + 1
+    return Closures(m.site_tables.copy(), tried, shut)
 
 
 def _affected(a: PlacesMap, b: PlacesMap) -> list[int]:

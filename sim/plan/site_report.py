@@ -12,7 +12,7 @@ from sim.core.tables import coordinates, write_csv
 from sim.report.page import Page, folder_page, read_json, scenario_name, write_page
 from sim.scenario.edit import edit_scenario
 from sim.scenario.load import LoadedScenario
-from sim.scenario.places import PlacesMap, within_standard
+from sim.scenario.places.map import PlacesMap, within_standard
 
 SITE_COLUMNS = (
     "name",
@@ -67,7 +67,7 @@ def write_siting(result: dict, loaded: LoadedScenario, out: Path) -> Path:
 
 def page(folder: Path) -> Page:
     """report.html of a siting folder: the plan in words, the map, the open sites."""
-    result = read_json(folder / "siting.json")
+    result = read_json(folder / "siting.json", ("plan",))
     tables = [(_("Sites"), "sites.csv", "residents")]
     return folder_page(folder, _("Siting: {name}").format(name=scenario_name(folder)), table(result), tables)
 
@@ -101,6 +101,44 @@ def _site_rows(loaded: LoadedScenario, m: PlacesMap) -> list[dict]:
     return rows
 
 
+def milp_line(milp: dict) -> str:
+    """Step 1's plan, bound and gap in words (`sim.plan.site.milp_words`), for siting.json of any version."""
+    if "lower_bound" not in milp:  # a siting.json from before the whole-map bound: its own words
+        return _("MILP (HiGHS): {sites:,} sites, {tables:,} tables, gap {gap:.2%} over {districts} district(s)").format(
+            sites=milp["sites"], tables=milp["tables"], gap=milp["gap"], districts=milp["districts"]
+        )
+    return milp_words(milp)
+
+
+def milp_words(milp: dict) -> str:
+    """The program's plan, bound and gap in a planner's words: "optimal" only when the whole map's gap is
+    within the solver's tolerance."""
+    if milp["program"] == "whole map":
+        how = _("the whole map as one program")
+    else:
+        how = _("{n} districts, {k} of them solved to optimality (a district's optimum is not the map's)").format(
+            n=milp["districts"], k=milp["districts_optimal"]
+        )
+    verdict = (
+        _("optimal (gap within {tol:.2%})").format(tol=milp["tolerance"])
+        if milp["optimal"]
+        else _("not proven optimal: {status}").format(status=milp["status"])
+    )
+    return _(
+        "MILP (HiGHS), {how}: {sites:,} sites, {tables:,} tables; objective {value:.3f}, proven lower bound "
+        "{bound:.3f} for the whole map, gap {gap:.2%}: {verdict}; {seconds:.1f} s"
+    ).format(
+        how=how,
+        sites=milp["sites"],
+        tables=milp["tables"],
+        value=milp["objective"],
+        bound=milp["lower_bound"],
+        gap=milp["gap"],
+        verdict=verdict,
+        seconds=milp["seconds"],
+    )
+
+
 def table(result: dict) -> str:
     """What a planner reads in ten seconds."""
     if not result.get("plan"):
@@ -119,16 +157,14 @@ def table(result: dict) -> str:
                 per_site=p["residents_per_site"],
                 within=p["residents_within_walk_standard"],
             ),
+            milp_line(milp) + _("; simulation then changed it to the plan above"),
             _(
-                "MILP (HiGHS): {sites:,} sites, {tables:,} tables, gap {gap:.2%}, {status}, {districts} district(s), "
-                "{seconds:.1f} s; simulation then changed it to the plan above"
+                "after simulation: objective {value:.3f}; the walking-cover minimum, a bound for any plan within the walk, "
+                "{bound:.3f} (gap {gap:.2%})"
             ).format(
-                sites=milp["sites"],
-                tables=milp["tables"],
-                gap=milp["gap"],
-                status=milp["status"],
-                districts=milp["districts"],
-                seconds=milp["seconds"],
+                value=result["whole_map"]["objective"],
+                bound=result["whole_map"]["walking_cover_bound"],
+                gap=result["whole_map"]["gap"],
             ),
             _(
                 "verified on {n} fresh replications: every target met in {share:.0%} (95% lower bound {bound:.0%}); "
@@ -141,6 +177,9 @@ def table(result: dict) -> str:
             ),
             _("one step smaller: {fails} of {n} smaller plans fail a target").format(
                 fails=fails, n=len(result["one_step_smaller"])
+            ),
+            _("minimality: every open site tried closed ({tried:,} tries), {closed} closed").format(
+                tried=result["minimality"]["sites_tried_closed"], closed=result["minimality"]["closed"]
             ),
         ]
     if result.get("unreachable_compounds"):

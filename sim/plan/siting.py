@@ -1,262 +1,346 @@
 """`natsim site`, step 1: which candidate sites to open, with how many tables, as a mixed-integer program.
 
-Variables: y_s (site s open), z_sk (site s has k tables, k = 1..max_tables), x_cs (compound c goes to
-site s, only for sites within the walking standard of c). Constraints:
+Variables, for the compounds of the program and the candidates within their walking standard: y_s (site
+s open), z_sk (site s has k tables, k = 1..max_tables), and for each compound c its candidates in the
+order places rule P3 ranks them (nearest first, ties to the site listed first), s_1, s_2, ..., s_n, the
+prefix u_cj = the share of c that goes to one of s_1..s_j (so x_cs_j = u_cj - u_c(j-1), u_cn = 1):
 
-- every compound goes to exactly one site: sum_s x_cs = 1;
-- only to an open site: x_cs <= y_s; an open site has one number of tables: sum_k z_sk = y_s;
-- to its nearest open site, as places rule P3 will send it (closest assignment: if s is open, c goes to
-  s or to a site nearer than s): sum_{s' at most as near as s} x_cs' >= y_s;
+- to an open site only: u_cj - u_c(j-1) <= y_s_j, and u is non-decreasing;
+- to its nearest open site, as P3 sends it (closest assignment): u_cj >= y_s_j; if s_j is open, c has
+  gone to it or to a nearer site by then. This is the strong closest-assignment constraint
+  (sum of x over the sites at most as near as s >= y_s) written with prefix sums: two entries a row
+  instead of up to n, so every closest-assignment row of the map is in the program, exactly, at the
+  size of the compound-candidate pairs (the sum form grows with the square of a compound's candidates).
+  With y whole, these rows fix u: a compound goes wholly to its nearest open site, so u need not be
+  integer, and only y and z are branched on;
 - the queue standard at the arrival profile's peak, by Erlang C: the compounds' peak arrival rate at s
   is at most sum_k Lambda(k) z_sk, where Lambda(k) is the largest rate k tables serve with the p95 wait
-  within the target (`sim.core.queueing.max_rate_for_wait`);
+  within the target (`sim.core.queueing.max_rate_for_wait`); one table count when open: sum_k z_sk = y_s;
 - the limits given (points, tables, samplers).
 
-Objective: points, tables or samplers (with a small weight on the other, so ties go to the leaner plan).
-It is solved with scipy.optimize.milp, which is HiGHS: already installed with scipy, exact branch and
-bound with a reported gap, and a time limit. The map is cut into districts of at most `cell_size`
-compounds (a k-d split), each solved with the candidates within walking reach of it, in turn, with the
-sites earlier districts opened kept open; the closest-assignment program is hard for branch and bound
-(a county town of 192 compounds as one program stops at its time limit 20% from its bound, while
-sixteen districts solve to optimality in about 12 s in all). The districts' gaps are reported; their
-sum is not a bound for the whole map (a site on a district's edge serves both).
+Objective: points, tables or samplers (with a small weight on the other, so ties go to the leaner plan),
+plus a heavy cost on a site's overload (a last resort, reported). It is solved with scipy.optimize.milp,
+which is HiGHS: installed with scipy, exact branch and bound that reports its bound and gap, with a time
+limit. A map up to WHOLE_MAP_PAIRS compound-candidate pairs (a county: hundreds of compounds, about a
+thousand candidates) is ONE program, every candidate within the walk and every P3 row in it: its bound
+is a bound for the map. A larger map (a city) is cut into districts of at most `cell_size` compounds
+(a k-d split), each solved with its compounds' NEAREST candidates within the walk, in turn, keeping open
+what earlier districts opened; that plan's bound for the whole map is `sim.plan.site_bounds`'s.
 """
 
 from __future__ import annotations
 
 import math
-import multiprocessing
-from concurrent.futures import ProcessPoolExecutor
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 import numpy as np
 from scipy import sparse
 from scipy.optimize import Bounds, LinearConstraint, milp
 
-from sim.core.queueing import max_rate_for_wait
-from sim.scenario.places import PlacesMap, reach
-
-EPS = 1e-3  # the weight of the other term of the objective
-# Each compound may go to one of its NEAREST candidates within the standard. Exact for P3: when one of them
-# opens, the nearest open site is among them. What is lost are plans that open none of a compound's
-# nearest eight. On the Xi'an map a compound has a median 54 candidates within a 15-minute walk (256 at
-# the 90th percentile), and the closest-assignment rows grow with the square of that: the whole map had
-# not finished in 13 minutes without the cut, and takes 28 s with it on two cores. Sixteen gives leaner
-# programs (the county town's 52 sites against 62) but sites too big for their peak, which the simulation
-# then repairs site by site: on the Xi'an map that took far longer than the program saved.
-NEAREST = 8
-OVERLOAD_COST = 1e5  # per resident a second beyond what a site's tables serve within the queue standard
-
-
-@dataclass(frozen=True)
-class Candidates:
-    """Sites siting may open: `fixed` ones stay open with their tables; others open with 1..max_tables."""
-
-    index: np.ndarray  # site indices into the map
-    max_tables: np.ndarray
-    fixed_tables: np.ndarray  # > 0: kept open with exactly these tables
+from sim.plan import site_bounds
+from sim.plan.site_districts import districts
+from sim.plan.site_model import (
+    DISTRICT,
+    MIP_GAP,
+    OVERLOAD_COST,
+    WHOLE_MAP_PAIRS,
+    Candidates,
+    SitingInfeasible,
+    SitingProblem,
+    Solution,
+    dual_bound,
+    plan_objective,
+    served,
+    status_words,
+    weights,
+)
+from sim.plan.site_search import local_search, ranked
 
 
-@dataclass
-class SitingProblem:
-    m: PlacesMap
-    cands: Candidates
-    peak_rate: np.ndarray  # per compound: residents per second arriving at the profile's peak
-    capacity: np.ndarray  # Lambda(k) for k = 0..K (per second)
-    standard: float  # seconds of walking
-    objective: str = "points"
-    samplers_per_table: int = 1
-    limits: dict[str, int] = field(default_factory=dict)
-    time_limit: float = 20.0
-    gap: float = 0.01  # HiGHS stops within this relative gap (the plan is simulated and repaired after)
-
-
-@dataclass
-class Solution:
-    tables: np.ndarray  # per site of the map (0: closed)
-    objective: float
-    bound: float
-    gap: float
-    status: str
-    cells: int
-    unreachable: list[int]  # compounds with no candidate within the standard
-    overloaded: list[int] = field(default_factory=list)  # sites whose compounds need more than max_tables at the peak
-
-
-def capacities(max_tables: int, service_mean: float, max_wait: float, quantile: float = 0.95) -> np.ndarray:
-    """Lambda(k) for k = 0..max_tables: arrivals per second k tables serve within the queue standard."""
-    return np.array([0.0] + [max_rate_for_wait(k, 1 / service_mean, max_wait, quantile) for k in range(1, max_tables + 1)])
-
-
-def reachable(p: SitingProblem, compounds: np.ndarray, sites: np.ndarray) -> list[np.ndarray]:
-    """For each compound, the candidate positions (into `sites`) within the walking standard, nearest first
-    (at most NEAREST of them)."""
-    return [near[:NEAREST] for near in reach(p.m, compounds, sites, p.standard)]  # P2 or P2n, ties: listed first
-
-
-PARALLEL_FROM = 64  # districts: below this, worker processes cost more to start than they save
-
-
-def solve(p: SitingProblem, cell_size: int = 16, jobs: int = 1) -> Solution:
+def solve(p: SitingProblem, cell_size: int = DISTRICT, jobs: int = 1, whole_map_pairs: int = WHOLE_MAP_PAIRS) -> Solution:
     """Open sites and tables for every compound within reach; unreachable compounds are left out and listed.
-    With `jobs` > 1 and a large map, the districts (in k-d order, so each share is one area) are shared
-    among worker processes, each solving its share in turn; where two shares meet, both may open sites
-    near the edge, and the simulation's descent closes what is not needed."""
-    compounds = np.flatnonzero(p.m.compound_residents > 0)
-    cells = _cells(p.m, compounds, cell_size)
-    tables = np.zeros(len(p.m.site_names), np.int64)
-    tables[p.cands.index] = p.cands.fixed_tables
-    if jobs > 1 and len(cells) >= PARALLEL_FROM:
-        shares = [cells[k * len(cells) // jobs : (k + 1) * len(cells) // jobs] for k in range(jobs)]
-        ctx = multiprocessing.get_context("spawn")  # as the runner: workers start clean
-        with ProcessPoolExecutor(jobs, mp_context=ctx) as pool:
-            parts = list(pool.map(_solve_cells, [p] * jobs, shares, [tables] * jobs))
+    The whole map is one program when its pairs fit; otherwise districts, and with `jobs` > 1 and many
+    districts, the districts (in k-d order, so each share is one area) are shared among worker processes,
+    each solving its share in turn; where two shares meet, both may open sites near the edge, and the
+    simulation's descent closes what is not needed. Either way the plan is judged against the whole map's
+    proven lower bound (`bounds`, the best of which is `bound`)."""
+    compounds, near, unreachable = served(p)
+    fixed = np.zeros(len(p.m.site_names), np.int64)
+    fixed[p.cands.index] = p.cands.fixed_tables
+    if not compounds.size:
+        return Solution(fixed, 0.0, 0.0, 0.0, "empty", 1, unreachable, [], 1, True, {}, True)
+    pairs = sum(n.size for n in near)
+    if pairs <= whole_map_pairs:
+        sol = _whole_map(p, compounds, near, fixed)
     else:
-        parts = [_solve_cells(p, cells, tables)]
-    sols = [s for part in parts for s in part]
-    for sol in sols:
-        tables = np.maximum(tables, sol.tables)
-    total, bound = sum(s.objective for s in sols), sum(s.bound for s in sols)
-    gap = (total - bound) / abs(total) if total else 0.0
-    statuses = ", ".join(sorted({s.status for s in sols}))
-    unreachable = sorted(c for s in sols for c in s.unreachable)
-    return Solution(tables, total, bound, gap, statuses, len(cells), unreachable, sorted({o for s in sols for o in s.overloaded}))
+        sol = districts(p, compounds, near, fixed, cell_size, jobs)
+    sol.unreachable = unreachable
+    sol.bounds = whole_map_bounds(p, compounds, near, fixed, sol.bound if sol.whole_map else None, pairs)
+    sol.bound = max(v for v in sol.bounds.values() if v is not None)
+    sol.gap = _gap(sol.objective, sol.bound)
+    sol.optimal = sol.gap <= MIP_GAP + 1e-9
+    return sol
 
 
-def _solve_cells(p: SitingProblem, cells: list[np.ndarray], opened: np.ndarray) -> list[Solution]:
-    """Districts in turn, each keeping open what the earlier ones opened."""
-    out = []
-    for cell in cells:
-        sol = _solve_cell(p, cell, opened)
-        opened = np.maximum(opened, sol.tables)
-        out.append(sol)
-    return out
+LP_PAIRS = 300_000  # the whole map's LP relaxation is solved up to this many pairs (the county: 2,000)
 
 
-def _cells(m: PlacesMap, compounds: np.ndarray, size: int) -> list[np.ndarray]:
-    """Districts of at most about `size` compounds: a k-d split of the map (one district when small)."""
-    if compounds.size <= size:
-        return [compounds]
-    xy = m.compound_xy[compounds]
-    axis = int(np.argmax(xy.max(axis=0) - xy.min(axis=0)))
-    order = compounds[np.argsort(xy[:, axis], kind="stable")]
-    half = order.size // 2
-    return _cells(m, order[:half], size) + _cells(m, order[half:], size)
-
-
-def _solve_cell(p: SitingProblem, compounds: np.ndarray, opened: np.ndarray) -> Solution:
+def whole_map_bounds(
+    p: SitingProblem, compounds: np.ndarray, near: list[np.ndarray], fixed: np.ndarray, own: float | None, pairs: int
+) -> dict[str, float | None]:
+    """Proven lower bounds on the whole map's objective (`sim.plan.site_bounds`): the whole-map program's
+    own (None when the map was cut into districts), its LP relaxation, the walking cover, the tables."""
     cand = p.cands
-    near = reachable(p, compounds, cand.index)
-    unreachable = [int(c) for c, n in zip(compounds, near, strict=True) if n.size == 0]
-    keep = [i for i, n in enumerate(near) if n.size]
-    compounds, near = compounds[keep], [near[i] for i in keep]
-    used = np.unique(np.concatenate(near)) if near else np.empty(0, np.int64)
-    if used.size == 0:
-        return Solution(np.zeros_like(opened), 0.0, 0.0, 0.0, "empty", 1, unreachable, [])
-    model = _model(p, compounds, near, used, opened)
-    res = milp(model["c"], integrality=model["integrality"], bounds=model["bounds"], constraints=model["constraints"],
-               options={"time_limit": p.time_limit, "mip_rel_gap": p.gap})  # fmt: skip
-    tables = np.zeros_like(opened)
-    if res.x is None:
-        raise SitingInfeasible(res.message, unreachable)
-    k_of = model["tables_of"]
-    overloaded = []
-    for j, site in enumerate(cand.index[used]):
-        tables[site] = int(round(res.x[k_of[j]] @ np.arange(1, k_of[j].size + 1)))
-        if res.x[model["over"] + j] > 1e-6:
-            overloaded.append(int(site))
-    bound = res.mip_dual_bound if res.mip_dual_bound is not None else res.fun
-    return Solution(tables, float(res.fun), float(bound), float(res.mip_gap or 0.0), _status(res), 1, unreachable, overloaded)
-
-
-class SitingInfeasible(Exception):
-    """No plan meets the walking and queue standards within the limits (beyond compounds out of reach)."""
-
-    def __init__(self, message: str, unreachable: list[int]):
-        super().__init__(message)
-        self.unreachable = unreachable
-
-
-def _status(res) -> str:
-    return {0: "optimal", 1: "time limit (best found)", 2: "infeasible", 3: "unbounded"}.get(res.status, res.message)
-
-
-def _model(p: SitingProblem, compounds: np.ndarray, near: list[np.ndarray], used: np.ndarray, opened: np.ndarray) -> dict:
-    """The MILP's arrays: columns y (per used candidate), z (per candidate and table count), x (per pair)."""
-    cand = p.cands
-    pos = {int(u): j for j, u in enumerate(used)}
-    n_y = used.size
-    kmax = [int(cand.max_tables[u]) if cand.fixed_tables[u] == 0 else int(cand.fixed_tables[u]) for u in used]
-    z_start = np.concatenate(([n_y], n_y + np.cumsum(kmax)[:-1]))
-    n_z = int(sum(kmax))
-    pairs = [(i, pos[int(s)]) for i, n in enumerate(near) for s in n]
-    n_x = len(pairs)
-    n = n_y + n_z + n_x + n_y  # the last n_y: each site's overload (arrivals per second beyond its tables)
-    x_of = {pair: n_y + n_z + k for k, pair in enumerate(pairs)}
-    over = n_y + n_z + n_x
-    w_y, w_t = _weights(p)
-    cost = np.zeros(n)
-    cost[:n_y] = w_y
-    cost[over:] = OVERLOAD_COST  # a plan that overloads a site is a last resort, and reported as one
-    tables_of = [np.arange(z_start[j], z_start[j] + kmax[j]) for j in range(n_y)]
-    for j in range(n_y):
-        cost[tables_of[j]] = w_t * np.arange(1, kmax[j] + 1)
-    rows, cols, vals, lo, hi = [], [], [], [], []
-
-    def row(entries: list[tuple[int, float]], low: float, high: float) -> None:
-        r = len(lo)
-        for col, v in entries:
-            rows.append(r)
-            cols.append(col)
-            vals.append(v)
-        lo.append(low)
-        hi.append(high)
-
-    for i, n_i in enumerate(near):
-        row([(x_of[i, pos[int(s)]], 1.0) for s in n_i], 1, 1)  # one site each
-        for rank, s in enumerate(n_i):  # only to an open site, and to the nearest open one (P3)
-            j = pos[int(s)]
-            row([(x_of[i, j], 1.0), (j, -1.0)], -np.inf, 0)
-            # if s is open, c goes to s or to a site nearer than s
-            row([(x_of[i, pos[int(t)]], 1.0) for t in n_i[: rank + 1]] + [(j, -1.0)], 0, np.inf)
-    loads: dict[int, list[tuple[int, float]]] = {j: [] for j in range(n_y)}
-    for (i, j), col in x_of.items():
-        loads[j].append((col, float(p.peak_rate[compounds[i]])))
-    for j in range(n_y):
-        row([(int(z), 1.0) for z in tables_of[j]] + [(j, -1.0)], 0, 0)  # one table count when open
-        row(loads[j] + [(int(z), -float(p.capacity[k + 1])) for k, z in enumerate(tables_of[j])] + [(over + j, -1.0)], -np.inf, 0)
-    share = p.m.compound_residents[compounds].sum() / max(p.m.compound_residents.sum(), 1)
-    _limits(p, row, n_y, tables_of, share)
-    bounds_lo, bounds_hi = np.zeros(n), np.ones(n)
-    bounds_hi[over:] = np.inf
-    for j, u in enumerate(used):
-        if cand.fixed_tables[u] > 0 or opened[cand.index[u]] > 0:  # kept open (fixed, or opened by a neighbour)
-            bounds_lo[j] = 1
-    a = sparse.csr_array((vals, (rows, cols)), shape=(len(lo), n))
+    used = np.unique(np.concatenate(near))
+    pos = np.full(int(cand.index.size), -1, np.int64)
+    pos[used] = np.arange(used.size)
+    w_y, w_t = weights(p)
+    outside = _outside(p, fixed, used)
+    sites, _minimum = site_bounds.walking_cover([pos[n] for n in near], used.size, cand.fixed_tables[used] > 0, p.time_limit)
+    most = np.where(cand.fixed_tables[used] > 0, cand.fixed_tables[used], cand.max_tables[used])
+    load = float(p.peak_rate[compounds].sum())
+    tables = site_bounds.tables_bound(load, p.capacity, most, (w_y, w_t, OVERLOAD_COST), at_least=sites)
+    lp = None
+    if pairs <= LP_PAIRS and not (own is not None and math.isfinite(own)):  # the program's own bound is at least the LP's
+        model = program(p, compounds, near, used, fixed)
+        lp = site_bounds.lp_relaxation(model.c, model.bounds, model.constraints, p.time_limit / 4)
     return {
-        "c": cost,
-        "integrality": np.concatenate((np.ones(over), np.zeros(n_y))),
-        "bounds": Bounds(bounds_lo, bounds_hi),
-        "constraints": LinearConstraint(a, lo, hi),
-        "tables_of": tables_of,
-        "over": over,
+        "program": own,
+        "lp_relaxation": None if lp is None else lp + outside,
+        "walking_cover": (w_y + w_t) * sites + outside,
+        "tables": tables + outside,
     }
 
 
-def _weights(p: SitingProblem) -> tuple[float, float]:
-    """(per site open, per table): the objective, with a small weight on the other so that ties go to the
-    leaner plan. (Without the tie-break on tables, points alone solve four times faster on the county
-    town, but the repairs after then open more sites: 70 against 64.)"""
-    if p.objective == "points":
-        return 1.0, EPS
-    return EPS, float(p.samplers_per_table if p.objective == "samplers" else 1)
+def _whole_map(p: SitingProblem, compounds: np.ndarray, near: list[np.ndarray], opened: np.ndarray) -> Solution:
+    """The map as one program, every candidate within the walk and every P3 row in it. HiGHS's plan
+    (within its time limit) competes with a local search in the same model started from every candidate
+    open (scipy cannot hand HiGHS a starting plan); the better is kept, and HiGHS's bound is a bound for
+    every plan of the map."""
+    cand = p.cands
+    used = np.unique(np.concatenate(near))
+    w_y, w_t = weights(p)
+    pos = np.full(int(cand.index.size), -1, np.int64)
+    pos[used] = np.arange(used.size)
+    r = ranked(
+        [pos[n] for n in near],
+        p.peak_rate[compounds],
+        cand.max_tables[used],
+        cand.fixed_tables[used],
+        p.capacity,
+        (w_y, w_t, OVERLOAD_COST),
+    )
+    plans = [local_search(r, np.ones(used.size, bool))]
+    model = program(p, compounds, near, used, opened)
+    res = _milp(model, p.time_limit, MIP_GAP)
+    options = []
+    for plan in plans:
+        tables = np.zeros_like(opened)
+        tables[cand.index[used]] = plan.tables
+        options.append(np.maximum(tables, opened))
+    if res.x is not None:
+        options.append(np.maximum(_tables(model, res, cand, used, opened), opened))
+    scored = [(plan_objective(p, tables, compounds), tables) for tables in options if _within_limits(p, tables)]
+    if not scored:
+        raise SitingInfeasible(res.message, [])
+    (value, over), tables = min(scored, key=lambda s: s[0][0])
+    bound = dual_bound(res) + _outside(p, tables, used)
+    status = status_words(res)
+    return Solution(tables, value, bound, _gap(value, bound), status, 1, [], over, int(status == "optimal"), True)
 
 
-def _limits(p: SitingProblem, row, n_y: int, tables_of: list[np.ndarray], share: float) -> None:
-    """The limits given, for what this district opens: a city's limits are shared among its districts in
-    proportion to their residents (`share`; 1 when the city is one district)."""
+def _within_limits(p: SitingProblem, tables: np.ndarray) -> bool:
+    most = min(p.limits.get("tables", math.inf), p.limits.get("samplers", math.inf) / p.samplers_per_table)
+    return (tables > 0).sum() <= p.limits.get("points", math.inf) and tables.sum() <= most
+
+
+def _outside(p: SitingProblem, tables: np.ndarray, used: np.ndarray) -> float:
+    """The objective of open sites the program leaves out (fixed sites no compound can walk to)."""
+    w_y, w_t = weights(p)
+    outside = np.ones(tables.size, bool)
+    outside[p.cands.index[used]] = False
+    return w_y * int((tables[outside] > 0).sum()) + w_t * int(tables[outside].sum())
+
+
+def _gap(value: float, bound: float) -> float:
+    return max(value - bound, 0.0) / abs(value) if value else 0.0
+
+
+def _milp(model: Program, time_limit: float, gap: float):
+    return milp(
+        model.c,
+        integrality=model.integrality,
+        bounds=model.bounds,
+        constraints=model.constraints,
+        options={"time_limit": time_limit, "mip_rel_gap": gap},
+    )
+
+
+def _tables(model: Program, res, cand: Candidates, used: np.ndarray, opened: np.ndarray) -> np.ndarray:
+    tables = np.zeros_like(opened)
+    for j, site in enumerate(cand.index[used]):
+        tables[site] = int(round(res.x[model.tables_of[j]] @ np.arange(1, model.tables_of[j].size + 1)))
+    return tables
+
+
+@dataclass
+class Program:
+    """One MILP's arrays, and where its columns are: y (per used candidate), z (per candidate and table
+    count), u (per compound and candidate, the prefix of P3's order), the overloads."""
+
+    c: np.ndarray
+    integrality: np.ndarray
+    bounds: Bounds
+    constraints: LinearConstraint
+    tables_of: list[np.ndarray]  # per used candidate, its z columns (k = 1, 2, ...)
+    over: int  # the first overload column
+
+
+class _Rows:
+    """A sparse constraint matrix built block by block: each block is one family of rows."""
+
+    def __init__(self) -> None:
+        self.rows: list[np.ndarray] = []
+        self.cols: list[np.ndarray] = []
+        self.vals: list[np.ndarray] = []
+        self.lo: list[np.ndarray] = []
+        self.hi: list[np.ndarray] = []
+        self.count = 0
+
+    def block(self, r: np.ndarray, c: np.ndarray, v: np.ndarray, n_rows: int, low: float, high: float) -> None:
+        self.rows.append(r + self.count)
+        self.cols.append(c)
+        self.vals.append(v)
+        self.lo.append(np.full(n_rows, low))
+        self.hi.append(np.full(n_rows, high))
+        self.count += n_rows
+
+    def constraint(self, n: int) -> LinearConstraint:
+        a = sparse.csr_array(
+            (np.concatenate(self.vals), (np.concatenate(self.rows), np.concatenate(self.cols))), shape=(self.count, n)
+        )
+        return LinearConstraint(a, np.concatenate(self.lo), np.concatenate(self.hi))
+
+
+@dataclass
+class _Columns:
+    """Where the program's columns are: y, then z, then u (one per pair, compound by compound in P3's
+    order), then the overloads."""
+
+    n_y: int
+    kmax: np.ndarray  # per used candidate: its table counts
+    sizes: np.ndarray  # per compound: its candidates
+
+    @property
+    def n_z(self) -> int:
+        return int(self.kmax.sum())
+
+    @property
+    def u0(self) -> int:
+        return self.n_y + self.n_z
+
+    @property
+    def over(self) -> int:
+        return self.u0 + int(self.sizes.sum())
+
+    @property
+    def n(self) -> int:
+        return self.over + self.n_y
+
+
+def program(
+    p: SitingProblem, compounds: np.ndarray, near: list[np.ndarray], used: np.ndarray, opened: np.ndarray, share: float = 1.0
+) -> Program:
+    """The program over `compounds` (near[i]: compound i's candidate positions in P3's order, each within
+    its walk) and the `used` candidate positions; candidates fixed, or open in `opened`, are kept open."""
+    cand = p.cands
+    pos = np.full(int(cand.index.size), -1, np.int64)
+    pos[used] = np.arange(used.size)
+    kmax = np.where(cand.fixed_tables[used] > 0, cand.fixed_tables[used], cand.max_tables[used]).astype(np.int64)
+    col = _Columns(used.size, kmax, np.array([n.size for n in near], np.int64))
+    k_of = np.concatenate([np.arange(1, k + 1) for k in kmax])
+    w_y, w_t = weights(p)
+    cost = np.zeros(col.n)
+    cost[: col.n_y], cost[col.n_y : col.u0], cost[col.over :] = w_y, w_t * k_of, OVERLOAD_COST
+    rows = _Rows()
+    pair_site = pos[np.concatenate(near)]  # each pair's y column
+    _pair_rows(rows, col, pair_site)
+    rate = p.peak_rate[compounds][np.repeat(np.arange(compounds.size), col.sizes)]
+    _site_rows(rows, col, pair_site, rate, p.capacity[np.minimum(k_of, p.capacity.size - 1)])
     if "points" in p.limits:
-        row([(j, 1.0) for j in range(n_y)], -np.inf, math.floor(p.limits["points"] * share))
+        rows.block(
+            np.zeros(col.n_y, np.int64), np.arange(col.n_y), np.ones(col.n_y), 1, -np.inf, math.floor(p.limits["points"] * share)
+        )
     most = min(p.limits.get("tables", math.inf), p.limits.get("samplers", math.inf) / p.samplers_per_table)
     if math.isfinite(most):
-        row([(int(z), float(k + 1)) for zs in tables_of for k, z in enumerate(zs)], -np.inf, math.floor(most * share))
+        rows.block(
+            np.zeros(col.n_z, np.int64), col.n_y + np.arange(col.n_z), k_of.astype(float), 1, -np.inf, math.floor(most * share)
+        )
+    tables_of = [col.n_y + int(kmax[:j].sum()) + np.arange(kmax[j]) for j in range(col.n_y)]
+    lo, hi = np.zeros(col.n), np.ones(col.n)
+    hi[col.over :] = np.inf
+    lo[col.u0 + np.cumsum(col.sizes) - 1] = 1.0  # every compound goes somewhere: u at its last candidate is 1
+    lo[: col.n_y][(cand.fixed_tables[used] > 0) | (opened[cand.index[used]] > 0)] = 1  # fixed, or opened
+    for j in np.flatnonzero(cand.fixed_tables[used] > 0):  # a fixed site keeps exactly its tables
+        lo[tables_of[j][-1]] = 1
+    integrality = np.zeros(col.n)
+    integrality[: col.u0] = 1
+    return Program(cost, integrality, Bounds(lo, hi), rows.constraint(col.n), tables_of, col.over)
+
+
+def _pair_rows(rows: _Rows, col: _Columns, pair_site: np.ndarray) -> None:
+    """Per compound-candidate pair (x = u_j - u_(j-1), u_0 = 0): x <= y, P3 (u_j >= y_j), u non-decreasing."""
+    n_u = int(col.sizes.sum())
+    pairs = np.arange(n_u)
+    u = col.u0 + pairs
+    first = np.zeros(n_u, bool)
+    first[np.concatenate(([0], np.cumsum(col.sizes)[:-1]))] = True
+    later = pairs[~first]
+    one, minus = np.ones(n_u), -np.ones(n_u)
+    rows.block(
+        np.concatenate((pairs, later, pairs)),
+        np.concatenate((u, u[later] - 1, pair_site)),
+        np.concatenate((one, -np.ones(later.size), minus)),
+        n_u,
+        -np.inf,
+        0.0,
+    )
+    rows.block(np.concatenate((pairs, pairs)), np.concatenate((u, pair_site)), np.concatenate((one, minus)), n_u, 0.0, np.inf)
+    idx = np.arange(later.size)
+    rows.block(
+        np.concatenate((idx, idx)),
+        np.concatenate((u[later], u[later] - 1)),
+        np.concatenate((np.ones(later.size), -np.ones(later.size))),
+        later.size,
+        0.0,
+        np.inf,
+    )
+
+
+def _site_rows(rows: _Rows, col: _Columns, pair_site: np.ndarray, rate: np.ndarray, capacity_of_z: np.ndarray) -> None:
+    """Per used candidate: one table count when open (sum_k z_sk = y_s), and the load at the peak
+    (sum_c rate_c x_cs - sum_k Lambda(k) z_sk - over_s <= 0)."""
+    n_y, n_z = col.n_y, col.n_z
+    site_of_z = np.repeat(np.arange(n_y), col.kmax)
+    z = n_y + np.arange(n_z)
+    rows.block(
+        np.concatenate((site_of_z, np.arange(n_y))),
+        np.concatenate((z, np.arange(n_y))),
+        np.concatenate((np.ones(n_z), -np.ones(n_y))),
+        n_y,
+        0.0,
+        0.0,
+    )
+    n_u = int(col.sizes.sum())
+    first = np.zeros(n_u, bool)
+    first[np.concatenate(([0], np.cumsum(col.sizes)[:-1]))] = True
+    later = np.flatnonzero(~first)
+    u = col.u0 + np.arange(n_u)
+    rows.block(
+        np.concatenate((pair_site, pair_site[later], site_of_z, np.arange(n_y))),
+        np.concatenate((u, u[later] - 1, z, col.over + np.arange(n_y))),
+        np.concatenate((rate, -rate[later], -capacity_of_z, -np.ones(n_y))),
+        n_y,
+        -np.inf,
+        0.0,
+    )

@@ -12,8 +12,9 @@ from itertools import zip_longest
 
 from sim.plan.bounds import apply_plan, totals
 from sim.plan.workers import Outcome, Workers, clear_crowds, evaluate_part, evaluate_whole
-from sim.scenario.round import Round, on_time
+from sim.scenario.round import Round
 from sim.scenario.routes import labs_without_trips
+from sim.scenario.rules import TIME_TOLERANCE, on_time, within_wait
 
 LOGISTICS = ("vehicles", "extractors", "pcr_machines")
 EARLY_STEP = 2  # replications judged at a time by a check that may stop early (two workers' worth)
@@ -148,7 +149,7 @@ class Sizer:
         w = self.targets.max_wait
         if w is None or o.worst_p95_wait_min is None:
             return True
-        return o.worst_p95_wait_min * 60 <= w - (self.wait_margin if margin else 0.0) + 1e-9
+        return within_wait(o.worst_p95_wait_min, w, self.wait_margin if margin else 0.0)
 
     @property
     def due_margin(self) -> float:
@@ -183,7 +184,7 @@ class Sizer:
         two replications instead of ten. The step is fixed, so answers never depend on the workers."""
         reps = reps if reps is not None else range(self.search_reps)
         labs = labs if labs is not None else list(range(len(self.parts)))
-        allowed = (1 - self.targets.confidence) * len(reps) + 1e-9
+        allowed = (1 - self.targets.confidence) * len(reps) + 1e-9  # a count: 0.95 * 20 is 19.000000000000004
         step = EARLY_STEP if early else len(reps)
         self.evaluations += 1
         # The replications that failed most often so far go first: a failing trial then usually stops at
@@ -267,25 +268,25 @@ def within(plan: dict[str, list[int]], rnd: Round, limits: dict[str, int]) -> bo
 
 def sampling_too_late(sampling_complete_h: float, rnd: Round) -> bool:
     """Sampling ends so late that even the quickest trip and lab run report after the deadline."""
-    return sampling_complete_h * 3600 + _fastest_trip(rnd) + _fastest_lab(rnd) > rnd.deadline + 1e-9
+    return not on_time(sampling_complete_h * 3600 + _fastest_trip(rnd) + _fastest_lab(rnd), rnd.deadline)
 
 
 def binding_stage(check: Check, rnd: Round, max_wait: float | None) -> str:
     """Which stage keeps a plan from its targets, on its worst replication: the first stage whose finish,
     plus the fastest possible processing after it, already passes the deadline. `max_wait`: the queue
     standard as the check judged it (inside the standard by the wait margin, in the search)."""
-    if max_wait is not None and any(w is not None and w * 60 > max_wait + 1e-9 for w in check.worst_p95_wait_min):
+    if max_wait is not None and any(w is not None and not within_wait(w, max_wait) for w in check.worst_p95_wait_min):
         return "sampling points (queue standard)"
     if any(s is not None and sampling_too_late(s, rnd) for s in check.sampling_complete_h):
         return "sampling points (sampling ends too late)"
-    if any(a is not None and a * 3600 + _fastest_lab(rnd) > rnd.deadline + 1e-9 for a in check.last_tube_at_lab_h):
+    if any(a is not None and not on_time(a * 3600 + _fastest_lab(rnd), rnd.deadline) for a in check.last_tube_at_lab_h):
         return "transport (tubes reach the labs too late)"
     # The last tubes to reach a lab rarely fill a plate: they wait out its timer. A lab binds only when its
     # last result came later than that after its last tube (tubes queued for instruments); otherwise the
     # tubes simply came late, and more instruments cannot help (on the Xi'an example they did not).
     floor = _fastest_lab(rnd) + min(lab.max_plate_wait for lab in rnd.labs)
     queued = [
-        r is not None and a is not None and (r - a) * 3600 > floor + 1e-9
+        r is not None and a is not None and (r - a) * 3600 > floor + TIME_TOLERANCE
         for r, a in zip(check.results_complete_h, check.last_tube_at_lab_h, strict=True)
     ]
     return "labs (extraction and PCR)" if any(queued) else "transport (tubes reach the labs too late)"

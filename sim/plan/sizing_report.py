@@ -217,7 +217,7 @@ def write_sizing(result: dict, scenario_text: str, out: Path, source: Path | Non
 
 def page(folder: Path) -> Page:
     """report.html of a sizing folder: the verdict, the plan's table, the sized plan's bill."""
-    result = read_json(folder / "sizing.json")
+    result = read_json(folder / "sizing.json", ("plan.totals", "feasible", "targets"))
     t = result["plan"]["totals"]
     verdict = (
         _(

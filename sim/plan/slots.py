@@ -29,6 +29,7 @@ from sim.engine.timeline import Grid
 from sim.report.page import Page, folder_page, read_json, scenario_name, write_page
 from sim.scenario.edit import edit_scenario, point_groups
 from sim.scenario.round import CallSlots, Round
+from sim.scenario.rules import within_wait
 
 STEP = 900.0  # the span is searched in quarter hours: volunteers do not call to the minute
 MAX_SPAN = 72 * 3600.0
@@ -141,7 +142,7 @@ def _propose_group(rnd: Round, gi: int, max_wait: float, slot_length: float, rep
 
     def ok(steps: int) -> bool:
         worst = group_crowds(rnd, gi, schedule(rnd, steps * STEP, slot_length, b), search).worst_p95_min
-        return max(worst) <= max_wait / 60 + 1e-9
+        return within_wait(max(worst), max_wait)
 
     # The tables' throughput bounds the span from below: nobody can be swabbed faster than that.
     work = g.residents * rnd.turnout * rnd.service.mean / g.tables  # seconds at every table
@@ -155,7 +156,7 @@ def _propose_group(rnd: Round, gi: int, max_wait: float, slot_length: float, rep
     while True:
         calls = schedule(rnd, span, slot_length, b)
         with_ = group_crowds(rnd, gi, calls, check)
-        if max(with_.worst_p95_min) <= max_wait / 60 + 1e-9 or span >= MAX_SPAN:
+        if within_wait(max(with_.worst_p95_min), max_wait) or span >= MAX_SPAN:
             break
         span += STEP
     found.calls[g.name] = calls
@@ -263,5 +264,5 @@ def write_proposal(found: Proposal, scenario_text: str, out: Path) -> Path:
 
 def page(folder: Path) -> Page:
     """report.html of a slots folder: the proposal's table and the queue with and without the calls."""
-    result = read_json(folder / "slots.json")
+    result = read_json(folder / "slots.json", ("groups", "replications", "max_wait_min", "deadline_h"))
     return folder_page(folder, _("Call slots: {name}").format(name=scenario_name(folder)), table(result), [])

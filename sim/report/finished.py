@@ -2,15 +2,18 @@
 
 from __future__ import annotations
 
-import json
+import zipfile
 from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
 
 from sim.core.i18n import _
+from sim.report.readback import SUMMARY_KEYS, FolderError, read_json
 from sim.report.summary import RunResult
-from sim.scenario.round import every_round_on_time
+from sim.scenario.rules import every_round_on_time
+
+ARRAYS = ("arrived", "sampled", "results_reported", "t_h", "wait_hist", "wait_bin_min")
 
 
 class FinishedRunError(Exception):
@@ -34,18 +37,26 @@ class RunData:
     @classmethod
     def from_folder(cls, folder: Path, label: str | None = None) -> RunData:
         try:
-            summary = json.loads((folder / "summary.json").read_text(encoding="utf-8"))
+            summary = read_json(folder / "summary.json", (*SUMMARY_KEYS, "metrics.results_complete_h"))
             with np.load(folder / "replications.npz") as z:
                 arrays = {k: z[k] for k in z.files}
-        except (OSError, ValueError, KeyError) as exc:
+            if missing := [k for k in ARRAYS if k not in arrays]:
+                raise KeyError(", ".join(missing))
+        except FolderError as exc:
             raise FinishedRunError(
-                _("{folder}: not a finished natsim results folder ({error})").format(folder=folder, error=exc)
+                _("{folder}: not a finished natsim results folder:\n{error}").format(folder=folder, error=exc)
+            ) from None
+        except (OSError, ValueError, KeyError, EOFError, zipfile.BadZipFile) as exc:
+            raise FinishedRunError(
+                _("{folder}: not a finished natsim results folder ({error})").format(
+                    folder=folder, error=f"replications.npz: {exc}"
+                )
             ) from None
         return cls._make(label or summary.get("scenario", folder.name), summary, arrays)
 
     @classmethod
     def _make(cls, label: str, summary: dict, arrays: dict) -> RunData:
-        series = {k: arrays[k] for k in ("arrived", "sampled", "results_reported")}
+        series = {k: arrays[k] for k in ARRAYS[:3]}
         return cls(label, summary, arrays["t_h"], series, arrays["wait_hist"], float(arrays["wait_bin_min"]))
 
     @property

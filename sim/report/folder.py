@@ -1,7 +1,9 @@
 """Results folders: where a run's files go, and never over anything a planner already has.
 
-Every command that writes a folder (run, compare, sweep cells, size, slots, drill plan and review) takes
-its name from `default_results_dir` and writes through `staged_folder`, so a folder that exists is whole.
+Every command that writes a folder (run, compare, sweep, size, site, slots, drill plan and review, forecast)
+takes its name from `default_results_dir` and refuses one that holds anything (a sweep: unless resumed). A
+run (each sweep cell too), a comparison, a drill plan, a review and a forecast write through `staged_folder`,
+so a folder of theirs that exists is whole; size, site, slots and a sweep's own folder are written in place.
 """
 
 from __future__ import annotations

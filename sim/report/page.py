@@ -8,13 +8,14 @@ Nothing is fetched from the network, so the page opens offline on any machine.
 from __future__ import annotations
 
 import base64
-import csv
 import html
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from sim import __version__
 from sim.core.i18n import _, language
+from sim.report import readback
 
 MAX_ROWS = 1000  # a longer table shows its first rows in the page's order; the CSV beside it has all
 
@@ -119,11 +120,9 @@ def table(columns: list[tuple[str, str]], rows: list[dict], sort_by: str | None 
     )
 
 
-def read_csv(path: Path) -> list[dict]:
-    if not path.exists():
-        return []
-    with path.open(encoding="utf-8", newline="") as f:
-        return list(csv.DictReader(f))
+def read_csv(path: Path, columns: Sequence[str] = (), optional: bool = True, rows: bool = False) -> list[dict]:
+    """A results CSV read back, checked (`sim.report.readback.read_csv`): a damaged one is a FolderError."""
+    return readback.read_csv(path, columns, optional, rows)
 
 
 def csv_table(path: Path, sort_by: str | None = None, note: str = "") -> str:
@@ -175,7 +174,7 @@ def _show(v: object) -> str:
 
 
 def number_text(x: float) -> str:
-    """A figure as a reader wants it: whole thousands with separators, three significant digits below."""
+    """A figure as a reader wants it: from 100 up whole, with thousands separators; below, three significant digits."""
     if abs(x) >= 100:
         return f"{x:,.0f}"
     return f"{x:.3g}"
@@ -208,7 +207,6 @@ def scenario_name(folder: Path) -> str:
     return folder.name
 
 
-def read_json(path: Path) -> dict:
-    import json
-
-    return json.loads(path.read_text(encoding="utf-8"))
+def read_json(path: Path, keys: Sequence[str] = ()) -> dict:
+    """A results JSON file read back, checked (`sim.report.readback.read_json`): a damaged one is a FolderError."""
+    return readback.read_json(path, keys)

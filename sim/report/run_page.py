@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 
 from sim.core.i18n import N_, _
 from sim.report import page as pg
 from sim.report.bill import UNITS, translated_rule
+from sim.report.readback import POINTS_COLUMNS, SUMMARY_KEYS, expect_rows
 from sim.report.words import verdict
 
 # Key figures in reading order: (metric, label, unit shown after the number).
@@ -171,11 +171,12 @@ def _headed(rows: list[dict]) -> list[tuple[str, str]]:
 
 
 def page(folder: Path) -> pg.Page:
-    summary = json.loads((folder / "summary.json").read_text(encoding="utf-8"))
+    summary = pg.read_json(folder / "summary.json", SUMMARY_KEYS)
     page = pg.Page(_("{scenario}: results").format(scenario=summary["scenario"]), verdict(summary), tone(summary))
     page.add(_("Key figures"), key_figures(summary))
     page.add(_("Plots"), pg.figures(folder, {k: _(v) for k, v in CAPTIONS.items()}))
-    points = pg.read_csv(folder / "points.csv")
+    points = pg.read_csv(folder / "points.csv", POINTS_COLUMNS, optional=False, rows=True)
+    expect_rows(folder / "points.csv", points, summary["plan"].get("points"), "summary.json (plan.points)")
     page.add(
         _("Points"),
         pg.table(_headed(points), points, "wait_p95_min", _("Sorted by p95 wait, longest first; click a heading to sort.")),

@@ -38,6 +38,7 @@ def describe_round(rnd: Round) -> str:
         for lab in rnd.labs
     )  # fmt: skip
     groups = len({g.name for g in rnd.groups})  # a points CSV's rows, a places group's sites: one group each
+    tubes = sum(g.count * g.residents / rnd.pool_size_of(g) for g in rnd.groups) * rnd.turnout
     text = _(
         "{name}: {residents:,} residents (turnout {turnout:.0%}) at {points:,} points with {tables:,} tables in "
         "{groups} group(s). Arrivals run from {first} to {last}, busiest from {peak_from} to {peak_to} at about "
@@ -48,7 +49,7 @@ def describe_round(rnd: Round) -> str:
         name=rnd.name, residents=rnd.residents, turnout=rnd.turnout, points=rnd.n_points, tables=rnd.tables, groups=groups,
         first=_h(p.times[0]), last=_h(p.times[-1]), peak_from=_h(p.times[peak]), peak_to=_h(p.times[peak + 1]),
         peak_rate=rnd.peak_arrival_rate(), table_rate=rnd.tables * 3600 / rnd.service.mean, open=_h(rnd.open),
-        shifts=shifts, service=describe_dist(rnd.service), pool=rnd.pool_size, tubes=rnd.residents * rnd.turnout / rnd.pool_size,
+        shifts=shifts, service=describe_dist(rnd.service), pool=rnd.pool_size, tubes=tubes,
         interval=format_duration(rnd.pickup_interval), box=rnd.box_capacity, labs=labs,
         lab_rate=sum(lab.tubes_per_hour() for lab in rnd.labs),
     )  # fmt: skip

@@ -17,7 +17,8 @@ from sim.report.summary import COMPOUND_COLUMNS, LAB_COLUMNS, POINT_COLUMNS, ROU
 
 
 def write_results(result: RunResult, out: Path, scenario_text: str, plot: bool = True) -> Path:
-    """Write every file of results-v1 into `out`, atomically (see `staged_folder`)."""
+    """Write every file of results-v1 into `out`, the plots (unless `plot` is False), then report.html,
+    atomically (see `staged_folder`)."""
     with staged_folder(out) as tmp:
         (tmp / "scenario.yaml").write_text(scenario_text, encoding="utf-8")
         summary = result.summary()

@@ -11,7 +11,7 @@ from pathlib import Path
 from sim.core.i18n import N_, _
 from sim.core.stats import diff_ci95, proportion_ci95, summarize
 from sim.core.tables import write_csv
-from sim.report.finished import FinishedRunError, RunData
+from sim.report.finished import RunData
 from sim.report.folder import staged_folder
 from sim.report.page import Page, folder_page, read_csv, write_page
 
@@ -34,10 +34,6 @@ KEY_FIGURES = {  # translated where shown
 
 SHARES = ("deadline_met",)  # figures that are 0 or 1 in each replication
 BOUNDED = ("reported_by_deadline",)  # figures that are a share in each replication
-
-
-class CompareError(FinishedRunError):
-    """A folder that is not a finished natsim run, or runs that cannot be compared."""
 
 
 def comparison_rows(runs: list[RunData]) -> list[dict]:

@@ -145,7 +145,8 @@ def run_to_precision(
     metric: str = "results_complete_h",
 ) -> RunResult:
     """Add replications, a batch at a time, until the 95% interval of `metric` is within +-relative of
-    its mean, or `cap` replications have run. Batches are whole multiples of `jobs` so no worker idles."""
+    its mean, or `cap` replications have run. The first batch is `start` (at least 2); each further one adds
+    at least max(jobs, 2), up to the count the interval's shrinking as 1/sqrt(n) suggests."""
     grid = Grid.for_round(rnd)
     reps: list[ReplicationResult] = []
     n = max(start, 2)

@@ -112,7 +112,7 @@ def run_sweep(
     plot_figure: str = "results_complete_h",
     on_cell: Callable[[str, bool], None] | None = None,
 ) -> Path:
-    """Run every cell (or reuse it when resuming), write sweep.csv and sweep.png into `out`."""
+    """Run every cell (or reuse it when resuming), write sweep.csv, sweep.png and report.html into `out`."""
     if out.exists() and any(out.iterdir()) and not resume:
         raise SweepError(
             _("{folder} already exists and is not empty: use --resume to finish that sweep, or another --out").format(folder=out)

@@ -12,8 +12,8 @@ from sim.scenario import spec
 from sim.scenario.lab_network import LabSurge, Overflow
 from sim.scenario.load import LoadedScenario, parse_scenario
 from sim.scenario.names import NamedGroup, resolve
-from sim.scenario.places import Catchment, PlacesMap
-from sim.scenario.places_build import catchment, trip
+from sim.scenario.places.build import catchment, trip
+from sim.scenario.places.map import Catchment, PlacesMap
 from sim.scenario.round import (
     Blocked,
     CallSlots,

@@ -14,9 +14,9 @@ from sim.core.i18n import _
 from sim.scenario import spec
 from sim.scenario.lab_checks import check_lab_network, no_lab
 from sim.scenario.names import NamedGroup, resolve
-from sim.scenario.places import PlacesMap
-from sim.scenario.places_checks import check_places
-from sim.scenario.places_files import PlaceFiles
+from sim.scenario.places.checks import check_places
+from sim.scenario.places.files import PlaceFiles
+from sim.scenario.places.map import PlacesMap
 from sim.scenario.problems import Problem, csv_problems, format_path, line_for
 from sim.scenario.routes import RouteRow, auto_routes, check_routes, labs_without_trips, read_routes
 
@@ -199,12 +199,16 @@ class _Checks:
             residents += sum(c.residents for c in self.place_files.compounds)
             points += sum(s.tables > 0 for s in self.place_files.sites)
         if residents > spec.LIMITS["residents"]:
-            self.add(
-                ("points",),
-                _("{n:,} residents in all: natsim's limit is {limit:,} per round").format(
-                    n=residents, limit=spec.LIMITS["residents"]
-                ),
+            message = _("{n:,} residents in all: natsim's limit is {limit:,} per round").format(
+                n=residents, limit=spec.LIMITS["residents"]
             )
+            compounds = self.place_files.compounds if self.place_files is not None else []
+            if compounds and not self.sc.points:  # the compounds hold them all: the largest's line
+                big = max(compounds, key=lambda c: c.residents)
+                more = _(" (the largest: compound '{name}', {n:,})").format(name=big.name, n=big.residents)
+                self.problems.append(Problem(self.place_files.shown["compounds"], big.line, ("residents",), message + more))
+            else:
+                self.add(("points",), message)
         if points > spec.LIMITS["points"]:
             self.add(
                 ("points",),
@@ -224,14 +228,14 @@ class Checked:
     routes: list[RouteRow] = field(default_factory=list)
 
 
-def cross_checks(sc: spec.Scenario, base: Path, file: str, lines: dict[tuple, int]) -> Checked:
+def cross_checks(sc: spec.Scenario, base: Path, file: str, lines: dict[tuple, int], siting: bool = False) -> Checked:
     """Every problem across keys, the points CSVs read (file name -> (line, validated row)) and, for a
-    places scenario, its files and map."""
+    places scenario, its files and map (with `siting`, a map with no site open yet)."""
     checks = _Checks(sc, base, file, lines)
     checks.labs()
     used = checks.points()
     if sc.places is not None:
-        checks.place_files, checks.places_map, from_sites = check_places(checks, sc.places)
+        checks.place_files, checks.places_map, from_sites = check_places(checks, sc.places, siting)
         used.update({lab: where for lab, where in from_sites.items() if lab not in used})
         checks.group_names |= (
             {checks.places_map.site_groups[s] for s in checks.places_map.open_sites} if checks.places_map else set()
@@ -271,7 +275,8 @@ def _routes(checks: _Checks) -> list[RouteRow]:
         return auto_routes(checks.sc, checks.places_map, checks.add)
     path = checks.base / r.file
     rows, problems = read_routes(path, str(path))
-    more, warnings = check_routes(rows, str(path), checks.places_map, checks.lab_names, r.max_loop)
+    external = frozenset(lab.name for lab in checks.sc.labs if lab.external)
+    more, warnings = check_routes(rows, str(path), checks.places_map, checks.lab_names, r.max_loop, external)
     checks.problems += problems + more
     checks.warnings += warnings
     return rows

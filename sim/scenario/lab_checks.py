@@ -3,9 +3,8 @@ round a cycle, and external labs are reached only by trunk."""
 
 from __future__ import annotations
 
-import difflib
-
 from sim.core.i18n import _
+from sim.scenario.problems import did_you_mean
 
 
 def check_lab_network(checks, used: dict[str, tuple]) -> None:
@@ -61,10 +60,5 @@ def overflow_cycle(labs) -> list[str]:
 
 def no_lab(name: str, lab_names: list[str]) -> str:
     """'no lab named ...', with the nearest name or the list of labs."""
-    guess = difflib.get_close_matches(name, lab_names, n=1, cutoff=0.5)
-    hint = (
-        _(" (did you mean '{guess}'?)").format(guess=guess[0])
-        if guess
-        else _("; labs are: {labs}").format(labs=", ".join(lab_names))
-    )
+    hint = did_you_mean(name, lab_names) or _("; labs are: {labs}").format(labs=", ".join(lab_names))
     return _("no lab named '{name}'").format(name=name) + hint

@@ -20,11 +20,15 @@ class Overflow:
     every: float
     capacity: int
 
-    def over(self, waiting: int, lab) -> bool:
-        """`lab` is the `Lab` this rule belongs to (its strength turns a duration into tubes)."""
+    def limit(self, lab) -> float:
+        """The backlog, in tubes, at which `lab` (the `Lab` this rule belongs to: its strength turns a duration
+        into tubes) is over its threshold."""
         if self.unit == "tubes":
-            return waiting >= self.threshold
-        return waiting / max(lab.tubes_per_hour(), 1e-9) * 3600 >= self.threshold
+            return float(self.threshold)
+        return self.threshold / 3600 * max(lab.tubes_per_hour(), 1e-9)
+
+    def over(self, waiting: int, lab) -> bool:
+        return waiting >= self.limit(lab)
 
 
 @dataclass(frozen=True)

@@ -6,7 +6,6 @@ a planner fixes the whole file in one go instead of one error per run.
 
 from __future__ import annotations
 
-import difflib
 import typing
 from dataclasses import dataclass
 from pathlib import Path
@@ -18,9 +17,9 @@ from pydantic import BaseModel, ValidationError
 from sim.core.i18n import _
 from sim.scenario import spec
 from sim.scenario.checks import cross_checks
-from sim.scenario.places import PlacesMap
-from sim.scenario.places_files import PlaceFiles
-from sim.scenario.problems import Problem, ScenarioError, line_for, pydantic_message
+from sim.scenario.places.files import PlaceFiles
+from sim.scenario.places.map import PlacesMap
+from sim.scenario.problems import Problem, ScenarioError, did_you_mean, line_for, pydantic_message
 from sim.scenario.routes import RouteRow
 
 MAX_FILE_BYTES = 10 * 1024 * 1024
@@ -140,11 +139,8 @@ def _problem_from_error(err: dict, file: str, lines: dict[tuple, int]) -> Proble
         kind = next((p for p in err["loc"] if isinstance(p, str) and p in spec.EVENT_CLASSES), None)
         models = [spec.EVENT_CLASSES[kind]] if kind else _model_at(path[:-1])  # an event: its own kind's keys
         known = sorted({(f.alias or k) for m in models for k, f in m.model_fields.items()} - {"kind"})
-        guess = difflib.get_close_matches(str(key), [k for k in known if k != key], n=1, cutoff=0.5)
         msg = (_("unknown key '{key}' of a {kind} event") if kind else _("unknown key '{key}'")).format(key=key, kind=kind) + (
-            _(" (did you mean '{guess}'?)").format(guess=guess[0])
-            if guess
-            else _("; its keys are {keys}").format(keys=", ".join(known))
+            did_you_mean(str(key), known) or _("; its keys are {keys}").format(keys=", ".join(known))
         )
     elif err["type"] == "missing":
         msg = _("required key is missing")
@@ -161,8 +157,10 @@ def _problem_from_error(err: dict, file: str, lines: dict[tuple, int]) -> Proble
 # --- entry point -------------------------------------------------------------------------------
 
 
-def load_scenario(path: str | Path) -> LoadedScenario:
-    """Read, parse and validate a scenario file, or raise `ScenarioError` listing every problem."""
+def load_scenario(path: str | Path, *, siting: bool = False) -> LoadedScenario:
+    """Read, parse and validate a scenario file, or raise `ScenarioError` listing every problem. With
+    `siting`, a map whose sites are all closed (candidates only, a green field) is allowed: `natsim site`
+    opens them."""
     path = Path(path)
     file = str(path)
     try:
@@ -188,10 +186,12 @@ def load_scenario(path: str | Path) -> LoadedScenario:
         text = raw.decode("utf-8")
     except UnicodeDecodeError:
         raise ScenarioError([Problem(file, None, (), _("not a text file (not UTF-8): is this really a scenario?"))]) from None
-    return parse_scenario(text, file=file, base=path.parent, path=path)
+    return parse_scenario(text, file=file, base=path.parent, path=path, siting=siting)
 
 
-def parse_scenario(text: str, *, file: str = "<scenario>", base: Path = Path("."), path: Path | None = None) -> LoadedScenario:
+def parse_scenario(
+    text: str, *, file: str = "<scenario>", base: Path = Path("."), path: Path | None = None, siting: bool = False
+) -> LoadedScenario:
     data, lines = _read_yaml(text, file)
     if not isinstance(data, dict):
         raise ScenarioError([Problem(file, 1, (), _("a scenario is a YAML mapping of keys (name:, deadline:, points:, ...)"))])
@@ -200,7 +200,7 @@ def parse_scenario(text: str, *, file: str = "<scenario>", base: Path = Path("."
         sc = spec.Scenario.model_validate(data)
     except ValidationError as exc:
         raise ScenarioError([_problem_from_error(e, file, lines) for e in exc.errors()]) from None
-    checked = cross_checks(sc, base, file, lines)
+    checked = cross_checks(sc, base, file, lines, siting=siting)
     if checked.problems:
         raise ScenarioError(checked.problems)
     return LoadedScenario(

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import difflib
+from collections.abc import Iterable
 from dataclasses import dataclass
 
 from sim.core.i18n import N_, _, language
@@ -33,6 +35,13 @@ def format_path(path: tuple[str | int, ...]) -> str:
     for part in path:
         out += f"[{part}]" if isinstance(part, int) else (f".{part}" if out else str(part))
     return out
+
+
+def did_you_mean(name: str, known: Iterable[str]) -> str:
+    """ " (did you mean 'X'?)" with the known name nearest to a misspelt one, else "": for every name a
+    planner writes (YAML keys and references, names in every CSV, options)."""
+    guess = difflib.get_close_matches(str(name), [str(k) for k in known if k != name], n=1, cutoff=0.6)
+    return _(" (did you mean '{guess}'?)").format(guess=guess[0]) if guess else ""
 
 
 def line_for(lines: dict[tuple, int], path: tuple) -> int | None:

@@ -17,22 +17,10 @@ from sim.core import distributions as d
 from sim.core.profile import peak_share
 from sim.scenario.lab_network import LabSurge, Overflow
 from sim.scenario.names import point_name
-from sim.scenario.places import Catchment, PlacesMap
+from sim.scenario.places.map import Catchment, PlacesMap
 from sim.scenario.routes import Route
+from sim.scenario.rules import every_round_on_time, pool_size_rule
 from sim.scenario.staffing import Staffing
-
-TIME_TOLERANCE = 1e-9  # seconds: absorbs float rounding when a time lands exactly on a deadline, tick or timer
-
-
-def on_time(done: float | None, due: float) -> bool:
-    """The deadline rule: a last result at or before the deadline (seconds) meets it; no result at all
-    (nobody came, nothing was due) meets it too."""
-    return done is None or done <= due + TIME_TOLERANCE
-
-
-def every_round_on_time(done: Sequence[float | None], due: Sequence[float]) -> bool:
-    """A single round, or a campaign of rounds each with its own deadline: met when every round is."""
-    return all(on_time(x, d) for x, d in zip(done, due, strict=True))
 
 
 @dataclass(frozen=True)
@@ -162,9 +150,17 @@ class Profile:
         lo = np.concatenate(([0.0], cdf[:-1]))
         return lengths, cdf, lo, cdf - lo
 
+    @property
+    def segments(self) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+        """(lengths, CDF at each segment's end, at its start, their difference), computed once."""
+        return self._cdf
+
     def sample(self, rng: np.random.Generator, n: int) -> np.ndarray:
+        return self.quantile(rng.random(n))  # one draw per resident: its segment, and its position within
+
+    def quantile(self, u: np.ndarray) -> np.ndarray:
+        """The inverse CDF: the arrival time of each uniform draw in `u` (non-decreasing in u)."""
         lengths, cdf, lo, width = self._cdf
-        u = rng.random(n)  # one draw per resident: its segment, and its position within
         seg = np.minimum(np.searchsorted(cdf, u, side="right"), lengths.size - 1)
         return self.times[seg] + np.clip((u - lo[seg]) / width[seg], 0.0, 1.0) * lengths[seg]
 
@@ -294,6 +290,20 @@ class Round:
     def point_names(self) -> list[str]:
         """Every point's name, by point index."""
         return [g.point_name(i) for g in self.groups for i in range(g.count)]
+
+    def pool_size_of(self, g: PointGroup) -> int:
+        """Residents per tube at a group's points (`pool_size_rule`)."""
+        return pool_size_rule(g.pool_size, self.pool_size)
+
+    def pool_sizes(self) -> np.ndarray:
+        """Residents per tube at each point, by point index."""
+        return self.per_point(self.pool_size_of)
+
+    def tube_labs(self, point: np.ndarray, ran: np.ndarray | None = None) -> np.ndarray:
+        """Each tube's lab: the lab that ran it (`ran`, -1 where not known or not run yet), else its point's
+        home lab. The one rule every count by lab uses (a status, the plan seen at a time, run sheets)."""
+        home = self.per_point(lambda g: g.lab)[np.asarray(point, np.int64)]
+        return home if ran is None else np.where(np.asarray(ran) >= 0, ran, home).astype(np.int64)
 
     def with_(self, **changes) -> Round:
         return replace(self, **changes)

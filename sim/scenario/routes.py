@@ -13,9 +13,13 @@ import numpy as np
 from sim.core import distributions as d
 from sim.core.durations import format_duration
 from sim.core.i18n import _
-from sim.scenario.places import PlacesMap, drive_leg
-from sim.scenario.places_build import trip
-from sim.scenario.problems import Problem
+from sim.core.routing import Network
+from sim.scenario.lab_checks import no_lab
+from sim.scenario.places.build import trip
+from sim.scenario.places.files import whole_number
+from sim.scenario.places.map import PlacesMap, drive_leg, drive_matrix
+from sim.scenario.problems import Problem, did_you_mean
+from sim.scenario.rules import pool_size_rule
 
 COLUMNS = ("route", "vehicles", "lab", "stops")
 
@@ -27,7 +31,7 @@ class RouteRow:
     vehicles: int
     lab: str
     stops: tuple[str, ...]
-    capacity: int  # tubes a vehicle carries; 0: no limit
+    capacity: int  # tubes a vehicle carries; 0 (an empty cell): no limit; a written 0 is refused
 
 
 @dataclass(frozen=True)
@@ -54,74 +58,116 @@ def labs_without_trips(points: Iterable[tuple[str, str]], routed: set[str], on_f
     return set(labs) - {lab for name, lab in points if on_full != "wait" or name not in routed}
 
 
+def _count(raw: str | None, column: str) -> int:
+    """A route's vehicles (1 or more) or capacity (1 or more tubes; an empty cell: no limit, 0), or ValueError."""
+    text = (raw or "").strip()
+    if column == "capacity" and not text:
+        return 0
+    try:
+        return whole_number(text, low=1)
+    except ValueError as exc:
+        if text.replace("_", "") in ("0", "0.0"):
+            raise ValueError(
+                _("'0': a route needs at least 1 vehicle")
+                if column == "vehicles"
+                else _("'0': a vehicle carries at least 1 tube; leave the cell empty for no limit")
+            ) from None
+        raise exc
+
+
 def read_routes(path: Path, shown: str) -> tuple[list[RouteRow], list[Problem]]:
     """Every row that can be used, and a problem for each that cannot (file:line: column: what)."""
     try:
         text = path.read_text(encoding="utf-8-sig")
     except OSError as exc:
         return [], [Problem(shown, None, (), _("cannot read the file: {reason}").format(reason=exc.strerror))]
+    except UnicodeDecodeError:
+        return [], [Problem(shown, None, (), _("not UTF-8 text: save the CSV as UTF-8"))]
     reader = csv.DictReader(text.splitlines())
     if missing := [c for c in COLUMNS if c not in (reader.fieldnames or [])]:
-        return [], [Problem(shown, 1, (), _("missing column(s) {missing}; columns are {wanted}").format(
-            missing=", ".join(missing), wanted=",".join((*COLUMNS, "capacity")))
-        )]  # fmt: skip
+        message = _("missing column(s) {missing}; columns are {wanted}").format(
+            missing=", ".join(missing), wanted=",".join((*COLUMNS, "capacity"))
+        )
+        return [], [Problem(shown, 1, (), message)]
     rows, problems, seen = [], [], {}
     for line, row in enumerate(reader, start=2):
         name = (row["route"] or "").strip()
         stops = tuple(s.strip() for s in (row["stops"] or "").split(";") if s.strip())
         numbers = {}
         for column in ("vehicles", "capacity"):
-            raw = (row.get(column) or "").strip().replace("_", "")
-            if column == "capacity" and not raw:
-                numbers[column] = 0
-            elif raw.isdigit() and (int(raw) > 0 or column == "capacity"):
-                numbers[column] = int(raw)
-            else:
-                problems.append(Problem(shown, line, (column,), _("{text!r}: a whole number is needed").format(text=raw)))
+            try:
+                numbers[column] = _count(row.get(column), column)
+            except ValueError as exc:
+                problems.append(Problem(shown, line, (column,), str(exc)))
         if not name or name in seen:
             why = _("a route needs a name") if not name else _("route '{name}' is listed twice (first at line {line})")
             problems.append(Problem(shown, line, ("route",), why.format(name=name, line=seen.get(name))))
         if not stops:
             problems.append(Problem(shown, line, ("stops",), _("a route needs at least one stop")))
-        if len(numbers) == 2 and name and name not in seen and stops:
+        for stop in sorted({s for s in stops if stops.count(s) > 1}, key=stops.index):
+            problems.append(
+                Problem(
+                    shown, line, ("stops",), _("site '{name}' is listed twice on route '{route}'").format(name=stop, route=name)
+                )
+            )
+        if len(numbers) == 2 and name and name not in seen and stops and len(set(stops)) == len(stops):
             rows.append(RouteRow(line, name, numbers["vehicles"], (row["lab"] or "").strip(), stops, numbers["capacity"]))
         seen.setdefault(name, line)
     return rows, problems
 
 
-def check_routes(rows: list[RouteRow], shown: str, m: PlacesMap, labs: list[str], max_loop: float | None) -> tuple[list, list]:
-    """Problems (a stop that is no open site, a site on two routes, an unknown lab) and warnings (a loop
-    longer than max_loop)."""
+def check_routes(
+    rows: list[RouteRow],
+    shown: str,
+    m: PlacesMap,
+    labs: list[str],
+    max_loop: float | None,
+    external: frozenset[str] = frozenset(),
+) -> tuple[list, list]:
+    """Problems (a stop that is no open site, a site on two routes, an unknown or external lab) and
+    warnings (a loop longer than max_loop)."""
     problems, warnings = [], []
     open_sites = {m.site_names[s] for s in m.open_sites}
     on_route: dict[str, str] = {}
     for r in rows:
-        before = len(problems)
-        if r.lab not in labs:
-            problems.append(Problem(shown, r.line, ("lab",), _("no lab named '{name}'").format(name=r.lab)))
-        for stop in r.stops:
-            if stop not in open_sites:
-                problems.append(Problem(shown, r.line, ("stops",), _("no open site named '{name}'").format(name=stop)))
-            elif stop in on_route:
-                problems.append(Problem(shown, r.line, ("stops",), _("site '{name}' is on two routes: {a} and {b}").format(
-                    name=stop, a=on_route[stop], b=r.name)))  # fmt: skip
-            on_route.setdefault(stop, r.name)
-        if len(problems) > before:  # this row's stops or lab are wrong: its legs cannot be judged
+        mine = _row_problems(r, labs, external, open_sites, on_route)
+        problems += [Problem(shown, r.line, (column,), message) for column, message in mine]
+        if mine:  # this row's stops or lab are wrong: its legs cannot be judged
             continue
         means = leg_means(r, m, labs.index(r.lab))
         if None in means:
             k, lab_name = means.index(None), m.lab_names[labs.index(r.lab)]
             a, b = [lab_name, *r.stops, lab_name][k : k + 2]
-            problems.append(Problem(shown, r.line, ("stops",), _(
+            message = _(
                 "no driving time between {a} and {b}: give the lab coordinates under places.labs, or a row in the travel matrix"
-            ).format(a=a, b=b)))  # fmt: skip
-        elif max_loop is not None:
-            loop = sum(means)
-            if loop > max_loop + 1e-9:
-                warnings.append(Problem(shown, r.line, ("stops",), _(
-                    "route '{name}' takes {loop} to drive, longer than max_loop ({most})").format(
-                    name=r.name, loop=format_duration(loop), most=format_duration(max_loop))))  # fmt: skip
+            ).format(a=a, b=b)
+            problems.append(Problem(shown, r.line, ("stops",), message))
+        elif max_loop is not None and (loop := sum(means)) > max_loop + 1e-9:
+            message = _("route '{name}' takes {loop} to drive, longer than max_loop ({most})").format(
+                name=r.name, loop=format_duration(loop), most=format_duration(max_loop)
+            )
+            warnings.append(Problem(shown, r.line, ("stops",), message))
     return problems, warnings
+
+
+def _row_problems(
+    r: RouteRow, labs: list[str], external: frozenset[str], open_sites: set[str], on_route: dict[str, str]
+) -> list[tuple[str, str]]:
+    """(column, message) for a route's lab and stops; `on_route` learns its stops."""
+    out = []
+    if r.lab not in labs:
+        out.append(("lab", no_lab(r.lab, labs)))
+    elif r.lab in external:
+        message = _("lab '{name}' is external (reached only by other labs' overflow): no route may bring tubes to it")
+        out.append(("lab", message.format(name=r.lab)))
+    for stop in r.stops:
+        if stop not in open_sites:
+            out.append(("stops", _("no open site named '{name}'").format(name=stop) + did_you_mean(stop, open_sites)))
+        elif stop in on_route:
+            message = _("site '{name}' is on two routes: {a} and {b}").format(name=stop, a=on_route[stop], b=r.name)
+            out.append(("stops", message))
+        on_route.setdefault(stop, r.name)
+    return out
 
 
 def leg_means(r: RouteRow, m: PlacesMap, lab: int) -> list[float | None]:
@@ -140,15 +186,22 @@ def route(r: RouteRow, m: PlacesMap, labs: list[str], point_of: dict[str, int]) 
 
 
 def auto_routes(sc, m: PlacesMap, add) -> list[RouteRow]:
-    """`routes: auto`: loops for every open site, lab by lab (sim.scenario.route_solver); `add(key, message)`
+    """`routes: auto`: loops for every open site, lab by lab (`sim.core.routing`); `add(key, message)`
     reports what makes it impossible (a site too far for any loop, a lab without coordinates)."""
-    from sim.scenario.route_solver import network, peak_tubes, solve, too_far
+    from sim.core.routing import peak_tubes, solve, too_far  # OR-Tools is imported only for routes: auto
 
     a = sc.transport.routes.auto
     at = ("transport", "routes", "auto", "max_loop")
     open_sites = m.open_sites
     residents = np.array([m.compound_residents[m.served(s)].sum() for s in range(len(m.site_names))], float)
-    demand = peak_tubes(residents, sc.arrivals.turnout, sc.sampling.pool_size, sc.arrivals.profile, sc.transport.pickup_interval)
+    groups = sc.places.groups if sc.places is not None else {}
+    pools = np.array(
+        [
+            pool_size_rule(getattr(groups.get(m.site_group(s)), "pool_size", None), sc.sampling.pool_size)
+            for s in range(len(m.site_names))
+        ]
+    )
+    demand = peak_tubes(residents, sc.arrivals.turnout, pools, sc.arrivals.profile, sc.transport.pickup_interval)
     rows, total = [], max(open_sites.size, 1)
     for lab, name in enumerate(m.lab_names):
         sites = open_sites[m.site_lab[open_sites] == lab]
@@ -157,11 +210,11 @@ def auto_routes(sc, m: PlacesMap, add) -> list[RouteRow]:
         if lab not in m.lab_xy:
             add(("places", "labs"), _("routes: auto needs the coordinates of lab '{name}' under places.labs").format(name=name))
             continue
-        net = network(m, lab, sites, demand[sites])
+        net = Network(lab, sites, drive_matrix(m, lab, sites), demand[sites])  # P5 (P5n on streets)
         if far := too_far(net, a.max_loop):
             names = ", ".join(m.site_names[s] for s in far[:5]) + (" ..." if len(far) > 5 else "")
-            add(at, _("no loop within max_loop ({most}) can reach {sites}: out and back alone takes longer").format(
-                most=format_duration(a.max_loop), sites=names))  # fmt: skip
+            message = _("no loop within max_loop ({most}) can reach {sites}: out and back alone takes longer")
+            add(at, message.format(most=format_duration(a.max_loop), sites=names))
             continue
         loops, _how = solve(net, a.max_loop, a.capacity, a.stops_max, a.time_limit * sites.size / total)
         for k, loop in enumerate(loops, start=1):

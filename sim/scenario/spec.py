@@ -16,6 +16,7 @@ from pydantic import (
     Discriminator,
     Field,
     Tag,
+    ValidationError,
     WithJsonSchema,
     field_validator,
     model_validator,
@@ -365,11 +366,35 @@ class _Window(Strict):
     from_: SignedDuration = Field(alias="from", description="start of the disruption (time since the round's start)")
     to: SignedDuration = Field(description="end of the disruption")
 
-    @model_validator(mode="after")
-    def _ordered(self):
-        if not self.to > self.from_:
+    @model_validator(mode="wrap")
+    @classmethod
+    def _ordered(cls, data: Any, handler):
+        """'to' after 'from', said with the window's other problems, not only once they are mended."""
+        try:
+            window = handler(data)
+        except ValidationError as exc:
+            errors = exc.errors()
+            order = _window_order(data) if isinstance(data, dict) else None
+            if order is None or any(isinstance(e["type"], str) and e["type"] == "value_error" and not e["loc"] for e in errors):
+                raise
+            details = [{"type": e["type"], "loc": e["loc"], "input": e["input"], "ctx": e.get("ctx") or {}} for e in errors]
+            details.append({"type": "value_error", "loc": (), "input": data, "ctx": {"error": ValueError(order)}})
+            try:
+                raise ValidationError.from_exception_data(exc.title, details) from None
+            except (KeyError, TypeError):  # an error pydantic cannot make again: its own first
+                raise exc from None
+        if not window.to > window.from_:
             raise ValueError(_("'to' must be later than 'from'"))
-        return self
+        return window
+
+
+def _window_order(data: dict) -> str | None:
+    """The order problem of a window whose times read (others of its fields may be wrong), else None."""
+    try:
+        start, end = (parse_duration(data[k], allow_negative=True) for k in ("from", "to"))
+    except (KeyError, ValueError, TypeError, ArithmeticError):
+        return None
+    return None if end > start else _("'to' must be later than 'from'")
 
 
 class CallSlot(_Window):
@@ -509,7 +534,7 @@ class Network(Strict):
     @field_validator("walking_speeds", "driving_speeds")
     @classmethod
     def _classes(cls, speeds, info):
-        from sim.scenario.streets import DRIVING_SPEEDS, WALKABLE
+        from sim.scenario.places.streets import DRIVING_SPEEDS, WALKABLE
 
         known = WALKABLE if info.field_name == "walking_speeds" else tuple(DRIVING_SPEEDS)
         unknown = [k for k in speeds if k not in known]

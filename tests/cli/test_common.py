@@ -20,3 +20,17 @@ def test_shares_read_as_percent_or_fraction():
         share("150%", "--precision")
     with pytest.raises(typer.Exit):
         fail("no")
+
+
+def test_every_bad_limit_is_named_at_once(capsys):
+    from sim.cli.common import limits
+
+    assert limits(["tables=30", "samplers=1_000"], "tables=300") == {"tables": 30, "samplers": 1000}
+    with pytest.raises(typer.Exit) as stop:
+        limits(["tables=x", "samplers=-1", "tables=3", "tables=4"], "tables=300")
+    assert stop.value.exit_code == 2
+    assert capsys.readouterr().err.splitlines() == [
+        "--limit tables=x: write NAME=NUMBER, e.g. tables=300",
+        "--limit samplers=-1: write NAME=NUMBER, e.g. tables=300",
+        "--limit tables=4: tables is given twice",
+    ]

@@ -7,7 +7,7 @@ import pytest
 from typer.testing import CliRunner
 
 from sim.cli.app import app
-from sim.drill.log import DrillLogError, read_log
+from sim.feeds.log import DrillLogError, read_log
 
 
 def test_missing_columns_refused_and_cli_review_writes_calibrated_scenario(drill, drill_text, tmp_path):

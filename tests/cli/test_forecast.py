@@ -69,3 +69,31 @@ def test_a_log_with_rows_it_cannot_use_is_used_and_the_rows_listed(natsim, scena
     assert "1 row(s) of the log set aside" in r.stdout
     aside = (tmp_path / "f" / "set_aside.csv").read_text()
     assert "swabs.csv" in aside and "unknown point 'nowhere-0001'" in aside
+
+
+@pytest.mark.parametrize(
+    ("at", "message"),
+    [("13h", "--at: 13h is outside the round"), ("67553h", "--at 67553h"), ("-5h", "outside the round")],
+)
+def test_a_time_outside_the_round_exits_2(natsim, scenario, drill, tmp_path, at, message):
+    r = natsim("forecast", str(scenario), str(drill[1]), "--at", at, "--out", str(tmp_path / "x"))
+    assert r.returncode == 2 and message in r.stderr and "Traceback" not in r.stderr
+    assert not (tmp_path / "x").exists()
+
+
+def test_an_empty_status_exits_2_and_writes_nothing(natsim, scenario, tmp_path):
+    status = tmp_path / "status"
+    status.mkdir()
+    (status / "points.csv").write_text("point,time,sampled,tubes_sealed,tubes_picked_up\n")
+    (status / "labs.csv").write_text("lab,time,tubes_received,tubes_reported\n")
+    r = natsim("forecast", str(scenario), str(status), "--at", "2h", "--out", str(tmp_path / "x"))
+    assert r.returncode == 2 and "points.csv: no row for 6 point(s)" in r.stderr and "labs.csv: no row for 1 lab(s)" in r.stderr
+    assert not (tmp_path / "x").exists()
+
+
+def test_a_replayed_log_says_what_it_left_out(natsim, scenario, drill, tmp_path):
+    r = natsim("forecast", str(scenario), str(drill[1]), "--at", "2h", "-r", "2", "--out", str(tmp_path / "f"))
+    assert r.returncode == 0, r.stderr
+    assert "Replay of a fuller log:" in r.stdout and "after TIME left out" in r.stdout
+    lo = json.loads((tmp_path / "f" / "forecast.json").read_text())["last_result_h"]["prediction95"][0]
+    assert lo >= 2.0  # with two replications Student t is wide: the interval still starts at TIME at the earliest

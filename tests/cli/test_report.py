@@ -83,3 +83,57 @@ def test_the_chinese_quickstart_doc_shows_what_the_run_prints(runs):
     printed = zh.stdout.splitlines()
     assert sample[0].startswith("结果：results/quickstart-zh/")
     assert sample[1:] == printed[1 : len(sample)]
+
+
+def _damaged(tmp_path, folder, name, text):
+    import shutil
+
+    copy = tmp_path / f"damaged-{len(list(tmp_path.iterdir()))}"
+    shutil.copytree(folder, copy)
+    (copy / name).write_text(text, encoding="utf-8")
+    return copy
+
+
+def test_a_damaged_folder_is_refused_with_what_is_wrong_in_it(runs, tmp_path):
+    from typer.testing import CliRunner
+
+    from sim.cli.app import app
+
+    out, en, _zh, _natsim = runs
+    assert en.returncode == 0, en.stderr
+    good = out / "en"
+    points = (good / "points.csv").read_text(encoding="utf-8")
+    header = points.splitlines()[0]
+    cases = {
+        ("summary.json", "{"): "summary.json:1: not valid JSON (Expecting property name enclosed in double quotes",
+        ("summary.json", "{}"): "summary.json: missing key(s) scenario, replications, deadline_h, deadline_met_fraction, "
+        "metrics, plan",
+        ("summary.json", "[1, 2]"): "summary.json: not a JSON object",
+        ("points.csv", points[: len(points) // 2]): "points.csv:",
+        ("points.csv", header + "\n"): "points.csv: no rows: the file is cut short",
+        ("points.csv", "\n".join(points.splitlines()[:5]) + "\n"): "points.csv: 4 rows where summary.json (plan.points) "
+        "counts 12",
+        ("points.csv", ""): "points.csv:1: no header",
+    }
+    for (name, text), message in cases.items():
+        folder = _damaged(tmp_path, good, name, text)
+        before = (folder / "report.html").read_bytes()
+        r = CliRunner().invoke(app, ["report", str(folder)])
+        assert r.exit_code == 2 and message in r.output and "Traceback" not in r.output, (name, text[:40], r.output)
+        assert "a damaged results folder; report.html was not drawn again" in r.output
+        assert (folder / "report.html").read_bytes() == before
+    summary = json.loads((good / "summary.json").read_text(encoding="utf-8"))
+    folder = _damaged(tmp_path, good, "summary.json", json.dumps({**summary, "metrics": []}))
+    r = CliRunner().invoke(app, ["report", str(folder)])
+    assert r.exit_code == 2 and "summary.json: cannot be read back, a value of the wrong kind" in r.output
+
+
+def test_a_forecast_json_missing_keys_is_refused(tmp_path):
+    from typer.testing import CliRunner
+
+    from sim.cli.app import app
+
+    (tmp_path / "forecast.json").write_text('{"at_h": 5.0}', encoding="utf-8")
+    r = CliRunner().invoke(app, ["report", str(tmp_path)])
+    assert r.exit_code == 2 and "forecast.json: missing key(s) deadline_h, replications" in r.output
+    assert not (tmp_path / "report.html").exists()

@@ -95,3 +95,22 @@ def test_sigterm_keeps_finished_replications_in_an_incomplete_folder(tmp_path):
     summary = json.loads((kept / "summary.json").read_text())
     assert 0 < summary["replications"] < 2000
     assert sorted(p.name for p in tmp_path.iterdir()) == ["run.incomplete"]  # nothing written elsewhere
+
+
+def test_the_reference_engine_gives_the_compiled_loop_s_values(tmp_path, monkeypatch):
+    from sim.engine import compiled
+
+    monkeypatch.setenv(compiled.ENGINE, "compiled")  # restored after the test: the option sets it
+    ran = []
+    real = compiled.run
+    monkeypatch.setattr(compiled, "run", lambda logi: ran.append(1) or real(logi))
+    outs = []
+    for engine in ("compiled", "reference"):
+        out = tmp_path / engine
+        result = runner.invoke(app, ["run", str(QUICKSTART), "-r", "2", "--engine", engine, "--no-plots", "--out", str(out)])
+        assert result.exit_code == 0, result.output
+        outs.append({k: v["values"] for k, v in json.loads((out / "summary.json").read_text())["metrics"].items()})
+        if engine == "compiled":
+            assert ran and not ran.clear()  # the compiled loop ran the logistics; the reference does not call it
+    assert not ran
+    assert outs[0] == outs[1]

@@ -26,3 +26,35 @@ def test_a_compound_out_of_reach_is_named_and_the_exit_is_1(siting_town, natsim)
     # ... verified for everyone else: the farm alone does not make every replication fail
     report = json.loads((siting_town / "sited" / "siting.json").read_text())
     assert report["unreachable_compounds"] == ["far-farm"] and report["verification"]["share_meeting_targets"] > 0
+
+
+def _green_field(folder):
+    sites = (folder / "sites.csv").read_text().splitlines()
+    rows = [sites[0]] + [",".join(r.split(",")[:3] + ["0"] + r.split(",")[4:]) for r in sites[1:]]
+    (folder / "sites.csv").write_text("\n".join(rows) + "\n")
+
+
+def test_a_green_field_is_sited_and_run_refuses_it_pointing_to_site(siting_town, natsim):
+    _green_field(siting_town)
+    refused = natsim("run", "town.yaml", cwd=siting_town)
+    assert refused.returncode == 2 and "no site is open" in refused.stderr and "natsim site" in refused.stderr
+    checked = natsim("validate", "town.yaml", cwd=siting_town)
+    assert checked.returncode == 2 and "natsim site" in checked.stderr
+    proc = natsim("site", "town.yaml", "--max-wait", "15m", "--confidence", "0.8", "-r", "4", "--out", "sited", cwd=siting_town)
+    assert proc.returncode == 0, proc.stderr
+    assert "whole map as one program" in proc.stdout + proc.stderr and "proven lower bound" in proc.stdout
+    assert "every open site tried closed" in proc.stdout
+    report = json.loads((siting_town / "sited" / "siting.json").read_text())
+    assert report["milp"]["program"] == "whole map" and report["milp"]["lower_bound"] <= report["milp"]["objective"] + 1e-9
+    assert natsim("validate", "sited/plan.yaml", cwd=siting_town).returncode == 0  # its plan runs
+
+
+def test_standards_of_zero_or_less_are_refused_as_options(siting_town, natsim):
+    for option, value, words in (
+        ("--walk", "0m", "more than zero"),
+        ("--max-wait", "0m", "more than zero"),
+        ("--walk", "-5m", "negative"),
+    ):
+        proc = natsim("site", "town.yaml", option, value, "--out", "sited", cwd=siting_town)
+        assert proc.returncode == 2 and words in proc.stderr and option in proc.stderr and "Traceback" not in proc.stderr
+        assert not (siting_town / "sited").exists()  # nothing written

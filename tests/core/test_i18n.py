@@ -51,8 +51,51 @@ def test_translations_keep_the_placeholders_of_the_english():
         assert _fields(chinese) == _fields(english), (english, chinese)
 
 
-def test_the_compiled_catalog_is_the_po_file_compiled():
-    assert i18n.po_path("zh").with_suffix(".mo").read_bytes() == i18n.compiled("zh")
+def _messages(catalog) -> dict:
+    """What a reader of the catalog gets: each message (with its context) and its translation(s); the
+    header (whose `Generated-By` names the Babel release that compiled it) left out."""
+    return {(m.context, _text(m.id)): _text(m.string) for m in catalog if m.id and not m.fuzzy}
+
+
+def _text(value):
+    """A message's text; plural forms as a tuple (the .po reader gives tuples, the .mo reader lists)."""
+    return value if isinstance(value, str) else tuple(value)
+
+
+def _header(catalog) -> dict:
+    """The header fields gettext reads at run time: the plural rule and the encoding."""
+    return {"plural": catalog.plural_expr, "count": catalog.num_plurals, "charset": catalog.charset}
+
+
+def test_the_compiled_catalog_holds_every_message_of_the_po_file():
+    from babel.messages.mofile import read_mo
+
+    with i18n.po_path("zh").with_suffix(".mo").open("rb") as f:
+        mo = read_mo(f)
+    po = _catalog()
+    missing = sorted(str(k[1]) for k in _messages(po).keys() - _messages(mo).keys())
+    stale = sorted(str(k[1]) for k in _messages(mo).keys() - _messages(po).keys())
+    differ = sorted(str(k[1]) for k, v in _messages(po).items() if k in _messages(mo) and _messages(mo)[k] != v)
+    fix = "\nrun `python -m sim.core.i18n` to compile the .mo again"
+    assert not missing, "in the .po but not in the .mo:\n" + "\n".join(missing) + fix
+    assert not stale, "in the .mo but no longer in the .po:\n" + "\n".join(stale) + fix
+    assert not differ, "translated differently in the .mo:\n" + "\n".join(differ) + fix
+    assert _header(mo) == _header(po)
+
+
+def test_the_catalog_comparison_sees_a_changed_translation():
+    """The check above is not blind: a .mo compiled from a .po with one translation changed differs."""
+    import io
+
+    from babel.messages.mofile import read_mo, write_mo
+
+    po = _catalog()
+    message = next(m for m in po if m.id == "Key figures")
+    message.string = "别的"
+    out = io.BytesIO()
+    write_mo(out, po)
+    out.seek(0)
+    assert _messages(read_mo(out)) != _messages(_catalog())
 
 
 def test_zh_translates_and_en_is_the_source(zh):
@@ -128,3 +171,27 @@ def test_no_module_that_speaks_rebinds_the_underscore():
                 if isinstance(n, ast.Name) and n.id == "_" and isinstance(n.ctx, ast.Store)
             ]
     assert not found, found
+
+
+@pytest.mark.parametrize(("lang", "env"), [("xx", None), (None, "klingon")])
+def test_an_unknown_language_is_english_with_one_warning(monkeypatch, lang, env):
+    monkeypatch.delenv("NATSIM_LANG", raising=False)
+    if env:
+        monkeypatch.setenv("NATSIM_LANG", env)
+    try:
+        assert i18n.set_language(lang) == "en"
+        asked = lang or env
+        assert i18n.language_warning() == f"warning: language '{asked}' is unknown (natsim speaks en, zh): English is used"
+        i18n.set_language(lang)
+        assert i18n.language_warning() is None  # once
+        i18n.set_language("zh")
+        assert i18n.language_warning() is None  # a language natsim speaks: no word
+    finally:
+        i18n._warned.discard(lang or env)
+        monkeypatch.delenv("NATSIM_LANG", raising=False)
+        i18n.set_language("en")
+
+
+def test_the_command_warns_once_of_an_unknown_language(natsim):
+    proc = natsim("--lang", "xx", "--version")
+    assert proc.returncode == 0 and proc.stderr.count("language 'xx' is unknown") == 1

@@ -4,28 +4,8 @@ malformed rows are set aside row by row with their reasons."""
 from __future__ import annotations
 
 import csv
-import math
 
-import numpy as np
-
-from sim.drill.log import read_log
-from sim.drill.review import fit_duration, service_samples
-
-
-def test_round_trip_recovers_service_and_travel_within_sampling_error(drill):
-    rnd, folder = drill
-    log = read_log(folder, rnd, None)
-    assert log.set_aside == []
-    gaps = service_samples(log, rnd)
-    fit = fit_duration(gaps)
-    assert fit.kind in ("lognormal", "gamma")  # the truth is lognormal; gamma is its close cousin
-    # Within four standard errors of a mean of n draws with sd 15 s.
-    assert abs(fit.mean - 40) < 4 * 15 / math.sqrt(gaps.size)
-    assert abs(fit.sd - 15) < 0.1 * 15
-    transit = log.tubes["at_lab"] - log.tubes["picked_up"]
-    trips = np.unique(transit)  # tubes of one trip share one draw
-    travel = fit_duration(trips)
-    assert abs(travel.mean - 1200) < 4 * 360 / math.sqrt(trips.size)
+from sim.feeds.log import read_log
 
 
 def test_malformed_rows_are_set_aside_with_reasons(drill, tmp_path):

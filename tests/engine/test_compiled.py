@@ -15,18 +15,21 @@ def _prepared(rnd):
     return prepare_logistics(rnd, 0, simulate_crowd(rnd, 0, Grid.for_round(rnd)))[0]
 
 
-def test_plain_rounds_run_compiled_and_forecasts_do_not(small_round):
+def test_plain_rounds_and_forecasts_run_compiled_unless_the_reference_is_chosen(small_round, monkeypatch):
     logi = _prepared(small_round)
     assert compiled.applies(logi)
-    logi.resumed_at = 3600.0  # a forecast restores what was under way: SimPy carries that
+    logi.resumed_at = 3600.0  # a forecast: the loop starts from what it put back
+    logi.restored.boxes.append((4000.0, 0, np.arange(3, 6), False))
+    assert compiled.applies(logi)
+    logi.restored.boxes.append((4000.0, 0, np.array([7, 9]), False))  # a box is a pickup's consecutive tubes
     assert not compiled.applies(logi)
+    monkeypatch.setenv(compiled.ENGINE, "reference")
+    assert not compiled.applies(_prepared(small_round))
 
 
-def test_rounds_with_trunks_or_courier_routes_run_in_simpy(small_round):
+def test_rounds_with_courier_routes_run_in_simpy(small_round):
     logi = _prepared(small_round)
-    logi.trunks = {(0, 1): object()}
-    assert not compiled.applies(logi)
-    logi.trunks, logi.routes = {}, [object()]
+    logi.routes = [object()]
     assert not compiled.applies(logi)
 
 
@@ -43,10 +46,10 @@ def test_too_few_draws_ahead_are_drawn_again_with_the_same_answer(small_round, m
     attempts = []
     real_attempt = compiled._attempt
 
-    def one_draw_each(logi, points, room):
+    def one_draw_each(logi, points, start, room):
         points.travel_needed = np.minimum(points.travel_needed, 1)  # two are needed for the first trip
         attempts.append(room)
-        return real_attempt(logi, points, room)
+        return real_attempt(logi, points, start, room)
 
     monkeypatch.setattr(compiled, "_attempt", one_draw_each)
     whole_chunks = Draws.ahead

@@ -34,3 +34,10 @@ def test_the_generator_is_made_only_when_a_draw_is_needed():
     assert not made
     d()
     assert made == [1]
+
+
+def test_calls_made_are_counted_so_a_read_ahead_can_go_on_from_them():
+    d = Draws(Lognormal(60.0, 20.0), lambda: np.random.default_rng(9))
+    took = [d() for _ in range(40)]
+    assert d.used == 40
+    np.testing.assert_array_equal(d.ahead(45)[:40], took)

@@ -3,12 +3,10 @@
 from __future__ import annotations
 
 import heapq
-import math
 
 import numpy as np
 
 from sim.engine import heaps
-from sim.engine.servers import ServerPool
 
 
 def test_events_come_out_by_time_then_priority_then_order_made():
@@ -50,24 +48,3 @@ def test_pickup_requests_come_out_as_the_python_heap_orders_them():
     while want:
         t, _, _, point = heapq.heappop(want)
         assert heaps.tick_pop(tk, s) == (t, point)
-
-
-def test_a_pool_of_servers_matches_the_server_pool():
-    rng = np.random.default_rng(3)
-    pool, ref = np.full(8, -np.inf), ServerPool(5)
-    n, now = 5, 0.0
-    for _ in range(500):
-        now += float(rng.exponential(3.0))
-        move = rng.integers(0, 10)
-        if move == 0 and n < 8:
-            heaps.pool_add(pool, 0, n, now)
-            ref.add(now)
-            n += 1
-        elif move == 1:
-            until = now + float(rng.exponential(20.0)) if rng.random() < 0.8 else math.inf
-            heaps.pool_block(pool, 0, n, now, until)
-            ref.out_of_service(now, until)
-        else:
-            d = float(rng.exponential(10.0))
-            assert heaps.pool_take(pool, 0, n, now, d) == ref.take(now, d)[0]
-        assert sorted(pool[:n].tolist()) == sorted(ref.free)

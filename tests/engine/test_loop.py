@@ -9,7 +9,8 @@ import numpy as np
 import pytest
 import yaml
 from hypothesis import HealthCheck, given, settings
-from strategies import scenarios
+from hypothesis import strategies as st
+from strategies import logistics_scenarios, scenarios
 
 from sim.engine import compiled
 from sim.engine.replication import prepare_logistics
@@ -45,7 +46,7 @@ def assert_identical(a, b) -> None:
         assert la.stats == pytest.approx(lb.stats, nan_ok=True) and la.plates == lb.plates
         for kind in la.busy:
             assert (la.busy[kind].start, la.busy[kind].end) == (lb.busy[kind].start, lb.busy[kind].end), kind
-    assert a.env.now == b.env.now
+    assert a.clock == b.clock
 
 
 TIES = """
@@ -112,3 +113,91 @@ def test_a_campaign_s_later_rounds_tick_from_their_own_opening():
 @given(scenarios())
 def test_random_rounds_give_identical_logistics(sc):
     assert_identical(*both_ways(build_round(parse_scenario(yaml.safe_dump(sc)))))
+
+
+def resumed_both_ways(rnd, at: float, rep: int = 0, require_plates: bool = True):
+    """A forecast's replication from a plain run's own state at `at` (its drill log cut there), by the SimPy
+    model and by the compiled loop."""
+    from sim.engine.replication import run_replication
+    from sim.engine.resume import plan_at, resumed
+    from sim.feeds.log import log_from_trace
+    from sim.feeds.status import cut_log
+    from sim.forecast.outlook import state_of
+
+    grid = Grid.for_round(rnd)
+    status = cut_log(log_from_trace(run_replication(rnd, rep, grid, trace=True).trace), rnd, at)
+    state, _ = state_of(rnd, status, [plan_at(rnd, rep, grid, at)])
+    out = []
+    with pytest.MonkeyPatch.context() as mp:
+        for engine in ("reference", "compiled"):
+            mp.setenv(compiled.ENGINE, engine)
+            out.append(resumed(rnd, rep + 1, grid, state)[1])
+        assert compiled.applies(out[1])  # the loop ran it
+        assert out[1].restored.labs or not require_plates  # with plates or queues to put back
+    return out
+
+
+@pytest.mark.parametrize(("box", "plate", "wait"), [(10, 8, "0m"), (5, 3, "30m"), (40, 94, "20m")])
+@pytest.mark.parametrize("at", [1.5, 2.75])
+def test_a_round_resumed_at_a_time_gives_identical_logistics(box, plate, wait, at):
+    # Key groups, a slowdown, a surge and an outage, boxes on the road, plates in each step and queues at
+    # the status time: the loop starts from the same state the SimPy model does, and runs identically.
+    rnd = round_from_text(TIES.format(seed=3, box=box, plate=plate, wait=wait))
+    assert_identical(*resumed_both_ways(rnd, at * 3600))
+
+
+@settings(max_examples=40, deadline=None, derandomize=True, suppress_health_check=[HealthCheck.too_slow])
+@given(logistics_scenarios())
+def test_random_rounds_with_key_groups_home_visits_call_slots_surges_and_staffed_labs_are_identical(sc):
+    assert_identical(*both_ways(build_round(parse_scenario(yaml.safe_dump(sc)))))
+
+
+@settings(max_examples=8, deadline=None, derandomize=True, suppress_health_check=[HealthCheck.too_slow])
+@given(logistics_scenarios(), st.floats(0.2, 0.8))
+def test_random_rounds_resumed_from_their_own_state_are_identical(sc, share):
+    rnd = build_round(parse_scenario(yaml.safe_dump(sc)))
+    at = rnd.open + share * 6 * 3600  # within the arrivals (up to 6 h after the opening)
+    assert_identical(*resumed_both_ways(rnd, at, require_plates=False))
+
+
+TRUNKS = """
+name: trunks
+deadline: 2d
+seed: {seed}
+arrivals: {{profile: [[0h, 3], [2h, 1], [4h, 0]]}}
+sampling: {{service_time: 40s, pool_size: 5}}
+points:
+  - {{name: a, count: 3, residents: 400, tables: 2, lab: one, travel_time: 10m}}
+  - {{name: key, count: 2, residents: 60, tables: 1, lab: one, travel_time: 10m, pool_size: 1, priority: true}}
+  - {{name: b, count: 2, residents: 300, tables: 1, lab: two, travel_time: {{dist: uniform, low: 5m, high: 20m}}}}
+transport: {{pickup_interval: 30m, box_capacity: {box}, vehicles: {{one: 2, two: 2}}}}
+labs:
+  - {{name: one, extractors: 1, pcr_machines: 1, plate_size: 8, extraction_time: 30m, pcr_time: 40m,
+     max_plate_wait: 20m, report_delay: 10m,
+     overflow: {{when: {when}, to: [two, ext], trunk: {{travel_time: 40m, every: 1h, capacity: {capacity}}}}}}}
+  - {{name: two, extractors: 1, pcr_machines: 1, plate_size: 8, extraction_time: 30m, pcr_time: 40m,
+     max_plate_wait: 20m, report_delay: 0m,
+     overflow: {{when: 30m, to: [ext], trunk: {{travel_time: {{dist: uniform, low: 20m, high: 50m}}, every: 30m}}}}}}
+  - {{name: ext, external: true, extractors: 2, pcr_machines: 2, plate_size: 8, extraction_time: 30m,
+     pcr_time: 40m, max_plate_wait: 20m, report_delay: 0m}}
+positives: {{prevalence: 0.02, recall_delay: 30m}}
+events:
+  - {{kind: travel_slowdown, lab: two, factor: 1.5, from: 1h, to: 3h}}
+  - {{kind: lab_surge, lab: ext, extractors: 1, pcr_machines: 1, from: 2h, to: 4h}}
+"""
+
+
+@pytest.mark.parametrize(("box", "when", "capacity"), [(10, "16 tubes", 25), (4, "1h", 7), (40, "8 tubes", 1000)])
+@pytest.mark.parametrize("seed", [1, 2])
+def test_trunks_between_labs_give_identical_logistics(box, when, capacity, seed):
+    rnd = round_from_text(TRUNKS.format(seed=seed, box=box, when=when, capacity=capacity))
+    a, b = both_ways(rnd)
+    assert_identical(a, b)
+    assert sum(lab.stats["diverted_out"] for lab in b.labs) > 0  # tubes did go on by trunk
+    assert [t.departures for t in a.trunks.values()] == [t.departures for t in b.trunks.values()]
+
+
+@pytest.mark.parametrize("at", [1.5, 3.0])
+def test_a_round_with_trunks_resumed_at_a_time_gives_identical_logistics(at):
+    rnd = round_from_text(TRUNKS.format(seed=5, box=10, when="16 tubes", capacity=25))
+    assert_identical(*resumed_both_ways(rnd, at * 3600))

@@ -89,3 +89,101 @@ def test_a_state_at_the_start_is_a_plain_run_within_noise(small_round):
     full = run_replication(rnd, 0, grid, trace=True).trace
     sampled = np.bincount(full.residents["point"][full.residents["end"] <= H], minlength=n)
     assert p.sampled.tolist() == sampled.tolist()
+
+
+def _logistics_of(monkeypatch):
+    """The logistics a resumed replication ran, kept when its outlook is made."""
+    from sim.engine import resume
+
+    kept = []
+    real = resume._outlook
+
+    def keep(rnd, grid, state, crowd, logi):
+        kept.append(logi)
+        return real(rnd, grid, state, crowd, logi)
+
+    monkeypatch.setattr(resume, "_outlook", keep)
+    return kept
+
+
+TWO_PCR = ONE.replace(
+    "pcr_machines: 1, plate_size: 10, extraction_time: 1h", "pcr_machines: 2, plate_size: 10, extraction_time: 30m"
+)
+
+
+def test_plates_at_the_status_form_only_on_a_free_extractor():
+    rnd = round_from_text(TWO_PCR)
+    # One extractor (30 min), two PCR machines (1 h). Ten tubes at 5 h make a plate at once; three at 5.1 h
+    # and three at 5.2 h wait for the extractor, which frees at 5.5 h: one plate of six, extracted by 6 h,
+    # its PCR on the second machine by 7 h. Forming each batch as if an extractor were free put two small
+    # plates on the road to PCR, the second queued behind the first: 7.5 h.
+    tubes = [(0, 1, 4 * H, 4.5 * H, 5 * H)] * 10 + [(0, 1, 4 * H, 4.5 * H, 5.1 * H)] * 3
+    tubes += [(0, 1, 4 * H, 4.5 * H, 5.2 * H)] * 3
+    state = _state(rnd, 5.75 * H, tubes)
+    state.plates_running[:] = 3
+    out = resume_replication(rnd, 0, Grid.for_round(rnd), state)
+    assert out.last_result_h == pytest.approx(7.0)
+
+
+KEY = """
+name: key group in the lab
+deadline: 12h
+seed: 1
+arrivals: {turnout: 1.0, profile: [[0h, 1], [1h, 0]]}
+sampling: {service_time: 30s, pool_size: 10}
+points:
+  - {name: p, count: 1, residents: 100, tables: 1, lab: L, travel_time: 30m}
+  - {name: key, count: 1, residents: 100, tables: 1, lab: L, travel_time: 30m, priority: true}
+transport: {pickup_interval: 1h, box_capacity: 100, vehicles: {L: 1}}
+labs: [{name: L, extractors: 1, pcr_machines: 1, plate_size: 10, extraction_time: 1h, pcr_time: 1h,
+        max_plate_wait: 0s, report_delay: 0s}]
+"""
+
+
+def test_key_group_tubes_already_in_a_lab_keep_their_priority(monkeypatch):
+    rnd = round_from_text(KEY)
+    kept = _logistics_of(monkeypatch)
+    # A plate of the ordinary point's tubes in extraction since 4.9 h; ten more of its tubes came at 5.0 h,
+    # then ten of the key group's at 5.1 h. When the extractor frees at 5.9 h the key group goes first.
+    tubes = [(0, 1, 4 * H, 4.5 * H, 4.9 * H)] * 10 + [(0, 1, 4 * H, 4.5 * H, 5.0 * H)] * 10
+    tubes += [(1, 1, 4 * H, 4.5 * H, 5.1 * H)] * 10
+    cols = {k: np.array([row[i] for row in tubes], float) for i, k in enumerate(("point", "size", "sealed", "picked", "at_lab"))}
+    cols["point"] = cols["point"].astype(np.int64)
+    state = RoundState(
+        5.2 * H, np.array([100, 100]), np.zeros(2), [np.empty(0)] * 2, [np.zeros(1, np.int64)] * 2, cols, np.array([2])
+    )
+    resume_replication(rnd, 0, Grid.for_round(rnd), state)
+    logi = kept[0]
+    point = np.repeat([0, 1], [20, 10])
+    result = logi.result[: point.size]
+    assert result[point == 1].max() / H == pytest.approx(7.9)  # the key group's plate at 5.9 h, then PCR
+    assert result[point == 0][10:].min() / H == pytest.approx(8.9)  # the ordinary tubes after it
+
+
+def test_a_drive_under_way_at_the_status_is_slowed_as_a_run_s_would_be():
+    slow = ONE + "events: [{kind: travel_slowdown, lab: L, factor: 3, from: 4h, to: 6h}]\n"
+    rnd = round_from_text(slow)
+    # Picked up at 5 h inside a threefold slowdown: the 30 min drive takes 1.5 h, so the box is at the lab at
+    # 6.5 h, then 2 h in the lab (without the slowdown it came at 5.5 h: 7.5 h).
+    state = _state(rnd, 5.25 * H, [(0, 1, 4.9 * H, 5 * H, np.nan)] * 10)
+    out = resume_replication(rnd, 0, Grid.for_round(rnd), state)
+    assert out.last_result_h == pytest.approx(8.5)
+
+
+def test_positives_in_tubes_from_before_the_status_are_rule_7_s_draw_over_residents(monkeypatch):
+    from sim.engine import resume
+
+    rnd = round_from_text(ONE + "positives: {prevalence: 0.000001, recall_delay: 30m}\n")
+    kept = _logistics_of(monkeypatch)
+    drawn = []
+
+    def everyone(rnd_, rng, n):  # rule 7's draw, told that every resident is positive
+        drawn.append(n)
+        return np.arange(n)
+
+    monkeypatch.setattr(resume, "positives", everyone)
+    # Four tubes of five residents each, sealed and waiting at the point at 2 h.
+    state = _state(rnd, 2 * H, [(0, 5, 1.5 * H, np.nan, np.nan)] * 4, waiting=(), open_tube=(0,))
+    resume_replication(rnd, 0, Grid.for_round(rnd), state)
+    assert 20 in drawn  # one draw over the twenty residents in those tubes
+    assert kept[0].is_positive[:4].all()

@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import heapq
 import math
+
+import numpy as np
 
 from sim.engine.servers import Busy, ServerPool
 
@@ -23,3 +26,26 @@ def test_busy_intervals_are_kept_in_order():
     b.add(0.0, 1.0)
     b.add(0.5, math.inf)
     assert b.start == [0.0, 0.5] and b.end == [1.0, math.inf]
+
+
+def test_the_pool_keeps_the_free_times_a_heap_of_servers_would():
+    # A list of free times, popped and pushed (what a SimPy Resource's queue amounts to), against the
+    # compiled pool: the same starts and the same free times after every take, stop and added server.
+    rng = np.random.default_rng(3)
+    pool, ref, now = ServerPool(5), [-math.inf] * 5, 0.0
+    for _ in range(500):
+        now += float(rng.exponential(3.0))
+        move = rng.integers(0, 10)
+        if move == 0:
+            pool.add(now)
+            heapq.heappush(ref, now)
+        elif move == 1:
+            until = now + float(rng.exponential(20.0)) if rng.random() < 0.8 else math.inf
+            pool.out_of_service(now, until)
+            heapq.heappush(ref, max(max(now, heapq.heappop(ref)), until))
+        else:
+            d = float(rng.exponential(10.0))
+            start = max(now, heapq.heappop(ref))
+            heapq.heappush(ref, start + d)
+            assert pool.take(now, d) == (start, start + d)
+        assert sorted(pool.free[: pool.n].tolist()) == sorted(ref)

@@ -38,7 +38,7 @@ def test_an_overloaded_lab_sends_a_delivery_on_and_the_times_are_the_hand_comput
     for t_h, first in ((0.0, 0), (0.0, 10), (0.25, 20), (0.5, 30), (1.5, 40)):
         ids = np.arange(first, first + 10)
         logi.env.timeout(t_h * 3600).callbacks.append(lambda _e, ids=ids: logi.unload(a, ids))
-    logi.run()
+    logi.run(compiled=False)  # deliveries scheduled by hand: the SimPy model runs them
     # 0 h: 20 tubes (one plate starts, 10 wait); 0.25 h: 10 more (20 wait); 0.5 h: 20 >= 15, so these 10
     # go on; the trunk leaves at 2 h (every 2 h from the start) and is at b 30 min later, where an idle
     # extractor plates them at once; a plate there takes 1 h of extraction and 1 h of PCR.
@@ -57,8 +57,8 @@ def test_an_overloaded_lab_sends_a_delivery_on_and_the_times_are_the_hand_comput
 def test_a_full_load_leaves_at_once_and_the_rest_at_the_next_departure():
     env = simpy.Environment()
     arrived: list[tuple[float, int]] = []
-    trunk = Trunk(env, Overflow(1, "tubes", (1,), Fixed(600.0), 3600.0, 25), np.random.default_rng(0),
-                  lambda ids, p: arrived.append((env.now, ids.size)))  # fmt: skip
+    link = Overflow(1, "tubes", (1,), Fixed(600.0), 3600.0, 25)
+    trunk = Trunk(env, link, lambda: np.random.default_rng(0), lambda ids, p: arrived.append((env.now, ids.size)))
     env.timeout(100).callbacks.append(lambda _e: trunk.send(np.arange(30), False))
     env.run()
     # 30 tubes at 100 s: a load of 25 leaves at once (there at 700 s); 5 wait for the 3,600 s departure.
@@ -75,7 +75,7 @@ def _lab_round(extra: str = "", events: str = ""):
 def _plates_at(rnd, n=30):
     logi = Logistics(rnd, [], np.ones(n, np.int64), {}, lambda t: 0, partial(stream, 0, 0, 2), [])
     logi.env.timeout(0).callbacks.append(lambda _e: logi.unload(logi.labs[0], np.arange(n)))
-    logi.run()
+    logi.run(compiled=False)  # deliveries scheduled by hand: the SimPy model runs them
     return sorted({float(t) / 3600 for t in logi.plated})
 
 

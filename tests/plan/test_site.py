@@ -29,3 +29,32 @@ def test_candidates_are_the_flagged_and_the_open_sites(siting_town):
 def test_a_round_without_a_map_is_refused(small_round):
     with pytest.raises(SitingError, match="places scenario"):
         site(None, small_round, SitingTargets(900.0, 1800.0))
+
+
+def test_a_green_field_is_sited_to_its_brute_force_minimum_and_every_site_tried_closed(cover_scenario):
+    folder, town = cover_scenario(6)
+    assert town.greedy > town.minimum
+    loaded = load_scenario(folder / "town.yaml", siting=True)  # no site open: loads for siting only
+    assert not loaded.places_map.open_sites.size
+    result = site(
+        loaded, build_round(loaded), SitingTargets(900.0, 1800.0, confidence=0.8, replications=4, search_replications=2)
+    )
+    assert result["feasible"] and result["plan"]["sites"] == town.minimum
+    milp = result["milp"]
+    assert milp["program"] == "whole map" and milp["optimal"] and milp["lower_bound"] <= milp["objective"] + 1e-9
+    assert result["minimality"]["sites_tried_closed"] >= town.minimum  # every open site, not only the busiest
+    assert result["whole_map"]["walking_cover_bound"] <= result["whole_map"]["objective"] + 1e-9
+
+
+def test_a_green_field_is_refused_for_a_run_with_the_way_out(cover_scenario):
+    from sim.scenario.problems import ScenarioError
+
+    folder, _town = cover_scenario(7)
+    with pytest.raises(ScenarioError, match="natsim site"):
+        load_scenario(folder / "town.yaml")
+
+
+def test_standards_of_zero_are_refused(siting_town):
+    loaded = load_scenario(siting_town / "town.yaml")
+    with pytest.raises(SitingError, match="more than zero"):
+        site(loaded, build_round(loaded), SitingTargets(0.0, 1800.0))

@@ -6,9 +6,9 @@ import math
 import numpy as np
 import pytest
 
-from sim.core.queueing import max_rate_for_wait
-from sim.plan.siting import EPS, Candidates, SitingProblem, capacities, solve
-from sim.scenario.places import PlacesMap, assign_nearest, walking_times
+from sim.plan.site_model import EPS, Candidates, SitingProblem, capacities
+from sim.plan.siting import solve
+from sim.scenario.places.map import PlacesMap, assign_nearest, walking_times
 
 
 def _town(seed: int, compounds: int = 6, sites: int = 5) -> PlacesMap:
@@ -61,12 +61,6 @@ def test_the_milp_finds_the_brute_force_optimum(seed, objective):
     assert sol.objective == pytest.approx(want, abs=1e-6) and not sol.overloaded
 
 
-def test_capacity_is_erlang_c_at_the_peak():
-    cap = capacities(4, 30.0, 1800.0)
-    assert cap[0] == 0 and cap[2] == pytest.approx(max_rate_for_wait(2, 1 / 30, 1800.0))
-    assert np.all(np.diff(cap) > 0)
-
-
 def test_a_compound_out_of_reach_is_named_and_the_rest_sited():
     m = _town(6)
     far = m.compound_xy.copy()
@@ -78,16 +72,19 @@ def test_a_compound_out_of_reach_is_named_and_the_rest_sited():
 
 def test_a_city_is_cut_into_districts():
     p = _problem(_town(7, compounds=60, sites=12), "points")
-    sol = solve(p, cell_size=20)
-    assert sol.cells >= 3 and (sol.tables > 0).sum() >= 1
+    sol = solve(p, cell_size=20, whole_map_pairs=0)  # as a city too large for one program
+    assert sol.cells >= 3 and (sol.tables > 0).sum() >= 1 and not sol.whole_map
+    assert sol.bound <= sol.objective + 1e-9 and sol.bounds["program"] is None  # the map's bound, not the districts'
+    whole = solve(p, cell_size=20)
+    assert whole.whole_map and whole.cells == 1 and whole.objective <= sol.objective + 1e-9
 
 
 def test_districts_shared_among_workers_site_every_compound_within_reach_and_capacity(monkeypatch):
-    import sim.plan.siting as siting
+    import sim.plan.site_districts as siting
 
     monkeypatch.setattr(siting, "PARALLEL_FROM", 4)
     p = _problem(_town(8, compounds=80, sites=30), "points")
-    together = solve(p, cell_size=10, jobs=2)
+    together = solve(p, cell_size=10, jobs=2, whole_map_pairs=0)
     assert together.cells == 8
     t = together.tables
     reach = [np.flatnonzero(walking_times(np.repeat(c[None], 30, 0), p.m.site_xy, False, p.m.walk_speed, p.m.walk_detour) <= 900)
@@ -102,12 +99,12 @@ def test_districts_shared_among_workers_site_every_compound_within_reach_and_cap
 
 @pytest.mark.parametrize("seed", [1, 2, 5])
 def test_a_compound_limited_to_its_nearest_candidates_still_gets_a_valid_plan(seed, monkeypatch):
-    import sim.plan.siting as siting
+    import sim.plan.site_districts as siting
 
     p = _problem(_town(seed), "points")
     best = _brute(p)
     monkeypatch.setattr(siting, "NEAREST", 2)
-    sol = solve(p)
+    sol = solve(p, whole_map_pairs=0)  # the cut applies to districts
     t = sol.tables
     assigned = assign_nearest(p.m.compound_xy, p.m.site_xy, t > 0, False)  # where P3 sends each compound
     walk = walking_times(p.m.compound_xy, p.m.site_xy[assigned], False, p.m.walk_speed, p.m.walk_detour)
@@ -115,3 +112,57 @@ def test_a_compound_limited_to_its_nearest_candidates_still_gets_a_valid_plan(se
     load = np.bincount(assigned, weights=p.peak_rate, minlength=t.size)
     assert np.all(load <= p.capacity[t] + 1e-12)
     assert sol.objective >= best - 1e-6  # the cut can only lose plans, never find a better one
+
+
+def _cover_problem(town) -> SitingProblem:
+    n, k = len(town.compound_xy), len(town.site_xy)
+    m = PlacesMap(
+        lonlat=False,
+        compound_names=tuple(f"c{i}" for i in range(n)),
+        compound_xy=town.compound_xy,
+        compound_residents=town.residents,
+        site_names=tuple(f"s{i}" for i in range(k)),
+        site_xy=town.site_xy,
+        site_tables=np.zeros(k, np.int64),
+        lab_names=("L",),
+        lab_xy={0: (0.0, 0.0)},
+        walk_speed=4000 / 3600,
+        walk_detour=1.3,
+        standard=900.0,
+        drive_speed=30000 / 3600,
+        drive_detour=1.4,
+        drive_cv=0.25,
+        matrix={},
+        assigned=np.full(n, -1),
+        walk=np.full(n, np.nan),
+        site_own_lab=(None,) * k,
+        site_own_group=(None,) * k,
+        compound_group=(None,) * n,
+        site_lab=np.zeros(k, np.int64),
+        site_drive=np.ones(k),
+    )
+    cands = Candidates(np.arange(k), np.full(k, 8), np.zeros(k, np.int64))
+    rate = m.compound_residents * 0.25 / 3600  # a quarter of the residents an hour at the peak
+    return SitingProblem(m, cands, rate, capacities(8, 30.0, 1800.0), 900.0, "points")
+
+
+@pytest.mark.parametrize("seed", [6, 7, 10, 20, 24])
+def test_the_whole_map_opens_the_brute_force_minimum_where_greedy_covering_does_not(seed, cover_town):
+    town = cover_town(seed)
+    assert town.greedy > town.minimum  # an instance greedy covering gets wrong
+    sol = solve(_cover_problem(town))
+    assert sol.whole_map and sol.cells == 1
+    assert (sol.tables > 0).sum() == town.minimum and sol.optimal and not sol.overloaded
+    assert sol.bounds["walking_cover"] <= sol.objective + 1e-9 and sol.bound <= sol.objective + 1e-9
+    # every compound goes (P3) to an open site within its walk
+    assigned = assign_nearest(town.compound_xy, town.site_xy, sol.tables > 0, False)
+    assert town.reach[np.arange(len(assigned)), assigned].all()
+
+
+@pytest.mark.parametrize(("seed", "objective"), [(1, "points"), (3, "tables"), (5, "points")])
+def test_every_whole_map_bound_is_below_the_brute_force_optimum(seed, objective):
+    p = _problem(_town(seed), objective)
+    want = _brute(p)
+    sol = solve(p)
+    assert sol.bound <= want + 1e-6 and all(b <= want + 1e-6 for b in sol.bounds.values() if b is not None)
+    assert sol.objective == pytest.approx(want, abs=1e-6) and sol.optimal

@@ -35,3 +35,14 @@ def test_from_folder_equals_from_result(small_round, small_text, tmp_path):
 def test_a_folder_that_is_not_a_run(tmp_path):
     with pytest.raises(FinishedRunError, match="not a finished natsim results folder"):
         RunData.from_folder(tmp_path)
+
+
+@pytest.mark.parametrize(
+    ("text", "says"),
+    [("{", "summary.json:1: not valid JSON"), ("{}", "summary.json: missing key(s) scenario, replications")],
+)
+def test_a_damaged_folder_read_back_names_the_file_and_what_is_wrong(tmp_path, text, says):
+    (tmp_path / "summary.json").write_text(text, encoding="utf-8")
+    with pytest.raises(FinishedRunError) as err:
+        RunData.from_folder(tmp_path)
+    assert says in str(err.value)

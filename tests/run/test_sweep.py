@@ -73,3 +73,35 @@ def test_sweep_writes_cells_and_resumes(tmp_path, small_text):
     with (out / "sweep.csv").open() as f:
         again = list(csv.DictReader(f))
     assert [r["wait_mean_min"] for r in again] == [r["wait_mean_min"] for r in rows]  # same seed, same figures
+
+
+@pytest.mark.parametrize(
+    ("figure", "label"),
+    [("wait_mean_min", "mean wait (min)"), ("results_complete_h", "last pooled result (h since start)")],
+)
+def test_the_sweep_plot_draws_the_chosen_figure_of_sweep_csv(figure, label, tmp_path, small_text, monkeypatch):
+    from sim.report.plots import sweep as plots
+
+    drawn = []
+    draw = plots.sweep_plot
+    monkeypatch.setattr(plots, "sweep_plot", lambda *args: drawn.append(draw(*args)) or drawn[-1])
+    sets = [parse_setting("points.0.tables=1,2")]
+
+    def two(rnd):
+        return run(rnd, 2)
+
+    out = run_sweep(Path("small.yaml"), small_text, sets, tmp_path / "sweep", two, plot_figure=figure)
+    with (out / "sweep.csv").open() as f:
+        rows = list(csv.DictReader(f))
+    (ax,) = drawn[0].axes
+    (errorbar,) = ax.containers
+    csv_digits = {"rel": 1e-4}  # sweep.csv rounds its figures
+    assert list(errorbar.lines[0].get_ydata()) == pytest.approx([float(r[figure]) for r in rows], **csv_digits)
+    (bars,) = errorbar.lines[2]
+    lows = [float(r[f"{figure}_ci95_low"]) for r in rows]
+    assert [seg[0, 1] for seg in bars.get_segments()] == pytest.approx(lows, **csv_digits)
+    assert [t.get_text() for t in ax.get_xticklabels()] == ["1", "2"]
+    assert ax.get_xlabel() == "points.0.tables"
+    assert ax.get_ylabel() == label
+    deadlines = [ln.get_ydata()[0] for ln in ax.get_lines() if ln.get_label().startswith("deadline")]
+    assert deadlines == ([12.0] if figure == "results_complete_h" else [])  # a time is drawn against the deadline

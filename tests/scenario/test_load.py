@@ -140,3 +140,20 @@ def test_points_csv_errors_name_the_csv_row(tmp_path):
     path.write_text(_edit("  - name: riverside", "  - file: points.csv\n  - name: riverside"))
     with pytest.raises(ScenarioError, match=r"points\.csv:2: tables"):
         load_scenario(path)
+
+
+def test_a_window_in_the_wrong_order_is_said_with_its_other_problems(tmp_path):
+    """A lab_surge (any window) with a bad field and 'to' before 'from': both at once, not the order only
+    once the field is mended."""
+    from sim.scenario.load import ScenarioError, load_scenario
+
+    base = (Path(__file__).resolve().parents[2] / "scenarios" / "quickstart.yaml").read_text(encoding="utf-8")
+    events = "events:\n  - {kind: lab_surge, lab: district, from: 3h, to: 2h, extractors: -1, pcr_machines: x}\n"
+    (tmp_path / "s.yaml").write_text(base + events, encoding="utf-8")
+    with pytest.raises(ScenarioError) as err:
+        load_scenario(tmp_path / "s.yaml")
+    messages = [f"{'.'.join(map(str, p.path))}: {p.message}" for p in err.value.problems]
+    assert len(messages) == 3 and "events.0: 'to' must be later than 'from'" in messages
+    assert any(m.startswith("events.0.extractors:") for m in messages) and any(
+        m.startswith("events.0.pcr_machines:") for m in messages
+    )

@@ -1,14 +1,7 @@
 import numpy as np
 import pytest
 
-from sim.scenario.round import Profile, every_round_on_time, on_time
-
-
-def test_on_time_is_at_or_before_the_deadline():
-    assert on_time(3600.0, 3600.0) and on_time(None, 0.0)
-    assert not on_time(3600.001, 3600.0)
-    assert every_round_on_time([10.0, None, 30.0], [10.0, 20.0, 30.0])
-    assert not every_round_on_time([10.0, 25.0], [10.0, 20.0])
+from sim.scenario.round import Profile
 
 
 def test_a_campaign_meets_its_deadline_only_when_every_round_does(small_round):

@@ -39,7 +39,11 @@ def test_a_route_is_its_stops_in_order_with_a_leg_each(siting_town):
         ("r1,1,L,k1;nowhere\n", "routes.csv:2: stops: no open site named 'nowhere'"),
         ("r1,1,L,k1\nr2,1,L,k0;k1\n", "routes.csv:3: stops: site 'k1' is on two routes: r1 and r2"),
         ("r1,1,Lab,k1\n", "routes.csv:2: lab: no lab named 'Lab'"),
-        ("r1,none,L,k1\n", "routes.csv:2: vehicles: 'none': a whole number is needed"),
+        ("r1,none,L,k1\n", "routes.csv:2: vehicles: 'none' is not a number"),
+        ("r1,0,L,k1\n", "routes.csv:2: vehicles: '0': a route needs at least 1 vehicle"),
+        ("r1,1.5,L,k1\n", "routes.csv:2: vehicles: '1.5': a whole number is needed"),
+        ("r1,1,L,k1;kk0\n", "routes.csv:2: stops: no open site named 'kk0' (did you mean 'k0'?)"),
+        ("r1,1,Lb,k1\n", "routes.csv:2: lab: no lab named 'Lb' (did you mean 'L'?)"),
         ("r1,1,L,k1\nr1,1,L,k0\n", "routes.csv:3: route: route 'r1' is listed twice (first at line 2)"),
     ],
 )
@@ -48,6 +52,50 @@ def test_bad_routes_are_refused_at_their_line(siting_town, rows, message):
     with pytest.raises(ScenarioError) as err:
         load_scenario(path)
     assert message in str(err.value)
+
+
+def test_every_problem_of_a_route_at_once_and_a_site_twice_on_one_route_said_so(siting_town):
+    path = town(siting_town, "route,vehicles,lab,stops,capacity\nnorth,0,L,k1;k0;k1,0\n")
+    with pytest.raises(ScenarioError) as err:
+        load_scenario(path)
+    assert [str(p).split("routes.csv:", 1)[1] for p in err.value.problems] == [
+        "2: vehicles: '0': a route needs at least 1 vehicle",
+        "2: capacity: '0': a vehicle carries at least 1 tube; leave the cell empty for no limit",
+        "2: stops: site 'k1' is listed twice on route 'north'",
+    ]
+
+
+def test_an_empty_capacity_is_no_limit(siting_town):
+    rnd = build_round(load_scenario(town(siting_town, "route,vehicles,lab,stops,capacity\nr1,1,L,k1,\nr2,1,L,k0,300\n")))
+    assert [r.capacity for r in rnd.routes] == [0, 300]
+
+
+def test_a_route_to_an_external_lab_is_refused_as_a_site_sending_to_it_is(siting_town):
+    path = town(siting_town, "route,vehicles,lab,stops\nr1,1,E,k1;k0\n")
+    text = path.read_text().replace("labs: {L: [0, 0]}", "labs: {L: [0, 0], E: [90000, 90000]}")
+    text += "  - {name: E, external: true, extractors: 2, pcr_machines: 2, extraction_time: 40m, pcr_time: 1h}\n"
+    path.write_text(
+        text.replace(
+            "labs: [{name: L, extractors: 2, pcr_machines: 2, extraction_time: 40m, pcr_time: 1h}]",
+            "labs:\n  - {name: L, extractors: 2, pcr_machines: 2, extraction_time: 40m, pcr_time: 1h}",
+        )
+    )
+    with pytest.raises(ScenarioError) as err:
+        load_scenario(path)
+    assert [str(p).split("routes.csv:", 1)[-1] for p in err.value.problems] == [
+        "2: lab: lab 'E' is external (reached only by other labs' overflow): no route may bring tubes to it"
+    ]
+    (siting_town / "sites.csv").write_text((siting_town / "sites.csv").read_text().replace(",true,8\n", ",true,8,\n", 1))
+    sites = (siting_town / "sites.csv").read_text().splitlines()
+    sites[0] += ",lab"
+    sites[1] += "E"
+    (siting_town / "sites.csv").write_text("\n".join(s if i < 2 else s + "," for i, s in enumerate(sites)) + "\n")
+    path.write_text(path.read_text().replace(", routes: {file: routes.csv, max_loop: 20m}", ""))
+    with pytest.raises(ScenarioError) as err:
+        load_scenario(path)
+    assert [str(p).rsplit("/", 1)[-1] for p in err.value.problems] == [
+        "sites.csv:2: lab: lab 'E' is external (reached only by other labs' overflow): no site may send tubes to it"
+    ]
 
 
 def test_a_loop_longer_than_max_loop_is_a_warning(siting_town, natsim):

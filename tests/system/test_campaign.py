@@ -42,7 +42,9 @@ def test_a_lab_short_in_round_one_delays_round_two():
         late.append(s[1]["completion_after_start_h"] - c[1]["completion_after_start_h"])
         backlog.append(s[1]["backlog_at_start_tubes"])
         calm_backlog.append(c[1]["backlog_at_start_tubes"])
-        assert c[1]["deadline_met"] and not s[1]["deadline_met"]
+        # The short lab's round two misses its deadline by hours; the calm one ends around the deadline itself
+        # (about 11.9 h of 12 h on average), so whether it meets it is up to the replication's draws.
+        assert not s[1]["deadline_met"] and c[1]["completion_after_start_h"] < s[1]["completion_after_start_h"]
         # Round two's own crowd is the same in both (common random numbers): only the lab differs.
         assert s[1]["residents_arrived"] == c[1]["residents_arrived"]
     late = np.array(late)

@@ -1,4 +1,4 @@
-"""Plans side by side: cumulative results and waiting times of every run compared, on one axis."""
+"""Plans side by side: every plan's cumulative counts on shared axes, and their waiting times."""
 
 from __future__ import annotations
 
@@ -6,6 +6,7 @@ from pathlib import Path
 
 import matplotlib.pyplot as plt
 import numpy as np
+from matplotlib.figure import Figure
 from matplotlib.ticker import PercentFormatter
 
 from sim.core.i18n import _
@@ -24,7 +25,7 @@ def _deadlines(ax, runs: list[RunData]) -> None:
             )
 
 
-def compare_cumulative(runs: list[RunData], path: Path) -> None:
+def compare_cumulative(runs: list[RunData], path: Path) -> Figure:
     """Cumulative residents sampled and reported, one colour per plan, mean with 95% band."""
     fig, axes = plt.subplots(2, 1, figsize=(10, 8.5), sharex=True)
     top = max(float(r.series["arrived"].mean(axis=0)[-1]) for r in runs)
@@ -60,9 +61,10 @@ def compare_cumulative(runs: list[RunData], path: Path) -> None:
     fig.tight_layout()
     fig.savefig(path, dpi=110)
     plt.close(fig)
+    return fig
 
 
-def compare_waits(runs: list[RunData], path: Path) -> None:
+def compare_waits(runs: list[RunData], path: Path) -> Figure:
     """Waiting-time distributions of the plans side by side: the distribution, and the share waiting longer."""
     fig, (ax, tail) = plt.subplots(1, 2, figsize=(13, 5.5))
     longest = 0.0
@@ -98,3 +100,4 @@ def compare_waits(runs: list[RunData], path: Path) -> None:
     fig.tight_layout()
     fig.savefig(path, dpi=110)
     plt.close(fig)
+    return fig

@@ -7,13 +7,14 @@ from pathlib import Path
 
 import matplotlib.pyplot as plt
 import numpy as np
+from matplotlib.figure import Figure
 
 from sim.core.fitting import CANDIDATES
 from sim.core.i18n import _
 from sim.report.plots.style import PALETTE
 
 
-def fit_plot(samples: np.ndarray, fit, what: str, path: Path) -> None:
+def fit_plot(samples: np.ndarray, fit, what: str, path: Path) -> Figure:
     """Observed durations against the fitted candidates, the chosen one bold."""
     seconds = np.asarray(samples, float)
     minutes = np.median(seconds) >= 120
@@ -48,9 +49,10 @@ def fit_plot(samples: np.ndarray, fit, what: str, path: Path) -> None:
     fig.tight_layout()
     fig.savefig(path, dpi=110)
     plt.close(fig)
+    return fig
 
 
-def drill_vs_plan(observed, simulated, path: Path) -> None:
+def drill_vs_plan(observed, simulated, path: Path) -> Figure:
     """The drill against its plan: swabs over time, and arrivals per hour (join times where logged)."""
     fig, (left, right) = plt.subplots(1, 2, figsize=(13, 5.5))
     for log, name, colour, style in (
@@ -78,3 +80,4 @@ def drill_vs_plan(observed, simulated, path: Path) -> None:
     fig.tight_layout()
     fig.savefig(path, dpi=110)
     plt.close(fig)
+    return fig

@@ -9,13 +9,14 @@ from pathlib import Path
 import matplotlib.pyplot as plt
 import numpy as np
 from matplotlib.collections import LineCollection
+from matplotlib.figure import Figure
 from matplotlib.lines import Line2D
 from mpl_toolkits.axes_grid1.anchored_artists import AnchoredSizeBar
 
 from sim.core.i18n import _
 from sim.report.plots import style  # noqa: F401  (the backend and the CJK font)
 from sim.report.summary import RunResult
-from sim.scenario.places import within_standard
+from sim.scenario.places.map import within_standard
 
 LABEL_SITES = 12  # the sites with the longest queues get their names on the map
 WORST_PATHS = 3  # on streets: the walks of this many worst-served compounds are drawn along the streets
@@ -27,7 +28,7 @@ def _nice(length: float) -> float:
     return max(s * power for s in (1, 2, 5) if s * power <= length)
 
 
-def map_plot(result: RunResult, path: Path) -> None:
+def map_plot(result: RunResult, path: Path) -> Figure:
     m = result.rnd.places
     scale = 1 / 1000 if not m.lonlat else 1.0  # metres are drawn in km
     c_xy, s_xy = m.compound_xy * scale, m.site_xy * scale
@@ -64,6 +65,7 @@ def map_plot(result: RunResult, path: Path) -> None:
     fig.tight_layout()
     fig.savefig(path, dpi=110, bbox_inches="tight")
     plt.close(fig)
+    return fig
 
 
 def _routes(ax, result: RunResult, s_xy: np.ndarray, scale: float) -> list:
@@ -219,7 +221,7 @@ def _legend() -> list:
     ]
 
 
-def siting_plot(m, name: str, path: Path) -> None:
+def siting_plot(m, name: str, path: Path) -> Figure:
     """`natsim site`: the sites it opens (size: tables) and the candidates it leaves closed, compounds
     coloured by their walk to the site that will serve them."""
     scale = 1 / 1000 if not m.lonlat else 1.0
@@ -249,3 +251,4 @@ def siting_plot(m, name: str, path: Path) -> None:
     fig.tight_layout()
     fig.savefig(path, dpi=110, bbox_inches="tight")
     plt.close(fig)
+    return fig

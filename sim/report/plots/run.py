@@ -6,6 +6,7 @@ from pathlib import Path
 
 import matplotlib.pyplot as plt
 import numpy as np
+from matplotlib.figure import Figure
 from matplotlib.ticker import PercentFormatter
 
 from sim.core.i18n import _
@@ -13,17 +14,17 @@ from sim.report.plots.style import DEADLINE_STYLE, PALETTE, count_formatter, dra
 from sim.report.summary import RunResult
 
 
-def _time_axis(ax, result: RunResult, deadline: bool = True) -> None:
+def _time_axis(ax, result: RunResult) -> None:
+    """Hours on the x axis, every round's deadline, the round's events shaded."""
     rnd = result.rnd
     label = _("hours since the campaign's start") if rnd.campaign else _("hours since the round's start")
     if rnd.start_label:
         label += f" (0 h = {rnd.start_label.replace('T', ' ')})"
     ax.set_xlabel(label)
-    if deadline:
-        for k in range(rnd.rounds):  # a campaign: each round's own deadline, labelled once
-            at = rnd.deadline_of(k) / 3600
-            text = _("deadline ({h:g} h)").format(h=at) if not rnd.campaign else _("each round's deadline") if k == 0 else None
-            ax.axvline(at, **DEADLINE_STYLE, label=text)
+    for k in range(rnd.rounds):  # a campaign: each round's own deadline, labelled once
+        at = rnd.deadline_of(k) / 3600
+        once = _("each round's deadline") if k == 0 else None
+        ax.axvline(at, **DEADLINE_STYLE, label=once if rnd.campaign else _("deadline ({h:g} h)").format(h=at))
     for ev, colour in zip(rnd.events, ("#f5b041", "#85c1e9", "#c39bd3", "#a3e4d7", "#f1948a") * 20, strict=False):
         ax.axvspan(ev.start / 3600, ev.end / 3600, color=colour, alpha=0.25, linewidth=0, label=ev.label)
     ax.grid(alpha=0.3)
@@ -36,7 +37,7 @@ def _reps_note(result: RunResult, band: bool = True) -> str:
     return (_("mean of {n} replications, band: 95% of replications") if band else _("mean of {n} replications")).format(n=n)
 
 
-def plot_cumulative(result: RunResult, path: Path) -> None:
+def plot_cumulative(result: RunResult, path: Path) -> Figure:
     tl = result.timeline()
     fig, ax = plt.subplots(figsize=(10, 5.5))
     colours = {"arrived": "#7f8c8d", "sampled": "#2874a6", "results_reported": "#1e8449"}
@@ -74,9 +75,10 @@ def plot_cumulative(result: RunResult, path: Path) -> None:
     fig.tight_layout()
     fig.savefig(path, dpi=110)
     plt.close(fig)
+    return fig
 
 
-def plot_queues(result: RunResult, path: Path) -> None:
+def plot_queues(result: RunResult, path: Path) -> Figure:
     rep = result.reps[0]
     fig, ax = plt.subplots(figsize=(10, 5.5))
     for q, name, series in rep.busiest:
@@ -92,9 +94,10 @@ def plot_queues(result: RunResult, path: Path) -> None:
     fig.tight_layout()
     fig.savefig(path, dpi=110)
     plt.close(fig)
+    return fig
 
 
-def plot_waits(result: RunResult, path: Path) -> None:
+def plot_waits(result: RunResult, path: Path) -> Figure:
     edges, counts = result.wait_histogram()
     group = max(1, -(-counts.size // 60))  # about 60 bars, whatever the longest wait
     counts = np.add.reduceat(counts, np.arange(0, counts.size, group))
@@ -132,9 +135,10 @@ def plot_waits(result: RunResult, path: Path) -> None:
     fig.tight_layout()
     fig.savefig(path, dpi=110)
     plt.close(fig)
+    return fig
 
 
-def plot_utilisation(result: RunResult, path: Path) -> None:
+def plot_utilisation(result: RunResult, path: Path) -> Figure:
     """Vehicles and instruments busy, all labs together; with several labs, each lab's PCR machines below."""
     util = result.utilisation()
     per_lab = result.lab_utilisation()
@@ -167,9 +171,10 @@ def plot_utilisation(result: RunResult, path: Path) -> None:
     fig.tight_layout()
     fig.savefig(path, dpi=110)
     plt.close(fig)
+    return fig
 
 
-def plot_rounds(result: RunResult, path: Path) -> None:
+def plot_rounds(result: RunResult, path: Path) -> Figure:
     """A campaign: when each round's last result came, counted from the round's start, against the
     deadline every round has; the lab backlog each round inherits is written on its bar."""
     rnd = result.rnd
@@ -221,6 +226,7 @@ def plot_rounds(result: RunResult, path: Path) -> None:
     fig.tight_layout()
     fig.savefig(path, dpi=110)
     plt.close(fig)
+    return fig
 
 
 def write_all(result: RunResult, folder: Path) -> None:

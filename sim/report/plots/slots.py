@@ -5,12 +5,13 @@ from __future__ import annotations
 from pathlib import Path
 
 import matplotlib.pyplot as plt
+from matplotlib.figure import Figure
 
 from sim.core.i18n import _
 from sim.report.plots.style import DEADLINE_STYLE, PALETTE
 
 
-def slots_plot(proposal, grid, deadline_h: float, name: str, path: Path) -> None:
+def slots_plot(proposal, grid, deadline_h: float, name: str, path: Path) -> Figure:
     """`natsim slots` (a `sim.slots.Proposal`): the queue at each group's busiest point, now and called."""
     groups = [g for g in proposal.summary["groups"] if g["feasible"]][:6]
     fig, axes = plt.subplots(len(groups), 1, figsize=(10, 2.2 + 2.6 * len(groups)), squeeze=False, sharex=True)
@@ -42,3 +43,4 @@ def slots_plot(proposal, grid, deadline_h: float, name: str, path: Path) -> None
     fig.tight_layout()
     fig.savefig(path, dpi=110)
     plt.close(fig)
+    return fig

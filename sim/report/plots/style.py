@@ -1,4 +1,7 @@
-"""What every natsim plot shares: the non-interactive backend, colours, the deadline's line, count axes."""
+"""What every natsim plot shares: the non-interactive backend, colours, the deadline's line, count axes.
+
+Every plot function saves its figure, closes it (pyplot forgets it) and returns it: the closed Figure keeps
+its axes and artists, so a test can read what was drawn."""
 
 from __future__ import annotations
 

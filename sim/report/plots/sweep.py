@@ -6,6 +6,7 @@ from pathlib import Path
 
 import matplotlib.pyplot as plt
 import numpy as np
+from matplotlib.figure import Figure
 
 from sim.core.i18n import N_, _
 from sim.report.plots.style import DEADLINE_STYLE, PALETTE
@@ -21,7 +22,7 @@ FIGURE_LABELS = {  # translated where shown
 }
 
 
-def sweep_plot(settings, rows: list[dict], figure: str, path: Path) -> None:
+def sweep_plot(settings, rows: list[dict], figure: str, path: Path) -> Figure:
     """The chosen figure against the first swept key; one line per combination of the others."""
     first, others = settings[0], settings[1:]
     x_labels = list(first.texts)
@@ -54,3 +55,4 @@ def sweep_plot(settings, rows: list[dict], figure: str, path: Path) -> None:
     fig.tight_layout()
     fig.savefig(path, dpi=110)
     plt.close(fig)
+    return fig

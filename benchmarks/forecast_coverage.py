@@ -1,0 +1,115 @@
+"""How often the forecast's 95% prediction interval holds the true last result, from statuses as a city's
+systems export them at TIME (nothing after it), in three forms:
+
+- counts: points.csv and labs.csv without `waiting` (`counts.write_counts(..., waiting=False)`);
+- swabs: a drill log of the swabs taken by TIME and the tubes sealed by then (`log.write_trace(..., at=TIME)`);
+- queue: the same log plus a row for each resident who joined the queue by TIME, not swabbed yet (`queue=True`).
+
+For each scenario, seeds 1-10 at four times (40 pairs), 20 replications each, the traced replication's true
+last result against the interval. Prints a Markdown table (docs/forecast.md). Run (about half an hour on
+two busy cores):
+
+    nice .venv/bin/python benchmarks/forecast_coverage.py [--seeds 10] [--reps 20] [--forms counts,swabs,queue]
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import numpy as np
+
+from sim.core.stats import share_lower_bound_95
+from sim.engine.replication import run_replication
+from sim.feeds.counts import write_counts
+from sim.feeds.log import write_trace
+from sim.feeds.read import read_status
+from sim.forecast.outlook import run_forecast
+from sim.scenario.build import build_round, round_from_text
+from sim.scenario.load import load_scenario
+
+ROOT = Path(__file__).resolve().parents[1]
+H = 3600.0
+
+# The small two-group town of issue 27: 25,600 residents, one lab, queues of thousands at 4 h.
+TOWN = """
+name: town
+deadline: 24h
+seed: 11
+arrivals:
+  turnout: 0.9
+  profile: [[0h, 4], [3h, 2], [8h, 1], [12h, 0]]
+sampling:
+  service_time: {dist: lognormal, mean: 40s, sd: 15s}
+  pool_size: 10
+points:
+  - {name: north, count: 8, residents: 2000, tables: 2, lab: lab, travel_time: {dist: gamma, mean: 25m, sd: 8m}}
+  - {name: south, count: 4, residents: 2400, tables: 2, lab: lab, travel_time: {dist: gamma, mean: 35m, sd: 10m}}
+transport: {pickup_interval: 1h, box_capacity: 30, vehicles: {lab: 4}}
+labs:
+  - {name: lab, extractors: 2, pcr_machines: 3, plate_size: 94, extraction_time: 50m, pcr_time: 1h30m,
+     max_plate_wait: 30m, report_delay: 10m}
+"""
+
+SCENARIOS = {
+    "town (issue 27)": (lambda: round_from_text(TOWN), (2.0, 4.0, 8.0, 12.0)),
+    "quickstart": (lambda: build_round(load_scenario(ROOT / "scenarios" / "quickstart.yaml")), (2.0, 5.0, 8.0, 10.0)),
+}
+
+
+def export(form: str, trace, rnd, at: float, folder: Path) -> None:
+    """The status in `form` as a system exports it at `at`."""
+    if form == "counts":
+        write_counts(trace, rnd, at, folder, waiting=False)
+    else:
+        write_trace(trace, folder, None, [lab.name for lab in rnd.labs], at=at, queue=form == "queue")
+
+
+def coverage(make, times, form: str, seeds: range, reps: int) -> dict:
+    rnd0 = make()
+    hits, n, misses = 0, 0, []
+    with tempfile.TemporaryDirectory() as tmp:
+        for seed in seeds:
+            rnd = rnd0.with_(seed=seed)
+            trace = run_replication(rnd, 0, trace=True).trace
+            truth = float(np.nanmax(trace.tubes["result"])) / H
+            for at in times:
+                folder = Path(tmp) / f"{form}-{seed}-{at:g}"
+                export(form, trace, rnd, at * H, folder)
+                result = run_forecast(rnd, read_status(folder, rnd, at * H), reps, [])
+                lo, hi = result["last_result_h"]["prediction95"]
+                inside = lo <= truth <= hi
+                hits += inside
+                n += 1
+                if not inside:
+                    misses.append(f"seed {seed} at {at:g} h: truth {truth:.2f} h, interval {lo:.2f}-{hi:.2f} h")
+    return {"hits": hits, "n": n, "misses": misses}
+
+
+def main(argv: list[str] | None = None) -> None:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--seeds", type=int, default=10)
+    ap.add_argument("--reps", type=int, default=20)
+    ap.add_argument("--forms", default="counts,swabs,queue")
+    ap.add_argument("--scenarios", default=",".join(SCENARIOS))
+    args = ap.parse_args(argv)
+    rows = []
+    t0 = time.perf_counter()
+    for name in args.scenarios.split(","):
+        make, times = SCENARIOS[name]
+        for form in args.forms.split(","):
+            c = coverage(make, times, form, range(1, args.seeds + 1), args.reps)
+            bound = share_lower_bound_95(c["hits"], c["n"])
+            rows.append(f"| {name} | {form} | {c['hits']} of {c['n']} ({c['hits'] / c['n']:.0%}) | {bound:.0%} |")
+            print(rows[-1], *("    miss: " + m for m in c["misses"]), sep="\n", flush=True)
+    print(f"\n{time.perf_counter() - t0:.0f} s\n")
+    print("| scenario | status form | true last result inside the 95% interval | one-sided 95% lower bound |")
+    print("| --- | --- | --- | --- |")
+    print(*rows, sep="\n")
+
+
+if __name__ == "__main__":
+    main(sys.argv[1:])

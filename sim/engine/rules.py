@@ -1,0 +1,96 @@
+"""The logistics' rules, each written once, as compiled functions over plain numbers and arrays (numba).
+
+Every driver of the logistics calls these: the SimPy model (`engine/logistics.py`, `engine/pickups.py`,
+`engine/couriers.py`), the compiled event loop (`engine/loop.py`) and a forecast's state put back at a time
+(`engine/resume.py`). A driver writes only the order of its events; what a point requests, what a pickup
+takes, when a plate is ready, how a slowdown stretches a drive are decided here. Each is callable from
+Python as it stands (numba compiles it on first use; `cache=True` keeps it across runs) and compiled
+without reference counting so the loop can call it at no cost (see `engine/loop.py`).
+"""
+
+from __future__ import annotations
+
+import numpy as np
+from numba import njit
+
+
+@njit(cache=True, _nrt=False)
+def tick_after(interval, since_open, tolerance):
+    """Rule 5's clock: the pickup tick at or after `since_open` seconds from the opening (ticks count from 1:
+    none at the opening itself). Points and courier routes tick on the same clock."""
+    return max(1, int(np.ceil(since_open / interval - tolerance)))
+
+
+@njit(cache=True, _nrt=False)
+def next_departure(now, every, tolerance):
+    """Rule L1's trunk clock: the first departure after `now` on a trunk leaving every `every` seconds from
+    the round's start."""
+    return (np.floor(now / every + tolerance) + 1) * every
+
+
+@njit(cache=True, _nrt=False)
+def request_at(seal, first, size, done, capacity, interval, origin, tolerance, ticks):
+    """Rule 5: when a point whose sorted seal times are seal[first:first+size], `done` of them picked up,
+    next asks for a vehicle: its box full, the next tick after its first uncollected seal, or its last seal
+    (`ticks` False: only a full box calls). inf: never again."""
+    if done >= size:
+        return np.inf
+    full = seal[first + done + capacity - 1] if done + capacity - 1 < size else np.inf
+    if not ticks:
+        return full
+    tick = tick_after(interval, seal[first + done] - origin, tolerance)
+    return min(origin + tick * interval, seal[first + size - 1], full)
+
+
+@njit(cache=True, _nrt=False)
+def sealed_by(seal, first, size, at):
+    """How many of a point's sorted seal times seal[first:first+size] are at or before `at` (a binary search,
+    numpy's `searchsorted(at, side="right")`)."""
+    lo, hi = 0, size
+    while lo < hi:
+        mid = (lo + hi) >> 1
+        if seal[first + mid] <= at:
+            lo = mid + 1
+        else:
+            hi = mid
+    return lo
+
+
+@njit(cache=True, _nrt=False)
+def picked_upto(sealed, done, room):
+    """What a pickup takes: tubes up to this index (those sealed, at most `room` more than `done`)."""
+    return int(max(min(float(sealed), done + room), float(done)))
+
+
+@njit(cache=True, _nrt=False)
+def plate_take(waiting, plate_size, oldest, max_plate_wait, now, tolerance):
+    """Rule 6: how many tubes a plate takes now from a lab's queue on a free extractor: a full plate when one
+    waits, every tube when the oldest has waited `max_plate_wait` (to the time tolerance), else none."""
+    if waiting >= plate_size:
+        return plate_size
+    if waiting > 0 and now >= oldest + max_plate_wait - tolerance:
+        return waiting
+    return 0
+
+
+@njit(cache=True, _nrt=False)
+def plate_timer(oldest, max_plate_wait, now):
+    """Rule 6: how long plate forming waits before it looks again when tubes wait short of a plate."""
+    return max(oldest + max_plate_wait - now, 0.0)
+
+
+@njit(cache=True, _nrt=False)
+def slowed(travel, slowdowns, now, lab, group):
+    """A travel draw stretched by every slowdown in force at `now` for the point's lab or group. Rows of
+    `slowdowns`: start, end, lab (-1 any), group (-1 any), factor."""
+    for k in range(slowdowns.shape[0]):
+        lab_ok = slowdowns[k, 2] == -1.0 or slowdowns[k, 2] == lab
+        group_ok = slowdowns[k, 3] == -1.0 or slowdowns[k, 3] == group
+        if slowdowns[k, 0] <= now < slowdowns[k, 1] and lab_ok and group_ok:
+            travel *= slowdowns[k, 4]
+    return travel
+
+
+def slowdown_rows(rnd) -> np.ndarray:
+    """A round's travel slowdowns as the rows `slowed` reads."""
+    return np.array([[s.start, s.end, s.lab, s.group, s.factor] for s in rnd.slowdowns], float).reshape(-1, 5)

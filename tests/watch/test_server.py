@@ -1,0 +1,64 @@
+"""Over HTTP: a bad snapshot is refused with its problems (400), a wrong token with 401 (and logged), an
+upload over the limit with 413 (and kept as refused); the watch goes on taking the next."""
+
+from __future__ import annotations
+
+import pytest
+from starlette.testclient import TestClient
+
+from sim.watch.access import set_up_token
+from sim.watch.server import MB, make_app
+from sim.watch.watch import Settings, Watch
+
+
+@pytest.fixture
+def served(scenario, drill_round, tmp_path):
+    watch = Watch(Settings(scenario, tmp_path / "w"), drill_round, None)
+    token = set_up_token(watch.store, None)
+    client = TestClient(make_app(watch, max_upload=2 * MB), client=("127.0.0.1", 40000))
+    yield watch, client, {"Authorization": f"Bearer {token}"}
+    watch.close()
+
+
+def _files(snap):
+    return [("files", (name, data, "text/csv")) for name, data in snap.files.items()]
+
+
+def test_a_good_snapshot_then_bad_ones_then_a_good_one(served, export):
+    watch, client, auth = served
+    r = client.post("/api/snapshots", files=_files(export(1.0)), data={"at": "3600s"}, headers=auth)
+    assert r.status_code == 200 and r.json()["state"] == "accepted" and r.json()["at_h"] == 1.0
+    bad = b"point,time,sampled,tubes_sealed,tubes_picked_up\nschool-0001,1h,many,0,0\nnowhere-0001,1h,1,0,0\n"
+    labs = b"lab,time,tubes_received,tubes_reported\nlab,1h,0,0\n"
+    r = client.post("/api/snapshots", files=[("f", ("points.csv", bad)), ("g", ("labs.csv", labs))], headers=auth)
+    assert r.status_code == 400
+    assert r.text == (
+        "points.csv:2: sampled: 'many' is not a count (a whole number, 0 or more)\n"
+        "points.csv:3: point: unknown point 'nowhere-0001'\n"
+    )
+    r = client.post("/api/snapshots", files=[("f", ("points.csv", b"x" * (3 * MB)))], headers=auth)
+    assert r.status_code == 413 and "over the limit of 2 MB" in r.text
+    r = client.post("/api/snapshots", files=_files(export(1.0)), headers={"Authorization": "Bearer nope"})
+    assert r.status_code == 401
+    assert client.post("/api/snapshots", files=_files(export(1.0))).status_code == 401
+    assert "127.0.0.1: POST /api/snapshots with a missing or wrong token" in watch.store.events("unauthorized")[0][2]
+    r = client.post("/api/snapshots", files=_files(export(1.5)), headers=auth)
+    assert r.status_code == 200 and r.json()["state"] == "accepted"
+    again = client.post("/api/snapshots", files=_files(export(1.5)), headers=auth)
+    assert again.json() == {"snapshot": r.json()["snapshot"], "state": "duplicate", "at_h": None}
+    states = [(s.state, len(s.problems)) for s in watch.store.snapshots()]
+    assert states == [("accepted", 0), ("refused", 2), ("refused", 1), ("accepted", 0)]
+    s = client.get("/api/state").json()
+    assert [x["problems"] for x in s["refused"]][0][0].startswith("upload of 3.0 MB")
+    assert s["latest"]["at_h"] == 1.5
+
+
+def test_reading_from_another_machine_needs_the_token(scenario, drill_round, tmp_path):
+    watch = Watch(Settings(scenario, tmp_path / "w"), drill_round, None)
+    token = set_up_token(watch.store, None)
+    remote = TestClient(make_app(watch), client=("192.168.7.7", 40000))
+    assert remote.get("/api/state").status_code == 401
+    assert remote.get(f"/api/state?token={token}").status_code == 200
+    page = remote.get(f"/?token={token}&lang=zh")
+    assert page.status_code == 200 and "实时预测" in page.text and token in page.text
+    watch.close()
