@@ -30,7 +30,7 @@ def test_the_walking_standard_test_has_one_home():
     import re
     from pathlib import Path
 
-    sim = Path(__file__).resolve().parents[2] / "sim"
+    sim = Path(__file__).resolve().parents[3] / "sim"
     rule = re.compile(r"(walk|standard)[\w.\[\]]*\s*[<>]=?\s*[\w.]*(standard|walk)[\w.]*\s*\+\s*1e-9")
     restated = [str(p.relative_to(sim)) for p in sim.rglob("*.py") if rule.search(p.read_text(encoding="utf-8"))]
     assert restated == []
