@@ -101,6 +101,9 @@
     const k = s.map.lonlat ? Math.cos(((y0 + y1) / 2) * Math.PI / 180) : 1;
     const sc = Math.min((W - 2 * m) / Math.max((x1 - x0) * k, 1e-9), (H - 2 * m) / Math.max(y1 - y0, 1e-9));
     const out = [`<svg id="map-svg" viewBox="0 0 ${W} ${H}" width="100%" role="img" aria-label="${esc(L.map)}">`];
+    const X = (x) => (m + (x - x0) * k * sc).toFixed(1), Y = (y) => (H - m - (y - y0) * sc).toFixed(1);
+    const roads = (s.map.roads || []).map(([ax, ay, bx, by]) => `M${X(ax)} ${Y(ay)}L${X(bx)} ${Y(by)}`).join("");
+    if (roads) out.push(`<path class="roads" d="${roads}" stroke="#b3b6b7" stroke-width="1.2" fill="none"/>`);
     for (const [name, x, y] of sites) {
       const p = byName[name];
       const c = !p ? "#aab7b8" : p.behind ? "#c0392b" : "#1e8449";

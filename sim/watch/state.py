@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import json
 
+import numpy as np
+
 from sim.scenario.round import Round
 from sim.watch.store import ForecastRow, SnapshotRow
 from sim.watch.watch import Watch
@@ -36,6 +38,9 @@ def track_point(f: ForecastRow, snap: SnapshotRow) -> dict:
     }
 
 
+MAX_ROADS = 20_000  # main-road segments sent to the watch page
+
+
 def site_map(rnd: Round) -> dict | None:
     """Each open site's coordinates by point name, on a places scenario; None otherwise."""
     places = rnd.places
@@ -43,7 +48,11 @@ def site_map(rnd: Round) -> dict | None:
         return None
     xy = {name: places.site_xy[i] for i, name in enumerate(places.site_names)}
     points = [[n, float(xy[n][0]), float(xy[n][1])] for n in rnd.point_names() if n in xy]
-    return {"lonlat": bool(places.lonlat), "sites": points} if points else None
+    out = {"lonlat": bool(places.lonlat), "sites": points}
+    if places.streets is not None:  # the main roads under the sites (a city's every street would be megabytes)
+        seg = places.streets.segments[places.streets.main][:MAX_ROADS]
+        out["roads"] = np.round(seg.reshape(-1, 4), 6).tolist()
+    return out if points else None
 
 
 def page_state(watch: Watch) -> dict:

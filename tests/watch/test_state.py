@@ -49,3 +49,16 @@ def test_sites_of_a_places_scenario_are_on_the_map(siting_town):
     m = site_map(rnd)
     assert [name for name, _x, _y in m["sites"]] == [n for n in rnd.point_names()]
     assert not m["lonlat"]
+
+
+def test_a_map_on_streets_sends_its_main_roads_to_the_page():
+    from dataclasses import replace
+    from pathlib import Path
+
+    import pytest
+
+    rnd = build_round(load_scenario(Path(__file__).parents[2] / "scenarios" / "river-town-streets.yaml"))
+    m = site_map(rnd)
+    main = rnd.places.streets.segments[rnd.places.streets.main]
+    assert len(m["roads"]) == len(main) > 0 and m["roads"][0] == pytest.approx(main[0].ravel().tolist(), abs=1e-6)
+    assert "roads" not in site_map(rnd.with_(places=replace(rnd.places, streets=None)))
