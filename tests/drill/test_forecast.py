@@ -320,3 +320,15 @@ def test_a_forecast_on_a_dask_cluster_and_on_processes_is_the_one_in_process(sma
     for other in (spread, remote):
         assert other["last_result_h"] == here["last_result_h"] and other["options"] == here["options"]
         assert other["points"] == here["points"]
+
+
+def test_counts_counted_before_time_are_compared_with_the_plan_when_counted(town, tmp_path):
+    # Counts of 4 h read at 4.5 h: before, they were compared with the plan at 4.5 h, every point looked
+    # behind and the forecast's residents ended about 10% under the plan's.
+    trace = run_replication(town, 0, trace=True).trace
+    write_counts(trace, town, 4 * H, tmp_path, stamp="4h", waiting=False)
+    result = run_forecast(town, read_status(tmp_path, town, 4.5 * H), 3, [])
+    turnout = result["updates"]["turnout"]
+    assert abs(turnout["now"] / turnout["scenario"] - 1) < 0.03 and turnout["counted_h"] == 4.0
+    assert not any(p["behind"] for p in result["points"])
+    assert "Counted at 4.0 h, before TIME" in format_forecast(result)
