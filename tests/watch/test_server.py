@@ -34,10 +34,11 @@ def test_a_good_snapshot_then_bad_ones_then_a_good_one(served, export):
     labs = b"lab,time,tubes_received,tubes_reported\nlab,1h,0,0\n"
     r = client.post("/api/snapshots", files=[("f", ("points.csv", bad)), ("g", ("labs.csv", labs))], headers=auth)
     assert r.status_code == 400
-    assert r.text == (
-        "points.csv:2: sampled: 'many' is not a count (a whole number, 0 or more)\n"
-        "points.csv:3: point: unknown point 'nowhere-0001'\n"
-    )
+    for problem in (  # the forecast's own problems, one a line (it also names the points with no row)
+        "points.csv:2: sampled: 'many' is not a count (a whole number, 0 or more)",
+        "points.csv:3: point: unknown point 'nowhere-0001'",
+    ):
+        assert problem in r.text.splitlines()
     r = client.post("/api/snapshots", files=[("f", ("points.csv", b"x" * (3 * MB)))], headers=auth)
     assert r.status_code == 413 and "over the limit of 2 MB" in r.text
     r = client.post("/api/snapshots", files=_files(export(1.0)), headers={"Authorization": "Bearer nope"})
