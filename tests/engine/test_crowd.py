@@ -48,7 +48,7 @@ def test_the_compiled_inverse_cdf_is_the_profiles_to_the_bit():
         u = np.sort(np.concatenate((rng.random(5000), [0.0, np.nextafter(1.0, 0.0)], profile.segments[1][:-1])))
 
         class Drawn:  # hands the profile these uniforms as its draws
-            def random(self, n):
+            def random(self, n, u=u):
                 return u[:n].copy()
 
         for kernel in (_quantile_sorted, _quantile_sorted.py_func):  # compiled, and as interpreted for small rounds
