@@ -13,6 +13,27 @@ from sim.core.i18n import _
 places_app = typer.Typer(help="Places: compounds and sites on a map (docs/places.md).", no_args_is_help=True)
 
 
+StrictOpt = Annotated[
+    Optional[bool],
+    typer.Option(
+        "--strict/--no-strict",
+        help="--strict: refuse the file if any feature is left out; --no-strict: write the others whatever is left "
+        "out. Default: refuse when more than 5% are left out.",
+        show_default=False,
+    ),
+]
+UniqueOpt = Annotated[
+    bool,
+    typer.Option(
+        "--unique-names", help="Keep features that share a name as 'name (2)', 'name (3)' in file order (default: left out)."
+    ),
+]
+ScenarioOpt = Annotated[
+    Optional[Path], typer.Option("--scenario", help="--kind streets: cut the network to this scenario's map.")
+]
+MarginOpt = Annotated[float, typer.Option("--margin", min=0, help="--kind streets: metres kept beyond the map.")]
+
+
 @places_app.command("import")
 def import_(
     source: Annotated[
@@ -33,25 +54,10 @@ def import_(
     metres: Annotated[
         bool, typer.Option("--metres", help="Coordinates are planar metres (x, y), not longitude/latitude.")
     ] = False,
-    strict: Annotated[
-        Optional[bool],
-        typer.Option(
-            "--strict/--no-strict",
-            help="--strict: refuse the file if any feature is left out; --no-strict: write the others whatever is left "
-            "out. Default: refuse when more than 5% are left out.",
-            show_default=False,
-        ),
-    ] = None,
-    unique_names: Annotated[
-        bool,
-        typer.Option(
-            "--unique-names", help="Keep features that share a name as 'name (2)', 'name (3)' in file order (default: left out)."
-        ),
-    ] = False,
-    scenario: Annotated[
-        Optional[Path], typer.Option("--scenario", help="--kind streets: cut the network to this scenario's map.")
-    ] = None,
-    margin: Annotated[float, typer.Option("--margin", min=0, help="--kind streets: metres kept beyond the map.")] = 2000.0,
+    strict: StrictOpt = None,
+    unique_names: UniqueOpt = False,
+    scenario: ScenarioOpt = None,
+    margin: MarginOpt = 2000.0,
 ) -> None:
     """Write compounds.csv or sites.csv from a GeoJSON or CSV export; features that cannot be used are listed and
     left out, and nothing doubtful is written. With --kind streets: a street network (.osm.pbf or GeoJSON) cut to a

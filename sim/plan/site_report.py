@@ -42,6 +42,9 @@ def write_siting(result: dict, loaded: LoadedScenario, out: Path) -> Path:
     shutil.copyfile(base / p.compounds, out / "compounds.csv")
     if p.driving.matrix:
         shutil.copyfile(base / p.driving.matrix, out / "travel.csv")
+    network = Path(p.network.file).name if p.network else None
+    if network:
+        shutil.copyfile(base / p.network.file, out / network)
 
     def change(data: dict) -> None:
         places = data["places"]
@@ -49,6 +52,9 @@ def write_siting(result: dict, loaded: LoadedScenario, out: Path) -> Path:
         places.setdefault("walking", {})["standard"] = f"{m.standard / 60:g}m"
         if p.driving.matrix:
             places["driving"]["matrix"] = "travel.csv"
+        if network:  # the streets, beside the plan (a string or a mapping with file:)
+            net = places["network"]
+            places["network"] = {**net, "file": network} if isinstance(net, dict) else network
 
     head = "Sited by `natsim site`: see siting.json beside this file for the targets and the checks."
     (out / "plan.yaml").write_text(edit_scenario(loaded.text, change, head), encoding="utf-8")

@@ -53,3 +53,22 @@ def test_county_town_calls_keep_queues_short():
     free = rnd.with_(groups=tuple(replace(g, calls=None) for g in rnd.groups))  # the same town, nobody called
     called, uncalled = run(rnd, 1).summary()["metrics"], run(free, 1).summary()["metrics"]
     assert called["wait_p95_min"]["mean"] < 15 < uncalled["wait_p95_min"]["mean"]
+
+
+def test_the_river_town_walks_its_streets_through_the_gate_and_over_the_bridges():
+    """The walled compound's only way out is its gate (x 1,000 m, y 1,300 m from the town's corner); a
+    compound across the river from its nearest site in a straight line walks round by a bridge."""
+    import numpy as np
+
+    from sim.core import geo
+
+    rnd = build_round(load_scenario(ROOT / "scenarios" / "river-town-streets.yaml"))
+    m = rnd.places
+    walled = m.compound_names.index("walled")
+    lon0, lat0 = 120.70, 30.75
+    gate = (lon0 + 1.0 / (111.32 * np.cos(np.radians(lat0))), lat0 + 1.3 / 111.32)
+    path = m.streets.walk_path(walled, int(m.assigned[walled]))
+    assert geo.distance(path, np.array(gate), True).min() < 1.0
+    straight = geo.distance(m.compound_xy, m.site_xy[m.assigned], True) / m.walk_speed
+    assert np.all(m.walk >= straight - 1e-6) and np.max(m.walk / straight) > 1.6
+    assert 0 < m.residents_within_standard <= 1

@@ -45,7 +45,8 @@ def make_map(p: spec.Places, files: PlaceFiles, lab_names: list[str]) -> PlacesM
         assigned = assign_nearest(c_xy, s_xy, tables > 0, lonlat)
     ok = assigned >= 0
     if sm is not None:
-        walk[ok] = sm.walks(np.flatnonzero(ok), assigned[ok])
+        if p.assignment == "file":  # nearest: the search found the walks
+            walk[ok] = sm.walks(np.flatnonzero(ok), assigned[ok])
     else:
         walk[ok] = walking_times(c_xy[ok], s_xy[assigned[ok]], lonlat, p.walking.speed, p.walking.detour)
     site_lab, drive = labs_of_sites(

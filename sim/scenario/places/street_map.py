@@ -64,12 +64,13 @@ class StreetMap:
         w = self._cached()
         if w is not None and len(w.compound):
             keep = open_[w.site]
-            c, s, t = w.compound[keep], w.site[keep], w.seconds[keep]
-            order = np.lexsort((s, np.round(t, 6), c))  # to the microsecond: sums along equal paths may differ
-            c, s, t = c[order], s[order], t[order]
-            first = np.ones(len(c), bool)
-            first[1:] = c[1:] != c[:-1]
-            assigned[c[first]], walk[c[first]] = s[first], t[first]
+            c, s, t = w.compound[keep], w.site[keep], w.seconds[keep]  # sorted by compound, then site
+            if len(c):
+                starts = np.flatnonzero(np.r_[True, c[1:] != c[:-1]])
+                best = np.repeat(np.minimum.reduceat(t, starts), np.diff(np.r_[starts, len(c)]))
+                near = np.flatnonzero(t <= best * (1 + 1e-9) + 1e-6)  # as near, to the microsecond
+                first = near[np.r_[True, c[near][1:] != c[near][:-1]]]  # of those, the site listed first
+                assigned[c[first]], walk[c[first]] = s[first], t[first]
         rest = np.flatnonzero(assigned < 0)
         sites = np.flatnonzero(open_)
         if rest.size and sites.size:

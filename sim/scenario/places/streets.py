@@ -109,21 +109,21 @@ class Streets:
 
 
 class _Builder:
-    """Ways in, edges out: nodes keyed by the file's node id (OSM) or by their coordinates (GeoJSON)."""
+    """Ways in, edges out. Nodes are keyed by whole numbers: the file's node ids (OSM, so nodes are
+    numbered in id order, the order of an OSM file) or their coordinates' order of appearance (GeoJSON)."""
 
     def __init__(self, lonlat: bool):
-        self.lonlat, self.index, self.xy = lonlat, {}, []
-        self.edges: list[tuple[int, int, int, bool, bool, bool]] = []
+        self.lonlat, self.index = lonlat, {}
+        self.keys: list[int] = []
+        self.coords: list[tuple[float, float]] = []
+        self.meta: list[tuple[int, int, bool, bool, bool]] = []  # per way: its nodes, class, one-way, walk, drive
         self.ways = 0
 
-    def node(self, key, xy: tuple[float, float]) -> int:
-        k = self.index.get(key)
-        if k is None:
-            k = self.index[key] = len(self.xy)
-            self.xy.append(xy)
-        return k
+    def key(self, point: tuple[float, float]) -> int:
+        """A GeoJSON point's number: ways join where they share a point."""
+        return self.index.setdefault(point, len(self.index))
 
-    def way(self, keys: list, coords: list[tuple[float, float]], tags: dict[str, str]) -> bool:
+    def way(self, keys: list[int], coords: list[tuple[float, float]], tags: dict[str, str]) -> bool:
         """One way; False when its class is neither walked nor driven."""
         highway = tags.get("highway") or tags.get("fclass") or ""
         walk = highway in WALKABLE and tags.get("foot", "") not in _NO
@@ -134,22 +134,27 @@ class _Builder:
         implied = highway == "motorway" or tags.get("junction") == "roundabout"
         backward = one in {"-1", "t"}
         oneway = backward or one in _YES or (implied and one not in {"no", "b"})
-        nodes = [self.node(k, xy) for k, xy in zip(keys, coords, strict=True)]
         if backward:
-            nodes = nodes[::-1]
-        c = CLASSES.index(highway)
-        self.edges.extend((a, b, c, oneway, walk, drive) for a, b in zip(nodes, nodes[1:], strict=False) if a != b)
+            keys, coords = keys[::-1], coords[::-1]
+        self.keys.extend(keys)
+        self.coords.extend(coords)
+        self.meta.append((len(keys), CLASSES.index(highway), oneway, walk, drive))
         self.ways += 1
         return True
 
     def streets(self, notes: list[str]) -> Streets:
-        xy = np.array(self.xy, float).reshape(-1, 2)
-        e = np.array(self.edges, dtype=np.int64).reshape(-1, 6)
-        u, v = e[:, 0], e[:, 1]
-        metres = geo.distance(xy[u], xy[v], self.lonlat) if len(e) else np.empty(0)
-        return Streets(
-            xy, u, v, e[:, 2], metres, e[:, 3].astype(bool), e[:, 4].astype(bool), e[:, 5].astype(bool), self.ways, notes
-        )
+        keys = np.array(self.keys, np.int64)
+        first, node = np.unique(keys, return_index=True, return_inverse=True)[1:]
+        xy = np.array(self.coords, float).reshape(-1, 2)[first]
+        meta = np.array(self.meta, np.int64).reshape(-1, 5)
+        way = np.repeat(np.arange(len(meta)), meta[:, 0])
+        at = np.flatnonzero(way[:-1] == way[1:])  # consecutive nodes of one way
+        u, v, w = node.ravel()[at], node.ravel()[at + 1], way[at]
+        keep = u != v
+        u, v, w = u[keep], v[keep], w[keep]
+        metres = geo.distance(xy[u], xy[v], self.lonlat) if len(u) else np.empty(0)
+        flags = meta[w].astype(bool)
+        return Streets(xy, u, v, meta[w, 1], metres, flags[:, 2], flags[:, 3], flags[:, 4], self.ways, notes)
 
 
 def read_streets(path: Path, lonlat: bool, shown: str | None = None) -> tuple[Streets | None, list[Problem]]:
@@ -182,12 +187,11 @@ def _osm(path: Path, shown: str) -> tuple[Streets | None, list[Problem]]:
             if not w.is_way():
                 continue
             try:
-                refs = [n.ref for n in w.nodes]
-                coords = [(n.lon, n.lat) for n in w.nodes]
+                points = [(n.ref, n.lon, n.lat) for n in w.nodes]
             except osmium.InvalidLocationError:
                 missing += 1
                 continue
-            b.way(refs, coords, dict(w.tags))
+            b.way([p[0] for p in points], [(p[1], p[2]) for p in points], dict(w.tags))
     except (RuntimeError, ValueError, OSError) as exc:
         return None, [Problem(shown, None, (), _("cannot read the street network: {reason}").format(reason=exc))]
     notes = [_("{n:,} ways left out: their nodes are not in the file (cut at the edge?)").format(n=missing)] if missing else []
@@ -221,6 +225,6 @@ def _geojson(path: Path, shown: str, lonlat: bool) -> tuple[Streets | None, list
             if lonlat and any(not (-180 <= x <= 180 and -90 <= y <= 90) for x, y in coords):
                 problems.append(Problem(shown, None, ("features", k), _("coordinates are not longitude/latitude")))
                 break
-            b.way([(round(x, 7), round(y, 7)) for x, y in coords], coords, props)
+            b.way([b.key((round(x, 7), round(y, 7))) for x, y in coords], coords, props)
     notes = [_("{n:,} features that are not lines left out").format(n=other)] if other else []
     return (b.streets(notes) if not problems else None), problems

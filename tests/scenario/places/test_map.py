@@ -23,3 +23,14 @@ def test_a_site_goes_to_its_own_lab_else_the_nearest_by_driving():
     assert labs.tolist() == [1, 1, 0]  # a: the matrix's 5 s beats 10 s; b: east is nearer; c: its own lab
     assert drive.tolist() == pytest.approx([5.0, 10.0, np.hypot(500, 100) / 10])
     assert drive_seconds(("x", "y"), (0, 0), None, False, 1.0, 1.0, {}) is None
+
+
+def test_the_walking_standard_test_has_one_home():
+    """`walk <= standard + 1e-9` is written once (places.within_standard); issue 26 found it in seven."""
+    import re
+    from pathlib import Path
+
+    sim = Path(__file__).resolve().parents[3] / "sim"
+    rule = re.compile(r"(walk|standard)[\w.\[\]]*\s*[<>]=?\s*[\w.]*(standard|walk)[\w.]*\s*\+\s*1e-9")
+    restated = [str(p.relative_to(sim)) for p in sim.rglob("*.py") if rule.search(p.read_text(encoding="utf-8"))]
+    assert restated == []

@@ -98,3 +98,23 @@ def test_the_map_without_a_network_is_unchanged(tmp_path):
     (tmp_path / "town.yaml").write_text(without)
     m = build_round(load_scenario(tmp_path / "town.yaml")).places
     assert m.streets is None and m.assigned.tolist() == [0] and m.walk[0] == pytest.approx(300 * 1.3 / WALK)
+
+
+def test_routes_get_the_streets_one_way_matrix_and_the_map_pickles(tmp_path):
+    """`routes: auto`'s matrix (`drive_matrix`, handed to OR-Tools) is P5n one way each: 100 s to the lab along the
+    one-way street, 300 s back round the detour; the map with its streets travels to worker processes."""
+    import pickle
+
+    from sim.scenario.places.map import drive_matrix
+
+    extra = [line([(1000, -700), (1000, -1700), (0, -1700), (0, -700)])]
+    river_town(tmp_path, "name,x,y,tables\nroad,0,-700,1\n", extra)
+    text = json.loads((tmp_path / "streets.geojson").read_text())
+    text["features"][3] = line([(0, 0), (0, -700)])
+    text["features"].append(line([(0, -700), (1000, -700)], oneway="yes"))
+    (tmp_path / "streets.geojson").write_text(json.dumps(text))
+    m = build_round(load_scenario(tmp_path / "town.yaml")).places
+    times = drive_matrix(m, 0, np.array([0]))
+    np.testing.assert_allclose(times, [[0.0, 300.0], [100.0, 0.0]])
+    again = pickle.loads(pickle.dumps(m))
+    assert again.streets.walks(np.array([0]), np.array([0])) == pytest.approx(m.walk)
