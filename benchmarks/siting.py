@@ -21,7 +21,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 CASES = {
     "town": ("county-town-map.yaml", 10, []),
-    "green": ("county-town-green-field.yaml", 10, []),
+    "green": ("siting/county-town-green-field.yaml", 10, []),
     "city": ("xian-on-a-map-siting.yaml", 4, []),
 }
 # The fair comparison of docs/siting.md: the same city without its walking standard (a four-hour walk

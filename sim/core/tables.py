@@ -13,6 +13,11 @@ import numpy as np
 def cell(value: object) -> str:
     """A value as a CSV cell: empty for missing (None, NaN); six significant digits for fractions; counts
     and large figures written out in full (no `1.0914e+07`), so a spreadsheet reads them as they are."""
+    kind = type(value)
+    if kind is str:
+        return value
+    if (kind is float or kind is np.float64) and -1e6 < value < 1e6:  # most cells (NaN fails the test)
+        return f"{value:.6g}"
     if value is None:
         return ""
     if isinstance(value, (bool, np.bool_)):

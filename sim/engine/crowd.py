@@ -114,14 +114,12 @@ def arrivals(
         return np.sort(calls.sample(rng, n, rnd.profile)), None
     u = rng.random(n)  # one draw per resident; sorted first, since the inverse CDF keeps their order
     u.sort()
-    if kernels.is_compiled():
-        return _quantile_sorted(u, rnd.profile.times, *rnd.profile.segments), None
-    return rnd.profile.quantile(u), None
+    return _QUANTILE_SORTED(u, rnd.profile.times, *rnd.profile.segments), None
 
 
 @njit(cache=True, nogil=True)
 def _quantile_sorted(u, times, lengths, cdf, lo, width):
-    """`Profile.quantile` of sorted u, in one pass: the segment only moves forward."""
+    """`Profile.sample`'s inverse CDF of sorted uniforms u, in one pass: the segment only moves forward."""
     out = np.empty(u.size)
     seg, last = 0, lengths.size - 1
     for i in range(u.size):
@@ -131,6 +129,9 @@ def _quantile_sorted(u, times, lengths, cdf, lo, width):
         f = (x - lo[seg]) / width[seg]
         out[i] = times[seg] + (0.0 if f < 0.0 else 1.0 if f > 1.0 else f) * lengths[seg]
     return out
+
+
+_QUANTILE_SORTED = kernels.kernel(_quantile_sorted)
 
 
 def positives(rnd: Round, rng: np.random.Generator, n: int) -> np.ndarray:

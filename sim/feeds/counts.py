@@ -247,6 +247,7 @@ def _counts_status(rnd, at, latest_point, latest_lab, points, labs, tables) -> S
         tubes,
         lab["plates_running"] if running_given else plates_running(rnd),
         past,
+        counted_at=max((w for w, _c in latest_point.values()), default=at),
     )
 
 

@@ -53,6 +53,7 @@ class Status:
     set_aside: list[SetAside] = field(default_factory=list)
     log: DrillLog | None = None  # the log cut at `at`, for fitting rates
     left_out: dict[str, int] = field(default_factory=dict)  # a replayed log's rows and times after `at`, not used
+    counted_at: float | None = None  # counts: when the latest were counted, if before `at` (None: at `at`)
 
     @property
     def kind(self) -> str:

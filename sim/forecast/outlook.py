@@ -126,13 +126,14 @@ def updated_rates(rnd: Round, status: Status) -> tuple[Round, dict]:
     return rnd, notes
 
 
-def state_of(rnd: Round, status: Status, plans: list[PlanAt]) -> tuple[RoundState, dict]:
+def state_of(rnd: Round, status: Status, plans: list[PlanAt], grid: Grid | None = None) -> tuple[RoundState, dict]:
     """The engine's state from a status (F1, F5) and what the turnout update found. Turnout compares like
     with like: comers (swabbed and queuing) against the plan's comers when the status shows the queue; when
     it does not (counts without `waiting`, a log of swabs only), swabbed against the plan's swabbed, and the
-    queue at TIME is the plan's."""
+    queue at TIME is the plan's. Counts counted before TIME are compared with the plan when they were counted."""
     plan_arrived = np.mean([p.arrived for p in plans], axis=0)
     plan_sampled = np.mean([p.sampled for p in plans], axis=0)
+    lag = _plan_sampled_since(plans, grid or Grid.for_round(rnd), status.counted_at, status.at)
     expected = rnd.per_point(lambda g: g.people) * rnd.turnout
     if status.waiting is not None:
         waiting, seen, plan_seen = status.waiting, "came", plan_arrived
@@ -142,8 +143,9 @@ def state_of(rnd: Round, status: Status, plans: list[PlanAt]) -> tuple[RoundStat
         seen, plan_seen = "sampled", plan_sampled
     came = status.sampled + np.array([w.size for w in waiting])
     observed = came if seen == "came" else status.sampled
-    enough = bool(plan_arrived.sum() >= TOO_EARLY * expected.sum() and plan_seen.sum() > 0)
-    ratio = float(observed.sum() / plan_seen.sum()) if enough else 1.0
+    plan_then = max(float(plan_seen.sum()) - lag, 0.0)  # the plan's, when the status was counted
+    enough = bool(plan_arrived.sum() >= TOO_EARLY * expected.sum() and plan_then > 0)
+    ratio = float(observed.sum() / plan_then) if enough else 1.0
     turnout = min(rnd.turnout * ratio, 1.0)
     with np.errstate(invalid="ignore", divide="ignore"):
         so_far = np.where(expected > 0, np.clip(plan_arrived / expected, 0, 1), 1.0)
@@ -158,10 +160,19 @@ def state_of(rnd: Round, status: Status, plans: list[PlanAt]) -> tuple[RoundStat
             "compared": seen,  # "came" (swabbed and queuing) or "sampled" (swabbed only; the queue is the plan's)
             "queue": status.queue,
             "came": int(observed.sum()),
-            "plan": float(plan_seen.sum()),
+            "plan": plan_then,
+            "counted_h": (status.counted_at if status.counted_at is not None else status.at) / 3600,
             "too_early_below": TOO_EARLY,
         }
     }
+
+
+def _plan_sampled_since(plans: list[PlanAt], grid: Grid, counted: float | None, at: float) -> float:
+    """Residents the plan swabs between `counted` and `at` (0 when the status was counted at `at`)."""
+    if counted is None or counted >= at:
+        return 0.0
+    rows = grid.row(np.array([counted, at]))
+    return float(np.mean([p.series["sampled"][rows[0] + 1 : rows[1] + 1].sum() for p in plans]))
 
 
 def _lab_times(rnd: Round, status: Status, plan: PlanAt) -> dict[str, np.ndarray]:
@@ -190,7 +201,7 @@ def run_forecast(
         rnd, range(min(reps, PLAN_REPLICATIONS)), jobs=jobs, dask=dask, grid=grid, task=partial(plan_at, at=status.at)
     )
     fitted, notes = updated_rates(rnd, status)
-    state, turnout = state_of(fitted, status, plans)
+    state, turnout = state_of(fitted, status, plans, grid)
     numbers = replications("forecast", reps)
     runs = [("", fitted, state)] + [
         (o.text, _with_option(fitted, o.rnd), replace(state, extra_tables=o.extra_tables)) for o in options
@@ -266,6 +277,7 @@ def summarise(rnd: Round, status: Status, plans: list[PlanAt], outlooks: list[Ou
             "set_aside": len(status.set_aside),
             "queue": status.queue,
             "left_out": status.left_out,
+            "counted_h": status.counted_at / 3600 if status.counted_at is not None else at_h,
         },
         "past": status.totals(),
         "past_curves": past_curves(status, grid),
@@ -273,7 +285,7 @@ def summarise(rnd: Round, status: Status, plans: list[PlanAt], outlooks: list[Ou
         "stages_after_h": stages,
         "binding_stage": slowest_wait(stages),
         "binding_lab": max(known)[1] if known else None,
-        "points": _points(rnd, status, plans, outlooks),
+        "points": _points(rnd, status, plans, outlooks, _plan_sampled_since(plans, grid, status.counted_at, status.at)),
         "labs": _labs(rnd, status, plans, lab_last, lab_mean),
     }
 
@@ -289,8 +301,12 @@ def _behind(observed: np.ndarray, plan: np.ndarray, slack: float) -> np.ndarray:
     return observed < mean - 2 * sd - slack
 
 
-def _points(rnd: Round, status: Status, plans: list[PlanAt], outlooks: list[Outlook]) -> list[dict]:
+def _points(rnd: Round, status: Status, plans: list[PlanAt], outlooks: list[Outlook], lag: float = 0.0) -> list[dict]:
+    """Each point against the plan when it was counted (`lag`: what the plan swabs city-wide between the
+    counts and TIME, taken from every point in proportion)."""
     plan = np.array([p.sampled for p in plans], float)
+    total = plan.sum(axis=1).mean()
+    plan *= max(total - lag, 0.0) / total if total > 0 else 1.0
     behind = _behind(status.sampled, plan, rnd.pool_sizes())
     ends = np.array([o.sampling_end_h for o in outlooks])
     names = rnd.point_names()

@@ -77,6 +77,13 @@ def status_lines(status: dict) -> list[str]:
                 "TIME left out (a log exported at TIME has none)."
             ).format(swabs=left.get("swabs", 0), queuing=left.get("queuing", 0), times=left.get("tube_times", 0))
         )
+    counted = status.get("counted_h")
+    if counted is not None and counted < status.get("at_h", counted):
+        lines.append(
+            _("Counted at {counted:.1f} h, before TIME: turnout compares them with the plan at {counted:.1f} h.").format(
+                counted=counted
+            )
+        )
     if status.get("queue") == "plan":
         lines.append(_("Queues at TIME: not in the status (no one joined and not swabbed); the plan's queue at TIME is used."))
     return lines
@@ -111,7 +118,7 @@ def format_forecast(result: dict) -> str:
     shown = ", ".join(behind[:10]) + (_(" and {n} more").format(n=len(behind) - 10) if len(behind) > 10 else "")
     lines.append(_("Points behind the plan: {points}.").format(points=shown or _("none")))
     lines.append(_("Labs behind the plan: {labs}.").format(labs=", ".join(labs) or _("none")))
-    lines += status_lines(result.get("status", {}))
+    lines += status_lines(result.get("status", {}) | {"at_h": result["at_h"]})
     lines += update_lines(result["updates"])
     for o in result["options"]:
         change = o.get("last_result_change_h")

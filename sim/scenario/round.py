@@ -141,7 +141,7 @@ class Profile:
         return cls(a[:, 0].copy(), a[:, 1].copy())
 
     @cached_property
-    def _cdf(self) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    def segments(self) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
         """Segment lengths, CDF at each segment's end and start, their difference: once, not per point."""
         lengths = np.diff(self.times)
         mass = self.weights[:-1] * lengths
@@ -150,17 +150,9 @@ class Profile:
         lo = np.concatenate(([0.0], cdf[:-1]))
         return lengths, cdf, lo, cdf - lo
 
-    @property
-    def segments(self) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
-        """(lengths, CDF at each segment's end, at its start, their difference), computed once."""
-        return self._cdf
-
     def sample(self, rng: np.random.Generator, n: int) -> np.ndarray:
-        return self.quantile(rng.random(n))  # one draw per resident: its segment, and its position within
-
-    def quantile(self, u: np.ndarray) -> np.ndarray:
-        """The inverse CDF: the arrival time of each uniform draw in `u` (non-decreasing in u)."""
-        lengths, cdf, lo, width = self._cdf
+        lengths, cdf, lo, width = self.segments
+        u = rng.random(n)  # one draw per resident: its segment, and its position within
         seg = np.minimum(np.searchsorted(cdf, u, side="right"), lengths.size - 1)
         return self.times[seg] + np.clip((u - lo[seg]) / width[seg], 0.0, 1.0) * lengths[seg]
 

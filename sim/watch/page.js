@@ -48,8 +48,9 @@
     if (s.running) lines.push(`<p class="note" id="running">${esc(fill(L.running, { at: when(s.running.at_h) }))}</p>`);
     box.innerHTML = lines.join("");
     const c = s.counts;
-    document.getElementById("counts").textContent = fill(L.counts, c) + " " +
-      fill(L.clock, { t: s.clock_h === null ? "-" : when(s.clock_h) });
+    // The clock only while the round is on (a rehearsal of a past round on the wall clock would say 40,000 h).
+    const on = s.clock_h !== null && s.clock_h > -24 && s.clock_h < s.deadline_h + 24;
+    document.getElementById("counts").textContent = fill(L.counts, c) + " " + fill(L.clock, { t: on ? when(s.clock_h) : "-" });
   }
 
   function track(s) {

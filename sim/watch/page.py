@@ -78,6 +78,17 @@ def _translation(lang: str) -> gettext.NullTranslations:
     return gettext.translation(DOMAIN, LOCALE_DIR, languages=[lang], fallback=True)
 
 
+def _names(watch: Watch) -> str:
+    """The characters any page shows whatever its language: the scenario's names and the switch's 中文."""
+    return "中文" + watch.rnd.name + "".join(watch.rnd.point_names()) + "".join(lab.name for lab in watch.rnd.labs)
+
+
+def prepare(watch: Watch) -> None:
+    """Cut both pages' fonts now (at start, in the background), so that no screen waits for one."""
+    for lang in ("en", "zh"):
+        _font(lang, _names(watch))
+
+
 @cache
 def _font(lang: str, names: str) -> str:
     """The shipped CJK font cut to what the page can show, inline (`report/fonts.py`): the scenario's names,
@@ -99,7 +110,7 @@ def page_html(watch: Watch, lang: str, token: str | None = None) -> str:
     config = {"labels": words, "start": start, "token": token}
     title = words["title"].format(scenario=watch.rnd.name)
     query = f"&token={html.escape(token)}" if token else ""
-    font = _font(lang, "".join(watch.rnd.point_names()) + "".join(lab.name for lab in watch.rnd.labs) + watch.rnd.name)
+    font = _font(lang, _names(watch))
     script = (Path(__file__).with_name("page.js")).read_text(encoding="utf-8")
     return f"""<!DOCTYPE html>
 <html lang="{"zh-CN" if lang == "zh" else "en"}"><head><meta charset="utf-8">

@@ -16,6 +16,7 @@ from sim.feeds.log import format_time
 from sim.forecast.report import format_forecast
 from sim.scenario.round import Round
 from sim.watch.access import set_up_token
+from sim.watch.page import prepare
 from sim.watch.replay import log_folder, read_rows, replay
 from sim.watch.watch import Clock, Settings, Watch
 from sim.watch.worker import Done
@@ -65,6 +66,7 @@ def run_watch(options: RunOptions, rnd: Round, start: dt.datetime | None, echo: 
     for note in watch.store.events("interrupted"):
         echo(note[2])
     threads = [threading.Thread(target=watch.loop, kwargs={"on_done": _printer(echo)}, daemon=True, name="watch")]
+    threads.append(threading.Thread(target=prepare, args=(watch,), daemon=True, name="fonts"))
     if rows is not None:
         at_text = lambda t: format_time(t, start)  # noqa: E731
         threads.append(

@@ -46,8 +46,14 @@ def test_the_compiled_inverse_cdf_is_the_profiles_to_the_bit():
         Profile.from_pairs([(0, 1), (3600, 0)]),
     ):
         u = np.sort(np.concatenate((rng.random(5000), [0.0, np.nextafter(1.0, 0.0)], profile.segments[1][:-1])))
-        got = _quantile_sorted(u, profile.times, *profile.segments)
-        assert np.array_equal(got, profile.quantile(u)) and np.all(np.diff(got) >= 0)
+
+        class Drawn:  # hands the profile these uniforms as its draws
+            def random(self, n, u=u):
+                return u[:n].copy()
+
+        for kernel in (_quantile_sorted, _quantile_sorted.py_func):  # compiled, and as interpreted for small rounds
+            got = kernel(u, profile.times, *profile.segments)
+            assert np.array_equal(got, profile.sample(Drawn(), u.size)) and np.all(np.diff(got) >= 0)
 
 
 def test_positives_are_each_resident_at_the_prevalence(small_round):

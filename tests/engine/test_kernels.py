@@ -110,3 +110,18 @@ def test_interpreted_and_compiled_replications_agree_to_the_bit(monkeypatch, rep
     for k in a.trace.tubes:
         np.testing.assert_array_equal(a.trace.tubes[k], b.trace.tubes[k])
     assert a.groups == b.groups and a.stages == b.stages
+
+
+def test_the_quickstart_compiles_nothing_on_a_fresh_machine(natsim, tmp_path):
+    """Issue 32: a cold numba cache (an empty NUMBA_CACHE_DIR) and the quickstart's first run: a verdict,
+    no compiling line, nothing written to the cache."""
+    from pathlib import Path
+
+    cache = tmp_path / "numba-cache"
+    cache.mkdir()
+    root = Path(__file__).resolve().parents[2]
+    env = {"NUMBA_CACHE_DIR": str(cache), "NATSIM_COMPILED": ""}
+    r = natsim("run", "scenarios/quickstart.yaml", "-r", "1", "--no-plots", "--out", str(tmp_path / "out"), cwd=root, env=env)
+    assert r.returncode == 0, r.stderr
+    assert "Deadline 12 h" in r.stdout and "Compiling" not in r.stderr
+    assert not list(cache.rglob("*.nbi"))
