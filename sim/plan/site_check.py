@@ -23,6 +23,7 @@ from sim.scenario.load import LoadedScenario
 from sim.scenario.places.build import reassign
 from sim.scenario.places.map import PlacesMap, nearest_open, walks, within_standard
 from sim.scenario.round import Round
+from sim.scenario.rules import within_wait
 
 SITE_KEY = 1_000_000  # site s of a plan draws from the crowd streams of group SITE_KEY + s
 
@@ -59,7 +60,7 @@ class SiteChecker:
 
     def site_ok(self, m: PlacesMap, s: int, reps: range, margin: bool = True) -> bool:
         """Site s within the queue standard (less the margin, as repair and descent judge) in every one of `reps`."""
-        return all(self.p95(m, s, r) <= self.max_wait - (self.margin if margin else 0.0) + 1e-9 for r in reps)
+        return all(within_wait(self.p95(m, s, r), self.max_wait, self.margin if margin else 0.0) for r in reps)
 
     def walks_ok(self, m: PlacesMap) -> bool:
         """Every compound with residents served within the walking standard, but those out of reach of

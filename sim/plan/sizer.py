@@ -149,7 +149,7 @@ class Sizer:
         w = self.targets.max_wait
         if w is None or o.worst_p95_wait_min is None:
             return True
-        return within_wait(o.worst_p95_wait_min, w, self.wait_margin if margin else 0.0)
+        return within_wait(o.worst_p95_wait_min * 60, w, self.wait_margin if margin else 0.0)
 
     @property
     def due_margin(self) -> float:
@@ -275,7 +275,7 @@ def binding_stage(check: Check, rnd: Round, max_wait: float | None) -> str:
     """Which stage keeps a plan from its targets, on its worst replication: the first stage whose finish,
     plus the fastest possible processing after it, already passes the deadline. `max_wait`: the queue
     standard as the check judged it (inside the standard by the wait margin, in the search)."""
-    if max_wait is not None and any(w is not None and not within_wait(w, max_wait) for w in check.worst_p95_wait_min):
+    if max_wait is not None and any(w is not None and not within_wait(w * 60, max_wait) for w in check.worst_p95_wait_min):
         return "sampling points (queue standard)"
     if any(s is not None and sampling_too_late(s, rnd) for s in check.sampling_complete_h):
         return "sampling points (sampling ends too late)"

@@ -142,7 +142,7 @@ def _propose_group(rnd: Round, gi: int, max_wait: float, slot_length: float, rep
 
     def ok(steps: int) -> bool:
         worst = group_crowds(rnd, gi, schedule(rnd, steps * STEP, slot_length, b), search).worst_p95_min
-        return within_wait(max(worst), max_wait)
+        return within_wait(max(worst) * 60, max_wait)
 
     # The tables' throughput bounds the span from below: nobody can be swabbed faster than that.
     work = g.residents * rnd.turnout * rnd.service.mean / g.tables  # seconds at every table
@@ -156,7 +156,7 @@ def _propose_group(rnd: Round, gi: int, max_wait: float, slot_length: float, rep
     while True:
         calls = schedule(rnd, span, slot_length, b)
         with_ = group_crowds(rnd, gi, calls, check)
-        if within_wait(max(with_.worst_p95_min), max_wait) or span >= MAX_SPAN:
+        if within_wait(max(with_.worst_p95_min) * 60, max_wait) or span >= MAX_SPAN:
             break
         span += STEP
     found.calls[g.name] = calls
