@@ -18,6 +18,14 @@ class Engine(StrEnum):
     reference = "reference"
 
 
+EngineOpt = Annotated[
+    Engine,
+    typer.Option(
+        "--engine", help="Logistics engine: compiled (fast), or reference (the readable SimPy model, slower; same results)."
+    ),
+]
+
+
 def run(
     scenario: ScenarioArg,
     out: Annotated[
@@ -40,13 +48,7 @@ def run(
     trace: Annotated[
         bool, typer.Option("--trace", help="Also write replication 1 in the drill log format (trace/swabs.csv, trace/tubes.csv).")
     ] = False,
-    engine: Annotated[
-        Engine,
-        typer.Option(
-            "--engine",
-            help="Logistics engine: compiled (fast), or reference (the readable SimPy model, slower; same results).",
-        ),
-    ] = Engine.compiled,
+    engine: EngineOpt = Engine.compiled,
 ) -> None:
     """Simulate a round and write a results folder: summary.json, points.csv, timeline.csv and plots."""
     from sim.engine.compiled import choose_engine

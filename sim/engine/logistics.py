@@ -14,7 +14,6 @@ follows event for event (`tests/engine/test_loop.py` holds the two identical).
 from __future__ import annotations
 
 import math
-from collections import deque
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from functools import cached_property, partial
@@ -27,6 +26,7 @@ from sim.engine import pickups, rules
 from sim.engine.couriers import couriers
 from sim.engine.draws import Draws
 from sim.engine.retests import Retests
+from sim.engine.rules import KEY_GROUPS, POOLED, RETESTS, TubeQueue
 from sim.engine.servers import Busy, ServerPool
 from sim.engine.trunks import Trunk
 from sim.scenario.round import Lab, Round
@@ -60,46 +60,6 @@ class Restored:
     def queued(self, lab: int, ids: np.ndarray, priority: bool, since: float) -> None:
         """Tubes in a lab's queue since `since` (`LabSim.deliver`)."""
         self.labs.append(("queued", lab, ids, since, priority))
-
-
-RETESTS, KEY_GROUPS, POOLED = 0, 1, 2  # a lab's queue classes, served in this order (the compiled loop's too)
-
-
-class TubeQueue:
-    """A lab's tubes waiting for a plate, by class (retest singles first, then key groups, then other pooled
-    tubes), each class first come, first served: rule 6's "which tubes a plate takes"."""
-
-    def __init__(self):
-        self.classes: tuple[deque[list], ...] = (deque(), deque(), deque())  # [arrival, tube ids, next index]
-        self.waiting = 0
-
-    def add(self, when: float, ids: np.ndarray, cls: int) -> None:
-        self.classes[cls].append([when, ids, 0])
-        self.waiting += ids.size
-
-    def oldest(self) -> float:
-        """When the longest-waiting tube arrived."""
-        return min(q[0][0] for q in self.classes if q)
-
-    def take(self, k: int) -> np.ndarray:
-        """The next k tubes, class by class."""
-        parts = []
-        for q in self.classes:
-            while k and q:
-                batch = q[0]
-                got = batch[1][batch[2] : batch[2] + k]
-                parts.append(got)
-                batch[2] += got.size
-                k -= got.size
-                if batch[2] == batch[1].size:
-                    q.popleft()
-        ids = np.concatenate(parts)
-        self.waiting -= ids.size
-        return ids
-
-    def batches(self) -> list[tuple[float, np.ndarray, int]]:
-        """What still waits, as (arrival, tube ids, class), class by class."""
-        return [(b[0], b[1][b[2] :], cls) for cls, q in enumerate(self.classes) for b in q]
 
 
 class LabSim:

@@ -1,12 +1,12 @@
-"""The logistics of a plain round as one compiled event loop (numba): the same rules as the SimPy model
-(`engine/logistics.py`, `engine/pickups.py`), event for event.
+"""The logistics as one compiled event loop (numba): the same events as the SimPy model (`engine/logistics.py`,
+`engine/pickups.py`, `engine/trunks.py`), event for event, for every round without courier routes.
 
 It keeps SimPy's own order: a heap of (time, priority, sequence) where the sequence counts every event
 in the order the SimPy model schedules it, so ties (fixed travel or lab times) break the same way, and
 the plate former's wake-up and timer are the same `event | timeout` condition, one extra event when it
 fires. Durations are the same draws (`engine/draws.py`), read ahead from arrays. `tests/engine/test_loop.py`
-runs both on many rounds and asserts every tube's every time is identical. `engine/compiled.py` decides
-when a round is plain enough (no courier routes or trunks, not a forecast) and packs it. The rules
+runs both on many rounds, plain and resumed, and asserts every tube's every time is identical.
+`engine/compiled.py` decides when the loop applies (no courier routes) and packs the state. The rules
 themselves (what a point requests, what a pickup takes, when a plate is ready, slowdowns) are
 `engine/rules.py`'s, the pools of servers `engine/servers.py`'s: this module writes only the order of events.
 

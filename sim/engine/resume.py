@@ -23,8 +23,9 @@ from sim.core import streams
 from sim.engine import rules
 from sim.engine.crowd import PointCrowd, arrivals, positives, serve_point
 from sim.engine.figures import stage_means
-from sim.engine.logistics import KEY_GROUPS, POOLED, Logistics, TubeQueue
+from sim.engine.logistics import Logistics
 from sim.engine.replication import logistics
+from sim.engine.rules import KEY_GROUPS, POOLED, TubeQueue
 from sim.engine.sampling import Crowd, collector, simulate_crowd
 from sim.engine.servers import ServerPool
 from sim.engine.timeline import Grid

@@ -5,10 +5,13 @@ Every driver of the logistics calls these: the SimPy model (`engine/logistics.py
 (`engine/resume.py`). A driver writes only the order of its events; what a point requests, what a pickup
 takes, when a plate is ready, how a slowdown stretches a drive are decided here. Each is callable from
 Python as it stands (numba compiles it on first use; `cache=True` keeps it across runs) and compiled
-without reference counting so the loop can call it at no cost (see `engine/loop.py`).
+without reference counting so the loop can call it at no cost (see `engine/loop.py`). `TubeQueue`, the
+order in which a lab's plates take its tubes, is the Python drivers' (the loop's `_take` is its array form).
 """
 
 from __future__ import annotations
+
+from collections import deque
 
 import numpy as np
 from numba import njit
@@ -94,3 +97,43 @@ def slowed(travel, slowdowns, now, lab, group):
 def slowdown_rows(rnd) -> np.ndarray:
     """A round's travel slowdowns as the rows `slowed` reads."""
     return np.array([[s.start, s.end, s.lab, s.group, s.factor] for s in rnd.slowdowns], float).reshape(-1, 5)
+
+
+RETESTS, KEY_GROUPS, POOLED = 0, 1, 2  # a lab's queue classes, served in this order (the compiled loop's too)
+
+
+class TubeQueue:
+    """A lab's tubes waiting for a plate, by class (retest singles first, then key groups, then other pooled
+    tubes), each class first come, first served: rule 6's "which tubes a plate takes"."""
+
+    def __init__(self):
+        self.classes: tuple[deque[list], ...] = (deque(), deque(), deque())  # [arrival, tube ids, next index]
+        self.waiting = 0
+
+    def add(self, when: float, ids: np.ndarray, cls: int) -> None:
+        self.classes[cls].append([when, ids, 0])
+        self.waiting += ids.size
+
+    def oldest(self) -> float:
+        """When the longest-waiting tube arrived."""
+        return min(q[0][0] for q in self.classes if q)
+
+    def take(self, k: int) -> np.ndarray:
+        """The next k tubes, class by class."""
+        parts = []
+        for q in self.classes:
+            while k and q:
+                batch = q[0]
+                got = batch[1][batch[2] : batch[2] + k]
+                parts.append(got)
+                batch[2] += got.size
+                k -= got.size
+                if batch[2] == batch[1].size:
+                    q.popleft()
+        ids = np.concatenate(parts)
+        self.waiting -= ids.size
+        return ids
+
+    def batches(self) -> list[tuple[float, np.ndarray, int]]:
+        """What still waits, as (arrival, tube ids, class), class by class."""
+        return [(b[0], b[1][b[2] :], cls) for cls, q in enumerate(self.classes) for b in q]
