@@ -93,7 +93,9 @@ def first_run(runs: int) -> list[str]:
             cache = Path(tmp) / f"cache{k}"  # empty: nothing compiled on this "machine" yet
             cmd = [*NATSIM, "run", "scenarios/quickstart.yaml", "--out", f"{tmp}/cold{k}"]
             cold.append(timed(cmd, {"NUMBA_CACHE_DIR": str(cache)}, until="Deadline"))
-            warm.append(timed([*NATSIM, "run", "scenarios/quickstart.yaml", "--out", f"{tmp}/warm{k}"], until="Deadline"))
+            warm.append(
+                timed([*NATSIM, "run", "scenarios/quickstart.yaml", "--out", f"{tmp}/warm{k}"], until="Deadline")
+            )
     (cw, cc), (ww, wc) = median(cold), median(warm)
     return [
         f"| first `natsim run scenarios/quickstart.yaml`, cold numba cache, until the verdict | {cw:.2f} s "

@@ -52,7 +52,9 @@ print(json.dumps({"kernels": own, "wall": time.perf_counter() - t}))
 def main() -> None:
     with tempfile.TemporaryDirectory() as cache:
         env = {**os.environ, "NUMBA_CACHE_DIR": cache, "NATSIM_COMPILED": "always"}
-        out = subprocess.run([sys.executable, "-c", CHILD], cwd=ROOT, env=env, capture_output=True, text=True, check=True)
+        out = subprocess.run(
+            [sys.executable, "-c", CHILD], cwd=ROOT, env=env, capture_output=True, text=True, check=True
+        )
     import json
 
     got = json.loads(out.stdout.strip().splitlines()[-1])

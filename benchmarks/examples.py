@@ -31,7 +31,8 @@ print(json.dumps({"seconds": time.perf_counter() - t, "residents": m["residents_
 def main(paths: list[str]) -> None:
     paths = paths or sorted(str(p) for p in (ROOT / "scenarios").glob("*.yaml"))
     print(
-        f"{'scenario':28s} {'residents':>11s} {'seconds':>8s} {'peak MB':>8s} {'B/resident':>10s} {'done h':>7s} {'deadline':>8s}"
+        f"{'scenario':28s} {'residents':>11s} {'seconds':>8s} {'peak MB':>8s} {'B/resident':>10s} {'done h':>7s} "
+        f"{'deadline':>8s}"
     )
     for path in paths:
         out = subprocess.run([sys.executable, "-c", CHILD, path], capture_output=True, text=True, check=True)

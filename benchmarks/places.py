@@ -55,8 +55,11 @@ def assignment() -> dict:
 def replication(kind: str) -> float:
     out = subprocess.run(
         [sys.executable, "-c", CHILD, str(ROOT / "scenarios" / "xian-on-a-map.yaml"), kind],
-        capture_output=True, text=True, check=True, cwd=ROOT,
-    )  # fmt: skip
+        capture_output=True,
+        text=True,
+        check=True,
+        cwd=ROOT,
+    )
     return float(out.stdout.strip().splitlines()[-1])
 
 
@@ -70,7 +73,10 @@ def main() -> None:
     for kind in ("without", "with", "with", "without"):
         times[kind].append(replication(kind))
     w, wo = statistics.median(times["with"]), statistics.median(times["without"])
-    print(f"xian-on-a-map, one replication: {w:.1f} s with places, {wo:.1f} s without walking: {w / wo:.2f}x (target 1.3x)")
+    print(
+        f"xian-on-a-map, one replication: {w:.1f} s with places, {wo:.1f} s without walking: {w / wo:.2f}x (target "
+        f"1.3x)"
+    )
 
 
 if __name__ == "__main__":

@@ -25,7 +25,9 @@ def main(time_limit: float) -> None:
     loaded = load_scenario(ROOT / "scenarios" / "xian-on-a-map.yaml")
     sc, m = loaded.spec, loaded.places_map
     residents = np.array([m.compound_residents[m.served(s)].sum() for s in range(len(m.site_names))], float)
-    demand = peak_tubes(residents, sc.arrivals.turnout, sc.sampling.pool_size, sc.arrivals.profile, sc.transport.pickup_interval)
+    demand = peak_tubes(
+        residents, sc.arrivals.turnout, sc.sampling.pool_size, sc.arrivals.profile, sc.transport.pickup_interval
+    )
     total = {"sweep": [0, 0.0], "solver": [0, 0.0]}
     began = time.perf_counter()
     for lab, name in enumerate(m.lab_names):
@@ -39,10 +41,16 @@ def main(time_limit: float) -> None:
         for key, found in (("sweep", first), ("solver", loops)):
             total[key][0] += len(found)
             total[key][1] += sum(x.seconds for x in found)
-        print(f"{name}: {sites.size} sites; sweep {len(first)} loops, {sum(x.seconds for x in first) / 3600:,.0f} h driving; "
-              f"routing ({how}) {len(loops)} loops, {sum(x.seconds for x in loops) / 3600:,.0f} h; {took:.1f} s")  # fmt: skip
-    print(f"all labs: sweep {total['sweep'][0]} loops, {total['sweep'][1] / 3600:,.0f} h; routing {total['solver'][0]} loops, "
-          f"{total['solver'][1] / 3600:,.0f} h; {time.perf_counter() - began:.1f} s in all")  # fmt: skip
+        print(
+            f"{name}: {sites.size} sites; sweep {len(first)} loops, {sum(x.seconds for x in first) / 3600:,.0f} h "
+            f"driving; "
+            f"routing ({how}) {len(loops)} loops, {sum(x.seconds for x in loops) / 3600:,.0f} h; {took:.1f} s"
+        )
+    print(
+        f"all labs: sweep {total['sweep'][0]} loops, {total['sweep'][1] / 3600:,.0f} h; routing {total['solver'][0]} "
+        f"loops, "
+        f"{total['solver'][1] / 3600:,.0f} h; {time.perf_counter() - began:.1f} s in all"
+    )
 
 
 def main_pair() -> None:
@@ -53,7 +61,10 @@ def main_pair() -> None:
 
     measure("engine", str(ROOT / "scenarios" / "quickstart.yaml"))
     a, b, x = pair("xian-on-a-map.yaml", "xian-on-a-map-routes.yaml", kind="replication")  # not the routing
-    print(f"Xi'an map, dedicated trips {a['seconds']:.1f} s; with routes {b['seconds']:.1f} s; ratio {x:.2f}x (target 1.2x)")
+    print(
+        f"Xi'an map, dedicated trips {a['seconds']:.1f} s; with routes {b['seconds']:.1f} s; ratio {x:.2f}x (target "
+        f"1.2x)"
+    )
 
 
 if __name__ == "__main__":

@@ -83,7 +83,12 @@ print(json.dumps({{'seconds': time.perf_counter() - t0, 'arrived': arrived,
 
 def measure(kind: str, source: str, timeout: float = 3600) -> dict:
     out = subprocess.run(
-        [sys.executable, "-c", CHILD, kind, source], capture_output=True, text=True, timeout=timeout, check=True, cwd=ROOT
+        [sys.executable, "-c", CHILD, kind, source],
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+        check=True,
+        cwd=ROOT,
     )
     return json.loads(out.stdout.strip().splitlines()[-1])
 
@@ -147,7 +152,8 @@ def _line(row: dict) -> str:
 WHY_NOT_FLOOR = (
     "Why a floor target is not met: the floor is per point its stream, draws, sort and queue kernel; the engine "
     "adds the tubes, every resident's wait and turnaround kept for exact figures (fresh memory: most of what a "
-    "cold process pays beyond the floor), the logistics and the figures (docs/performance.md, 'Where the time goes now')."
+    "cold process pays beyond the floor), the logistics and the figures (docs/performance.md, 'Where the time goes "
+    "now')."
 )
 
 
@@ -197,14 +203,18 @@ def write_markdown(rows: list[dict]) -> None:
                 continue
             n = row["residents"]
             vs_ref = (
-                f"{row['reference']['seconds'] / m['seconds']:.1f}x faster" if kind == "engine" and "reference" in row else ""
+                f"{row['reference']['seconds'] / m['seconds']:.1f}x faster"
+                if kind == "engine" and "reference" in row
+                else ""
             )
             vs_floor = f"{m['seconds'] / row['floor']['seconds']:.1f}x" if kind != "floor" else "1x"
             lines.append(
                 f"| {row['case']}: {kind} | {n:,.0f} | {m['seconds']:.2f} | {n / m['seconds']:,.0f} | {vs_ref} | "
                 f"{vs_floor} | {m['peak_mb']:.0f} | {m['peak_mb'] * 2**20 / n:.0f} |"
             )
-    runs = [f"{r['case']}: {k} {r[k]['runs']} s" for r in rows for k in ("engine", "floor") if len(r[k].get("runs", [])) > 1]
+    runs = [
+        f"{r['case']}: {k} {r[k]['runs']} s" for r in rows for k in ("engine", "floor") if len(r[k].get("runs", [])) > 1
+    ]
     if runs:
         lines += ["", "Runs (seconds, sorted): " + "; ".join(runs) + "."]
     lines += ["", "## Targets", "", "| target | measured | met |", "| --- | --- | --- |"]
@@ -233,7 +243,9 @@ def main_pair() -> None:
     1.2x the base Shanghai example (one replication each, fresh processes, compiled kernels cached)."""
     measure("engine", str(ROOT / "scenarios" / "quickstart.yaml"))  # the kernels compiled before timing
     a, b, x = pair("shanghai-2022-04-04.yaml", "shanghai-2022-04-04-external-labs.yaml")
-    print(f"Shanghai example {a['seconds']:.1f} s; with external labs {b['seconds']:.1f} s; ratio {x:.2f}x (target 1.2x)")
+    print(
+        f"Shanghai example {a['seconds']:.1f} s; with external labs {b['seconds']:.1f} s; ratio {x:.2f}x (target 1.2x)"
+    )
 
 
 if __name__ == "__main__":

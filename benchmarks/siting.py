@@ -53,14 +53,18 @@ def main(case: str, reps: int | None) -> None:
     bounds = ", ".join(f"{k} {b:.3f}" for k, b in milp["bounds"].items() if b is not None)
     print(
         f"{case}: {seconds:.1f} s in all; MILP ({milp['program']}, {milp['districts']} program(s), "
-        f"{milp['districts_optimal']} closed) {milp['seconds']:.1f} s: {milp['sites']} sites and {milp['tables']} tables, "
-        f"objective {milp['objective']:.3f}, proven lower bound {milp['lower_bound']:.3f} ({bounds}), gap {milp['gap']:.2%}, "
+        f"{milp['districts_optimal']} closed) {milp['seconds']:.1f} s: {milp['sites']} sites and {milp['tables']} "
+        f"tables, "
+        f"objective {milp['objective']:.3f}, proven lower bound {milp['lower_bound']:.3f} ({bounds}), gap "
+        f"{milp['gap']:.2%}, "
         f"{'optimal' if milp['optimal'] else 'not proven optimal'}; "
         f"plan {plan['sites']} sites, {plan['tables']} tables, {plan['residents_per_site']:,.0f} residents per site, "
         f"{plan['within_walk_standard']:.1%} within the walking standard; "
-        f"fresh replications meeting every target {v['share_meeting_targets']:.0%} (95% lower bound {v['lower_bound_95']:.0%}), "
+        f"fresh replications meeting every target {v['share_meeting_targets']:.0%} (95% lower bound "
+        f"{v['lower_bound_95']:.0%}), "
         f"worst site p95 {max(v['worst_site_p95_wait_min']):.1f} min; "
-        f"every open site tried closed: {r['minimality']['sites_tried_closed']} tries, {r['minimality']['closed']} closed; "
+        f"every open site tried closed: {r['minimality']['sites_tried_closed']} tries, {r['minimality']['closed']} "
+        f"closed; "
         f"one step smaller failing {sum(r['one_step_smaller'].values())} of {len(r['one_step_smaller'])}; "
         f"compounds out of reach {len(r['unreachable_compounds'])}; exit status {done.returncode}"
     )

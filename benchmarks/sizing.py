@@ -21,7 +21,9 @@ def main(args: list[str]) -> None:
     out = Path(tempfile.mkdtemp(prefix="natsim-size-")) / "size"
     t = time.perf_counter()
     subprocess.run(
-        [sys.executable, "-m", "sim", "size", scenario, "--max-wait", "30m", *extra, "--out", str(out)], check=False, cwd=ROOT
+        [sys.executable, "-m", "sim", "size", scenario, "--max-wait", "30m", *extra, "--out", str(out)],
+        check=False,
+        cwd=ROOT,
     )
     minutes = (time.perf_counter() - t) / 60
     result = json.loads((out / "sizing.json").read_text())

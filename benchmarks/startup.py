@@ -37,12 +37,19 @@ def main(runs: int) -> None:
         with tempfile.TemporaryDirectory() as tmp:
             t0 = time.perf_counter()
             done = subprocess.run(
-                [sys.executable, "-c", PROBE, str(Path(tmp) / "out")], cwd=ROOT, capture_output=True, text=True, check=True
+                [sys.executable, "-c", PROBE, str(Path(tmp) / "out")],
+                cwd=ROOT,
+                capture_output=True,
+                text=True,
+                check=True,
             )
             wall = time.perf_counter() - t0
         simulation = float(done.stderr.strip().splitlines()[-1])
         rest.append(wall - simulation)
-        print(f"run {k + 1}: process {wall:.2f} s, simulation {simulation:.2f} s, everything else {wall - simulation:.2f} s")
+        print(
+            f"run {k + 1}: process {wall:.2f} s, simulation {simulation:.2f} s, everything else "
+            f"{wall - simulation:.2f} s"
+        )
     print(f"everything but the simulation: median {sorted(rest)[len(rest) // 2]:.2f} s (target 1.5 s)")
 
 

@@ -79,7 +79,14 @@ def walks_at_scale() -> dict:
     tracemalloc.start()
     c0, t0 = time.process_time(), time.perf_counter()
     sm = street_map(
-        streets, True, streets.speeds("walk", walk, {}), streets.speeds("drive", drive, {}), (walk, drive), compounds, sites, {}
+        streets,
+        True,
+        streets.speeds("walk", walk, {}),
+        streets.speeds("drive", drive, {}),
+        (walk, drive),
+        compounds,
+        sites,
+        {},
     )
     c1, t1 = time.process_time(), time.perf_counter()
     within = sm.within(900.0)
@@ -129,14 +136,17 @@ def xian_with_streets(folder: Path) -> Path:
 def timed(path: Path) -> tuple[float, float]:
     out = subprocess.run([sys.executable, "-c", CHILD, str(path)], capture_output=True, text=True, check=True, cwd=ROOT)
     load, rep, cpu = out.stdout.strip().splitlines()[-1].split()
-    print(f"  {path.name}: load {float(load):.1f} s, replication {float(rep):.1f} s wall; {float(cpu):.1f} CPU s in all")
+    print(
+        f"  {path.name}: load {float(load):.1f} s, replication {float(rep):.1f} s wall; {float(cpu):.1f} CPU s in all"
+    )
     return float(load), float(rep)
 
 
 def main() -> None:
     a = walks_at_scale()
     print(
-        f"{a['edges']:,} edges, {a['nodes']:,} nodes; 100,000 compounds, 20,000 sites: networks built and places snapped "
+        f"{a['edges']:,} edges, {a['nodes']:,} nodes; 100,000 compounds, 20,000 sites: networks built and places "
+        f"snapped "
         f"{a['build_and_snap_s']:.1f} s; walks within 15 min from every site {a['within_standard_s']:.1f} s "
         f"({a['pairs']:,} pairs; target under 60 s); nearest open site {a['nearest_s']:.1f} s "
         f"({a['assigned']:,} assigned); peak memory {a['peak_mb']:,.0f} MB"

@@ -73,7 +73,9 @@ def _lags(feed: Path) -> list[float]:
     store = Store(feed)
     received = {s.id: dt.datetime.fromisoformat(s.received) for s in store.snapshots()}
     out = [
-        (dt.datetime.fromisoformat(f.finished) - received[f.snapshot]).total_seconds() for f in store.forecasts() if f.finished
+        (dt.datetime.fromisoformat(f.finished) - received[f.snapshot]).total_seconds()
+        for f in store.forecasts()
+        if f.finished
     ]
     store.close()
     return out
@@ -123,7 +125,9 @@ def main(seconds: float, clients: int) -> None:
                 folder = Path(tmp) / f"s{k}"
                 write_counts(trace, rnd, (1 + k * STEP_H) * 3600, folder)
                 try:
-                    posted += post(url, token, {n: (folder / n).read_bytes() for n in ("points.csv", "labs.csv")}) == 200
+                    posted += (
+                        post(url, token, {n: (folder / n).read_bytes() for n in ("points.csv", "labs.csv")}) == 200
+                    )
                 except (OSError, urllib.error.HTTPError) as exc:
                     failures.append(f"post: {exc}")
                 time.sleep(max(0.0, begin + k * POST_EVERY - time.monotonic()))
@@ -138,14 +142,21 @@ def main(seconds: float, clients: int) -> None:
             proc.wait()
     lat = np.array(latencies) * 1000
     took = [t["seconds"] for t in state["track"]]
-    print(f"{SCENARIO.name}: {clients} clients for {seconds:g} s; {posted} of {k} snapshots accepted, one every {POST_EVERY:g} s")
+    print(
+        f"{SCENARIO.name}: {clients} clients for {seconds:g} s; {posted} of {k} snapshots accepted, one every "
+        f"{POST_EVERY:g} s"
+    )
     print(f"requests: {lat.size} data reads, {len(failures)} failed" + (f" (first: {failures[0]})" if failures else ""))
     print(f"data latency: median {np.median(lat):.1f} ms, p95 {np.percentile(lat, 95):.1f} ms, max {lat.max():.1f} ms")
     print(
         f"forecasts: {len(took)} made (--every {EVERY:g}s), each took {min(took):.1f}-{max(took):.1f} s "
         f"(mean {np.mean(took):.1f} s); within --every: {sum(t <= EVERY for t in took)} of {len(took)}"
     )
-    print("each forecast: " + ", ".join(f"{t:.1f} s" for t in took) + " (the first includes loading the scenario in the worker)")
+    print(
+        "each forecast: "
+        + ", ".join(f"{t:.1f} s" for t in took)
+        + " (the first includes loading the scenario in the worker)"
+    )
     print("from its snapshot's arrival to its result: " + ", ".join(f"{x:.1f} s" for x in lags))
     print(
         f"the latest forecast is from the status at {state['now']['at_h']:.2f} h; the latest snapshot at "

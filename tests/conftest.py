@@ -46,8 +46,14 @@ def small_round() -> Round:
 
 
 def _natsim(*args: str, cwd=None, env: dict | None = None) -> subprocess.CompletedProcess:
-    environ = {**os.environ, "NATSIM_LANG": "en", **(env or {})}  # English unless a test asks, whatever the machine's locale
-    return subprocess.run([sys.executable, "-m", "sim", *args], capture_output=True, text=True, cwd=cwd, timeout=300, env=environ)
+    environ = {
+        **os.environ,
+        "NATSIM_LANG": "en",
+        **(env or {}),
+    }  # English unless a test asks, whatever the machine's locale
+    return subprocess.run(
+        [sys.executable, "-m", "sim", *args], capture_output=True, text=True, cwd=cwd, timeout=300, env=environ
+    )
 
 
 @pytest.fixture(autouse=True)

@@ -29,7 +29,14 @@ def in_pause(t: float, base: float, length: float, handover: float) -> bool:
 
 class _Point:
     def __init__(
-        self, ref: Reference, p: int, group, tables: int, n: int, arrivals: list[float], walks: list[float] | None = None
+        self,
+        ref: Reference,
+        p: int,
+        group,
+        tables: int,
+        n: int,
+        arrivals: list[float],
+        walks: list[float] | None = None,
     ):
         self.ref, self.p, self.group, self.n = ref, p, group, n
         self.env = ref.env
@@ -42,7 +49,9 @@ class _Point:
         self.done_sealing = n == 0
         self.lab = ref.labs[group.lab]
         sh = ref.rnd.shifts
-        self.base = [ref.rnd.open + (j * (sh.length + sh.handover) / tables if sh and sh.stagger else 0.0) for j in range(tables)]
+        self.base = [
+            ref.rnd.open + (j * (sh.length + sh.handover) / tables if sh and sh.stagger else 0.0) for j in range(tables)
+        ]
         for a, w in zip(arrivals, walks or [0.0] * n, strict=True):
             self.env.process(self._resident(a, w))
         self.env.process(self._pause_ends())
@@ -306,7 +315,9 @@ class Reference:
         self.routed = {stop for r in rnd.routes for stop in r.stops}
         self.travel_dist = []
         self.points = []
-        self.map = _Map(rnd, _Streets(network, rnd) if network is not None else None) if rnd.places is not None else None
+        self.map = (
+            _Map(rnd, _Streets(network, rnd) if network is not None else None) if rnd.places is not None else None
+        )
         p = 0
         for g in rnd.groups:
             for _ in range(g.count):

@@ -53,7 +53,9 @@ def county_town() -> None:
     (four per community, at the middle of three compounds each) and 236 more candidate sites."""
     rng = np.random.default_rng(192)
     center = (120.945, 30.525)
-    ring = [(0.0, 0.0)] + [(1.6 * math.cos(a), 1.6 * math.sin(a)) for a in np.linspace(0, 2 * math.pi, 6, endpoint=False)]
+    ring = [(0.0, 0.0)] + [
+        (1.6 * math.cos(a), 1.6 * math.sin(a)) for a in np.linspace(0, 2 * math.pi, 6, endpoint=False)
+    ]
     ring += [(3.1 * math.cos(a + 0.3), 3.1 * math.sin(a + 0.3)) for a in np.linspace(0, 2 * math.pi, 9, endpoint=False)]
     stairwells = rng.multinomial(8507 - 192 * 20, np.full(192, 1 / 192)) + 20
     compounds, sites = [], []
@@ -101,7 +103,12 @@ def rural_county() -> None:
         for j in range(2, 60, 4):  # a village committee's site for every four villages
             sites.append([f"R{road + 1}-S{j // 4 + 1:02d}", ll[j, 0], ll[j, 1], 3, "", "villages", "true", 4])
     _write(HERE / "rural-county", "compounds.csv", ["name", "lon", "lat", "residents"], compounds)
-    _write(HERE / "rural-county", "sites.csv", ["name", "lon", "lat", "tables", "lab", "group", "candidate", "max_tables"], sites)
+    _write(
+        HERE / "rural-county",
+        "sites.csv",
+        ["name", "lon", "lat", "tables", "lab", "group", "candidate", "max_tables"],
+        sites,
+    )
 
 
 def large_city() -> None:
@@ -173,7 +180,9 @@ def large_city_candidates() -> None:
     new = c_ll[pick] + np.column_stack((off * np.cos(angle) / 1000 / kx, off * np.sin(angle) / 1000 / 111.32))
     near = _nearest(new * [kx, 111.32], s_ll * [kx, 111.32])
     rows = [[s["name"], s["lon"], s["lat"], s["tables"], s["lab"], "true", 8] for s in old]
-    rows += [[f"v{i + 1:04d}", f"{x:.6f}", f"{y:.6f}", 0, old[near[i]]["lab"], "true", 6] for i, (x, y) in enumerate(new)]
+    rows += [
+        [f"v{i + 1:04d}", f"{x:.6f}", f"{y:.6f}", 0, old[near[i]]["lab"], "true", 6] for i, (x, y) in enumerate(new)
+    ]
     _write(folder, "candidates.csv", ["name", "lon", "lat", "tables", "lab", "candidate", "max_tables"], rows)
 
 
@@ -198,7 +207,10 @@ class _Ways:
     def lonlat(self) -> dict[int, tuple[float, float]]:
         xy = np.array(list(self.nodes), float)
         ll = _lonlat(self.center, xy[:, 0] / 1000, xy[:, 1] / 1000)
-        return {i: (round(float(lon), 7), round(float(lat), 7)) for i, (lon, lat) in zip(self.nodes.values(), ll, strict=True)}
+        return {
+            i: (round(float(lon), 7), round(float(lat), 7))
+            for i, (lon, lat) in zip(self.nodes.values(), ll, strict=True)
+        }
 
     def write(self, folder: Path, stem: str, geojson: bool = True) -> None:
         import json
@@ -217,7 +229,11 @@ class _Ways:
         if not geojson:
             return
         features = [
-            {"type": "Feature", "properties": tags, "geometry": {"type": "LineString", "coordinates": [where[i] for i in ids]}}
+            {
+                "type": "Feature",
+                "properties": tags,
+                "geometry": {"type": "LineString", "coordinates": [where[i] for i in ids]},
+            }
             for ids, tags in self.ways
         ]
         text = json.dumps({"type": "FeatureCollection", "features": features}, separators=(",", ":"))

@@ -59,7 +59,9 @@ def natsim(
     ] = False,
     lang: Annotated[
         Optional[str],
-        typer.Option("--lang", callback=_language, is_eager=True, help="en or zh (default: NATSIM_LANG, else the locale)."),
+        typer.Option(
+            "--lang", callback=_language, is_eager=True, help="en or zh (default: NATSIM_LANG, else the locale)."
+        ),
     ] = None,
 ) -> None:
     pass

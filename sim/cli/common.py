@@ -12,7 +12,9 @@ import typer
 
 from sim.core.i18n import _, ngettext
 
-ScenarioArg = Annotated[Path, typer.Argument(help="Scenario file (YAML, format v1; see docs/scenario.md).", show_default=False)]
+ScenarioArg = Annotated[
+    Path, typer.Argument(help="Scenario file (YAML, format v1; see docs/scenario.md).", show_default=False)
+]
 
 
 def fail(message: str) -> NoReturn:
@@ -40,10 +42,13 @@ def load(path: Path, siting: bool = False):
 JobsOpt = Annotated[int, typer.Option("--jobs", "-j", min=1, help="Run replications on this many local processes.")]
 DaskOpt = Annotated[
     Optional[str],
-    typer.Option("--dask", help="Run replications on an existing Dask cluster (scheduler address); needs natsim[dask]."),
+    typer.Option(
+        "--dask", help="Run replications on an existing Dask cluster (scheduler address); needs natsim[dask]."
+    ),
 ]
 RepsOpt = Annotated[
-    Optional[int], typer.Option("--replications", "-r", min=1, help="Independent replications (default: the scenario's).")
+    Optional[int],
+    typer.Option("--replications", "-r", min=1, help="Independent replications (default: the scenario's)."),
 ]
 SeedOpt = Annotated[Optional[int], typer.Option("--seed", min=0, help="Random seed (default: the scenario's).")]
 

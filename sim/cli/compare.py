@@ -13,9 +13,12 @@ from sim.core.i18n import _
 
 def compare(
     runs: Annotated[
-        list[Path], typer.Argument(help="Two or more scenario files (run now) or finished results folders.", show_default=False)
+        list[Path],
+        typer.Argument(help="Two or more scenario files (run now) or finished results folders.", show_default=False),
     ],
-    out: Annotated[Optional[Path], typer.Option("--out", help="Comparison folder. Default: results/compare/<UTC time>/.")] = None,
+    out: Annotated[
+        Optional[Path], typer.Option("--out", help="Comparison folder. Default: results/compare/<UTC time>/.")
+    ] = None,
     replications: RepsOpt = None,
     seed: SeedOpt = None,
     jobs: JobsOpt = 1,
@@ -60,7 +63,9 @@ def sweep(
     scenario: ScenarioArg,
     set_: Annotated[
         list[str],
-        typer.Option("--set", help="KEY=V1,V2,... a scenario key and the values to try; repeat for a grid.", show_default=False),
+        typer.Option(
+            "--set", help="KEY=V1,V2,... a scenario key and the values to try; repeat for a grid.", show_default=False
+        ),
     ],
     out: Annotated[
         Optional[Path], typer.Option("--out", help="Sweep folder. Default: results/<scenario>/sweep-<UTC time>/.")
@@ -72,7 +77,9 @@ def sweep(
     resume: Annotated[
         bool, typer.Option("--resume", help="Finish an interrupted sweep in --out, skipping finished cells.")
     ] = False,
-    figure: Annotated[str, typer.Option("--figure", help="Figure to plot against the first swept key.")] = "results_complete_h",
+    figure: Annotated[
+        str, typer.Option("--figure", help="Figure to plot against the first swept key.")
+    ] = "results_complete_h",
 ) -> None:
     """Run a grid of variations of one scenario: one sub-folder per cell, sweep.csv and a plot."""
     from sim.report.folder import default_results_dir
@@ -98,7 +105,15 @@ def sweep(
 
     try:
         folder = checked(
-            run_sweep, scenario, loaded.text, settings, target, run_cell, resume=resume, plot_figure=figure, on_cell=report
+            run_sweep,
+            scenario,
+            loaded.text,
+            settings,
+            target,
+            run_cell,
+            resume=resume,
+            plot_figure=figure,
+            on_cell=report,
         )
     except ScenarioError as exc:
         fail(f"{exc}\n" + _("A --set value makes the scenario invalid; nothing more was run."))

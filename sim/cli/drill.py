@@ -10,7 +10,9 @@ import typer
 from sim.cli.common import ScenarioArg, checked, fail, load, results_dir
 from sim.core.i18n import _
 
-drill_app = typer.Typer(help="Drills: run sheets before the drill, and a review of its log after.", no_args_is_help=True)
+drill_app = typer.Typer(
+    help="Drills: run sheets before the drill, and a review of its log after.", no_args_is_help=True
+)
 
 
 @drill_app.command("plan")
@@ -20,7 +22,9 @@ def drill_plan(
         Optional[Path],
         typer.Option("--out", help="Folder for the run sheets. Default: results/<scenario>/drill-plan-<UTC time>/."),
     ] = None,
-    replications: Annotated[int, typer.Option("--replications", "-r", min=1, max=100, help="Replications averaged.")] = 5,
+    replications: Annotated[
+        int, typer.Option("--replications", "-r", min=1, max=100, help="Replications averaged.")
+    ] = 5,
 ) -> None:
     """Write run sheets for a drill: per point and hour, per lab and hour, and each table's pauses."""
     from sim.drill.sheets import FILES, busiest_hours, run_sheet, write_run_sheets
@@ -37,7 +41,8 @@ def drill_plan(
 def drill_review(
     scenario: ScenarioArg,
     logdir: Annotated[
-        Path, typer.Argument(help="Folder with the drill's swabs.csv and tubes.csv (docs/drill-log.md).", show_default=False)
+        Path,
+        typer.Argument(help="Folder with the drill's swabs.csv and tubes.csv (docs/drill-log.md).", show_default=False),
     ],
     out: Annotated[
         Optional[Path], typer.Option("--out", help="Review folder. Default: results/<scenario>/review-<UTC time>/.")

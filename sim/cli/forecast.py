@@ -16,7 +16,8 @@ def forecast(
     status: Annotated[
         Path,
         typer.Argument(
-            help="A drill log folder (swabs.csv, tubes.csv) or a counts folder (points.csv, labs.csv); see docs/forecast.md.",
+            help="A drill log folder (swabs.csv, tubes.csv) or a counts folder (points.csv, labs.csv); see "
+            "docs/forecast.md.",
             show_default=False,
         ),
     ],
@@ -24,14 +25,18 @@ def forecast(
         str,
         typer.Option(
             "--at",
-            help="When the status was read: a time of day (14:00), date and time (2022-04-18T14:00), or time since start (7h).",
+            help="When the status was read: a time of day (14:00), date and time (2022-04-18T14:00), or time since "
+            "start (7h).",
         ),
     ],
-    replications: Annotated[int, typer.Option("--replications", "-r", min=2, help="Replications from the status on.")] = 20,
+    replications: Annotated[
+        int, typer.Option("--replications", "-r", min=2, help="Replications from the status on.")
+    ] = 20,
     add: Annotated[
         Optional[list[str]],
         typer.Option(
-            "--add", help="An option to weigh, repeatable: vehicles.LAB=N, extractors.LAB=N, pcr_machines.LAB=N, tables.NAME=N."
+            "--add",
+            help="An option to weigh, repeatable: vehicles.LAB=N, extractors.LAB=N, pcr_machines.LAB=N, tables.NAME=N.",
         ),
     ] = None,
     out: Annotated[

@@ -25,7 +25,8 @@ StrictOpt = Annotated[
 UniqueOpt = Annotated[
     bool,
     typer.Option(
-        "--unique-names", help="Keep features that share a name as 'name (2)', 'name (3)' in file order (default: left out)."
+        "--unique-names",
+        help="Keep features that share a name as 'name (2)', 'name (3)' in file order (default: left out).",
     ),
 ]
 ScenarioOpt = Annotated[
@@ -37,7 +38,8 @@ MarginOpt = Annotated[float, typer.Option("--margin", min=0, help="--kind street
 @places_app.command("import")
 def import_(
     source: Annotated[
-        Path, typer.Argument(help="GeoJSON (points or areas) or CSV with name and lon/lat (or x/y).", show_default=False)
+        Path,
+        typer.Argument(help="GeoJSON (points or areas) or CSV with name and lon/lat (or x/y).", show_default=False),
     ],
     kind: Annotated[str, typer.Option("--kind", help="What the features are: compounds or sites.")] = "compounds",
     out: Annotated[
@@ -49,7 +51,9 @@ def import_(
     ] = None,
     default_count: Annotated[
         Optional[int],
-        typer.Option("--default-count", min=0, help="Count for features without one (e.g. 0 tables: a candidate site)."),
+        typer.Option(
+            "--default-count", min=0, help="Count for features without one (e.g. 0 tables: a candidate site)."
+        ),
     ] = None,
     metres: Annotated[
         bool, typer.Option("--metres", help="Coordinates are planar metres (x, y), not longitude/latitude.")
@@ -73,7 +77,9 @@ def import_(
     target = out or source.with_name(f"{kind}.csv")
     if target.exists():
         fail(_("{file} already exists: natsim never overwrites a file; choose another --out").format(file=target))
-    done = import_places(source, kind, target, Fields(name_field, count_field, default_count), not metres, strict, unique_names)
+    done = import_places(
+        source, kind, target, Fields(name_field, count_field, default_count), not metres, strict, unique_names
+    )
     for p in done.left_out:
         typer.echo(_("{problem} (left out)").format(problem=p), err=True)
     for p in done.notes:

@@ -18,16 +18,20 @@ def size(
         float, typer.Option("--confidence", min=0.5, max=1.0, help="Share of replications that must meet every target.")
     ] = 0.95,
     max_wait: Annotated[
-        Optional[str], typer.Option("--max-wait", help="Also keep the 95th-percentile wait at every point under this, e.g. 30m.")
+        Optional[str],
+        typer.Option("--max-wait", help="Also keep the 95th-percentile wait at every point under this, e.g. 30m."),
     ] = None,
     margin: Annotated[
         str,
-        typer.Option("--margin", help="Safety margin: the plan must report this long before the deadline, e.g. 15m or 0s."),
+        typer.Option(
+            "--margin", help="Safety margin: the plan must report this long before the deadline, e.g. 15m or 0s."
+        ),
     ] = "15m",
     wait_margin: Annotated[
         str,
         typer.Option(
-            "--wait-margin", help="Judge the queue standard this much inside --max-wait, e.g. 3m; auto: from the spread."
+            "--wait-margin",
+            help="Judge the queue standard this much inside --max-wait, e.g. 3m; auto: from the spread.",
         ),
     ] = "auto",
     vary: Annotated[
@@ -37,17 +41,22 @@ def size(
         Optional[list[str]], typer.Option("--limit", help="What the city has, e.g. samplers=30000 (repeat for more).")
     ] = None,
     replications: Annotated[
-        int, typer.Option("--replications", "-r", min=2, max=1000, help="Fresh replications that verify the final plan.")
+        int,
+        typer.Option("--replications", "-r", min=2, max=1000, help="Fresh replications that verify the final plan."),
     ] = 10,
     search_replications: Annotated[
-        int, typer.Option("--search-replications", min=1, max=100, help="Replications per plan tried during the search.")
+        int,
+        typer.Option("--search-replications", min=1, max=100, help="Replications per plan tried during the search."),
     ] = 2,
     out: Annotated[
         Optional[Path],
-        typer.Option("--out", help="Folder for plan.yaml and sizing.json. Default: results/<scenario>/size-<UTC time>/."),
+        typer.Option(
+            "--out", help="Folder for plan.yaml and sizing.json. Default: results/<scenario>/size-<UTC time>/."
+        ),
     ] = None,
     jobs: Annotated[
-        Optional[int], typer.Option("--jobs", "-j", min=1, help="Simulate on this many local processes. Default: every core.")
+        Optional[int],
+        typer.Option("--jobs", "-j", min=1, help="Simulate on this many local processes. Default: every core."),
     ] = None,
     dask: DaskOpt = None,
 ) -> None:
@@ -61,7 +70,11 @@ def size(
     wait = duration(max_wait, "--max-wait") if max_wait else None
     spare = duration(margin, "--margin")
     if spare >= rnd.deadline:
-        fail(_("--margin {margin} leaves no time before the {h:g} h deadline").format(margin=margin, h=rnd.deadline / 3600))
+        fail(
+            _("--margin {margin} leaves no time before the {h:g} h deadline").format(
+                margin=margin, h=rnd.deadline / 3600
+            )
+        )
     caps = limits(limit, "samplers=30000")
     target = results_dir(scenario, out, "size-")
     dims = tuple(d.strip() for d in vary.split(",") if d.strip())
@@ -73,7 +86,9 @@ def size(
         _size_on_map(loaded, rnd, goals, order, caps, target, search_replications, replications, say, workers, dask)
         return
     try:
-        result = size_plan(rnd, goals, order, caps, search_replications, replications, progress=say, jobs=workers, dask=dask)
+        result = size_plan(
+            rnd, goals, order, caps, search_replications, replications, progress=say, jobs=workers, dask=dask
+        )
     except SizingError as exc:
         fail(str(exc))
     write_sizing(result, loaded.text, target, loaded.path)
@@ -91,7 +106,9 @@ def slots(
     slot_length: Annotated[str, typer.Option("--slot-length", help="Longest call slot, e.g. 1h.")] = "1h",
     ignore_share: Annotated[
         Optional[float],
-        typer.Option("--ignore-share", min=0.0, max=1.0, help="Share who ignore their call (default: the group's, else 0.1)."),
+        typer.Option(
+            "--ignore-share", min=0.0, max=1.0, help="Share who ignore their call (default: the group's, else 0.1)."
+        ),
     ] = None,
     replications: Annotated[
         int, typer.Option("--replications", "-r", min=1, max=100, help="Replications per schedule tried.")
@@ -99,7 +116,8 @@ def slots(
     out: Annotated[
         Optional[Path],
         typer.Option(
-            "--out", help="Folder for slots.yaml, slots.json and slots.png. Default: results/<scenario>/slots-<UTC time>/."
+            "--out",
+            help="Folder for slots.yaml, slots.json and slots.png. Default: results/<scenario>/slots-<UTC time>/.",
         ),
     ] = None,
 ) -> None:
@@ -112,7 +130,9 @@ def slots(
         fail(_("--max-wait and --slot-length must be longer than zero"))
     target = results_dir(scenario, out, "slots-")
     how = slots_.Behaviour(ignore_share=ignore_share) if ignore_share is not None else None
-    found = slots_.propose(rnd, wait, length, replications, how, progress=lambda text: typer.echo(f"  {text}", err=True))
+    found = slots_.propose(
+        rnd, wait, length, replications, how, progress=lambda text: typer.echo(f"  {text}", err=True)
+    )
     slots_.write_proposal(found, loaded.text, target)
     typer.echo(_("Call slots: {folder} (slots.yaml, slots.json, slots.png, report.html)").format(folder=target))
     typer.echo(slots_.table(found.summary))
@@ -144,7 +164,9 @@ def _size_on_map(loaded, rnd, goals, order, caps, target, search_reps, reps, say
     except SizingError as exc:
         fail(str(exc))
     typer.echo(
-        _("Siting: {folder} (plan.yaml, sites.csv, siting.json, siting.png, report.html)").format(folder=target / "siting")
+        _("Siting: {folder} (plan.yaml, sites.csv, siting.json, siting.png, report.html)").format(
+            folder=target / "siting"
+        )
     )
     typer.echo(siting_table(sited))
     if sized is not None:

@@ -44,10 +44,12 @@ def write_report(folder: Path) -> Path:
 
 def report(
     run_dir: Annotated[
-        Path, typer.Argument(help="A results folder natsim made (run, compare, size, slots, site, forecast, drill review).")
+        Path,
+        typer.Argument(help="A results folder natsim made (run, compare, size, slots, site, forecast, drill review)."),
     ],
     lang: Annotated[
-        Optional[str], typer.Option("--lang", help="Language of the page: en or zh (default: NATSIM_LANG, else the locale).")
+        Optional[str],
+        typer.Option("--lang", help="Language of the page: en or zh (default: NATSIM_LANG, else the locale)."),
     ] = None,
 ) -> None:
     """Rebuild a results folder's report.html (one self-contained page that opens offline and prints on A4)."""
@@ -73,7 +75,8 @@ def report(
     except FileNotFoundError:
         fail(
             _(
-                "{folder}: not a natsim results folder (no summary.json, sizing.json, slots.json, siting.json, review.json, "
+                "{folder}: not a natsim results folder (no summary.json, sizing.json, slots.json, siting.json, "
+                "review.json, "
                 "forecast.json, comparison.csv or sweep.csv)"
             ).format(folder=run_dir)
         )

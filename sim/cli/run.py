@@ -9,7 +9,18 @@ from typing import Annotated, Optional
 
 import typer
 
-from sim.cli.common import DaskOpt, JobsOpt, RepsOpt, ScenarioArg, SeedOpt, checked, load, progress_bar, results_dir, share
+from sim.cli.common import (
+    DaskOpt,
+    JobsOpt,
+    RepsOpt,
+    ScenarioArg,
+    SeedOpt,
+    checked,
+    load,
+    progress_bar,
+    results_dir,
+    share,
+)
 from sim.core.i18n import _
 
 
@@ -21,7 +32,8 @@ class Engine(StrEnum):
 EngineOpt = Annotated[
     Engine,
     typer.Option(
-        "--engine", help="Logistics engine: compiled (fast), or reference (the readable SimPy model, slower; same results)."
+        "--engine",
+        help="Logistics engine: compiled (fast), or reference (the readable SimPy model, slower; same results).",
     ),
 ]
 
@@ -30,7 +42,9 @@ def run(
     scenario: ScenarioArg,
     out: Annotated[
         Optional[Path],
-        typer.Option("--out", help="Results folder (must not exist or be empty). Default: results/<scenario>/<UTC time>/."),
+        typer.Option(
+            "--out", help="Results folder (must not exist or be empty). Default: results/<scenario>/<UTC time>/."
+        ),
     ] = None,
     replications: RepsOpt = None,
     seed: SeedOpt = None,
@@ -40,13 +54,19 @@ def run(
         Optional[str],
         typer.Option(
             "--precision",
-            help="Add replications until the 95% interval of the last result time is within this share of its mean, e.g. 5%.",
+            help="Add replications until the 95% interval of the last result time is within this share of its mean, "
+            "e.g. 5%.",
         ),
     ] = None,
-    max_replications: Annotated[int, typer.Option("--max-replications", min=2, max=10_000, help="Cap for --precision.")] = 100,
+    max_replications: Annotated[
+        int, typer.Option("--max-replications", min=2, max=10_000, help="Cap for --precision.")
+    ] = 100,
     plots: Annotated[bool, typer.Option(help="Draw the PNG plots.")] = True,
     trace: Annotated[
-        bool, typer.Option("--trace", help="Also write replication 1 in the drill log format (trace/swabs.csv, trace/tubes.csv).")
+        bool,
+        typer.Option(
+            "--trace", help="Also write replication 1 in the drill log format (trace/swabs.csv, trace/tubes.csv)."
+        ),
     ] = False,
     engine: EngineOpt = Engine.compiled,
 ) -> None:
@@ -96,7 +116,8 @@ def _simulate(rnd, n: int, rel: float | None, most: int, jobs: int, dask: str | 
     with progress_bar(most, "replications (up to)") as progress:
         result = checked(runner.run_to_precision, rnd, rel, n, most, jobs=jobs, dask=dask, progress=progress)
     typer.echo(
-        _("{n} replications for +-{rel:.1%} precision on the last result time.").format(n=len(result.reps), rel=rel), err=True
+        _("{n} replications for +-{rel:.1%} precision on the last result time.").format(n=len(result.reps), rel=rel),
+        err=True,
     )
     return result
 
@@ -118,7 +139,10 @@ def _keep_incomplete(stop, rnd, target: Path, text: str, wanted: int) -> None:
     k = len(stop.finished)
     if k:
         kept = write_results(
-            RunResult(rnd, Grid.for_round(rnd), stop.finished), target.with_name(target.name + ".incomplete"), text, plot=False
+            RunResult(rnd, Grid.for_round(rnd), stop.finished),
+            target.with_name(target.name + ".incomplete"),
+            text,
+            plot=False,
         )
         typer.echo(
             _(

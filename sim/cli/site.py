@@ -14,12 +14,18 @@ from sim.core.i18n import _
 
 def site(
     scenario: ScenarioArg,
-    walk: Annotated[str, typer.Option("--walk", help="Walking standard: every compound within this walk of its site.")] = "15m",
-    max_wait: Annotated[str, typer.Option("--max-wait", help="Queue standard: the p95 wait at every site within this.")] = "30m",
+    walk: Annotated[
+        str, typer.Option("--walk", help="Walking standard: every compound within this walk of its site.")
+    ] = "15m",
+    max_wait: Annotated[
+        str, typer.Option("--max-wait", help="Queue standard: the p95 wait at every site within this.")
+    ] = "30m",
     confidence: Annotated[
         float, typer.Option("--confidence", min=0.5, max=1.0, help="Share of fresh replications that must meet both.")
     ] = 0.95,
-    objective: Annotated[str, typer.Option("--objective", help="What to make smallest: points, tables or samplers.")] = "points",
+    objective: Annotated[
+        str, typer.Option("--objective", help="What to make smallest: points, tables or samplers.")
+    ] = "points",
     limit: Annotated[
         Optional[list[str]], typer.Option("--limit", help="What the city has, e.g. tables=300 (repeat for more).")
     ] = None,
@@ -28,20 +34,25 @@ def site(
     ] = 10,
     time_limit: Annotated[
         float,
-        typer.Option("--time-limit", min=1, help="Seconds the MILP solver may take per program (the whole map, or a district)."),
+        typer.Option(
+            "--time-limit", min=1, help="Seconds the MILP solver may take per program (the whole map, or a district)."
+        ),
     ] = 20.0,
     out: Annotated[
         Optional[Path],
         typer.Option(
             "--out",
-            help="Folder for plan.yaml, sites.csv, siting.json, siting.png. Default: results/<scenario>/site-<UTC time>/.",
+            help="Folder for plan.yaml, sites.csv, siting.json, siting.png. Default: results/<scenario>/site-<UTC "
+            "time>/.",
         ),
     ] = None,
     jobs: Annotated[
-        Optional[int], typer.Option("--jobs", "-j", min=1, help="Worker processes for a city's districts. Default: every core.")
+        Optional[int],
+        typer.Option("--jobs", "-j", min=1, help="Worker processes for a city's districts. Default: every core."),
     ] = None,
 ) -> None:
-    """Choose the sites to open and their tables: every compound within walking reach, every queue within the standard."""
+    """Choose the sites to open and their tables: every compound within walking reach, every queue within the
+    standard."""
     from sim.plan.site import SitingError, SitingTargets
     from sim.plan.site import site as site_plan
     from sim.plan.site_report import table, write_siting

@@ -22,15 +22,20 @@ def _host_port(text: str) -> tuple[str, int]:
 def watch(
     scenario: ScenarioArg,
     feed: Annotated[
-        Path, typer.Option("--feed", help="The watch folder: snapshots arrive as its sub-folders; the store is kept here.")
+        Path,
+        typer.Option("--feed", help="The watch folder: snapshots arrive as its sub-folders; the store is kept here."),
     ],
     serve: Annotated[
         Optional[str], typer.Option("--serve", help="Serve the page at HOST:PORT (or PORT: on 127.0.0.1 only).")
     ] = None,
-    every: Annotated[str, typer.Option("--every", help="At most one forecast this often (on the round's clock).")] = "15m",
+    every: Annotated[
+        str, typer.Option("--every", help="At most one forecast this often (on the round's clock).")
+    ] = "15m",
     add: Annotated[
         Optional[list[str]],
-        typer.Option("--add", help="An option forecast with each snapshot, repeatable: vehicles.LAB=N, tables.NAME=N, ..."),
+        typer.Option(
+            "--add", help="An option forecast with each snapshot, repeatable: vehicles.LAB=N, tables.NAME=N, ..."
+        ),
     ] = None,
     replications: Annotated[int, typer.Option("--replications", "-r", min=2, help="Replications per forecast.")] = 20,
     token_file: Annotated[
@@ -38,7 +43,8 @@ def watch(
     ] = None,
     max_upload: Annotated[int, typer.Option("--max-upload", min=1, help="Largest upload, in MB.")] = 32,
     replay: Annotated[
-        Optional[Path], typer.Option("--replay", help="Feed a complete drill log (or a run's --trace) as exports over time.")
+        Optional[Path],
+        typer.Option("--replay", help="Feed a complete drill log (or a run's --trace) as exports over time."),
     ] = None,
     speed: Annotated[float, typer.Option("--speed", min=0.01, help="Replay this many times faster than life.")] = 60.0,
     replay_step: Annotated[str, typer.Option("--replay-step", help="Time between a replay's exports.")] = "5m",

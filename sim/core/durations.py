@@ -23,7 +23,9 @@ def parse_duration(value: object, *, allow_negative: bool = False) -> float:
     """Return the duration in seconds; refuse bare numbers, which are ambiguous."""
     if isinstance(value, (bool, int, float)):
         raise DurationError(
-            _("bare number {value!r} is ambiguous: write a unit, e.g. '{value}s', '{value}m' or '{value}h'").format(value=value)
+            _("bare number {value!r} is ambiguous: write a unit, e.g. '{value}s', '{value}m' or '{value}h'").format(
+                value=value
+            )
         )
     if not isinstance(value, str):
         raise DurationError(_("expected {help}, got {kind}").format(help=_(DURATION_HELP), kind=type(value).__name__))
@@ -37,7 +39,9 @@ def parse_duration(value: object, *, allow_negative: bool = False) -> float:
         raise DurationError(_("{value!r}: give each unit once, largest first (e.g. 2h30m)").format(value=value))
     seconds = sum(float(num) * _UNIT_SECONDS[unit] for num, unit in parts)
     if seconds > MAX_SECONDS:
-        raise DurationError(_("{value!r} is longer than natsim's limit of 30 days for any duration").format(value=value))
+        raise DurationError(
+            _("{value!r} is longer than natsim's limit of 30 days for any duration").format(value=value)
+        )
     if negative:
         if not allow_negative:
             raise DurationError(_("{value!r}: a duration here cannot be negative").format(value=value))

@@ -69,7 +69,13 @@ class StreetGraph:
 
 
 def build(
-    xy: np.ndarray, u: np.ndarray, v: np.ndarray, metres: np.ndarray, speed: np.ndarray, oneway: np.ndarray, lonlat: bool
+    xy: np.ndarray,
+    u: np.ndarray,
+    v: np.ndarray,
+    metres: np.ndarray,
+    speed: np.ndarray,
+    oneway: np.ndarray,
+    lonlat: bool,
 ) -> StreetGraph:
     """The graph of edges u -> v (and v -> u unless `oneway`), each taking metres / speed seconds. Of two
     edges between the same nodes, the quicker counts."""

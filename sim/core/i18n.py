@@ -46,7 +46,9 @@ def set_language(lang: str | None = None) -> str:
     lang = "zh" if lang.startswith("zh") else "en"
     _language = lang
     _translation = (
-        gettext.translation(DOMAIN, LOCALE_DIR, languages=[lang], fallback=True) if lang != "en" else gettext.NullTranslations()
+        gettext.translation(DOMAIN, LOCALE_DIR, languages=[lang], fallback=True)
+        if lang != "en"
+        else gettext.NullTranslations()
     )
     return lang
 

@@ -105,7 +105,9 @@ def solve(net: Network, max_loop: float, capacity: int, stops_max: int, time_lim
     model.SetArcCostEvaluatorOfAllVehicles(transit)
     model.AddDimension(transit, 0, int(max_loop), True, "time")
     demand = [0, *np.minimum(np.ceil(net.demand), capacity).astype(int).tolist()]
-    model.AddDimensionWithVehicleCapacity(model.RegisterUnaryTransitVector(demand), 0, [capacity] * vehicles, True, "load")
+    model.AddDimensionWithVehicleCapacity(
+        model.RegisterUnaryTransitVector(demand), 0, [capacity] * vehicles, True, "load"
+    )
     model.AddDimension(model.RegisterUnaryTransitVector([0] + [1] * (n - 1)), 0, stops_max, True, "stops")
     model.SetFixedCostOfAllVehicles(int(max_loop) * 10)  # one loop fewer is worth more than any driving saved
     params = pywrapcp.DefaultRoutingSearchParameters()
@@ -113,7 +115,9 @@ def solve(net: Network, max_loop: float, capacity: int, stops_max: int, time_lim
     params.local_search_metaheuristic = routing_enums_pb2.LocalSearchMetaheuristic.GUIDED_LOCAL_SEARCH
     params.solution_limit = SOLUTIONS
     params.time_limit.FromMilliseconds(max(int(time_limit * 1000), 1))
-    initial = model.ReadAssignmentFromRoutes([[manager.NodeToIndex(i) for i in _nodes(net, loop)] for loop in start], True)
+    initial = model.ReadAssignmentFromRoutes(
+        [[manager.NodeToIndex(i) for i in _nodes(net, loop)] for loop in start], True
+    )
     found = model.SolveFromAssignmentWithParameters(initial, params) if initial else model.SolveWithParameters(params)
     if found is None:
         return start, "sweep"
@@ -136,7 +140,9 @@ def _nodes(net: Network, loop: Loop) -> list[int]:
     return [where[s] for s in loop.stops]
 
 
-def peak_tubes(residents: np.ndarray, turnout: float, pool_size: np.ndarray, profile: list, interval: float) -> np.ndarray:
+def peak_tubes(
+    residents: np.ndarray, turnout: float, pool_size: np.ndarray, profile: list, interval: float
+) -> np.ndarray:
     """Each site's tubes sealed in one pickup interval at the arrival profile's busiest (`pool_size`: each
     site's residents per tube, `rules.pool_size_rule`)."""
     share_per_s = peak_share([p[0] for p in profile], [p[1] for p in profile])

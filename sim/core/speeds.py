@@ -21,7 +21,9 @@ def parse_speed(value: object) -> float:
     """Metres per second; the speed must be positive."""
     if isinstance(value, bool) or not isinstance(value, str):
         raise SpeedError(
-            _("{value!r} is not a speed: write {help} (a bare number has no unit)").format(value=value, help=_(SPEED_HELP))
+            _("{value!r} is not a speed: write {help} (a bare number has no unit)").format(
+                value=value, help=_(SPEED_HELP)
+            )
         )
     m = _SPEED.match(value)
     if not m:

@@ -40,7 +40,13 @@ def counter(replication: int, stage: int, *key: int) -> np.ndarray:
     if len(key) > 3:
         raise ValueError(f"a stream key has at most 3 parts, got {key}")
     k0, k1, k2 = (*key, 0, 0, 0)[:3]
-    if not (0 <= stage < 256 and 0 <= replication < 1 << 64 and 0 <= k0 < 1 << 56 and 0 <= k1 < 1 << 32 and 0 <= k2 < 1 << 32):
+    if not (
+        0 <= stage < 256
+        and 0 <= replication < 1 << 64
+        and 0 <= k0 < 1 << 56
+        and 0 <= k1 < 1 << 32
+        and 0 <= k2 < 1 << 32
+    ):
         raise ValueError(f"no stream for replication {replication}, stage {stage}, key {key}")
     return np.array((0, replication, stage << 56 | k0, k1 << 32 | k2), np.uint64)
 

@@ -74,7 +74,13 @@ def figures(log: DrillLog) -> dict[str, float | None]:
 
 
 def calibrated_yaml(
-    scenario_text: str, log: DrillLog, rnd: Round, service: Fit | None, travel: Fit | None, profile: list, out: Path | None = None
+    scenario_text: str,
+    log: DrillLog,
+    rnd: Round,
+    service: Fit | None,
+    travel: Fit | None,
+    profile: list,
+    out: Path | None = None,
 ) -> str:
     """The scenario with what the drill showed: fitted service and travel times (where there were enough to
     fit), observed profile and turnout."""
@@ -124,7 +130,9 @@ def review(rnd: Round, scenario_text: str, log: DrillLog, out: Path) -> dict:
         (tmp / "calibrated.yaml").write_text(calibrated, encoding="utf-8")
         rows = [(k, v["observed"], v["simulated"]) for k, v in result["figures"].items()]
         write_csv(tmp / "review.csv", ("figure", "observed", "simulated"), rows)
-        write_csv(tmp / "set_aside.csv", ("file", "line", "reason"), [(a.file, a.line, a.reason) for a in log.set_aside])
+        write_csv(
+            tmp / "set_aside.csv", ("file", "line", "reason"), [(a.file, a.line, a.reason) for a in log.set_aside]
+        )
         from sim.report.plots import drill as plots  # matplotlib only when drawing (start-up time)
 
         if fits.service:
@@ -140,7 +148,9 @@ def page(folder: Path) -> Page:
     """report.html of a drill review: observed against simulated, the fits, the rows set aside."""
     result = read_json(folder / "review.json", ("figures", "service_time_fit", "rows", "set_aside"))
     tables = [(_("Observed and simulated"), "review.csv", None), (_("Rows set aside"), "set_aside.csv", None)]
-    return folder_page(folder, _("Drill review: {name}").format(name=scenario_name(folder)), format_review(result), tables)
+    return folder_page(
+        folder, _("Drill review: {name}").format(name=scenario_name(folder)), format_review(result), tables
+    )
 
 
 def format_review(result: dict) -> str:
@@ -148,7 +158,10 @@ def format_review(result: dict) -> str:
     h = [_("figure"), _("observed"), _("simulated")]
     lines = [f"{h[0]:28s} {h[1]:>10s} {h[2]:>10s}"]
     for k, v in result["figures"].items():
-        o, s = (("-" if x is None else f"{x:,.0f}" if abs(x) >= 1000 else f"{x:.4g}") for x in (v["observed"], v["simulated"]))
+        o, s = (
+            ("-" if x is None else f"{x:,.0f}" if abs(x) >= 1000 else f"{x:.4g}")
+            for x in (v["observed"], v["simulated"])
+        )
         lines.append(f"{k:28s} {o:>10s} {s:>10s}")
     fit = result["service_time_fit"]
     if fit["chosen"] is None:
@@ -159,7 +172,9 @@ def format_review(result: dict) -> str:
         )
     else:
         lines.append(
-            _("service time: {chosen} (lowest AIC of {candidates}), mean {mean:.1f} s from {n:,} busy-table gaps").format(
+            _(
+                "service time: {chosen} (lowest AIC of {candidates}), mean {mean:.1f} s from {n:,} busy-table gaps"
+            ).format(
                 chosen=fit["chosen"],
                 candidates=", ".join(fit["candidates"]),
                 mean=fit["candidates"][fit["chosen"]]["mean_s"],

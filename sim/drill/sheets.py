@@ -98,10 +98,16 @@ def _lab_hours(rnd: Round, traces: list[Trace], first_hour: int) -> list[dict]:
     for li, lab in enumerate(rnd.labs):
         for hour in range(first_hour, last):
             arriving = np.mean(
-                [np.sum((lo == li) & (np.floor(t.tubes["at_lab"] / 3600) == hour)) for t, lo in zip(traces, lab_of, strict=True)]
+                [
+                    np.sum((lo == li) & (np.floor(t.tubes["at_lab"] / 3600) == hour))
+                    for t, lo in zip(traces, lab_of, strict=True)
+                ]
             )
             reported = np.mean(
-                [np.sum((lo == li) & (np.floor(t.tubes["result"] / 3600) == hour)) for t, lo in zip(traces, lab_of, strict=True)]
+                [
+                    np.sum((lo == li) & (np.floor(t.tubes["result"] / 3600) == hour))
+                    for t, lo in zip(traces, lab_of, strict=True)
+                ]
             )
             if arriving or reported:
                 rows.append(
@@ -110,7 +116,9 @@ def _lab_hours(rnd: Round, traces: list[Trace], first_hour: int) -> list[dict]:
                         "hour": f"{hour}h-{hour + 1}h",
                         "expected_tubes_arriving": round(float(arriving), 1),
                         "expected_tubes_reported": round(float(reported), 1),
-                        "extraction_capacity_tubes_per_hour": round(lab.extractors * lab.plate_size * 3600 / lab.extraction.mean),
+                        "extraction_capacity_tubes_per_hour": round(
+                            lab.extractors * lab.plate_size * 3600 / lab.extraction.mean
+                        ),
                     }
                 )
     return rows

@@ -164,7 +164,9 @@ def _attempt(logi, points: Points, start: Start, room: int):
     plate_room = int(ext[2].sum()) + sum(lab.lab.extractors for lab in labs) + rs.kind.size + 1
     batch_room = (travel[0].size + recalled.size + rs.kind.size) * room + 1
     q = _queues(n_labs, batch_room, plate_room, n + retest_tubes, travel[0].size // 2 + 2 * plate_room + 1, rs.tubes)
-    c = loop_state.Constants(int(rnd.box_capacity), float(rnd.pickup_interval), float(rnd.recall_delay), TIME_TOLERANCE, int(n))
+    c = loop_state.Constants(
+        int(rnd.box_capacity), float(rnd.pickup_interval), float(rnd.recall_delay), TIME_TOLERANCE, int(n)
+    )
     slow = rules.slowdown_rows(rnd)
     inst = [(1, u.lab, u.start, u.end, u.extractors, u.pcr_machines) for u in rnd.lab_surges]
     inst = np.array(inst + [(0, o.lab, o.start, o.end, o.extractors, o.pcr_machines) for o in rnd.lab_outages], float)
@@ -176,7 +178,9 @@ def _attempt(logi, points: Points, start: Start, room: int):
     ev += (np.zeros((ev_room, 5), np.int64), np.arange(ev_room, dtype=np.int64))
     tk = np.zeros((max(points.ticking.size, 1), 4))
     event = np.empty(5, np.int64)
-    last = loop.run(pt, dr, tb, lb, q, tr, c, slow, inst.reshape(-1, 6), s, ev, tk, points.ticking, rs, logi.clock, event)
+    last = loop.run(
+        pt, dr, tb, lb, q, tr, c, slow, inst.reshape(-1, 6), s, ev, tk, points.ticking, rs, logi.clock, event
+    )
     if s[heaps.STATUS]:
         return None
     return handled, retest_result, tb.recalled, lb, q, tr, s, done, last

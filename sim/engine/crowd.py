@@ -144,7 +144,9 @@ def positives(rnd: Round, rng: np.random.Generator, n: int) -> np.ndarray:
 _EPOCH = -30 * 86400.0  # a time before any arrival (durations are limited to 30 days), so keys are positive
 
 
-def walk_in(rnd: Round, c: Catchment, rng: np.random.Generator, calls: CallSlots | None) -> tuple[np.ndarray, np.ndarray]:
+def walk_in(
+    rnd: Round, c: Catchment, rng: np.random.Generator, calls: CallSlots | None
+) -> tuple[np.ndarray, np.ndarray]:
     """Places rule P4: each compound's turnout, the time each resident leaves home (rule 1, or their call),
     and their arrival a walking time later. Returns sorted arrivals and each resident's compound."""
     n_c = rng.binomial(c.residents, rnd.turnout)

@@ -88,7 +88,14 @@ def _block_sum(a, lo, n):
 
 _WAIT_SUMS, _ORDER_STATS = kernel(_wait_sums), kernel(order_stats)
 
-WALK_METRICS = ("walk_mean_min", "walk_p95_min", "walk_max_min", "within_walk_standard", "journey_mean_min", "journey_p95_min")
+WALK_METRICS = (
+    "walk_mean_min",
+    "walk_p95_min",
+    "walk_max_min",
+    "within_walk_standard",
+    "journey_mean_min",
+    "journey_p95_min",
+)
 
 
 def worst_point(values: np.ndarray) -> float | None:
@@ -216,7 +223,9 @@ def stage_means(logi, seal: np.ndarray, wait: np.ndarray) -> dict[str, float | N
     }
 
 
-def per_point(stats: dict[str, np.ndarray], rounds: int, weighted: tuple[str, ...] = ("wait_mean_min",)) -> dict[str, np.ndarray]:
+def per_point(
+    stats: dict[str, np.ndarray], rounds: int, weighted: tuple[str, ...] = ("wait_mean_min",)
+) -> dict[str, np.ndarray]:
     """One value per point (or compound) over a campaign's rounds: residents summed, means weighted by
     residents, the worst of the rest."""
     if rounds == 1:
@@ -237,11 +246,14 @@ def last_result_by_round(rnd: Round, tube_round: np.ndarray, result: np.ndarray)
 
 
 def round_figures(rnd, stats, tube_round, tube_size, logi, resident_tube, wait, tube_deadline) -> list[dict]:
-    """Each round of a campaign against its own deadline (times on the campaign's clock, and since the round's start)."""
+    """Each round of a campaign against its own deadline (times on the campaign's clock, and since the round's
+    start)."""
     out = []
     last_service = stats["last_service_h"].reshape(rnd.rounds, -1)
     resident_round = tube_round[resident_tube] if resident_tube.size else np.empty(0, np.int64)
-    for k, (plan, last) in enumerate(zip(rnd.campaign, last_result_by_round(rnd, tube_round, logi.result), strict=True)):
+    for k, (plan, last) in enumerate(
+        zip(rnd.campaign, last_result_by_round(rnd, tube_round, logi.result), strict=True)
+    ):
         t = tube_round == k
         w = wait[resident_round == k]
         w = w[np.isfinite(w)]
@@ -259,7 +271,9 @@ def round_figures(rnd, stats, tube_round, tube_size, logi, resident_tube, wait, 
                 "deadline_met": float(on_time(last, rnd.deadline_of(k))),
                 "wait_mean_min": float(w.mean(dtype=np.float64)) / 60 if w.size else None,
                 "wait_p95_min": quantile(w, 0.95) / 60 if w.size else None,
-                "reported_by_deadline": float(tube_size[t][logi.result[t] <= tube_deadline[t]].sum() / n) if n else None,
+                "reported_by_deadline": float(tube_size[t][logi.result[t] <= tube_deadline[t]].sum() / n)
+                if n
+                else None,
                 # Tubes of earlier rounds still without a result when this round opens: the lab's carried backlog.
                 "backlog_at_start_tubes": float(np.sum((tube_round < k) & (logi.result > plan.offset))),
             }

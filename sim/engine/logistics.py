@@ -42,7 +42,9 @@ class PointTubes:
     seal: np.ndarray
     first_tube: int
     priority: bool = False  # a key group's tubes go ahead of other pooled tubes
-    open: float | None = None  # when this point's pickups start ticking (a campaign's later rounds); default the round's
+    open: float | None = (
+        None  # when this point's pickups start ticking (a campaign's later rounds); default the round's
+    )
 
 
 @dataclass
@@ -96,7 +98,11 @@ class LabSim:
             "backlog_peak": 0,
             "backlog_peak_at": math.nan,
         }
-        self.busy = {"vehicles": Busy(lab.vehicles), "extractors": Busy(lab.extractors), "pcr_machines": Busy(lab.pcr_machines)}
+        self.busy = {
+            "vehicles": Busy(lab.vehicles),
+            "extractors": Busy(lab.extractors),
+            "pcr_machines": Busy(lab.pcr_machines),
+        }
         self._wake = env.event()
         env.process(self._form_plates())
 
@@ -127,7 +133,9 @@ class LabSim:
         for _step in range(pcr_machines):
             self.pcr.out_of_service(self.env.now, math.inf)
 
-    def deliver(self, ids: np.ndarray, single: bool = False, priority: bool = False, since: float | None = None) -> None:
+    def deliver(
+        self, ids: np.ndarray, single: bool = False, priority: bool = False, since: float | None = None
+    ) -> None:
         """Tubes into the lab's queue; `since`: when they arrived, if before now (a forecast's backlog)."""
         when = self.env.now if since is None else since
         self.queue.add(when, ids, RETESTS if single else KEY_GROUPS if priority else POOLED)
@@ -135,7 +143,9 @@ class LabSim:
             self.stats["backlog_peak"], self.stats["backlog_peak_at"] = self.waiting, self.env.now
         # Plate forming need only look when this can start a plate or its timer: a full plate waits, or
         # these are the oldest tubes (the queue was empty, or they came earlier). Otherwise it has its timer.
-        if self.free_extractors > 0 and (self.waiting >= self.lab.plate_size or self.waiting == ids.size or when < self.env.now):
+        if self.free_extractors > 0 and (
+            self.waiting >= self.lab.plate_size or self.waiting == ids.size or when < self.env.now
+        ):
             self._poke()
 
     def over(self) -> bool:
@@ -249,7 +259,9 @@ class Logistics:
         self.retests = Retests()
         self.pickups = 0  # vehicle trips to points, one transport box each (the bill)
         self.labs = [
-            LabSim(self.env, lab, partial(lab_stream, i), lambda ids, t, i=i: self._on_plate(ids, t, i), self._on_result)
+            LabSim(
+                self.env, lab, partial(lab_stream, i), lambda ids, t, i=i: self._on_plate(ids, t, i), self._on_result
+            )
             for i, lab in enumerate(rnd.labs)
         ]
         trunk_rng = trunk_rng or (lambda i, t: np.random.default_rng((i, t)))

@@ -85,7 +85,9 @@ def prepare_logistics(rnd: Round, rep: int, c: Crowd, now: float = 0.0) -> tuple
         for gi, g in enumerate(rnd.groups)
         for i in range(g.count)
     ]
-    group_of_point = np.array([gi for _ in rounds for gi, g in enumerate(rnd.groups) for _ in range(g.count)], dtype=np.int64)
+    group_of_point = np.array(
+        [gi for _ in rounds for gi, g in enumerate(rnd.groups) for _ in range(g.count)], dtype=np.int64
+    )
     tube_point = c.tube_point
     logi = Logistics(
         rnd,
@@ -122,7 +124,9 @@ def _finish(rnd: Round, rep: int, grid: Grid, crowd: Crowd, trace: bool) -> Repl
     arrived = turnaround.size  # every resident sampled, at a point or at home
     positives = sum(len(v) for v in c.positive_tubes.values())
     seal = logi.seal_times()
-    metrics = figures.metrics(c.stats, logi, c.tube_size, tube_deadline, wait, turnaround, arrived, positives, c.home_end)
+    metrics = figures.metrics(
+        c.stats, logi, c.tube_size, tube_deadline, wait, turnaround, arrived, positives, c.home_end
+    )
     if rnd.places is not None:
         metrics |= figures.walking_metrics(c.walks, c.journeys, rnd.places.standard)
     labs = figures.lab_figures(logi)
@@ -139,13 +143,25 @@ def _finish(rnd: Round, rep: int, grid: Grid, crowd: Crowd, trace: bool) -> Repl
         stages=stages,
         trace=_trace(rnd, c, logi, seal) if trace else None,
         groups=figures.group_figures(
-            rnd, group_of_point, c.stats["arrived"], c.tube_point, c.tube_size, logi.result, wait_all, turnaround, tube_deadline
+            rnd,
+            group_of_point,
+            c.stats["arrived"],
+            c.tube_point,
+            c.tube_size,
+            logi.result,
+            wait_all,
+            turnaround,
+            tube_deadline,
         ),
-        rounds=figures.round_figures(rnd, c.stats, tube_round, c.tube_size, logi, c.resident_tube, wait_all, tube_deadline)
+        rounds=figures.round_figures(
+            rnd, c.stats, tube_round, c.tube_size, logi, c.resident_tube, wait_all, tube_deadline
+        )
         if rnd.campaign
         else [],
         deadline_met=rnd.deadline_met(figures.last_result_by_round(rnd, tube_round, logi.result)),
-        compounds=figures.per_point(c.compounds, c.rounds, ("wait_mean_min", "journey_mean_min")) if c.compounds else {},
+        compounds=figures.per_point(c.compounds, c.rounds, ("wait_mean_min", "journey_mean_min"))
+        if c.compounds
+        else {},
         labs=labs,
         routes=figures.route_figures(logi, seal) if logi.routes else {},
     )
@@ -194,7 +210,9 @@ def _utilisation(grid: Grid, logi: Logistics, rows: int) -> dict[str, np.ndarray
     for kind in RESOURCES:
         starts = [s for lab in logi.labs for s in lab.busy[kind].start]
         ends = [e for lab in logi.labs for e in lab.busy[kind].end]
-        util[kind] = utilisation(grid, np.array(starts), np.array(ends), sum(lab.busy[kind].capacity for lab in logi.labs), rows)
+        util[kind] = utilisation(
+            grid, np.array(starts), np.array(ends), sum(lab.busy[kind].capacity for lab in logi.labs), rows
+        )
     if len(logi.labs) > 1:  # each lab's PCR machines too, for the plot per lab
         for li, lab in enumerate(logi.labs):
             b = lab.busy["pcr_machines"]

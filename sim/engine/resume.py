@@ -200,7 +200,9 @@ def _restore(logi: Logistics, crowd: Crowd, state: RoundState, rows: list[np.nda
 STEPS = ("report", "pcr", "extraction")  # a plate's steps, the furthest along first
 
 
-def _lab_under_way(logi: Logistics, li: int, ids: np.ndarray, when: np.ndarray, key: np.ndarray, at: float, running: int) -> None:
+def _lab_under_way(
+    logi: Logistics, li: int, ids: np.ndarray, when: np.ndarray, key: np.ndarray, at: float, running: int
+) -> None:
     """Rule F4: a lab's tubes at `at` (sorted by arrival; `key`: a key group's), formed into plates again by
     the lab's own rule (`_formed`); at most `running` plates hold instruments. In a lab that keeps up, a plate
     formed at s has run `at - s`, and its drawn durations say which step it is in and what is left of it. In a
@@ -270,7 +272,9 @@ class _Plate:
     pcr: float
 
 
-def _formed(spec: Lab, rng: np.random.Generator, when: np.ndarray, key: np.ndarray, at: float) -> tuple[list[_Plate], TubeQueue]:
+def _formed(
+    spec: Lab, rng: np.random.Generator, when: np.ndarray, key: np.ndarray, at: float
+) -> tuple[list[_Plate], TubeQueue]:
     """Rule 6 over a lab's tubes from before `at` (arrival times `when`, sorted; `key`: a key group's): the
     lab's own queue (`TubeQueue`: key groups ahead), its own plate rule (`rules.plate_take`, at the time
     tolerance), a plate only on a free extractor (each busy for a drawn extraction). Returns the plates formed

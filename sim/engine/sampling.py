@@ -125,7 +125,9 @@ class _Collector:
             self.by_then = {k: np.zeros(self.n_points, np.int64) for k in ("arrived", "sampled")}
         self.compounds = {k: np.full(self.n_compounds, np.nan) for k in COMPOUND_STATS} if self.n_compounds else {}
 
-    def add(self, p: int, name: str, lab: int, priority: bool, opens: float, c: PointCrowd, catch: Catchment | None) -> None:
+    def add(
+        self, p: int, name: str, lab: int, priority: bool, opens: float, c: PointCrowd, catch: Catchment | None
+    ) -> None:
         if catch is not None:
             self._compounds(c, catch)
         if c.home_last_end is not None:
@@ -154,7 +156,9 @@ class _Collector:
             self._keep(p, c)
         self.n_tubes += c.seal.size
 
-    def _stats(self, p: int, c: PointCrowd, mean: float | None, top: float | None, p95: float | None, longest: int) -> None:
+    def _stats(
+        self, p: int, c: PointCrowd, mean: float | None, top: float | None, p95: float | None, longest: int
+    ) -> None:
         """A point's figures: the mean, maximum and 95th percentile of the waits of those who queued."""
         if mean is not None:  # everyone may have been swabbed at home
             self.stats["wait_mean_min"][p] = mean / 60
@@ -225,14 +229,18 @@ def collector(rnd: Round, grid: Grid, trace: bool = False, at: float | None = No
     return _Collector(rnd.n_points, grid, trace, n_compounds=compounds, at=at, expected=residents(rnd))
 
 
-def _round_crowd(rnd: Round, rep: int, grid: Grid, trace: bool = False, round_index: int = 0, at: float | None = None) -> Crowd:
+def _round_crowd(
+    rnd: Round, rep: int, grid: Grid, trace: bool = False, round_index: int = 0, at: float | None = None
+) -> Crowd:
     out = collector(rnd, grid, trace, at)
     shared = streams.Streams(rnd.seed)
     p = 0
     for gi, g in enumerate(rnd.groups):
         for i in range(g.count):
             rng = shared.at(rep, streams.CROWD, gi, i, *round_key(round_index))
-            c = simulate_point(rnd, g.tables, g.residents, rng, gi, i, rnd.pool_size_of(g), g.home, g.calls, g.catchment)
+            c = simulate_point(
+                rnd, g.tables, g.residents, rng, gi, i, rnd.pool_size_of(g), g.home, g.calls, g.catchment
+            )
             out.add(p, g.point_name(i), g.lab, g.priority, rnd.open, c, g.catchment)
             p += 1
     return out.crowd()
@@ -250,7 +258,9 @@ def _merge(crowds: list[Crowd], n_points: int) -> Crowd:
         for key, series in c.timeline.items():
             timeline[key] = add_into(timeline[key], series)
         positive_tubes.update({t + int(off): v for t, v in c.positive_tubes.items()})
-        point_tubes += [replace(pt, index=pt.index + shift, first_tube=pt.first_tube + int(off)) for pt in c.point_tubes]
+        point_tubes += [
+            replace(pt, index=pt.index + shift, first_tube=pt.first_tube + int(off)) for pt in c.point_tubes
+        ]
         busiest += [(q, p - shift, f"{name}, round {k + 1}", series) for q, p, name, series in c.busiest]
         for key, parts in c.kept.items():
             add = shift if key == "point" else int(off) if key == "tube" else 0
@@ -260,7 +270,9 @@ def _merge(crowds: list[Crowd], n_points: int) -> Crowd:
         timeline=timeline,
         waits=np.concatenate([c.waits for c in crowds]),
         swab_ends=np.concatenate([c.swab_ends for c in crowds]),
-        resident_tube=np.concatenate([c.resident_tube + np.int32(off) for c, off in zip(crowds, tube_offsets, strict=False)]),
+        resident_tube=np.concatenate(
+            [c.resident_tube + np.int32(off) for c, off in zip(crowds, tube_offsets, strict=False)]
+        ),
         tube_size=np.concatenate([c.tube_size for c in crowds]),
         tube_point=np.concatenate([c.tube_point + k * n_points for k, c in enumerate(crowds)]).astype(np.int32),
         positive_tubes=positive_tubes,

@@ -41,8 +41,25 @@ class Tally:
         g = self.grid
         last_end = c.last_end if c.arrived else g.t0  # the latest swab end
         while True:
-            got = _TALLY(c.arrival, c.start, c.swab_end, last_end, c.tube, c.seal, home, waits, swab_ends, tubes, first_tube,
-                         self.counts, self.used, g.t0, g.step, lo, hi)  # fmt: skip
+            got = _TALLY(
+                c.arrival,
+                c.start,
+                c.swab_end,
+                last_end,
+                c.tube,
+                c.seal,
+                home,
+                waits,
+                swab_ends,
+                tubes,
+                first_tube,
+                self.counts,
+                self.used,
+                g.t0,
+                g.step,
+                lo,
+                hi,
+            )
             if not got[0]:
                 break
             grown = np.zeros((3, 2 * got[0]), np.int64)  # a point's times reach past the rows: more room
@@ -56,7 +73,23 @@ class Tally:
 
 @njit(cache=True, nogil=True)
 def _tally(
-    arrival, start, swab_end, last_end, tube, seal, home, waits, swab_ends, tubes, first_tube, counts, used, t0, step, lo, hi
+    arrival,
+    start,
+    swab_end,
+    last_end,
+    tube,
+    seal,
+    home,
+    waits,
+    swab_ends,
+    tubes,
+    first_tube,
+    counts,
+    used,
+    t0,
+    step,
+    lo,
+    hi,
 ):
     # A row only grows with time: the latest arrival and seal (sorted: at the end) and swab end decide.
     last = (

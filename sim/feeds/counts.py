@@ -24,7 +24,9 @@ POINT_COLUMNS = ("point", "time", "sampled", "tubes_sealed", "tubes_picked_up") 
 LAB_COLUMNS = ("lab", "time", "tubes_received", "tubes_reported")  # and, optionally, plates_running
 
 
-def _read(path: Path, columns: tuple[str, ...], optional: tuple[str, ...], start, span, problems: list[str], named: set):
+def _read(
+    path: Path, columns: tuple[str, ...], optional: tuple[str, ...], start, span, problems: list[str], named: set
+):
     """(line, name, time, counts) of every usable row of one counts file; the others' problems appended, and
     every name the file has a row for (usable or not) added to `named`."""
     missing_file = _("{path}: missing (a counts status holds points.csv and labs.csv; see docs/forecast.md)")
@@ -97,7 +99,8 @@ def _latest(
             _t, before, earlier = last[i]
             problems += [
                 _(
-                    "{file}:{line}: {column}: {now} at {name}, fewer than the {then} of line {before}; counts are cumulative"
+                    "{file}:{line}: {column}: {now} at {name}, fewer than the {then} of line {before}; counts are "
+                    "cumulative"
                 ).format(file=file, line=line, column=k, now=v, name=name, then=earlier[k], before=before)
                 for k, v in c.items()
                 if k in earlier and v < earlier[k] and k not in DECREASE_OK
@@ -109,9 +112,9 @@ def _latest(
         shown = ", ".join(absent[:10]) + (_(" and {n} more").format(n=len(absent) - 10) if len(absent) > 10 else "")
         what = _("point(s)") if kind == "point" else _("lab(s)")
         problems.append(
-            _("{file}: no row for {n} {what}: {names}; every one needs a row (zeros where nothing happened yet)").format(
-                file=file, n=len(absent), what=what, names=shown
-            )
+            _(
+                "{file}: no row for {n} {what}: {names}; every one needs a row (zeros where nothing happened yet)"
+            ).format(file=file, n=len(absent), what=what, names=shown)
         )
     return latest, problems
 
@@ -184,9 +187,9 @@ def _point_problems(line: int, name: str, c: dict, residents: int) -> list[str]:
     came = c["sampled"] + c.get("waiting", 0)
     if came > residents:
         out.append(
-            _("points.csv:{line}: sampled: {n} sampled or waiting at {point}, more than its {residents} residents").format(
-                line=line, n=came, point=name, residents=residents
-            )
+            _(
+                "points.csv:{line}: sampled: {n} sampled or waiting at {point}, more than its {residents} residents"
+            ).format(line=line, n=came, point=name, residents=residents)
         )
     if c["tubes_sealed"] > c["sampled"]:
         out.append(
@@ -300,7 +303,9 @@ def _history(rows: list, column: str) -> tuple[np.ndarray, np.ndarray]:
     return times, np.array(out, float)
 
 
-def write_counts(trace: Trace, rnd: Round, at: float, folder: Path, stamp: str | None = None, waiting: bool = True) -> None:
+def write_counts(
+    trace: Trace, rnd: Round, at: float, folder: Path, stamp: str | None = None, waiting: bool = True
+) -> None:
     """The counts a city system would export at `at` from a traced run: points.csv and labs.csv, one row
     per point and per lab (a simulated status, to try `natsim forecast` and to test it); without the
     `waiting` column when `waiting` is False (a system that counts swabs, not the queue)."""

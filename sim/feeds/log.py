@@ -77,7 +77,13 @@ def write_trace(
                 continue
             tube = tube_id(int(r["tube"][i])) if swabbed else ""
             w.writerow(
-                [names[r["point"][i]], int(r["table"][i]) + 1 if swabbed else "", when(r["arrival"][i]), when(r["end"][i]), tube]
+                [
+                    names[r["point"][i]],
+                    int(r["table"][i]) + 1 if swabbed else "",
+                    when(r["arrival"][i]),
+                    when(r["end"][i]),
+                    tube,
+                ]
             )
     labs = lab_names or []
     with (folder / "tubes.csv").open("w", newline="", encoding="utf-8") as f:
@@ -139,7 +145,14 @@ class DrillLog:
         done = ~np.isnan(self.swabbed)
         tube = self.swab_tube[done] if self.swab_tube is not None else None
         return DrillLog(
-            self.point[done], self.table[done], self.joined[done], self.swabbed[done], self.tubes, self.set_aside, self.rows, tube
+            self.point[done],
+            self.table[done],
+            self.joined[done],
+            self.swabbed[done],
+            self.tubes,
+            self.set_aside,
+            self.rows,
+            tube,
         )
 
 
@@ -257,7 +270,9 @@ def _swab(row: dict, names: dict, start: dt.datetime | None) -> tuple[int, int, 
 def read_log(folder: Path, rnd: Round, start: dt.datetime | None) -> DrillLog:
     """Read both files as they are; rows that cannot be used are set aside with the reason, never dropped
     silently. A row with `joined` and no `swabbed` is a resident queuing when the log was exported."""
-    names = {g.point_name(i): (p, g.tables) for p, (g, i) in enumerate((g, i) for g in rnd.groups for i in range(g.count))}
+    names = {
+        g.point_name(i): (p, g.tables) for p, (g, i) in enumerate((g, i) for g in rnd.groups for i in range(g.count))
+    }
     labs = {lab.name: li for li, lab in enumerate(rnd.labs)}
     aside: list[SetAside] = []
     problems: list[str] = []

@@ -38,7 +38,8 @@ def read_status(path: Path, rnd: Round, at: float, start: dt.datetime | None = N
         raise StatusError(
             [
                 _(
-                    "{folder}: neither a drill log (swabs.csv, tubes.csv) nor counts (points.csv, labs.csv); see docs/forecast.md"
+                    "{folder}: neither a drill log (swabs.csv, tubes.csv) nor counts (points.csv, labs.csv); see "
+                    "docs/forecast.md"
                 ).format(folder=path)
             ]
         )
@@ -53,9 +54,10 @@ def check_time(rnd: Round, at: float) -> None:
         return
     raise StatusError(
         [
-            _("--at: {at} is outside the round, which runs from {first} to its deadline {last} (times since its start)").format(
-                at=format_duration(at), first=format_duration(first), last=format_duration(last)
-            )
+            _(
+                "--at: {at} is outside the round, which runs from {first} to its deadline {last} (times since its "
+                "start)"
+            ).format(at=format_duration(at), first=format_duration(first), last=format_duration(last))
         ]
     )
 
@@ -79,12 +81,14 @@ def from_log(folder: Path, rnd: Round, start: dt.datetime | None, at: float) -> 
     status = cut_log(log, rnd, at)
     if problems := _log_problems(status, rnd):
         raise StatusError(problems)
-    if not (status.sampled.sum() or status.tubes_sealed.sum() or (status.waiting and sum(w.size for w in status.waiting))):
+    if not (
+        status.sampled.sum() or status.tubes_sealed.sum() or (status.waiting and sum(w.size for w in status.waiting))
+    ):
         raise StatusError(
             [
-                _("{folder}: no swab, queuing resident or sealed tube by {at} in the log: nothing to forecast from").format(
-                    folder=folder, at=format_duration(at)
-                )
+                _(
+                    "{folder}: no swab, queuing resident or sealed tube by {at} in the log: nothing to forecast from"
+                ).format(folder=folder, at=format_duration(at))
             ]
         )
     return status
@@ -95,11 +99,14 @@ def _log_problems(status: Status, rnd: Round) -> list[str]:
     short), more swabbed and queuing than its residents (rows copied twice)."""
     out = []
     names, people = rnd.point_names(), rnd.per_point(lambda g: g.people)
-    queuing = np.array([w.size for w in status.waiting]) if status.waiting is not None else np.zeros_like(status.sampled)
+    queuing = (
+        np.array([w.size for w in status.waiting]) if status.waiting is not None else np.zeros_like(status.sampled)
+    )
     for p in np.flatnonzero(status.tubes_sealed > status.sampled):
         out.append(
             _(
-                "swabs.csv: point: {point}: {tubes} tubes sealed by then (tubes.csv) from only {n} swabs; is swabs.csv cut short?"
+                "swabs.csv: point: {point}: {tubes} tubes sealed by then (tubes.csv) from only {n} swabs; is "
+                "swabs.csv cut short?"
             ).format(point=names[p], tubes=status.tubes_sealed[p], n=status.sampled[p])
         )
     for p in np.flatnonzero(status.sampled + queuing > people):

@@ -49,7 +49,9 @@ class Status:
     open_tube: list[np.ndarray]  # per point: residents in each table's open tube
     tubes: dict[str, np.ndarray]  # not reported: point, size, sealed, picked, at_lab (NaN: not yet), lab (-1: home)
     plates_running: np.ndarray  # per lab
-    past: dict[str, tuple[np.ndarray, np.ndarray]]  # sampled, tubes_at_lab, tubes_reported -> (times, cumulative counts)
+    past: dict[
+        str, tuple[np.ndarray, np.ndarray]
+    ]  # sampled, tubes_at_lab, tubes_reported -> (times, cumulative counts)
     set_aside: list[SetAside] = field(default_factory=list)
     log: DrillLog | None = None  # the log cut at `at`, for fitting rates
     left_out: dict[str, int] = field(default_factory=dict)  # a replayed log's rows and times after `at`, not used
@@ -193,4 +195,6 @@ def _log_until(log: DrillLog, done: np.ndarray) -> DrillLog:
     """The swabs taken by TIME, and only the tube times known then (for fitting rates)."""
     t = log.tubes
     tube = log.swab_tube[done] if log.swab_tube is not None else None
-    return DrillLog(log.point[done], log.table[done], log.joined[done], log.swabbed[done], t, log.set_aside, log.rows, tube)
+    return DrillLog(
+        log.point[done], log.table[done], log.joined[done], log.swabbed[done], t, log.set_aside, log.rows, tube
+    )

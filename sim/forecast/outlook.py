@@ -68,13 +68,17 @@ def _parse_add(item: str, rnd: Round) -> Option:
     kind, _dot, name = key.strip().partition(".")
     if not value.strip().isdigit() or int(value) < 1:
         raise ForecastError(
-            _("--add {item}: write KEY.NAME=N with N a whole number of 1 or more, e.g. vehicles.central=10").format(item=item)
+            _("--add {item}: write KEY.NAME=N with N a whole number of 1 or more, e.g. vehicles.central=10").format(
+                item=item
+            )
         )
     n = int(value)
     if kind in LAB_KEYS:
         if name not in labs:
             raise ForecastError(
-                _("--add {item}: no lab named {name!r} (labs: {labs})").format(item=item, name=name, labs=", ".join(labs))
+                _("--add {item}: no lab named {name!r} (labs: {labs})").format(
+                    item=item, name=name, labs=", ".join(labs)
+                )
                 + did_you_mean(name, labs)
             )
         li = labs[name]
@@ -86,7 +90,8 @@ def _parse_add(item: str, rnd: Round) -> Option:
         if not where:
             known = {g.name for g in rnd.groups} | {n for g in rnd.groups for n in g.names or ()}
             raise ForecastError(
-                _("--add {item}: no point, site or group named {name!r}").format(item=item, name=name) + did_you_mean(name, known)
+                _("--add {item}: no point, site or group named {name!r}").format(item=item, name=name)
+                + did_you_mean(name, known)
             )
         extra = np.zeros(rnd.n_points, np.int64)
         first = rnd.first_points()
@@ -191,7 +196,14 @@ def _lab_times(rnd: Round, status: Status, plan: PlanAt) -> dict[str, np.ndarray
 
 
 def run_forecast(
-    rnd: Round, status: Status, reps: int, options: list[Option], *, jobs: int = 1, dask: str | None = None, progress=None
+    rnd: Round,
+    status: Status,
+    reps: int,
+    options: list[Option],
+    *,
+    jobs: int = 1,
+    dask: str | None = None,
+    progress=None,
 ) -> dict:
     """Everything forecast.json holds, and the replications behind it (`_outlooks`, `_plans`; not written)."""
     if rnd.campaign:
@@ -210,12 +222,15 @@ def run_forecast(
     for k, (_text, r, s) in enumerate(runs):
         step = (lambda done, k=k: progress(k * reps + done)) if progress else None
         outlooks.append(
-            replicate(r, numbers, jobs=jobs, dask=dask, grid=grid, task=partial(resume_replication, state=s), progress=step)
+            replicate(
+                r, numbers, jobs=jobs, dask=dask, grid=grid, task=partial(resume_replication, state=s), progress=step
+            )
         )
     result = summarise(rnd, status, plans, outlooks[0], grid)
     result["updates"] = turnout | notes
     result["options"] = [
-        _option(text, outlooks[0], o, status.at / 3600) for (text, _r, _s), o in zip(runs[1:], outlooks[1:], strict=True)
+        _option(text, outlooks[0], o, status.at / 3600)
+        for (text, _r, _s), o in zip(runs[1:], outlooks[1:], strict=True)
     ]
     result["_outlooks"], result["_plans"] = outlooks[0], plans
     return result
@@ -356,7 +371,8 @@ def past_curves(status: Status, grid: Grid) -> dict:
     were counted, nothing invented between them or before the first."""
     if status.kind == "counts":
         curves = {
-            key: {"times_h": (when / 3600).tolist(), "counts": counts.tolist()} for key, (when, counts) in status.past.items()
+            key: {"times_h": (when / 3600).tolist(), "counts": counts.tolist()}
+            for key, (when, counts) in status.past.items()
         }
         return {"drawn": "points", **curves}
     rows = int(grid.row(np.array([status.at]))[0])

@@ -17,7 +17,16 @@ from sim.report.summary import STAGE_NAMES
 from sim.scenario.round import Round
 
 # What the forecast's page reads from forecast.json (a damaged file is refused, not a traceback).
-FORECAST_KEYS = ("at_h", "deadline_h", "replications", "deadline_met_probability", "last_result_h", "points", "labs", "past")
+FORECAST_KEYS = (
+    "at_h",
+    "deadline_h",
+    "replications",
+    "deadline_met_probability",
+    "last_result_h",
+    "points",
+    "labs",
+    "past",
+)
 POINT_COLUMNS = ("point", "sampled", "plan_sampled", "behind", "sampling_end_h")
 LAB_COLUMNS = ("lab", "tubes_received", "tubes_reported", "plan_tubes_reported", "behind", "last_result_h")
 
@@ -32,7 +41,9 @@ def write_forecast(result: dict, rnd: Round, status: Status, scenario_text: str,
         write_csv(tmp / "labs.csv", LAB_COLUMNS, [[lab[k] for k in LAB_COLUMNS] for lab in result["labs"]])
         options = [_option_row(o) for o in result["options"]]
         write_csv(tmp / "options.csv", ("add", "deadline_met_probability", "last_result_h", "change_h"), options)
-        write_csv(tmp / "set_aside.csv", ("file", "line", "reason"), [(a.file, a.line, a.reason) for a in status.set_aside])
+        write_csv(
+            tmp / "set_aside.csv", ("file", "line", "reason"), [(a.file, a.line, a.reason) for a in status.set_aside]
+        )
         from sim.report.plots.forecast import forecast_plot  # matplotlib only when drawing
 
         grid = Grid.for_round(rnd)
@@ -73,19 +84,22 @@ def status_lines(status: dict) -> list[str]:
     if any(left.values()):
         lines.append(
             _(
-                "Replay of a fuller log: {swabs:,} swab row(s), {queuing:,} queue row(s) and {times:,} tube time(s) after "
+                "Replay of a fuller log: {swabs:,} swab row(s), {queuing:,} queue row(s) and {times:,} tube time(s) "
+                "after "
                 "TIME left out (a log exported at TIME has none)."
             ).format(swabs=left.get("swabs", 0), queuing=left.get("queuing", 0), times=left.get("tube_times", 0))
         )
     counted = status.get("counted_h")
     if counted is not None and counted < status.get("at_h", counted):
         lines.append(
-            _("Counted at {counted:.1f} h, before TIME: turnout compares them with the plan at {counted:.1f} h.").format(
-                counted=counted
-            )
+            _(
+                "Counted at {counted:.1f} h, before TIME: turnout compares them with the plan at {counted:.1f} h."
+            ).format(counted=counted)
         )
     if status.get("queue") == "plan":
-        lines.append(_("Queues at TIME: not in the status (no one joined and not swabbed); the plan's queue at TIME is used."))
+        lines.append(
+            _("Queues at TIME: not in the status (no one joined and not swabbed); the plan's queue at TIME is used.")
+        )
     return lines
 
 
@@ -150,7 +164,9 @@ def update_lines(updates: dict) -> list[str]:
             came=t["came"], plan=t["plan"], ratio=ratio
         )
     else:
-        turnout = _("not updated: the plan expects under {share:.0%} of residents by then").format(share=t["too_early_below"])
+        turnout = _("not updated: the plan expects under {share:.0%} of residents by then").format(
+            share=t["too_early_below"]
+        )
     lines = [_("Turnout: {note}.").format(note=turnout)]
     for key, label, unit, scale, what in (
         ("service_time", _("Service time"), "s", 1.0, _("busy-table gaps")),
@@ -160,7 +176,9 @@ def update_lines(updates: dict) -> list[str]:
         if u.get("why") == "counts":
             note = _("not updated: counts show no durations")
         elif u.get("why") == "alike":
-            note = _("not updated: the {n:,} {what} are all alike, no distribution to fit").format(n=u["observations"], what=what)
+            note = _("not updated: the {n:,} {what} are all alike, no distribution to fit").format(
+                n=u["observations"], what=what
+            )
         elif u["updated"]:
             note = _("fitted from {n:,} {what}: {kind}, mean {mean:.1f} {unit}").format(
                 n=u["observations"], what=what, kind=u["kind"], mean=u["mean_s"] / scale, unit=unit

@@ -84,9 +84,12 @@ def analytic_bounds(rnd: Round, max_wait: float | None) -> dict[str, list[int]]:
         "tables": tables,
         "vehicles": [max(1, math.ceil(h * 3600 / window)) for h in trips_h],
         "extractors": [
-            max(1, math.ceil(p * lab.extraction.mean / w)) for p, lab, w in zip(plates, rnd.labs, lab_window, strict=True)
+            max(1, math.ceil(p * lab.extraction.mean / w))
+            for p, lab, w in zip(plates, rnd.labs, lab_window, strict=True)
         ],
-        "pcr_machines": [max(1, math.ceil(p * lab.pcr.mean / w)) for p, lab, w in zip(plates, rnd.labs, lab_window, strict=True)],
+        "pcr_machines": [
+            max(1, math.ceil(p * lab.pcr.mean / w)) for p, lab, w in zip(plates, rnd.labs, lab_window, strict=True)
+        ],
         # A route keeps its timetable with as many vehicles as loops are out at once.
         "route_vehicles": [max(1, math.ceil(r.planned_loop / rnd.pickup_interval)) for r in rnd.routes],
     }

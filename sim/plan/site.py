@@ -66,7 +66,9 @@ def candidates(loaded: LoadedScenario, m: PlacesMap) -> Candidates:
     return Candidates(index, most, fixed)
 
 
-def site(loaded: LoadedScenario, rnd: Round, targets: SitingTargets, say: Callable[[str], None] = lambda _: None) -> dict:
+def site(
+    loaded: LoadedScenario, rnd: Round, targets: SitingTargets, say: Callable[[str], None] = lambda _: None
+) -> dict:
     """Site the round; returns what siting.json records, and the plan's map under "_map"."""
     if rnd.places is None:
         raise SitingError("natsim site needs a places scenario: compounds and candidate sites (docs/places.md)")
@@ -147,14 +149,21 @@ def _simulate(loaded, rnd, m, cands, targets, sol, milp: dict, say) -> dict:
     ch = SiteChecker(loaded, rnd, m, targets.max_wait, targets.walk)
     n = len(m.site_names)
     most, fixed, candidate = np.zeros(n, np.int64), np.zeros(n, np.int64), np.zeros(n, bool)
-    most[cands.index], fixed[cands.index], candidate[cands.index] = cands.max_tables, cands.fixed_tables, cands.fixed_tables == 0
+    most[cands.index], fixed[cands.index], candidate[cands.index] = (
+        cands.max_tables,
+        cands.fixed_tables,
+        cands.fixed_tables == 0,
+    )
     ch.out_of_reach = np.array(sol.unreachable, np.int64)
     search = streams.replications("run", targets.search_replications)
     # The margin is measured on the plan repaired to the standard itself, whose sites sit near it.
     tables, _left = repair(ch, sol.tables, most, candidate, search, say)
     ch.margin = site_margin(ch, ch.plan(tables), search, targets.confidence)
-    say(_("queue standard judged {margin:.1f} min inside {wait:g} min at each site (the spread of a site's p95)").format(
-        margin=ch.margin / 60, wait=targets.max_wait / 60))  # fmt: skip
+    say(
+        _(
+            "queue standard judged {margin:.1f} min inside {wait:g} min at each site (the spread of a site's p95)"
+        ).format(margin=ch.margin / 60, wait=targets.max_wait / 60)
+    )
     tables, _left = repair(ch, tables, most, candidate, search, say)  # sites still over are judged again below
     tables = descend(ch, tables, fixed, search, say)
     check = list(streams.replications("sizing check", targets.replications))
@@ -172,7 +181,9 @@ def _simulate(loaded, rnd, m, cands, targets, sol, milp: dict, say) -> dict:
         if sum(met) >= targets.confidence * len(met) - 1e-9 or stuck:
             break
         check += list(fresh)  # judged again on replications nothing was chosen on
-        say(_("fresh replications: targets met in {met} of {n}; repairing on them too").format(met=sum(met), n=len(met)))
+        say(
+            _("fresh replications: targets met in {met} of {n}; repairing on them too").format(met=sum(met), n=len(met))
+        )
     # A site stuck at its most tables may still meet the standard itself, short only of the margin.
     over = [s for s in stuck if not ch.site_ok(final, s, check, margin=False)]
     result = {
@@ -192,8 +203,10 @@ def _simulate(loaded, rnd, m, cands, targets, sol, milp: dict, say) -> dict:
     }
     if over:
         result["feasible"] = False
-        result["note"] = (f"{len(over)} site(s) stay over the queue standard at their most tables with no nearer candidate "
-                          "to take a compound: call residents in slots there, or allow more tables")  # fmt: skip
+        result["note"] = (
+            f"{len(over)} site(s) stay over the queue standard at their most tables with no nearer candidate "
+            "to take a compound: call residents in slots there, or allow more tables"
+        )
     if sol.unreachable:
         result["feasible"] = False
         result["note"] = f"{len(sol.unreachable)} compound(s) have no candidate site within the walking standard"
@@ -224,8 +237,14 @@ def _whole_map(milp: dict, final: PlacesMap) -> dict:
 
 
 def _targets(t: SitingTargets) -> dict:
-    return {"walk_min": t.walk / 60, "max_wait_min": t.max_wait / 60, "confidence": t.confidence, "objective": t.objective,
-            "limits": t.limits, "replications": t.replications}  # fmt: skip
+    return {
+        "walk_min": t.walk / 60,
+        "max_wait_min": t.max_wait / 60,
+        "confidence": t.confidence,
+        "objective": t.objective,
+        "limits": t.limits,
+        "replications": t.replications,
+    }
 
 
 def _plan(m: PlacesMap, rnd: Round) -> dict:
@@ -243,5 +262,10 @@ def _plan(m: PlacesMap, rnd: Round) -> dict:
 
 
 def _infeasible(m: PlacesMap, targets: SitingTargets, message: str, unreachable: list[int]) -> dict:
-    return {"targets": _targets(targets), "feasible": False, "note": f"no plan within the limits: {message}",
-            "unreachable_compounds": [m.compound_names[c] for c in unreachable], "_map": m}  # fmt: skip
+    return {
+        "targets": _targets(targets),
+        "feasible": False,
+        "note": f"no plan within the limits: {message}",
+        "unreachable_compounds": [m.compound_names[c] for c in unreachable],
+        "_map": m,
+    }

@@ -164,7 +164,9 @@ def repair(
     return tables, sorted(stuck)
 
 
-def _split(ch: SiteChecker, m: PlacesMap, s: int, max_tables: np.ndarray, candidate: np.ndarray, reps: range, tries: int = 8):
+def _split(
+    ch: SiteChecker, m: PlacesMap, s: int, max_tables: np.ndarray, candidate: np.ndarray, reps: range, tries: int = 8
+):
     """Tables with a closed candidate opened that takes some of site s's compounds and leaves every site
     it touches within the standard (None: no such candidate among the `tries` nearest)."""
     closed_ = np.flatnonzero((m.site_tables == 0) & candidate & (m.site_lab >= 0))

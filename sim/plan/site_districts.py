@@ -44,7 +44,9 @@ def districts(
         ctx = multiprocessing.get_context("spawn")  # as the runner: workers start clean
         with ProcessPoolExecutor(jobs, mp_context=ctx) as pool:
             parts = list(
-                pool.map(_solve_cells, [p] * jobs, [cells[s] for s in parts_of], [cut[s] for s in parts_of], [tables] * jobs)
+                pool.map(
+                    _solve_cells, [p] * jobs, [cells[s] for s in parts_of], [cut[s] for s in parts_of], [tables] * jobs
+                )
             )
     else:
         parts = [_solve_cells(p, cells, cut, tables)]
@@ -57,7 +59,9 @@ def districts(
     return Solution(tables, value, -math.inf, math.inf, statuses, len(cells), [], over, optimal, False)
 
 
-def _solve_cells(p: SitingProblem, cells: list[np.ndarray], near: list[list[np.ndarray]], opened: np.ndarray) -> list[Solution]:
+def _solve_cells(
+    p: SitingProblem, cells: list[np.ndarray], near: list[list[np.ndarray]], opened: np.ndarray
+) -> list[Solution]:
     """Districts in turn, each keeping open what the earlier ones opened."""
     out = []
     total = max(float(p.m.compound_residents.sum()), 1.0)
@@ -156,7 +160,11 @@ def _district_model(
         loads[j].append((col, float(p.peak_rate[compounds[i]])))
     for j in range(n_y):
         row([(int(z), 1.0) for z in tables_of[j]] + [(j, -1.0)], 0, 0)  # one table count when open
-        row(loads[j] + [(int(z), -float(p.capacity[k + 1])) for k, z in enumerate(tables_of[j])] + [(over + j, -1.0)], -np.inf, 0)
+        row(
+            loads[j] + [(int(z), -float(p.capacity[k + 1])) for k, z in enumerate(tables_of[j])] + [(over + j, -1.0)],
+            -np.inf,
+            0,
+        )
     share = p.m.compound_residents[compounds].sum() / max(p.m.compound_residents.sum(), 1)
     _district_limits(p, row, n_y, tables_of, share)
     bounds_lo, bounds_hi = np.zeros(n), np.ones(n)

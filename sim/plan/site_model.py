@@ -79,10 +79,14 @@ class Solution:
 
 def capacities(max_tables: int, service_mean: float, max_wait: float, quantile: float = 0.95) -> np.ndarray:
     """Lambda(k) for k = 0..max_tables: arrivals per second k tables serve within the queue standard."""
-    return np.array([0.0] + [max_rate_for_wait(k, 1 / service_mean, max_wait, quantile) for k in range(1, max_tables + 1)])
+    return np.array(
+        [0.0] + [max_rate_for_wait(k, 1 / service_mean, max_wait, quantile) for k in range(1, max_tables + 1)]
+    )
 
 
-def reachable(p: SitingProblem, compounds: np.ndarray, sites: np.ndarray, nearest: int | None = None) -> list[np.ndarray]:
+def reachable(
+    p: SitingProblem, compounds: np.ndarray, sites: np.ndarray, nearest: int | None = None
+) -> list[np.ndarray]:
     """For each compound, the candidate positions (into `sites`) within the walking standard in P3's order
     (nearest first, ties to the site listed first); at most `nearest` of them when given."""
     return [near[:nearest] for near in reach(p.m, compounds, sites, p.standard)]  # P2 or P2n, ties: listed first

@@ -96,7 +96,7 @@ def _site_rows(loaded: LoadedScenario, m: PlacesMap) -> list[dict]:
                 "residents": int(people.sum()),
                 "residents_within_walk_standard": within,
                 "walk_max_min": float(m.walk[served].max() / 60) if served.size else None,
-            }  # fmt: skip
+            }
         )
     return rows
 
@@ -148,7 +148,8 @@ def table(result: dict) -> str:
         fails = sum(result["one_step_smaller"].values())
         lines = [
             _(
-                "open {sites:,} sites with {tables:,} tables ({samplers:,} samplers); {per_site:,.0f} residents per site; "
+                "open {sites:,} sites with {tables:,} tables ({samplers:,} samplers); {per_site:,.0f} residents per "
+                "site; "
                 "{within:.1%} within the walking standard"
             ).format(
                 sites=p["sites"],
@@ -159,7 +160,8 @@ def table(result: dict) -> str:
             ),
             milp_line(milp) + _("; simulation then changed it to the plan above"),
             _(
-                "after simulation: objective {value:.3f}; the walking-cover minimum, a bound for any plan within the walk, "
+                "after simulation: objective {value:.3f}; the walking-cover minimum, a bound for any plan within the "
+                "walk, "
                 "{bound:.3f} (gap {gap:.2%})"
             ).format(
                 value=result["whole_map"]["objective"],

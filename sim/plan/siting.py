@@ -57,7 +57,9 @@ from sim.plan.site_model import (
 from sim.plan.site_search import local_search, ranked
 
 
-def solve(p: SitingProblem, cell_size: int = DISTRICT, jobs: int = 1, whole_map_pairs: int = WHOLE_MAP_PAIRS) -> Solution:
+def solve(
+    p: SitingProblem, cell_size: int = DISTRICT, jobs: int = 1, whole_map_pairs: int = WHOLE_MAP_PAIRS
+) -> Solution:
     """Open sites and tables for every compound within reach; unreachable compounds are left out and listed.
     The whole map is one program when its pairs fit; otherwise districts, and with `jobs` > 1 and many
     districts, the districts (in k-d order, so each share is one area) are shared among worker processes,
@@ -96,12 +98,16 @@ def whole_map_bounds(
     pos[used] = np.arange(used.size)
     w_y, w_t = weights(p)
     outside = _outside(p, fixed, used)
-    sites, _minimum = site_bounds.walking_cover([pos[n] for n in near], used.size, cand.fixed_tables[used] > 0, p.time_limit)
+    sites, _minimum = site_bounds.walking_cover(
+        [pos[n] for n in near], used.size, cand.fixed_tables[used] > 0, p.time_limit
+    )
     most = np.where(cand.fixed_tables[used] > 0, cand.fixed_tables[used], cand.max_tables[used])
     load = float(p.peak_rate[compounds].sum())
     tables = site_bounds.tables_bound(load, p.capacity, most, (w_y, w_t, OVERLOAD_COST), at_least=sites)
     lp = None
-    if pairs <= LP_PAIRS and not (own is not None and math.isfinite(own)):  # the program's own bound is at least the LP's
+    if pairs <= LP_PAIRS and not (
+        own is not None and math.isfinite(own)
+    ):  # the program's own bound is at least the LP's
         model = program(p, compounds, near, used, fixed)
         lp = site_bounds.lp_relaxation(model.c, model.bounds, model.constraints, p.time_limit / 4)
     return {
@@ -249,7 +255,12 @@ class _Columns:
 
 
 def program(
-    p: SitingProblem, compounds: np.ndarray, near: list[np.ndarray], used: np.ndarray, opened: np.ndarray, share: float = 1.0
+    p: SitingProblem,
+    compounds: np.ndarray,
+    near: list[np.ndarray],
+    used: np.ndarray,
+    opened: np.ndarray,
+    share: float = 1.0,
 ) -> Program:
     """The program over `compounds` (near[i]: compound i's candidate positions in P3's order, each within
     its walk) and the `used` candidate positions; candidates fixed, or open in `opened`, are kept open."""
@@ -269,12 +280,22 @@ def program(
     _site_rows(rows, col, pair_site, rate, p.capacity[np.minimum(k_of, p.capacity.size - 1)])
     if "points" in p.limits:
         rows.block(
-            np.zeros(col.n_y, np.int64), np.arange(col.n_y), np.ones(col.n_y), 1, -np.inf, math.floor(p.limits["points"] * share)
+            np.zeros(col.n_y, np.int64),
+            np.arange(col.n_y),
+            np.ones(col.n_y),
+            1,
+            -np.inf,
+            math.floor(p.limits["points"] * share),
         )
     most = min(p.limits.get("tables", math.inf), p.limits.get("samplers", math.inf) / p.samplers_per_table)
     if math.isfinite(most):
         rows.block(
-            np.zeros(col.n_z, np.int64), col.n_y + np.arange(col.n_z), k_of.astype(float), 1, -np.inf, math.floor(most * share)
+            np.zeros(col.n_z, np.int64),
+            col.n_y + np.arange(col.n_z),
+            k_of.astype(float),
+            1,
+            -np.inf,
+            math.floor(most * share),
         )
     tables_of = [col.n_y + int(kmax[:j].sum()) + np.arange(kmax[j]) for j in range(col.n_y)]
     lo, hi = np.zeros(col.n), np.ones(col.n)
@@ -305,7 +326,9 @@ def _pair_rows(rows: _Rows, col: _Columns, pair_site: np.ndarray) -> None:
         -np.inf,
         0.0,
     )
-    rows.block(np.concatenate((pairs, pairs)), np.concatenate((u, pair_site)), np.concatenate((one, minus)), n_u, 0.0, np.inf)
+    rows.block(
+        np.concatenate((pairs, pairs)), np.concatenate((u, pair_site)), np.concatenate((one, minus)), n_u, 0.0, np.inf
+    )
     idx = np.arange(later.size)
     rows.block(
         np.concatenate((idx, idx)),

@@ -39,7 +39,10 @@ def size_on_map(
     """(siting's result, sizing's result or None when siting found no plan or nothing else may vary)."""
     if targets.max_wait is None:
         raise SizingError(
-            _("on a map, sizing chooses sites and tables by siting, which keeps a queue standard: give --max-wait (e.g. 30m)")
+            _(
+                "on a map, sizing chooses sites and tables by siting, which keeps a queue standard: give --max-wait "
+                "(e.g. 30m)"
+            )
         )
     site_limits = {k: v for k, v in limits.items() if k in SITE_LIMITS}
     progress(_("siting: which sites open, with how many tables (natsim site)"))
@@ -47,7 +50,12 @@ def size_on_map(
         loaded,
         rnd,
         SitingTargets(
-            rnd.places.standard, targets.max_wait, targets.confidence, limits=site_limits, replications=verify_reps, jobs=jobs
+            rnd.places.standard,
+            targets.max_wait,
+            targets.confidence,
+            limits=site_limits,
+            replications=verify_reps,
+            jobs=jobs,
         ),
         say=progress,
     )

@@ -26,7 +26,9 @@ class Targets:
     max_wait: float | None = None  # seconds, 95th percentile at every point
     margin: float = 0.0  # seconds: the search and verification want every result this long before the deadline
     wait_margin: float | None = 0.0  # seconds below max_wait the confirmation wants; None: from the spread (auto)
-    margin_from_spread: bool = True  # more than `margin` where the last result's spread asks it (`sizing._deadline_margin`)
+    margin_from_spread: bool = (
+        True  # more than `margin` where the last result's spread asks it (`sizing._deadline_margin`)
+    )
 
 
 @dataclass
@@ -161,7 +163,9 @@ class Sizer:
         due = self.base.deadline - (self.due_margin if margin else 0.0)
         return on_time(None if o.results_complete_h is None else o.results_complete_h * 3600, due)
 
-    def check_crowd(self, plan: dict[str, list[int]], labs: list[int] | None = None, reps: range | None = None) -> Check:
+    def check_crowd(
+        self, plan: dict[str, list[int]], labs: list[int] | None = None, reps: range | None = None
+    ) -> Check:
         """The crowd alone, against what it must do for the targets to be met at all."""
         self.evaluations += 1
         return self._crowd_check(plan, labs, reps)
@@ -172,7 +176,9 @@ class Sizer:
         self._fill(plan, labs, reps, logistics=False)
         keys = [self._part(plan, li)[1] for li in labs]
         outcomes = [[self._crowd[key, r] for key in keys] for r in reps]
-        return _combine([all(self._crowd_ok(o, li) for o, li in zip(os, labs, strict=True)) for os in outcomes], outcomes)
+        return _combine(
+            [all(self._crowd_ok(o, li) for o, li in zip(os, labs, strict=True)) for os in outcomes], outcomes
+        )
 
     def check(
         self, plan: dict[str, list[int]], reps: range | None = None, labs: list[int] | None = None, early: bool = True
@@ -275,7 +281,9 @@ def binding_stage(check: Check, rnd: Round, max_wait: float | None) -> str:
     """Which stage keeps a plan from its targets, on its worst replication: the first stage whose finish,
     plus the fastest possible processing after it, already passes the deadline. `max_wait`: the queue
     standard as the check judged it (inside the standard by the wait margin, in the search)."""
-    if max_wait is not None and any(w is not None and not within_wait(w * 60, max_wait) for w in check.worst_p95_wait_min):
+    if max_wait is not None and any(
+        w is not None and not within_wait(w * 60, max_wait) for w in check.worst_p95_wait_min
+    ):
         return "sampling points (queue standard)"
     if any(s is not None and sampling_too_late(s, rnd) for s in check.sampling_complete_h):
         return "sampling points (sampling ends too late)"

@@ -81,8 +81,12 @@ def size(
     limits = limits or {}
     if bad := [d for d in vary if d not in DIMENSIONS]:
         raise SizingError(f"--vary {','.join(bad)}: choose among {', '.join(DIMENSIONS)}")
-    if bad := [k for k in limits if k not in ("points", "tables", "samplers", "vehicles", "extractors", "pcr_machines")]:
-        raise SizingError(f"--limit {','.join(bad)}: limits are points, tables, samplers, vehicles, extractors, pcr_machines")
+    if bad := [
+        k for k in limits if k not in ("points", "tables", "samplers", "vehicles", "extractors", "pcr_machines")
+    ]:
+        raise SizingError(
+            f"--limit {','.join(bad)}: limits are points, tables, samplers, vehicles, extractors, pcr_machines"
+        )
     if sites_by_siting(base, tuple(vary)):
         raise SizingError(
             "on a map, which sites open and their tables are chosen by natsim site (docs/siting.md); "
@@ -142,7 +146,9 @@ def _size(sizer: Sizer, vary: list[str], limits: dict[str, int], verify_reps: in
     return result
 
 
-def _final_check(sizer: Sizer, plan: Plan, vary: list[str], limits: dict[str, int], n: int) -> tuple[Plan, Check, list[str]]:
+def _final_check(
+    sizer: Sizer, plan: Plan, vary: list[str], limits: dict[str, int], n: int
+) -> tuple[Plan, Check, list[str]]:
     """The assembled round, as `natsim run` runs it, on replications nothing was chosen on. Where it meets
     the targets in fewer than --confidence of them, the stage that binds grows a step and the plan is
     judged again on new replications (FINAL_GROWTHS times at most); what grew is recorded."""
@@ -161,10 +167,14 @@ def _final_check(sizer: Sizer, plan: Plan, vary: list[str], limits: dict[str, in
             d for d in LOGISTICS if d in free
         ]
         bigger = {
-            d: [v + max(1, math.ceil((0.05 if d == "points" else 0.10) * v)) if d in dims and not sizer.fixed(d, i) else v
-                for i, v in enumerate(plan[d])]
+            d: [
+                v + max(1, math.ceil((0.05 if d == "points" else 0.10) * v))
+                if d in dims and not sizer.fixed(d, i)
+                else v
+                for i, v in enumerate(plan[d])
+            ]
             for d in plan
-        }  # fmt: skip
+        }
         if not dims or not within(bigger, sizer.base, limits):
             return plan, fresh, grown
         sizer.say(
@@ -212,14 +222,17 @@ def _deadline_margin(sizer: Sizer, plan: Plan, reps: range) -> float:
     spread = t_quantile(sizer.targets.confidence, n - 1) * float(np.std(last, ddof=1)) * math.sqrt(1 + 1 / n) * 3600
     if spread > given:
         sizer.say(
-            _("results judged {margin:.2f} h before the deadline (the spread of the last result; --margin {given:.2f} h)").format(
-                margin=spread / 3600, given=given / 3600
-            )
+            _(
+                "results judged {margin:.2f} h before the deadline (the spread of the last result; --margin "
+                "{given:.2f} h)"
+            ).format(margin=spread / 3600, given=given / 3600)
         )
     return max(given, spread)
 
 
-def _generous(sizer: Sizer, vary: list[str], limits: dict[str, int], bounds: Plan) -> tuple[Plan, tuple[Check, dict] | None]:
+def _generous(
+    sizer: Sizer, vary: list[str], limits: dict[str, int], bounds: Plan
+) -> tuple[Plan, tuple[Check, dict] | None]:
     """A generous start: analytic values with headroom in every varied dimension, grown until it meets
     the targets. Returns the plan, and (its check, a note) when the limits stop it first."""
     base = sizer.base

@@ -33,7 +33,12 @@ def report(base, targets, plan, bounds, sizer, verify, smaller, *, feasible, bes
                 for g in rnd.groups
             ],
             "labs": [
-                {"name": lab.name, "vehicles": lab.vehicles, "extractors": lab.extractors, "pcr_machines": lab.pcr_machines}
+                {
+                    "name": lab.name,
+                    "vehicles": lab.vehicles,
+                    "extractors": lab.extractors,
+                    "pcr_machines": lab.pcr_machines,
+                }
                 for lab in rnd.labs
             ],
             "routes": _routes(rnd),
@@ -66,16 +71,29 @@ def report(base, targets, plan, bounds, sizer, verify, smaller, *, feasible, bes
 def _routes(rnd) -> list[dict]:
     names = rnd.point_names()
     return [
-        {"name": r.name, "lab": rnd.labs[r.lab].name, "vehicles": r.vehicles, "capacity": r.capacity,
-         "stops": [names[p] for p in r.stops]}
+        {
+            "name": r.name,
+            "lab": rnd.labs[r.lab].name,
+            "vehicles": r.vehicles,
+            "capacity": r.capacity,
+            "stops": [names[p] for p in r.stops],
+        }
         for r in rnd.routes
-    ]  # fmt: skip
+    ]
 
 
 def routes_csv(result: dict) -> list[dict]:
     """routes.csv of the sized plan (routes built by `auto` are written out too: the plan is fixed)."""
-    return [{"route": r["name"], "vehicles": r["vehicles"], "lab": r["lab"], "stops": ";".join(r["stops"]),
-             "capacity": r["capacity"] or ""} for r in result["plan"].get("routes", [])]  # fmt: skip
+    return [
+        {
+            "route": r["name"],
+            "vehicles": r["vehicles"],
+            "lab": r["lab"],
+            "stops": ";".join(r["stops"]),
+            "capacity": r["capacity"] or "",
+        }
+        for r in result["plan"].get("routes", [])
+    ]
 
 
 def plan_yaml(text: str, result: dict, moved: tuple[Path, Path] | None = None) -> str:
@@ -166,13 +184,16 @@ def _verified(result: dict) -> list[str]:
     )
     fails = sum(c["fails"] for c in result["one_step_smaller"].values())
     lines.append(
-        _("one step smaller: {fails} of {n} sized values fail a target").format(fails=fails, n=len(result["one_step_smaller"]))
+        _("one step smaller: {fails} of {n} sized values fail a target").format(
+            fails=fails, n=len(result["one_step_smaller"])
+        )
     )
     f = result.get("final_check_on_untouched_replications")
     if f:
         lines.append(
             _(
-                "final check on {n} untouched replications: targets met in {share:.0%} (one-sided 95% lower bound {bound:.0%})"
+                "final check on {n} untouched replications: targets met in {share:.0%} (one-sided 95% lower bound "
+                "{bound:.0%})"
             ).format(n=f["replications"], share=f["share_meeting_targets"], bound=f["lower_bound_95"])
         )
         if f["share_meeting_targets"] < result["targets"]["confidence"]:
@@ -198,7 +219,9 @@ def bill_line(bill: dict) -> str:
         for k, v in bill.items()
         if v["kind"] == "staff"
     )
-    things = sep.join(_(BILL_ITEMS.get(k, k)) + f" {v['quantity']:,}" for k, v in bill.items() if v["kind"] == "material")
+    things = sep.join(
+        _(BILL_ITEMS.get(k, k)) + f" {v['quantity']:,}" for k, v in bill.items() if v["kind"] == "material"
+    )
     return _("bill: {staff}; materials: {materials}").format(staff=staff, materials=things)
 
 
@@ -221,10 +244,15 @@ def page(folder: Path) -> Page:
     t = result["plan"]["totals"]
     verdict = (
         _(
-            "A plan meets the targets: {points:,} points, {tables:,} tables, {vehicles:,} vehicles, {extractors:,} extractors, "
+            "A plan meets the targets: {points:,} points, {tables:,} tables, {vehicles:,} vehicles, {extractors:,} "
+            "extractors, "
             "{pcr:,} PCR machines."
         ).format(
-            points=t["points"], tables=t["tables"], vehicles=t["vehicles"], extractors=t["extractors"], pcr=t["pcr_machines"]
+            points=t["points"],
+            tables=t["tables"],
+            vehicles=t["vehicles"],
+            extractors=t["extractors"],
+            pcr=t["pcr_machines"],
         )
         if result["feasible"]
         else _("No plan within the limits meets the targets.")

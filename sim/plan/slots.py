@@ -134,7 +134,9 @@ def propose(
     return found
 
 
-def _propose_group(rnd: Round, gi: int, max_wait: float, slot_length: float, reps: int, b: Behaviour, found: Proposal) -> dict:
+def _propose_group(
+    rnd: Round, gi: int, max_wait: float, slot_length: float, reps: int, b: Behaviour, found: Proposal
+) -> dict:
     """The shortest calling span (in whole steps) for one group that keeps its worst point's p95 wait
     under the target on the search's replications, then shown (and if needed lengthened) on fresh ones."""
     g = rnd.groups[gi]
@@ -239,7 +241,9 @@ def table(result: dict) -> str:
         ).format(n=result["replications"], wait=result["max_wait_min"])
     )
     deadline = result["deadline_h"]
-    late = [g["group"] for g in result["groups"] if g["feasible"] and max(g["with_slots"]["sampling_ends_h"]) > deadline]
+    late = [
+        g["group"] for g in result["groups"] if g["feasible"] and max(g["with_slots"]["sampling_ends_h"]) > deadline
+    ]
     if late:
         lines.append(
             _(

@@ -36,7 +36,9 @@ class Outcome:
     sampling_complete_h: float | None
     results_complete_h: float | None = None
     last_tube_at_lab_h: float | None = None
-    bill_inputs: tuple[dict, np.ndarray] | None = None  # a whole round's figures for the bill, and each point's last swab
+    bill_inputs: tuple[dict, np.ndarray] | None = (
+        None  # a whole round's figures for the bill, and each point's last swab
+    )
 
 
 def evaluate_part(part: Round, key: tuple, rep: int, logistics: bool) -> Outcome:

@@ -13,7 +13,15 @@ from sim.core.i18n import N_, _
 from sim.scenario.round import Round
 
 BILL_COLUMNS = ("item", "kind", "quantity", "per_shift", "shifts", "unit", "ratio", "reserve", "rule")
-BILL_METRICS = ("residents_arrived", "tubes", "plates", "retests", "pickups", "last_tube_at_lab_h", "results_complete_h")
+BILL_METRICS = (
+    "residents_arrived",
+    "tubes",
+    "plates",
+    "retests",
+    "pickups",
+    "last_tube_at_lab_h",
+    "results_complete_h",
+)
 WELLS_PER_PLATE = 96  # an extraction run takes 96 wells, samples and controls (docs/facts.md)
 
 # Each item's rule, with its ratio; the English text goes into bill.csv, the page shows it translated.

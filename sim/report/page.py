@@ -22,7 +22,8 @@ MAX_ROWS = 1000  # a longer table shows its first rows in the page's order; the 
 _STYLE = """
 body{font-family:"natsim-cjk",system-ui,-apple-system,"Segoe UI","Noto Sans CJK SC","PingFang SC","Microsoft YaHei",
 sans-serif;margin:0 auto;max-width:1100px;padding:16px 24px;color:#1c2833;line-height:1.45}
-h1{font-size:1.5em;margin:.2em 0}h2{font-size:1.15em;border-bottom:2px solid #2874a6;padding-bottom:2px;margin-top:1.6em}
+h1{font-size:1.5em;margin:.2em 0}
+h2{font-size:1.15em;border-bottom:2px solid #2874a6;padding-bottom:2px;margin-top:1.6em}
 .verdict{background:#eaf2f8;border-left:6px solid #2874a6;padding:8px 14px;margin:12px 0}
 .verdict.missed{background:#fdedec;border-color:#c0392b}.verdict.risk{background:#fef5e7;border-color:#b9770e}
 .verdict p{margin:.35em 0}.lead{font-size:1.08em;font-weight:600}
@@ -67,7 +68,9 @@ class Page:
 
     def html(self, fonts: bool = True) -> str:
         esc = html.escape
-        verdict = "".join(f'<p class="{"lead" if i == 0 else ""}">{esc(line)}</p>' for i, line in enumerate(self.verdict))
+        verdict = "".join(
+            f'<p class="{"lead" if i == 0 else ""}">{esc(line)}</p>' for i, line in enumerate(self.verdict)
+        )
         body = f"<h1>{esc(self.title)}</h1>" + (f'<div class="verdict {self.tone}">{verdict}</div>' if verdict else "")
         body += "".join(f"<h2>{esc(h)}</h2>{b}" for h, b in self.sections)
         body += f"<footer>{esc(_('Made by natsim {version}.').format(version=__version__))}</footer>"
@@ -91,7 +94,9 @@ def table(columns: list[tuple[str, str]], rows: list[dict], sort_by: str | None 
     if not rows:
         return ""
     if sort_by is not None:
-        rows = sorted(rows, key=lambda r: _number(r.get(sort_by)) if _number(r.get(sort_by)) is not None else float("-inf"))
+        rows = sorted(
+            rows, key=lambda r: _number(r.get(sort_by)) if _number(r.get(sort_by)) is not None else float("-inf")
+        )
         rows.reverse()
     shown = rows[:MAX_ROWS]
     numeric = {k for k, _h in columns if all(_number(r.get(k)) is not None or r.get(k) in (None, "") for r in shown)}

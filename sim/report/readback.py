@@ -84,7 +84,9 @@ def read_csv(path: Path, columns: Sequence[str] = (), optional: bool = True, row
         for cells in reader:
             lines.append((reader.line_num, cells))
     except csv.Error as exc:
-        raise FolderError([Problem(shown, reader.line_num, (), _("not a readable CSV: {error}").format(error=exc))]) from None
+        raise FolderError(
+            [Problem(shown, reader.line_num, (), _("not a readable CSV: {error}").format(error=exc))]
+        ) from None
     if not lines or not any(lines[0][1]):
         raise FolderError([Problem(shown, 1, (), _("no header: the file is empty or damaged"))])
     header = [c.strip() for c in lines[0][1]]
@@ -94,7 +96,9 @@ def read_csv(path: Path, columns: Sequence[str] = (), optional: bool = True, row
                 shown,
                 1,
                 (),
-                _("missing column(s) {missing}; the file has {have}").format(missing=", ".join(missing), have=", ".join(header)),
+                _("missing column(s) {missing}; the file has {have}").format(
+                    missing=", ".join(missing), have=", ".join(header)
+                ),
             )
         )
     out = []
@@ -140,5 +144,12 @@ def damaged(path: Path, exc: Exception) -> FolderError:
         else _("a value of the wrong kind ({error})").format(error=exc)
     )
     return FolderError(
-        [Problem(str(path), None, (), _("cannot be read back, {what}: the file is damaged or not natsim's").format(what=what))]
+        [
+            Problem(
+                str(path),
+                None,
+                (),
+                _("cannot be read back, {what}: the file is damaged or not natsim's").format(what=what),
+            )
+        ]
     )

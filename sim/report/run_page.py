@@ -179,7 +179,9 @@ def page(folder: Path) -> pg.Page:
     expect_rows(folder / "points.csv", points, summary["plan"].get("points"), "summary.json (plan.points)")
     page.add(
         _("Points"),
-        pg.table(_headed(points), points, "wait_p95_min", _("Sorted by p95 wait, longest first; click a heading to sort.")),
+        pg.table(
+            _headed(points), points, "wait_p95_min", _("Sorted by p95 wait, longest first; click a heading to sort.")
+        ),
     )
     compounds = pg.read_csv(folder / "compounds.csv")
     page.add(_("Compounds"), pg.table(_headed(compounds), compounds, "wait_p95_min"))

@@ -34,7 +34,14 @@ METRICS = (
     "identified_mean_h",
     "identified_max_h",
 )
-EXTRA_METRICS = ("last_tube_at_lab_h", "home_visits_complete_h", "retests", "pickups", "tubes_sent_on", "pickup_wait_mean_h")
+EXTRA_METRICS = (
+    "last_tube_at_lab_h",
+    "home_visits_complete_h",
+    "retests",
+    "pickups",
+    "tubes_sent_on",
+    "pickup_wait_mean_h",
+)
 STAGE_NAMES = {  # translated where shown
     "queue_at_point": N_("residents queuing at points"),
     "waiting_for_pickup": N_("sealed tubes waiting for a vehicle"),
@@ -42,10 +49,29 @@ STAGE_NAMES = {  # translated where shown
     "lab_queue": N_("tubes queuing at the lab for an extractor"),
     "lab_run": N_("lab run (extraction, PCR, report)"),
 }
-ROUTE_COLUMNS = ("route", "lab", "vehicles", "stops", "planned_loop_h", "loops", "loop_mean_h", "tubes", "busiest_stop",
-                 "busiest_stop_wait_h")  # fmt: skip
+ROUTE_COLUMNS = (
+    "route",
+    "lab",
+    "vehicles",
+    "stops",
+    "planned_loop_h",
+    "loops",
+    "loop_mean_h",
+    "tubes",
+    "busiest_stop",
+    "busiest_stop_wait_h",
+)
 LAB_COLUMNS = ("name", "vehicles", "extractors", "pcr_machines") + LAB_FIGURES
-COMPOUND_COLUMNS = ("name", "site", "residents", "arrived", "walk_min", "wait_mean_min", "wait_p95_min", "journey_mean_min")
+COMPOUND_COLUMNS = (
+    "name",
+    "site",
+    "residents",
+    "arrived",
+    "walk_min",
+    "wait_mean_min",
+    "wait_p95_min",
+    "journey_mean_min",
+)
 POINT_COLUMNS = (
     "name",
     "group",
@@ -84,7 +110,9 @@ class RunResult:
             "deadline_met_fraction": sum(met) / len(met),
             "stages_mean_h": stages,
             "groups": {
-                name: {k: summarize([r.groups.get(name, {}).get(k) for r in self.reps]) for k in self.reps[0].groups[name]}
+                name: {
+                    k: summarize([r.groups.get(name, {}).get(k) for r in self.reps]) for k in self.reps[0].groups[name]
+                }
                 for name in self.reps[0].groups
             },
             "plan": {
@@ -96,7 +124,12 @@ class RunResult:
                 "extractors": sum(lab.extractors for lab in rnd.labs),
                 "pcr_machines": sum(lab.pcr_machines for lab in rnd.labs),
                 "labs": [
-                    {"name": lab.name, "vehicles": lab.vehicles, "extractors": lab.extractors, "pcr_machines": lab.pcr_machines}
+                    {
+                        "name": lab.name,
+                        "vehicles": lab.vehicles,
+                        "extractors": lab.extractors,
+                        "pcr_machines": lab.pcr_machines,
+                    }
                     for lab in rnd.labs
                 ],
             },
@@ -223,7 +256,9 @@ class RunResult:
             return []
         with warnings.catch_warnings():
             warnings.simplefilter("ignore", RuntimeWarning)  # a route that never drove has no loop time
-            means = {k: np.nanmean([r.routes[k] for r in self.reps], axis=0) for k in ROUTE_FIGURES if k != "busiest_stop"}
+            means = {
+                k: np.nanmean([r.routes[k] for r in self.reps], axis=0) for k in ROUTE_FIGURES if k != "busiest_stop"
+            }
         rows, names = [], rnd.point_names()
         for i, route in enumerate(rnd.routes):
             stops = [names[p] for p in route.stops]
@@ -231,9 +266,16 @@ class RunResult:
             ks = [int(r.routes["busiest_stop"][i]) for r in self.reps if np.isfinite(r.routes["busiest_stop"][i])]
             busiest = stops[max(set(ks), key=ks.count)] if ks else ""
             rows.append(
-                {"route": route.name, "lab": rnd.labs[route.lab].name, "vehicles": route.vehicles, "stops": len(stops),
-                 "planned_loop_h": route.planned_loop / 3600, **{k: means[k][i] for k in means}, "busiest_stop": busiest}
-            )  # fmt: skip
+                {
+                    "route": route.name,
+                    "lab": rnd.labs[route.lab].name,
+                    "vehicles": route.vehicles,
+                    "stops": len(stops),
+                    "planned_loop_h": route.planned_loop / 3600,
+                    **{k: means[k][i] for k in means},
+                    "busiest_stop": busiest,
+                }
+            )
         return rows
 
     def compounds_table(self) -> list[dict]:

@@ -23,20 +23,30 @@ def describe_round(rnd: Round) -> str:
     peak = int(p.weights[:-1].argmax())
     sh = rnd.shifts
     if sh:
-        shifts = (_("tables work {length} shifts with {handover} handovers (staggered)") if sh.stagger else _(
-            "tables work {length} shifts with {handover} handovers")).format(
-            length=format_duration(sh.length), handover=format_duration(sh.handover))  # fmt: skip
+        shifts = (
+            _("tables work {length} shifts with {handover} handovers (staggered)")
+            if sh.stagger
+            else _("tables work {length} shifts with {handover} handovers")
+        ).format(length=format_duration(sh.length), handover=format_duration(sh.handover))
     else:
         shifts = _("tables work without pause")
     # TRANSLATORS: the separator between the parts of a long sentence.
     semi = _("; ")
     labs = semi.join(
-        _("lab {name}: {vehicles} vehicles, {extractors} extractors and {pcr} PCR machines, plates of {plate} "
-          "({extraction} extraction, {pcr_time} PCR)").format(
-            name=lab.name, vehicles=lab.vehicles, extractors=lab.extractors, pcr=lab.pcr_machines, plate=lab.plate_size,
-            extraction=describe_dist(lab.extraction), pcr_time=describe_dist(lab.pcr))
+        _(
+            "lab {name}: {vehicles} vehicles, {extractors} extractors and {pcr} PCR machines, plates of {plate} "
+            "({extraction} extraction, {pcr_time} PCR)"
+        ).format(
+            name=lab.name,
+            vehicles=lab.vehicles,
+            extractors=lab.extractors,
+            pcr=lab.pcr_machines,
+            plate=lab.plate_size,
+            extraction=describe_dist(lab.extraction),
+            pcr_time=describe_dist(lab.pcr),
+        )
         for lab in rnd.labs
-    )  # fmt: skip
+    )
     groups = len({g.name for g in rnd.groups})  # a points CSV's rows, a places group's sites: one group each
     tubes = sum(g.count * g.residents / rnd.pool_size_of(g) for g in rnd.groups) * rnd.turnout
     text = _(
@@ -44,15 +54,31 @@ def describe_round(rnd: Round) -> str:
         "{groups} group(s). Arrivals run from {first} to {last}, busiest from {peak_from} to {peak_to} at about "
         "{peak_rate:,.0f} residents/h against {table_rate:,.0f} residents/h of table capacity; tables open at {open}, "
         "{shifts}; service {service}. Swabs are pooled {pool} to a tube (about {tubes:,.0f} tubes); points are "
-        "collected at least every {interval} or per box of {box} tubes. {labs}; together about {lab_rate:,.0f} tubes/h. "
+        "collected at least every {interval} or per box of {box} tubes. {labs}; together about {lab_rate:,.0f} "
+        "tubes/h. "
     ).format(
-        name=rnd.name, residents=rnd.residents, turnout=rnd.turnout, points=rnd.n_points, tables=rnd.tables, groups=groups,
-        first=_h(p.times[0]), last=_h(p.times[-1]), peak_from=_h(p.times[peak]), peak_to=_h(p.times[peak + 1]),
-        peak_rate=rnd.peak_arrival_rate(), table_rate=rnd.tables * 3600 / rnd.service.mean, open=_h(rnd.open),
-        shifts=shifts, service=describe_dist(rnd.service), pool=rnd.pool_size, tubes=tubes,
-        interval=format_duration(rnd.pickup_interval), box=rnd.box_capacity, labs=labs,
+        name=rnd.name,
+        residents=rnd.residents,
+        turnout=rnd.turnout,
+        points=rnd.n_points,
+        tables=rnd.tables,
+        groups=groups,
+        first=_h(p.times[0]),
+        last=_h(p.times[-1]),
+        peak_from=_h(p.times[peak]),
+        peak_to=_h(p.times[peak + 1]),
+        peak_rate=rnd.peak_arrival_rate(),
+        table_rate=rnd.tables * 3600 / rnd.service.mean,
+        open=_h(rnd.open),
+        shifts=shifts,
+        service=describe_dist(rnd.service),
+        pool=rnd.pool_size,
+        tubes=tubes,
+        interval=format_duration(rnd.pickup_interval),
+        box=rnd.box_capacity,
+        labs=labs,
         lab_rate=sum(lab.tubes_per_hour() for lab in rnd.labs),
-    )  # fmt: skip
+    )
     return text + _describe_more(rnd)
 
 
@@ -69,8 +95,14 @@ def _describe_more(rnd: Round) -> str:
         text += _(
             "Residents of {group} are called in {n} slot(s) from {start} to {end} ({share:.0%} of them; "
             "{ignore:.0%} of those called come later). "
-        ).format(group=g.name, n=len(c.shares), start=_h(min(c.starts)), end=_h(max(c.ends)), share=sum(c.shares),
-                 ignore=c.ignore_share)  # fmt: skip
+        ).format(
+            group=g.name,
+            n=len(c.shares),
+            start=_h(min(c.starts)),
+            end=_h(max(c.ends)),
+            share=sum(c.shares),
+            ignore=c.ignore_share,
+        )
     if rnd.campaign:
         own = [k + 1 for k, r in enumerate(rnd.campaign) if r.changed]
         text += _("A campaign of {n} rounds, one every {every}, each due {due} after its start").format(
@@ -120,9 +152,9 @@ def verdict(summary: dict) -> list[str]:
             at_lab=m["last_tube_at_lab_h"]["mean"],
             share=m["reported_by_deadline"]["mean"],
         ),
-        _("Queues: mean wait {mean:.1f} min, 95th percentile {p95:.1f} min, longest queue {queue:,.0f} residents.").format(
-            mean=m["wait_mean_min"]["mean"], p95=m["wait_p95_min"]["mean"], queue=m["max_queue"]["mean"]
-        ),
+        _(
+            "Queues: mean wait {mean:.1f} min, 95th percentile {p95:.1f} min, longest queue {queue:,.0f} residents."
+        ).format(mean=m["wait_mean_min"]["mean"], p95=m["wait_p95_min"]["mean"], queue=m["max_queue"]["mean"]),
     ]
     if rounds := summary.get("rounds"):
         lines[0] = _campaign_line(rounds, state, met, reps, rc["mean"], ci, margin)
@@ -138,7 +170,9 @@ def verdict(summary: dict) -> list[str]:
             _(
                 "Positives: {n:.1f} on average, identified {mean:.1f} h after their first swab on average "
                 "(latest {latest:.1f} h)."
-            ).format(n=m["positives"]["mean"], mean=m["identified_mean_h"]["mean"], latest=m["identified_max_h"]["mean"])
+            ).format(
+                n=m["positives"]["mean"], mean=m["identified_mean_h"]["mean"], latest=m["identified_max_h"]["mean"]
+            )
         )
     return lines
 

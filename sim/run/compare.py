@@ -52,7 +52,11 @@ def comparison_rows(runs: list[RunData]) -> list[dict]:
                 if a and b:
                     paired = _paired(base, run) and len(a) == len(b)
                     d, ci = diff_ci95(a, b, paired)
-                    row[f"diff_{i}"], row[f"diff_ci95_{i}"], row[f"paired_{i}"] = d, None if fig in SHARES else ci, paired
+                    row[f"diff_{i}"], row[f"diff_ci95_{i}"], row[f"paired_{i}"] = (
+                        d,
+                        None if fig in SHARES else ci,
+                        paired,
+                    )
         rows.append(row)
     return rows
 
@@ -121,7 +125,15 @@ def write_comparison(runs: list[RunData], out: Path) -> Path:
             ci = row[f"ci95_{i}"] or [None, None]
             dci = row.get(f"diff_ci95_{i}") or (None, None)
             lines.append(
-                (row["figure"], run.label, row[f"mean_{i}"], *ci, row.get(f"diff_{i}"), *dci, row.get(f"paired_{i}", ""))
+                (
+                    row["figure"],
+                    run.label,
+                    row[f"mean_{i}"],
+                    *ci,
+                    row.get(f"diff_{i}"),
+                    *dci,
+                    row.get(f"paired_{i}", ""),
+                )
             )
     with staged_folder(out) as tmp:
         write_csv(tmp / "comparison.csv", columns, lines)

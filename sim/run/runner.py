@@ -118,7 +118,12 @@ def _on_dask(rnd, reps, grid, address, progress, task) -> list:
 
 
 def run(
-    rnd: Round, replications: int | None = None, *, jobs: int = 1, dask: str | None = None, progress: Progress | None = None
+    rnd: Round,
+    replications: int | None = None,
+    *,
+    jobs: int = 1,
+    dask: str | None = None,
+    progress: Progress | None = None,
 ) -> RunResult:
     grid = Grid.for_round(rnd)
     n = replications or rnd.replications

@@ -115,7 +115,9 @@ def run_sweep(
     """Run every cell (or reuse it when resuming), write sweep.csv, sweep.png and report.html into `out`."""
     if out.exists() and any(out.iterdir()) and not resume:
         raise SweepError(
-            _("{folder} already exists and is not empty: use --resume to finish that sweep, or another --out").format(folder=out)
+            _("{folder} already exists and is not empty: use --resume to finish that sweep, or another --out").format(
+                folder=out
+            )
         )
     out.mkdir(parents=True, exist_ok=True)
     grid = cells(settings)

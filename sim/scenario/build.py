@@ -96,7 +96,9 @@ def _campaign(sc: spec.Scenario, turnout: float, profile: Profile) -> tuple[Roun
 def _home(spec_home: spec.HomeVisits | None) -> HomeVisits | None:
     if spec_home is None:
         return None
-    return HomeVisits(spec_home.share, spec_home.teams, distribution(spec_home.visit_time), distribution(spec_home.travel_time))
+    return HomeVisits(
+        spec_home.share, spec_home.teams, distribution(spec_home.visit_time), distribution(spec_home.travel_time)
+    )
 
 
 def _horizon(sc: spec.Scenario) -> float:
@@ -210,7 +212,9 @@ def site_point(loaded: LoadedScenario, m: PlacesMap, s: int) -> PointGroup:
     keys = p.groups.get(group) or spec.PlaceGroup()
     c = catchment(m, s, keys.call_slots)
     residents = int(c.residents.sum())
-    point = PointGroup(group, 1, residents, int(m.site_tables[s]), int(m.site_lab[s]), trip(m.site_drive[s], m.drive_cv))
+    point = PointGroup(
+        group, 1, residents, int(m.site_tables[s]), int(m.site_lab[s]), trip(m.site_drive[s], m.drive_cv)
+    )
     calls = _calls(keys.call_slots, max(residents, 1), c) if keys.call_slots else None
     extra = {"pool_size": keys.pool_size, "priority": keys.priority, "home": _home(keys.home_visits), "calls": calls}
     return replace(point, names=(m.site_names[s],), catchment=c, **extra)

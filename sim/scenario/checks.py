@@ -21,7 +21,9 @@ from sim.scenario.problems import Problem, csv_problems, format_path, line_for
 from sim.scenario.routes import RouteRow, auto_routes, check_routes, labs_without_trips, read_routes
 
 
-def _points_file(entry: spec.PointFile, base: Path, file: str, line: int | None, at: tuple) -> tuple[list, list[Problem]]:
+def _points_file(
+    entry: spec.PointFile, base: Path, file: str, line: int | None, at: tuple
+) -> tuple[list, list[Problem]]:
     csv_path = base / entry.file
     shown = str(csv_path)
     try:
@@ -29,7 +31,10 @@ def _points_file(entry: spec.PointFile, base: Path, file: str, line: int | None,
     except OSError as exc:
         return [], [
             Problem(
-                file, line, at + ("file",), _("cannot read points file {file}: {reason}").format(file=shown, reason=exc.strerror)
+                file,
+                line,
+                at + ("file",),
+                _("cannot read points file {file}: {reason}").format(file=shown, reason=exc.strerror),
             )
         ]
     rows: list[tuple[int, spec.PointGroup]] = []
@@ -124,7 +129,8 @@ class _Checks:
                 self.add(
                     ("transport", "vehicles"),
                     _(
-                        "lab '{lab}' receives tubes (see {where}) but has no vehicles: add '{lab}: N' under transport.vehicles"
+                        "lab '{lab}' receives tubes (see {where}) but has no vehicles: add '{lab}: N' under "
+                        "transport.vehicles"
                     ).format(lab=lab, where=format_path(where)),
                 )
 
@@ -146,9 +152,17 @@ class _Checks:
                 for name in ev.points:
                     if not resolve(name, named):
                         self.add((*at, "points"), _("no point or point group named '{name}'").format(name=name))
-            if isinstance(ev, spec.TablesDown | spec.TravelSlowdown) and ev.group is not None and ev.group not in groups:
+            if (
+                isinstance(ev, spec.TablesDown | spec.TravelSlowdown)
+                and ev.group is not None
+                and ev.group not in groups
+            ):
                 self.add((*at, "group"), _("no point group named '{name}'").format(name=ev.group))
-            if isinstance(ev, spec.LabOutage | spec.TravelSlowdown | spec.LabSurge) and ev.lab is not None and ev.lab not in labs:
+            if (
+                isinstance(ev, spec.LabOutage | spec.TravelSlowdown | spec.LabSurge)
+                and ev.lab is not None
+                and ev.lab not in labs
+            ):
                 self.add((*at, "lab"), no_lab(ev.lab, self.lab_names))
             if isinstance(ev, spec.LabOutage) and ev.lab in labs:
                 lab = self.sc.labs[labs.index(ev.lab)]
@@ -170,9 +184,10 @@ class _Checks:
         if self.sc.deadline <= self.sc.sampling.open:
             self.add(
                 ("deadline",),
-                _("the deadline ({deadline:g} h) comes before the tables open ({open:g} h): no result can be in by then").format(
-                    deadline=self.sc.deadline / 3600, open=self.sc.sampling.open / 3600
-                ),
+                _(
+                    "the deadline ({deadline:g} h) comes before the tables open ({open:g} h): no result can be in by "
+                    "then"
+                ).format(deadline=self.sc.deadline / 3600, open=self.sc.sampling.open / 3600),
             )
 
     def campaign(self) -> None:
@@ -183,7 +198,9 @@ class _Checks:
             if c.round > self.sc.campaign.rounds:
                 self.add(
                     ("campaign", "changes", i, "round"),
-                    _("round {round}: the campaign has {rounds} rounds").format(round=c.round, rounds=self.sc.campaign.rounds),
+                    _("round {round}: the campaign has {rounds} rounds").format(
+                        round=c.round, rounds=self.sc.campaign.rounds
+                    ),
                 )
             if c.round in seen:
                 self.add(("campaign", "changes", i, "round"), _("round {round} is changed twice").format(round=c.round))
@@ -206,13 +223,17 @@ class _Checks:
             if compounds and not self.sc.points:  # the compounds hold them all: the largest's line
                 big = max(compounds, key=lambda c: c.residents)
                 more = _(" (the largest: compound '{name}', {n:,})").format(name=big.name, n=big.residents)
-                self.problems.append(Problem(self.place_files.shown["compounds"], big.line, ("residents",), message + more))
+                self.problems.append(
+                    Problem(self.place_files.shown["compounds"], big.line, ("residents",), message + more)
+                )
             else:
                 self.add(("points",), message)
         if points > spec.LIMITS["points"]:
             self.add(
                 ("points",),
-                _("{n:,} points in all: natsim's limit is {limit:,} per round").format(n=points, limit=spec.LIMITS["points"]),
+                _("{n:,} points in all: natsim's limit is {limit:,} per round").format(
+                    n=points, limit=spec.LIMITS["points"]
+                ),
             )
 
 
@@ -269,7 +290,9 @@ def _routes(checks: _Checks) -> list[RouteRow]:
         return []
     if checks.places_map is None:
         if checks.sc.places is None:
-            checks.add(("transport", "routes"), _("routes need a places scenario: the sites' coordinates give the driving"))
+            checks.add(
+                ("transport", "routes"), _("routes need a places scenario: the sites' coordinates give the driving")
+            )
         return []
     if r.auto is not None:
         return auto_routes(checks.sc, checks.places_map, checks.add)

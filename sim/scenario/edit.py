@@ -20,7 +20,9 @@ class EditError(ValueError):
     """A change that does not fit the scenario (a key path it does not have)."""
 
 
-def edit_scenario(text: str, change: Callable[[dict], None], head: str = "", moved: tuple[Path, Path] | None = None) -> str:
+def edit_scenario(
+    text: str, change: Callable[[dict], None], head: str = "", moved: tuple[Path, Path] | None = None
+) -> str:
     """The scenario `text` with `change(data)` applied to its data, as YAML, after the comment `head`.
     `moved` = (the scenario's folder, the new file's folder): the files it names are named from there."""
     data = copy.deepcopy(yaml.safe_load(text))

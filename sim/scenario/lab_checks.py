@@ -15,9 +15,9 @@ def check_lab_network(checks, used: dict[str, tuple]) -> None:
         if lab.external and lab.name in used:
             checks.add(
                 used[lab.name],
-                _("lab '{name}' is external (reached only by other labs' overflow): no points may send tubes to it").format(
-                    name=lab.name
-                ),
+                _(
+                    "lab '{name}' is external (reached only by other labs' overflow): no points may send tubes to it"
+                ).format(name=lab.name),
             )
         if lab.overflow is None:
             continue

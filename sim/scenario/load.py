@@ -59,7 +59,8 @@ def _line_map(node: yaml.Node, file: str) -> tuple[dict[tuple, int], list[Proble
                         None,
                         (),
                         _(
-                            "the file has more than {n:,} YAML values (or aliases that expand to that many); refusing to read it"
+                            "the file has more than {n:,} YAML values (or aliases that expand to that many); refusing "
+                            "to read it"
                         ).format(n=MAX_YAML_NODES),
                     )
                 ]
@@ -139,9 +140,9 @@ def _problem_from_error(err: dict, file: str, lines: dict[tuple, int]) -> Proble
         kind = next((p for p in err["loc"] if isinstance(p, str) and p in spec.EVENT_CLASSES), None)
         models = [spec.EVENT_CLASSES[kind]] if kind else _model_at(path[:-1])  # an event: its own kind's keys
         known = sorted({(f.alias or k) for m in models for k, f in m.model_fields.items()} - {"kind"})
-        msg = (_("unknown key '{key}' of a {kind} event") if kind else _("unknown key '{key}'")).format(key=key, kind=kind) + (
-            did_you_mean(str(key), known) or _("; its keys are {keys}").format(keys=", ".join(known))
-        )
+        msg = (_("unknown key '{key}' of a {kind} event") if kind else _("unknown key '{key}'")).format(
+            key=key, kind=kind
+        ) + (did_you_mean(str(key), known) or _("; its keys are {keys}").format(keys=", ".join(known)))
     elif err["type"] == "missing":
         msg = _("required key is missing")
     elif err["type"] == "greater_than" and err.get("ctx", {}).get("gt") == 0:
@@ -181,11 +182,15 @@ def load_scenario(path: str | Path, *, siting: bool = False) -> LoadedScenario:
             )
         raw = path.read_bytes()
     except OSError as exc:
-        raise ScenarioError([Problem(file, None, (), _("cannot read the file: {reason}").format(reason=exc.strerror))]) from None
+        raise ScenarioError(
+            [Problem(file, None, (), _("cannot read the file: {reason}").format(reason=exc.strerror))]
+        ) from None
     try:
         text = raw.decode("utf-8")
     except UnicodeDecodeError:
-        raise ScenarioError([Problem(file, None, (), _("not a text file (not UTF-8): is this really a scenario?"))]) from None
+        raise ScenarioError(
+            [Problem(file, None, (), _("not a text file (not UTF-8): is this really a scenario?"))]
+        ) from None
     return parse_scenario(text, file=file, base=path.parent, path=path, siting=siting)
 
 
@@ -194,7 +199,9 @@ def parse_scenario(
 ) -> LoadedScenario:
     data, lines = _read_yaml(text, file)
     if not isinstance(data, dict):
-        raise ScenarioError([Problem(file, 1, (), _("a scenario is a YAML mapping of keys (name:, deadline:, points:, ...)"))])
+        raise ScenarioError(
+            [Problem(file, 1, (), _("a scenario is a YAML mapping of keys (name:, deadline:, points:, ...)"))]
+        )
     data = {str(k): v for k, v in data.items()}
     try:
         sc = spec.Scenario.model_validate(data)

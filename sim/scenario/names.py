@@ -43,6 +43,11 @@ def resolve(name: str, groups: Sequence[NamedGroup]) -> list[tuple[int, int]]:
     if m:
         number = int(m["number"])
         for gi, g in enumerate(groups):
-            if g.names is None and g.name == m["group"] and 1 <= number <= g.count and point_name(g.name, number - 1) == name:
+            if (
+                g.names is None
+                and g.name == m["group"]
+                and 1 <= number <= g.count
+                and point_name(g.name, number - 1) == name
+            ):
                 return [(gi, number - 1)]
     return []

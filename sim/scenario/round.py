@@ -348,7 +348,9 @@ class Round:
             self,
             groups=tuple(self.groups[gi] for gi in keep),
             blocked=tuple(replace(b, group=new[b.group]) for b in self.blocked if b.group in new),
-            slowdowns=tuple(replace(s, group=new.get(s.group, -1)) for s in self.slowdowns if s.group == -1 or s.group in new),
+            slowdowns=tuple(
+                replace(s, group=new.get(s.group, -1)) for s in self.slowdowns if s.group == -1 or s.group in new
+            ),
         )
 
     def for_lab(self, lab: int) -> Round:
@@ -367,19 +369,24 @@ class Round:
         part = self.only_groups(keep)
         first = self.first_points()
         moved = np.cumsum([0] + [self.groups[gi].count for gi in keep])
-        point = {int(first[gi]) + i: int(moved[k]) + i for k, gi in enumerate(keep) for i in range(self.groups[gi].count)}
+        point = {
+            int(first[gi]) + i: int(moved[k]) + i for k, gi in enumerate(keep) for i in range(self.groups[gi].count)
+        }
         return replace(
             part,
             groups=tuple(replace(g, lab=new[g.lab]) for g in part.groups),
             labs=tuple(
                 replace(
-                    self.labs[li], overflow=replace(o, to=tuple(new[t] for t in o.to)) if (o := self.labs[li].overflow) else None
+                    self.labs[li],
+                    overflow=replace(o, to=tuple(new[t] for t in o.to)) if (o := self.labs[li].overflow) else None,
                 )
                 for li in labs
             ),
             lab_outages=tuple(replace(o, lab=new[o.lab]) for o in self.lab_outages if o.lab in new),
             lab_surges=tuple(replace(u, lab=new[u.lab]) for u in self.lab_surges if u.lab in new),
-            routes=tuple(replace(r, lab=new[r.lab], stops=tuple(point[p] for p in r.stops)) for r in self.routes if r.lab in new),
+            routes=tuple(
+                replace(r, lab=new[r.lab], stops=tuple(point[p] for p in r.stops)) for r in self.routes if r.lab in new
+            ),
             slowdowns=tuple(replace(s, lab=new.get(s.lab, -1)) for s in part.slowdowns if s.lab == -1 or s.lab in new),
         )
 

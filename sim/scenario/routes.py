@@ -51,7 +51,9 @@ class Route:
         return sum(leg.mean for leg in self.legs)
 
 
-def labs_without_trips(points: Iterable[tuple[str, str]], routed: set[str], on_full: str, labs: Iterable[str]) -> set[str]:
+def labs_without_trips(
+    points: Iterable[tuple[str, str]], routed: set[str], on_full: str, labs: Iterable[str]
+) -> set[str]:
     """R2's consequence: a lab makes trips of its own for each of its points (name, lab name) on no route,
     and, with `on_full: call`, for its routed points too. The labs left make none and need no vehicles
     (a lab with no points makes none)."""
@@ -107,11 +109,16 @@ def read_routes(path: Path, shown: str) -> tuple[list[RouteRow], list[Problem]]:
         for stop in sorted({s for s in stops if stops.count(s) > 1}, key=stops.index):
             problems.append(
                 Problem(
-                    shown, line, ("stops",), _("site '{name}' is listed twice on route '{route}'").format(name=stop, route=name)
+                    shown,
+                    line,
+                    ("stops",),
+                    _("site '{name}' is listed twice on route '{route}'").format(name=stop, route=name),
                 )
             )
         if len(numbers) == 2 and name and name not in seen and stops and len(set(stops)) == len(stops):
-            rows.append(RouteRow(line, name, numbers["vehicles"], (row["lab"] or "").strip(), stops, numbers["capacity"]))
+            rows.append(
+                RouteRow(line, name, numbers["vehicles"], (row["lab"] or "").strip(), stops, numbers["capacity"])
+            )
         seen.setdefault(name, line)
     return rows, problems
 
@@ -139,7 +146,8 @@ def check_routes(
             k, lab_name = means.index(None), m.lab_names[labs.index(r.lab)]
             a, b = [lab_name, *r.stops, lab_name][k : k + 2]
             message = _(
-                "no driving time between {a} and {b}: give the lab coordinates under places.labs, or a row in the travel matrix"
+                "no driving time between {a} and {b}: give the lab coordinates under places.labs, or a row in the "
+                "travel matrix"
             ).format(a=a, b=b)
             problems.append(Problem(shown, r.line, ("stops",), message))
         elif max_loop is not None and (loop := sum(means)) > max_loop + 1e-9:
@@ -208,7 +216,10 @@ def auto_routes(sc, m: PlacesMap, add) -> list[RouteRow]:
         if not sites.size:
             continue
         if lab not in m.lab_xy:
-            add(("places", "labs"), _("routes: auto needs the coordinates of lab '{name}' under places.labs").format(name=name))
+            add(
+                ("places", "labs"),
+                _("routes: auto needs the coordinates of lab '{name}' under places.labs").format(name=name),
+            )
             continue
         net = Network(lab, sites, drive_matrix(m, lab, sites), demand[sites])  # P5 (P5n on streets)
         if far := too_far(net, a.max_loop):

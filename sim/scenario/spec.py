@@ -107,7 +107,9 @@ class DistSpec(Strict):
                 )
             )
         if empty := sorted(k for k in wanted if getattr(self, k) is None):
-            raise ValueError(_("{keys} of a {dist} distribution has no value").format(keys=", ".join(empty), dist=self.dist))
+            raise ValueError(
+                _("{keys} of a {dist} distribution has no value").format(keys=", ".join(empty), dist=self.dist)
+            )
         if self.dist in ("exponential", "lognormal", "gamma") and not self.mean > 0:
             raise ValueError(_("the mean of a {dist} distribution must be positive").format(dist=self.dist))
         if self.dist in ("lognormal", "gamma") and not self.sd > 0:
@@ -145,7 +147,8 @@ DistField = Annotated[
                     },
                 },
             ],
-            "description": "a fixed duration, or {dist: exponential|lognormal|gamma|triangular|uniform|empirical|fixed, ...}",
+            "description": "a fixed duration, or "
+            "{dist: exponential|lognormal|gamma|triangular|uniform|empirical|fixed, ...}",
         }
     ),
 ]
@@ -183,7 +186,9 @@ class Shifts(Strict):
 class Sampling(Strict):
     open: Duration = Field(0.0, description="tables start work (time since the round's start)")
     service_time: DistField = Field(description="per resident at a table: scan + swab")
-    pool_size: Annotated[Count, Field(le=LIMITS["pool_size"])] = Field(10, description="residents per tube (1 = single tube)")
+    pool_size: Annotated[Count, Field(le=LIMITS["pool_size"])] = Field(
+        10, description="residents per tube (1 = single tube)"
+    )
     shifts: Shifts | None = None
 
     @field_validator("service_time")
@@ -207,7 +212,9 @@ class Building(Strict):
 
 
 class CallSlots(Strict):
-    slots: list[CallSlot] = Field(min_length=1, description="called in turn; residents not in any slot follow arrivals.profile")
+    slots: list[CallSlot] = Field(
+        min_length=1, description="called in turn; residents not in any slot follow arrivals.profile"
+    )
     spread: DistField = Field(
         {"dist": "fixed", "value": "0s"},
         validate_default=True,
@@ -232,7 +239,9 @@ class PointGroup(Strict):
         None, description="key group: its own residents per tube (1 = single tubes); default sampling.pool_size"
     )
     priority: bool = Field(False, description="key group: its tubes go ahead of other pooled tubes at the lab")
-    home_visits: HomeVisits | None = Field(None, description="bedridden and elderly residents swabbed at home by mobile teams")
+    home_visits: HomeVisits | None = Field(
+        None, description="bedridden and elderly residents swabbed at home by mobile teams"
+    )
     call_slots: CallSlots | None = Field(None, description="residents called building by building in time slots")
 
 
@@ -266,9 +275,13 @@ class AutoRoutes(Strict):
 
 class Routes(Strict):
     file: str | None = Field(
-        None, min_length=1, description="CSV: route, vehicles, lab, stops (site names in order, ; between); optional capacity"
+        None,
+        min_length=1,
+        description="CSV: route, vehicles, lab, stops (site names in order, ; between); optional capacity",
     )
-    auto: AutoRoutes | None = Field(None, description="or: routes built from the map by a vehicle-routing solver (OR-Tools)")
+    auto: AutoRoutes | None = Field(
+        None, description="or: routes built from the map by a vehicle-routing solver (OR-Tools)"
+    )
     on_full: Literal["wait", "call"] = Field(
         "wait", description="a site whose box fills before its route comes: waits, or calls a lab vehicle (v1)"
     )
@@ -289,7 +302,9 @@ class Transport(Strict):
     vehicles: dict[str, Annotated[int, BeforeValidator(_count), Field(gt=0, le=LIMITS["fleet"])]] = Field(
         default_factory=dict, description="vehicles based at each lab, by lab name"
     )
-    routes: Routes | None = Field(None, description="couriers driving loops through several sites (extension, docs/routes.md)")
+    routes: Routes | None = Field(
+        None, description="couriers driving loops through several sites (extension, docs/routes.md)"
+    )
 
 
 def _threshold(v: Any) -> Any:
@@ -298,7 +313,9 @@ def _threshold(v: Any) -> Any:
         number = v.strip().removesuffix("tubes").strip().replace("_", "").replace(",", "")
         if number.isdigit() and int(number) > 0:
             return (float(number), "tubes")
-        raise ValueError(_("{value!r}: write a number of tubes, e.g. 2000 tubes, or a duration of work, e.g. 3h").format(value=v))
+        raise ValueError(
+            _("{value!r}: write a number of tubes, e.g. 2000 tubes, or a duration of work, e.g. 3h").format(value=v)
+        )
     try:
         seconds = parse_duration(v)
     except ValueError:
@@ -319,7 +336,9 @@ Threshold = Annotated[
 
 class LabShifts(Strict):
     length: Duration = Field(gt=0, description="a shift of the lab's staff")
-    handover: Duration = Field(gt=0, description="instruments stop this long between shifts (a plate under way is finished)")
+    handover: Duration = Field(
+        gt=0, description="instruments stop this long between shifts (a plate under way is finished)"
+    )
 
 
 class Trunk(Strict):
@@ -331,7 +350,9 @@ class Trunk(Strict):
 
 
 class Overflow(Strict):
-    when: Threshold = Field(description="the backlog that sends tubes on: N tubes waiting, or a duration of work at capacity")
+    when: Threshold = Field(
+        description="the backlog that sends tubes on: N tubes waiting, or a duration of work at capacity"
+    )
     to: list[Annotated[str, Field(min_length=1)]] = Field(min_length=1, description="labs to send to, in order")
     trunk: Trunk
 
@@ -347,12 +368,18 @@ class Lab(Strict):
     pcr_time: DistField = Field(description="per plate")
     max_plate_wait: Duration = Field(1800.0, description="start a partial plate once its oldest tube waited this long")
     report_delay: Duration = Field(0.0, description="from end of PCR to result reported")
-    available_from: Duration = Field(0.0, description="the lab opens then (a mobile lab arriving); tubes wait for it (extension)")
-    external: bool = Field(False, description="reached only by trunk from other labs' overflow: no points send to it (extension)")
+    available_from: Duration = Field(
+        0.0, description="the lab opens then (a mobile lab arriving); tubes wait for it (extension)"
+    )
+    external: bool = Field(
+        False, description="reached only by trunk from other labs' overflow: no points send to it (extension)"
+    )
     staffed: LabShifts | None = Field(
         None, description="instruments work in staffed shifts and stop at each handover (extension)"
     )
-    overflow: Overflow | None = Field(None, description="send arriving tubes on when the backlog passes a threshold (extension)")
+    overflow: Overflow | None = Field(
+        None, description="send arriving tubes on when the backlog passes a threshold (extension)"
+    )
 
 
 class Positives(Strict):
@@ -375,9 +402,13 @@ class _Window(Strict):
         except ValidationError as exc:
             errors = exc.errors()
             order = _window_order(data) if isinstance(data, dict) else None
-            if order is None or any(isinstance(e["type"], str) and e["type"] == "value_error" and not e["loc"] for e in errors):
+            if order is None or any(
+                isinstance(e["type"], str) and e["type"] == "value_error" and not e["loc"] for e in errors
+            ):
                 raise
-            details = [{"type": e["type"], "loc": e["loc"], "input": e["input"], "ctx": e.get("ctx") or {}} for e in errors]
+            details = [
+                {"type": e["type"], "loc": e["loc"], "input": e["input"], "ctx": e.get("ctx") or {}} for e in errors
+            ]
             details.append({"type": "value_error", "loc": (), "input": data, "ctx": {"error": ValueError(order)}})
             try:
                 raise ValidationError.from_exception_data(exc.title, details) from None
@@ -398,7 +429,9 @@ def _window_order(data: dict) -> str | None:
 
 
 class CallSlot(_Window):
-    from_: SignedDuration = Field(alias="from", description="volunteers start calling this slot (time since the round's start)")
+    from_: SignedDuration = Field(
+        alias="from", description="volunteers start calling this slot (time since the round's start)"
+    )
     to: SignedDuration = Field(description="end of the slot's window")
     share: float | None = Field(None, gt=0, le=1, description="share of the point's residents called in this slot")
     buildings: list[Building] | None = Field(None, min_length=1, description="or: the buildings called in this slot")
@@ -416,7 +449,9 @@ class CallSlot(_Window):
 
 class ClosePoints(_Window):
     kind: Literal["close_points"]
-    points: list[str] = Field(min_length=1, description="group names or point names: nobody is served there; the queue waits")
+    points: list[str] = Field(
+        min_length=1, description="group names or point names: nobody is served there; the queue waits"
+    )
 
 
 class TablesDown(_Window):
@@ -448,7 +483,9 @@ class LabSurge(_Window):
 
 class ArrivalShift(_Window):
     kind: Literal["arrival_shift"]
-    factor: float = Field(ge=0, le=1, description="arrival intensity in the window is multiplied by this; the rest come later")
+    factor: float = Field(
+        ge=0, le=1, description="arrival intensity in the window is multiplied by this; the rest come later"
+    )
 
 
 class RoundChange(Strict):
@@ -479,12 +516,18 @@ class Walking(Strict):
 class Driving(Strict):
     speed: Speed = Field("30km/h", validate_default=True, description="driving speed between sites and labs (P5)")
     detour: float = Field(1.4, ge=1.0, le=5.0, description="driving distance / straight-line distance")
-    cv: float = Field(0.25, ge=0.0, le=3.0, description="each trip's time: lognormal with this coefficient of variation")
-    matrix: str | None = Field(None, min_length=1, description="CSV from,to,minutes (site or lab names); overrides the formula")
+    cv: float = Field(
+        0.25, ge=0.0, le=3.0, description="each trip's time: lognormal with this coefficient of variation"
+    )
+    matrix: str | None = Field(
+        None, min_length=1, description="CSV from,to,minutes (site or lab names); overrides the formula"
+    )
 
 
 class PlaceCallSlot(_Window):
-    from_: SignedDuration = Field(alias="from", description="volunteers start calling this slot (time since the round's start)")
+    from_: SignedDuration = Field(
+        alias="from", description="volunteers start calling this slot (time since the round's start)"
+    )
     to: SignedDuration = Field(description="end of the slot's window")
     share: float | None = Field(None, gt=0, le=1, description="share of each site's residents called in this slot")
     buildings: list[Annotated[str, Field(min_length=1)]] | None = Field(
@@ -494,7 +537,9 @@ class PlaceCallSlot(_Window):
     @model_validator(mode="after")
     def _one_way(self):
         if (self.share is None) == (self.buildings is None):
-            raise ValueError(_("give a slot either a share of the residents or a list of compounds (buildings), not both"))
+            raise ValueError(
+                _("give a slot either a share of the residents or a list of compounds (buildings), not both")
+            )
         return self
 
 
@@ -507,7 +552,9 @@ class PlaceCallSlots(CallSlots):
 class PlaceGroup(Strict):
     """The per-group keys of v1 point groups, for the sites (and compounds) that name this group."""
 
-    pool_size: Annotated[Count, Field(le=LIMITS["pool_size"])] | None = Field(None, description="its own residents per tube")
+    pool_size: Annotated[Count, Field(le=LIMITS["pool_size"])] | None = Field(
+        None, description="its own residents per tube"
+    )
     priority: bool = Field(False, description="its tubes go ahead of other pooled tubes at the lab")
     home_visits: HomeVisits | None = Field(None, description="residents swabbed at home by mobile teams (per site)")
     call_slots: PlaceCallSlots | None = Field(None, description="residents called compound by compound in time slots")
@@ -540,7 +587,9 @@ class Network(Strict):
         unknown = [k for k in speeds if k not in known]
         if unknown:
             raise ValueError(
-                _("unknown road class {names}; the classes are {known}").format(names=", ".join(unknown), known=", ".join(known))
+                _("unknown road class {names}; the classes are {known}").format(
+                    names=", ".join(unknown), known=", ".join(known)
+                )
             )
         return speeds
 
@@ -548,24 +597,34 @@ class Network(Strict):
 class Places(Strict):
     """The round on a map (places v1): compounds where residents live, sites where points stand, labs."""
 
-    coordinates: Literal["lonlat", "metres"] = Field("lonlat", description="lonlat: degrees (WGS84); metres: planar x, y")
+    coordinates: Literal["lonlat", "metres"] = Field(
+        "lonlat", description="lonlat: degrees (WGS84); metres: planar x, y"
+    )
     compounds: str = Field(min_length=1, description="CSV: name, lon, lat (or x, y), residents; optional site, group")
     sites: str = Field(
         min_length=1, description="CSV: name, lon, lat (or x, y), tables; optional lab, group, candidate, max_tables"
     )
-    labs: dict[str, tuple[float, float]] = Field(default_factory=dict, description="where each lab stands: [lon, lat] or [x, y]")
+    labs: dict[str, tuple[float, float]] = Field(
+        default_factory=dict, description="where each lab stands: [lon, lat] or [x, y]"
+    )
     walking: Walking = Field(default_factory=Walking)
     driving: Driving = Field(default_factory=Driving)
-    assignment: Literal["nearest", "file"] = Field("nearest", description="nearest open site by walking time, or the CSV's site")
+    assignment: Literal["nearest", "file"] = Field(
+        "nearest", description="nearest open site by walking time, or the CSV's site"
+    )
     groups: dict[str, PlaceGroup] = Field(default_factory=dict, description="per-group keys for sites naming a group")
     network: Annotated[Network, BeforeValidator(_network_file)] | None = Field(
         None, description="the streets: walks and drives along them instead of straight lines (a file, or {file: ...})"
     )
 
 
-EventEntry = Annotated[ClosePoints | TablesDown | LabOutage | TravelSlowdown | ArrivalShift | LabSurge, Discriminator("kind")]
+EventEntry = Annotated[
+    ClosePoints | TablesDown | LabOutage | TravelSlowdown | ArrivalShift | LabSurge, Discriminator("kind")
+]
 EVENT_KINDS = ("close_points", "tables_down", "lab_outage", "travel_slowdown", "arrival_shift", "lab_surge")
-EVENT_CLASSES = dict(zip(EVENT_KINDS, (ClosePoints, TablesDown, LabOutage, TravelSlowdown, ArrivalShift, LabSurge), strict=True))
+EVENT_CLASSES = dict(
+    zip(EVENT_KINDS, (ClosePoints, TablesDown, LabOutage, TravelSlowdown, ArrivalShift, LabSurge), strict=True)
+)
 
 
 Ratio = Annotated[float, Field(ge=0, le=1000)]
@@ -583,7 +642,9 @@ class Staffing(Strict):
     order_keepers_per_point: Ratio = Field(2.0, description="keepers of order at each point per shift")
     volunteers_per_point: Ratio = Field(4.0, description="volunteers at each point per shift")
     couriers_per_vehicle: Ratio = Field(1.0, description="couriers (drivers) per vehicle per shift")
-    technicians_per_instrument: Ratio = Field(0.5, description="lab technicians per instrument (extractor or PCR) per shift")
+    technicians_per_instrument: Ratio = Field(
+        0.5, description="lab technicians per instrument (extractor or PCR) per shift"
+    )
     ppe_sets_per_sampler_shift: Ratio = Field(1.0, description="protective suits used by a sampler in one shift")
     reactions_per_kit: Annotated[Count, Field(le=10_000)] = Field(96, description="reactions (wells) per reagent kit")
     reserve: float = Field(0.0, ge=0, le=10, description="materials ordered beyond the simulated use, as a share")
@@ -602,14 +663,18 @@ class Scenario(Strict):
     replications: Annotated[Count, Field(le=LIMITS["replications"])] = 1
     arrivals: Arrivals
     sampling: Sampling
-    points: list[PointEntry] = Field(default_factory=list, description="point groups (required unless places: is given)")
+    points: list[PointEntry] = Field(
+        default_factory=list, description="point groups (required unless places: is given)"
+    )
     transport: Transport
     labs: list[Lab] = Field(min_length=1)
     positives: Positives | None = None
     events: list[EventEntry] = Field(default_factory=list, description="disruptions (natsim extension of format v1)")
     campaign: Campaign | None = Field(None, description="successive rounds (natsim extension of format v1)")
     places: Places | None = Field(None, description="the round on a map: compounds, sites, labs (places v1)")
-    staffing: Staffing = Field(default_factory=Staffing, description="ratios for the staff and materials bill (natsim extension)")
+    staffing: Staffing = Field(
+        default_factory=Staffing, description="ratios for the staff and materials bill (natsim extension)"
+    )
 
     @model_validator(mode="after")
     def _points_or_places(self) -> Scenario:

@@ -23,7 +23,9 @@ LABELS = {
     "made": N_("From the status at {at}; {n} replications; the forecast took {s} s."),
     "nothing": N_("No forecast yet: waiting for a snapshot of the status."),
     "running": N_("Forecasting from the status at {at} ..."),
-    "counts": N_("Snapshots: {accepted} accepted, {older} older (kept, not forecast), {refused} refused; {forecasts} forecasts."),
+    "counts": N_(
+        "Snapshots: {accepted} accepted, {older} older (kept, not forecast), {refused} refused; {forecasts} forecasts."
+    ),
     "clock": N_("Watch clock: {t}. Updated without reloading."),
     "track": N_("Forecast track: the predicted last result and its 95% prediction interval, by the time of the status"),
     "x_axis": N_("time of the status (h since the round's start)"),

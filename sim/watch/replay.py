@@ -36,7 +36,9 @@ class LogRows:
     tube_times: list[dict[str, float]]
 
     def span(self) -> tuple[float, float]:
-        every = [t for rows in (self.swab_times, self.tube_times) for r in rows for t in r.values() if not math.isnan(t)]
+        every = [
+            t for rows in (self.swab_times, self.tube_times) for r in rows for t in r.values() if not math.isnan(t)
+        ]
         return min(every), max(every)
 
 

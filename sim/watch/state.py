@@ -93,7 +93,8 @@ def page_state(watch: Watch) -> dict:
         "options": result["options"] if result else [],
         "map": site_map(watch.rnd),
         "refused": [
-            {"snapshot": s.id, "received": s.received, "source": s.source, "problems": s.problems} for s in reversed(refused)
+            {"snapshot": s.id, "received": s.received, "source": s.source, "problems": s.problems}
+            for s in reversed(refused)
         ],
         "interrupted": interrupted,
     }

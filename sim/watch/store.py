@@ -109,7 +109,13 @@ class Store:
 
     # --- snapshots ------------------------------------------------------------------------------
     def add_snapshot(
-        self, source: str, digest: str | None, at_s: float | None, state: str, problems: list[str], files: dict[str, bytes]
+        self,
+        source: str,
+        digest: str | None,
+        at_s: float | None,
+        state: str,
+        problems: list[str],
+        files: dict[str, bytes],
     ) -> int:
         """The snapshot and its files (compressed), in one transaction."""
         with self._lock:
@@ -136,7 +142,9 @@ class Store:
 
     def snapshots(self, state: str | None = None) -> list[SnapshotRow]:
         sql = "SELECT id, received, source, digest, at_s, state, problems FROM snapshots"
-        rows = self._rows(sql + (" WHERE state = ? ORDER BY id" if state else " ORDER BY id"), (state,) if state else ())
+        rows = self._rows(
+            sql + (" WHERE state = ? ORDER BY id" if state else " ORDER BY id"), (state,) if state else ()
+        )
         return [SnapshotRow(*r[:6], json.loads(r[6])) for r in rows]
 
     def sources(self) -> set[str]:

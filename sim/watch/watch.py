@@ -78,7 +78,9 @@ class Watch:
 
     def _note_interrupted(self) -> None:
         for f in self.store.forecasts():
-            if f.finished is None and not any(e[2].startswith(f"forecast {f.id} ") for e in self.store.events("interrupted")):
+            if f.finished is None and not any(
+                e[2].startswith(f"forecast {f.id} ") for e in self.store.events("interrupted")
+            ):
                 self.store.log("interrupted", f"forecast {f.id} of snapshot {f.snapshot} was interrupted; run again")
 
     # --- intake ---------------------------------------------------------------------------------

@@ -19,7 +19,9 @@ def test_missing_columns_refused_and_cli_review_writes_calibrated_scenario(drill
         read_log(tmp_path / "bad", rnd, None)
     scenario = tmp_path / "drill.yaml"
     scenario.write_text(drill_text)
-    r = CliRunner().invoke(app, ["drill", "review", str(scenario), str(tmp_path / "bad"), "--out", str(tmp_path / "r0")])
+    r = CliRunner().invoke(
+        app, ["drill", "review", str(scenario), str(tmp_path / "bad"), "--out", str(tmp_path / "r0")]
+    )
     assert r.exit_code == 2 and "missing column" in r.output
     r = CliRunner().invoke(app, ["drill", "review", str(scenario), str(folder), "--out", str(tmp_path / "r")])
     assert r.exit_code == 0, r.output

@@ -19,7 +19,9 @@ def scenario(tmp_path_factory, drill_text):
 def test_a_forecast_from_a_log_writes_its_folder_and_weighs_the_options(natsim, scenario, drill, tmp_path):
     _rnd, log = drill
     out = tmp_path / "f"
-    r = natsim("forecast", str(scenario), str(log), "--at", "2h", "-r", "6", "--add", "vehicles.lab=3", "--out", str(out))
+    r = natsim(
+        "forecast", str(scenario), str(log), "--at", "2h", "-r", "6", "--add", "vehicles.lab=3", "--out", str(out)
+    )
     assert r.returncode == 0, r.stderr
     assert "met with probability" in r.stdout and "With vehicles.lab=3" in r.stdout
     result = json.loads((out / "forecast.json").read_text())
@@ -87,7 +89,11 @@ def test_an_empty_status_exits_2_and_writes_nothing(natsim, scenario, tmp_path):
     (status / "points.csv").write_text("point,time,sampled,tubes_sealed,tubes_picked_up\n")
     (status / "labs.csv").write_text("lab,time,tubes_received,tubes_reported\n")
     r = natsim("forecast", str(scenario), str(status), "--at", "2h", "--out", str(tmp_path / "x"))
-    assert r.returncode == 2 and "points.csv: no row for 6 point(s)" in r.stderr and "labs.csv: no row for 1 lab(s)" in r.stderr
+    assert (
+        r.returncode == 2
+        and "points.csv: no row for 6 point(s)" in r.stderr
+        and "labs.csv: no row for 1 lab(s)" in r.stderr
+    )
     assert not (tmp_path / "x").exists()
 
 

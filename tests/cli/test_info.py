@@ -24,6 +24,8 @@ def test_validate_describes_the_round():
 def test_schema_is_json_schema_of_the_format():
     result = runner.invoke(app, ["schema"])
     schema = json.loads(result.output)
-    assert {"name", "deadline", "points", "places", "labs", "transport", "arrivals", "sampling"} <= schema["properties"].keys()
+    assert {"name", "deadline", "points", "places", "labs", "transport", "arrivals", "sampling"} <= schema[
+        "properties"
+    ].keys()
     assert set(schema["required"]) >= {"name", "deadline", "labs"}  # points: or places:, checked by the loader
     assert schema["$defs"]["Walking"]["properties"]["speed"]["pattern"].endswith("(km/h|m/s|m/min)$")

@@ -21,4 +21,8 @@ def test_import_refuses_with_exit_2_when_too_many_are_left_out(tmp_path):
     assert "1 of 2 features left out (50%; more than 5% refuses the file)" in r.output
     (tmp_path / "other.csv").write_text("名称,x坐标,y坐标\na,1,2\n")
     r = CliRunner().invoke(app, ["places", "import", str(tmp_path / "other.csv"), "--out", str(out)])
-    assert r.exit_code == 2 and not out.exists() and "expected name, residents and coordinates as one of lon/lat" in r.output
+    assert (
+        r.exit_code == 2
+        and not out.exists()
+        and "expected name, residents and coordinates as one of lon/lat" in r.output
+    )

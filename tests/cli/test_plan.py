@@ -30,7 +30,19 @@ def test_cli_writes_a_runnable_plan_and_reports_infeasible_limits(tmp_path):
     page = (tmp_path / "s" / "report.html").read_text(encoding="utf-8")
     assert "A plan meets the targets" in page and "Staff and materials" in page
     tight = CliRunner().invoke(
-        app, ["size", str(QUICKSTART), "--max-wait", "30m", "--limit", "samplers=20", "-r", "2", "--out", str(tmp_path / "t")]
+        app,
+        [
+            "size",
+            str(QUICKSTART),
+            "--max-wait",
+            "30m",
+            "--limit",
+            "samplers=20",
+            "-r",
+            "2",
+            "--out",
+            str(tmp_path / "t"),
+        ],
     )
     assert tight.exit_code == 1
     assert "NO PLAN within the limits" in tight.output and "Binding stage" in tight.output
@@ -42,7 +54,16 @@ def test_size_on_a_map_sites_then_sizes_and_needs_the_queue_standard(natsim, sit
     r = natsim("size", str(siting_town / "town.yaml"), "-r", "3", "--out", str(tmp_path / "no"))
     assert r.returncode == 2 and "--max-wait" in r.stderr
     r = natsim(
-        "size", str(siting_town / "town.yaml"), "--max-wait", "30m", "-r", "3", "--jobs", "1", "--out", str(tmp_path / "s")
+        "size",
+        str(siting_town / "town.yaml"),
+        "--max-wait",
+        "30m",
+        "-r",
+        "3",
+        "--jobs",
+        "1",
+        "--out",
+        str(tmp_path / "s"),
     )
     assert r.returncode == 0, r.stderr
     assert "Siting:" in r.stdout and "Sizing:" in r.stdout

@@ -106,13 +106,17 @@ def test_a_damaged_folder_is_refused_with_what_is_wrong_in_it(runs, tmp_path):
     header = points.splitlines()[0]
     cases = {
         ("summary.json", "{"): "summary.json:1: not valid JSON (Expecting property name enclosed in double quotes",
-        ("summary.json", "{}"): "summary.json: missing key(s) scenario, replications, deadline_h, deadline_met_fraction, "
-        "metrics, plan",
+        (
+            "summary.json",
+            "{}",
+        ): "summary.json: missing key(s) scenario, replications, deadline_h, deadline_met_fraction, metrics, plan",
         ("summary.json", "[1, 2]"): "summary.json: not a JSON object",
         ("points.csv", points[: len(points) // 2]): "points.csv:",
         ("points.csv", header + "\n"): "points.csv: no rows: the file is cut short",
-        ("points.csv", "\n".join(points.splitlines()[:5]) + "\n"): "points.csv: 4 rows where summary.json (plan.points) "
-        "counts 12",
+        (
+            "points.csv",
+            "\n".join(points.splitlines()[:5]) + "\n",
+        ): "points.csv: 4 rows where summary.json (plan.points) counts 12",
         ("points.csv", ""): "points.csv:1: no header",
     }
     for (name, text), message in cases.items():

@@ -37,8 +37,12 @@ def test_run_refuses_non_empty_out(tmp_path):
 
 
 def test_seed_option_overrides_scenario(tmp_path):
-    a = runner.invoke(app, ["run", str(QUICKSTART), "-r", "1", "--seed", "11", "--no-plots", "--out", str(tmp_path / "a")])
-    b = runner.invoke(app, ["run", str(QUICKSTART), "-r", "1", "--seed", "11", "--no-plots", "--out", str(tmp_path / "b")])
+    a = runner.invoke(
+        app, ["run", str(QUICKSTART), "-r", "1", "--seed", "11", "--no-plots", "--out", str(tmp_path / "a")]
+    )
+    b = runner.invoke(
+        app, ["run", str(QUICKSTART), "-r", "1", "--seed", "11", "--no-plots", "--out", str(tmp_path / "b")]
+    )
     assert a.exit_code == b.exit_code == 0
     sa = json.loads((tmp_path / "a" / "summary.json").read_text())
     sb = json.loads((tmp_path / "b" / "summary.json").read_text())
@@ -49,7 +53,9 @@ def test_jobs_do_not_change_the_values(tmp_path):
     outs = []
     for jobs in ("1", "2"):
         out = tmp_path / f"j{jobs}"
-        result = runner.invoke(app, ["run", str(QUICKSTART), "-r", "3", "--jobs", jobs, "--no-plots", "--out", str(out)])
+        result = runner.invoke(
+            app, ["run", str(QUICKSTART), "-r", "3", "--jobs", jobs, "--no-plots", "--out", str(out)]
+        )
         assert result.exit_code == 0, result.output
         summary = json.loads((out / "summary.json").read_text())
         outs.append(json.dumps({k: v["values"] for k, v in summary["metrics"].items()}))
@@ -58,7 +64,18 @@ def test_jobs_do_not_change_the_values(tmp_path):
 
 def test_precision_option(tmp_path):
     result = runner.invoke(
-        app, ["run", str(QUICKSTART), "--precision", "2%", "--max-replications", "6", "--no-plots", "--out", str(tmp_path / "p")]
+        app,
+        [
+            "run",
+            str(QUICKSTART),
+            "--precision",
+            "2%",
+            "--max-replications",
+            "6",
+            "--no-plots",
+            "--out",
+            str(tmp_path / "p"),
+        ],
     )
     assert result.exit_code == 0, result.output
     assert json.loads((tmp_path / "p" / "summary.json").read_text())["replications"] <= 6
@@ -107,7 +124,9 @@ def test_the_reference_engine_gives_the_compiled_loop_s_values(tmp_path, monkeyp
     outs = []
     for engine in ("compiled", "reference"):
         out = tmp_path / engine
-        result = runner.invoke(app, ["run", str(QUICKSTART), "-r", "2", "--engine", engine, "--no-plots", "--out", str(out)])
+        result = runner.invoke(
+            app, ["run", str(QUICKSTART), "-r", "2", "--engine", engine, "--no-plots", "--out", str(out)]
+        )
         assert result.exit_code == 0, result.output
         outs.append({k: v["values"] for k, v in json.loads((out / "summary.json").read_text())["metrics"].items()})
         if engine == "compiled":

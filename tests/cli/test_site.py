@@ -4,7 +4,9 @@ from sim.scenario.load import load_scenario
 
 
 def test_site_writes_a_runnable_plan(siting_town, natsim):
-    proc = natsim("site", "town.yaml", "--max-wait", "15m", "--confidence", "0.8", "-r", "5", "--out", "sited", cwd=siting_town)
+    proc = natsim(
+        "site", "town.yaml", "--max-wait", "15m", "--confidence", "0.8", "-r", "5", "--out", "sited", cwd=siting_town
+    )
     assert proc.returncode == 0, proc.stderr
     assert "open " in proc.stdout and "verified on 5 fresh replications" in proc.stdout
     out = siting_town / "sited"
@@ -40,12 +42,16 @@ def test_a_green_field_is_sited_and_run_refuses_it_pointing_to_site(siting_town,
     assert refused.returncode == 2 and "no site is open" in refused.stderr and "natsim site" in refused.stderr
     checked = natsim("validate", "town.yaml", cwd=siting_town)
     assert checked.returncode == 2 and "natsim site" in checked.stderr
-    proc = natsim("site", "town.yaml", "--max-wait", "15m", "--confidence", "0.8", "-r", "4", "--out", "sited", cwd=siting_town)
+    proc = natsim(
+        "site", "town.yaml", "--max-wait", "15m", "--confidence", "0.8", "-r", "4", "--out", "sited", cwd=siting_town
+    )
     assert proc.returncode == 0, proc.stderr
     assert "whole map as one program" in proc.stdout + proc.stderr and "proven lower bound" in proc.stdout
     assert "every open site tried closed" in proc.stdout
     report = json.loads((siting_town / "sited" / "siting.json").read_text())
-    assert report["milp"]["program"] == "whole map" and report["milp"]["lower_bound"] <= report["milp"]["objective"] + 1e-9
+    assert (
+        report["milp"]["program"] == "whole map" and report["milp"]["lower_bound"] <= report["milp"]["objective"] + 1e-9
+    )
     assert natsim("validate", "sited/plan.yaml", cwd=siting_town).returncode == 0  # its plan runs
 
 
@@ -56,5 +62,7 @@ def test_standards_of_zero_or_less_are_refused_as_options(siting_town, natsim):
         ("--walk", "-5m", "negative"),
     ):
         proc = natsim("site", "town.yaml", option, value, "--out", "sited", cwd=siting_town)
-        assert proc.returncode == 2 and words in proc.stderr and option in proc.stderr and "Traceback" not in proc.stderr
+        assert (
+            proc.returncode == 2 and words in proc.stderr and option in proc.stderr and "Traceback" not in proc.stderr
+        )
         assert not (siting_town / "sited").exists()  # nothing written

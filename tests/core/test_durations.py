@@ -5,7 +5,16 @@ from sim.core.durations import DurationError, format_duration, parse_duration
 
 @pytest.mark.parametrize(
     ("text", "seconds"),
-    [("45s", 45), ("15m", 900), ("1.5h", 5400), ("2h30m", 9000), ("1d", 86400), ("1d2h", 93600), (".5h", 1800), ("0h", 0)],
+    [
+        ("45s", 45),
+        ("15m", 900),
+        ("1.5h", 5400),
+        ("2h30m", 9000),
+        ("1d", 86400),
+        ("1d2h", 93600),
+        (".5h", 1800),
+        ("0h", 0),
+    ],
 )
 def test_parses_durations_with_units(text, seconds):
     assert parse_duration(text) == seconds
@@ -29,7 +38,9 @@ def test_malformed_durations_are_refused(bad):
         parse_duration(bad)
 
 
-@pytest.mark.parametrize(("seconds", "text"), [(45, "45s"), (900, "15m"), (5400, "1h30m"), (7200, "2h"), (93600, "1d2h")])
+@pytest.mark.parametrize(
+    ("seconds", "text"), [(45, "45s"), (900, "15m"), (5400, "1h30m"), (7200, "2h"), (93600, "1d2h")]
+)
 def test_format_round_trips(seconds, text):
     assert format_duration(seconds) == text
     assert parse_duration(text) == seconds

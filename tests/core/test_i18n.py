@@ -39,7 +39,9 @@ def test_every_message_in_the_source_has_a_chinese_translation():
             strings = strings[0]
         if not strings or (translated is not None and translated.fuzzy):
             missing.append(message.id)
-    assert not missing, "untranslated (run `python -m sim.core.i18n`, then fill in the .po):\n" + "\n".join(map(str, missing))
+    assert not missing, "untranslated (run `python -m sim.core.i18n`, then fill in the .po):\n" + "\n".join(
+        map(str, missing)
+    )
 
 
 def test_translations_keep_the_placeholders_of_the_english():
@@ -161,7 +163,9 @@ def test_no_module_that_speaks_rebinds_the_underscore():
             isinstance(n, ast.ImportFrom) and n.module == "sim.core.i18n" and any(a.name == "_" for a in n.names)
             for n in ast.walk(tree)
         )
-        calls = any(isinstance(n, ast.Call) and isinstance(n.func, ast.Name) and n.func.id == "_" for n in ast.walk(tree))
+        calls = any(
+            isinstance(n, ast.Call) and isinstance(n.func, ast.Name) and n.func.id == "_" for n in ast.walk(tree)
+        )
         if calls and not imports and path.name != "i18n.py":
             found.append(f"{path.relative_to(root)}: calls _() without importing it from sim.core.i18n")
         if imports or calls:
@@ -181,7 +185,9 @@ def test_an_unknown_language_is_english_with_one_warning(monkeypatch, lang, env)
     try:
         assert i18n.set_language(lang) == "en"
         asked = lang or env
-        assert i18n.language_warning() == f"warning: language '{asked}' is unknown (natsim speaks en, zh): English is used"
+        assert (
+            i18n.language_warning() == f"warning: language '{asked}' is unknown (natsim speaks en, zh): English is used"
+        )
         i18n.set_language(lang)
         assert i18n.language_warning() is None  # once
         i18n.set_language("zh")

@@ -28,7 +28,9 @@ def check(net: Network, loops, max_loop, capacity, stops_max) -> None:
         assert sum(min(net.demand[where[s] - 1], capacity) for s in loop.stops) <= capacity + 1e-9
 
 
-@pytest.mark.parametrize(("max_loop", "capacity", "stops_max"), [(3600.0, 400, 6), (5400.0, 250, 4), (7200.0, 10_000, 12)])
+@pytest.mark.parametrize(
+    ("max_loop", "capacity", "stops_max"), [(3600.0, 400, 6), (5400.0, 250, 4), (7200.0, 10_000, 12)]
+)
 def test_loops_keep_every_limit_and_the_solver_beats_or_ties_the_sweep(max_loop, capacity, stops_max):
     net = town()
     first = sweep(net, max_loop, capacity, stops_max)

@@ -32,7 +32,10 @@ def test_streams_are_independent_of_the_order_they_are_made_in():
 
 
 def test_different_addresses_and_seeds_differ_and_trailing_zeros_do_not():
-    draws = {key: streams.stream(7, *key).random(4).tobytes() for key in [(0, 0, 1, 2), (0, 0, 2, 1), (1, 0, 1, 2), (0, 1, 1, 2)]}
+    draws = {
+        key: streams.stream(7, *key).random(4).tobytes()
+        for key in [(0, 0, 1, 2), (0, 0, 2, 1), (1, 0, 1, 2), (0, 1, 1, 2)]
+    }
     assert len(set(draws.values())) == len(draws)
     assert streams.stream(8, 0, 0, 1, 2).random(4).tobytes() != draws[(0, 0, 1, 2)]
     assert np.array_equal(streams.stream(7, 0, 0, 1, 2).random(4), streams.stream(7, 0, 0, 1, 2, 0).random(4))

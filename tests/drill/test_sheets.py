@@ -33,7 +33,12 @@ def test_the_run_sheet_counts_tables_down_and_closed_points():
 def test_the_sheets_are_written_and_the_busiest_hours_printed(tmp_path):
     sheets = run_sheet(round_from_text(DOWN), replications=1)
     write_run_sheets(sheets, tmp_path / "s")
-    assert sorted(p.name for p in (tmp_path / "s").iterdir()) == ["lab_load.csv", "pickups.csv", "runsheet.csv", "shifts.csv"]
+    assert sorted(p.name for p in (tmp_path / "s").iterdir()) == [
+        "lab_load.csv",
+        "pickups.csv",
+        "runsheet.csv",
+        "shifts.csv",
+    ]
     assert busiest_hours(sheets).splitlines()[1].startswith("p-000")
 
 

@@ -12,7 +12,9 @@ from sim.core.streams import stream
 from sim.engine.draws import Draws
 
 
-@pytest.mark.parametrize("dist", [Lognormal(600.0, 200.0), Triangular(300.0, 600.0, 1200.0), Uniform(1.0, 2.0), Fixed(5.0)])
+@pytest.mark.parametrize(
+    "dist", [Lognormal(600.0, 200.0), Triangular(300.0, 600.0, 1200.0), Uniform(1.0, 2.0), Fixed(5.0)]
+)
 def test_ahead_is_what_calls_return(dist):
     one = Draws(dist, partial(stream, 7, 0, 1, 3))
     calls = [one() for _ in range(70)]  # three chunks, the last part-used

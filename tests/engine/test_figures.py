@@ -86,7 +86,9 @@ def test_group_figures_are_the_masked_figures_of_each_groups_residents(small_tex
                 (r["start"] - r["arrival"])[mine].mean() / 60, rel=1e-6
             )  # kept in float32
         assert got["residents_arrived"] == mine.sum()
-        assert got["turnaround_mean_h"] == pytest.approx((t["result"][r["tube"]] - r["end"])[mine].mean() / 3600, rel=1e-12)
+        assert got["turnaround_mean_h"] == pytest.approx(
+            (t["result"][r["tube"]] - r["end"])[mine].mean() / 3600, rel=1e-12
+        )
         tubes = group_of_point[t["point"]] == name
         assert got["results_complete_h"] == pytest.approx(t["result"][tubes].max() / 3600, rel=1e-12)
 

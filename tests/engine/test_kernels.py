@@ -121,7 +121,9 @@ def test_the_quickstart_compiles_nothing_on_a_fresh_machine(natsim, tmp_path):
     cache.mkdir()
     root = Path(__file__).resolve().parents[2]
     env = {"NUMBA_CACHE_DIR": str(cache), "NATSIM_COMPILED": ""}
-    r = natsim("run", "scenarios/quickstart.yaml", "-r", "1", "--no-plots", "--out", str(tmp_path / "out"), cwd=root, env=env)
+    r = natsim(
+        "run", "scenarios/quickstart.yaml", "-r", "1", "--no-plots", "--out", str(tmp_path / "out"), cwd=root, env=env
+    )
     assert r.returncode == 0, r.stderr
     assert "Deadline 12 h" in r.stdout and "Compiling" not in r.stderr
     assert not list(cache.rglob("*.nbi"))

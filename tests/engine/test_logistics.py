@@ -26,7 +26,9 @@ labs:
 
 def make(seals, interval="1h", box=100, vehicles=1, extractors=1, pcr=1, plate=94, wait="30m", outages=()):
     rnd = round_from_text(
-        BASE.format(interval=interval, box=box, vehicles=vehicles, extractors=extractors, pcr=pcr, plate=plate, wait=wait)
+        BASE.format(
+            interval=interval, box=box, vehicles=vehicles, extractors=extractors, pcr=pcr, plate=plate, wait=wait
+        )
     ).with_(lab_outages=tuple(outages))
     seals = np.asarray(seals, float)
     logi = Logistics(

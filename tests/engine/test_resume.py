@@ -27,10 +27,19 @@ H = 3600.0
 
 
 def _state(rnd, at, tubes, arrived=20, still=0.0, waiting=(), open_tube=(0,)):
-    cols = {k: np.array([row[i] for row in tubes], float) for i, k in enumerate(("point", "size", "sealed", "picked", "at_lab"))}
+    cols = {
+        k: np.array([row[i] for row in tubes], float)
+        for i, k in enumerate(("point", "size", "sealed", "picked", "at_lab"))
+    }
     cols["point"] = cols["point"].astype(np.int64)
     return RoundState(
-        at, np.array([arrived]), np.array([still]), [np.array(waiting, float)], [np.array(open_tube)], cols, np.array([2])
+        at,
+        np.array([arrived]),
+        np.array([still]),
+        [np.array(waiting, float)],
+        [np.array(open_tube)],
+        cols,
+        np.array([2]),
     )
 
 
@@ -147,7 +156,10 @@ def test_key_group_tubes_already_in_a_lab_keep_their_priority(monkeypatch):
     # then ten of the key group's at 5.1 h. When the extractor frees at 5.9 h the key group goes first.
     tubes = [(0, 1, 4 * H, 4.5 * H, 4.9 * H)] * 10 + [(0, 1, 4 * H, 4.5 * H, 5.0 * H)] * 10
     tubes += [(1, 1, 4 * H, 4.5 * H, 5.1 * H)] * 10
-    cols = {k: np.array([row[i] for row in tubes], float) for i, k in enumerate(("point", "size", "sealed", "picked", "at_lab"))}
+    cols = {
+        k: np.array([row[i] for row in tubes], float)
+        for i, k in enumerate(("point", "size", "sealed", "picked", "at_lab"))
+    }
     cols["point"] = cols["point"].astype(np.int64)
     state = RoundState(
         5.2 * H, np.array([100, 100]), np.zeros(2), [np.empty(0)] * 2, [np.zeros(1, np.int64)] * 2, cols, np.array([2])

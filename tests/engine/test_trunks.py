@@ -68,7 +68,8 @@ def test_a_full_load_leaves_at_once_and_the_rest_at_the_next_departure():
 
 def _lab_round(extra: str = "", events: str = ""):
     return round_from_text(
-        NETWORK.replace("max_plate_wait: 0s,\n     overflow", "max_plate_wait: 0s" + extra + ",\n     overflow") + events
+        NETWORK.replace("max_plate_wait: 0s,\n     overflow", "max_plate_wait: 0s" + extra + ",\n     overflow")
+        + events
     )
 
 

@@ -41,7 +41,11 @@ def test_counts_put_tubes_where_the_counts_say(small_round, tmp_path):
     ("points", "labs", "where"),
     [
         ("nowhere,1h,1,0,0,0\n", "lab1,1h,0,0\n", "points.csv:2: point: unknown point 'nowhere'"),
-        ("a-0001,1h,500,0,0,0\n", "lab1,1h,0,0\n", "points.csv:2: sampled: 500 sampled or waiting at a-0001, more than its 400"),
+        (
+            "a-0001,1h,500,0,0,0\n",
+            "lab1,1h,0,0\n",
+            "points.csv:2: sampled: 500 sampled or waiting at a-0001, more than its 400",
+        ),
         ("a-0001,1h,10,0,0,0\n", "lab1,1h,3,5\n", "labs.csv:2: tubes_reported: 5 reported, more than the 3 received"),
         ("a-0001,3h,10,0,0,0\n", "lab1,1h,0,0\n", "points.csv:2: time: 3h is after the forecast's time"),
         ("a-0001,soon,10,0,0,0\n", "lab1,1h,0,0\n", "points.csv:2: time: unreadable time 'soon'"),

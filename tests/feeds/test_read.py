@@ -26,7 +26,11 @@ def _folder(tmp_path, files: dict[str, str | bytes]):
     ("files", "at", "message"),
     [
         ({"points.csv": POINTS, "labs.csv": LABS}, 2 * H, "points.csv: no row for 2 point(s): a-0001, a-0002"),
-        ({"points.csv": POINTS + "a-0001,1h,200,19,15\n", "labs.csv": LABS + GOOD_LABS}, 2 * H, "no row for 1 point(s): a-0002"),
+        (
+            {"points.csv": POINTS + "a-0001,1h,200,19,15\n", "labs.csv": LABS + GOOD_LABS},
+            2 * H,
+            "no row for 1 point(s): a-0002",
+        ),
         (
             {"points.csv": POINTS + GOOD_POINTS, "labs.csv": LABS + "lab1,1h,9000,8\n"},
             2 * H,
@@ -80,7 +84,11 @@ def _folder(tmp_path, files: dict[str, str | bytes]):
             2 * H,
             "points.csv:2: 6 fields, more than the header's 5",
         ),
-        ({"points.csv": b"point,time,sampled\xff\n", "labs.csv": LABS + GOOD_LABS}, 2 * H, "points.csv:1: not UTF-8 text"),
+        (
+            {"points.csv": b"point,time,sampled\xff\n", "labs.csv": LABS + GOOD_LABS},
+            2 * H,
+            "points.csv:1: not UTF-8 text",
+        ),
         ({"points.csv": "point,time\0,sampled\n", "labs.csv": LABS + GOOD_LABS}, 2 * H, "points.csv:1: a NUL byte"),
         (
             {"points.csv": "point,when,sampled\n", "labs.csv": LABS + GOOD_LABS},
@@ -88,7 +96,10 @@ def _folder(tmp_path, files: dict[str, str | bytes]):
             "points.csv:1: missing column(s) time, tubes_sealed",
         ),
         (
-            {"swabs.csv": "point,table,joined,swabbed,tube\n", "tubes.csv": "tube,point,sealed,picked_up,at_lab,reported\n"},
+            {
+                "swabs.csv": "point,table,joined,swabbed,tube\n",
+                "tubes.csv": "tube,point,sealed,picked_up,at_lab,reported\n",
+            },
             2 * H,
             "nothing to forecast from",
         ),
@@ -118,7 +129,9 @@ def test_a_header_with_a_byte_order_mark_capitals_and_spaces_is_read(small_round
 def test_a_log_row_joined_and_not_swabbed_is_a_resident_queuing(small_round, tmp_path):
     swabs = "point,table,joined,swabbed,tube\na-0001,1,5m,10m,T1\na-0001,,20m,,\na-0002,,25m,,\na-0002,1,,40m,T2\n"
     s = read_status(
-        _folder(tmp_path, {"swabs.csv": swabs, "tubes.csv": "tube,point,sealed,picked_up,at_lab,reported\n"}), small_round, H
+        _folder(tmp_path, {"swabs.csv": swabs, "tubes.csv": "tube,point,sealed,picked_up,at_lab,reported\n"}),
+        small_round,
+        H,
     )
     assert s.set_aside == [] and s.queue == "status"
     assert [w.tolist() for w in s.waiting] == [[1200.0], [1500.0]] and s.sampled.tolist() == [1, 1]
@@ -127,6 +140,8 @@ def test_a_log_row_joined_and_not_swabbed_is_a_resident_queuing(small_round, tmp
 def test_a_log_of_swabs_only_does_not_show_the_queue(small_round, tmp_path):
     swabs = "point,table,joined,swabbed,tube\na-0001,1,5m,10m,T1\na-0002,1,,40m,T2\n"
     s = read_status(
-        _folder(tmp_path, {"swabs.csv": swabs, "tubes.csv": "tube,point,sealed,picked_up,at_lab,reported\n"}), small_round, H
+        _folder(tmp_path, {"swabs.csv": swabs, "tubes.csv": "tube,point,sealed,picked_up,at_lab,reported\n"}),
+        small_round,
+        H,
     )
     assert s.queue == "plan" and s.waiting is None and s.left_out["swabs"] == 0

@@ -49,7 +49,8 @@ def exports(small_text, tmp_path_factory):
     write_counts(trace, rnd, 0.5 * H, counts / "a", stamp="30m")
     write_counts(trace, rnd, AT, counts / "b", stamp="90m")
     files = {
-        name: (counts / "a" / name).read_bytes() + b"".join((counts / "b" / name).read_bytes().splitlines(keepends=True)[1:])
+        name: (counts / "a" / name).read_bytes()
+        + b"".join((counts / "b" / name).read_bytes().splitlines(keepends=True)[1:])
         for name in ("points.csv", "labs.csv")
     }
     write_trace(trace, log, None, ["lab1"], at=AT, queue=True)

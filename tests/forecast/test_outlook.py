@@ -153,12 +153,20 @@ def test_a_prediction_interval_never_reaches_before_time():
 
 @pytest.mark.parametrize(
     ("values", "why", "says"),
-    [([None, None, None], "done", "nothing is left to forecast"), ([None, 7.0, None], "too_few", "no prediction interval")],
+    [
+        ([None, None, None], "done", "nothing is left to forecast"),
+        ([None, 7.0, None], "too_few", "no prediction interval"),
+    ],
 )
 def test_replications_that_cannot_give_an_interval_say_so(values, why, says):
     last = _last(_outlooks(values), 5.0)
     assert last["last_result_h"]["interval"] == why and last["last_result_h"]["prediction95"] is None
-    result = {"at_h": 5.0, "replications": 3, "deadline_h": 12, "past": {"sampled": 0, "tubes_at_lab": 0, "tubes_reported": 0}}
+    result = {
+        "at_h": 5.0,
+        "replications": 3,
+        "deadline_h": 12,
+        "past": {"sampled": 0, "tubes_at_lab": 0, "tubes_reported": 0},
+    }
     result |= last | {"binding_stage": None, "points": [], "labs": [], "options": [], "updates": _NO_UPDATES}
     assert says in format_forecast(result)
 

@@ -70,7 +70,8 @@ def cover_scenario(tmp_path, cover_town):
     def make(seed: int):
         town = cover_town(seed)
         rows = ["name,x,y,residents"] + [
-            f"c{i},{x:.3f},{y:.3f},{r}" for i, ((x, y), r) in enumerate(zip(town.compound_xy, town.residents, strict=True))
+            f"c{i},{x:.3f},{y:.3f},{r}"
+            for i, ((x, y), r) in enumerate(zip(town.compound_xy, town.residents, strict=True))
         ]
         (tmp_path / "compounds.csv").write_text("\n".join(rows) + "\n")
         sites = ["name,x,y,tables,candidate,max_tables"] + [

@@ -16,14 +16,30 @@ def _town(seed: int, compounds: int = 6, sites: int = 5) -> PlacesMap:
     c_xy = rng.uniform(0, 900, (compounds, 2))
     s_xy = rng.uniform(0, 900, (sites, 2))
     return PlacesMap(
-        lonlat=False, compound_names=tuple(f"c{i}" for i in range(compounds)), compound_xy=c_xy,
-        compound_residents=rng.integers(200, 900, compounds), site_names=tuple(f"s{i}" for i in range(sites)), site_xy=s_xy,
-        site_tables=np.zeros(sites, np.int64), lab_names=("L",), lab_xy={0: (0.0, 0.0)}, walk_speed=4000 / 3600,
-        walk_detour=1.3, standard=900.0, drive_speed=30000 / 3600, drive_detour=1.4, drive_cv=0.25, matrix={},
-        assigned=np.full(compounds, -1), walk=np.full(compounds, np.nan), site_own_lab=(None,) * sites,
-        site_own_group=(None,) * sites, compound_group=(None,) * compounds,
-        site_lab=np.zeros(sites, np.int64), site_drive=np.ones(sites),
-    )  # fmt: skip
+        lonlat=False,
+        compound_names=tuple(f"c{i}" for i in range(compounds)),
+        compound_xy=c_xy,
+        compound_residents=rng.integers(200, 900, compounds),
+        site_names=tuple(f"s{i}" for i in range(sites)),
+        site_xy=s_xy,
+        site_tables=np.zeros(sites, np.int64),
+        lab_names=("L",),
+        lab_xy={0: (0.0, 0.0)},
+        walk_speed=4000 / 3600,
+        walk_detour=1.3,
+        standard=900.0,
+        drive_speed=30000 / 3600,
+        drive_detour=1.4,
+        drive_cv=0.25,
+        matrix={},
+        assigned=np.full(compounds, -1),
+        walk=np.full(compounds, np.nan),
+        site_own_lab=(None,) * sites,
+        site_own_group=(None,) * sites,
+        compound_group=(None,) * compounds,
+        site_lab=np.zeros(sites, np.int64),
+        site_drive=np.ones(sites),
+    )
 
 
 def _problem(m: PlacesMap, objective: str, most: int = 3) -> SitingProblem:
@@ -52,7 +68,9 @@ def _brute(p: SitingProblem) -> float:
     return best
 
 
-@pytest.mark.parametrize(("seed", "objective"), [(1, "points"), (2, "points"), (3, "tables"), (4, "tables"), (5, "points")])
+@pytest.mark.parametrize(
+    ("seed", "objective"), [(1, "points"), (2, "points"), (3, "tables"), (4, "tables"), (5, "points")]
+)
 def test_the_milp_finds_the_brute_force_optimum(seed, objective):
     p = _problem(_town(seed), objective)
     want = _brute(p)
@@ -87,8 +105,12 @@ def test_districts_shared_among_workers_site_every_compound_within_reach_and_cap
     together = solve(p, cell_size=10, jobs=2, whole_map_pairs=0)
     assert together.cells == 8
     t = together.tables
-    reach = [np.flatnonzero(walking_times(np.repeat(c[None], 30, 0), p.m.site_xy, False, p.m.walk_speed, p.m.walk_detour) <= 900)
-             for c in p.m.compound_xy]  # fmt: skip
+    reach = [
+        np.flatnonzero(
+            walking_times(np.repeat(c[None], 30, 0), p.m.site_xy, False, p.m.walk_speed, p.m.walk_detour) <= 900
+        )
+        for c in p.m.compound_xy
+    ]
     for c, near in enumerate(reach):
         if near.size and c not in together.unreachable:
             assert (t[near] > 0).any()  # every compound has an open site within the walking standard

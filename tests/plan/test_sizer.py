@@ -58,8 +58,13 @@ def test_labs_linked_by_overflow_are_one_part_and_sizing_them_together_stays_cor
     linked = size(rnd, exact, vary=vary, search_reps=2, verify_reps=5)
     assert linked["feasible"] and linked["final_check_on_untouched_replications"]["share_meeting_targets"] >= 0.8
     assert all(c["fails"] for c in linked["one_step_smaller"].values())  # minimal, the parts checked together
-    alone = size(rnd.with_(labs=tuple(replace(lab, overflow=None) for lab in rnd.labs)), exact, vary=vary,
-                 search_reps=2, verify_reps=5)  # fmt: skip
+    alone = size(
+        rnd.with_(labs=tuple(replace(lab, overflow=None) for lab in rnd.labs)),
+        exact,
+        vary=vary,
+        search_reps=2,
+        verify_reps=5,
+    )
     city = {
         r["plan"]["labs"][0]["extractors"] + r["plan"]["labs"][0]["pcr_machines"]: k
         for k, r in (("linked", linked), ("alone", alone))
@@ -80,7 +85,9 @@ def test_route_vehicles_are_sized_per_route_and_a_lab_that_makes_no_trips_keeps_
     sites[1:3] = [line.replace(",2,true,", ",12,true,") for line in sites[1:3]]  # enough tables to sample everyone
     (siting_town / "sites.csv").write_text("\n".join(sites) + "\n")
     path = siting_town / "town.yaml"
-    text = path.read_text().replace("transport: {vehicles: {L: 4}}", "transport: {vehicles: {L: 4}, routes: {file: routes.csv}}")
+    text = path.read_text().replace(
+        "transport: {vehicles: {L: 4}}", "transport: {vehicles: {L: 4}, routes: {file: routes.csv}}"
+    )
     path.write_text(text)
     rnd = build_round(load_scenario(path))
     sizer = Sizer(rnd, Targets(0.8, None))

@@ -69,7 +69,8 @@ def test_a_lab_part_keeps_its_groups_and_their_events():
     )
     text = text.replace("    district: 6\n", "    district: 6\n    annex: 3\n")
     text = text.replace(
-        "positives:", "  - {name: annex, extractors: 2, pcr_machines: 3, extraction_time: 1h, pcr_time: 1.5h}\n\npositives:"
+        "positives:",
+        "  - {name: annex, extractors: 2, pcr_machines: 3, extraction_time: 1h, pcr_time: 1.5h}\n\npositives:",
     )
     text += (
         "events:\n  - {kind: tables_down, group: riverside, tables: 1, from: 1h, to: 2h}\n"
@@ -92,7 +93,9 @@ def test_on_a_map_sites_and_tables_are_for_siting_and_logistics_are_sized(siting
         size(rnd, Targets(0.9, 1800.0, 900.0))
     # Two sites of two tables cannot sample 9,000 residents by the deadline: more vehicles and instruments
     # cannot help, and sizing says so at once instead of doubling them for ever.
-    result = size(rnd, Targets(0.9, None, 900.0), vary=("vehicles", "extractors", "pcr_machines"), search_reps=1, verify_reps=2)
+    result = size(
+        rnd, Targets(0.9, None, 900.0), vary=("vehicles", "extractors", "pcr_machines"), search_reps=1, verify_reps=2
+    )
     assert not result["feasible"] and "sampling points" in result["best_found"]["note"]
     assert result["plan"]["totals"]["points"] == 2  # the sites stay as the map has them
 
@@ -142,7 +145,8 @@ seed: 1
 arrivals: {profile: [[0h, 3], [2h, 2], [5h, 0]]}
 sampling: {service_time: {dist: lognormal, mean: 30s, sd: 10s}}
 points:
-  - {name: d, count: 150, residents: 1500, tables: 3, lab: L, travel_time: {dist: triangular, low: 20m, mode: 40m, high: 80m}}
+  - {name: d, count: 150, residents: 1500, tables: 3, lab: L,
+     travel_time: {dist: triangular, low: 20m, mode: 40m, high: 80m}}
 transport: {pickup_interval: 30m, box_capacity: 100, vehicles: {L: 40}}
 labs: [{name: L, extractors: 40, pcr_machines: 60, extraction_time: 1h, pcr_time: 1.5h}]
 """

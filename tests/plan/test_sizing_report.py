@@ -38,5 +38,7 @@ def test_the_printed_table_names_twenty_groups_and_counts_the_rest():
     labs = [{"name": "L", "vehicles": 1, "extractors": 1, "pcr_machines": 1}]
     totals = {"points": 25, "tables": 75, "samplers": 150, "vehicles": 1, "extractors": 1, "pcr_machines": 1}
     best = {"binding_stage": "labs", "share_meeting_targets": 0.5, "short_by_h": 0.0}
-    text = table({"plan": {"groups": groups, "labs": labs, "totals": totals, "samplers_per_table": 2}, "best_found": best})
+    text = table(
+        {"plan": {"groups": groups, "labs": labs, "totals": totals, "samplers_per_table": 2}, "best_found": best}
+    )
     assert "s19 " in text and "s20 " not in text and "... and 5 more groups (sizing.json)" in text

@@ -99,7 +99,9 @@ def test_slots_cut_the_p95_wait_at_equal_tables(proposal):
 
 
 def test_cli_writes_a_runnable_schedule(tmp_path):
-    r = CliRunner().invoke(app, ["slots", str(QUICKSTART), "--max-wait", "30m", "-r", "2", "--out", str(tmp_path / "s")])
+    r = CliRunner().invoke(
+        app, ["slots", str(QUICKSTART), "--max-wait", "30m", "-r", "2", "--out", str(tmp_path / "s")]
+    )
     assert r.exit_code == 0, r.output
     plan = load_scenario(tmp_path / "s" / "slots.yaml")
     sizes = json.loads((tmp_path / "s" / "slots.json").read_text())

@@ -46,10 +46,14 @@ def test_the_quickstart_bill_by_hand(quickstart):
     # Materials: what the simulated round used, on average over its replications, rounded up.
     swabs = np.mean([r.metrics["residents_arrived"] + r.metrics["retests"] for r in result.reps])
     assert bill["swabs"].quantity == math.ceil(swabs)
-    assert bill["tubes"].quantity == math.ceil(np.mean([r.metrics["tubes"] + r.metrics["retests"] for r in result.reps]))
+    assert bill["tubes"].quantity == math.ceil(
+        np.mean([r.metrics["tubes"] + r.metrics["retests"] for r in result.reps])
+    )
     assert bill["ppe_sets"].quantity == 108  # one a sampler shift
     assert bill["transport_boxes"].quantity == math.ceil(_mean(result, "pickups"))
-    assert bill["plates"].quantity == bill["reagent_kits"].quantity == math.ceil(_mean(result, "plates"))  # 96 wells, 96 a kit
+    assert (
+        bill["plates"].quantity == bill["reagent_kits"].quantity == math.ceil(_mean(result, "plates"))
+    )  # 96 wells, 96 a kit
 
 
 def test_the_bill_is_in_the_summary_and_its_rows(quickstart):
@@ -88,7 +92,9 @@ def test_shifts_cover_each_point_from_opening_to_its_last_swab():
 
 
 def test_fractional_ratios_round_up_per_post_and_reserve_rounds_up():
-    rnd = _small("staffing: {samplers_per_table: 1.5, volunteers_per_point: 2.5, reserve: 0.1, reactions_per_kit: 48}\n")
+    rnd = _small(
+        "staffing: {samplers_per_table: 1.5, volunteers_per_point: 2.5, reserve: 0.1, reactions_per_kit: 48}\n"
+    )
     figures = {**FIGURES, "last_tube_at_lab_h": 3.0, "results_complete_h": 5.0}
     bill = {b.item: b for b in compute_bill(rnd, figures, np.array([1.0, np.nan]))}  # nobody came to the second
     assert bill["samplers"].per_shift == 2 * 5  # 4.5 samplers at a 3-table point are 5 people

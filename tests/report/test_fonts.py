@@ -16,7 +16,12 @@ from sim.report.fonts import CJK_FAMILY, CJK_FONT, font_face_css, has_cjk, use_c
 
 def test_the_shipped_font_covers_every_gb2312_hanzi_and_has_its_licence():
     cmap = TTFont(CJK_FONT).getBestCmap()
-    hanzi = [bytes([hi, lo]).decode("gb2312") for hi in range(0xB0, 0xF8) for lo in range(0xA1, 0xFF) if (hi, lo) < (0xD7, 0xFA)]
+    hanzi = [
+        bytes([hi, lo]).decode("gb2312")
+        for hi in range(0xB0, 0xF8)
+        for lo in range(0xA1, 0xFF)
+        if (hi, lo) < (0xD7, 0xFA)
+    ]
     assert len(hanzi) == 3755  # GB 2312 level 1; level 2 follows
     assert all(ord(ch) in cmap for ch in hanzi)
     assert all(ord(ch) in cmap for ch in "采样点采样台混采转运检测机构复核西安雁塔区")

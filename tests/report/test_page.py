@@ -88,7 +88,9 @@ def test_table_sorts_numbers_as_numbers_and_cuts_long_tables(monkeypatch):
     assert len(read(cut).tables[0]) == 3 and "Showing 2 of 5 rows" in cut
 
 
-@pytest.mark.parametrize(("x", "text"), [(28484.7, "28,485"), (497.0, "497"), (53.45, "53.5"), (7.012, "7.01"), (0.05, "0.05")])
+@pytest.mark.parametrize(
+    ("x", "text"), [(28484.7, "28,485"), (497.0, "497"), (53.45, "53.5"), (7.012, "7.01"), (0.05, "0.05")]
+)
 def test_numbers_read_as_a_person_writes_them(x, text):
     assert pg.number_text(x) == text
 
@@ -199,7 +201,10 @@ def test_the_proxy_would_see_a_page_that_fetches(tmp_path):
 
 def test_a_click_on_a_heading_sorts_the_table(folder, tmp_path):
     html = (folder / "report.html").read_text(encoding="utf-8")
-    click = "<script>Array.from(document.querySelectorAll('th')).find(t=>t.textContent.startsWith('p95 wait')).click()</script>"
+    click = (
+        "<script>Array.from(document.querySelectorAll('th'))"
+        ".find(t=>t.textContent.startsWith('p95 wait')).click()</script>"
+    )
     page = tmp_path / "clicked.html"
     page.write_text(html.replace("</body>", click + "</body>"), encoding="utf-8")
     t = read(render(page, tmp_path / "profile", _Proxy()))

@@ -56,7 +56,9 @@ def test_a_csv_cut_short_is_named_at_its_line(tmp_path, text, problem):
 
 
 def test_a_missing_file_that_must_be_there(tmp_path):
-    assert _problems(lambda: read_csv(tmp_path / "p.csv", optional=False)) == ["p.csv: missing: the folder is not complete"]
+    assert _problems(lambda: read_csv(tmp_path / "p.csv", optional=False)) == [
+        "p.csv: missing: the folder is not complete"
+    ]
 
 
 @settings(max_examples=100, deadline=None)

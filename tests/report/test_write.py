@@ -34,7 +34,15 @@ def test_folder_holds_every_contract_file(folder, small_text):
 
 def test_summary_has_every_v1_metric_with_intervals(folder):
     s = json.loads((folder / "summary.json").read_text())
-    assert {"natsim_version", "scenario", "seed", "replications", "deadline_h", "metrics", "deadline_met_fraction"} <= s.keys()
+    assert {
+        "natsim_version",
+        "scenario",
+        "seed",
+        "replications",
+        "deadline_h",
+        "metrics",
+        "deadline_met_fraction",
+    } <= s.keys()
     assert s["replications"] == 3 and s["deadline_h"] == 12.0
     for k in METRICS:
         m = s["metrics"][k]

@@ -71,7 +71,12 @@ def test_compare_from_folders_equals_compare_from_runs(tmp_path, two_plans, smal
     from_folders = comparison_rows([RunData.from_folder(f) for f in folders])
     assert from_runs == from_folders
     out = write_comparison([RunData.from_folder(f, label=f.name) for f in folders], tmp_path / "cmp")
-    assert {p.name for p in out.iterdir()} >= {"comparison.csv", "comparison.txt", "compare_cumulative.png", "compare_waits.png"}
+    assert {p.name for p in out.iterdir()} >= {
+        "comparison.csv",
+        "comparison.txt",
+        "compare_cumulative.png",
+        "compare_waits.png",
+    }
     with (out / "comparison.csv").open() as f:
         rows = list(csv.DictReader(f))
     assert {r["scenario"] for r in rows} == {"run0", "run1"}

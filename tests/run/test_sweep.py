@@ -34,7 +34,9 @@ def test_bad_settings_are_refused(tmp_path, bad, small_text):
 
 def test_invalid_value_names_the_setting(tmp_path, small_text):
     with pytest.raises(ScenarioError, match=r"with points\.0\.tables=0.*points\[0\]\.tables"):
-        run_sweep(Path("x.yaml"), small_text, [parse_setting("points.0.tables=2,0")], tmp_path / "s", lambda rnd: run(rnd, 1))
+        run_sweep(
+            Path("x.yaml"), small_text, [parse_setting("points.0.tables=2,0")], tmp_path / "s", lambda rnd: run(rnd, 1)
+        )
     assert not (tmp_path / "s" / "points.0.tables=2").exists()  # every cell is checked before any runs
 
 

@@ -61,7 +61,9 @@ def _town(n: int) -> list[tuple[str, float, float, int]]:
 
 @st.composite
 def hostile_csv(draw) -> str:
-    rows = [["name", "lon", "lat", "residents"]] + [[a, str(b), str(c), str(d)] for a, b, c, d in _town(draw(st.integers(1, 25)))]
+    rows = [["name", "lon", "lat", "residents"]] + [
+        [a, str(b), str(c), str(d)] for a, b, c, d in _town(draw(st.integers(1, 25)))
+    ]
     for _ in range(draw(st.integers(0, 6))):
         kind = draw(st.sampled_from(["garbage", "swap", "duplicate", "drop", "header", "extra"]))
         i = draw(st.integers(1, len(rows) - 1)) if len(rows) > 1 else 0
@@ -70,7 +72,9 @@ def hostile_csv(draw) -> str:
         elif kind == "swap" and i and len(rows[i]) > 2:
             rows[i][1], rows[i][2] = rows[i][2], rows[i][1]
         elif kind == "duplicate" and i:
-            rows.append(list(rows[i]) if draw(st.booleans()) else [rows[i][0], *rows[draw(st.integers(1, len(rows) - 1))][1:]])
+            rows.append(
+                list(rows[i]) if draw(st.booleans()) else [rows[i][0], *rows[draw(st.integers(1, len(rows) - 1))][1:]]
+            )
         elif kind == "drop" and i and rows[i]:
             del rows[i][draw(st.integers(0, len(rows[i]) - 1))]
         elif kind == "header":
@@ -99,17 +103,25 @@ def hostile_geojson(draw) -> str:
         )
     for _ in range(draw(st.integers(0, 6))):
         f = features[draw(st.integers(0, n - 1))]  # one of the town's features (junk appended is left as it is)
-        kind = draw(st.sampled_from(["pop", "name", "swap", "coords", "geometry", "duplicate", "polygon", "not_a_feature"]))
+        kind = draw(
+            st.sampled_from(["pop", "name", "swap", "coords", "geometry", "duplicate", "polygon", "not_a_feature"])
+        )
         if kind == "pop":
             f["properties"]["POP"] = draw(JSON_VALUES)
         elif kind == "name":
             f["properties"]["name"] = draw(JSON_VALUES)
-        elif kind == "swap" and isinstance(f.get("geometry"), dict) and isinstance(f["geometry"].get("coordinates"), list):
+        elif (
+            kind == "swap"
+            and isinstance(f.get("geometry"), dict)
+            and isinstance(f["geometry"].get("coordinates"), list)
+        ):
             f["geometry"]["coordinates"] = f["geometry"]["coordinates"][::-1]
         elif kind == "coords":
             f["geometry"] = {"type": "Point", "coordinates": [draw(JSON_VALUES), draw(JSON_VALUES)]}
         elif kind == "geometry":
-            f["geometry"] = draw(st.sampled_from([None, {}, {"type": "Nope"}, {"type": "Polygon", "coordinates": [[[1, 2]]]}, 3]))
+            f["geometry"] = draw(
+                st.sampled_from([None, {}, {"type": "Nope"}, {"type": "Polygon", "coordinates": [[[1, 2]]]}, 3])
+            )
         elif kind == "duplicate":
             features.append(json.loads(json.dumps(f)))
         elif kind == "polygon":

@@ -49,8 +49,16 @@ CASES = {
         "points[1].lab: no lab named 'distrct' (did you mean 'district'?)",
         "lab: distrct",
     ),
-    "no vehicles": (_edit("  vehicles:\n    district: 6", "  vehicles: {}"), "lab 'district' receives tubes", "vehicles: {}"),
-    "profile end": (_edit("    - [7h, 0]", "    - [7h, 1]"), "arrivals.profile: the last profile entry must have weight 0", None),
+    "no vehicles": (
+        _edit("  vehicles:\n    district: 6", "  vehicles: {}"),
+        "lab 'district' receives tubes",
+        "vehicles: {}",
+    ),
+    "profile end": (
+        _edit("    - [7h, 0]", "    - [7h, 1]"),
+        "arrivals.profile: the last profile entry must have weight 0",
+        None,
+    ),
     "bad distribution": (
         _edit("{dist: lognormal, mean: 30s, sd: 12s}", "{dist: lognormal, mean: 30s}"),
         "sampling.service_time: a lognormal distribution needs sd",

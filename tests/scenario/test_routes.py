@@ -66,7 +66,9 @@ def test_every_problem_of_a_route_at_once_and_a_site_twice_on_one_route_said_so(
 
 
 def test_an_empty_capacity_is_no_limit(siting_town):
-    rnd = build_round(load_scenario(town(siting_town, "route,vehicles,lab,stops,capacity\nr1,1,L,k1,\nr2,1,L,k0,300\n")))
+    rnd = build_round(
+        load_scenario(town(siting_town, "route,vehicles,lab,stops,capacity\nr1,1,L,k1,\nr2,1,L,k0,300\n"))
+    )
     assert [r.capacity for r in rnd.routes] == [0, 300]
 
 
@@ -85,7 +87,9 @@ def test_a_route_to_an_external_lab_is_refused_as_a_site_sending_to_it_is(siting
     assert [str(p).split("routes.csv:", 1)[-1] for p in err.value.problems] == [
         "2: lab: lab 'E' is external (reached only by other labs' overflow): no route may bring tubes to it"
     ]
-    (siting_town / "sites.csv").write_text((siting_town / "sites.csv").read_text().replace(",true,8\n", ",true,8,\n", 1))
+    (siting_town / "sites.csv").write_text(
+        (siting_town / "sites.csv").read_text().replace(",true,8\n", ",true,8,\n", 1)
+    )
     sites = (siting_town / "sites.csv").read_text().splitlines()
     sites[0] += ",lab"
     sites[1] += "E"
@@ -107,7 +111,9 @@ def test_a_loop_longer_than_max_loop_is_a_warning(siting_town, natsim):
 
 
 def test_routes_need_a_map(small_text, tmp_path):
-    (tmp_path / "s.yaml").write_text(small_text.replace("vehicles: {lab1: 2}}", "vehicles: {lab1: 2}, routes: {file: r.csv}}"))
+    (tmp_path / "s.yaml").write_text(
+        small_text.replace("vehicles: {lab1: 2}}", "vehicles: {lab1: 2}, routes: {file: r.csv}}")
+    )
     with pytest.raises(ScenarioError, match="routes need a places scenario"):
         load_scenario(tmp_path / "s.yaml")
 
@@ -128,4 +134,6 @@ def test_auto_routes_cover_every_open_site_and_an_unreachable_site_is_refused(si
     path = siting_town / "town.yaml"
     path.write_text(path.read_text().replace("max_loop: 30m", "max_loop: 1m"))
     proc = natsim("run", "town.yaml", cwd=siting_town)
-    assert proc.returncode == 2 and "transport.routes.auto.max_loop: no loop within max_loop (1m) can reach" in proc.stderr
+    assert (
+        proc.returncode == 2 and "transport.routes.auto.max_loop: no loop within max_loop (1m) can reach" in proc.stderr
+    )

@@ -34,7 +34,9 @@ def test_complete_example_is_valid_and_runs():
     assert s["metrics"]["residents_arrived"]["mean"] > 0
 
 
-SECTIONS = [m for m in vars(spec).values() if isinstance(m, type) and issubclass(m, spec.Strict) and m is not spec.DistSpec]
+SECTIONS = [
+    m for m in vars(spec).values() if isinstance(m, type) and issubclass(m, spec.Strict) and m is not spec.DistSpec
+]
 
 
 def _keys(model, prefix=""):
@@ -61,7 +63,9 @@ def test_complete_example_shows_every_key_of_the_format():
                 walk(v, prefix)
 
     walk(data, "")
-    expected = {k for k in _keys(spec.Scenario) if not k.startswith(("transport.vehicles.", "places", "transport.routes"))}
+    expected = {
+        k for k in _keys(spec.Scenario) if not k.startswith(("transport.vehicles.", "places", "transport.routes"))
+    }
     assert expected - seen == set()  # places keys: docs/places.md's complete example; routes: docs/routes.md's
 
 
@@ -70,7 +74,9 @@ def test_the_routes_docs_show_every_routes_key():
     seen = set()
     for block in re.findall(r"```yaml\n(.*?)```", doc, re.S):
         routes = yaml.safe_load(block)["transport"]["routes"]
-        seen |= {f"transport.routes.{k}" for k in routes} | {f"transport.routes.auto.{k}" for k in routes.get("auto", {})}
+        seen |= {f"transport.routes.{k}" for k in routes} | {
+            f"transport.routes.auto.{k}" for k in routes.get("auto", {})
+        }
     assert {k for k in _keys(spec.Scenario) if k.startswith("transport.routes.")} - seen == set()
 
 
@@ -127,7 +133,9 @@ def test_the_forecast_example_prints_what_the_docs_show(natsim, tmp_path):
     m = re.search(r"<!-- example: forecast -->\n```\n(.*?)```\n\nprinted[^\n]*\n\n```\n(.*?)```", doc, re.S)
     assert m, "docs/forecast.md lost its example"
     command, shown = m.group(1).replace("\\\n", " ").split(), m.group(2)
-    r = natsim("run", "scenarios/quickstart.yaml", "-r", "1", "--trace", "--no-plots", "--out", str(tmp_path / "run"), cwd=ROOT)
+    r = natsim(
+        "run", "scenarios/quickstart.yaml", "-r", "1", "--trace", "--no-plots", "--out", str(tmp_path / "run"), cwd=ROOT
+    )
     assert r.returncode == 0, r.stderr
     args = [str(tmp_path / "run" / "trace") if a.endswith("/trace") else a for a in command[1:]]
     r = natsim(*args, "--out", str(tmp_path / "f"), cwd=ROOT)

@@ -59,7 +59,8 @@ sampling:
   pool_size: 5
   shifts: {length: 1h, handover: 15m, stagger: true}
 points:
-  - {name: a, count: 3, residents: 500, tables: 2, lab: lab1, travel_time: {dist: triangular, low: 5m, mode: 10m, high: 20m}}
+  - {name: a, count: 3, residents: 500, tables: 2, lab: lab1,
+     travel_time: {dist: triangular, low: 5m, mode: 10m, high: 20m}}
 transport: {pickup_interval: 45m, box_capacity: 10, vehicles: {lab1: 2}}
 labs:
   - {name: lab1, extractors: 2, pcr_machines: 3, plate_size: 20, extraction_time: {dist: uniform, low: 15m, high: 25m},
@@ -79,12 +80,14 @@ sampling:
   pool_size: 10
   shifts: {length: 1.5h, handover: 20m}
 points:
-  - {name: north, count: 2, residents: 450, tables: 2, lab: n, travel_time: {dist: triangular, low: 10m, mode: 15m, high: 30m}}
+  - {name: north, count: 2, residents: 450, tables: 2, lab: n,
+     travel_time: {dist: triangular, low: 10m, mode: 15m, high: 30m}}
   - {name: south, count: 1, residents: 700, tables: 3, lab: s, travel_time: 20m}
 transport: {pickup_interval: 1h, box_capacity: 15, vehicles: {n: 1, s: 1}}
 labs:
   - {name: n, extractors: 1, pcr_machines: 1, plate_size: 30, extraction_time: 25m, pcr_time: 45m, max_plate_wait: 30m}
-  - {name: s, extractors: 1, pcr_machines: 2, plate_size: 30, extraction_time: 25m, pcr_time: {dist: exponential, mean: 40m},
+  - {name: s, extractors: 1, pcr_machines: 2, plate_size: 30, extraction_time: 25m,
+     pcr_time: {dist: exponential, mean: 40m},
      max_plate_wait: 30m, report_delay: 15m}
 positives: {prevalence: 0.005, recall_delay: 1h}
 """
@@ -107,9 +110,11 @@ labs:
      pcr_time: 40m, max_plate_wait: 15m, report_delay: 5m,
      overflow: {when: 2h, to: [town, far], trunk: {travel_time: {dist: triangular, low: 40m, mode: 50m, high: 70m},
      every: 1h, capacity: 60}}}
-  - {name: town, extractors: 1, pcr_machines: 1, plate_size: 24, extraction_time: 30m, pcr_time: 40m, max_plate_wait: 15m,
+  - {name: town, extractors: 1, pcr_machines: 1, plate_size: 24, extraction_time: 30m, pcr_time: 40m,
+     max_plate_wait: 15m,
      overflow: {when: 40 tubes, to: [far], trunk: {travel_time: 2h, every: 2h, capacity: 500}}}
-  - {name: far, extractors: 2, pcr_machines: 2, plate_size: 24, extraction_time: 30m, pcr_time: 40m, max_plate_wait: 15m,
+  - {name: far, extractors: 2, pcr_machines: 2, plate_size: 24, extraction_time: 30m, pcr_time: 40m,
+     max_plate_wait: 15m,
      external: true}
 positives: {prevalence: 0.01, recall_delay: 30m}
 """
@@ -133,8 +138,10 @@ places:
   driving: {speed: 30km/h, detour: 1.4, cv: 0.3, matrix: travel.csv}
 transport: {pickup_interval: 40m, box_capacity: 20, vehicles: {near: 2, far: 1}}
 labs:
-  - {name: near, extractors: 2, pcr_machines: 2, plate_size: 24, extraction_time: 20m, pcr_time: 30m, max_plate_wait: 20m}
-  - {name: far, extractors: 1, pcr_machines: 2, plate_size: 24, extraction_time: 20m, pcr_time: 30m, max_plate_wait: 20m}
+  - {name: near, extractors: 2, pcr_machines: 2, plate_size: 24, extraction_time: 20m, pcr_time: 30m,
+     max_plate_wait: 20m}
+  - {name: far, extractors: 1, pcr_machines: 2, plate_size: 24, extraction_time: 20m, pcr_time: 30m,
+     max_plate_wait: 20m}
 """
 PLACES_FILES = {
     "compounds.csv": "name,x,y,residents\nA,0,0,300\nB,600,200,250\nC,1500,0,400\nD,1500,1400,200\n"
@@ -175,10 +182,15 @@ def street_grid(folder) -> str:
         row = [[200.0 * j, v] for j in range(17)] + ([[3200.0 + 400 * j, 0.0] for j in range(1, 13)] if k == 0 else [])
         feats.append({"properties": {"highway": cls}, "geometry": {"type": "LineString", "coordinates": row}})
         column = [[v, 200.0 * j] for j in range(17)]
-        feats.append({"properties": {"highway": "residential"}, "geometry": {"type": "LineString", "coordinates": column}})
+        feats.append(
+            {"properties": {"highway": "residential"}, "geometry": {"type": "LineString", "coordinates": column}}
+        )
     service = [[0.0, 0.0], [200.0, 200.0]]
     feats.append(
-        {"properties": {"highway": "service", "oneway": "yes"}, "geometry": {"type": "LineString", "coordinates": service}}
+        {
+            "properties": {"highway": "service", "oneway": "yes"},
+            "geometry": {"type": "LineString", "coordinates": service},
+        }
     )
     footway = [[1400, 0], [1500, 0], [1500, 1400], [1600, 1400]]
     feats.append({"properties": {"highway": "footway"}, "geometry": {"type": "LineString", "coordinates": footway}})

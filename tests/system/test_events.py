@@ -34,16 +34,21 @@ def test_closing_the_point_for_an_hour_delays_the_last_swab_by_an_hour():
 def test_a_table_down_for_two_hours_costs_two_table_hours():
     # 600 residents at two tables: 5 h. One table down on [1h, 3h): 120 services lost, done an hour later.
     assert _last_swab_h(600, 2) == pytest.approx(5.0)
-    assert _last_swab_h(600, 2, "events: [{kind: tables_down, group: p, tables: 1, from: 1h, to: 3h}]") == pytest.approx(6.0)
+    assert _last_swab_h(
+        600, 2, "events: [{kind: tables_down, group: p, tables: 1, from: 1h, to: 3h}]"
+    ) == pytest.approx(6.0)
 
 
 def test_travel_slowdown_doubles_transit():
     base = round_from_text(QUEUED.format(residents=600, tables=2, events=""))
     slow = round_from_text(
-        QUEUED.format(residents=600, tables=2, events="events: [{kind: travel_slowdown, lab: l, factor: 2, from: -1h, to: 1d}]")
+        QUEUED.format(
+            residents=600, tables=2, events="events: [{kind: travel_slowdown, lab: l, factor: 2, from: -1h, to: 1d}]"
+        )
     )
     transit = [
-        np.mean(t.tubes["at_lab"] - t.tubes["picked"]) for t in (run_replication(r, 0, trace=True).trace for r in (base, slow))
+        np.mean(t.tubes["at_lab"] - t.tubes["picked"])
+        for t in (run_replication(r, 0, trace=True).trace for r in (base, slow))
     ]
     assert transit[1] == pytest.approx(2 * transit[0])  # fixed 10 min becomes 20 min
 
@@ -74,9 +79,13 @@ def test_events_are_validated_and_shown(tmp_path):
 
     with pytest.raises(ScenarioError, match="no point or point group named 'q'"):
         parse_scenario(
-            QUEUED.format(residents=10, tables=1, events="events: [{kind: close_points, points: [q], from: 1h, to: 2h}]")
+            QUEUED.format(
+                residents=10, tables=1, events="events: [{kind: close_points, points: [q], from: 1h, to: 2h}]"
+            )
         )
     with pytest.raises(ScenarioError, match="'to' must be later"):
         parse_scenario(
-            QUEUED.format(residents=10, tables=1, events="events: [{kind: close_points, points: [p], from: 2h, to: 1h}]")
+            QUEUED.format(
+                residents=10, tables=1, events="events: [{kind: close_points, points: [p], from: 2h, to: 1h}]"
+            )
         )

@@ -55,7 +55,9 @@ def test_summary_is_the_golden_one(summaries, name):
         path.write_text(json.dumps(got, indent=2) + "\n", encoding="utf-8")
     want = json.loads(path.read_text(encoding="utf-8"))
     diffs = _differences(got, want)
-    assert not diffs, f"{name}: {len(diffs)} figures moved (update the golden file on purpose):\n" + "\n".join(diffs[:20])
+    assert not diffs, f"{name}: {len(diffs)} figures moved (update the golden file on purpose):\n" + "\n".join(
+        diffs[:20]
+    )
 
 
 def test_the_readme_verdict_is_what_the_quickstart_prints(summaries):

@@ -72,7 +72,11 @@ def _load(text: str) -> None:
 
 @FUZZ
 @given(
-    st.lists(st.tuples(st.sampled_from(["set", "delete", "add"]), st.sampled_from(PATHS), junk_values), min_size=1, max_size=4)
+    st.lists(
+        st.tuples(st.sampled_from(["set", "delete", "add"]), st.sampled_from(PATHS), junk_values),
+        min_size=1,
+        max_size=4,
+    )
 )
 def test_mutated_scenarios_fail_cleanly(mutations):
     data = copy.deepcopy(VALID)
@@ -119,11 +123,16 @@ def test_truncated_files_fail_cleanly_or_load(cut):
             "alias bomb",
             "a: &a [x,x,x,x,x,x,x,x,x,x]\n"
             + "".join(
-                f"{c}: &{c} [*{p},*{p},*{p},*{p},*{p},*{p},*{p},*{p},*{p}]\n" for p, c in zip("abcdefgh", "bcdefghi", strict=True)
+                f"{c}: &{c} [*{p},*{p},*{p},*{p},*{p},*{p},*{p},*{p},*{p}]\n"
+                for p, c in zip("abcdefgh", "bcdefghi", strict=True)
             ),
             "refusing",
         ),
-        ("huge count", (ROOT / "scenarios" / "quickstart.yaml").read_text().replace("count: 8", "count: 8_000_000_000"), "limit"),
+        (
+            "huge count",
+            (ROOT / "scenarios" / "quickstart.yaml").read_text().replace("count: 8", "count: 8_000_000_000"),
+            "limit",
+        ),
         (
             "too many residents",
             (ROOT / "scenarios" / "quickstart.yaml").read_text().replace("residents: 2500", "residents: 20_000_000", 1),
@@ -134,7 +143,11 @@ def test_truncated_files_fail_cleanly_or_load(cut):
             (ROOT / "scenarios" / "quickstart.yaml").read_text().replace("deadline: 12h", "deadline: 400d"),
             "30 days",
         ),
-        ("nan", (ROOT / "scenarios" / "quickstart.yaml").read_text().replace("turnout: 0.95", "turnout: .nan"), "turnout"),
+        (
+            "nan",
+            (ROOT / "scenarios" / "quickstart.yaml").read_text().replace("turnout: 0.95", "turnout: .nan"),
+            "turnout",
+        ),
         ("python tag", "name: !!python/object/apply:os.system [ls]\n", "not valid YAML"),
     ],
 )

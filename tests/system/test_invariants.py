@@ -59,7 +59,12 @@ def test_invariants_hold_on_random_scenarios(sc):
     for b in rnd.blocked:
         tables = rnd.groups[b.group].tables
         first = 0 if b.tables == 0 else max(tables - b.tables, 0)
-        hit = (group_of[r["point"]] == b.group) & (r["table"] >= first) & (r["start"] >= b.start) & (r["start"] < b.end - 1e-9)
+        hit = (
+            (group_of[r["point"]] == b.group)
+            & (r["table"] >= first)
+            & (r["start"] >= b.start)
+            & (r["start"] < b.end - 1e-9)
+        )
         assert not hit.any(), (b, r["start"][hit][:3])
 
     # Every tube collected once, at the lab once, on one plate, one result, in that order.

@@ -88,7 +88,9 @@ def mmc_cases() -> list[Case]:
                 # Waiting is too rare to estimate its mean from any finite run (Erlang C gives < 1e-3 of a
                 # service time); what can be checked is that the simulated wait is negligible too.
                 m = float(np.mean(waits))
-                cases.append(Case(name + " (negligible)", expected, m, (min(waits), max(waits)), m < NEGLIGIBLE * service_s, "s"))
+                cases.append(
+                    Case(name + " (negligible)", expected, m, (min(waits), max(waits)), m < NEGLIGIBLE * service_s, "s")
+                )
             else:
                 cases.append(_case(name, expected, waits, "s"))
     # The 95th percentile tells first-come-first-served from other orders (the mean does not):
@@ -105,7 +107,9 @@ def mmc_cases() -> list[Case]:
         assert math.isclose(mmc_queue_length(9, 5, tables), lq, abs_tol=5e-4)
         cases.append(_case(f"M/M/{tables}, lambda=9, mu=5: mean number waiting", lq, [r[1] for r in runs], ""))
         cases.append(
-            _case(f"M/M/{tables}, lambda=9, mu=5: mean response time", w, [(r[0] + 12.0) / 60 for r in runs], "time units")
+            _case(
+                f"M/M/{tables}, lambda=9, mu=5: mean response time", w, [(r[0] + 12.0) / 60 for r in runs], "time units"
+            )
         )
     return cases
 

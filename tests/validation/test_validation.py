@@ -15,7 +15,9 @@ def table():
 
 def test_every_validation_case_passes(table):
     failed = [
-        f"{c.name}: expected {c.expected:.6g}, simulated {c.simulated:.6g} {c.ci95}" for c in table.values() if not c.passed
+        f"{c.name}: expected {c.expected:.6g}, simulated {c.simulated:.6g} {c.ci95}"
+        for c in table.values()
+        if not c.passed
     ]
     assert failed == []
 
@@ -69,7 +71,8 @@ def _page(table) -> str:
         lo, hi = c.ci95
         interval = "-" if lo == hi else f"{lo:.4g} - {hi:.4g}"
         rows.append(
-            f"| {c.name} | {c.expected:.4g}{unit} | {c.simulated:.4g}{unit} | {interval} | {'yes' if c.passed else 'NO'} |"
+            f"| {c.name} | {c.expected:.4g}{unit} | {c.simulated:.4g}{unit} | {interval} | "
+            f"{'yes' if c.passed else 'NO'} |"
         )
     return HEAD.format(residents=cases.RESIDENTS, warm=cases.WARM_UP, reps=cases.REPS) + "\n".join(rows) + "\n"
 

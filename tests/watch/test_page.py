@@ -43,7 +43,9 @@ def _evaluate(ws_url: str, expression: str):
     async def run():
         conn = await websocket_connect(ws_url)
         conn.write_message(
-            json.dumps({"id": 1, "method": "Runtime.evaluate", "params": {"expression": expression, "returnByValue": True}})
+            json.dumps(
+                {"id": 1, "method": "Runtime.evaluate", "params": {"expression": expression, "returnByValue": True}}
+            )
         )
         while True:
             msg = json.loads(await conn.read_message())
@@ -115,7 +117,9 @@ def test_the_page_shows_a_new_forecast_without_a_reload(scenario, export, tmp_pa
         assert _evaluate(ws, "window.notReloaded") == 42
         assert "From the status at 2.5 h" in _evaluate(ws, "document.getElementById('made-line').textContent")
         assert _evaluate(ws, "document.querySelectorAll('#track-svg circle.track-point').length") == 2
-        assert "Deadline 12 h met with probability" in _evaluate(ws, "document.getElementById('verdict-line').textContent")
+        assert "Deadline 12 h met with probability" in _evaluate(
+            ws, "document.getElementById('verdict-line').textContent"
+        )
         hosts = _evaluate(ws, "performance.getEntriesByType('resource').map(e => new URL(e.name).host)")
         assert hosts and set(hosts) == {f"127.0.0.1:{w.port}"}  # the page asks only the watch
     finally:

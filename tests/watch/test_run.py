@@ -39,7 +39,9 @@ def test_killed_during_intake_and_during_a_forecast_nothing_is_lost(scenario, ex
     db = sqlite3.connect(feed / "watch.sqlite")
     assert db.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
     with_files = {r[0] for r in db.execute("SELECT DISTINCT snapshot FROM snapshot_files")}
-    assert all(sid in with_files for sid, x in kept.items() if x.state == "accepted")  # a snapshot and its files, or neither
+    assert all(
+        sid in with_files for sid, x in kept.items() if x.state == "accepted"
+    )  # a snapshot and its files, or neither
     finished = {t["forecast"] for t in s["track"]}
 
     w.post(export(4.0))  # a new latest: its forecast starts; kill it while it runs
@@ -50,7 +52,10 @@ def test_killed_during_intake_and_during_a_forecast_nothing_is_lost(scenario, ex
     s = w.wait(lambda s: any(t["snapshot"] == running["snapshot"] and t["error"] is None for t in s["track"]))
     assert finished <= {t["forecast"] for t in s["track"]}
     assert running["forecast"] not in {t["forecast"] for t in s["track"]}  # it never finished; it ran again
-    assert f"forecast {running['forecast']} of snapshot {running['snapshot']} was interrupted; run again" in s["interrupted"]
+    assert (
+        f"forecast {running['forecast']} of snapshot {running['snapshot']} was interrupted; run again"
+        in s["interrupted"]
+    )
     assert s["now"]["at_h"] == 4.0
     code, _body = w.post(export(4.5))
     assert code == 200  # and the watch goes on

@@ -76,7 +76,9 @@ def test_a_snapshot_from_the_future_is_refused_over_http_too(scenario, drill_rou
     r = client.post("/api/snapshots", files=_files(export(3.0)), headers={"Authorization": f"Bearer {token}"})
     assert r.status_code == 400  # no time stated: the latest row is named, at file:line: column
     assert re.fullmatch(
-        r"(swabs|tubes)\.csv:\d+: \w+: [23]\.\d\d h is after the watch's clock \(1\.00 h\): a snapshot from the future\n", r.text
+        r"(swabs|tubes)\.csv:\d+: \w+: [23]\.\d\d h is after the watch's clock \(1\.00 h\): a snapshot from the "
+        r"future\n",
+        r.text,
     )
     assert watch.store.snapshots("refused")[0].problems == [r.text.strip()]
     watch.close()

@@ -33,10 +33,18 @@ def test_the_track_and_the_verdict_now(scenario, drill_round, tmp_path):
         store.finish_forecast(store.start_forecast(sid), 2.0, _result(at, mean), None)
     store.start_forecast(late)  # one still running elsewhere: not on the track
     s = page_state(watch)
-    assert [(t["at_h"], t["mean"], t["lo"], t["hi"]) for t in s["track"]] == [(1.0, 8.0, 7.0, 9.0), (3.0, 7.5, 6.5, 8.5)]
+    assert [(t["at_h"], t["mean"], t["lo"], t["hi"]) for t in s["track"]] == [
+        (1.0, 8.0, 7.0, 9.0),
+        (3.0, 7.5, 6.5, 8.5),
+    ]
     assert s["now"]["at_h"] == 3.0 and s["now"]["p"] == 0.75 and s["points"][0]["behind"]
     assert s["refused"] == [
-        {"snapshot": 3, "received": s["refused"][0]["received"], "source": "c", "problems": ["x.csv: not a status file"]}
+        {
+            "snapshot": 3,
+            "received": s["refused"][0]["received"],
+            "source": "c",
+            "problems": ["x.csv: not a status file"],
+        }
     ]
     assert s["counts"] == {"accepted": 1, "older": 1, "refused": 1, "forecasts": 2, "interrupted": 0}
     assert s["map"] is None

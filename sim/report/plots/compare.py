@@ -21,7 +21,11 @@ def _deadlines(ax, runs: list[RunData]) -> None:
     else:
         for run, colour in zip(runs, PALETTE, strict=False):
             ax.axvline(
-                run.deadline_h, color=colour, linestyle="--", linewidth=1.2, label=_("deadline, {label}").format(label=run.label)
+                run.deadline_h,
+                color=colour,
+                linestyle="--",
+                linewidth=1.2,
+                label=_("deadline, {label}").format(label=run.label),
             )
 
 
@@ -30,7 +34,10 @@ def compare_cumulative(runs: list[RunData], path: Path) -> Figure:
     fig, axes = plt.subplots(2, 1, figsize=(10, 8.5), sharex=True)
     top = max(float(r.series["arrived"].mean(axis=0)[-1]) for r in runs)
     for ax, key, what in zip(
-        axes, ("sampled", "results_reported"), (_("residents sampled"), _("pooled results reported (residents)")), strict=True
+        axes,
+        ("sampled", "results_reported"),
+        (_("residents sampled"), _("pooled results reported (residents)")),
+        strict=True,
     ):
         for run, colour in zip(runs, PALETTE, strict=False):
             band = run.series[key]
@@ -54,7 +61,8 @@ def compare_cumulative(runs: list[RunData], path: Path) -> Figure:
     reps = "/".join(str(r.series["sampled"].shape[0]) for r in runs)
     fig.suptitle(
         _(
-            "Plans compared: residents sampled and results reported\n(mean of {reps} replications, band: 95% of replications)"
+            "Plans compared: residents sampled and results reported\n(mean of {reps} replications, band: 95% of "
+            "replications)"
         ).format(reps=reps),
         fontsize=11,
     )

@@ -43,7 +43,9 @@ def fit_plot(samples: np.ndarray, fit, what: str, path: Path) -> Figure:
         )
     ax.set_xlabel(_(what) + f" ({unit})")
     ax.set_ylabel(_("density ({per})").format(per=per))
-    ax.set_title(_("Drill review: {what}, observed and fitted (chosen by lowest AIC)").format(what=_(what)), fontsize=11)
+    ax.set_title(
+        _("Drill review: {what}, observed and fitted (chosen by lowest AIC)").format(what=_(what)), fontsize=11
+    )
     ax.grid(alpha=0.3)
     ax.legend(fontsize=9)
     fig.tight_layout()

@@ -47,7 +47,9 @@ def forecast_figure(result: dict, future: dict, name: str) -> plt.Figure:
         ax.plot(t[after], np.median(band, axis=0), color=PALETTE[0], linewidth=1.8, label=_("forecast, median"))
         known = past[key]
         if past["drawn"] == "points":
-            ax.plot(known["times_h"], known["counts"], color="black", linewidth=1.6, marker="o", label=_("counted (status)"))
+            ax.plot(
+                known["times_h"], known["counts"], color="black", linewidth=1.6, marker="o", label=_("counted (status)")
+            )
         else:
             ax.plot(known["times_h"], known["counts"], color="black", linewidth=2.2, label=_("so far (status)"))
         ax.axvline(at, color="#5d6d7e", linewidth=1.2, label=_("now ({h:.1f} h)").format(h=at))

@@ -101,7 +101,13 @@ def _streets(ax, m, scale: float) -> list:
     return [
         Line2D([], [], color="#9a9a9a", linewidth=1.6, label=_("main road")),
         Line2D([], [], color="#c8c8c8", linewidth=0.8, label=_("street or path")),
-        Line2D([], [], color="#c0392b", linewidth=1.8, label=_("walk of the {n} worst-served compounds").format(n=len(worst))),
+        Line2D(
+            [],
+            [],
+            color="#c0392b",
+            linewidth=1.8,
+            label=_("walk of the {n} worst-served compounds").format(n=len(worst)),
+        ),
     ]
 
 
@@ -123,7 +129,15 @@ def _sites(ax, m, s_xy: np.ndarray, open_: np.ndarray, p95: np.ndarray, resident
     """Open sites sized by residents and coloured by their p95 wait; the longest queues named."""
     size = (12 + 220 * np.sqrt(residents / max(residents.max(), 1))) * (0.35 if len(open_) > 500 else 1.0)
     vmax = max(float(np.nanmax(p95)) if np.isfinite(p95).any() else 1.0, 1.0)
-    kw = {"cmap": "viridis", "vmin": 0, "vmax": vmax, "edgecolors": "black", "linewidths": 0.5, "alpha": 0.9, "zorder": 4}
+    kw = {
+        "cmap": "viridis",
+        "vmin": 0,
+        "vmax": vmax,
+        "edgecolors": "black",
+        "linewidths": 0.5,
+        "alpha": 0.9,
+        "zorder": 4,
+    }
     sites = ax.scatter(*s_xy[open_].T, s=size, c=p95, **kw)
     worst = [k for k in np.argsort(-np.nan_to_num(p95, nan=-1))[:LABEL_SITES] if np.isfinite(p95[k])]
     if len(open_) <= 60:  # few sites: name the worst beside them
@@ -147,8 +161,16 @@ def _sites(ax, m, s_xy: np.ndarray, open_: np.ndarray, p95: np.ndarray, resident
         )
         lines.append(f"{rank}. {m.site_names[open_[k]]}: {p95[k]:.0f} min")
     text = _("Longest queues (p95 wait)") + "\n" + "\n".join(lines)
-    ax.text(0.01, 0.01, text, transform=ax.transAxes, fontsize=7.5, va="bottom",
-            bbox={"boxstyle": "round", "facecolor": "white", "alpha": 0.9, "edgecolor": "#c0392b"}, zorder=8)  # fmt: skip
+    ax.text(
+        0.01,
+        0.01,
+        text,
+        transform=ax.transAxes,
+        fontsize=7.5,
+        va="bottom",
+        bbox={"boxstyle": "round", "facecolor": "white", "alpha": 0.9, "edgecolor": "#c0392b"},
+        zorder=8,
+    )
     return sites
 
 
@@ -231,11 +253,21 @@ def siting_plot(m, name: str, path: Path) -> Figure:
     streets = _streets(ax, m, scale)
     dots = _compounds(ax, m, c_xy, s_xy, m.walk / 60, standard)
     closed = np.flatnonzero(m.site_tables == 0)
-    ax.scatter(*s_xy[closed].T, marker="x", s=16, color="#7f8c8d", linewidths=0.8, zorder=3, label=_("candidate left closed"))
+    ax.scatter(
+        *s_xy[closed].T, marker="x", s=16, color="#7f8c8d", linewidths=0.8, zorder=3, label=_("candidate left closed")
+    )
     open_ = m.open_sites
     shrink = 0.35 if open_.size > 500 else 1.0
-    ax.scatter(*s_xy[open_].T, s=(20 + 30 * m.site_tables[open_]) * shrink, color="#2874a6", edgecolors="black",
-               linewidths=0.5, alpha=0.9, zorder=4, label=_("site opened (size: tables)"))  # fmt: skip
+    ax.scatter(
+        *s_xy[open_].T,
+        s=(20 + 30 * m.site_tables[open_]) * shrink,
+        color="#2874a6",
+        edgecolors="black",
+        linewidths=0.5,
+        alpha=0.9,
+        zorder=4,
+        label=_("site opened (size: tables)"),
+    )
     _axes(ax, m.lonlat, np.vstack([c_xy, s_xy, _labs(ax, m, scale)]))
     fig.colorbar(dots, ax=ax, location="bottom", fraction=0.035, pad=0.07, aspect=40).set_label(
         _("compound: walk to the site serving it (min); the standard is {m:g} min").format(m=standard)

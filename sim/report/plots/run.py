@@ -34,7 +34,9 @@ def _reps_note(result: RunResult, band: bool = True) -> str:
     n = len(result.reps)
     if n == 1:
         return _("1 replication")
-    return (_("mean of {n} replications, band: 95% of replications") if band else _("mean of {n} replications")).format(n=n)
+    return (_("mean of {n} replications, band: 95% of replications") if band else _("mean of {n} replications")).format(
+        n=n
+    )
 
 
 def plot_cumulative(result: RunResult, path: Path) -> Figure:
@@ -82,11 +84,18 @@ def plot_queues(result: RunResult, path: Path) -> Figure:
     rep = result.reps[0]
     fig, ax = plt.subplots(figsize=(10, 5.5))
     for q, name, series in rep.busiest:
-        ax.step(result.grid.times(series.size) / 3600, series, where="post", label=_("{name} (max {q})").format(name=name, q=q))
+        ax.step(
+            result.grid.times(series.size) / 3600,
+            series,
+            where="post",
+            label=_("{name} (max {q})").format(name=name, q=q),
+        )
     _time_axis(ax, result)
     ax.set_ylabel(_("residents waiting in the queue"))
     ax.set_title(
-        _("{name}: queue length at the {n} busiest points (replication 1)").format(name=result.rnd.name, n=len(rep.busiest)),
+        _("{name}: queue length at the {n} busiest points (replication 1)").format(
+            name=result.rnd.name, n=len(rep.busiest)
+        ),
         fontsize=11,
     )
     ax.legend(loc="upper right", fontsize=9)
@@ -127,7 +136,9 @@ def plot_waits(result: RunResult, path: Path) -> Figure:
     ax.set_xlabel(_("time in the queue before sampling (minutes)"))
     ax.set_ylabel(_("share of residents"))
     ax.set_title(
-        _("{name}: waiting time at sampling points ({note})").format(name=result.rnd.name, note=_reps_note(result, band=False)),
+        _("{name}: waiting time at sampling points ({note})").format(
+            name=result.rnd.name, note=_reps_note(result, band=False)
+        ),
         fontsize=11,
     )
     ax.legend(loc="best")  # the bars may stand anywhere
@@ -153,7 +164,9 @@ def plot_utilisation(result: RunResult, path: Path) -> Figure:
     _time_axis(ax, result)
     ax.set_ylabel(_("busy share of all labs' capacity"))
     ax.set_title(
-        _("{name}: vehicle and lab utilisation ({note})").format(name=result.rnd.name, note=_reps_note(result, band=False)),
+        _("{name}: vehicle and lab utilisation ({note})").format(
+            name=result.rnd.name, note=_reps_note(result, band=False)
+        ),
         fontsize=11,
     )
     ax.legend(loc="lower center", ncols=2, fontsize=9)

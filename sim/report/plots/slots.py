@@ -36,9 +36,10 @@ def slots_plot(proposal, grid, deadline_h: float, name: str, path: Path) -> Figu
         ax.legend(fontsize=8, loc="upper right")
     axes[-1, 0].set_xlabel(_("hours since the round's start"))
     fig.suptitle(
-        _("{name}: queue at each group's busiest point, without and with call slots\n(first of the fresh replications)").format(
-            name=name
-        )
+        _(
+            "{name}: queue at each group's busiest point, without and with call slots\n(first of the fresh "
+            "replications)"
+        ).format(name=name)
     )
     fig.tight_layout()
     fig.savefig(path, dpi=110)

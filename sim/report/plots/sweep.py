@@ -34,12 +34,18 @@ def sweep_plot(settings, rows: list[dict], figure: str, path: Path) -> Figure:
         dodge = (k - (len(combos) - 1) / 2) * 0.06  # series that coincide stay visible side by side
         xs = [x_labels.index(r[first.key]) + dodge for r in group]
         ys = np.array([r[figure] if r[figure] is not None else np.nan for r in group], float)
-        lo = np.array([r[f"{figure}_ci95_low"] if r[f"{figure}_ci95_low"] is not None else np.nan for r in group], float)
-        hi = np.array([r[f"{figure}_ci95_high"] if r[f"{figure}_ci95_high"] is not None else np.nan for r in group], float)
+        lo = np.array(
+            [r[f"{figure}_ci95_low"] if r[f"{figure}_ci95_low"] is not None else np.nan for r in group], float
+        )
+        hi = np.array(
+            [r[f"{figure}_ci95_high"] if r[f"{figure}_ci95_high"] is not None else np.nan for r in group], float
+        )
         label = ", ".join(f"{s.key}={v}" for s, v in zip(others, combo, strict=True)) or None
         ax.errorbar(xs, ys, yerr=[ys - lo, hi - ys], color=colour, marker="o", capsize=4, linewidth=1.8, label=label)
     if figure in ("results_complete_h", "sampling_complete_h"):
-        ax.axhline(rows[0]["deadline_h"], **DEADLINE_STYLE, label=_("deadline ({h:g} h)").format(h=rows[0]["deadline_h"]))
+        ax.axhline(
+            rows[0]["deadline_h"], **DEADLINE_STYLE, label=_("deadline ({h:g} h)").format(h=rows[0]["deadline_h"])
+        )
     ax.set_xticks(range(len(x_labels)), x_labels)
     ax.set_xlabel(first.key)
     ax.set_ylabel(_(FIGURE_LABELS.get(figure, figure)))

@@ -50,9 +50,17 @@ def make_map(p: spec.Places, files: PlaceFiles, lab_names: list[str]) -> PlacesM
     else:
         walk[ok] = walking_times(c_xy[ok], s_xy[assigned[ok]], lonlat, p.walking.speed, p.walking.detour)
     site_lab, drive = labs_of_sites(
-        tuple(s.name for s in sites), s_xy, [s.lab for s in sites], tuple(lab_names), lab_xy, lonlat,
-        p.driving.speed, p.driving.detour, files.matrix, sm,
-    )  # fmt: skip
+        tuple(s.name for s in sites),
+        s_xy,
+        [s.lab for s in sites],
+        tuple(lab_names),
+        lab_xy,
+        lonlat,
+        p.driving.speed,
+        p.driving.detour,
+        files.matrix,
+        sm,
+    )
     return PlacesMap(
         lonlat=lonlat,
         compound_names=tuple(c.name for c in comps),

@@ -39,7 +39,10 @@ def check_places(checks, p: spec.Places, siting: bool = False) -> tuple[PlaceFil
         if name not in checks.lab_names:
             checks.add(("places", "labs", name), _("no lab named '{name}' in labs:").format(name=name))
         elif lonlat and (why := lonlat_problem(*xy)):
-            checks.add(("places", "labs", name), _("{value} is not [longitude, latitude]: {why}").format(value=list(xy), why=why))
+            checks.add(
+                ("places", "labs", name),
+                _("{value} is not [longitude, latitude]: {why}").format(value=list(xy), why=why),
+            )
     for s in files.sites:
         if s.lab is not None and s.lab not in checks.lab_names:
             checks.problems.append(Problem(files.shown["sites"], s.line, ("lab",), no_lab(s.lab, checks.lab_names)))
@@ -92,7 +95,12 @@ def _assignment(checks, p: spec.Places, files: PlaceFiles, m: PlacesMap, siting:
         if not m.served(s).size:
             row = files.sites[s]
             checks.warnings.append(
-                Problem(files.shown["sites"], row.line, ("name",), _("no compound walks to site '{name}'").format(name=row.name))
+                Problem(
+                    files.shown["sites"],
+                    row.line,
+                    ("name",),
+                    _("no compound walks to site '{name}'").format(name=row.name),
+                )
             )
 
 
@@ -130,7 +138,8 @@ def _too_far(checks, files: PlaceFiles, m: PlacesMap) -> None:
                     row.line,
                     tuple(["lon", "lat"] if m.lonlat else ["x", "y"]),
                     _(
-                        "compound '{name}' is {km:,.0f} km from its site '{site}': wrong coordinates? (natsim refuses a walk "
+                        "compound '{name}' is {km:,.0f} km from its site '{site}': wrong coordinates? (natsim refuses "
+                        "a walk "
                         "of more than {most:,.0f} km)"
                     ).format(name=row.name, km=far[c] / 1000, site=m.site_names[sites[c]], most=FARTHEST_WALK_M / 1000),
                 )
@@ -154,7 +163,10 @@ def _labs(checks, files: PlaceFiles, m: PlacesMap) -> dict[str, tuple]:
             message = (
                 _("lab '{name}' is external (reached only by other labs' overflow): no site may send tubes to it")
                 if row.lab
-                else _("the nearest lab, '{name}', is external (reached only by other labs' overflow): name this site's lab")
+                else _(
+                    "the nearest lab, '{name}', is external (reached only by other labs' overflow): name this site's "
+                    "lab"
+                )
             ).format(name=lab)
             checks.problems.append(Problem(files.shown["sites"], row.line, ("lab",), message))
         else:
@@ -167,7 +179,12 @@ def _groups(checks, p: spec.Places, files: PlaceFiles, m: PlacesMap) -> None:
     for name, group in p.groups.items():
         if name not in named:
             checks.warnings.append(
-                Problem(checks.file, None, ("places", "groups", name), _("no open site is in group '{name}'").format(name=name))
+                Problem(
+                    checks.file,
+                    None,
+                    ("places", "groups", name),
+                    _("no open site is in group '{name}'").format(name=name),
+                )
             )
         slots = group.call_slots.slots if group.call_slots else []
         known = set(m.compound_names)
@@ -177,6 +194,8 @@ def _groups(checks, p: spec.Places, files: PlaceFiles, m: PlacesMap) -> None:
                     at = ("places", "groups", name, "call_slots", "slots", k, "buildings")
                     checks.add(
                         at,
-                        _("no compound named '{name}' in {file}").format(name=b, file=Path(files.shown["compounds"]).name)
+                        _("no compound named '{name}' in {file}").format(
+                            name=b, file=Path(files.shown["compounds"]).name
+                        )
                         + did_you_mean(b, known),
                     )

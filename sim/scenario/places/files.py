@@ -95,13 +95,19 @@ class _Reader:
         try:
             value = float(text.replace("_", ""))
         except ValueError:
-            self.add(line, (column,), _("{text!r} is not a number").format(text=text) if text else _("empty: a number is needed"))
+            self.add(
+                line,
+                (column,),
+                _("{text!r} is not a number").format(text=text) if text else _("empty: a number is needed"),
+            )
             return None
         if not math.isfinite(value) or (whole and value != int(value)):
             self.add(
                 line,
                 (column,),
-                (_("{text!r}: a whole number is needed") if whole else _("{text!r}: a number is needed")).format(text=text),
+                (_("{text!r}: a whole number is needed") if whole else _("{text!r}: a number is needed")).format(
+                    text=text
+                ),
             )
             return None
         if low is not None and value < low:
@@ -127,7 +133,9 @@ class _Reader:
             self.add(
                 line,
                 ("name",),
-                _("{what} '{name}' is listed twice (first at line {line})").format(what=_(what), name=name, line=seen[name]),
+                _("{what} '{name}' is listed twice (first at line {line})").format(
+                    what=_(what), name=name, line=seen[name]
+                ),
             )
             return False
         seen[name] = line
@@ -155,7 +163,8 @@ def whole_number(raw: object, low: int = 0) -> int:
 
 def swapped_lonlat(lon: float, lat: float, names: tuple[str, str] = ("longitude", "latitude")) -> str:
     return _(
-        "{a} {lon:g} and {b} {lat:g} look swapped: longitude {lat:g}, latitude {lon:g} would be a place (longitude comes first)"
+        "{a} {lon:g} and {b} {lat:g} look swapped: longitude {lat:g}, latitude {lon:g} would be a place (longitude "
+        "comes first)"
     ).format(a=names[0], b=names[1], lon=lon, lat=lat)
 
 
@@ -170,7 +179,8 @@ def lonlat_problem(lon: float, lat: float, names: tuple[str, str] = ("longitude"
         return swapped_lonlat(lon, lat, names)
     if max(abs(lon), abs(lat)) > 1000:
         return _(
-            "({a:g}, {b:g}) is not a longitude/latitude (lon -180..180, lat -90..90): planar metres? (coordinates: metres)"
+            "({a:g}, {b:g}) is not a longitude/latitude (lon -180..180, lat -90..90): planar metres? (coordinates: "
+            "metres)"
         ).format(a=lon, b=lat)
     return _("({a:g}, {b:g}) is not a longitude/latitude (lon -180..180, lat -90..90)").format(a=lon, b=lat)
 
@@ -187,7 +197,9 @@ def read_compounds(path: Path, lonlat: bool, out: PlaceFiles) -> None:
         name = row.get("name", "")
         xy, residents = r.xy(line, row, lonlat), r.number(line, row, "residents", whole=True, low=0)
         if r.unique(line, name, seen, N_("compound")) and xy is not None and residents is not None:
-            out.compounds.append(CompoundRow(line, name, xy, int(residents), row.get("site") or None, row.get("group") or None))
+            out.compounds.append(
+                CompoundRow(line, name, xy, int(residents), row.get("site") or None, row.get("group") or None)
+            )
 
 
 def read_sites(path: Path, lonlat: bool, out: PlaceFiles) -> None:
@@ -202,7 +214,9 @@ def read_sites(path: Path, lonlat: bool, out: PlaceFiles) -> None:
         if flag not in TRUE | FALSE:
             r.add(line, ("candidate",), _("{value!r}: write true or false").format(value=row["candidate"]))
         if r.unique(line, name, seen, N_("site")) and xy is not None and tables is not None:
-            site = SiteRow(line, name, xy, int(tables), row.get("lab") or None, row.get("group") or None, flag in TRUE, None)
+            site = SiteRow(
+                line, name, xy, int(tables), row.get("lab") or None, row.get("group") or None, flag in TRUE, None
+            )
             out.sites.append(site if most is None else SiteRow(*list(vars(site).values())[:-1], int(most)))
 
 

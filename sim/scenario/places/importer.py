@@ -33,7 +33,10 @@ from sim.scenario import spec
 from sim.scenario.places.files import lonlat_problem, swapped_lonlat, whole_number
 from sim.scenario.problems import Problem
 
-KINDS = {"compounds": ("residents", ["site", "group"]), "sites": ("tables", ["lab", "group", "candidate", "max_tables"])}
+KINDS = {
+    "compounds": ("residents", ["site", "group"]),
+    "sites": ("tables", ["lab", "group", "candidate", "max_tables"]),
+}
 COORDINATE_COLUMNS = (("lon", "lat"), ("longitude", "latitude"), ("x", "y"))
 STRICT_SHARE = 0.05  # more than this share of the features left out: the file is refused unless `strict=False`
 SWAP_NEAR_M = 50_000.0  # a feature whose swapped coordinates fall this near the others' median is named swapped
@@ -197,7 +200,9 @@ def _csv_features(path: Path, fields: Fields, count_col: str, lonlat: bool, out:
         if x is None or y is None or not (math.isfinite(x) and math.isfinite(y)):
             bad = pair[0] if x is None or not math.isfinite(x) else pair[1]
             found.append(
-                Feature(line, row, None, _("{column} {text!r} is not a coordinate").format(column=bad, text=row.get(bad)))
+                Feature(
+                    line, row, None, _("{column} {text!r} is not a coordinate").format(column=bad, text=row.get(bad))
+                )
             )
             continue
         why = lonlat_problem(x, y, names=pair) if lonlat else None
@@ -276,7 +281,9 @@ def _count(f: Feature, fields: Fields, count_field: str, kind: str) -> int:
     count = whole_number(raw)
     if kind == "compounds" and count > spec.LIMITS["residents"]:
         raise ValueError(
-            _("{n:,} residents: more than natsim's limit of {limit:,} per round").format(n=count, limit=spec.LIMITS["residents"])
+            _("{n:,} residents: more than natsim's limit of {limit:,} per round").format(
+                n=count, limit=spec.LIMITS["residents"]
+            )
         )
     return count
 
@@ -298,10 +305,14 @@ def import_places(
     result = Imported()
     geo = _is_geojson(source)
     shown = str(source)
-    features = _geojson_features(source, lonlat, result) if geo else _csv_features(source, fields, count_col, lonlat, result)
+    features = (
+        _geojson_features(source, lonlat, result) if geo else _csv_features(source, fields, count_col, lonlat, result)
+    )
     result.features = len(features)
     if geo:
-        wanted = [(fields.name, "--name-field")] + ([] if fields.default_count is not None else [(count_field, "--count-field")])
+        wanted = [(fields.name, "--name-field")] + (
+            [] if fields.default_count is not None else [(count_field, "--count-field")]
+        )
         result.refused += _missing_attributes(features, wanted, shown)
     if result.refused:
         return result

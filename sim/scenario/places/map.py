@@ -239,7 +239,9 @@ def labs_of_sites(
     labs = np.full(len(site_names), -1, np.int64)
     drive = np.full(len(site_names), np.nan)
     for s, (name, xy, own) in enumerate(zip(site_names, site_xy, site_lab_column, strict=True)):
-        options = [lab_index[own]] if own is not None and own in lab_index else range(len(lab_names)) if own is None else []
+        options = (
+            [lab_index[own]] if own is not None and own in lab_index else range(len(lab_names)) if own is None else []
+        )
         best = None
         for li in options:
             if on_streets and (name, lab_names[li]) not in matrix:

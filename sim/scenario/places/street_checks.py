@@ -15,7 +15,9 @@ LISTED = 5  # names listed in one message; the rest are counted
 
 
 def _names(names: list[str]) -> str:
-    return ", ".join(names[:LISTED]) + (_(" and {n:,} more").format(n=len(names) - LISTED) if len(names) > LISTED else "")
+    return ", ".join(names[:LISTED]) + (
+        _(" and {n:,} more").format(n=len(names) - LISTED) if len(names) > LISTED else ""
+    )
 
 
 def check_streets(checks, p: spec.Places, files: PlaceFiles, m: PlacesMap) -> None:
@@ -33,7 +35,8 @@ def check_streets(checks, p: spec.Places, files: PlaceFiles, m: PlacesMap) -> No
                 None,
                 ("places", "network"),
                 _(
-                    "the street network is far from every compound: the nearest, '{name}', is {km:.1f} km from any street "
+                    "the street network is far from every compound: the nearest, '{name}', is {km:.1f} km from any "
+                    "street "
                     "(another town, or longitude and latitude swapped?)"
                 ).format(name=m.compound_names[k], km=near[k] / 1000),
             )
@@ -53,9 +56,9 @@ def check_streets(checks, p: spec.Places, files: PlaceFiles, m: PlacesMap) -> No
                     shown,
                     None,
                     ("places", "network", "snap_warning"),
-                    _("{n:,} {what}(s) farther than {limit:g} m from any street, walked there straight: {names}").format(
-                        n=far.size, what=what, limit=net.snap_warning, names=_names(listed)
-                    ),
+                    _(
+                        "{n:,} {what}(s) farther than {limit:g} m from any street, walked there straight: {names}"
+                    ).format(n=far.size, what=what, limit=net.snap_warning, names=_names(listed)),
                 )
             )
     for li, (_node, metres) in sm.lab_drive.items():

@@ -125,7 +125,9 @@ class StreetMap:
             return out
         if todo.size:
             uniq, inv = np.unique(sites[todo], return_inverse=True)
-            table = graph.from_each(self.walk, self.site_walk.node[uniq], np.unique(self.compound.node[compounds[todo]]))
+            table = graph.from_each(
+                self.walk, self.site_walk.node[uniq], np.unique(self.compound.node[compounds[todo]])
+            )
             cols = np.searchsorted(np.unique(self.compound.node[compounds[todo]]), self.compound.node[compounds[todo]])
             out[todo] = table[inv, cols] + self.site_start()[sites[todo]] + self.compound_start()[compounds[todo]]
         return out

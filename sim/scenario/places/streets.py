@@ -82,7 +82,9 @@ class Streets:
 
     def speeds(self, mode: str, base: float, overrides: dict[str, float]) -> np.ndarray:
         """Metres per second of each edge for `mode` ("walk" or "drive"); nan off that mode's network."""
-        table = {c: base for c in WALKABLE} if mode == "walk" else {c: parse_speed(s) for c, s in DRIVING_SPEEDS.items()}
+        table = (
+            {c: base for c in WALKABLE} if mode == "walk" else {c: parse_speed(s) for c, s in DRIVING_SPEEDS.items()}
+        )
         table.update(overrides)
         by_class = np.array([table.get(c, np.nan) for c in CLASSES], float)
         return np.where(self.walk if mode == "walk" else self.drive, by_class[self.cls], np.nan)
@@ -127,7 +129,9 @@ class _Builder:
         """One way; False when its class is neither walked nor driven."""
         highway = tags.get("highway") or tags.get("fclass") or ""
         walk = highway in WALKABLE and tags.get("foot", "") not in _NO
-        drive = highway in DRIVING_SPEEDS and not any(tags.get(k, "") in _NO for k in ("access", "motor_vehicle", "vehicle"))
+        drive = highway in DRIVING_SPEEDS and not any(
+            tags.get(k, "") in _NO for k in ("access", "motor_vehicle", "vehicle")
+        )
         if not (walk or drive) or len(coords) < 2:
             return False
         one = str(tags.get("oneway", "")).lower()
@@ -172,7 +176,9 @@ def read_streets(path: Path, lonlat: bool, shown: str | None = None) -> tuple[St
     else:
         return None, [Problem(shown, None, (), _("a street network is a .osm.pbf, .osm or .geojson file"))]
     if streets is not None and not problems and not streets.walk.any():
-        problems.append(Problem(shown, None, (), _("no walkable way in the network (footways, paths, residential streets...)")))
+        problems.append(
+            Problem(shown, None, (), _("no walkable way in the network (footways, paths, residential streets...)"))
+        )
     return (streets if not problems else None), problems
 
 
@@ -194,7 +200,11 @@ def _osm(path: Path, shown: str) -> tuple[Streets | None, list[Problem]]:
             b.way([p[0] for p in points], [(p[1], p[2]) for p in points], dict(w.tags))
     except (RuntimeError, ValueError, OSError) as exc:
         return None, [Problem(shown, None, (), _("cannot read the street network: {reason}").format(reason=exc))]
-    notes = [_("{n:,} ways left out: their nodes are not in the file (cut at the edge?)").format(n=missing)] if missing else []
+    notes = (
+        [_("{n:,} ways left out: their nodes are not in the file (cut at the edge?)").format(n=missing)]
+        if missing
+        else []
+    )
     return b.streets(notes), []
 
 
@@ -212,7 +222,9 @@ def _geojson(path: Path, shown: str, lonlat: bool) -> tuple[Streets | None, list
     for k, f in enumerate(features):
         geom = (f or {}).get("geometry") or {}
         props = {key: str(val) for key, val in ((f or {}).get("properties") or {}).items() if val is not None}
-        lines = {"LineString": [geom.get("coordinates")], "MultiLineString": geom.get("coordinates")}.get(geom.get("type"))
+        lines = {"LineString": [geom.get("coordinates")], "MultiLineString": geom.get("coordinates")}.get(
+            geom.get("type")
+        )
         if lines is None:
             other += 1
             continue

@@ -49,7 +49,11 @@ def write_geojson(s: Streets, path: Path) -> None:
     features = [
         {
             "type": "Feature",
-            "properties": {"highway": CLASSES[c], **({"oneway": "yes"} if one else {}), **({} if w else {"foot": "no"})},
+            "properties": {
+                "highway": CLASSES[c],
+                **({"oneway": "yes"} if one else {}),
+                **({} if w else {"foot": "no"}),
+            },
             "geometry": {"type": "LineString", "coordinates": [s.xy[a].round(7).tolist(), s.xy[b].round(7).tolist()]},
         }
         for a, b, c, one, w in zip(s.u, s.v, s.cls, s.oneway, s.walk, strict=True)

@@ -28,7 +28,9 @@ labs: [{name: L, extractors: 2, pcr_machines: 2, extraction_time: 40m, pcr_time:
 
 @pytest.fixture
 def town(tmp_path):
-    (tmp_path / "c.csv").write_text("name,x,y,residents,group\nA,0,0,400,\nB,1000,0,600,\nC,0,2000,300,\nH,3000,0,50,care\n")
+    (tmp_path / "c.csv").write_text(
+        "name,x,y,residents,group\nA,0,0,400,\nB,1000,0,600,\nC,0,2000,300,\nH,3000,0,50,care\n"
+    )
     (tmp_path / "s.csv").write_text("name,x,y,tables\nS1,0,0,2\nS2,1000,500,2\nS3,5000,5000,0\nS4,3000,100,1\n")
     (tmp_path / "t.yaml").write_text(TOWN)
     return build_round(load_scenario(tmp_path / "t.yaml"))

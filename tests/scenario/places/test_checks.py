@@ -35,7 +35,9 @@ def _problems(tmp_path, **kw) -> list[str]:
 
 def test_a_site_nobody_walks_to_is_a_warning(tmp_path):
     loaded = _load(tmp_path)
-    assert [str(w).replace(str(tmp_path) + "/", "") for w in loaded.warnings] == ["s.csv:3: name: no compound walks to site 's2'"]
+    assert [str(w).replace(str(tmp_path) + "/", "") for w in loaded.warnings] == [
+        "s.csv:3: name: no compound walks to site 's2'"
+    ]
 
 
 def test_a_bare_number_speed_is_refused_at_its_line(tmp_path):
@@ -48,7 +50,9 @@ def test_an_unknown_lab_and_an_unknown_or_closed_site(tmp_path):
     assert _problems(tmp_path, assignment="file", site="ss1") == [
         "c.csv:3: site: no site named 'ss1' in s.csv (did you mean 's1'?)"
     ]
-    assert _problems(tmp_path, assignment="file", site="s2", tables=0) == ["c.csv:3: site: site 's2' is closed (tables 0)"]
+    assert _problems(tmp_path, assignment="file", site="s2", tables=0) == [
+        "c.csv:3: site: site 's2' is closed (tables 0)"
+    ]
     assert _problems(tmp_path, assignment="file", site="") == [
         "c.csv:3: site: assignment: file needs the site this compound goes to"
     ]
@@ -60,7 +64,11 @@ def test_the_cli_refuses_with_exit_2_and_prints_warnings(tmp_path, natsim):
     assert ok.returncode == 0 and "warning: s.csv:3: name: no compound walks to site 's2'" in ok.stderr
     (tmp_path / "s.csv").write_text(SITES.format(tables=1, lab="X"))
     bad = natsim("run", "p.yaml", cwd=tmp_path)
-    assert bad.returncode == 2 and "s.csv:3: lab: no lab named 'X'; labs are: L" in bad.stderr and "Traceback" not in bad.stderr
+    assert (
+        bad.returncode == 2
+        and "s.csv:3: lab: no lab named 'X'; labs are: L" in bad.stderr
+        and "Traceback" not in bad.stderr
+    )
     assert not (tmp_path / "results").exists()
 
 

@@ -33,13 +33,18 @@ def _messages(problems):
 
 
 def test_geojson_points_and_areas_become_compounds(tmp_path):
-    square = {"type": "Polygon", "coordinates": [[[108.0, 34.0], [108.01, 34.0], [108.01, 34.01], [108.0, 34.01], [108.0, 34.0]]]}
+    square = {
+        "type": "Polygon",
+        "coordinates": [[[108.0, 34.0], [108.01, 34.0], [108.01, 34.01], [108.0, 34.01], [108.0, 34.0]]],
+    }
     data = [
         _point("东关", 108.9, 34.2, 1200),
         {"type": "Feature", "geometry": square, "properties": {"name": "square", "POP": 300}},
     ]
     data.append({"type": "Feature", "geometry": None, "properties": {"name": "nowhere", "POP": 5}})
-    data.append({"type": "Feature", "geometry": {"type": "Point", "coordinates": [108.5, 34.5]}, "properties": {"POP": 5}})
+    data.append(
+        {"type": "Feature", "geometry": {"type": "Point", "coordinates": [108.5, 34.5]}, "properties": {"POP": 5}}
+    )
     done = import_places(_geojson(tmp_path, data), "compounds", tmp_path / "c.csv", Fields(count="POP"), strict=False)
     rows = _rows(tmp_path / "c.csv")
     assert done.written == 2 and [r["name"] for r in rows] == ["东关", "square"]
@@ -68,8 +73,12 @@ def test_coordinates_out_of_range_or_not_numbers_are_left_out_by_feature(tmp_pat
     features = [*_town(), _point("far", 999, 34.2)]
     done = import_places(_geojson(tmp_path, features), "compounds", tmp_path / "c.csv", Fields(count="POP"))
     assert done.written == 40 and "far" not in {r["name"] for r in _rows(tmp_path / "c.csv")}
-    assert _messages(done.left_out) == ["feature 41 (far): (999, 34.2) is not a longitude/latitude (lon -180..180, lat -90..90)"]
-    (tmp_path / "in.csv").write_text("name,lon,lat,residents\na,108.9,34.2,10\nb,108.9,95,10\nc,nan,nan,10\nd,inf,34,10\n")
+    assert _messages(done.left_out) == [
+        "feature 41 (far): (999, 34.2) is not a longitude/latitude (lon -180..180, lat -90..90)"
+    ]
+    (tmp_path / "in.csv").write_text(
+        "name,lon,lat,residents\na,108.9,34.2,10\nb,108.9,95,10\nc,nan,nan,10\nd,inf,34,10\n"
+    )
     done = import_places(tmp_path / "in.csv", "compounds", tmp_path / "c2.csv", strict=False)
     assert done.written == 1 and [str(p).replace(str(tmp_path) + "/", "") for p in done.left_out] == [
         "in.csv:3: line 3 (b): (108.9, 95) is not a longitude/latitude (lon -180..180, lat -90..90)",
@@ -88,8 +97,8 @@ def test_a_polygon_with_longitude_and_latitude_swapped_is_named(tmp_path):
     done = import_places(_geojson(tmp_path, [*_town(), swapped]), "compounds", tmp_path / "c.csv", Fields(count="POP"))
     assert done.written == 40 and all(float(r["lat"]) < 90 for r in _rows(tmp_path / "c.csv"))
     assert _messages(done.left_out) == [
-        "feature 41 (东区): longitude 30 and latitude 120.9 look swapped: longitude 120.9, latitude 30 would be a place "
-        "(longitude comes first)"
+        "feature 41 (东区): longitude 30 and latitude 120.9 look swapped: "
+        "longitude 120.9, latitude 30 would be a place (longitude comes first)"
     ]
 
 
@@ -101,7 +110,8 @@ def test_a_swap_inside_the_range_is_found_among_the_others(tmp_path):
         _geojson(tmp_path, [*town, _point("x", 43.81, 87.61)]), "compounds", tmp_path / "c.csv", Fields(count="POP")
     )
     assert done.written == 40 and _messages(done.left_out) == [
-        "feature 41 (x): longitude 43.81 and latitude 87.61 look swapped: longitude 87.61, latitude 43.81 would be a place "
+        "feature 41 (x): longitude 43.81 and latitude 87.61 look swapped: longitude 87.61, latitude 43.81 would be a "
+        "place "
         "(longitude comes first)"
     ]
 
@@ -119,7 +129,10 @@ def test_a_swap_inside_the_range_is_found_among_the_others(tmp_path):
 )
 def test_a_population_must_be_a_whole_number_never_truncated(tmp_path, pop, why):
     done = import_places(
-        _geojson(tmp_path, [*_town(), _point("odd", 108.95, 34.25, pop)]), "compounds", tmp_path / "c.csv", Fields(count="POP")
+        _geojson(tmp_path, [*_town(), _point("odd", 108.95, 34.25, pop)]),
+        "compounds",
+        tmp_path / "c.csv",
+        Fields(count="POP"),
     )
     assert _messages(done.left_out) == [f"feature 41 (odd): {why}"] and done.written == 40
     assert [p.path for p in done.left_out] == [("POP",)]
@@ -136,9 +149,11 @@ def test_duplicate_names_are_left_out_or_made_unique_by_the_stated_rule(tmp_path
     twice = [*_town(60), _point("dup", 108.95, 34.25), _point("dup", 108.96, 34.26), _point("c0", 108.9, 34.2)]
     done = import_places(_geojson(tmp_path, twice), "compounds", tmp_path / "c.csv", Fields(count="POP"))
     assert _messages(done.left_out) == [
-        "feature 61 (dup): name given twice (also feature 62) with another place or count: left out (--unique-names keeps "
+        "feature 61 (dup): name given twice (also feature 62) with another place or count: left out (--unique-names "
+        "keeps "
         "each, as 'dup (2)', ...)",
-        "feature 62 (dup): name given twice (also feature 61) with another place or count: left out (--unique-names keeps "
+        "feature 62 (dup): name given twice (also feature 61) with another place or count: left out (--unique-names "
+        "keeps "
         "each, as 'dup (2)', ...)",
         "feature 63 (c0): repeats feature 1 (same name, place and count)",
     ]
@@ -168,7 +183,11 @@ def test_too_many_left_out_refuses_the_file_and_writes_nothing(tmp_path):
     features = [*_town(10), _point("far", 999, 34.2)]  # 1 of 11: more than STRICT_SHARE
     assert STRICT_SHARE < 1 / 11
     done = import_places(_geojson(tmp_path, features), "compounds", tmp_path / "c.csv", Fields(count="POP"))
-    assert done.written == 0 and not (tmp_path / "c.csv").exists() and "1 of 11 features left out (9%" in done.refused[0].message
+    assert (
+        done.written == 0
+        and not (tmp_path / "c.csv").exists()
+        and "1 of 11 features left out (9%" in done.refused[0].message
+    )
     strict = import_places(
         _geojson(tmp_path, [*_town(), _point("far", 999, 34)], "s.geojson"),
         "compounds",
@@ -177,7 +196,9 @@ def test_too_many_left_out_refuses_the_file_and_writes_nothing(tmp_path):
         strict=True,
     )
     assert strict.written == 0 and not (tmp_path / "c.csv").exists()
-    loose = import_places(_geojson(tmp_path, features), "compounds", tmp_path / "c.csv", Fields(count="POP"), strict=False)
+    loose = import_places(
+        _geojson(tmp_path, features), "compounds", tmp_path / "c.csv", Fields(count="POP"), strict=False
+    )
     assert loose.written == 10
 
 
@@ -204,7 +225,10 @@ def test_geojson_without_the_count_attribute_names_the_attributes_it_has(tmp_pat
     [
         ("{", "not readable GeoJSON: Expecting property name enclosed in double quotes"),
         ("[1, 2]", "not GeoJSON features: a FeatureCollection (or one Feature) is needed"),
-        ('{"type": "FeatureCollection", "features": 3}', "not GeoJSON features: a FeatureCollection (or one Feature) is needed"),
+        (
+            '{"type": "FeatureCollection", "features": 3}',
+            "not GeoJSON features: a FeatureCollection (or one Feature) is needed",
+        ),
         ("[" * 100_000, "not readable GeoJSON"),
     ],
 )

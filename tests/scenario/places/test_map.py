@@ -17,9 +17,16 @@ def test_closed_sites_take_nobody():
 
 def test_a_site_goes_to_its_own_lab_else_the_nearest_by_driving():
     labs, drive = labs_of_sites(
-        ("a", "b", "c"), np.array([[0.0, 0.0], [900.0, 0.0], [500.0, 0.0]]), [None, None, "west"], ("west", "east"),
-        {0: (0.0, 100.0), 1: (1000.0, 0.0)}, False, 10.0, 1.0, {("a", "east"): 5.0},
-    )  # fmt: skip
+        ("a", "b", "c"),
+        np.array([[0.0, 0.0], [900.0, 0.0], [500.0, 0.0]]),
+        [None, None, "west"],
+        ("west", "east"),
+        {0: (0.0, 100.0), 1: (1000.0, 0.0)},
+        False,
+        10.0,
+        1.0,
+        {("a", "east"): 5.0},
+    )
     assert labs.tolist() == [1, 1, 0]  # a: the matrix's 5 s beats 10 s; b: east is nearer; c: its own lab
     assert drive.tolist() == pytest.approx([5.0, 10.0, np.hypot(500, 100) / 10])
     assert drive_seconds(("x", "y"), (0, 0), None, False, 1.0, 1.0, {}) is None

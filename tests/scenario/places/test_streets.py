@@ -46,7 +46,11 @@ def test_the_same_network_as_geojson_reads_the_same(tmp_path):
     ways = [([1, 2, 3], {"highway": "residential"}), ([3, 4], {"highway": "service", "oneway": "yes"})]
     write_pbf(tmp_path / "t.osm.pbf", NODES, ways)
     feats = [
-        {"type": "Feature", "properties": tags, "geometry": {"type": "LineString", "coordinates": [NODES[i] for i in ids]}}
+        {
+            "type": "Feature",
+            "properties": tags,
+            "geometry": {"type": "LineString", "coordinates": [NODES[i] for i in ids]},
+        }
         for ids, tags in ways
     ]
     (tmp_path / "t.geojson").write_text(json.dumps({"type": "FeatureCollection", "features": feats}))
