@@ -8,6 +8,9 @@ from dataclasses import dataclass
 import numpy as np
 import pytest
 
+from sim.plan.site_model import Candidates, SitingProblem, capacities
+from sim.scenario.places.map import PlacesMap
+
 WALK_SPEED, DETOUR, STANDARD = 4000 / 3600, 1.3, 900.0  # 4 km/h, detour 1.3, 15 minutes
 REACH = STANDARD * WALK_SPEED / DETOUR  # straight-line metres within the walk
 
@@ -53,6 +56,66 @@ def _greedy(reach: np.ndarray) -> int:
         uncovered &= ~reach[:, s]
         opened += 1
     return opened
+
+
+def metres_map(
+    compound_xy: np.ndarray,
+    residents: np.ndarray,
+    site_xy: np.ndarray,
+    walk_speed: float = WALK_SPEED,
+    walk_detour: float = DETOUR,
+    drive_speed: float = 30000 / 3600,
+    drive_detour: float = 1.4,
+) -> PlacesMap:
+    """A map in metres as siting sees it: no site open yet, one lab L at the origin, no compound assigned,
+    a 15-minute walking standard."""
+    n, k = len(compound_xy), len(site_xy)
+    return PlacesMap(
+        lonlat=False,
+        compound_names=tuple(f"c{i}" for i in range(n)),
+        compound_xy=compound_xy,
+        compound_residents=residents,
+        site_names=tuple(f"s{i}" for i in range(k)),
+        site_xy=site_xy,
+        site_tables=np.zeros(k, np.int64),
+        lab_names=("L",),
+        lab_xy={0: (0.0, 0.0)},
+        walk_speed=walk_speed,
+        walk_detour=walk_detour,
+        standard=STANDARD,
+        drive_speed=drive_speed,
+        drive_detour=drive_detour,
+        drive_cv=0.25,
+        matrix={},
+        assigned=np.full(n, -1),
+        walk=np.full(n, np.nan),
+        site_own_lab=(None,) * k,
+        site_own_group=(None,) * k,
+        compound_group=(None,) * n,
+        site_lab=np.zeros(k, np.int64),
+        site_drive=np.ones(k),
+    )
+
+
+@pytest.fixture(name="metres_map")
+def metres_map_fixture():
+    """metres_map(compound_xy, residents, site_xy, walk_speed=..., ...): a siting map in metres (see above)."""
+    return metres_map
+
+
+@pytest.fixture
+def cover_problem():
+    """cover_problem(town): the siting problem of a cover town, every candidate up to 8 tables, a quarter of the
+    residents an hour at the peak, 30 s a swab, half an hour's wait, fewest points first."""
+
+    def make(town: CoverTown) -> SitingProblem:
+        m = metres_map(town.compound_xy, town.residents, town.site_xy)
+        k = len(town.site_xy)
+        cands = Candidates(np.arange(k), np.full(k, 8), np.zeros(k, np.int64))
+        rate = m.compound_residents * 0.25 / 3600  # a quarter of the residents an hour at the peak
+        return SitingProblem(m, cands, rate, capacities(8, 30.0, 1800.0), 900.0, "points")
+
+    return make
 
 
 @pytest.fixture(name="cover_town")
