@@ -126,7 +126,7 @@ def cover_town_fixture():
 
 
 @pytest.fixture
-def cover_scenario(tmp_path, cover_town):
+def cover_scenario(tmp_path, cover_town, siting_yaml):
     """cover_scenario(seed): a green-field places scenario (every candidate closed) of that town, on disk;
     returns (folder, town)."""
 
@@ -141,23 +141,9 @@ def cover_scenario(tmp_path, cover_town):
             f"k{i},{x:.3f},{y:.3f},0,true,8" for i, (x, y) in enumerate(town.site_xy)
         ]
         (tmp_path / "sites.csv").write_text("\n".join(sites) + "\n")
-        (tmp_path / "town.yaml").write_text(COVER_TOWN)
+        (tmp_path / "town.yaml").write_text(
+            siting_yaml("a green field to site", "{speed: 4km/h, detour: 1.3, standard: 15m}")
+        )
         return tmp_path, town
 
     return make
-
-
-COVER_TOWN = """name: a green field to site
-deadline: 12h
-seed: 4
-arrivals: {profile: [[0h, 1], [4h, 0]]}
-sampling: {service_time: {dist: lognormal, mean: 30s, sd: 10s}}
-places:
-  coordinates: metres
-  compounds: compounds.csv
-  sites: sites.csv
-  labs: {L: [0, 0]}
-  walking: {speed: 4km/h, detour: 1.3, standard: 15m}
-transport: {vehicles: {L: 4}}
-labs: [{name: L, extractors: 2, pcr_machines: 2, extraction_time: 40m, pcr_time: 1h}]
-"""
