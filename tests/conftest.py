@@ -52,8 +52,23 @@ def _natsim(*args: str, cwd=None, env: dict | None = None) -> subprocess.Complet
         "NATSIM_LANG": "en",
         **(env or {}),
     }  # English unless a test asks, whatever the machine's locale
-    return subprocess.run(
-        [sys.executable, "-m", "sim", *args], capture_output=True, text=True, cwd=cwd, timeout=300, env=environ
+    return subprocess.run(_command(*args), capture_output=True, text=True, cwd=cwd, timeout=300, env=environ)
+
+
+def _command(*args: str) -> list[str]:
+    return [sys.executable, "-m", "sim", *args]
+
+
+def _natsim_started(*args: str, text: bool = False) -> subprocess.Popen:
+    """`natsim` started in the background in English, in a session of its own (end it with os.killpg), its
+    stdout and stderr together on `stdout`."""
+    return subprocess.Popen(
+        _command(*args),
+        env={**os.environ, "NATSIM_LANG": "en"},
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=text,
+        start_new_session=True,
     )
 
 
@@ -69,6 +84,12 @@ def english():
 def natsim():
     """Run the `natsim` command in a fresh process, as a planner would: natsim("run", path, cwd=...)."""
     return _natsim
+
+
+@pytest.fixture(scope="session")
+def natsim_started():
+    """natsim_started("watch", path, ..., text=False) -> the Popen of a `natsim` left running (see above)."""
+    return _natsim_started
 
 
 DRILL = """
