@@ -47,16 +47,16 @@ def small_round() -> Round:
 
 
 def _natsim(*args: str, cwd=None, env: dict | None = None) -> subprocess.CompletedProcess:
-    environ = {
-        **os.environ,
-        "NATSIM_LANG": "en",
-        **(env or {}),
-    }  # English unless a test asks, whatever the machine's locale
-    return subprocess.run(_command(*args), capture_output=True, text=True, cwd=cwd, timeout=300, env=environ)
+    return subprocess.run(_command(*args), capture_output=True, text=True, cwd=cwd, timeout=300, env=_english(env))
 
 
 def _command(*args: str) -> list[str]:
     return [sys.executable, "-m", "sim", *args]
+
+
+def _english(env: dict | None = None) -> dict:
+    """The environment of a `natsim` process: English unless a test asks, whatever the machine's locale."""
+    return {**os.environ, "NATSIM_LANG": "en", **(env or {})}
 
 
 def _natsim_started(*args: str, text: bool = False) -> subprocess.Popen:
@@ -64,7 +64,7 @@ def _natsim_started(*args: str, text: bool = False) -> subprocess.Popen:
     stdout and stderr together on `stdout`."""
     return subprocess.Popen(
         _command(*args),
-        env={**os.environ, "NATSIM_LANG": "en"},
+        env=_english(),
         stdout=subprocess.PIPE,
         stderr=subprocess.STDOUT,
         text=text,

@@ -1,4 +1,5 @@
-"""Small siting instances where greedy covering is not optimal, with their minimum found by brute force."""
+"""Siting's test maps: a map in metres as siting sees it, and small instances where greedy covering is not
+optimal, with their minimum found by brute force."""
 
 from __future__ import annotations
 
