@@ -34,25 +34,8 @@ from sim.scenario.load import load_scenario
 ROOT = Path(__file__).resolve().parents[1]
 H = 3600.0
 
-# The small two-group town of issue 27: 25,600 residents, one lab, queues of thousands at 4 h.
-TOWN = """
-name: town
-deadline: 24h
-seed: 11
-arrivals:
-  turnout: 0.9
-  profile: [[0h, 4], [3h, 2], [8h, 1], [12h, 0]]
-sampling:
-  service_time: {dist: lognormal, mean: 40s, sd: 15s}
-  pool_size: 10
-points:
-  - {name: north, count: 8, residents: 2000, tables: 2, lab: lab, travel_time: {dist: gamma, mean: 25m, sd: 8m}}
-  - {name: south, count: 4, residents: 2400, tables: 2, lab: lab, travel_time: {dist: gamma, mean: 35m, sd: 10m}}
-transport: {pickup_interval: 1h, box_capacity: 30, vehicles: {lab: 4}}
-labs:
-  - {name: lab, extractors: 2, pcr_machines: 3, plate_size: 94, extraction_time: 50m, pcr_time: 1h30m,
-     max_plate_wait: 30m, report_delay: 10m}
-"""
+# The small two-group town of issue 27 (25,600 residents, one lab), the tests' town_text.
+TOWN = (ROOT / "tests" / "data" / "town.yaml").read_text(encoding="utf-8")
 
 SCENARIOS = {
     "town (issue 27)": (lambda: round_from_text(TOWN), (2.0, 4.0, 8.0, 12.0)),

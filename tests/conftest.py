@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -46,13 +47,28 @@ def small_round() -> Round:
 
 
 def _natsim(*args: str, cwd=None, env: dict | None = None) -> subprocess.CompletedProcess:
-    environ = {
-        **os.environ,
-        "NATSIM_LANG": "en",
-        **(env or {}),
-    }  # English unless a test asks, whatever the machine's locale
-    return subprocess.run(
-        [sys.executable, "-m", "sim", *args], capture_output=True, text=True, cwd=cwd, timeout=300, env=environ
+    return subprocess.run(_command(*args), capture_output=True, text=True, cwd=cwd, timeout=300, env=_english(env))
+
+
+def _command(*args: str) -> list[str]:
+    return [sys.executable, "-m", "sim", *args]
+
+
+def _english(env: dict | None = None) -> dict:
+    """The environment of a `natsim` process: English unless a test asks, whatever the machine's locale."""
+    return {**os.environ, "NATSIM_LANG": "en", **(env or {})}
+
+
+def _natsim_started(*args: str, text: bool = False) -> subprocess.Popen:
+    """`natsim` started in the background in English, in a session of its own (end it with os.killpg), its
+    stdout and stderr together on `stdout`."""
+    return subprocess.Popen(
+        _command(*args),
+        env=_english(),
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=text,
+        start_new_session=True,
     )
 
 
@@ -68,6 +84,12 @@ def english():
 def natsim():
     """Run the `natsim` command in a fresh process, as a planner would: natsim("run", path, cwd=...)."""
     return _natsim
+
+
+@pytest.fixture(scope="session")
+def natsim_started():
+    """natsim_started("watch", path, ..., text=False) -> the Popen of a `natsim` left running (see above)."""
+    return _natsim_started
 
 
 DRILL = """
@@ -98,24 +120,7 @@ def drill(tmp_path_factory):
     return rnd, folder
 
 
-TOWN = """
-name: town
-deadline: 24h
-seed: 11
-arrivals:
-  turnout: 0.9
-  profile: [[0h, 4], [3h, 2], [8h, 1], [12h, 0]]
-sampling:
-  service_time: {dist: lognormal, mean: 40s, sd: 15s}
-  pool_size: 10
-points:
-  - {name: north, count: 8, residents: 2000, tables: 2, lab: lab, travel_time: {dist: gamma, mean: 25m, sd: 8m}}
-  - {name: south, count: 4, residents: 2400, tables: 2, lab: lab, travel_time: {dist: gamma, mean: 35m, sd: 10m}}
-transport: {pickup_interval: 1h, box_capacity: 30, vehicles: {lab: 4}}
-labs:
-  - {name: lab, extractors: 2, pcr_machines: 3, plate_size: 94, extraction_time: 50m, pcr_time: 1h30m,
-     max_plate_wait: 30m, report_delay: 10m}
-"""
+TOWN = (Path(__file__).parent / "data" / "town.yaml").read_text(encoding="utf-8")
 
 
 @pytest.fixture(scope="session")
@@ -124,8 +129,14 @@ def town_text() -> str:
     return TOWN
 
 
-SITING_TOWN = """name: a town to site
-deadline: 12h
+def siting_yaml(name: str, walking: str | None = None) -> str:
+    """A places scenario in metres for `natsim site`: compounds.csv, sites.csv, one lab L at the origin;
+    `walking` the places' walking mapping if given (else its defaults)."""
+    walk = f"  walking: {walking}\n" if walking else ""
+    return f"name: {name}\n" + _SITING_HEAD + walk + _SITING_TAIL
+
+
+_SITING_HEAD = """deadline: 12h
 seed: 4
 arrivals: {profile: [[0h, 1], [4h, 0]]}
 sampling: {service_time: {dist: lognormal, mean: 30s, sd: 10s}}
@@ -134,9 +145,17 @@ places:
   compounds: compounds.csv
   sites: sites.csv
   labs: {L: [0, 0]}
-transport: {vehicles: {L: 4}}
+"""
+_SITING_TAIL = """transport: {vehicles: {L: 4}}
 labs: [{name: L, extractors: 2, pcr_machines: 2, extraction_time: 40m, pcr_time: 1h}]
 """
+SITING_TOWN = siting_yaml("a town to site")
+
+
+@pytest.fixture(name="siting_yaml", scope="session")
+def siting_yaml_fixture():
+    """siting_yaml(name, walking=None): the text of a places scenario in metres to site (see above)."""
+    return siting_yaml
 
 
 @pytest.fixture

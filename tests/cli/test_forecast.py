@@ -16,6 +16,14 @@ def scenario(tmp_path_factory, drill_text):
     return path
 
 
+def counts(folder, points: str, labs: str):
+    """A counts folder as a city's systems export it: points.csv and labs.csv, their header and these rows."""
+    folder.mkdir()
+    (folder / "points.csv").write_text("point,time,sampled,tubes_sealed,tubes_picked_up\n" + points)
+    (folder / "labs.csv").write_text("lab,time,tubes_received,tubes_reported\n" + labs)
+    return folder
+
+
 def test_a_forecast_from_a_log_writes_its_folder_and_weighs_the_options(natsim, scenario, drill, tmp_path):
     _rnd, log = drill
     out = tmp_path / "f"
@@ -48,10 +56,7 @@ def test_bad_options_exit_2(natsim, scenario, drill, tmp_path, args, message):
 
 
 def test_bad_counts_exit_2_naming_file_line_and_column(natsim, scenario, tmp_path):
-    status = tmp_path / "status"
-    status.mkdir()
-    (status / "points.csv").write_text("point,time,sampled,tubes_sealed,tubes_picked_up\nschool-0001,1h,900,1,0\n")
-    (status / "labs.csv").write_text("lab,time,tubes_received,tubes_reported\nlab,3h,0,0\n")
+    status = counts(tmp_path / "status", "school-0001,1h,900,1,0\n", "lab,3h,0,0\n")
     r = natsim("forecast", str(scenario), str(status), "--at", "2h", "--out", str(tmp_path / "x"))
     assert r.returncode == 2, r.stdout
     assert "points.csv:2: sampled: 900 sampled or waiting at school-0001, more than its 700 residents" in r.stderr
@@ -84,10 +89,7 @@ def test_a_time_outside_the_round_exits_2(natsim, scenario, drill, tmp_path, at,
 
 
 def test_an_empty_status_exits_2_and_writes_nothing(natsim, scenario, tmp_path):
-    status = tmp_path / "status"
-    status.mkdir()
-    (status / "points.csv").write_text("point,time,sampled,tubes_sealed,tubes_picked_up\n")
-    (status / "labs.csv").write_text("lab,time,tubes_received,tubes_reported\n")
+    status = counts(tmp_path / "status", "", "")
     r = natsim("forecast", str(scenario), str(status), "--at", "2h", "--out", str(tmp_path / "x"))
     assert (
         r.returncode == 2

@@ -5,8 +5,6 @@ from __future__ import annotations
 
 import os
 import signal
-import subprocess
-import sys
 import time
 
 import pytest
@@ -33,13 +31,10 @@ def test_bad_options_exit_2_with_a_message(natsim, scenario, tmp_path, args, mes
     assert r.returncode == 2 and message in r.stderr and "Traceback" not in r.stderr
 
 
-def test_a_replay_into_the_folder_alone_prints_the_forecasts(scenario, drill, tmp_path):
+def test_a_replay_into_the_folder_alone_prints_the_forecasts(natsim_started, scenario, drill, tmp_path):
     _rnd, log = drill
     feed = tmp_path / "feed"
-    cmd = [
-        sys.executable,
-        "-m",
-        "sim",
+    proc = natsim_started(
         "watch",
         str(scenario),
         "--feed",
@@ -54,14 +49,7 @@ def test_a_replay_into_the_folder_alone_prints_the_forecasts(scenario, drill, tm
         "0s",
         "-r",
         "2",
-    ]
-    proc = subprocess.Popen(
-        cmd,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.STDOUT,
         text=True,
-        start_new_session=True,
-        env={**os.environ, "NATSIM_LANG": "en"},
     )
     try:
         lines = []

@@ -5,7 +5,7 @@ import pytest
 
 from sim.core.queueing import max_rate_for_wait
 from sim.plan.site_model import OVERLOAD_COST, Candidates, SitingProblem, capacities, plan_objective, reachable, served
-from sim.scenario.places.map import PlacesMap, walking_times
+from sim.scenario.places.map import walking_times
 
 
 def test_capacity_is_erlang_c_at_the_peak():
@@ -14,50 +14,40 @@ def test_capacity_is_erlang_c_at_the_peak():
     assert np.all(np.diff(cap) > 0)
 
 
-def _line(sites: list[float], compounds: list[float]) -> SitingProblem:
-    """Compounds and sites on a line (metres); 900 s of walking at 1 m/s without detour reaches 900 m."""
-    n, k = len(compounds), len(sites)
-    m = PlacesMap(
-        lonlat=False,
-        compound_names=tuple(f"c{i}" for i in range(n)),
-        compound_xy=np.c_[compounds, np.zeros(n)],
-        compound_residents=np.full(n, 100),
-        site_names=tuple(f"s{i}" for i in range(k)),
-        site_xy=np.c_[sites, np.zeros(k)],
-        site_tables=np.zeros(k, np.int64),
-        lab_names=("L",),
-        lab_xy={0: (0.0, 0.0)},
-        walk_speed=1.0,
-        walk_detour=1.0,
-        standard=900.0,
-        drive_speed=10.0,
-        drive_detour=1.0,
-        drive_cv=0.25,
-        matrix={},
-        assigned=np.full(n, -1),
-        walk=np.full(n, np.nan),
-        site_own_lab=(None,) * k,
-        site_own_group=(None,) * k,
-        compound_group=(None,) * n,
-        site_lab=np.zeros(k, np.int64),
-        site_drive=np.ones(k),
-    )
-    cands = Candidates(np.arange(k), np.full(k, 2), np.zeros(k, np.int64))
-    return SitingProblem(m, cands, np.full(n, 0.01), np.array([0.0, 0.015, 0.04]), 900.0)
+@pytest.fixture
+def line(metres_map):
+    """line(sites, compounds): compounds and sites on a line (metres); 900 s of walking at 1 m/s without detour
+    reaches 900 m."""
+
+    def make(sites: list[float], compounds: list[float]) -> SitingProblem:
+        n, k = len(compounds), len(sites)
+        m = metres_map(
+            np.c_[compounds, np.zeros(n)],
+            np.full(n, 100),
+            np.c_[sites, np.zeros(k)],
+            walk_speed=1.0,
+            walk_detour=1.0,
+            drive_speed=10.0,
+            drive_detour=1.0,
+        )
+        cands = Candidates(np.arange(k), np.full(k, 2), np.zeros(k, np.int64))
+        return SitingProblem(m, cands, np.full(n, 0.01), np.array([0.0, 0.015, 0.04]), 900.0)
+
+    return make
 
 
-def test_candidates_come_in_p3_order_within_the_walk_ties_to_the_site_listed_first():
-    p = _line([500.0, -300.0, 300.0, 2000.0], [0.0, 1500.0])
+def test_candidates_come_in_p3_order_within_the_walk_ties_to_the_site_listed_first(line):
+    p = line([500.0, -300.0, 300.0, 2000.0], [0.0, 1500.0])
     near = reachable(p, np.arange(2), np.arange(4))
     assert list(near[0]) == [1, 2, 0] and list(near[1]) == [3]  # -300 and 300 tie: site 1 is listed first
     walks = walking_times(np.zeros((3, 2)), p.m.site_xy[near[0]], False, 1.0, 1.0)
     assert np.all(np.diff(walks) >= 0)
-    compounds, lists, unreachable = served(_line([0.0], [0.0, 5000.0]))
+    compounds, lists, unreachable = served(line([0.0], [0.0, 5000.0]))
     assert list(compounds) == [0] and unreachable == [1]
 
 
-def test_a_plans_objective_counts_sites_tables_and_overloads():
-    p = _line([0.0, 100.0], [0.0, 10.0, 20.0])  # three compounds of 0.01 per second, all nearest site 0
+def test_a_plans_objective_counts_sites_tables_and_overloads(line):
+    p = line([0.0, 100.0], [0.0, 10.0, 20.0])  # three compounds of 0.01 per second, all nearest site 0
     value, over = plan_objective(p, np.array([2, 0]), np.arange(3))
     assert over == [] and value == pytest.approx(1 + 0.001 * 2)
     value, over = plan_objective(p, np.array([1, 1]), np.arange(3))

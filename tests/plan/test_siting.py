@@ -11,35 +11,17 @@ from sim.plan.siting import solve
 from sim.scenario.places.map import PlacesMap, assign_nearest, walking_times
 
 
-def _town(seed: int, compounds: int = 6, sites: int = 5) -> PlacesMap:
-    rng = np.random.default_rng(seed)
-    c_xy = rng.uniform(0, 900, (compounds, 2))
-    s_xy = rng.uniform(0, 900, (sites, 2))
-    return PlacesMap(
-        lonlat=False,
-        compound_names=tuple(f"c{i}" for i in range(compounds)),
-        compound_xy=c_xy,
-        compound_residents=rng.integers(200, 900, compounds),
-        site_names=tuple(f"s{i}" for i in range(sites)),
-        site_xy=s_xy,
-        site_tables=np.zeros(sites, np.int64),
-        lab_names=("L",),
-        lab_xy={0: (0.0, 0.0)},
-        walk_speed=4000 / 3600,
-        walk_detour=1.3,
-        standard=900.0,
-        drive_speed=30000 / 3600,
-        drive_detour=1.4,
-        drive_cv=0.25,
-        matrix={},
-        assigned=np.full(compounds, -1),
-        walk=np.full(compounds, np.nan),
-        site_own_lab=(None,) * sites,
-        site_own_group=(None,) * sites,
-        compound_group=(None,) * compounds,
-        site_lab=np.zeros(sites, np.int64),
-        site_drive=np.ones(sites),
-    )
+@pytest.fixture
+def small_town(metres_map):
+    """small_town(seed, compounds=6, sites=5): compounds and candidate sites drawn on a 900 m square."""
+
+    def make(seed: int, compounds: int = 6, sites: int = 5) -> PlacesMap:
+        rng = np.random.default_rng(seed)
+        c_xy = rng.uniform(0, 900, (compounds, 2))
+        s_xy = rng.uniform(0, 900, (sites, 2))
+        return metres_map(c_xy, rng.integers(200, 900, compounds), s_xy)
+
+    return make
 
 
 def _problem(m: PlacesMap, objective: str, most: int = 3) -> SitingProblem:
@@ -71,16 +53,16 @@ def _brute(p: SitingProblem) -> float:
 @pytest.mark.parametrize(
     ("seed", "objective"), [(1, "points"), (2, "points"), (3, "tables"), (4, "tables"), (5, "points")]
 )
-def test_the_milp_finds_the_brute_force_optimum(seed, objective):
-    p = _problem(_town(seed), objective)
+def test_the_milp_finds_the_brute_force_optimum(seed, objective, small_town):
+    p = _problem(small_town(seed), objective)
     want = _brute(p)
     sol = solve(p)
     assert math.isfinite(want), "the case should be feasible"
     assert sol.objective == pytest.approx(want, abs=1e-6) and not sol.overloaded
 
 
-def test_a_compound_out_of_reach_is_named_and_the_rest_sited():
-    m = _town(6)
+def test_a_compound_out_of_reach_is_named_and_the_rest_sited(small_town):
+    m = small_town(6)
     far = m.compound_xy.copy()
     far[0] = (50_000.0, 50_000.0)
     p = _problem(PlacesMap(**{**m.__dict__, "compound_xy": far}), "points")
@@ -88,8 +70,8 @@ def test_a_compound_out_of_reach_is_named_and_the_rest_sited():
     assert sol.unreachable == [0] and (sol.tables > 0).any()
 
 
-def test_a_city_is_cut_into_districts():
-    p = _problem(_town(7, compounds=60, sites=12), "points")
+def test_a_city_is_cut_into_districts(small_town):
+    p = _problem(small_town(7, compounds=60, sites=12), "points")
     sol = solve(p, cell_size=20, whole_map_pairs=0)  # as a city too large for one program
     assert sol.cells >= 3 and (sol.tables > 0).sum() >= 1 and not sol.whole_map
     assert sol.bound <= sol.objective + 1e-9 and sol.bounds["program"] is None  # the map's bound, not the districts'
@@ -97,11 +79,11 @@ def test_a_city_is_cut_into_districts():
     assert whole.whole_map and whole.cells == 1 and whole.objective <= sol.objective + 1e-9
 
 
-def test_districts_shared_among_workers_site_every_compound_within_reach_and_capacity(monkeypatch):
+def test_districts_shared_among_workers_site_every_compound_within_reach_and_capacity(monkeypatch, small_town):
     import sim.plan.site_districts as siting
 
     monkeypatch.setattr(siting, "PARALLEL_FROM", 4)
-    p = _problem(_town(8, compounds=80, sites=30), "points")
+    p = _problem(small_town(8, compounds=80, sites=30), "points")
     together = solve(p, cell_size=10, jobs=2, whole_map_pairs=0)
     assert together.cells == 8
     t = together.tables
@@ -120,10 +102,10 @@ def test_districts_shared_among_workers_site_every_compound_within_reach_and_cap
 
 
 @pytest.mark.parametrize("seed", [1, 2, 5])
-def test_a_compound_limited_to_its_nearest_candidates_still_gets_a_valid_plan(seed, monkeypatch):
+def test_a_compound_limited_to_its_nearest_candidates_still_gets_a_valid_plan(seed, monkeypatch, small_town):
     import sim.plan.site_districts as siting
 
-    p = _problem(_town(seed), "points")
+    p = _problem(small_town(seed), "points")
     best = _brute(p)
     monkeypatch.setattr(siting, "NEAREST", 2)
     sol = solve(p, whole_map_pairs=0)  # the cut applies to districts
@@ -136,43 +118,11 @@ def test_a_compound_limited_to_its_nearest_candidates_still_gets_a_valid_plan(se
     assert sol.objective >= best - 1e-6  # the cut can only lose plans, never find a better one
 
 
-def _cover_problem(town) -> SitingProblem:
-    n, k = len(town.compound_xy), len(town.site_xy)
-    m = PlacesMap(
-        lonlat=False,
-        compound_names=tuple(f"c{i}" for i in range(n)),
-        compound_xy=town.compound_xy,
-        compound_residents=town.residents,
-        site_names=tuple(f"s{i}" for i in range(k)),
-        site_xy=town.site_xy,
-        site_tables=np.zeros(k, np.int64),
-        lab_names=("L",),
-        lab_xy={0: (0.0, 0.0)},
-        walk_speed=4000 / 3600,
-        walk_detour=1.3,
-        standard=900.0,
-        drive_speed=30000 / 3600,
-        drive_detour=1.4,
-        drive_cv=0.25,
-        matrix={},
-        assigned=np.full(n, -1),
-        walk=np.full(n, np.nan),
-        site_own_lab=(None,) * k,
-        site_own_group=(None,) * k,
-        compound_group=(None,) * n,
-        site_lab=np.zeros(k, np.int64),
-        site_drive=np.ones(k),
-    )
-    cands = Candidates(np.arange(k), np.full(k, 8), np.zeros(k, np.int64))
-    rate = m.compound_residents * 0.25 / 3600  # a quarter of the residents an hour at the peak
-    return SitingProblem(m, cands, rate, capacities(8, 30.0, 1800.0), 900.0, "points")
-
-
 @pytest.mark.parametrize("seed", [6, 7, 10, 20, 24])
-def test_the_whole_map_opens_the_brute_force_minimum_where_greedy_covering_does_not(seed, cover_town):
+def test_the_whole_map_opens_the_brute_force_minimum_where_greedy_covering_does_not(seed, cover_town, cover_problem):
     town = cover_town(seed)
     assert town.greedy > town.minimum  # an instance greedy covering gets wrong
-    sol = solve(_cover_problem(town))
+    sol = solve(cover_problem(town))
     assert sol.whole_map and sol.cells == 1
     assert (sol.tables > 0).sum() == town.minimum and sol.optimal and not sol.overloaded
     assert sol.bounds["walking_cover"] <= sol.objective + 1e-9 and sol.bound <= sol.objective + 1e-9
@@ -182,8 +132,8 @@ def test_the_whole_map_opens_the_brute_force_minimum_where_greedy_covering_does_
 
 
 @pytest.mark.parametrize(("seed", "objective"), [(1, "points"), (3, "tables"), (5, "points")])
-def test_every_whole_map_bound_is_below_the_brute_force_optimum(seed, objective):
-    p = _problem(_town(seed), objective)
+def test_every_whole_map_bound_is_below_the_brute_force_optimum(seed, objective, small_town):
+    p = _problem(small_town(seed), objective)
     want = _brute(p)
     sol = solve(p)
     assert sol.bound <= want + 1e-6 and all(b <= want + 1e-6 for b in sol.bounds.values() if b is not None)

@@ -7,10 +7,10 @@ import os
 import signal
 import socket
 import subprocess
-import sys
 import time
 import urllib.error
 import urllib.request
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
@@ -61,14 +61,11 @@ def _free_port() -> int:
 class Running:
     """A `natsim watch` process serving on localhost, its token, and helpers to talk to it."""
 
-    def __init__(self, scenario: Path, feed: Path, args: tuple[str, ...]):
+    def __init__(self, started: Callable[..., subprocess.Popen], scenario: Path, feed: Path, args: tuple[str, ...]):
         self.port = _free_port()
         self.url = f"http://127.0.0.1:{self.port}"
         self.token_file = feed.parent / f"{feed.name}.token"
-        cmd = [
-            sys.executable,
-            "-m",
-            "sim",
+        self.proc = started(
             "watch",
             str(scenario),
             "--feed",
@@ -78,10 +75,6 @@ class Running:
             "--token-file",
             str(self.token_file),
             *args,
-        ]
-        env = {**os.environ, "NATSIM_LANG": "en"}
-        self.proc = subprocess.Popen(
-            cmd, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, start_new_session=True
         )
         deadline = time.monotonic() + 120
         while time.monotonic() < deadline:
@@ -135,12 +128,12 @@ class Running:
 
 
 @pytest.fixture
-def start_watch():
+def start_watch(natsim_started):
     """start_watch(scenario, feed, *args) -> a running `natsim watch --serve`; every one is ended after the test."""
     started: list[Running] = []
 
     def start(scenario: Path, feed: Path, *args: str) -> Running:
-        started.append(Running(scenario, feed, args))
+        started.append(Running(natsim_started, scenario, feed, args))
         return started[-1]
 
     yield start

@@ -54,6 +54,17 @@ def river_town(folder, sites: str, extra=()) -> None:
     (folder / "town.yaml").write_text(TOWN)
 
 
+def one_way_to_the_lab(folder) -> None:
+    """The river town with one site on the road south (0, -700) whose street to the lab is one-way eastward;
+    back, the car goes round by a 3,000 m detour."""
+    extra = [line([(1000, -700), (1000, -1700), (0, -1700), (0, -700)])]
+    river_town(folder, "name,x,y,tables\nroad,0,-700,1\n", extra)
+    text = json.loads((folder / "streets.geojson").read_text())
+    text["features"][3] = line([(0, 0), (0, -700)])
+    text["features"].append(line([(0, -700), (1000, -700)], oneway="yes"))
+    (folder / "streets.geojson").write_text(json.dumps(text))
+
+
 def test_across_the_river_from_a_site_a_compound_walks_to_another_one(tmp_path):
     """The compound is 300 m from site `north` in a straight line (P2: 351 s), but the only bridge makes
     it 1,000 + 300 + 1,000 = 2,300 m along the streets; site `south-road`, 700 m away, is nearer on foot."""
@@ -80,12 +91,7 @@ def test_snaps_are_walked_straight_and_the_drive_follows_the_streets(tmp_path):
 
 def test_one_way_streets_make_the_trip_the_mean_of_there_and_back(tmp_path):
     """The road to the lab is one-way eastward; back, the car goes round by a 3,000 m detour."""
-    extra = [line([(1000, -700), (1000, -1700), (0, -1700), (0, -700)])]
-    river_town(tmp_path, "name,x,y,tables\nroad,0,-700,1\n", extra)
-    text = json.loads((tmp_path / "streets.geojson").read_text())
-    text["features"][3] = line([(0, 0), (0, -700)])
-    text["features"].append(line([(0, -700), (1000, -700)], oneway="yes"))
-    (tmp_path / "streets.geojson").write_text(json.dumps(text))
+    one_way_to_the_lab(tmp_path)
     m = build_round(load_scenario(tmp_path / "town.yaml")).places
     assert drive_leg(m, ("site", 0), ("lab", 0)) == pytest.approx(100.0)
     assert drive_leg(m, ("lab", 0), ("site", 0)) == pytest.approx(300.0)
@@ -107,12 +113,7 @@ def test_routes_get_the_streets_one_way_matrix_and_the_map_pickles(tmp_path):
 
     from sim.scenario.places.map import drive_matrix
 
-    extra = [line([(1000, -700), (1000, -1700), (0, -1700), (0, -700)])]
-    river_town(tmp_path, "name,x,y,tables\nroad,0,-700,1\n", extra)
-    text = json.loads((tmp_path / "streets.geojson").read_text())
-    text["features"][3] = line([(0, 0), (0, -700)])
-    text["features"].append(line([(0, -700), (1000, -700)], oneway="yes"))
-    (tmp_path / "streets.geojson").write_text(json.dumps(text))
+    one_way_to_the_lab(tmp_path)
     m = build_round(load_scenario(tmp_path / "town.yaml")).places
     times = drive_matrix(m, 0, np.array([0]))
     np.testing.assert_allclose(times, [[0.0, 300.0], [100.0, 0.0]])
