@@ -69,6 +69,14 @@ class Kernel:
         return (self.compiled if _compiled.get() else self.plain)(*args)
 
 
+def current(dispatcher: Dispatcher) -> Callable:
+    """The compiled function itself, or its interpreted twin, as the current mode asks: how the Python
+    drivers (the SimPy model, the forecast's state at TIME) call the shared compiled rules of
+    `engine/rules.py` and `engine/servers.py`, so that a small round compiles none of them while the
+    compiled loop calls the very same functions compiled."""
+    return dispatcher if _compiled.get() else interpreted(dispatcher)
+
+
 def kernel(dispatcher: Dispatcher) -> Kernel:
     """Wrap an `@njit` function so that it follows the mode (use as the outermost decorator)."""
     return Kernel(dispatcher)

@@ -25,6 +25,7 @@ from sim.engine import compiled as engine_compiled
 from sim.engine import pickups, rules
 from sim.engine.couriers import couriers
 from sim.engine.draws import Draws
+from sim.engine.kernels import current
 from sim.engine.retests import Retests
 from sim.engine.rules import KEY_GROUPS, POOLED, RETESTS, TubeQueue
 from sim.engine.servers import Busy, ServerPool
@@ -166,7 +167,7 @@ class LabSim:
         env, lab = self.env, self.lab
         while True:
             while self.free_extractors > 0 and self.waiting:
-                k = rules.plate_take(
+                k = current(rules.plate_take)(
                     self.waiting, lab.plate_size, self.queue.oldest(), lab.max_plate_wait, env.now, TIME_TOLERANCE
                 )
                 if not k:
@@ -174,7 +175,9 @@ class LabSim:
                 self._extract(self.queue.take(k))
             self._wake = env.event()
             if self.free_extractors > 0 and self.waiting:
-                yield self._wake | env.timeout(rules.plate_timer(self.queue.oldest(), lab.max_plate_wait, env.now))
+                yield self._wake | env.timeout(
+                    current(rules.plate_timer)(self.queue.oldest(), lab.max_plate_wait, env.now)
+                )
             else:
                 yield self._wake
 
@@ -310,14 +313,14 @@ class Logistics:
         now (or at `at`: a drive a forecast finds under way began then) for this point's lab or group."""
         group = self.point_group[point] if self.point_group else -2
         when = self.env.now if at is None else at
-        return rules.slowed(self.travel[point](), self.slowdowns, when, self.point_lab.get(point, -2), group)
+        return current(rules.slowed)(self.travel[point](), self.slowdowns, when, self.point_lab.get(point, -2), group)
 
     def collect(self, point: int, room: float = math.inf, at: float | None = None) -> np.ndarray:
         """The sealed tubes waiting at a point now (or at `at`, when nothing else collects there before
         then), at most `room`, picked up."""
         at = self.env.now if at is None else at
         p, done = self.point_tubes[point], self.done[point]
-        upto = rules.picked_upto(rules.sealed_by(p.seal, 0, p.seal.size, at), done, room)
+        upto = current(rules.picked_upto)(current(rules.sealed_by)(p.seal, 0, p.seal.size, at), done, room)
         first, last = p.first_tube + done, p.first_tube + upto
         self.picked[first:last] = at
         self.handled["picked"][first:last] += 1

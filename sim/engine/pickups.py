@@ -16,6 +16,7 @@ import heapq
 import math
 
 from sim.engine import rules
+from sim.engine.kernels import current
 from sim.engine.servers import ServerPool
 from sim.scenario.rules import TIME_TOLERANCE
 
@@ -36,12 +37,12 @@ def request_at(logi, p, ticks: bool = True) -> float:
     origin = rnd.open if p.open is None else p.open
     done = logi.done[p.index]
     cap, interval = rnd.box_capacity, rnd.pickup_interval
-    return rules.request_at(p.seal, 0, p.seal.size, done, cap, interval, origin, TIME_TOLERANCE, ticks)
+    return current(rules.request_at)(p.seal, 0, p.seal.size, done, cap, interval, origin, TIME_TOLERANCE, ticks)
 
 
 def tick_after(interval: float, since_open: float) -> int:
     """`rules.tick_after` at the time tolerance: the pickup tick at or after `since_open` from the opening."""
-    return rules.tick_after(interval, since_open, TIME_TOLERANCE)
+    return current(rules.tick_after)(interval, since_open, TIME_TOLERANCE)
 
 
 def dispatch(logi, p) -> tuple[float, float, float]:

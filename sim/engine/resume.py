@@ -23,6 +23,7 @@ from sim.core import streams
 from sim.engine import rules
 from sim.engine.crowd import PointCrowd, arrivals, positives, serve_point
 from sim.engine.figures import stage_means
+from sim.engine.kernels import current
 from sim.engine.logistics import Logistics
 from sim.engine.replication import logistics
 from sim.engine.rules import KEY_GROUPS, POOLED, TubeQueue
@@ -291,7 +292,9 @@ def _formed(
             k = j
         while queue.waiting and extractors.earliest() <= t:
             oldest = queue.oldest()
-            take = rules.plate_take(queue.waiting, spec.plate_size, oldest, spec.max_plate_wait, t, TIME_TOLERANCE)
+            take = current(rules.plate_take)(
+                queue.waiting, spec.plate_size, oldest, spec.max_plate_wait, t, TIME_TOLERANCE
+            )
             if not take:
                 break
             extraction, pcr = float(spec.extraction.sample(rng, 1)[0]), float(spec.pcr.sample(rng, 1)[0])
@@ -300,7 +303,7 @@ def _formed(
         nxt = float(when[k]) if k < n else math.inf
         if queue.waiting:
             free = extractors.earliest()
-            nxt = min(nxt, free if free > t else t + rules.plate_timer(queue.oldest(), spec.max_plate_wait, t))
+            nxt = min(nxt, free if free > t else t + current(rules.plate_timer)(queue.oldest(), spec.max_plate_wait, t))
         t = nxt
     return plates, queue
 

@@ -16,6 +16,8 @@ from dataclasses import dataclass, field
 import numpy as np
 from numba import njit
 
+from sim.engine.kernels import current
+
 
 @dataclass
 class Busy:
@@ -41,7 +43,7 @@ class ServerPool:
         """The earliest free server, busy for `duration` from when it is free (not before t): (start, end)."""
         if not self.n:
             raise IndexError("a pool without servers")
-        start = pool_take(self.free, 0, self.n, t, duration)
+        start = current(pool_take)(self.free, 0, self.n, t, duration)
         return start, start + duration
 
     def earliest(self) -> float:
@@ -52,13 +54,13 @@ class ServerPool:
         """One more server, free from t."""
         if self.n == self.free.size:
             self.free = np.concatenate([self.free, np.full(self.free.size, -np.inf)])
-        pool_add(self.free, 0, self.n, t)
+        current(pool_add)(self.free, 0, self.n, t)
         self.n += 1
 
     def out_of_service(self, t: float, until: float) -> None:
         """One server stops at t (after the job it is on) until `until`."""
         if self.n:
-            pool_block(self.free, 0, self.n, t, until)
+            current(pool_block)(self.free, 0, self.n, t, until)
 
 
 @njit(cache=True, _nrt=False)

@@ -12,6 +12,7 @@ import simpy
 
 from sim.engine import rules
 from sim.engine.draws import Draws
+from sim.engine.kernels import current
 from sim.scenario.lab_network import Overflow
 from sim.scenario.rules import TIME_TOLERANCE
 
@@ -43,7 +44,7 @@ class Trunk:
     def _schedule(self) -> None:
         if not self.load or self.tick_at > self.env.now:
             return
-        self.tick_at = rules.next_departure(self.env.now, self.o.every, TIME_TOLERANCE)
+        self.tick_at = current(rules.next_departure)(self.env.now, self.o.every, TIME_TOLERANCE)
         self.env.timeout(self.tick_at - self.env.now).callbacks.append(self._tick)
 
     def _tick(self, _event) -> None:

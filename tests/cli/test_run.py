@@ -118,6 +118,7 @@ def test_the_reference_engine_gives_the_compiled_loop_s_values(tmp_path, monkeyp
     from sim.engine import compiled
 
     monkeypatch.setenv(compiled.ENGINE, "compiled")  # restored after the test: the option sets it
+    monkeypatch.setenv("NATSIM_COMPILED", "always")  # the quickstart is small: compiled only when asked (kernels.py)
     ran = []
     real = compiled.run
     monkeypatch.setattr(compiled, "run", lambda logi: ran.append(1) or real(logi))

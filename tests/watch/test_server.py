@@ -50,10 +50,15 @@ def test_a_good_snapshot_then_bad_ones_then_a_good_one(served, export):
     again = client.post("/api/snapshots", files=_files(export(1.5)), headers=auth)
     assert again.json() == {"snapshot": r.json()["snapshot"], "state": "duplicate", "at_h": None}
     states = [(s.state, len(s.problems)) for s in watch.store.snapshots()]
-    assert states == [("accepted", 0), ("refused", 2), ("refused", 1), ("accepted", 0)]
+    assert states == [
+        ("accepted", 0),
+        ("refused", 3),
+        ("refused", 1),
+        ("accepted", 0),
+    ]  # 3: the two, and the points absent
     s = client.get("/api/state").json()
     assert [x["problems"] for x in s["refused"]][0][0].startswith("upload of 3.0 MB")
-    assert s["latest"]["at_h"] == 1.5
+    assert s["latest"]["at_h"] == pytest.approx(1.5, abs=1 / 60)  # no `at` sent: the latest row, within a minute
 
 
 def test_reading_from_another_machine_needs_the_token(scenario, drill_round, tmp_path):
