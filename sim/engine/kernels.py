@@ -51,22 +51,15 @@ def is_compiled() -> bool:
 
 
 class Kernel:
-    """A compiled kernel and its interpreted twin; calling it runs the one the current mode asks for."""
+    """A compiled kernel that follows the mode when called: `current(kernel.compiled)` (one rule for both)."""
 
-    __slots__ = ("compiled", "_plain")
+    __slots__ = ("compiled",)
 
     def __init__(self, dispatcher: Dispatcher):
         self.compiled = dispatcher
-        self._plain: Callable | None = None
-
-    @property
-    def plain(self) -> Callable:
-        if self._plain is None:
-            self._plain = interpreted(self.compiled)
-        return self._plain
 
     def __call__(self, *args):
-        return (self.compiled if _compiled.get() else self.plain)(*args)
+        return current(self.compiled)(*args)
 
 
 def current(dispatcher: Dispatcher) -> Callable:
