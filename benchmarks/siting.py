@@ -59,7 +59,7 @@ def main(case: str, reps: int | None) -> None:
         f"{milp['gap']:.2%}, "
         f"{'optimal' if milp['optimal'] else 'not proven optimal'}; "
         f"plan {plan['sites']} sites, {plan['tables']} tables, {plan['residents_per_site']:,.0f} residents per site, "
-        f"{plan['within_walk_standard']:.1%} within the walking standard; "
+        f"{plan['residents_within_walk_standard']:.1%} within the walking standard; "
         f"fresh replications meeting every target {v['share_meeting_targets']:.0%} (95% lower bound "
         f"{v['lower_bound_95']:.0%}), "
         f"worst site p95 {max(v['worst_site_p95_wait_min']):.1f} min; "
