@@ -117,6 +117,18 @@ def arrivals(
     return _QUANTILE_SORTED(u, rnd.profile.times, *rnd.profile.segments), None
 
 
+def arrivals_after(rnd: Round, rng: np.random.Generator, k: int, at: float) -> np.ndarray:
+    """Rule 1's arrival times of k residents who come after `at`, sorted: the profile's inverse CDF of
+    uniforms above its CDF at `at` (k of the plan's arrivals after `at`, without drawing the rest)."""
+    p = rnd.profile
+    below = p.share_by(at)
+    if below >= 1.0 or k <= 0:
+        return np.empty(0)
+    u = below + (1.0 - below) * rng.random(k)
+    u.sort()
+    return _QUANTILE_SORTED(u, p.times, *p.segments)
+
+
 @njit(cache=True, nogil=True)
 def _quantile_sorted(u, times, lengths, cdf, lo, width):
     """`Profile.sample`'s inverse CDF of sorted uniforms u, in one pass: the segment only moves forward."""

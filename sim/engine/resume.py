@@ -21,7 +21,7 @@ import numpy as np
 
 from sim.core import streams
 from sim.engine import rules
-from sim.engine.crowd import PointCrowd, arrivals, positives, serve_point
+from sim.engine.crowd import PointCrowd, arrivals, arrivals_after, positives, serve_point
 from sim.engine.figures import stage_means
 from sim.engine.kernels import current
 from sim.engine.logistics import Logistics
@@ -89,30 +89,41 @@ def resumed(rnd: Round, rep: int, grid: Grid, state: RoundState) -> tuple[Crowd,
 
 def _crowd(rnd: Round, rep: int, grid: Grid, state: RoundState, rows: list[np.ndarray]) -> Crowd:
     out = collector(rnd, grid)
+    shared = streams.Streams(rnd.seed)  # what `streams.stream` gives, without a generator per point
+    seal, size, cuts = _before(state, rows)
     p = 0
     for gi, g in enumerate(rnd.groups):
         for i in range(g.count):
-            rng = streams.stream(rnd.seed, rep, streams.CROWD, gi, i)
-            c = _point(rnd, g, gi, i, rng, state, p, rows[p])
+            rng = shared.at(rep, streams.CROWD, gi, i)
+            a, b = cuts[p], cuts[p + 1]
+            c = _point(rnd, g, gi, i, rng, state, p, seal[a:b], size[a:b])
             out.add(p, g.point_name(i), g.lab, g.priority, rnd.open, c, g.catchment)
             p += 1
     return out.crowd()
 
 
-def _point(rnd: Round, g: PointGroup, gi: int, i: int, rng, state: RoundState, p: int, rows: np.ndarray) -> PointCrowd:
+def _point(
+    rnd: Round,
+    g: PointGroup,
+    gi: int,
+    i: int,
+    rng,
+    state: RoundState,
+    p: int,
+    pre_seal: np.ndarray,
+    pre_size: np.ndarray,
+) -> PointCrowd:
     """One point from `at` on: those waiting, then those still to come (F1, F2); tubes from before first."""
     at = state.at
     tables = g.tables + (int(state.extra_tables[p]) if state.extra_tables is not None else 0)
-    plan, compound = arrivals(rnd, g.residents, rng, g.calls, g.catchment)
     everyone = g.people
     k = int(rng.binomial(max(everyone - int(state.arrived[p]), 0), state.still_come[p]))
-    after = np.flatnonzero(plan > at)
-    pick = np.sort(rng.choice(after, k, replace=k > after.size)) if after.size and k else np.empty(0, np.int64)
+    coming, compound = _still_to_come(rnd, g, rng, k, at)
     waiting = state.waiting[p]
-    arrival = np.concatenate([waiting, plan[pick]])
+    arrival = np.concatenate([waiting, coming]) if waiting.size else coming
     if compound is not None:
         share = g.catchment.residents / max(everyone, 1)
-        compound = np.concatenate([rng.choice(share.size, waiting.size, p=share), compound[pick]]).astype(np.int64)
+        compound = np.concatenate([rng.choice(share.size, waiting.size, p=share), compound]).astype(np.int64)
     n = arrival.size
     service = rnd.service.sample(rng, n)
     positive = positives(rnd, rng, n)
@@ -124,7 +135,6 @@ def _point(rnd: Round, g: PointGroup, gi: int, i: int, rng, state: RoundState, p
     tube, seal, size, tube_table = fill_tubes(
         np.concatenate([first, table]), np.concatenate([np.full(first.size, at), swab_end]), tables, rnd.pool_size_of(g)
     )
-    pre_seal, pre_size = _before(state, rows)
     return PointCrowd(
         n,
         arrival,
@@ -143,14 +153,37 @@ def _point(rnd: Round, g: PointGroup, gi: int, i: int, rng, state: RoundState, p
     )
 
 
-def _before(state: RoundState, rows: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """Seal times and sizes of a point's tubes from before `at`. A picked tube's seal is shown no later than
-    the first waiting one's, so the point's seal times stay sorted (the pickup rule reads them so)."""
-    seal = state.tubes["sealed"][rows].astype(float)
-    picked = ~np.isnan(state.tubes["picked"][rows])
-    if picked.any() and (~picked).any():
-        seal[picked] = np.minimum(seal[picked], seal[~picked].min())
-    return seal, state.tubes["size"][rows].astype(np.int64)
+def _still_to_come(
+    rnd: Round, g: PointGroup, rng: np.random.Generator, k: int, at: float
+) -> tuple[np.ndarray, np.ndarray | None]:
+    """Rule F2: when the k residents still to come arrive (sorted), as the plan's own arrivals after `at` do;
+    on a map, each one's compound. On the profile alone, drawn after `at` (`crowd.arrivals_after`); with call
+    slots or a map, k of the point's plan arrivals after `at`."""
+    if g.calls is None and g.catchment is None:
+        return arrivals_after(rnd, rng, k, at), None
+    plan, compound = arrivals(rnd, g.residents, rng, g.calls, g.catchment)
+    after = np.flatnonzero(plan > at)
+    pick = np.sort(rng.choice(after, k, replace=k > after.size)) if after.size and k else np.empty(0, np.int64)
+    return plan[pick], compound[pick] if compound is not None else None
+
+
+def _before(state: RoundState, rows: list[np.ndarray]) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Seal times and sizes of every point's tubes from before `at`, point after point in the order of `rows`,
+    and where each point's start (a point's are [cuts[p], cuts[p + 1])). A picked tube's seal is shown no
+    later than its point's first waiting one's, so each point's seal times stay sorted (the pickup rule reads
+    them so)."""
+    order = np.concatenate(rows) if rows else np.empty(0, np.int64)
+    counts = np.array([r.size for r in rows], np.int64)
+    cuts = np.concatenate(([0], np.cumsum(counts)))
+    seal = state.tubes["sealed"][order].astype(float)
+    picked = ~np.isnan(state.tubes["picked"][order])
+    point = np.repeat(np.arange(counts.size), counts)
+    n_picked = np.bincount(point[picked], minlength=counts.size)
+    waits = counts > n_picked  # rows hold picked tubes first, then waiting ones by seal: the first is the earliest
+    first_waiting = np.where(waits, cuts[:-1] + n_picked, 0)
+    cap = np.where(waits, seal[first_waiting] if seal.size else 0.0, np.inf)[point]
+    seal = np.where(picked, np.minimum(seal, cap), seal)
+    return seal, state.tubes["size"][order].astype(np.int64), cuts
 
 
 def _positive_before(rnd: Round, rng, seal: np.ndarray, size: np.ndarray) -> dict[int, list[float]] | None:

@@ -150,6 +150,15 @@ class Profile:
         lo = np.concatenate(([0.0], cdf[:-1]))
         return lengths, cdf, lo, cdf - lo
 
+    def share_by(self, t: float) -> float:
+        """The profile's CDF at `t`: the share of its arrivals that come by then."""
+        lengths, _cdf, lo, width = self.segments
+        seg = min(int(np.searchsorted(self.times, t, side="right")) - 1, lengths.size - 1)
+        if seg < 0:
+            return 0.0
+        f = (t - self.times[seg]) / lengths[seg] if lengths[seg] > 0 else 1.0
+        return float(lo[seg] + width[seg] * min(max(f, 0.0), 1.0))
+
     def sample(self, rng: np.random.Generator, n: int) -> np.ndarray:
         lengths, cdf, lo, width = self.segments
         u = rng.random(n)  # one draw per resident: its segment, and its position within
