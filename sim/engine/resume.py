@@ -18,17 +18,17 @@ import math
 from dataclasses import dataclass, field
 
 import numpy as np
+from numba import njit
 
 from sim.core import streams
-from sim.engine import rules
 from sim.engine.crowd import PointCrowd, arrivals, arrivals_after, positives, serve_point
 from sim.engine.figures import stage_means
 from sim.engine.kernels import current
 from sim.engine.logistics import Logistics
 from sim.engine.replication import logistics
-from sim.engine.rules import KEY_GROUPS, POOLED, TubeQueue
+from sim.engine.rules import KEY_GROUPS, POOLED, plate_take, plate_timer
 from sim.engine.sampling import Crowd, collector, simulate_crowd
-from sim.engine.servers import ServerPool
+from sim.engine.servers import pool_take
 from sim.engine.timeline import Grid
 from sim.engine.tubes import fill_tubes
 from sim.scenario.round import Lab, PointGroup, Round
@@ -245,8 +245,8 @@ def _lab_under_way(
     through its step. The rest queue again as they came (their class and arrival kept)."""
     lab = logi.labs[li]
     spec = lab.lab
-    formed, queue = _formed(spec, lab.rng, when, key, at)
-    backlog = len(formed) > spec.extractors + spec.pcr_machines
+    formed = _formed(spec, lab.rng, when, key, at)
+    backlog = formed.plates > spec.extractors + spec.pcr_machines
     rate = min(spec.extractors / spec.extraction.mean, spec.pcr_machines / spec.pcr.mean)  # plates per second
     room = {"report": math.inf, "pcr": spec.pcr_machines, "extraction": spec.extractors}
     if backlog:
@@ -258,22 +258,24 @@ def _lab_under_way(
     room["pcr"] = min(room["pcr"], running)  # what a status says is running holds instruments
     room["extraction"] = min(room["extraction"], max(running - room["pcr"], 0))
     placed = 0
-    for plate in formed:
-        durations = {"extraction": plate.extraction, "pcr": plate.pcr, "report": spec.report_delay}
+    for k in range(formed.plates):
+        durations = {
+            "extraction": float(formed.extraction[k]),
+            "pcr": float(formed.pcr[k]),
+            "report": spec.report_delay,
+        }
         if backlog:
             step = next((x for x in STEPS if room[x] > 0), None)
             left = durations[step] * lab.rng.random() if step else 0.0
         else:
-            step, left = _where(at - plate.start, durations, spec)
+            step, left = _where(at - float(formed.start[k]), durations, spec)
         if step is None or room[step] <= 0:
             break
         room[step] -= 1
-        logi.restored.running(li, ids[plate.rows], step, left)
+        logi.restored.running(li, ids[formed.rows(k)], step, left)
         placed += 1
-    rest = [r for plate in formed[placed:] for r in plate.rows.tolist()]
-    rest += [r for _when, rows, _cls in queue.batches() for r in rows.tolist()]
-    if rest:
-        rest = np.array(rest, np.int64)
+    rest = np.flatnonzero((formed.plate_of < 0) | (formed.plate_of >= placed))
+    if rest.size:
         cls = np.where(key[rest], KEY_GROUPS, POOLED)
         rest = rest[np.lexsort((rest, when[rest], cls))]  # by class, then as they came
         cuts = np.flatnonzero((np.diff(when[rest]) != 0) | (np.diff(key[rest]) != 0)) + 1
@@ -296,49 +298,114 @@ def _where(ran: float, durations: dict[str, float], spec) -> tuple[str, float]:
 
 
 @dataclass
-class _Plate:
-    """A plate the lab's rule had formed by `at`: its tubes (rows of the lab's tubes), when, and the drawn
-    durations of its extraction and PCR."""
+class _Formed:
+    """The plates the lab's rule had formed by `at`, in the order formed: each one's tubes (rows of the lab's
+    tubes, in the order it took them), when, and the drawn durations of its extraction and PCR."""
 
-    rows: np.ndarray
-    start: float
-    extraction: float
-    pcr: float
+    plate_of: np.ndarray  # per row: its plate (-1: still queuing)
+    taken: np.ndarray  # rows in the order plates took them; plate k's are taken[lo[k]:lo[k + 1]]
+    lo: np.ndarray
+    start: np.ndarray
+    extraction: np.ndarray
+    pcr: np.ndarray
+
+    @property
+    def plates(self) -> int:
+        return self.start.size
+
+    def rows(self, k: int) -> np.ndarray:
+        return self.taken[self.lo[k] : self.lo[k + 1]]
 
 
-def _formed(
-    spec: Lab, rng: np.random.Generator, when: np.ndarray, key: np.ndarray, at: float
-) -> tuple[list[_Plate], TubeQueue]:
-    """Rule 6 over a lab's tubes from before `at` (arrival times `when`, sorted; `key`: a key group's): the
-    lab's own queue (`TubeQueue`: key groups ahead), its own plate rule (`rules.plate_take`, at the time
-    tolerance), a plate only on a free extractor (each busy for a drawn extraction). Returns the plates formed
-    by `at` and what still queues; the queue holds rows of the lab's tubes."""
-    queue, extractors, plates = TubeQueue(), ServerPool(spec.extractors), []
-    n, k = when.size, 0
-    t = float(when[0]) if n else math.inf
+def _formed(spec: Lab, rng: np.random.Generator, when: np.ndarray, key: np.ndarray, at: float) -> _Formed:
+    """Rule 6 over a lab's tubes from before `at` (arrival times `when`, sorted; `key`: a key group's), compiled
+    (`_form_plates`): the lab's queue order (`TubeQueue`'s: key groups ahead), its own plate rule
+    (`rules.plate_take`, at the time tolerance), a plate only on a free extractor (each busy for a drawn
+    extraction). The extractions are drawn ahead, more if the plates need them, then one PCR per plate."""
+    n = when.size
+    order = np.concatenate([np.flatnonzero(key), np.flatnonzero(~key)]).astype(np.int64)  # class by class
+    split = int(np.count_nonzero(key))
+    plate_of = np.full(n, -1, np.int64)
+    taken = np.empty(n, np.int64)
+    lo = np.zeros(n + 1, np.int64)
+    start = np.empty(n)
+    room = n // max(spec.plate_size, 1) + spec.extractors + 8  # plates a lab may have formed, most often
+    extraction = spec.extraction.sample(rng, room)
+    while True:
+        free = np.full(max(spec.extractors, 1), -np.inf)
+        plates = current(_form_plates)(
+            when, order, split, at, spec.plate_size, spec.max_plate_wait, TIME_TOLERANCE,
+            free, spec.extractors, extraction, plate_of, taken, lo, start,
+        )  # fmt: skip
+        if plates >= 0:
+            break
+        extraction = np.concatenate([extraction, spec.extraction.sample(rng, extraction.size)])
+        plate_of[:] = -1
+    return _Formed(plate_of, taken, lo[: plates + 1], start[:plates], extraction[:plates], spec.pcr.sample(rng, plates))
+
+
+@njit(cache=True, _nrt=False)
+def _form_plates(
+    when, order, split, at, plate_size, max_plate_wait, tolerance, free, n_free, extraction, plate_of, taken, lo, start
+):
+    """`_formed`'s loop: rows order[:split] (key groups) then order[split:] queue first come, first served
+    (`when` sorted); a plate forms on a free extractor (the pool `free`, `servers.pool_take`) when
+    `rules.plate_take` says. Fills each row's plate, the rows in the order taken, each plate's first and start.
+    Returns the plates formed by `at`, or -1 when they need more than the extractions drawn."""
+    n = when.size
+    k = 0  # rows arrived so far (by `when`)
+    came_key, came_pooled = 0, split  # per class: the next member not yet arrived (positions in `order`)
+    took_key, took_pooled = 0, split  # ... and the next not yet taken
+    plates = done = 0
+    t = when[0] if n else np.inf
     while t <= at:
-        while k < n and when[k] <= t:  # arrivals by t, one batch per arrival time and class
-            j = k + 1
-            while j < n and when[j] == when[k] and key[j] == key[k]:
-                j += 1
-            queue.add(float(when[k]), np.arange(k, j), KEY_GROUPS if key[k] else POOLED)
-            k = j
-        while queue.waiting and extractors.earliest() <= t:
-            oldest = queue.oldest()
-            take = current(rules.plate_take)(
-                queue.waiting, spec.plate_size, oldest, spec.max_plate_wait, t, TIME_TOLERANCE
-            )
+        while k < n and when[k] <= t:
+            k += 1
+        while came_key < split and when[order[came_key]] <= t:
+            came_key += 1
+        while came_pooled < n and when[order[came_pooled]] <= t:
+            came_pooled += 1
+        while (came_key > took_key or came_pooled > took_pooled) and (free[0] if n_free else np.inf) <= t:
+            waiting = came_key - took_key + came_pooled - took_pooled
+            oldest = _oldest(when, order, took_key, came_key, took_pooled, came_pooled)
+            take = plate_take(waiting, plate_size, oldest, max_plate_wait, t, tolerance)
             if not take:
                 break
-            extraction, pcr = float(spec.extraction.sample(rng, 1)[0]), float(spec.pcr.sample(rng, 1)[0])
-            extractors.take(t, extraction)
-            plates.append(_Plate(queue.take(take), t, extraction, pcr))
-        nxt = float(when[k]) if k < n else math.inf
-        if queue.waiting:
-            free = extractors.earliest()
-            nxt = min(nxt, free if free > t else t + current(rules.plate_timer)(queue.oldest(), spec.max_plate_wait, t))
+            if plates == extraction.size:
+                return -1
+            pool_take(free, 0, n_free, t, extraction[plates])
+            start[plates] = t
+            lo[plates] = done
+            for _ in range(take):  # key groups first, each class first come, first served
+                if took_key < came_key:
+                    row = order[took_key]
+                    took_key += 1
+                else:
+                    row = order[took_pooled]
+                    took_pooled += 1
+                plate_of[row] = plates
+                taken[done] = row
+                done += 1
+            plates += 1
+            lo[plates] = done
+        nxt = when[k] if k < n else np.inf
+        if came_key > took_key or came_pooled > took_pooled:
+            oldest = _oldest(when, order, took_key, came_key, took_pooled, came_pooled)
+            e = free[0] if n_free else np.inf
+            nxt = min(nxt, e if e > t else t + plate_timer(oldest, max_plate_wait, t))
         t = nxt
-    return plates, queue
+    return plates
+
+
+@njit(cache=True, _nrt=False)
+def _oldest(when, order, took_key, came_key, took_pooled, came_pooled):
+    """When the longest-waiting tube came (`TubeQueue.oldest`): the first untaken of either class."""
+    oldest = np.inf
+    if took_key < came_key:
+        oldest = min(oldest, when[order[took_key]])
+    if took_pooled < came_pooled:
+        oldest = min(oldest, when[order[took_pooled]])
+    return oldest
 
 
 def _arrival(logi: Logistics, point: int, picked: float, at: float) -> float:
