@@ -50,6 +50,14 @@ class RoundState:
     plates_running: np.ndarray  # per lab: plates under way at `at`
     extra_tables: np.ndarray | None = None  # per point: tables added at `at` (forecast --add)
 
+    def __getstate__(self) -> dict:
+        """Pickled (for each replication on a worker) with every per-point list as one array and its sizes:
+        ten thousand small arrays took longer to pickle than the million tubes."""
+        return self.__dict__ | {k: _packed(self.__dict__[k]) for k in PER_POINT}
+
+    def __setstate__(self, state: dict) -> None:
+        self.__dict__.update(state | {k: _unpacked(state[k]) for k in PER_POINT})
+
     def before(self) -> list[np.ndarray]:
         """Each point's tubes from before `at`, in the order the point holds them: picked up first (by
         seal), then those still waiting for a vehicle (by seal). Rows of `tubes`."""
@@ -57,6 +65,23 @@ class RoundState:
         order = np.lexsort((t["sealed"], np.isnan(t["picked"]), t["point"]))
         cuts = np.searchsorted(t["point"][order], np.arange(self.arrived.size + 1))
         return [order[a:b] for a, b in zip(cuts[:-1], cuts[1:], strict=True)]
+
+
+PER_POINT = ("waiting", "open_tube")  # RoundState's lists of one array per point
+
+
+def _packed(arrays: list[np.ndarray]):
+    """A list of arrays as (one array, sizes), when they share a dtype (else the list itself)."""
+    if not arrays or len({a.dtype for a in arrays}) > 1:
+        return arrays
+    return np.concatenate(arrays), np.array([a.size for a in arrays], np.int64)
+
+
+def _unpacked(packed) -> list[np.ndarray]:
+    if isinstance(packed, list):
+        return packed
+    flat, sizes = packed
+    return np.split(flat, np.cumsum(sizes)[:-1])
 
 
 @dataclass

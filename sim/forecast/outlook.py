@@ -25,7 +25,7 @@ from sim.feeds.rates import MIN_DRIVES, MIN_SERVICE_GAPS, fit_rates
 from sim.feeds.status import Status
 from sim.report.summary import STAGE_NAMES
 from sim.report.words import slowest_wait
-from sim.run.runner import replicate
+from sim.run.runner import replicate, workers
 from sim.scenario.names import resolve
 from sim.scenario.problems import did_you_mean
 from sim.scenario.round import Round
@@ -209,23 +209,19 @@ def run_forecast(
     if rnd.campaign:
         raise ForecastError(_("a forecast looks ahead in one round; this scenario is a campaign of rounds"))
     grid = Grid.for_round(rnd)
-    plans = replicate(
-        rnd, range(min(reps, PLAN_REPLICATIONS)), jobs=jobs, dask=dask, grid=grid, task=partial(plan_at, at=status.at)
-    )
-    fitted, notes = updated_rates(rnd, status)
-    state, turnout = state_of(fitted, status, plans, grid)
-    numbers = replications("forecast", reps)
-    runs = [("", fitted, state)] + [
-        (o.text, _with_option(fitted, o.rnd), replace(state, extra_tables=o.extra_tables)) for o in options
-    ]
-    outlooks = []
-    for k, (_text, r, s) in enumerate(runs):
-        step = (lambda done, k=k: progress(k * reps + done)) if progress else None
-        outlooks.append(
-            replicate(
-                r, numbers, jobs=jobs, dask=dask, grid=grid, task=partial(resume_replication, state=s), progress=step
-            )
-        )
+    with workers(1 if dask else jobs) as pool:  # one set of workers for the plan's runs and the replications
+        run = partial(replicate, jobs=jobs, dask=dask, grid=grid, pool=pool)
+        plans = run(rnd, range(min(reps, PLAN_REPLICATIONS)), task=partial(plan_at, at=status.at))
+        fitted, notes = updated_rates(rnd, status)
+        state, turnout = state_of(fitted, status, plans, grid)
+        numbers = replications("forecast", reps)
+        runs = [("", fitted, state)] + [
+            (o.text, _with_option(fitted, o.rnd), replace(state, extra_tables=o.extra_tables)) for o in options
+        ]
+        outlooks = []
+        for k, (_text, r, s) in enumerate(runs):
+            step = (lambda done, k=k: progress(k * reps + done)) if progress else None
+            outlooks.append(run(r, numbers, task=partial(resume_replication, state=s), progress=step))
     result = summarise(rnd, status, plans, outlooks[0], grid)
     result["updates"] = turnout | notes
     result["options"] = [

@@ -9,8 +9,9 @@ from __future__ import annotations
 import math
 import multiprocessing
 import threading
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import ProcessPoolExecutor, as_completed
+from contextlib import contextmanager, nullcontext
 
 from sim.core.stats import mean_ci95
 from sim.engine.replication import ReplicationResult, run_replication
@@ -44,15 +45,17 @@ def replicate(
     progress: Progress | None = None,
     grid: Grid | None = None,
     task: Task = run_replication,
+    pool: ProcessPoolExecutor | None = None,
 ) -> list:
     """`task(rnd, rep, grid)` for every replication number (by default a whole replication; a forecast
-    passes its own), in replication order. A task for processes or Dask must be picklable."""
+    passes its own), in replication order. A task for processes or Dask must be picklable. `pool`: local
+    workers kept across calls (`workers`), used in place of `jobs` fresh ones."""
     grid = grid or Grid.for_round(rnd)
     reps = list(reps)
     if dask:
         return _on_dask(rnd, reps, grid, dask, progress, task)
-    if jobs > 1 and len(reps) > 1:
-        return _on_processes(rnd, reps, grid, jobs, progress, task)
+    if (pool is not None or jobs > 1) and len(reps) > 1:
+        return _on_processes(rnd, reps, grid, jobs, progress, task, pool)
     out = []
     try:
         for k, rep in enumerate(reps, 1):
@@ -66,9 +69,25 @@ def replicate(
     return out
 
 
-def _on_processes(rnd, reps, grid, jobs, progress, task) -> list:
+@contextmanager
+def workers(jobs: int) -> Iterator[ProcessPoolExecutor | None]:
+    """`jobs` local worker processes for several `replicate` calls in turn (a forecast's plan runs, then its
+    replications): each starts, imports and loads the compiled kernels once, not once per call. None for one
+    job (the replications run in this process)."""
+    if jobs <= 1:
+        yield None
+        return
+    with _pool(jobs) as pool:
+        yield pool
+
+
+def _pool(jobs: int) -> ProcessPoolExecutor:
     # spawn, not fork: workers start clean whatever threads the parent holds (the numba cache is on disk).
-    with ProcessPoolExecutor(min(jobs, len(reps)), mp_context=multiprocessing.get_context("spawn")) as pool:
+    return ProcessPoolExecutor(jobs, mp_context=multiprocessing.get_context("spawn"))
+
+
+def _on_processes(rnd, reps, grid, jobs, progress, task, kept: ProcessPoolExecutor | None = None) -> list:
+    with nullcontext(kept) if kept is not None else _pool(min(jobs, len(reps))) as pool:
         futures = {pool.submit(task, rnd, rep, grid): i for i, rep in enumerate(reps)}
         out: list[ReplicationResult | None] = [None] * len(reps)
         try:
