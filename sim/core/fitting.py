@@ -7,13 +7,31 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
+from functools import cache
 
 import numpy as np
-from scipy import stats
 
 from sim.core import distributions as d
 
-CANDIDATES = {"lognormal": (stats.lognorm, 2), "gamma": (stats.gamma, 2), "exponential": (stats.expon, 1)}
+
+@cache
+def _stats():
+    from scipy import stats  # a second of start-up, which a forecast from counts (no fit) never needs
+
+    return stats
+
+
+@cache
+def candidates() -> dict:
+    """The families fitted (scipy.stats), with their parameter counts; also `CANDIDATES`."""
+    stats = _stats()
+    return {"lognormal": (stats.lognorm, 2), "gamma": (stats.gamma, 2), "exponential": (stats.expon, 1)}
+
+
+def __getattr__(name: str):
+    if name == "CANDIDATES":  # on first use, so that importing this module imports no scipy
+        return candidates()
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 
 @dataclass
@@ -43,8 +61,8 @@ def fit_duration(x: np.ndarray) -> Fit:
     x = x[x > 0]
     if x.size < 10:
         raise ValueError(f"only {x.size} usable observations: too few to fit a distribution")
-    out = {}
-    for name, (family, k) in CANDIDATES.items():
+    out, stats = {}, _stats()
+    for name, (family, k) in candidates().items():
         params = family.fit(x, floc=0)
         loglik = float(np.sum(family.logpdf(x, *params)))
         mean, var = (float(v) for v in family.stats(*params, moments="mv"))
