@@ -117,16 +117,15 @@ def arrivals(
     return _QUANTILE_SORTED(u, rnd.profile.times, *rnd.profile.segments), None
 
 
-def arrivals_after(rnd: Round, rng: np.random.Generator, k: int, at: float) -> np.ndarray:
-    """Rule 1's arrival times of k residents who come after `at`, sorted: the profile's inverse CDF of
-    uniforms above its CDF at `at` (k of the plan's arrivals after `at`, without drawing the rest)."""
-    p = rnd.profile
-    below = p.share_by(at)
+def arrivals_after(rnd: Round, rng: np.random.Generator, k: int, below: float) -> np.ndarray:
+    """Rule 1's arrival times of k residents who come after the share `below` of the profile has come
+    (`Profile.share_by` at a time), sorted: the profile's inverse CDF of uniforms above `below` (k of the
+    plan's arrivals after that time, without drawing the rest)."""
     if below >= 1.0 or k <= 0:
         return np.empty(0)
     u = below + (1.0 - below) * rng.random(k)
     u.sort()
-    return _QUANTILE_SORTED(u, p.times, *p.segments)
+    return _QUANTILE_SORTED(u, rnd.profile.times, *rnd.profile.segments)
 
 
 @njit(cache=True, nogil=True)

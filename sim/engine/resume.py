@@ -18,21 +18,17 @@ import math
 from dataclasses import dataclass, field
 
 import numpy as np
-from numba import njit
 
 from sim.core import streams
 from sim.engine.crowd import PointCrowd, arrivals, arrivals_after, positives, serve_point
 from sim.engine.figures import stage_means
-from sim.engine.kernels import current
 from sim.engine.logistics import Logistics
 from sim.engine.replication import logistics
-from sim.engine.rules import KEY_GROUPS, POOLED, plate_take, plate_timer
+from sim.engine.resume_labs import lab_under_way
 from sim.engine.sampling import Crowd, collector, simulate_crowd
-from sim.engine.servers import pool_take
 from sim.engine.timeline import Grid
 from sim.engine.tubes import fill_tubes
-from sim.scenario.round import Lab, PointGroup, Round
-from sim.scenario.rules import TIME_TOLERANCE
+from sim.scenario.round import PointGroup, Round
 
 REDRAWS = 20  # draws of a drive under way before it is taken to end at TIME
 
@@ -116,12 +112,13 @@ def _crowd(rnd: Round, rep: int, grid: Grid, state: RoundState, rows: list[np.nd
     out = collector(rnd, grid)
     shared = streams.Streams(rnd.seed)  # what `streams.stream` gives, without a generator per point
     seal, size, cuts = _before(state, rows)
+    below = rnd.profile.share_by(state.at)  # the profile's share come by `at`, the same at every point
     p = 0
     for gi, g in enumerate(rnd.groups):
         for i in range(g.count):
             rng = shared.at(rep, streams.CROWD, gi, i)
             a, b = cuts[p], cuts[p + 1]
-            c = _point(rnd, g, gi, i, rng, state, p, seal[a:b], size[a:b])
+            c = _point(rnd, g, gi, i, rng, state, p, seal[a:b], size[a:b], below)
             out.add(p, g.point_name(i), g.lab, g.priority, rnd.open, c, g.catchment)
             p += 1
     return out.crowd()
@@ -137,13 +134,14 @@ def _point(
     p: int,
     pre_seal: np.ndarray,
     pre_size: np.ndarray,
+    below: float,
 ) -> PointCrowd:
     """One point from `at` on: those waiting, then those still to come (F1, F2); tubes from before first."""
     at = state.at
     tables = g.tables + (int(state.extra_tables[p]) if state.extra_tables is not None else 0)
     everyone = g.people
     k = int(rng.binomial(max(everyone - int(state.arrived[p]), 0), state.still_come[p]))
-    coming, compound = _still_to_come(rnd, g, rng, k, at)
+    coming, compound = _still_to_come(rnd, g, rng, k, at, below)
     waiting = state.waiting[p]
     arrival = np.concatenate([waiting, coming]) if waiting.size else coming
     if compound is not None:
@@ -179,13 +177,13 @@ def _point(
 
 
 def _still_to_come(
-    rnd: Round, g: PointGroup, rng: np.random.Generator, k: int, at: float
+    rnd: Round, g: PointGroup, rng: np.random.Generator, k: int, at: float, below: float
 ) -> tuple[np.ndarray, np.ndarray | None]:
     """Rule F2: when the k residents still to come arrive (sorted), as the plan's own arrivals after `at` do;
     on a map, each one's compound. On the profile alone, drawn after `at` (`crowd.arrivals_after`); with call
-    slots or a map, k of the point's plan arrivals after `at`."""
+    slots or a map, k of the point's plan arrivals after `at`. `below`: the profile's share by `at`."""
     if g.calls is None and g.catchment is None:
-        return arrivals_after(rnd, rng, k, at), None
+        return arrivals_after(rnd, rng, k, below), None
     plan, compound = arrivals(rnd, g.residents, rng, g.calls, g.catchment)
     after = np.flatnonzero(plan > at)
     pick = np.sort(rng.choice(after, k, replace=k > after.size)) if after.size and k else np.empty(0, np.int64)
@@ -226,211 +224,46 @@ def _positive_before(rnd: Round, rng, seal: np.ndarray, size: np.ndarray) -> dic
 
 
 def _restore(logi: Logistics, crowd: Crowd, state: RoundState, rows: list[np.ndarray]) -> None:
-    """Put back what was under way at `at`: picked tubes on the road (F3) or in a lab's queue, plates (F4)."""
+    """Put back what was under way at `at`: picked tubes on the road (F3) or in a lab's queue, plates (F4).
+    Over every point's tubes at once; a point's picked ones are the first of its rows, and tubes of its crowd."""
     t, at = state.tubes, state.at
-    in_lab: list[list[tuple[np.ndarray, np.ndarray, bool]]] = [[] for _ in logi.labs]
+    first, lab, priority = (np.zeros(len(rows), dtype) for dtype in (np.int64, np.int64, bool))
     for pt in crowd.point_tubes:
-        r = rows[pt.index]
-        picked = t["picked"][r]
-        m = int(np.count_nonzero(~np.isnan(picked)))
-        if not m:
-            continue
-        ids = pt.first_tube + np.arange(m)
-        logi.done[pt.index] = m
-        logi.picked[ids] = picked[:m]
-        logi.handled["picked"][ids] += 1
-        reached = t["at_lab"][r[:m]]
-        road = np.isnan(reached)
-        in_lab[pt.lab].append((ids[~road], reached[~road], pt.priority))
-        for when in np.unique(picked[:m][road]):  # one box per pickup
-            box = ids[road][picked[:m][road] == when]
-            logi.restored.boxes.append((_arrival(logi, pt.index, float(when), at), pt.lab, box, pt.priority))
-    for li, parts in enumerate(in_lab):
-        got = [(ids, when, np.full(ids.size, pr)) for ids, when, pr in parts if ids.size]
-        if got:
-            ids, when, key = (np.concatenate([g[k] for g in got]) for k in range(3))
-            logi.at_lab[ids] = when
-            logi.handled["at_lab"][ids] += 1
-            logi.labs[li].stats["received"] += ids.size
-            order = np.argsort(when, kind="stable")
-            _lab_under_way(logi, li, ids[order], when[order], key[order], at, int(state.plates_running[li]))
+        first[pt.index], lab[pt.index], priority[pt.index] = pt.first_tube, pt.lab, pt.priority
+    order = np.concatenate(rows) if rows else np.empty(0, np.int64)
+    counts = np.array([r.size for r in rows], np.int64)
+    point = np.repeat(np.arange(counts.size), counts)
+    picked = t["picked"][order]
+    mine = ~np.isnan(picked)
+    point, picked, order = point[mine], picked[mine], order[mine]
+    ids = first[point] + np.arange(point.size) - np.searchsorted(point, point)  # each point's from its first
+    done = np.bincount(point, minlength=counts.size)
+    logi.done.update(zip(np.flatnonzero(done).tolist(), done[done > 0].tolist(), strict=True))
+    logi.picked[ids] = picked
+    logi.handled["picked"][ids] += 1
+    reached = t["at_lab"][order]
+    road = np.isnan(reached)
+    _boxes(logi, ids[road], point[road], picked[road], lab, priority, at)
+    ids, when, point = ids[~road], reached[~road], point[~road]
+    for li in range(len(logi.labs)):
+        here = lab[point] == li
+        if here.any():
+            mine_ids, mine_when, key = ids[here], when[here], priority[point[here]]
+            logi.at_lab[mine_ids] = mine_when
+            logi.handled["at_lab"][mine_ids] += 1
+            logi.labs[li].stats["received"] += mine_ids.size
+            by = np.argsort(mine_when, kind="stable")
+            lab_under_way(logi, li, mine_ids[by], mine_when[by], key[by], at, int(state.plates_running[li]))
 
 
-STEPS = ("report", "pcr", "extraction")  # a plate's steps, the furthest along first
-
-
-def _lab_under_way(
-    logi: Logistics, li: int, ids: np.ndarray, when: np.ndarray, key: np.ndarray, at: float, running: int
-) -> None:
-    """Rule F4: a lab's tubes at `at` (sorted by arrival; `key`: a key group's), formed into plates again by
-    the lab's own rule (`_formed`); at most `running` plates hold instruments. In a lab that keeps up, a plate
-    formed at s has run `at - s`, and its drawn durations say which step it is in and what is left of it. In a
-    lab with more plates than its instruments hold, each step holds what the lab's throughput keeps in it
-    (report delays, then PCR machines, then extractors, oldest plates first), each plate a uniform way
-    through its step. The rest queue again as they came (their class and arrival kept)."""
-    lab = logi.labs[li]
-    spec = lab.lab
-    formed = _formed(spec, lab.rng, when, key, at)
-    backlog = formed.plates > spec.extractors + spec.pcr_machines
-    rate = min(spec.extractors / spec.extraction.mean, spec.pcr_machines / spec.pcr.mean)  # plates per second
-    room = {"report": math.inf, "pcr": spec.pcr_machines, "extraction": spec.extractors}
-    if backlog:
-        room = {
-            "report": round(rate * spec.report_delay),
-            "pcr": min(spec.pcr_machines, round(rate * spec.pcr.mean)),
-            "extraction": min(spec.extractors, round(rate * spec.extraction.mean)),
-        }
-    room["pcr"] = min(room["pcr"], running)  # what a status says is running holds instruments
-    room["extraction"] = min(room["extraction"], max(running - room["pcr"], 0))
-    placed = 0
-    for k in range(formed.plates):
-        durations = {
-            "extraction": float(formed.extraction[k]),
-            "pcr": float(formed.pcr[k]),
-            "report": spec.report_delay,
-        }
-        if backlog:
-            step = next((x for x in STEPS if room[x] > 0), None)
-            left = durations[step] * lab.rng.random() if step else 0.0
-        else:
-            step, left = _where(at - float(formed.start[k]), durations, spec)
-        if step is None or room[step] <= 0:
-            break
-        room[step] -= 1
-        logi.restored.running(li, ids[formed.rows(k)], step, left)
-        placed += 1
-    rest = np.flatnonzero((formed.plate_of < 0) | (formed.plate_of >= placed))
-    if rest.size:
-        cls = np.where(key[rest], KEY_GROUPS, POOLED)
-        rest = rest[np.lexsort((rest, when[rest], cls))]  # by class, then as they came
-        cuts = np.flatnonzero((np.diff(when[rest]) != 0) | (np.diff(key[rest]) != 0)) + 1
-        for part in np.split(rest, cuts):
-            logi.restored.queued(li, ids[part], bool(key[part[0]]), float(when[part[0]]))
-
-
-def _where(ran: float, durations: dict[str, float], spec) -> tuple[str, float]:
-    """The step a plate is in after `ran` seconds, and what is left of it (past them all yet not reported:
-    it waited somewhere, so its report is due now)."""
-    if ran < durations["extraction"]:
-        return "extraction", durations["extraction"] - ran
-    ran -= durations["extraction"]
-    if ran < durations["pcr"]:
-        return "pcr", durations["pcr"] - ran
-    ran -= durations["pcr"]
-    if ran < spec.report_delay:
-        return "report", spec.report_delay - ran
-    return "report", 0.0
-
-
-@dataclass
-class _Formed:
-    """The plates the lab's rule had formed by `at`, in the order formed: each one's tubes (rows of the lab's
-    tubes, in the order it took them), when, and the drawn durations of its extraction and PCR."""
-
-    plate_of: np.ndarray  # per row: its plate (-1: still queuing)
-    taken: np.ndarray  # rows in the order plates took them; plate k's are taken[lo[k]:lo[k + 1]]
-    lo: np.ndarray
-    start: np.ndarray
-    extraction: np.ndarray
-    pcr: np.ndarray
-
-    @property
-    def plates(self) -> int:
-        return self.start.size
-
-    def rows(self, k: int) -> np.ndarray:
-        return self.taken[self.lo[k] : self.lo[k + 1]]
-
-
-def _formed(spec: Lab, rng: np.random.Generator, when: np.ndarray, key: np.ndarray, at: float) -> _Formed:
-    """Rule 6 over a lab's tubes from before `at` (arrival times `when`, sorted; `key`: a key group's), compiled
-    (`_form_plates`): the lab's queue order (`TubeQueue`'s: key groups ahead), its own plate rule
-    (`rules.plate_take`, at the time tolerance), a plate only on a free extractor (each busy for a drawn
-    extraction). The extractions are drawn ahead, more if the plates need them, then one PCR per plate."""
-    n = when.size
-    order = np.concatenate([np.flatnonzero(key), np.flatnonzero(~key)]).astype(np.int64)  # class by class
-    split = int(np.count_nonzero(key))
-    plate_of = np.full(n, -1, np.int64)
-    taken = np.empty(n, np.int64)
-    lo = np.zeros(n + 1, np.int64)
-    start = np.empty(n)
-    room = n // max(spec.plate_size, 1) + spec.extractors + 8  # plates a lab may have formed, most often
-    extraction = spec.extraction.sample(rng, room)
-    while True:
-        free = np.full(max(spec.extractors, 1), -np.inf)
-        plates = current(_form_plates)(
-            when, order, split, at, spec.plate_size, spec.max_plate_wait, TIME_TOLERANCE,
-            free, spec.extractors, extraction, plate_of, taken, lo, start,
-        )  # fmt: skip
-        if plates >= 0:
-            break
-        extraction = np.concatenate([extraction, spec.extraction.sample(rng, extraction.size)])
-        plate_of[:] = -1
-    return _Formed(plate_of, taken, lo[: plates + 1], start[:plates], extraction[:plates], spec.pcr.sample(rng, plates))
-
-
-@njit(cache=True, _nrt=False)
-def _form_plates(
-    when, order, split, at, plate_size, max_plate_wait, tolerance, free, n_free, extraction, plate_of, taken, lo, start
-):
-    """`_formed`'s loop: rows order[:split] (key groups) then order[split:] queue first come, first served
-    (`when` sorted); a plate forms on a free extractor (the pool `free`, `servers.pool_take`) when
-    `rules.plate_take` says. Fills each row's plate, the rows in the order taken, each plate's first and start.
-    Returns the plates formed by `at`, or -1 when they need more than the extractions drawn."""
-    n = when.size
-    k = 0  # rows arrived so far (by `when`)
-    came_key, came_pooled = 0, split  # per class: the next member not yet arrived (positions in `order`)
-    took_key, took_pooled = 0, split  # ... and the next not yet taken
-    plates = done = 0
-    t = when[0] if n else np.inf
-    while t <= at:
-        while k < n and when[k] <= t:
-            k += 1
-        while came_key < split and when[order[came_key]] <= t:
-            came_key += 1
-        while came_pooled < n and when[order[came_pooled]] <= t:
-            came_pooled += 1
-        while (came_key > took_key or came_pooled > took_pooled) and (free[0] if n_free else np.inf) <= t:
-            waiting = came_key - took_key + came_pooled - took_pooled
-            oldest = _oldest(when, order, took_key, came_key, took_pooled, came_pooled)
-            take = plate_take(waiting, plate_size, oldest, max_plate_wait, t, tolerance)
-            if not take:
-                break
-            if plates == extraction.size:
-                return -1
-            pool_take(free, 0, n_free, t, extraction[plates])
-            start[plates] = t
-            lo[plates] = done
-            for _ in range(take):  # key groups first, each class first come, first served
-                if took_key < came_key:
-                    row = order[took_key]
-                    took_key += 1
-                else:
-                    row = order[took_pooled]
-                    took_pooled += 1
-                plate_of[row] = plates
-                taken[done] = row
-                done += 1
-            plates += 1
-            lo[plates] = done
-        nxt = when[k] if k < n else np.inf
-        if came_key > took_key or came_pooled > took_pooled:
-            oldest = _oldest(when, order, took_key, came_key, took_pooled, came_pooled)
-            e = free[0] if n_free else np.inf
-            nxt = min(nxt, e if e > t else t + plate_timer(oldest, max_plate_wait, t))
-        t = nxt
-    return plates
-
-
-@njit(cache=True, _nrt=False)
-def _oldest(when, order, took_key, came_key, took_pooled, came_pooled):
-    """When the longest-waiting tube came (`TubeQueue.oldest`): the first untaken of either class."""
-    oldest = np.inf
-    if took_key < came_key:
-        oldest = min(oldest, when[order[took_key]])
-    if took_pooled < came_pooled:
-        oldest = min(oldest, when[order[took_pooled]])
-    return oldest
+def _boxes(logi: Logistics, ids, point, picked, lab, priority, at: float) -> None:
+    """Tubes on the road at `at`: one box per point and pickup (rule F3: `_arrival`), a point's in pickup order."""
+    by = np.lexsort((picked, point))  # stable: a box keeps its tubes in the point's order
+    ids, point, picked = ids[by], point[by], picked[by]
+    cuts = np.flatnonzero((np.diff(point) != 0) | (np.diff(picked) != 0)) + 1
+    for box in np.split(np.arange(ids.size), cuts) if ids.size else ():
+        p, when = int(point[box[0]]), float(picked[box[0]])
+        logi.restored.boxes.append((_arrival(logi, p, when, at), int(lab[p]), ids[box], bool(priority[p])))
 
 
 def _arrival(logi: Logistics, point: int, picked: float, at: float) -> float:
