@@ -127,7 +127,8 @@ def _formed(spec: Lab, rng: np.random.Generator, when: np.ndarray, key: np.ndarr
             break
         extraction = np.concatenate([extraction, spec.extraction.sample(rng, extraction.size)])
         plate_of[:] = -1
-    return _Formed(plate_of, taken, lo[: plates + 1], start[:plates], extraction[:plates], spec.pcr.sample(rng, plates))
+    lo = lo[: plates + 1]
+    return _Formed(plate_of, taken[: lo[-1]], lo, start[:plates], extraction[:plates], spec.pcr.sample(rng, plates))
 
 
 @njit(cache=True, _nrt=False)
