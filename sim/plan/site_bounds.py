@@ -16,8 +16,8 @@ from __future__ import annotations
 import math
 
 import numpy as np
-from scipy import sparse
 from numba import njit
+from scipy import sparse
 from scipy.optimize import Bounds, LinearConstraint, milp
 
 
