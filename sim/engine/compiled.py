@@ -159,7 +159,7 @@ def _attempt(logi, points: Points, start: Start, room: int):
     handled = start.reset(logi)
     retest_result = np.full(retest_tubes, np.nan)
     tb = _tubes(logi, points, handled, retest_result, recalled.size)
-    lb = _labs(labs, rnd, start.received)
+    lb = _labs(labs, rnd, start.received, logi.restored)
     rs = start.restored
     plate_room = int(ext[2].sum()) + sum(lab.lab.extractors for lab in labs) + rs.kind.size + 1
     batch_room = (travel[0].size + recalled.size + rs.kind.size) * room + 1
@@ -256,10 +256,10 @@ def _trunks(logi, boxes: np.ndarray, tubes: np.ndarray, parts: int, room: int) -
     )
 
 
-def _labs(labs, rnd, received: np.ndarray) -> loop_state.LabArrays:
+def _labs(labs, rnd, received: np.ndarray, restored) -> loop_state.LabArrays:
     """Per lab: its state (extractors free first, tubes received before a forecast's start), backlog peak
-    time, plate rules, and its vehicles' and PCR machines' free times (every one free from the start; room for
-    the machines surges add)."""
+    time, plate rules, and its vehicles' and PCR machines' free times (every one free from the start but a
+    forecast's vehicles driving boxes back, `Restored.vehicles_free`; room for the machines surges add)."""
     n = len(labs)
     added = np.zeros(n, np.int64)
     for u in rnd.lab_surges:
@@ -275,7 +275,7 @@ def _labs(labs, rnd, received: np.ndarray) -> loop_state.LabArrays:
         np.array([lab.lab.plate_size for lab in labs], np.int64),
         np.array([lab.lab.max_plate_wait for lab in labs], float),
         np.array([lab.lab.report_delay for lab in labs], float),
-        np.full(vehicles.sum(), -np.inf),
+        np.concatenate([restored.vehicles_free(li, int(k)) for li, k in enumerate(vehicles)]),
         np.concatenate(([0], np.cumsum(vehicles)[:-1])).astype(np.int64),
         vehicles,
         np.full((pcr + added).sum(), -np.inf),

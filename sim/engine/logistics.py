@@ -51,10 +51,18 @@ class PointTubes:
 @dataclass
 class Restored:
     """What was under way when a forecast starts, in the order it is put back (`engine/resume.py` builds it;
-    each driver starts from it): boxes on the road, plates on instruments, tubes in a lab's queue."""
+    each driver starts from it): boxes on the road, plates on instruments, tubes in a lab's queue, and the
+    lab vehicles still driving those boxes back."""
 
     boxes: list[tuple[float, int, np.ndarray, bool]] = field(default_factory=list)  # arrival, lab, tubes, key group
     labs: list[tuple[str, int, np.ndarray, float | str, float | bool]] = field(default_factory=list)
+    vehicles: list[tuple[int, float]] = field(default_factory=list)  # lab, busy until (its box's arrival)
+
+    def vehicles_free(self, lab: int, n: int) -> np.ndarray:
+        """When each of a lab's `n` vehicles is free at the start (-inf: now), sorted, so a valid pool heap:
+        a vehicle driving a box back is busy until the box arrives (at most `n` of them, the earliest)."""
+        busy = np.sort([t for li, t in self.vehicles if li == lab])[:n]
+        return np.concatenate([np.full(n - busy.size, -np.inf), busy])
 
     def running(self, lab: int, ids: np.ndarray, step: str, left: float) -> None:
         """A plate in `step` ("extraction", "pcr" or "report") with `left` seconds to go (`LabSim.running`)."""
@@ -297,7 +305,11 @@ class Logistics:
             self.clock = self.env.now
 
     def _put_back(self, r: Restored) -> None:
-        """A forecast's boxes on the road, plates on instruments and queued tubes, as events and lab state."""
+        """A forecast's boxes on the road, plates on instruments and queued tubes, as events and lab state;
+        the vehicles driving those boxes busy until they arrive."""
+        for li, lab in enumerate(self.labs):
+            pool = lab.vehicles
+            pool.free[: pool.n] = r.vehicles_free(li, pool.n)
         for arrive, li, ids, priority in r.boxes:
             lab = self.labs[li]
             box = partial(self.unload, lab, ids, priority)

@@ -170,6 +170,7 @@ def _positive_before(rnd: Round, rng, seal: np.ndarray, size: np.ndarray) -> dic
 def _restore(logi: Logistics, crowd: Crowd, state: RoundState, rows: list[np.ndarray]) -> None:
     """Put back what was under way at `at`: picked tubes on the road (F3) or in a lab's queue, plates (F4)."""
     t, at = state.tubes, state.at
+    routed = {p for r in logi.routes for stop in r.copies for p in stop}  # a courier carries their boxes
     in_lab: list[list[tuple[np.ndarray, np.ndarray, bool]]] = [[] for _ in logi.labs]
     for pt in crowd.point_tubes:
         r = rows[pt.index]
@@ -186,7 +187,10 @@ def _restore(logi: Logistics, crowd: Crowd, state: RoundState, rows: list[np.nda
         in_lab[pt.lab].append((ids[~road], reached[~road], pt.priority))
         for when in np.unique(picked[:m][road]):  # one box per pickup
             box = ids[road][picked[:m][road] == when]
-            logi.restored.boxes.append((_arrival(logi, pt.index, float(when), at), pt.lab, box, pt.priority))
+            arrive = _arrival(logi, pt.index, float(when), at)
+            logi.restored.boxes.append((arrive, pt.lab, box, pt.priority))
+            if pt.index not in routed:  # the lab's vehicle that picked it up is busy until it is back (F3)
+                logi.restored.vehicles.append((pt.lab, arrive))
     for li, parts in enumerate(in_lab):
         got = [(ids, when, np.full(ids.size, pr)) for ids, when, pr in parts if ids.size]
         if got:
