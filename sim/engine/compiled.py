@@ -15,7 +15,7 @@ import os
 
 import numpy as np
 
-from sim.engine import heaps, loop, loop_state, rules
+from sim.engine import heaps, loop, loop_state, pickups, rules
 from sim.engine.draws import Draws
 from sim.scenario.rules import TIME_TOLERANCE
 
@@ -66,6 +66,10 @@ class Start:
         self.done = np.zeros(len(logi.travel), np.int64)
         for i, d in logi.done.items():
             self.done[i] = d
+        self.asked = np.full(len(logi.travel), np.inf)
+        for p in logi.point_tubes.values():
+            if p.seal.size:
+                self.asked[p.index] = pickups.pending_since(logi, p)
         self.received = np.array([lab.stats["received"] for lab in logi.labs], np.int64)
         self.drawn = np.array([d.used for d in logi.travel], np.int64)  # travel draws a forecast made already
         r = logi.restored
@@ -154,7 +158,15 @@ def _attempt(logi, points: Points, start: Start, room: int):
     dr = loop_state.DrawArrays(*travel, start.drawn.copy(), *ext, unused, *pcr, unused.copy())
     done = start.done.copy()
     pt = loop_state.PointArrays(
-        points.seal, points.first, points.size, points.lab, points.priority, points.origin, points.group, done
+        points.seal,
+        points.first,
+        points.size,
+        points.lab,
+        points.priority,
+        points.origin,
+        points.group,
+        done,
+        start.asked.copy(),
     )
     handled = start.reset(logi)
     retest_result = np.full(retest_tubes, np.nan)

@@ -56,13 +56,15 @@ class Restored:
 
     boxes: list[tuple[float, int, np.ndarray, bool]] = field(default_factory=list)  # arrival, lab, tubes, key group
     labs: list[tuple[str, int, np.ndarray, float | str, float | bool]] = field(default_factory=list)
-    vehicles: list[tuple[int, float]] = field(default_factory=list)  # lab, busy until (its box's arrival)
+    vehicles: list[tuple[int, float]] = field(default_factory=list)  # lab, a box's arrival there (a vehicle back)
 
     def vehicles_free(self, lab: int, n: int) -> np.ndarray:
-        """When each of a lab's `n` vehicles is free at the start (-inf: now), sorted, so a valid pool heap:
-        a vehicle driving a box back is busy until the box arrives (at most `n` of them, the earliest)."""
-        busy = np.sort([t for li, t in self.vehicles if li == lab])[:n]
-        return np.concatenate([np.full(n - busy.size, -np.inf), busy])
+        """When each of a lab's `n` vehicles is free, sorted (a valid pool heap): from its latest return, the
+        `n` latest boxes to reach the lab, received or still on the road (rule F3); -inf for a vehicle with
+        none. A vehicle driving a box back is busy until it arrives; one back before the start took any
+        pickup asked after it came back (`rules.drive_out`)."""
+        back = np.sort([t for li, t in self.vehicles if li == lab])[-n:] if n else np.empty(0)
+        return np.concatenate([np.full(n - back.size, -np.inf), back])
 
     def running(self, lab: int, ids: np.ndarray, step: str, left: float) -> None:
         """A plate in `step` ("extraction", "pcr" or "report") with `left` seconds to go (`LabSim.running`)."""

@@ -26,15 +26,13 @@ from sim.engine.figures import stage_means
 from sim.engine.kernels import current
 from sim.engine.logistics import Logistics
 from sim.engine.replication import logistics
-from sim.engine.rules import KEY_GROUPS, POOLED, TubeQueue
+from sim.engine.rules import KEY_GROUPS, POOLED, REDRAWS, TubeQueue
 from sim.engine.sampling import Crowd, collector, simulate_crowd
 from sim.engine.servers import ServerPool
 from sim.engine.timeline import Grid
 from sim.engine.tubes import fill_tubes
 from sim.scenario.round import Lab, PointGroup, Round
 from sim.scenario.rules import TIME_TOLERANCE
-
-REDRAWS = 20  # draws of a drive under way before it is taken to end at TIME
 
 
 @dataclass
@@ -185,11 +183,13 @@ def _restore(logi: Logistics, crowd: Crowd, state: RoundState, rows: list[np.nda
         reached = t["at_lab"][r[:m]]
         road = np.isnan(reached)
         in_lab[pt.lab].append((ids[~road], reached[~road], pt.priority))
+        if pt.index not in routed:  # each box received was a lab vehicle back then (F3)
+            logi.restored.vehicles += [(pt.lab, float(w)) for w in np.unique(reached[~road])]
         for when in np.unique(picked[:m][road]):  # one box per pickup
             box = ids[road][picked[:m][road] == when]
             arrive = _arrival(logi, pt.index, float(when), at)
             logi.restored.boxes.append((arrive, pt.lab, box, pt.priority))
-            if pt.index not in routed:  # the lab's vehicle that picked it up is busy until it is back (F3)
+            if pt.index not in routed:  # the lab's vehicle that picked it up is back when the box is (F3)
                 logi.restored.vehicles.append((pt.lab, arrive))
     for li, parts in enumerate(in_lab):
         got = [(ids, when, np.full(ids.size, pr)) for ids, when, pr in parts if ids.size]
