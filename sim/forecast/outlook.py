@@ -172,7 +172,16 @@ def state_of(rnd: Round, status: Status, plans: list[PlanAt], grid: Grid | None 
         so_far = np.where(expected > 0, np.clip(plan_arrived / expected, 0, 1), 1.0)
         still = np.clip(turnout * (1 - so_far) / (1 - turnout * so_far), 0, 1)
     tubes = _lab_times(rnd, status, plans[0]) if status.kind == "counts" else status.tubes
-    state = RoundState(status.at, came, np.nan_to_num(still), waiting, status.open_tube, tubes, status.plates_running)
+    state = RoundState(
+        status.at,
+        came,
+        np.nan_to_num(still),
+        waiting,
+        status.open_tube,
+        tubes,
+        status.plates_running,
+        boxes_known=status.kind == "log",
+    )
     return state, {
         "turnout": {
             "updated": enough,
