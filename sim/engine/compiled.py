@@ -17,6 +17,7 @@ import numpy as np
 
 from sim.engine import heaps, loop, loop_state, pickups, rules
 from sim.engine.draws import Draws
+from sim.engine.servers import returned
 from sim.scenario.rules import TIME_TOLERANCE
 
 ENGINE = "NATSIM_ENGINE"  # "reference": every replication's logistics in the SimPy model (`natsim run --engine`)
@@ -271,7 +272,7 @@ def _trunks(logi, boxes: np.ndarray, tubes: np.ndarray, parts: int, room: int) -
 def _labs(labs, rnd, received: np.ndarray, restored) -> loop_state.LabArrays:
     """Per lab: its state (extractors free first, tubes received before a forecast's start), backlog peak
     time, plate rules, and its vehicles' and PCR machines' free times (every one free from the start but a
-    forecast's vehicles driving boxes back, `Restored.vehicles_free`; room for the machines surges add)."""
+    forecast's vehicles driving boxes back, `servers.returned`; room for the machines surges add)."""
     n = len(labs)
     added = np.zeros(n, np.int64)
     for u in rnd.lab_surges:
@@ -287,7 +288,7 @@ def _labs(labs, rnd, received: np.ndarray, restored) -> loop_state.LabArrays:
         np.array([lab.lab.plate_size for lab in labs], np.int64),
         np.array([lab.lab.max_plate_wait for lab in labs], float),
         np.array([lab.lab.report_delay for lab in labs], float),
-        np.concatenate([restored.vehicles_free(li, int(k)) for li, k in enumerate(vehicles)]),
+        np.concatenate([returned(restored.vehicles, li, int(k)) for li, k in enumerate(vehicles)]),
         np.concatenate(([0], np.cumsum(vehicles)[:-1])).astype(np.int64),
         vehicles,
         np.full((pcr + added).sum(), -np.inf),

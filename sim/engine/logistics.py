@@ -28,7 +28,7 @@ from sim.engine.draws import Draws
 from sim.engine.kernels import current
 from sim.engine.retests import Retests
 from sim.engine.rules import KEY_GROUPS, POOLED, RETESTS, TubeQueue
-from sim.engine.servers import Busy, ServerPool
+from sim.engine.servers import Busy, ServerPool, returned
 from sim.engine.trunks import Trunk
 from sim.scenario.round import Lab, Round
 from sim.scenario.rules import TIME_TOLERANCE
@@ -51,20 +51,11 @@ class PointTubes:
 @dataclass
 class Restored:
     """What was under way when a forecast starts, in the order it is put back (`engine/resume.py` builds it;
-    each driver starts from it): boxes on the road, plates on instruments, tubes in a lab's queue, and the
-    lab vehicles still driving those boxes back."""
+    each driver starts from it): boxes on the road, plates on instruments, tubes in a lab's queue, vehicles."""
 
     boxes: list[tuple[float, int, np.ndarray, bool]] = field(default_factory=list)  # arrival, lab, tubes, key group
     labs: list[tuple[str, int, np.ndarray, float | str, float | bool]] = field(default_factory=list)
-    vehicles: list[tuple[int, float]] = field(default_factory=list)  # lab, a box's arrival there (a vehicle back)
-
-    def vehicles_free(self, lab: int, n: int) -> np.ndarray:
-        """When each of a lab's `n` vehicles is free, sorted (a valid pool heap): from its latest return, the
-        `n` latest boxes to reach the lab, received or still on the road (rule F3); -inf for a vehicle with
-        none. A vehicle driving a box back is busy until it arrives; one back before the start took any
-        pickup asked after it came back (`rules.drive_out`)."""
-        back = np.sort([t for li, t in self.vehicles if li == lab])[-n:] if n else np.empty(0)
-        return np.concatenate([np.full(n - back.size, -np.inf), back])
+    vehicles: list[tuple[int, float]] = field(default_factory=list)  # lab, a box's arrival (`servers.returned`)
 
     def running(self, lab: int, ids: np.ndarray, step: str, left: float) -> None:
         """A plate in `step` ("extraction", "pcr" or "report") with `left` seconds to go (`LabSim.running`)."""
@@ -307,11 +298,10 @@ class Logistics:
             self.clock = self.env.now
 
     def _put_back(self, r: Restored) -> None:
-        """A forecast's boxes on the road, plates on instruments and queued tubes, as events and lab state;
-        the vehicles driving those boxes busy until they arrive."""
+        """A forecast's vehicles, boxes on the road, plates on instruments and queued tubes, as lab state and
+        events."""
         for li, lab in enumerate(self.labs):
-            pool = lab.vehicles
-            pool.free[: pool.n] = r.vehicles_free(li, pool.n)
+            lab.vehicles.free[: lab.vehicles.n] = returned(r.vehicles, li, lab.vehicles.n)
         for arrive, li, ids, priority in r.boxes:
             lab = self.labs[li]
             box = partial(self.unload, lab, ids, priority)
