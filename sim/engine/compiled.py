@@ -16,9 +16,10 @@ import os
 
 import numpy as np
 
-from sim.engine import heaps, loop, loop_state, rules
+from sim.engine import heaps, loop, loop_state, pickups, rules
 from sim.engine.draws import Draws
 from sim.engine.pickups import tick_after
+from sim.engine.servers import returned
 from sim.scenario.rules import TIME_TOLERANCE
 
 ENGINE = "NATSIM_ENGINE"  # "reference": every replication's logistics in the SimPy model (`natsim run --engine`)
@@ -67,6 +68,10 @@ class Start:
         self.done = np.zeros(len(logi.travel), np.int64)
         for i, d in logi.done.items():
             self.done[i] = d
+        self.asked = np.full(len(logi.travel), np.inf)
+        for p in logi.point_tubes.values():
+            if p.seal.size:
+                self.asked[p.index] = pickups.pending_since(logi, p)
         self.received = np.array([lab.stats["received"] for lab in logi.labs], np.int64)
         self.drawn = np.array([d.used for d in logi.travel], np.int64)  # travel draws a forecast made already
         r = logi.restored
@@ -157,12 +162,20 @@ def _attempt(logi, points: Points, start: Start, room: int):
     dr = loop_state.DrawArrays(*travel, start.drawn.copy(), *ext, unused, *pcr, unused.copy())
     done = start.done.copy()
     pt = loop_state.PointArrays(
-        points.seal, points.first, points.size, points.lab, points.priority, points.origin, points.group, done
+        points.seal,
+        points.first,
+        points.size,
+        points.lab,
+        points.priority,
+        points.origin,
+        points.group,
+        done,
+        start.asked.copy(),
     )
     handled = start.reset(logi)
     retest_result = np.full(retest_tubes, np.nan)
     tb = _tubes(logi, points, handled, retest_result, recalled.size)
-    lb = _labs(labs, rnd, start.received)
+    lb = _labs(labs, rnd, start.received, logi.restored)
     rs = start.restored
     plate_room = int(ext[2].sum()) + sum(lab.lab.extractors for lab in labs) + rs.kind.size + 1
     batch_room = (travel[0].size + recalled.size + rs.kind.size) * room + 1
@@ -322,10 +335,10 @@ def _routes(logi, points: Points, room: int) -> loop_state.RouteArrays:
     )
 
 
-def _labs(labs, rnd, received: np.ndarray) -> loop_state.LabArrays:
+def _labs(labs, rnd, received: np.ndarray, restored) -> loop_state.LabArrays:
     """Per lab: its state (extractors free first, tubes received before a forecast's start), backlog peak
-    time, plate rules, and its vehicles' and PCR machines' free times (every one free from the start; room for
-    the machines surges add)."""
+    time, plate rules, and its vehicles' and PCR machines' free times (every one free from the start but a
+    forecast's vehicles driving boxes back, `servers.returned`; room for the machines surges add)."""
     n = len(labs)
     added = np.zeros(n, np.int64)
     for u in rnd.lab_surges:
@@ -341,7 +354,7 @@ def _labs(labs, rnd, received: np.ndarray) -> loop_state.LabArrays:
         np.array([lab.lab.plate_size for lab in labs], np.int64),
         np.array([lab.lab.max_plate_wait for lab in labs], float),
         np.array([lab.lab.report_delay for lab in labs], float),
-        np.full(vehicles.sum(), -np.inf),
+        np.concatenate([returned(restored.vehicles, li, int(k)) for li, k in enumerate(vehicles)]),
         np.concatenate(([0], np.cumsum(vehicles)[:-1])).astype(np.int64),
         vehicles,
         np.full((pcr + added).sum(), -np.inf),

@@ -114,9 +114,17 @@ def _ticking(pt, dr, tb, lb, q, c, slow, s, ev, tk, now, i):
         lab = pt.lab[i]
         there = _travel(pt, dr, slow, s, i, now)
         back = _travel(pt, dr, slow, s, i, now)
-        depart = pool_take(lb.vehicles, lb.vehicles_lo[lab], lb.vehicles_n[lab], now, there + back)
-        home = depart + (there + back)
-        at = depart + there
+        asked = min(pt.asked[i], now)  # `pickups.dispatch`: a forecast's request from before its start
+        pt.asked[i] = np.inf
+        earliest = lb.vehicles[lb.vehicles_lo[lab]]
+        for _draw in range(rules.REDRAWS):
+            if max(asked, earliest) + there >= now:
+                break
+            there = _travel(pt, dr, slow, s, i, now)
+        busy = rules.drive_out(asked, earliest, there, back, now)
+        depart = pool_take(lb.vehicles, lb.vehicles_lo[lab], lb.vehicles_n[lab], asked, busy)
+        home = depart + busy
+        at = max(depart + there, now)
         # `Logistics.collect`: what is sealed when the vehicle gets there.
         first, done = pt.first[i], pt.done[i]
         upto = rules.picked_upto(rules.sealed_by(pt.seal, first, pt.size[i], at), done, np.inf)
@@ -655,8 +663,8 @@ def run(pt, dr, tb, lb, q, tr, ro, c, slow, inst, s, ev, tk, ticking, rs, now, e
     for k in range(ticking.size):  # `pickups.ticking` starts: every point's first request
         i = ticking[k]
         t = _request_at(pt, c, i)
-        if t < np.inf:
-            tick_push(tk, s, max(t, now), now, k, i)
+        if t < np.inf:  # a forecast's requests from before its start first, as they were made (`pickups.ticking`)
+            tick_push(tk, s, min(max(t, now), pt.asked[i]), now, k, i)
     s[MADE] = ticking.size
     _ticking(pt, dr, tb, lb, q, c, slow, s, ev, tk, now, -1)
     for k in range(ro.calling.size):  # `pickups.calling` starts, point by point

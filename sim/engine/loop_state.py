@@ -20,6 +20,7 @@ class PointArrays(NamedTuple):
     origin: np.ndarray  # the pickup clock's opening
     group: np.ndarray  # its point group (-2: none known)
     done: np.ndarray  # tubes picked up so far
+    asked: np.ndarray  # a forecast's pending request from before its start (`pickups.pending_since`; inf: none)
 
 
 class DrawArrays(NamedTuple):

@@ -26,15 +26,13 @@ from sim.engine.figures import stage_means
 from sim.engine.kernels import current
 from sim.engine.logistics import Logistics
 from sim.engine.replication import logistics
-from sim.engine.rules import KEY_GROUPS, POOLED, TubeQueue
+from sim.engine.rules import KEY_GROUPS, POOLED, REDRAWS, TubeQueue
 from sim.engine.sampling import Crowd, collector, simulate_crowd
 from sim.engine.servers import ServerPool
 from sim.engine.timeline import Grid
 from sim.engine.tubes import fill_tubes
 from sim.scenario.round import Lab, PointGroup, Round
 from sim.scenario.rules import TIME_TOLERANCE
-
-REDRAWS = 20  # draws of a drive under way before it is taken to end at TIME
 
 
 @dataclass
@@ -49,6 +47,7 @@ class RoundState:
     tubes: dict[str, np.ndarray]  # tubes not reported by `at`: point, size, sealed, picked, at_lab (NaN: not yet)
     plates_running: np.ndarray  # per lab: plates under way at `at`
     extra_tables: np.ndarray | None = None  # per point: tables added at `at` (forecast --add)
+    boxes_known: bool = True  # each box's pickup and arrival are the status's (a log), so its vehicle's trips are
 
     def before(self) -> list[np.ndarray]:
         """Each point's tubes from before `at`, in the order the point holds them: picked up first (by
@@ -170,6 +169,11 @@ def _positive_before(rnd: Round, rng, seal: np.ndarray, size: np.ndarray) -> dic
 def _restore(logi: Logistics, crowd: Crowd, state: RoundState, rows: list[np.ndarray]) -> None:
     """Put back what was under way at `at`: picked tubes on the road (F3) or in a lab's queue, plates (F4)."""
     t, at = state.tubes, state.at
+    # Points whose boxes say nothing of the lab's vehicles: a courier carries them; or every point, when the
+    # boxes are guessed (counts, F5), so every vehicle is free at `at`.
+    untracked = {p for r in logi.routes for stop in r.copies for p in stop}
+    if not state.boxes_known:
+        untracked = set(range(state.arrived.size))
     in_lab: list[list[tuple[np.ndarray, np.ndarray, bool]]] = [[] for _ in logi.labs]
     for pt in crowd.point_tubes:
         r = rows[pt.index]
@@ -184,9 +188,14 @@ def _restore(logi: Logistics, crowd: Crowd, state: RoundState, rows: list[np.nda
         reached = t["at_lab"][r[:m]]
         road = np.isnan(reached)
         in_lab[pt.lab].append((ids[~road], reached[~road], pt.priority))
+        if pt.index not in untracked:  # each box received was a lab vehicle back then (F3)
+            logi.restored.vehicles += [(pt.lab, float(w)) for w in np.unique(reached[~road])]
         for when in np.unique(picked[:m][road]):  # one box per pickup
             box = ids[road][picked[:m][road] == when]
-            logi.restored.boxes.append((_arrival(logi, pt.index, float(when), at), pt.lab, box, pt.priority))
+            arrive = _arrival(logi, pt.index, float(when), at)
+            logi.restored.boxes.append((arrive, pt.lab, box, pt.priority))
+            if pt.index not in untracked:  # the lab's vehicle that picked it up is back when the box is (F3)
+                logi.restored.vehicles.append((pt.lab, arrive))
     for li, parts in enumerate(in_lab):
         got = [(ids, when, np.full(ids.size, pr)) for ids, when, pr in parts if ids.size]
         if got:

@@ -92,6 +92,21 @@ def plate_timer(oldest, max_plate_wait, now):
     return max(oldest + max_plate_wait - now, 0.0)
 
 
+REDRAWS = 20  # rule F3: draws of a drive under way at a forecast's start before it is taken to end then
+
+
+@njit(cache=True, _nrt=False)
+def drive_out(asked, earliest, there, back, now):
+    """Rule F3, a pickup a forecast finds asked before its start (`asked` < now) and not served by then: the
+    vehicle left when first free after the request (`earliest`) and gets there a travel draw later, drawn
+    again (by the driver, up to REDRAWS times) until it ends after now, its tubes not picked up by then. How
+    long the vehicle is busy from when it leaves; a request made now: there + back."""
+    start = max(asked, earliest)
+    if start + there >= now:
+        return there + back
+    return (now - start) + back
+
+
 @njit(cache=True, _nrt=False)
 def slowed(travel, slowdowns, now, lab, group):
     """A travel draw stretched by every slowdown in force at `now` for the point's lab or group. Rows of
