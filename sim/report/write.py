@@ -7,7 +7,7 @@ from pathlib import Path
 
 import numpy as np
 
-from sim.core.tables import write_csv
+from sim.core.tables import write_columns, write_csv
 from sim.engine.sampling import SERIES
 from sim.report.bill import BILL_COLUMNS, bill_rows
 from sim.report.folder import staged_folder
@@ -23,7 +23,7 @@ def write_results(result: RunResult, out: Path, scenario_text: str, plot: bool =
         (tmp / "scenario.yaml").write_text(scenario_text, encoding="utf-8")
         summary = result.summary()
         (tmp / "summary.json").write_text(json.dumps(summary, indent=2) + "\n", encoding="utf-8")
-        write_csv(tmp / "points.csv", POINT_COLUMNS, result.points_table())
+        write_columns(tmp / "points.csv", POINT_COLUMNS, result.points_columns())
         write_csv(tmp / "bill.csv", BILL_COLUMNS, bill_rows(result.bill()))
         write_csv(tmp / "labs.csv", LAB_COLUMNS, result.labs_table())
         if result.rnd.routes:
