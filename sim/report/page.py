@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import base64
 import html
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -60,9 +60,10 @@ class Page:
     title: str
     verdict: list[str] = field(default_factory=list)
     tone: str = ""  # "", "missed" or "risk": the verdict box's colour
-    sections: list[tuple[str, str]] = field(default_factory=list)  # (heading, HTML)
+    # (heading, HTML); HTML made by a function when the page is written: the plots, drawn meanwhile
+    sections: list[tuple[str, str | Callable[[], str]]] = field(default_factory=list)
 
-    def add(self, heading: str, body: str) -> None:
+    def add(self, heading: str, body: str | Callable[[], str]) -> None:
         if body:
             self.sections.append((heading, body))
 
@@ -72,7 +73,8 @@ class Page:
             f'<p class="{"lead" if i == 0 else ""}">{esc(line)}</p>' for i, line in enumerate(self.verdict)
         )
         body = f"<h1>{esc(self.title)}</h1>" + (f'<div class="verdict {self.tone}">{verdict}</div>' if verdict else "")
-        body += "".join(f"<h2>{esc(h)}</h2>{b}" for h, b in self.sections)
+        made = ((h, b() if callable(b) else b) for h, b in self.sections)
+        body += "".join(f"<h2>{esc(h)}</h2>{b}" for h, b in made if b)
         body += f"<footer>{esc(_('Made by natsim {version}.').format(version=__version__))}</footer>"
         style = _STYLE
         if fonts:
