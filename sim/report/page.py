@@ -96,9 +96,7 @@ def table(columns: list[tuple[str, str]], rows: list[dict], sort_by: str | None 
     if not rows:
         return ""
     if sort_by is not None:
-        rows = sorted(
-            rows, key=lambda r: _number(r.get(sort_by)) if _number(r.get(sort_by)) is not None else float("-inf")
-        )
+        rows = sorted(rows, key=lambda r: _number(r.get(sort_by), float("-inf")))
         rows.reverse()
     shown = rows[:MAX_ROWS]
     numeric = {k for k, _h in columns if all(_number(r.get(k)) is not None or r.get(k) in (None, "") for r in shown)}
@@ -163,14 +161,15 @@ def write_page(page: Page, folder: Path) -> Path:
     return path
 
 
-def _number(v: object) -> float | None:
+def _number(v: object, missing: float | None = None) -> float | None:
+    """A cell as a number, or `missing` (empty, not a number, NaN)."""
     if v is None or v == "":
-        return None
+        return missing
     try:
         x = float(v)
     except (TypeError, ValueError):
-        return None
-    return x if x == x else None  # NaN reads as missing
+        return missing
+    return x if x == x else missing  # NaN reads as missing
 
 
 def _show(v: object) -> str:
