@@ -5,7 +5,6 @@ its axes and artists, so a test can read what was drawn."""
 
 from __future__ import annotations
 
-import gc
 import multiprocessing
 import os
 from collections.abc import Iterator
@@ -59,14 +58,10 @@ def drawing(jobs: list[tuple]) -> Iterator[None]:
     shares = _shares(jobs)
     children = []
     try:
-        gc.freeze()  # the copies' collections leave this process's objects, and so their memory pages, alone
-        try:
-            for share in shares:
-                child = multiprocessing.get_context("fork").Process(target=_draw_quietly, args=(share,))
-                child.start()
-                children.append((child, share))
-        finally:
-            gc.unfreeze()
+        for share in shares:
+            child = multiprocessing.get_context("fork").Process(target=_draw_quietly, args=(share,))
+            child.start()
+            children.append((child, share))
         yield
     finally:
         for child, _share in children:
