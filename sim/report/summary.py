@@ -224,13 +224,13 @@ class RunResult:
         with warnings.catch_warnings():
             warnings.simplefilter("ignore", RuntimeWarning)  # a point nobody came to stays NaN
             means = {k: np.nanmean([r.points[k] for r in self.reps], axis=0) for k in self.reps[0].points}
-        each = [(g, g.count) for g in rnd.groups]
+        counts = [g.count for g in rnd.groups]
         return {
             "name": rnd.point_names(),
-            "group": [g.name for g, n in each for _ in range(n)],
-            "lab": [rnd.labs[g.lab].name for g, n in each for _ in range(n)],
-            "residents": [g.residents for g, n in each for _ in range(n)],
-            "tables": [g.tables for g, n in each for _ in range(n)],
+            "group": [g.name for g in rnd.groups for _ in range(g.count)],
+            "lab": [rnd.labs[g.lab].name for g in rnd.groups for _ in range(g.count)],
+            "residents": np.repeat([g.residents for g in rnd.groups], counts),
+            "tables": np.repeat([g.tables for g in rnd.groups], counts),
             **means,
         }
 
