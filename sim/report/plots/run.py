@@ -235,11 +235,11 @@ def plot_rounds(result: RunResult, path: Path) -> Figure:
 
 def plots_drawn(result: RunResult, folder: Path) -> AbstractContextManager[None]:
     """The run's plots, drawn into `folder` while the block runs (see `drawing`); all drawn when it ends."""
-    jobs = [
+    jobs = [  # in shares of about equal time: utilisation (two panels) the slowest of these
         (plot_cumulative, result, folder / "cumulative.png"),
+        (plot_utilisation, result, folder / "utilisation.png"),
         (plot_queues, result, folder / "queues.png"),
         (plot_waits, result, folder / "waits.png"),
-        (plot_utilisation, result, folder / "utilisation.png"),
     ]
     if result.rnd.campaign:
         jobs.append((plot_rounds, result, folder / "rounds.png"))
