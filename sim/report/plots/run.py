@@ -246,5 +246,5 @@ def plots_drawn(result: RunResult, folder: Path) -> AbstractContextManager[None]
     if result.rnd.places is not None:
         from sim.report.plots.map import map_plot  # only a round on a map has one
 
-        jobs.insert(0, (map_plot, result, folder / "map.png"))  # the slowest: one side draws it alone
+        jobs.insert(0, (map_plot, result, folder / "map.png"))  # the slowest: first, in the smallest share
     return drawing(jobs)
