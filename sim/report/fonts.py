@@ -57,7 +57,9 @@ def _subset(text: str) -> bytes:
     from fontTools import subset
     from fontTools.ttLib import TTFont
 
-    font = TTFont(CJK_FONT)
+    # The shipped font's bounding boxes stand (recomputing them for the cut took a third of its time, and
+    # a box that holds every glyph holds these), and no timestamp: the same characters give the same bytes.
+    font = TTFont(CJK_FONT, lazy=True, recalcBBoxes=False, recalcTimestamp=False)
     opts = subset.Options()
     opts.hinting = False
     sub = subset.Subsetter(opts)
