@@ -8,7 +8,8 @@
   same run (a fresh process that draws arrival and service times for the same residents with numpy and
   sorts each point's arrivals); target 4x.
 - writing: points.csv, the plots and the page of a 20,000-point city (the Shanghai replication's result,
-  simulated first in the same process, not timed); target 1.5 s.
+  simulated first in the same process, not timed); target 1.5 s. Its CPU seconds count the forked copies
+  that draw the plots.
 
 Every figure is the median of `--runs` fresh processes (wall seconds; CPU seconds beside it, which a shared
 machine disturbs less); all runs are printed.
@@ -45,7 +46,7 @@ for g in rnd.groups:  # the same residents, drawn in bulk; each point's arrivals
 """
 
 WRITING = """
-import sys, time
+import resource, sys, time
 from pathlib import Path
 from sim.run.runner import run
 from sim.scenario.build import build_round
@@ -53,9 +54,12 @@ from sim.scenario.load import load_scenario
 from sim.report.write import write_results
 path = Path({path!r})
 result = run(build_round(load_scenario(path)), 1)
-t0 = time.perf_counter(); c0 = time.process_time()
+def children():  # the forked copies drawing the plots
+    r = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return r.ru_utime + r.ru_stime
+t0 = time.perf_counter(); c0 = time.process_time(); k0 = children()
 write_results(result, Path(sys.argv[1]), path.read_text())
-print(time.perf_counter() - t0, time.process_time() - c0)
+print(time.perf_counter() - t0, time.process_time() - c0, children() - k0)
 """
 
 
@@ -124,12 +128,13 @@ def writing(runs: int) -> list[str]:
         for k in range(runs):
             cmd = [sys.executable, "-c", WRITING.format(path=SHANGHAI), f"{tmp}/w{k}"]
             out = subprocess.run(cmd, cwd=ROOT, capture_output=True, text=True, check=True)
-            wall, cpu = map(float, out.stdout.split()[-2:])
-            got.append((wall, cpu))
+            wall, own, forked = map(float, out.stdout.split()[-3:])
+            got.append((wall, own + forked))
     w, c = median(got)
     return [
-        f"| points.csv, plots and page of a 20,000-point city (`write_results`) | {w:.2f} s (CPU {c:.2f} s; "
-        f"runs {runs_text(got)}) | target 1.5 s: {'met' if w <= 1.5 else 'NOT met'} |"
+        f"| points.csv, plots and page of a 20,000-point city (`write_results`) | {w:.2f} s (CPU {c:.2f} s, the "
+        f"forked copies drawing the plots counted; runs {runs_text(got)}) | target 1.5 s: "
+        f"{'met' if w <= 1.5 else 'NOT met'} |"
     ]
 
 

@@ -34,6 +34,20 @@ def cell(value: object) -> str:
     return str(value)
 
 
+def cells(values: Sequence) -> list[str]:
+    """A column's cells, each as `cell` writes it; a numpy array of numbers in bulk (a 20,000-point city's
+    points.csv is a quarter of a million cells)."""
+    if not isinstance(values, np.ndarray) or values.dtype.kind not in "fiub":
+        return [cell(v) for v in values]
+    if values.dtype.kind != "f":
+        return [str(v) for v in values.tolist()]  # ints and bools: as `str` writes them
+    xs = values.astype(np.float64, copy=False)
+    out = list(map("{:.6g}".format, xs.tolist()))
+    for i in np.flatnonzero(~(np.abs(xs) < 1e6)).tolist():  # NaN, infinities and large figures: as `cell` has them
+        out[i] = cell(float(xs[i]))
+    return out
+
+
 def coordinates(xy: tuple[float, float], lonlat: bool) -> tuple[str, str]:
     """A place's coordinates as cells: degrees to 7 decimals (about 1 cm), metres to the millimetre. Six
     significant digits, right for figures, would move a point by up to 100 m."""
@@ -48,3 +62,13 @@ def write_csv(path: Path, columns: Sequence[str], rows: Iterable[Mapping | Seque
         for row in rows:
             values = [row.get(c) for c in columns] if isinstance(row, Mapping) else row
             w.writerow([cell(v) for v in values])
+
+
+def write_columns(path: Path, columns: Sequence[str], data: Mapping[str, Sequence]) -> None:
+    """A table given by column (name -> values, all of one length; a column `data` lacks is empty), written
+    as `write_csv` writes its rows."""
+    n = len(next(iter(data.values()))) if data else 0
+    with path.open("w", newline="", encoding="utf-8") as f:
+        w = csv.writer(f)
+        w.writerow(columns)
+        w.writerows(zip(*(cells(data[c]) if c in data else [""] * n for c in columns), strict=True))

@@ -1,12 +1,13 @@
 """When the logistics run as the compiled loop (`engine/loop.py`), and the packing of a `Logistics` into
 its arrays and back.
 
-A round without courier routes or trunks between labs runs compiled, a forecast's replication resumed at
-a time included (it starts from what the forecast put back, `Start`): the same events in the same order
-as the SimPy model, without a Python call per pickup, plate or recall (docs/performance.md). Anything
-else runs in SimPy. Draws are read ahead with room to spare; if a point or lab runs out (or the queues'
-arrays fill), the loop stops, the room is doubled and it runs again from the start, so the answer never
-depends on the guess.
+Every round runs compiled, courier routes, trunks between labs and a forecast's replication resumed at a time
+included (it starts from what the forecast put back, `Start`): the same events in the same order as the
+SimPy model, without a Python call per pickup, loop, plate or recall (docs/performance.md). Only the
+reference engine (`natsim run --engine reference`), a forecast's boxes that are not consecutive tubes and a
+lab without a PCR machine run in SimPy. Draws are read ahead with room to spare; if a point, lab or route runs
+out (or the queues' arrays fill), the loop stops, the room is doubled and it runs again from the start, so the
+answer never depends on the guess.
 """
 
 from __future__ import annotations
@@ -15,8 +16,10 @@ import os
 
 import numpy as np
 
-from sim.engine import heaps, loop, loop_state, rules
+from sim.engine import heaps, loop, loop_state, pickups, rules
 from sim.engine.draws import Draws
+from sim.engine.pickups import tick_after
+from sim.engine.servers import returned
 from sim.scenario.rules import TIME_TOLERANCE
 
 ENGINE = "NATSIM_ENGINE"  # "reference": every replication's logistics in the SimPy model (`natsim run --engine`)
@@ -36,9 +39,8 @@ def applies(logi) -> bool:
     if os.environ.get(ENGINE) == "reference":
         return False
     boxes = all(ids.size == 0 or ids[-1] - ids[0] == ids.size - 1 for _t, _lab, ids, _pr in logi.restored.boxes)
-    plain = not logi.routes and boxes  # a forecast's boxes: consecutive tubes, as a pickup's
     machines = all(lab.lab.pcr_machines > 0 for lab in logi.labs)
-    return plain and machines and all(isinstance(t, Draws) for t in logi.travel)
+    return boxes and machines and all(isinstance(t, Draws) for t in logi.travel)
 
 
 def run(logi) -> None:
@@ -66,6 +68,10 @@ class Start:
         self.done = np.zeros(len(logi.travel), np.int64)
         for i, d in logi.done.items():
             self.done[i] = d
+        self.asked = np.full(len(logi.travel), np.inf)
+        for p in logi.point_tubes.values():
+            if p.seal.size:
+                self.asked[p.index] = pickups.pending_since(logi, p)
         self.received = np.array([lab.stats["received"] for lab in logi.labs], np.int64)
         self.drawn = np.array([d.used for d in logi.travel], np.int64)  # travel draws a forecast made already
         r = logi.restored
@@ -106,15 +112,17 @@ class Points:
         self.origin = np.full(n, rnd.open, float)
         self.group = np.array(logi.point_group, np.int64) if logi.point_group else np.full(n, -2, np.int64)
         ticking = []
+        self.routed = {p for r in logi.routes for stop in r.copies for p in stop}  # collected by their courier
         for p in logi.point_tubes.values():
             self.tube_point[p.first_tube : p.first_tube + p.seal.size] = p.index
             self.first[p.index], self.size[p.index], self.lab[p.index] = p.first_tube, p.seal.size, p.lab
             self.priority[p.index] = p.priority
             if p.open is not None:
                 self.origin[p.index] = p.open
-            if p.seal.size:
+            if p.seal.size and p.index not in self.routed:
                 ticking.append(p.index)
         self.ticking = np.array(ticking, np.int64)
+        self.calling = [p.index for p in logi.point_tubes.values() if p.seal.size and p.index in self.routed]
         # Pickups: at most one per tick between the first and last seal, one per full box and the last
         # seal's; two draws each, and one per recalled pool of the point.
         has = self.size > 0
@@ -154,36 +162,45 @@ def _attempt(logi, points: Points, start: Start, room: int):
     dr = loop_state.DrawArrays(*travel, start.drawn.copy(), *ext, unused, *pcr, unused.copy())
     done = start.done.copy()
     pt = loop_state.PointArrays(
-        points.seal, points.first, points.size, points.lab, points.priority, points.origin, points.group, done
+        points.seal,
+        points.first,
+        points.size,
+        points.lab,
+        points.priority,
+        points.origin,
+        points.group,
+        done,
+        start.asked.copy(),
     )
     handled = start.reset(logi)
     retest_result = np.full(retest_tubes, np.nan)
     tb = _tubes(logi, points, handled, retest_result, recalled.size)
-    lb = _labs(labs, rnd, start.received)
+    lb = _labs(labs, rnd, start.received, logi.restored)
     rs = start.restored
     plate_room = int(ext[2].sum()) + sum(lab.lab.extractors for lab in labs) + rs.kind.size + 1
     batch_room = (travel[0].size + recalled.size + rs.kind.size) * room + 1
     q = _queues(n_labs, batch_room, plate_room, n + retest_tubes, travel[0].size // 2 + 2 * plate_room + 1, rs.tubes)
-    c = loop_state.Constants(
-        int(rnd.box_capacity), float(rnd.pickup_interval), float(rnd.recall_delay), TIME_TOLERANCE, int(n)
-    )
+    interval, delay = float(rnd.pickup_interval), float(rnd.recall_delay)
+    c = loop_state.Constants(int(rnd.box_capacity), interval, delay, TIME_TOLERANCE, int(n), float(rnd.open))
+    ro = _routes(logi, points, room)
     slow = rules.slowdown_rows(rnd)
     inst = [(1, u.lab, u.start, u.end, u.extractors, u.pcr_machines) for u in rnd.lab_surges]
     inst = np.array(inst + [(0, o.lab, o.start, o.end, o.extractors, o.pcr_machines) for o in rnd.lab_outages], float)
     s = np.zeros(16, np.int64)
     tr = _trunks(logi, trips, own, batch_room, room)
     ev_room = (travel[0].size + 3 * plate_room + 4 * n_labs + 2 * len(inst) + 2 * rs.kind.size + 64) * room
-    ev_room += 2 * tr.departure.shape[0]
+    ev_room += 2 * tr.departure.shape[0] + 2 * ro.cargo.shape[0] + int((ro.legs_count * (ro.n_stops + 3)).sum())
+    ev_room += 4 * ro.calling.size
     ev = (np.zeros(ev_room), np.zeros(ev_room, np.int64), np.zeros(ev_room, np.int64))
     ev += (np.zeros((ev_room, 5), np.int64), np.arange(ev_room, dtype=np.int64))
     tk = np.zeros((max(points.ticking.size, 1), 4))
     event = np.empty(5, np.int64)
     last = loop.run(
-        pt, dr, tb, lb, q, tr, c, slow, inst.reshape(-1, 6), s, ev, tk, points.ticking, rs, logi.clock, event
+        pt, dr, tb, lb, q, tr, ro, c, slow, inst.reshape(-1, 6), s, ev, tk, points.ticking, rs, logi.clock, event
     )
     if s[heaps.STATUS]:
         return None
-    return handled, retest_result, tb.recalled, lb, q, tr, s, done, last
+    return handled, retest_result, tb.recalled, lb, q, tr, ro, s, done, last
 
 
 def _tubes(logi, points: Points, handled: np.ndarray, retest_result: np.ndarray, recalls: int) -> loop_state.TubeArrays:
@@ -256,10 +273,72 @@ def _trunks(logi, boxes: np.ndarray, tubes: np.ndarray, parts: int, room: int) -
     )
 
 
-def _labs(labs, rnd, received: np.ndarray) -> loop_state.LabArrays:
+def loops_ahead(logi, points: Points, courier) -> int:
+    """A guess at the loops a route drives: one at every tick from the start to its last seal, one per full
+    load, and a few more (too few costs a second attempt, not a different answer)."""
+    mine = [p for stop in courier.copies for p in stop if points.size[p]]
+    last = max((points.seal[points.first[p] + points.size[p] - 1] for p in mine), default=logi.clock)
+    tubes = int(points.size[mine].sum()) if mine else 0
+    ticks = max(last - logi.clock, 0.0) / logi.rnd.pickup_interval
+    return int(ticks) + 3 + (tubes // courier.r.capacity if courier.r.capacity else 0)
+
+
+def _routes(logi, points: Points, room: int) -> loop_state.RouteArrays:
+    """Rule R1's arrays: each route's stops, vehicles and legs for as many loops as its ticks and full loads
+    could make (times `room`), room for its loops and their cargo, and the routed points that call."""
+    rnd, couriers = logi.rnd, logi.routes
+    stops = [stop for c in couriers for stop in c.copies]
+    stop_points = np.array([p for stop in stops for p in stop], np.int64)
+    stop_hi = np.cumsum([len(stop) for stop in stops]).astype(np.int64)
+    n_stops = np.array([len(c.copies) for c in couriers], np.int64)
+    legs = [c.legs.ahead(loops_ahead(logi, points, c) * room) for c in couriers]
+    legs_count = np.array([a.shape[0] for a in legs], np.int64)
+    sizes = np.array([a.size for a in legs], np.int64)
+    vehicles = np.array([c.r.vehicles for c in couriers], np.int64)
+    k = 1 if logi.resumed_at is None else tick_after(rnd.pickup_interval, logi.resumed_at - rnd.open)
+    n_loops = int(legs_count.sum()) + 1
+    calling = points.calling if rnd.on_full == "call" else []
+    at_stops = np.array([sum(len(stop) for stop in c.copies) for c in couriers], np.int64)
+    n = len(logi.travel)
+    return loop_state.RouteArrays(
+        lab=np.array([c.r.lab for c in couriers], np.int64),
+        capacity=np.array([float(c.r.capacity or np.inf) for c in couriers], float),
+        tick_k=np.full(len(couriers), k, np.int64),
+        n_stops=n_stops,
+        stop_first=np.concatenate(([0], np.cumsum(n_stops)[:-1])).astype(np.int64),
+        stop_lo=stop_hi - np.array([len(stop) for stop in stops], np.int64),
+        stop_hi=stop_hi,
+        stop_points=stop_points,
+        stop_group=np.concatenate([c.stop_group for c in couriers]) if couriers else np.empty(0, np.int64),
+        vehicles=np.full(max(int(vehicles.sum()), 1), -np.inf),
+        vehicles_lo=np.concatenate(([0], np.cumsum(vehicles)[:-1])).astype(np.int64),
+        vehicles_n=vehicles,
+        legs=np.concatenate([a.ravel() for a in legs]) if legs else np.empty(0),
+        legs_off=np.concatenate(([0], np.cumsum(sizes)[:-1])).astype(np.int64),
+        legs_count=legs_count,
+        legs_used=np.zeros(len(couriers), np.int64),
+        loops=np.zeros(len(couriers), np.int64),
+        driving=np.zeros(len(couriers)),
+        tubes=np.zeros(len(couriers), np.int64),
+        loop_route=np.zeros(n_loops, np.int64),
+        loop_stage=np.zeros(n_loops, np.int64),
+        loop_legs=np.zeros(n_loops, np.int64),
+        loop_start=np.zeros(n_loops),
+        loop_room=np.zeros(n_loops),
+        loop_head=np.full(n_loops, -1, np.int64),
+        loop_tail=np.full(n_loops, -1, np.int64),
+        cargo=np.zeros((int((legs_count * at_stops).sum()) + 1, 4), np.int64),
+        counts=np.zeros(2, np.int64),
+        calling=np.array(calling, np.int64),
+        call_seen=np.zeros(n, np.int64),
+        call_trip=np.zeros((n, 3)),
+    )
+
+
+def _labs(labs, rnd, received: np.ndarray, restored) -> loop_state.LabArrays:
     """Per lab: its state (extractors free first, tubes received before a forecast's start), backlog peak
-    time, plate rules, and its vehicles' and PCR machines' free times (every one free from the start; room for
-    the machines surges add)."""
+    time, plate rules, and its vehicles' and PCR machines' free times (every one free from the start but a
+    forecast's vehicles driving boxes back, `servers.returned`; room for the machines surges add)."""
     n = len(labs)
     added = np.zeros(n, np.int64)
     for u in rnd.lab_surges:
@@ -275,7 +354,7 @@ def _labs(labs, rnd, received: np.ndarray) -> loop_state.LabArrays:
         np.array([lab.lab.plate_size for lab in labs], np.int64),
         np.array([lab.lab.max_plate_wait for lab in labs], float),
         np.array([lab.lab.report_delay for lab in labs], float),
-        np.full(vehicles.sum(), -np.inf),
+        np.concatenate([returned(restored.vehicles, li, int(k)) for li, k in enumerate(vehicles)]),
         np.concatenate(([0], np.cumsum(vehicles)[:-1])).astype(np.int64),
         vehicles,
         np.full((pcr + added).sum(), -np.inf),
@@ -285,7 +364,7 @@ def _labs(labs, rnd, received: np.ndarray) -> loop_state.LabArrays:
     )
 
 
-def _unpack(logi, points: Points, handled, retest_result, recalled, lb, q, tr, s, done, last) -> None:
+def _unpack(logi, points: Points, handled, retest_result, recalled, lb, q, tr, ro, s, done, last) -> None:
     """What the SimPy model leaves behind: counts per tube step, retests in recall order, the labs' figures
     and busy intervals, the points' progress and the clock."""
     logi.handled = dict(zip(("picked", "at_lab", "plated", "result"), handled, strict=True))
@@ -310,4 +389,6 @@ def _unpack(logi, points: Points, handled, retest_result, recalled, lb, q, tr, s
     per_link = np.bincount(tr.departure[: tr.counts[2], 2], minlength=len(logi.trunks))
     for trunk, departures in zip(logi.trunks.values(), per_link.tolist(), strict=True):
         trunk.departures = departures
+    for k, courier in enumerate(logi.routes):
+        courier.loops, courier.driving, courier.tubes = int(ro.loops[k]), float(ro.driving[k]), int(ro.tubes[k])
     logi.clock = last  # where SimPy's clock would stop: the last event

@@ -28,7 +28,7 @@ from sim.engine.draws import Draws
 from sim.engine.kernels import current
 from sim.engine.retests import Retests
 from sim.engine.rules import KEY_GROUPS, POOLED, RETESTS, TubeQueue
-from sim.engine.servers import Busy, ServerPool
+from sim.engine.servers import Busy, ServerPool, returned
 from sim.engine.trunks import Trunk
 from sim.scenario.round import Lab, Round
 from sim.scenario.rules import TIME_TOLERANCE
@@ -51,10 +51,11 @@ class PointTubes:
 @dataclass
 class Restored:
     """What was under way when a forecast starts, in the order it is put back (`engine/resume.py` builds it;
-    each driver starts from it): boxes on the road, plates on instruments, tubes in a lab's queue."""
+    each driver starts from it): boxes on the road, plates on instruments, tubes in a lab's queue, vehicles."""
 
     boxes: list[tuple[float, int, np.ndarray, bool]] = field(default_factory=list)  # arrival, lab, tubes, key group
     labs: list[tuple[str, int, np.ndarray, float | str, float | bool]] = field(default_factory=list)
+    vehicles: list[tuple[int, float]] = field(default_factory=list)  # lab, a box's arrival (`servers.returned`)
 
     def running(self, lab: int, ids: np.ndarray, step: str, left: float) -> None:
         """A plate in `step` ("extraction", "pcr" or "report") with `left` seconds to go (`LabSim.running`)."""
@@ -297,7 +298,10 @@ class Logistics:
             self.clock = self.env.now
 
     def _put_back(self, r: Restored) -> None:
-        """A forecast's boxes on the road, plates on instruments and queued tubes, as events and lab state."""
+        """A forecast's vehicles, boxes on the road, plates on instruments and queued tubes, as lab state and
+        events."""
+        for li, lab in enumerate(self.labs):
+            lab.vehicles.free[: lab.vehicles.n] = returned(r.vehicles, li, lab.vehicles.n)
         for arrive, li, ids, priority in r.boxes:
             lab = self.labs[li]
             box = partial(self.unload, lab, ids, priority)

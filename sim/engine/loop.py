@@ -1,14 +1,14 @@
 """The logistics as one compiled event loop (numba): the same events as the SimPy model (`engine/logistics.py`,
-`engine/pickups.py`, `engine/trunks.py`), event for event, for every round without courier routes.
+`engine/pickups.py`, `engine/couriers.py`, `engine/trunks.py`), event for event, for every round.
 
 It keeps SimPy's own order: a heap of (time, priority, sequence) where the sequence counts every event
 in the order the SimPy model schedules it, so ties (fixed travel or lab times) break the same way, and
 the plate former's wake-up and timer are the same `event | timeout` condition, one extra event when it
 fires. Durations are the same draws (`engine/draws.py`), read ahead from arrays. `tests/engine/test_loop.py`
 runs both on many rounds, plain and resumed, and asserts every tube's every time is identical.
-`engine/compiled.py` decides when the loop applies (no courier routes) and packs the state. The rules
-themselves (what a point requests, what a pickup takes, when a plate is ready, slowdowns) are
-`engine/rules.py`'s, the pools of servers `engine/servers.py`'s: this module writes only the order of events.
+`engine/compiled.py` decides when the loop applies and packs the state. The rules themselves (what a point
+requests, what a pickup takes, when a plate is ready, slowdowns, a courier's loop) are `engine/rules.py`'s, the
+pools of servers `engine/servers.py`'s: this module writes only the order of events.
 
 Every function here is compiled without numba's reference counting (`_nrt=False`, the switch numba's own
 developers use to show its cost, numba/numba#2350): the loop allocates nothing, and with counting each
@@ -45,6 +45,7 @@ from sim.engine.servers import pool_add, pool_block, pool_take
 
 # Event kinds: the SimPy model's events, one to one.
 TICK, BOX, WAKE, TIMER, COND, PLATE, EXTRACTED, RECALL, RETEST, CHANGE, CHANGE_END, TRUNK_TICK, TRUNK_ARRIVE = range(13)
+ROUTE_TICK, ROUTE_INIT, ROUTE_LEG, CALL_WAIT, CALL_AT = range(13, 18)
 URGENT, NORMAL = 0, 1  # a process starting now goes before other events now (as in the SimPy model)
 # Per-lab state columns (`LabArrays.state`).
 FREE, WAITING, GEN, WAKE_SET, MODE, PENDING, RECEIVED, RUN, PEAK, LAB_PLATES, DIVERTED_OUT, DIVERTED_IN = range(12)
@@ -52,7 +53,7 @@ FREE, WAITING, GEN, WAKE_SET, MODE, PENDING, RECEIVED, RUN, PEAK, LAB_PLATES, DI
 R_BOX, R_EXTRACTION, R_PCR, R_REPORT, R_QUEUED = range(5)
 # STATUS: 0 ran to the end; otherwise what ran out (the caller draws more and runs again).
 OUT_OF_TRAVEL, OUT_OF_EXTRACTION, OUT_OF_PCR = 1, 2, 3  # 4: heaps.OUT_OF_ROOM
-OUT_OF_TRUNK = 5
+OUT_OF_TRUNK, OUT_OF_ROUTE = 5, 6
 
 
 # The loop's state: the named tuples of `engine/loop_state.py`, plus `s`, the run's scalars (indices named in
@@ -113,9 +114,17 @@ def _ticking(pt, dr, tb, lb, q, c, slow, s, ev, tk, now, i):
         lab = pt.lab[i]
         there = _travel(pt, dr, slow, s, i, now)
         back = _travel(pt, dr, slow, s, i, now)
-        depart = pool_take(lb.vehicles, lb.vehicles_lo[lab], lb.vehicles_n[lab], now, there + back)
-        home = depart + (there + back)
-        at = depart + there
+        asked = min(pt.asked[i], now)  # `pickups.dispatch`: a forecast's request from before its start
+        pt.asked[i] = np.inf
+        earliest = lb.vehicles[lb.vehicles_lo[lab]]
+        for _draw in range(rules.REDRAWS):
+            if max(asked, earliest) + there >= now:
+                break
+            there = _travel(pt, dr, slow, s, i, now)
+        busy = rules.drive_out(asked, earliest, there, back, now)
+        depart = pool_take(lb.vehicles, lb.vehicles_lo[lab], lb.vehicles_n[lab], asked, busy)
+        home = depart + busy
+        at = max(depart + there, now)
         # `Logistics.collect`: what is sealed when the vehicle gets there.
         first, done = pt.first[i], pt.done[i]
         upto = rules.picked_upto(rules.sealed_by(pt.seal, first, pt.size[i], at), done, np.inf)
@@ -385,8 +394,144 @@ def _trunk_arrives(tb, lb, q, tr, s, ev, d, now):
         _arrive(tb, lb, q, s, ev, lab, tr.cargo[k, 0], tr.cargo[k, 1], tr.cargo[k, 2], True, now)
 
 
+# --- rule R1: courier routes (`engine/couriers.py`), and routed points that call a lab vehicle (`pickups.calling`)
+
+
 @njit(cache=True, _nrt=False)
-def _step(pt, dr, tb, lb, q, tr, c, slow, inst, s, ev, tk, now, e):
+def _route_done(pt, ro, r):
+    """`Courier.done`: every tube of every stop of route r picked up."""
+    for j in range(ro.stop_first[r], ro.stop_first[r] + ro.n_stops[r]):
+        for k in range(ro.stop_lo[j], ro.stop_hi[j]):
+            p = ro.stop_points[k]
+            if pt.done[p] < pt.size[p]:
+                return False
+    return True
+
+
+@njit(cache=True, _nrt=False)
+def _route_next_tick(ro, c, s, ev, r, now):
+    """`Courier._departures` waits for its next tick (now, if that tick has passed)."""
+    t = c.opening + ro.tick_k[r] * c.pickup_interval
+    ev_push(ev, s, now + max(t - now, 0.0), NORMAL, ROUTE_TICK, r, 0, 0, 0)
+
+
+@njit(cache=True, _nrt=False)
+def _route_tick(pt, ro, c, slow, s, ev, r, now):
+    """`Courier._departures` at a tick: unless nothing is left, a loop's legs are drawn (stretched by the
+    slowdowns in force, `rules.loop_slowed`) and it takes the route's first free vehicle (a late one leaves on
+    its return); then the next tick."""
+    ro.tick_k[r] += 1
+    if _route_done(pt, ro, r):
+        return
+    loop = ro.counts[0]
+    if loop == ro.loop_route.size or ro.legs_used[r] == ro.legs_count[r]:
+        s[STATUS] = OUT_OF_ROUTE
+        return
+    ro.counts[0] += 1
+    n_legs = ro.n_stops[r] + 1
+    first = ro.legs_off[r] + ro.legs_used[r] * n_legs
+    ro.legs_used[r] += 1
+    rules.loop_slowed(ro.legs, first, n_legs, slow, now, ro.lab[r], ro.stop_group, ro.stop_first[r])
+    duration = rules.loop_length(ro.legs, first, n_legs)
+    start = pool_take(ro.vehicles, ro.vehicles_lo[r], ro.vehicles_n[r], now, duration)
+    ro.loop_route[loop], ro.loop_stage[loop], ro.loop_legs[loop] = r, 0, first
+    ro.loop_start[loop], ro.loop_room[loop], ro.loop_head[loop], ro.loop_tail[loop] = start, ro.capacity[r], -1, -1
+    ev_push(ev, s, now, URGENT, ROUTE_INIT, loop, 0, 0, 0)  # `Courier._loop` starts
+    _route_next_tick(ro, c, s, ev, r, now)
+
+
+@njit(cache=True, _nrt=False)
+def _route_leg(pt, tb, lb, q, tr, ro, c, s, ev, loop, now):
+    """`Courier._loop` at the end of a leg: at a stop, each of its points' sealed tubes taken (up to the
+    room left), a box from each that had some; then the next leg; back at the lab, the cargo unloaded in the
+    order it was taken."""
+    r, g = ro.loop_route[loop], ro.loop_stage[loop]
+    n_stops = ro.n_stops[r]
+    if g >= 1 and g <= n_stops:
+        j = ro.stop_first[r] + g - 1
+        for k in range(ro.stop_lo[j], ro.stop_hi[j]):
+            p = ro.stop_points[k]
+            first, done = pt.first[p], pt.done[p]
+            upto = rules.picked_upto(rules.sealed_by(pt.seal, first, pt.size[p], now), done, ro.loop_room[loop])
+            _mark(tb.picked, tb.handled, 0, first + done, first + upto, now)
+            pt.done[p] = upto
+            if upto > done:
+                ro.loop_room[loop] -= upto - done
+                s[PICKUPS] += 1
+                _cargo(ro, s, loop, first + done, first + upto, pt.priority[p])
+    if g <= n_stops:
+        ro.loop_stage[loop] = g + 1
+        ev_push(ev, s, now + ro.legs[ro.loop_legs[loop] + g], NORMAL, ROUTE_LEG, loop, 0, 0, 0)
+        return
+    ro.loops[r] += 1
+    ro.driving[r] += rules.loop_length(ro.legs, ro.loop_legs[loop], n_stops + 1)
+    k = ro.loop_head[loop]
+    while k >= 0:
+        lo, hi = ro.cargo[k, 0], ro.cargo[k, 1]
+        ro.tubes[r] += hi - lo
+        _unload(tb, lb, q, tr, c, s, ev, ro.lab[r], lo, hi, ro.cargo[k, 2], now)
+        k = ro.cargo[k, 3]
+
+
+@njit(cache=True, _nrt=False)
+def _cargo(ro, s, loop, lo, hi, key):
+    """Tubes lo..hi-1 join the loop's cargo, after what it carries already."""
+    k = ro.counts[1]
+    if k == ro.cargo.shape[0]:
+        s[STATUS] = OUT_OF_ROOM
+        return
+    ro.counts[1] += 1
+    ro.cargo[k, 0], ro.cargo[k, 1], ro.cargo[k, 2], ro.cargo[k, 3] = lo, hi, key, -1
+    if ro.loop_head[loop] < 0:
+        ro.loop_head[loop] = k
+    else:
+        ro.cargo[ro.loop_tail[loop], 3] = k
+    ro.loop_tail[loop] = k
+
+
+@njit(cache=True, _nrt=False)
+def _call_next(pt, ro, c, s, ev, p, now):
+    """`pickups.calling` at the top of its loop: routed point p waits for its next full box (never: it stops)."""
+    ro.call_seen[p] = done = pt.done[p]
+    t = rules.request_at(
+        pt.seal, pt.first[p], pt.size[p], done, c.box_capacity, c.pickup_interval, pt.origin[p], c.tolerance, False
+    )
+    if t < np.inf:
+        ev_push(ev, s, now + max(t - now, 0.0), NORMAL, CALL_WAIT, p, 0, 0, 0)
+
+
+@njit(cache=True, _nrt=False)
+def _call_wait(pt, dr, lb, ro, c, slow, s, ev, p, now):
+    """`pickups.calling` when point p's box is full: if its route came first, it looks again; else the lab's
+    first free vehicle drives out (`pickups.dispatch`) and the request stands until it gets there."""
+    if pt.done[p] > ro.call_seen[p]:
+        _call_next(pt, ro, c, s, ev, p, now)
+        return
+    lab = pt.lab[p]
+    there = _travel(pt, dr, slow, s, p, now)
+    back = _travel(pt, dr, slow, s, p, now)
+    depart = pool_take(lb.vehicles, lb.vehicles_lo[lab], lb.vehicles_n[lab], now, there + back)
+    ro.call_trip[p, 0], ro.call_trip[p, 1], ro.call_trip[p, 2] = depart, depart + there, depart + (there + back)
+    ev_push(ev, s, now + (ro.call_trip[p, 1] - now), NORMAL, CALL_AT, p, 0, 0, 0)
+
+
+@njit(cache=True, _nrt=False)
+def _call_at(pt, tb, q, ro, c, s, ev, p, now):
+    """`pickups.pick` for a called vehicle: it takes what is sealed when it gets there, its box reaches the lab
+    when it is back; then the point waits for its next full box."""
+    depart, at, home = ro.call_trip[p, 0], ro.call_trip[p, 1], ro.call_trip[p, 2]
+    lab, first, done = pt.lab[p], pt.first[p], pt.done[p]
+    upto = rules.picked_upto(rules.sealed_by(pt.seal, first, pt.size[p], at), done, np.inf)
+    _mark(tb.picked, tb.handled, 0, first + done, first + upto, at)
+    pt.done[p] = upto
+    s[PICKUPS] += 1
+    _busy(q, s, 0, lab, depart, home)
+    ev_push(ev, s, now + (home - now), NORMAL, BOX, lab, first + done, first + upto, pt.priority[p])
+    _call_next(pt, ro, c, s, ev, p, now)
+
+
+@njit(cache=True, _nrt=False)
+def _step(pt, dr, tb, lb, q, tr, ro, c, slow, inst, s, ev, tk, now, e):
     """One event (kind and arguments in e), as the SimPy model handles it."""
     kind, a, b, cc, d = e[0], e[1], e[2], e[3], e[4]
     st = lb.state
@@ -426,6 +571,16 @@ def _step(pt, dr, tb, lb, q, tr, c, slow, inst, s, ev, tk, now, e):
         _schedule(tr, c, s, ev, a, now)
     elif kind == TRUNK_ARRIVE:
         _trunk_arrives(tb, lb, q, tr, s, ev, a, now)
+    elif kind == ROUTE_TICK:
+        _route_tick(pt, ro, c, slow, s, ev, a, now)
+    elif kind == ROUTE_INIT:  # the loop waits for its vehicle
+        ev_push(ev, s, now + (ro.loop_start[a] - now), NORMAL, ROUTE_LEG, a, 0, 0, 0)
+    elif kind == ROUTE_LEG:
+        _route_leg(pt, tb, lb, q, tr, ro, c, s, ev, a, now)
+    elif kind == CALL_WAIT:
+        _call_wait(pt, dr, lb, ro, c, slow, s, ev, a, now)
+    elif kind == CALL_AT:
+        _call_at(pt, tb, q, ro, c, s, ev, a, now)
     else:
         _change(lb, inst, s, ev, a, kind == CHANGE_END, now)
 
@@ -492,23 +647,29 @@ def _put_back(tb, lb, q, c, s, ev, rs, now):
 
 
 @njit(cache=True, _nrt=False)
-def run(pt, dr, tb, lb, q, tr, c, slow, inst, s, ev, tk, ticking, rs, now, e):
+def run(pt, dr, tb, lb, q, tr, ro, c, slow, inst, s, ev, tk, ticking, rs, now, e):
     """The whole logistics from `now`: what a forecast puts back (`rs`, nothing in a plain run), the
-    instrument changes (`inst`, surges first, as the SimPy model starts them), the pickup requests of the
-    `ticking` points, then every event in turn. Returns the time of the last event; s[STATUS] says whether it
+    instrument changes (`inst`, surges first, as the SimPy model starts them), the courier routes' first
+    ticks, the pickup requests of the `ticking` points, the routed points that call a vehicle, then every
+    event in turn. Returns the time of the last event; s[STATUS] says whether it
     ran to the end. Arguments: the named tuples above, then the arrays described there."""
     if rs.kind.size:
         _put_back(tb, lb, q, c, s, ev, rs, now)
     for k in range(inst.shape[0]):
         ev_push(ev, s, now + max(inst[k, 2] - now, 0.0), NORMAL, CHANGE, k, 0, 0, 0)
+    for r in range(ro.lab.size):  # `Courier._departures` starts
+        if not _route_done(pt, ro, r):
+            _route_next_tick(ro, c, s, ev, r, now)
     for k in range(ticking.size):  # `pickups.ticking` starts: every point's first request
         i = ticking[k]
         t = _request_at(pt, c, i)
-        if t < np.inf:
-            tick_push(tk, s, max(t, now), now, k, i)
+        if t < np.inf:  # a forecast's requests from before its start first, as they were made (`pickups.ticking`)
+            tick_push(tk, s, min(max(t, now), pt.asked[i]), now, k, i)
     s[MADE] = ticking.size
     _ticking(pt, dr, tb, lb, q, c, slow, s, ev, tk, now, -1)
+    for k in range(ro.calling.size):  # `pickups.calling` starts, point by point
+        _call_next(pt, ro, c, s, ev, ro.calling[k], now)
     while s[N_EV] > 0 and s[STATUS] == 0:
         now = ev_pop(ev, s, e)
-        _step(pt, dr, tb, lb, q, tr, c, slow, inst, s, ev, tk, now, e)
+        _step(pt, dr, tb, lb, q, tr, ro, c, slow, inst, s, ev, tk, now, e)
     return now

@@ -20,6 +20,7 @@ class PointArrays(NamedTuple):
     origin: np.ndarray  # the pickup clock's opening
     group: np.ndarray  # its point group (-2: none known)
     done: np.ndarray  # tubes picked up so far
+    asked: np.ndarray  # a forecast's pending request from before its start (`pickups.pending_since`; inf: none)
 
 
 class DrawArrays(NamedTuple):
@@ -97,6 +98,45 @@ class Constants(NamedTuple):
     recall_delay: float
     tolerance: float
     n_pooled: int
+    opening: float  # the round's opening: courier routes tick from it
+
+
+class RouteArrays(NamedTuple):
+    """Rule R1 (`engine/couriers.py`): per route its lab, vehicles, capacity, stops and legs drawn ahead
+    (`couriers.LegDraws`); per loop on the road its route, stage, room and cargo; and the routed points that
+    call a lab vehicle when a box fills (`pickups.calling`)."""
+
+    lab: np.ndarray
+    capacity: np.ndarray  # tubes a vehicle carries (inf: no limit)
+    tick_k: np.ndarray  # the number of its next departure tick
+    n_stops: np.ndarray
+    stop_first: np.ndarray  # its first stop, into stop_lo/stop_hi
+    stop_lo: np.ndarray  # per stop: its points are stop_points[lo:hi] (the site in each round of a campaign)
+    stop_hi: np.ndarray
+    stop_points: np.ndarray
+    stop_group: np.ndarray  # per stop: its point group, for slowdowns (-2: none known)
+    vehicles: np.ndarray  # free times, every route's pool end to end (`engine/servers.py`)
+    vehicles_lo: np.ndarray
+    vehicles_n: np.ndarray
+    legs: np.ndarray  # per route, loop after loop, n_stops + 1 legs each, end to end
+    legs_off: np.ndarray
+    legs_count: np.ndarray  # loops drawn ahead
+    legs_used: np.ndarray
+    loops: np.ndarray  # per route: loops driven, their driving time, tubes brought (routes.csv)
+    driving: np.ndarray
+    tubes: np.ndarray
+    loop_route: np.ndarray  # per loop: its route
+    loop_stage: np.ndarray  # legs driven so far
+    loop_legs: np.ndarray  # its first leg, into legs
+    loop_start: np.ndarray  # when its vehicle leaves
+    loop_room: np.ndarray  # tubes it can still take
+    loop_head: np.ndarray  # its cargo: first row (-1: none)
+    loop_tail: np.ndarray
+    cargo: np.ndarray  # [row, (first tube, end, key group, next row)]
+    counts: np.ndarray  # loops, cargo rows so far
+    calling: np.ndarray  # routed points that call a lab vehicle, in the SimPy model's order
+    call_seen: np.ndarray  # per point: tubes picked up when it last looked
+    call_trip: np.ndarray  # [point, (leaves, at the point, back)]: its called vehicle's trip
 
 
 class RestoredArrays(NamedTuple):

@@ -45,12 +45,28 @@ def tick_after(interval: float, since_open: float) -> int:
     return current(rules.tick_after)(interval, since_open, TIME_TOLERANCE)
 
 
-def dispatch(logi, p) -> tuple[float, float, float]:
-    """A request now: the lab's first free vehicle drives out. Returns (leaves, at the point, back at the lab)."""
+def pending_since(logi, p) -> float:
+    """When a forecast's point asked for the vehicle it still waits for at the start (rule F3; inf: it did not)."""
+    if logi.resumed_at is None:
+        return math.inf
+    t = request_at(logi, p)
+    return t if t < logi.resumed_at else math.inf
+
+
+def dispatch(logi, p, asked: float = math.inf) -> tuple[float, float, float]:
+    """A request now (or `asked` before, a forecast's pending one, `rules.drive_out`): the lab's first free
+    vehicle drives out. Returns (leaves, at the point, back at the lab)."""
+    now = logi.env.now
     there, back = logi.travel_time(p.index), logi.travel_time(p.index)
     vehicles: ServerPool = logi.labs[p.lab].vehicles
-    depart, home = vehicles.take(logi.env.now, there + back)
-    return depart, depart + there, home
+    asked = min(asked, now)
+    for _draw in range(rules.REDRAWS):  # a forecast's vehicle under way: its drive ends after now
+        if max(asked, vehicles.earliest()) + there >= now:
+            break
+        there = logi.travel_time(p.index)
+    busy = current(rules.drive_out)(asked, vehicles.earliest(), there, back, now)
+    depart, home = vehicles.take(asked, busy)
+    return depart, max(depart + there, now), home
 
 
 def pick(logi, p, depart: float, at: float, home: float) -> None:
@@ -67,7 +83,9 @@ def ticking(logi, points: list):
     env = logi.env
     # Requests at the same time (a tick) take vehicles in the order they were made ready: by when the
     # point's last vehicle got there, then first come first served, as a process per point would.
-    heap = [(max(request_at(logi, p), env.now), env.now, k, p.index) for k, p in enumerate(points)]
+    # A forecast's requests from before its start go first, in the order they were made (rule F3).
+    asked = {p.index: pending_since(logi, p) for p in points}
+    heap = [(min(max(request_at(logi, p), env.now), asked[p.index]), env.now, k, p.index) for k, p in enumerate(points)]
     heap = [h for h in heap if h[0] < math.inf]
     heapq.heapify(heap)
     made = len(points)
@@ -76,7 +94,7 @@ def ticking(logi, points: list):
         if t > env.now:
             yield env.timeout(t - env.now)
         p = logi.point_tubes[i]
-        depart, at, home = dispatch(logi, p)
+        depart, at, home = dispatch(logi, p, asked.pop(i, math.inf))
         pick(logi, p, depart, at, home)
         nxt = request_at(logi, p)
         if nxt < math.inf:

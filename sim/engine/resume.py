@@ -25,12 +25,11 @@ from sim.engine.figures import stage_means
 from sim.engine.logistics import Logistics
 from sim.engine.replication import logistics
 from sim.engine.resume_labs import lab_under_way
+from sim.engine.rules import REDRAWS
 from sim.engine.sampling import Crowd, collector, simulate_crowd
 from sim.engine.timeline import Grid
 from sim.engine.tubes import fill_tubes
 from sim.scenario.round import PointGroup, Round
-
-REDRAWS = 20  # draws of a drive under way before it is taken to end at TIME
 
 
 @dataclass
@@ -45,6 +44,7 @@ class RoundState:
     tubes: dict[str, np.ndarray]  # tubes not reported by `at`: point, size, sealed, picked, at_lab (NaN: not yet)
     plates_running: np.ndarray  # per lab: plates under way at `at`
     extra_tables: np.ndarray | None = None  # per point: tables added at `at` (forecast --add)
+    boxes_known: bool = True  # each box's pickup and arrival are the status's (a log), so its vehicle's trips are
 
     def __getstate__(self) -> dict:
         """Pickled (for each replication on a worker) with every per-point list as one array and its sizes:
@@ -243,8 +243,9 @@ def _restore(logi: Logistics, crowd: Crowd, state: RoundState, rows: list[np.nda
     logi.handled["picked"][ids] += 1
     reached = t["at_lab"][order]
     road = np.isnan(reached)
-    _boxes(logi, ids[road], point[road], picked[road], lab, priority, at)
+    boxes = _boxes(logi, ids[road], point[road], picked[road], lab, priority, at)
     ids, when, point = ids[~road], reached[~road], point[~road]
+    _vehicles(logi, state, point, when, *boxes, lab)
     for li in range(len(logi.labs)):
         here = lab[point] == li
         if here.any():
@@ -256,14 +257,39 @@ def _restore(logi: Logistics, crowd: Crowd, state: RoundState, rows: list[np.nda
             lab_under_way(logi, li, mine_ids[by], mine_when[by], key[by], at, int(state.plates_running[li]))
 
 
-def _boxes(logi: Logistics, ids, point, picked, lab, priority, at: float) -> None:
-    """Tubes on the road at `at`: one box per point and pickup (rule F3: `_arrival`), a point's in pickup order."""
+def _vehicles(logi: Logistics, state: RoundState, point, received, box_point, box_arrive, lab) -> None:
+    """Rule F3's lab vehicles: each box received was a lab vehicle back then, and the one that picked up a box
+    on the road is back when the box is; a point's receipts first, then its boxes. Not for points whose boxes
+    say nothing of the lab's vehicles: a courier carries them; nor for any when the boxes are guessed (counts,
+    F5), so every vehicle is free at `at`."""
+    if not state.boxes_known:
+        return
+    tracked = np.ones(state.arrived.size, bool)
+    tracked[list({p for r in logi.routes for stop in r.copies for p in stop})] = False
+    keep = tracked[point]
+    pairs = np.unique(np.stack([point[keep], received[keep]]), axis=1)  # by point, then time
+    keep = tracked[box_point]
+    p = np.concatenate([pairs[0].astype(np.int64), box_point[keep]])
+    w = np.concatenate([pairs[1], box_arrive[keep]])
+    kind = np.repeat([0, 1], [pairs.shape[1], int(keep.sum())])
+    by = np.lexsort((np.arange(p.size), kind, p))
+    logi.restored.vehicles += [(int(lab[i]), float(x)) for i, x in zip(p[by], w[by], strict=True)]
+
+
+def _boxes(logi: Logistics, ids, point, picked, lab, priority, at: float) -> tuple[np.ndarray, np.ndarray]:
+    """Tubes on the road at `at`: one box per point and pickup (rule F3: `_arrival`), a point's in pickup order.
+    Returns each box's point and arrival."""
     by = np.lexsort((picked, point))  # stable: a box keeps its tubes in the point's order
     ids, point, picked = ids[by], point[by], picked[by]
     cuts = np.flatnonzero((np.diff(point) != 0) | (np.diff(picked) != 0)) + 1
+    box_point, box_arrive = [], []
     for box in np.split(np.arange(ids.size), cuts) if ids.size else ():
         p, when = int(point[box[0]]), float(picked[box[0]])
-        logi.restored.boxes.append((_arrival(logi, p, when, at), int(lab[p]), ids[box], bool(priority[p])))
+        arrive = _arrival(logi, p, when, at)
+        logi.restored.boxes.append((arrive, int(lab[p]), ids[box], bool(priority[p])))
+        box_point.append(p)
+        box_arrive.append(arrive)
+    return np.array(box_point, np.int64), np.array(box_arrive, float)
 
 
 def _arrival(logi: Logistics, point: int, picked: float, at: float) -> float:

@@ -32,6 +32,16 @@ def next_departure(now, every, tolerance):
 
 
 @njit(cache=True, _nrt=False)
+def loop_length(legs, first, n):
+    """Rule R1: how long a courier's loop drives, its legs legs[first:first+n] added in order (the time its
+    vehicle is out, and what routes.csv counts as driving)."""
+    total = 0.0
+    for j in range(first, first + n):
+        total += legs[j]
+    return total
+
+
+@njit(cache=True, _nrt=False)
 def request_at(seal, first, size, done, capacity, interval, origin, tolerance, ticks):
     """Rule 5: when a point whose sorted seal times are seal[first:first+size], `done` of them picked up,
     next asks for a vehicle: its box full, the next tick after its first uncollected seal, or its last seal
@@ -82,6 +92,21 @@ def plate_timer(oldest, max_plate_wait, now):
     return max(oldest + max_plate_wait - now, 0.0)
 
 
+REDRAWS = 20  # rule F3: draws of a drive under way at a forecast's start before it is taken to end then
+
+
+@njit(cache=True, _nrt=False)
+def drive_out(asked, earliest, there, back, now):
+    """Rule F3, a pickup a forecast finds asked before its start (`asked` < now) and not served by then: the
+    vehicle left when first free after the request (`earliest`) and gets there a travel draw later, drawn
+    again (by the driver, up to REDRAWS times) until it ends after now, its tubes not picked up by then. How
+    long the vehicle is busy from when it leaves; a request made now: there + back."""
+    start = max(asked, earliest)
+    if start + there >= now:
+        return there + back
+    return (now - start) + back
+
+
 @njit(cache=True, _nrt=False)
 def slowed(travel, slowdowns, now, lab, group):
     """A travel draw stretched by every slowdown in force at `now` for the point's lab or group. Rows of
@@ -92,6 +117,16 @@ def slowed(travel, slowdowns, now, lab, group):
         if slowdowns[k, 0] <= now < slowdowns[k, 1] and lab_ok and group_ok:
             travel *= slowdowns[k, 4]
     return travel
+
+
+@njit(cache=True, _nrt=False)
+def loop_slowed(legs, first, n, slowdowns, now, lab, stop_group, stop_first):
+    """Rule R1 under travel slowdowns: the legs legs[first:first+n] of a loop leaving at `now`, each stretched
+    in place by the slowdowns in force then for the route's lab or for the group of the stop the leg drives
+    to (stop_group[stop_first + j]); the last leg, back to the lab, by the lab's only."""
+    for j in range(n):
+        group = stop_group[stop_first + j] if j < n - 1 else -2
+        legs[first + j] = slowed(legs[first + j], slowdowns, now, lab, group)
 
 
 def slowdown_rows(rnd) -> np.ndarray:

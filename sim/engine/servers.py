@@ -63,6 +63,14 @@ class ServerPool:
             current(pool_block)(self.free, 0, self.n, t, until)
 
 
+def returned(boxes: list[tuple[int, float]], lab: int, n: int) -> np.ndarray:
+    """A forecast's lab vehicles, free from their latest returns (rule F3, `rules.drive_out`): the `n` latest
+    of the lab's box arrivals `boxes` (lab, time; received or still on the road), sorted, so a pool heap;
+    -inf for a vehicle with none."""
+    back = np.sort([t for li, t in boxes if li == lab])[-n:] if n else np.empty(0)
+    return np.concatenate([np.full(n - back.size, -np.inf), back])
+
+
 @njit(cache=True, _nrt=False)
 def pool_take(pool, lo, n, t, duration):
     """Take a server of pool[lo:lo+n]: the earliest free server, busy for `duration` from when it is

@@ -55,15 +55,30 @@ class RateFits:
     travel: Fit | None
 
 
-def drives(log: DrillLog, rnd: Round, at: float = math.inf) -> np.ndarray:
-    """Drives point to lab, one per box (a box's tubes share one drive). In a log read at `at`, only those
-    that began long enough before it to have ended whatever their length (CENSOR_DRIVES of the scenario's
-    mean drives): the slow ones still on the road would otherwise be missing, and the fit short."""
+def drives(log: DrillLog, rnd: Round, at: float = math.inf, group: int | None = None) -> np.ndarray:
+    """Drives point to lab, one per box (a box's tubes share one drive); with `group`, from that point group's
+    points only. In a log read at `at`, only those that began long enough before it to have ended whatever
+    their length (CENSOR_DRIVES of the scenario's mean drives): the slow ones still on the road would otherwise
+    be missing, and the fit short."""
     t = log.tubes
-    mean_drive = rnd.per_point(lambda g: g.travel.mean)[np.nan_to_num(t["point"]).astype(np.int64)]
+    point = np.nan_to_num(t["point"]).astype(np.int64)
+    mean_drive = rnd.per_point(lambda g: g.travel.mean)[point]
     began = t["picked_up"] <= at - CENSOR_DRIVES * mean_drive if math.isfinite(at) else np.isfinite(t["picked_up"])
+    if group is not None:
+        first = rnd.first_points()
+        began &= (point >= first[group]) & (point < first[group + 1])
     drive = (t["at_lab"] - t["picked_up"])[began & (t["at_lab"] <= at)]
     return np.unique(drive[drive > 0])
+
+
+def group_travel(log: DrillLog, rnd: Round, at: float = math.inf) -> list[tuple[np.ndarray, Fit | None]]:
+    """Per point group, its own drives and their fit (when enough): groups drive different roads, so one
+    fit over every drive would give the far points the near ones' drives."""
+    out = []
+    for gi in range(len(rnd.groups)):
+        drove = drives(log, rnd, at, gi)
+        out.append((drove, fit_drives(drove)))
+    return out
 
 
 def fit_rates(log: DrillLog, rnd: Round, at: float = math.inf) -> RateFits:
@@ -71,6 +86,11 @@ def fit_rates(log: DrillLog, rnd: Round, at: float = math.inf) -> RateFits:
     enough observations (MIN_SERVICE_GAPS, MIN_DRIVES), from at most FIT_SAMPLE of them."""
     gaps, drove = service_samples(log, rnd), drives(log, rnd, at)
     return RateFits(gaps, drove, _fit(gaps, MIN_SERVICE_GAPS), _fit(drove, MIN_DRIVES))
+
+
+def fit_drives(drove: np.ndarray) -> Fit | None:
+    """A travel time's fit from drives, when there are enough (MIN_DRIVES)."""
+    return _fit(drove, MIN_DRIVES)
 
 
 def _fit(x: np.ndarray, needed: int) -> Fit | None:

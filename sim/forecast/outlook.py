@@ -16,12 +16,13 @@ from functools import partial
 
 import numpy as np
 
+from sim.core.fitting import Fit
 from sim.core.i18n import _
 from sim.core.stats import diff_ci95, prediction_interval95, proportion_ci95
 from sim.core.streams import replications
 from sim.engine.resume import Outlook, PlanAt, RoundState, plan_at, resume_replication
 from sim.engine.timeline import Grid
-from sim.feeds.rates import MIN_DRIVES, MIN_SERVICE_GAPS, fit_rates
+from sim.feeds.rates import MIN_DRIVES, MIN_SERVICE_GAPS, fit_drives, fit_rates, group_travel
 from sim.feeds.status import Status
 from sim.report.summary import STAGE_NAMES
 from sim.report.words import slowest_wait
@@ -114,21 +115,36 @@ def updated_rates(rnd: Round, status: Status) -> tuple[Round, dict]:
     if status.log is None:
         return rnd, {k: {"updated": False, "why": "counts"} for k in ("service_time", "travel_time", "lab_turnaround")}
     fits = fit_rates(status.log, rnd, status.at)
+    # Each point group's travel from its own drives (groups drive different roads); the note describes the
+    # drives of the groups updated, fitted together.
+    by_group = group_travel(status.log, rnd, status.at)
+    fitted = [gi for gi, (_drove, fit) in enumerate(by_group) if fit is not None]
+    mine = [by_group[gi][0] for gi in fitted]
+    travel = _fit_all(mine) if fitted else None
+    n_drives = sum(d.size for d in mine) if fitted else fits.drives.size
     notes: dict[str, dict] = {"lab_turnaround": {"updated": False, "why": "log"}}
-    for key, fit, n, needed in (
-        ("service_time", fits.service, fits.service_gaps.size, MIN_SERVICE_GAPS),
-        ("travel_time", fits.travel, fits.drives.size, MIN_DRIVES),
+    for key, fit, n, needed, enough in (
+        ("service_time", fits.service, fits.service_gaps.size, MIN_SERVICE_GAPS, None),
+        ("travel_time", travel, n_drives, MIN_DRIVES, max((d.size for d, _f in by_group), default=0)),
     ):
         notes[key] = {"updated": fit is not None, "observations": int(n), "needed": needed}
-        if fit is None and n >= needed:
+        if fit is None and (n if enough is None else enough) >= needed:
             notes[key]["why"] = "alike"  # enough, but all alike: nothing to fit
         if fit is not None:
             notes[key] |= {"kind": fit.kind, "mean_s": fit.mean}
+    notes["travel_time"]["groups"] = [rnd.groups[gi].name for gi in fitted]
     if fits.service:
         rnd = rnd.with_(service=fits.service.distribution())
-    if fits.travel:
-        rnd = rnd.with_(groups=tuple(replace(g, travel=fits.travel.distribution()) for g in rnd.groups))
+    if fitted:
+        own = [fit for _drove, fit in by_group]
+        groups = (replace(g, travel=f.distribution()) if f else g for g, f in zip(rnd.groups, own, strict=True))
+        rnd = rnd.with_(groups=tuple(groups))
     return rnd, notes
+
+
+def _fit_all(parts: list[np.ndarray]) -> Fit | None:
+    """The drives of the groups updated, fitted together (what the note says of them)."""
+    return fit_drives(np.concatenate(parts))
 
 
 def state_of(rnd: Round, status: Status, plans: list[PlanAt], grid: Grid | None = None) -> tuple[RoundState, dict]:
@@ -156,7 +172,16 @@ def state_of(rnd: Round, status: Status, plans: list[PlanAt], grid: Grid | None 
         so_far = np.where(expected > 0, np.clip(plan_arrived / expected, 0, 1), 1.0)
         still = np.clip(turnout * (1 - so_far) / (1 - turnout * so_far), 0, 1)
     tubes = _lab_times(rnd, status, plans[0]) if status.kind == "counts" else status.tubes
-    state = RoundState(status.at, came, np.nan_to_num(still), waiting, status.open_tube, tubes, status.plates_running)
+    state = RoundState(
+        status.at,
+        came,
+        np.nan_to_num(still),
+        waiting,
+        status.open_tube,
+        tubes,
+        status.plates_running,
+        boxes_known=status.kind == "log",
+    )
     return state, {
         "turnout": {
             "updated": enough,

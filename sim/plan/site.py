@@ -159,6 +159,9 @@ def _simulate(loaded, rnd, m, cands, targets, sol, milp: dict, say) -> dict:
     # The margin is measured on the plan repaired to the standard itself, whose sites sit near it.
     tables, _left = repair(ch, sol.tables, most, candidate, search, say)
     ch.margin = site_margin(ch, ch.plan(tables), search, targets.confidence)
+    if ch.margin == 0.0:  # no site sits near the standard yet (a generous program's plan): descend to it first
+        tables = descend(ch, tables, fixed, search, say)
+        ch.margin = site_margin(ch, ch.plan(tables), search, targets.confidence)
     say(
         _(
             "queue standard judged {margin:.1f} min inside {wait:g} min at each site (the spread of a site's p95)"
@@ -201,6 +204,13 @@ def _simulate(loaded, rnd, m, cands, targets, sol, milp: dict, say) -> dict:
         "sites_simulated": ch.simulated,
         "_map": final,
     }
+    if sum(met) < targets.confidence * len(met) - 1e-9:
+        result["feasible"] = False
+        result["note"] = (
+            f"the plan met every target in {sum(met)} of {len(met)} fresh replications, fewer than the confidence "
+            f"asked ({targets.confidence:.0%}), after {attempt + 1} rounds of repair: allow more tables or sites, "
+            "or ask for more --replications"
+        )
     if over:
         result["feasible"] = False
         result["note"] = (

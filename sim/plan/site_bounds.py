@@ -16,6 +16,7 @@ from __future__ import annotations
 import math
 
 import numpy as np
+from numba import njit
 from scipy import sparse
 from scipy.optimize import Bounds, LinearConstraint, milp
 
@@ -45,12 +46,33 @@ def walking_cover(near: list[np.ndarray], n_candidates: int, fixed: np.ndarray, 
 def _disjoint(near: list[np.ndarray]) -> int:
     """Compounds whose candidates are pairwise disjoint (greedily, fewest candidates first): each needs a
     site of its own."""
-    taken: set[int] = set()
+    sizes = np.array([n.size for n in near], np.int64)
+    if not sizes.size:
+        return 0
+    starts = np.concatenate(([0], np.cumsum(sizes)[:-1])).astype(np.int64)
+    flat = np.concatenate(near).astype(np.int64) if sizes.sum() else np.empty(0, np.int64)
+    order = np.argsort(sizes, kind="stable").astype(np.int64)
+    return int(_disjoint_count(flat, starts, sizes, order, int(flat.max()) + 1 if flat.size else 0))
+
+
+@njit(cache=True)
+def _disjoint_count(flat, starts, sizes, order, n_candidates):
+    """`_disjoint` over compound i's candidates flat[starts[i]:starts[i] + sizes[i]], in `order` (a city's
+    40,000 compounds: a Python loop over sets took 5.7 s)."""
+    taken = np.zeros(n_candidates, np.bool_)
     count = 0
-    for i in np.argsort([n.size for n in near], kind="stable"):
-        cands = set(near[i].tolist())
-        if cands and not cands & taken:
-            taken |= cands
+    for i in order:
+        lo, hi = starts[i], starts[i] + sizes[i]
+        if hi == lo:
+            continue
+        free = True
+        for k in range(lo, hi):
+            if taken[flat[k]]:
+                free = False
+                break
+        if free:
+            for k in range(lo, hi):
+                taken[flat[k]] = True
             count += 1
     return count
 

@@ -1,8 +1,9 @@
 """`natsim site`, step 1 for a map too large for one program (a city): districts of at most `DISTRICT`
 compounds (a k-d split), each a program over its compounds' NEAREST candidates within the walk, in turn,
 keeping open what earlier districts opened; with `jobs` > 1 and many districts, shared among worker
-processes by area. A district's optimum is not the map's: the plan is judged against the whole map's
-bounds (`sim.plan.site_bounds`)."""
+processes by area. The sites they open are then sized again for the compounds P3 sends them over the whole
+plan (`site_model.right_sized`: a site on a district's edge also serves its neighbours'). A district's
+optimum is not the map's: the plan is judged against the whole map's bounds (`sim.plan.site_bounds`)."""
 
 from __future__ import annotations
 
@@ -23,6 +24,7 @@ from sim.plan.site_model import (
     Solution,
     dual_bound,
     plan_objective,
+    right_sized,
     status_words,
     weights,
 )
@@ -53,6 +55,10 @@ def districts(
     sols = [s for part in parts for s in part]
     for sol in sols:
         tables = np.maximum(tables, sol.tables)
+    sized = right_sized(p, tables, compounds)
+    most = min(p.limits.get("tables", math.inf), p.limits.get("samplers", math.inf) / p.samplers_per_table)
+    if sized.sum() <= most:  # a limit on tables keeps the districts' own sizes
+        tables = sized
     value, over = plan_objective(p, tables, compounds)
     statuses = ", ".join(sorted({s.status for s in sols}))
     optimal = sum(s.status == "optimal" for s in sols)

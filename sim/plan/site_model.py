@@ -110,12 +110,33 @@ def served(p: SitingProblem) -> tuple[np.ndarray, list[np.ndarray], list[int]]:
     return compounds[keep], [near[i] for i in keep], unreachable
 
 
+def peak_loads(p: SitingProblem, tables: np.ndarray, compounds: np.ndarray) -> np.ndarray:
+    """Each site's arrival rate at the profile's peak (per second) when every compound goes to its nearest
+    open site (P3)."""
+    m = p.m
+    assigned = assign_nearest(m.compound_xy[compounds], m.site_xy, tables > 0, m.lonlat)
+    served = assigned >= 0
+    return np.bincount(assigned[served], weights=p.peak_rate[compounds][served], minlength=tables.size)
+
+
+def right_sized(p: SitingProblem, tables: np.ndarray, compounds: np.ndarray) -> np.ndarray:
+    """The same sites open, each candidate with the fewest tables that serve, by Erlang C, the peak of the
+    compounds P3 sends it over the whole plan (at most its `max_tables`; fixed sites keep theirs): a city's
+    districts size a site for their own compounds only, while P3 sends it those of its neighbours too."""
+    load = peak_loads(p, tables, compounds)
+    out = tables.copy()
+    cand = p.cands
+    free = (cand.fixed_tables == 0) & (tables[cand.index] > 0)
+    sites = cand.index[free]
+    need = np.searchsorted(p.capacity, load[sites] - 1e-12, side="left")  # the fewest k with capacity >= load
+    out[sites] = np.clip(need, 1, cand.max_tables[free])
+    return out
+
+
 def plan_objective(p: SitingProblem, tables: np.ndarray, compounds: np.ndarray) -> tuple[float, list[int]]:
     """A plan's objective in the program's model (each compound to its nearest open site by P3, the
     overload beyond Erlang C's capacity at a site's tables) and the sites overloaded."""
-    m = p.m
-    assigned = assign_nearest(m.compound_xy[compounds], m.site_xy, tables > 0, m.lonlat)
-    load = np.bincount(assigned[assigned >= 0], weights=p.peak_rate[compounds][assigned >= 0], minlength=tables.size)
+    load = peak_loads(p, tables, compounds)
     excess = np.maximum(load - p.capacity[np.minimum(tables, p.capacity.size - 1)], 0.0)
     excess[excess < 1e-9] = 0.0
     w_y, w_t = weights(p)

@@ -119,11 +119,18 @@ def milp_words(milp: dict) -> str:
         how = _("{n} districts, {k} of them solved to optimality (a district's optimum is not the map's)").format(
             n=milp["districts"], k=milp["districts_optimal"]
         )
-    verdict = (
-        _("optimal (gap within {tol:.2%})").format(tol=milp["tolerance"])
-        if milp["optimal"]
-        else _("not proven optimal: {status}").format(status=milp["status"])
-    )
+    if milp["optimal"]:
+        verdict = _("optimal (gap within {tol:.2%})").format(tol=milp["tolerance"])
+    elif milp["program"] == "whole map":
+        verdict = _("not proven optimal: {status}").format(status=milp["status"])
+    else:  # each district's status is said above; the map's is unknown
+        verdict = _("not proven optimal for the whole map")
+    over = milp.get("overloaded_at_the_peak") or []
+    if over:
+        verdict += _(
+            "; {n:,} site(s) over their capacity at the peak even at their most tables (counted in the objective; "
+            "the simulation repairs them)"
+        ).format(n=len(over))
     return _(
         "MILP (HiGHS), {how}: {sites:,} sites, {tables:,} tables; objective {value:.3f}, proven lower bound "
         "{bound:.3f} for the whole map, gap {gap:.2%}: {verdict}; {seconds:.1f} s"
@@ -184,6 +191,8 @@ def table(result: dict) -> str:
                 tried=result["minimality"]["sites_tried_closed"], closed=result["minimality"]["closed"]
             ),
         ]
+    if result.get("plan") and not result["feasible"] and result.get("note"):
+        lines.append(_("NOT MET: {note}").format(note=result["note"]))
     if result.get("unreachable_compounds"):
         names = result["unreachable_compounds"]
         lines.append(

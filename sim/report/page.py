@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import base64
 import html
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -60,9 +60,10 @@ class Page:
     title: str
     verdict: list[str] = field(default_factory=list)
     tone: str = ""  # "", "missed" or "risk": the verdict box's colour
-    sections: list[tuple[str, str]] = field(default_factory=list)  # (heading, HTML)
+    # (heading, HTML); HTML made by a function when the page is written: the plots, drawn meanwhile
+    sections: list[tuple[str, str | Callable[[], str]]] = field(default_factory=list)
 
-    def add(self, heading: str, body: str) -> None:
+    def add(self, heading: str, body: str | Callable[[], str]) -> None:
         if body:
             self.sections.append((heading, body))
 
@@ -72,7 +73,8 @@ class Page:
             f'<p class="{"lead" if i == 0 else ""}">{esc(line)}</p>' for i, line in enumerate(self.verdict)
         )
         body = f"<h1>{esc(self.title)}</h1>" + (f'<div class="verdict {self.tone}">{verdict}</div>' if verdict else "")
-        body += "".join(f"<h2>{esc(h)}</h2>{b}" for h, b in self.sections)
+        made = ((h, b() if callable(b) else b) for h, b in self.sections)
+        body += "".join(f"<h2>{esc(h)}</h2>{b}" for h, b in made if b)
         body += f"<footer>{esc(_('Made by natsim {version}.').format(version=__version__))}</footer>"
         style = _STYLE
         if fonts:
@@ -94,9 +96,7 @@ def table(columns: list[tuple[str, str]], rows: list[dict], sort_by: str | None 
     if not rows:
         return ""
     if sort_by is not None:
-        rows = sorted(
-            rows, key=lambda r: _number(r.get(sort_by)) if _number(r.get(sort_by)) is not None else float("-inf")
-        )
+        rows = sorted(rows, key=lambda r: _number(r.get(sort_by), float("-inf")))
         rows.reverse()
     shown = rows[:MAX_ROWS]
     numeric = {k for k, _h in columns if all(_number(r.get(k)) is not None or r.get(k) in (None, "") for r in shown)}
@@ -161,14 +161,15 @@ def write_page(page: Page, folder: Path) -> Path:
     return path
 
 
-def _number(v: object) -> float | None:
+def _number(v: object, missing: float | None = None) -> float | None:
+    """A cell as a number, or `missing` (empty, not a number, NaN)."""
     if v is None or v == "":
-        return None
+        return missing
     try:
         x = float(v)
     except (TypeError, ValueError):
-        return None
-    return x if x == x else None  # NaN reads as missing
+        return missing
+    return x if x == x else missing  # NaN reads as missing
 
 
 def _show(v: object) -> str:

@@ -174,7 +174,8 @@ def page(folder: Path) -> pg.Page:
     summary = pg.read_json(folder / "summary.json", SUMMARY_KEYS)
     page = pg.Page(_("{scenario}: results").format(scenario=summary["scenario"]), verdict(summary), tone(summary))
     page.add(_("Key figures"), key_figures(summary))
-    page.add(_("Plots"), pg.figures(folder, {k: _(v) for k, v in CAPTIONS.items()}))
+    captions = {k: _(v) for k, v in CAPTIONS.items()}
+    page.add(_("Plots"), lambda: pg.figures(folder, captions))  # read when written: plots may be drawing now
     points = pg.read_csv(folder / "points.csv", POINTS_COLUMNS, optional=False, rows=True)
     expect_rows(folder / "points.csv", points, summary["plan"].get("points"), "summary.json (plan.points)")
     page.add(

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import warnings
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 import numpy as np
@@ -217,26 +218,26 @@ class RunResult:
             **{k: self.cumulative_band(k) for k in SERIES},
         }
 
-    def points_table(self) -> list[dict]:
+    def points_columns(self) -> dict[str, Sequence]:
+        """points.csv by column (means over replications), one value per point in point order."""
         rnd = self.rnd
         with warnings.catch_warnings():
             warnings.simplefilter("ignore", RuntimeWarning)  # a point nobody came to stays NaN
             means = {k: np.nanmean([r.points[k] for r in self.reps], axis=0) for k in self.reps[0].points}
-        rows, p = [], 0
-        for g in rnd.groups:
-            for i in range(g.count):
-                rows.append(
-                    {
-                        "name": g.point_name(i),
-                        "group": g.name,
-                        "lab": rnd.labs[g.lab].name,
-                        "residents": g.residents,
-                        "tables": g.tables,
-                        **{k: means[k][p] for k in means},
-                    }
-                )
-                p += 1
-        return rows
+        counts = [g.count for g in rnd.groups]
+        return {
+            "name": rnd.point_names(),
+            "group": [g.name for g in rnd.groups for _ in range(g.count)],
+            "lab": [rnd.labs[g.lab].name for g in rnd.groups for _ in range(g.count)],
+            "residents": np.repeat([g.residents for g in rnd.groups], counts),
+            "tables": np.repeat([g.tables for g in rnd.groups], counts),
+            **means,
+        }
+
+    def points_table(self) -> list[dict]:
+        """points.csv by row: one mapping per point."""
+        columns = self.points_columns()
+        return [dict(zip(columns, row, strict=True)) for row in zip(*columns.values(), strict=True)]
 
     def labs_table(self) -> list[dict]:
         """One row per lab (means over replications), as labs.csv has it."""

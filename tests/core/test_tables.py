@@ -3,7 +3,7 @@ import math
 
 import numpy as np
 
-from sim.core.tables import cell, write_csv
+from sim.core.tables import cell, cells, write_columns, write_csv
 
 
 def test_counts_are_written_out_in_full():
@@ -24,6 +24,27 @@ def test_write_csv_takes_mappings_or_sequences(tmp_path):
     write_csv(tmp_path / "a.csv", ("name", "n"), [{"name": "老城", "n": 1.5e7}, ("x", None)])
     rows = list(csv.reader((tmp_path / "a.csv").open(encoding="utf-8")))
     assert rows == [["name", "n"], ["老城", "15000000"], ["x", ""]]
+
+
+def test_a_column_in_bulk_is_written_cell_by_cell_alike():
+    rng = np.random.default_rng(7)
+    floats = np.concatenate(
+        [
+            rng.normal(0, 1, 200) * 10.0 ** rng.integers(-8, 9, 200),
+            np.round(rng.normal(0, 1e7, 50)),
+            [np.nan, np.inf, -np.inf, 0.0, -0.0, 1e6, -1e6, 999999.5, 1e6 - 1e-9, 12345678.25, 1e-5, 988.0],
+        ]
+    )
+    for column in (floats, floats.astype(np.float32), np.arange(-5, 5), np.array([True, False]), [None, "a,b", 1.5]):
+        assert cells(column) == [cell(v) for v in column]
+
+
+def test_write_columns_writes_what_write_csv_writes(tmp_path):
+    data = {"name": ["老城", 'a "b", c'], "n": np.array([1.5e7, np.nan]), "k": np.array([3, 4])}
+    write_columns(tmp_path / "a.csv", ("name", "n", "missing", "k"), data)
+    rows = [dict(zip(data, row, strict=True)) for row in zip(*data.values(), strict=True)]
+    write_csv(tmp_path / "b.csv", ("name", "n", "missing", "k"), rows)
+    assert (tmp_path / "a.csv").read_bytes() == (tmp_path / "b.csv").read_bytes()
 
 
 def test_coordinates_keep_their_precision():

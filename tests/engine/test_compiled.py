@@ -4,11 +4,14 @@ from __future__ import annotations
 
 import numpy as np
 
+from sim.core.distributions import Fixed, Uniform
 from sim.engine import compiled
+from sim.engine.couriers import LegDraws
 from sim.engine.draws import Draws
 from sim.engine.replication import prepare_logistics
 from sim.engine.sampling import simulate_crowd
 from sim.engine.timeline import Grid
+from sim.scenario.routes import Route
 
 
 def _prepared(rnd):
@@ -27,10 +30,31 @@ def test_plain_rounds_and_forecasts_run_compiled_unless_the_reference_is_chosen(
     assert not compiled.applies(_prepared(small_round))
 
 
-def test_rounds_with_courier_routes_run_in_simpy(small_round):
-    logi = _prepared(small_round)
-    logi.routes = [object()]
-    assert not compiled.applies(logi)
+def _routed(rnd):
+    legs = (Fixed(600.0), Uniform(300.0, 900.0), Fixed(420.0))
+    return rnd.with_(routes=(Route("r", 0, 1, (0, 1), legs, 30),))
+
+
+def test_rounds_with_courier_routes_run_compiled_and_too_few_loops_ahead_change_nothing(small_round, monkeypatch):
+    rnd = _routed(small_round)
+    tight, roomy = _prepared(rnd), _prepared(rnd)
+    assert compiled.applies(roomy)
+    roomy.run()
+    attempts = []
+    real_attempt = compiled._attempt
+
+    def recorded(logi, points, start, room):
+        attempts.append(room)
+        return real_attempt(logi, points, start, room)
+
+    monkeypatch.setattr(compiled, "_attempt", recorded)
+    monkeypatch.setattr(compiled, "loops_ahead", lambda logi, points, courier: 1)
+    whole_chunks = LegDraws.ahead
+    monkeypatch.setattr(LegDraws, "ahead", lambda self, n: whole_chunks(self, n)[:n])  # exactly the loops asked for
+    tight.run()
+    assert roomy.routes[0].loops > 2 and attempts[:2] == [1, 2]  # ran out of loops, drew twice as many
+    for name in ("picked", "at_lab", "plated", "result", "plate_of"):
+        np.testing.assert_array_equal(getattr(tight, name), getattr(roomy, name))
 
 
 def test_a_lab_without_pcr_machines_is_left_to_simpy(small_round):

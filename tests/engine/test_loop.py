@@ -12,12 +12,14 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from strategies import logistics_scenarios, scenarios
 
+from sim.core.distributions import Fixed, Uniform
 from sim.engine import compiled
 from sim.engine.replication import prepare_logistics
 from sim.engine.sampling import simulate_crowd
 from sim.engine.timeline import Grid
 from sim.scenario.build import build_round, round_from_text
 from sim.scenario.load import load_scenario, parse_scenario
+from sim.scenario.routes import Route
 
 ROOT = Path(__file__).resolve().parents[2]
 TUBES = ("picked", "at_lab", "plated", "result", "plate_of", "ran_at")
@@ -201,3 +203,47 @@ def test_trunks_between_labs_give_identical_logistics(box, when, capacity, seed)
 def test_a_round_with_trunks_resumed_at_a_time_gives_identical_logistics(at):
     rnd = round_from_text(TRUNKS.format(seed=5, box=10, when="16 tubes", capacity=25))
     assert_identical(*resumed_both_ways(rnd, at * 3600))
+
+
+def _with_routes(rnd, data, on_full: str):
+    """The round with two or three courier routes over some of its points (rule R1), drawn by hypothesis:
+    vehicles, a capacity or none, fixed or uniform legs, some points left to tick on their own."""
+    n, routes, free = rnd.n_points, [], list(range(rnd.n_points))
+    for k in range(data.draw(st.integers(1, 3))):
+        if not free:
+            break
+        stops = data.draw(st.lists(st.sampled_from(free), min_size=1, max_size=min(4, len(free)), unique=True))
+        free = [p for p in free if p not in stops]
+        legs = tuple(
+            Fixed(60.0 * data.draw(st.integers(1, 40)))
+            if data.draw(st.booleans())
+            else Uniform(60.0 * (lo := data.draw(st.integers(1, 20))), 60.0 * (lo + data.draw(st.integers(1, 30))))
+            for _ in range(len(stops) + 1)
+        )
+        capacity = data.draw(st.sampled_from([0, 0, 3, 25, 200]))
+        lab = data.draw(st.integers(0, len(rnd.labs) - 1))
+        routes.append(Route(f"r{k}", lab, data.draw(st.integers(1, 3)), tuple(stops), legs, capacity))
+    assert n == rnd.n_points
+    return rnd.with_(routes=tuple(routes), on_full=on_full)
+
+
+@settings(max_examples=40, deadline=None, derandomize=True, suppress_health_check=[HealthCheck.too_slow])
+@given(logistics_scenarios(), st.data(), st.sampled_from(["wait", "call"]))
+def test_random_rounds_with_courier_routes_are_identical(sc, data, on_full):
+    # Routes (some points on loops, the rest ticking), capacities that leave tubes for the next loop,
+    # vehicles back late, and routed points that call a lab vehicle when a box fills.
+    rnd = _with_routes(build_round(parse_scenario(yaml.safe_dump(sc))), data, on_full)
+    a, b = both_ways(rnd)
+    assert_identical(a, b)
+    assert [(c.loops, c.driving, c.tubes) for c in a.routes] == [(c.loops, c.driving, c.tubes) for c in b.routes]
+
+
+@pytest.mark.parametrize("on_full", ["wait", "call"])
+@pytest.mark.parametrize("at", [1.5, 2.75])
+def test_a_round_with_courier_routes_resumed_at_a_time_gives_identical_logistics(on_full, at):
+    rnd = round_from_text(TIES.format(seed=3, box=5, plate=8, wait="20m"))
+    legs = (Fixed(600.0), Uniform(300.0, 900.0), Fixed(420.0), Uniform(600.0, 1500.0))
+    routes = (Route("r", 0, 1, (0, 2, 5), legs, 40), Route("s", 1, 2, (3, 6), legs[:3], 0))
+    a, b = resumed_both_ways(rnd.with_(routes=routes, on_full=on_full), at * 3600)
+    assert_identical(a, b)
+    assert sum(c.loops for c in b.routes) > 0

@@ -199,3 +199,45 @@ def test_positives_in_tubes_from_before_the_status_are_rule_7_s_draw_over_reside
     resume_replication(rnd, 0, Grid.for_round(rnd), state)
     assert 20 in drawn  # one draw over the twenty residents in those tubes
     assert kept[0].is_positive[:4].all()
+
+
+TWO = ONE.replace("count: 1, residents: 20", "count: 2, residents: 10").replace(
+    "extractors: 1, pcr_machines: 1", "extractors: 2, pcr_machines: 2"
+)
+
+
+def _two(at, tubes, arrived=(10, 10)):
+    """A state of TWO (two points, one vehicle, fixed 30 min drives): `tubes` rows (point, size, sealed,
+    picked, at_lab); nobody left to come."""
+    cols = {
+        k: np.array([row[i] for row in tubes], float)
+        for i, k in enumerate(("point", "size", "sealed", "picked", "at_lab"))
+    }
+    cols["point"] = cols["point"].astype(np.int64)
+    n = len(arrived)
+    return RoundState(
+        at, np.array(arrived), np.zeros(n), [np.empty(0)] * n, [np.zeros(1, np.int64)] * n, cols, np.array([4])
+    )
+
+
+@pytest.mark.parametrize("engine", ["compiled", "reference"])
+def test_the_vehicle_driving_a_box_back_is_busy_until_it_arrives(engine, monkeypatch):
+    monkeypatch.setenv("NATSIM_ENGINE", engine)
+    rnd = round_from_text(TWO)
+    # The only vehicle picked up point 0's box at 5 h (at the lab 5.5 h); point 1's tube, sealed at 4.9 h, waits
+    # for it: there at 6 h, at the lab 6.5 h, 2 h in the lab. Before, the vehicle was free at 5.25 h (8.25 h).
+    state = _two(5.25 * H, [(0, 10, 4.8 * H, 5 * H, np.nan), (1, 10, 4.9 * H, np.nan, np.nan)])
+    out = resume_replication(rnd, 0, Grid.for_round(rnd), state)
+    assert out.lab_last_h[0] == pytest.approx(8.5)
+
+
+@pytest.mark.parametrize("engine", ["compiled", "reference"])
+def test_a_pickup_asked_before_time_left_when_the_vehicle_came_back(engine, monkeypatch):
+    monkeypatch.setenv("NATSIM_ENGINE", engine)
+    rnd = round_from_text(TWO)
+    # The vehicle was back at 4.6 h with point 0's box; point 1's last tube sealed at 4.5 h asked for it then, so
+    # it left at 4.6 h. Not there by 5.25 h (the log shows the tube waiting), it gets there at 5.25 h at the
+    # earliest (a fixed drive cannot end later): at the lab 5.75 h, results 7.75 h. Before, it left at 5.25 h.
+    state = _two(5.25 * H, [(0, 10, 4 * H, 4.1 * H, 4.6 * H), (1, 10, 4.5 * H, np.nan, np.nan)])
+    out = resume_replication(rnd, 0, Grid.for_round(rnd), state)
+    assert out.lab_last_h[0] == pytest.approx(7.75)

@@ -58,3 +58,15 @@ def test_standards_of_zero_are_refused(siting_town):
     loaded = load_scenario(siting_town / "town.yaml")
     with pytest.raises(SitingError, match="more than zero"):
         site(loaded, build_round(loaded), SitingTargets(0.0, 1800.0))
+
+
+def test_a_plan_short_of_the_confidence_on_fresh_replications_is_not_called_feasible(siting_town, monkeypatch):
+    # Every fresh replication fails (as if the plan sat at the edge): three rounds of repair, then the
+    # result says the targets are not met and why, rather than handing over the plan as meeting them.
+    from sim.plan.site_check import SiteChecker
+
+    monkeypatch.setattr(SiteChecker, "replication_ok", lambda self, m, r: False)
+    loaded = load_scenario(siting_town / "town.yaml")
+    result = site(loaded, build_round(loaded), SitingTargets(900.0, 900.0, confidence=0.8, replications=3))
+    assert not result["feasible"] and result["verification"]["attempts"] == 3
+    assert "0 of 3 fresh replications" in result["note"]

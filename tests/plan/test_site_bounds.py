@@ -43,3 +43,20 @@ def test_the_lp_relaxation_is_below_the_integer_optimum():
     whole = milp(c, integrality=np.ones(8), bounds=Bounds(0, 1), constraints=cons)
     lp = lp_relaxation(c, Bounds(np.zeros(8), np.ones(8)), cons, 10.0)
     assert lp is not None and lp <= whole.fun + 1e-9
+
+
+def test_disjoint_compounds_are_counted_greedily_fewest_candidates_first():
+    def by_sets(near):  # the rule in plain Python
+        taken, count = set(), 0
+        for i in sorted(range(len(near)), key=lambda i: near[i].size):
+            cands = set(near[i].tolist())
+            if cands and not cands & taken:
+                taken |= cands
+                count += 1
+        return count
+
+    rng = np.random.default_rng(5)
+    for _ in range(200):
+        near = [np.unique(rng.integers(0, 30, rng.integers(0, 6))) for _ in range(rng.integers(1, 50))]
+        assert _disjoint(near) == by_sets(near)
+    assert _disjoint([np.array([0, 1]), np.array([1]), np.array([2])]) == 2  # {1} first, then {2}; {0, 1} meets {1}

@@ -4,7 +4,16 @@ import numpy as np
 import pytest
 
 from sim.core.queueing import max_rate_for_wait
-from sim.plan.site_model import OVERLOAD_COST, Candidates, SitingProblem, capacities, plan_objective, reachable, served
+from sim.plan.site_model import (
+    OVERLOAD_COST,
+    Candidates,
+    SitingProblem,
+    capacities,
+    plan_objective,
+    reachable,
+    right_sized,
+    served,
+)
 from sim.scenario.places.map import walking_times
 
 
@@ -52,3 +61,12 @@ def test_a_plans_objective_counts_sites_tables_and_overloads(line):
     assert over == [] and value == pytest.approx(1 + 0.001 * 2)
     value, over = plan_objective(p, np.array([1, 1]), np.arange(3))
     assert over == [0] and value == pytest.approx(2 + 0.002 + OVERLOAD_COST * (0.03 - 0.015))
+
+
+def test_right_sizing_gives_each_open_site_the_fewest_tables_for_what_p3_sends_it(line):
+    # Capacity 0.015 per second at 1 table, 0.04 at 2 (the most). Site 0 gets all three compounds (0.03 per
+    # second: 2 tables), site 1 none (it stays open with 1); a district had sized them 1 and 2.
+    p = line([0.0, 100.0], [0.0, 10.0, 20.0])
+    assert right_sized(p, np.array([1, 2]), np.arange(3)).tolist() == [2, 1]
+    p = line([0.0, 100.0], [0.0, 10.0, 20.0, 30.0, 40.0])  # 0.05 per second: over even at 2, kept at its most
+    assert right_sized(p, np.array([1, 0]), np.arange(5)).tolist() == [2, 0]

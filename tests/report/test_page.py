@@ -88,6 +88,17 @@ def test_table_sorts_numbers_as_numbers_and_cuts_long_tables(monkeypatch):
     assert len(read(cut).tables[0]) == 3 and "Showing 2 of 5 rows" in cut
 
 
+def test_a_section_made_by_a_function_is_made_when_the_page_is_written(tmp_path):
+    """The run's plots are drawn while its page's tables are made: the figures are read at `html()`."""
+    page = pg.Page("t")
+    page.add("Plots", lambda: pg.figures(tmp_path))
+    page.add("Notes", "<p>n</p>")
+    assert read(page.html(fonts=False)).headings == ["Notes"]  # no PNG yet: no section
+    (tmp_path / "a.png").write_bytes(b"\x89PNG")
+    html = page.html(fonts=False)
+    assert read(html).headings == ["Plots", "Notes"] and html.count("data:image/png;base64,") == 1
+
+
 @pytest.mark.parametrize(
     ("x", "text"), [(28484.7, "28,485"), (497.0, "497"), (53.45, "53.5"), (7.012, "7.01"), (0.05, "0.05")]
 )

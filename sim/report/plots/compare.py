@@ -11,7 +11,7 @@ from matplotlib.ticker import PercentFormatter
 
 from sim.core.i18n import _
 from sim.report.finished import RunData
-from sim.report.plots.style import DEADLINE_STYLE, PALETTE, count_formatter
+from sim.report.plots.style import DEADLINE_STYLE, PALETTE, count_formatter, save
 
 
 def _deadlines(ax, runs: list[RunData]) -> None:
@@ -66,9 +66,7 @@ def compare_cumulative(runs: list[RunData], path: Path) -> Figure:
         ).format(reps=reps),
         fontsize=11,
     )
-    fig.tight_layout()
-    fig.savefig(path, dpi=110)
-    plt.close(fig)
+    save(fig, path)
     return fig
 
 
@@ -105,7 +103,5 @@ def compare_waits(runs: list[RunData], path: Path) -> Figure:
     ax.legend(loc="upper right", fontsize=8)
     tail.legend(loc="upper right", fontsize=8)
     fig.suptitle(_("Plans compared: waiting time at sampling points (all replications)"), fontsize=11)
-    fig.tight_layout()
-    fig.savefig(path, dpi=110)
-    plt.close(fig)
+    save(fig, path)
     return fig

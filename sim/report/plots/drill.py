@@ -11,7 +11,7 @@ from matplotlib.figure import Figure
 
 from sim.core.fitting import CANDIDATES
 from sim.core.i18n import _
-from sim.report.plots.style import PALETTE
+from sim.report.plots.style import PALETTE, save
 
 
 def fit_plot(samples: np.ndarray, fit, what: str, path: Path) -> Figure:
@@ -48,9 +48,7 @@ def fit_plot(samples: np.ndarray, fit, what: str, path: Path) -> Figure:
     )
     ax.grid(alpha=0.3)
     ax.legend(fontsize=9)
-    fig.tight_layout()
-    fig.savefig(path, dpi=110)
-    plt.close(fig)
+    save(fig, path)
     return fig
 
 
@@ -79,7 +77,5 @@ def drill_vs_plan(observed, simulated, path: Path) -> Figure:
         a.grid(alpha=0.3)
         a.legend(fontsize=9)
     fig.suptitle(_("Drill review: the drill against its plan"), fontsize=11)
-    fig.tight_layout()
-    fig.savefig(path, dpi=110)
-    plt.close(fig)
+    save(fig, path)
     return fig

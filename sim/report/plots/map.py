@@ -14,7 +14,7 @@ from matplotlib.lines import Line2D
 from mpl_toolkits.axes_grid1.anchored_artists import AnchoredSizeBar
 
 from sim.core.i18n import _
-from sim.report.plots import style  # noqa: F401  (the backend and the CJK font)
+from sim.report.plots.style import save  # the backend and the CJK font too
 from sim.report.summary import RunResult
 from sim.scenario.places.map import within_standard
 
@@ -62,9 +62,7 @@ def map_plot(result: RunResult, path: Path) -> Figure:
         fontsize=11,
     )
     ax.legend(handles=_legend() + routes + streets, loc="upper left", fontsize=8, framealpha=0.9)
-    fig.tight_layout()
-    fig.savefig(path, dpi=110, bbox_inches="tight")
-    plt.close(fig)
+    save(fig, path, bbox_inches="tight")
     return fig
 
 
@@ -280,7 +278,5 @@ def siting_plot(m, name: str, path: Path) -> Figure:
         ),
         fontsize=11,
     )
-    fig.tight_layout()
-    fig.savefig(path, dpi=110, bbox_inches="tight")
-    plt.close(fig)
+    save(fig, path, bbox_inches="tight")
     return fig

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from contextlib import AbstractContextManager
 from pathlib import Path
 
 import matplotlib.pyplot as plt
@@ -10,7 +11,7 @@ from matplotlib.figure import Figure
 from matplotlib.ticker import PercentFormatter
 
 from sim.core.i18n import _
-from sim.report.plots.style import DEADLINE_STYLE, PALETTE, count_formatter, draw_all
+from sim.report.plots.style import DEADLINE_STYLE, PALETTE, count_formatter, drawing, save
 from sim.report.summary import RunResult
 
 
@@ -74,9 +75,7 @@ def plot_cumulative(result: RunResult, path: Path) -> Figure:
     )
     ax.legend(loc="lower right")
     ax.set_ylim(0, total * 1.05 if total else 1)
-    fig.tight_layout()
-    fig.savefig(path, dpi=110)
-    plt.close(fig)
+    save(fig, path)
     return fig
 
 
@@ -100,9 +99,7 @@ def plot_queues(result: RunResult, path: Path) -> Figure:
     )
     ax.legend(loc="upper right", fontsize=9)
     ax.set_ylim(bottom=0)
-    fig.tight_layout()
-    fig.savefig(path, dpi=110)
-    plt.close(fig)
+    save(fig, path)
     return fig
 
 
@@ -143,9 +140,7 @@ def plot_waits(result: RunResult, path: Path) -> Figure:
     )
     ax.legend(loc="best")  # the bars may stand anywhere
     ax.grid(alpha=0.3)
-    fig.tight_layout()
-    fig.savefig(path, dpi=110)
-    plt.close(fig)
+    save(fig, path)
     return fig
 
 
@@ -181,9 +176,7 @@ def plot_utilisation(result: RunResult, path: Path) -> Figure:
     for a in axes[:, 0]:
         a.yaxis.set_major_formatter(PercentFormatter(1.0))
         a.set_ylim(0, 1.05)
-    fig.tight_layout()
-    fig.savefig(path, dpi=110)
-    plt.close(fig)
+    save(fig, path)
     return fig
 
 
@@ -236,23 +229,22 @@ def plot_rounds(result: RunResult, path: Path) -> Figure:
     )
     ax.legend(loc="lower right", fontsize=8)
     ax.grid(alpha=0.3, axis="y")
-    fig.tight_layout()
-    fig.savefig(path, dpi=110)
-    plt.close(fig)
+    save(fig, path)
     return fig
 
 
-def write_all(result: RunResult, folder: Path) -> None:
-    jobs = [
+def plots_drawn(result: RunResult, folder: Path) -> AbstractContextManager[None]:
+    """The run's plots, drawn into `folder` while the block runs (see `drawing`); all drawn when it ends."""
+    jobs = [  # in shares of about equal time: utilisation (two panels) the slowest of these
         (plot_cumulative, result, folder / "cumulative.png"),
+        (plot_utilisation, result, folder / "utilisation.png"),
         (plot_queues, result, folder / "queues.png"),
         (plot_waits, result, folder / "waits.png"),
-        (plot_utilisation, result, folder / "utilisation.png"),
     ]
     if result.rnd.campaign:
         jobs.append((plot_rounds, result, folder / "rounds.png"))
     if result.rnd.places is not None:
         from sim.report.plots.map import map_plot  # only a round on a map has one
 
-        jobs.insert(0, (map_plot, result, folder / "map.png"))  # the slowest: one side draws it alone
-    draw_all(jobs)
+        jobs.insert(0, (map_plot, result, folder / "map.png"))  # the slowest: first, in the smallest share
+    return drawing(jobs)

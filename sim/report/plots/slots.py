@@ -8,7 +8,7 @@ import matplotlib.pyplot as plt
 from matplotlib.figure import Figure
 
 from sim.core.i18n import _
-from sim.report.plots.style import DEADLINE_STYLE, PALETTE
+from sim.report.plots.style import DEADLINE_STYLE, PALETTE, save
 
 
 def slots_plot(proposal, grid, deadline_h: float, name: str, path: Path) -> Figure:
@@ -41,7 +41,5 @@ def slots_plot(proposal, grid, deadline_h: float, name: str, path: Path) -> Figu
             "replications)"
         ).format(name=name)
     )
-    fig.tight_layout()
-    fig.savefig(path, dpi=110)
-    plt.close(fig)
+    save(fig, path)
     return fig

@@ -7,10 +7,15 @@ from __future__ import annotations
 
 import multiprocessing
 import os
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
 
 import matplotlib
 
 matplotlib.use("Agg")
+import matplotlib.pyplot as plt  # noqa: E402
+from matplotlib.figure import Figure  # noqa: E402
 from matplotlib.ticker import FuncFormatter  # noqa: E402
 
 from sim.report.fonts import use_cjk_in_matplotlib  # noqa: E402
@@ -20,6 +25,16 @@ use_cjk_in_matplotlib()  # names in scenarios may be Chinese
 PALETTE = ("#2874a6", "#c0392b", "#1e8449", "#8e44ad", "#b9770e", "#17a589", "#5d6d7e")
 
 DEADLINE_STYLE = {"color": "#c0392b", "linestyle": "--", "linewidth": 1.5}
+DPI = 110
+
+
+def save(fig: Figure, path: Path, **savefig) -> None:
+    """Lay the figure out (tight), write its PNG and let pyplot forget it. The layout is computed once:
+    savefig draws a figure that still has a layout engine (even a spent one) twice, for nothing."""
+    fig.tight_layout()
+    fig.set_layout_engine(None)
+    fig.savefig(path, dpi=DPI, **savefig)
+    plt.close(fig)
 
 
 def count_formatter(max_value: float) -> FuncFormatter:
@@ -33,21 +48,41 @@ def count_formatter(max_value: float) -> FuncFormatter:
 FORK = True  # False: every plot in this process (tests that watch the drawing set it)
 
 
-def draw_all(jobs: list[tuple]) -> None:
-    """Draw plots, each `(function, *arguments)`. With two cores or more on a system that forks, a forked
-    copy of this process draws the second half meanwhile: it has matplotlib and the figures' data already,
-    so nothing is imported or sent again (plots are most of `natsim run`'s time after the simulation). A
-    copy that fails leaves its half to be drawn here, where any error is raised as usual."""
-    half = len(jobs) // 2
-    if half == 0 or not FORK or not hasattr(os, "fork") or (os.cpu_count() or 1) < 2:
+@contextmanager
+def drawing(jobs: list[tuple]) -> Iterator[None]:
+    """Draw plots, each `(function, *arguments)`, while the block runs. With two cores or more on a system
+    that forks, forked copies of this process draw them meanwhile, one share per core: they have matplotlib
+    and the figures' data already, so nothing is imported or sent again, and the block's own work (the
+    tables, the page) goes on beside them. A share whose copy fails is drawn here after the block, where any
+    error is raised as usual. Otherwise every plot is drawn here after the block."""
+    shares = _shares(jobs)
+    children = []
+    try:
+        for share in shares:
+            child = multiprocessing.get_context("fork").Process(target=_draw_quietly, args=(share,))
+            child.start()
+            children.append((child, share))
+        yield
+    finally:
+        for child, _share in children:
+            child.join()
+    for child, share in children:
+        if child.exitcode != 0:
+            _draw(share)
+    if not children:
         _draw(jobs)
-        return
-    child = multiprocessing.get_context("fork").Process(target=_draw_quietly, args=(jobs[half:],))
-    child.start()
-    _draw(jobs[:half])
-    child.join()
-    if child.exitcode != 0:
-        _draw(jobs[half:])
+
+
+def _shares(jobs: list[tuple]) -> list[list[tuple]]:
+    """The jobs in consecutive shares, one per core (none: draw here); a first job, the slowest plot where
+    there is one (the map), has the fewest beside it."""
+    cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 1
+    k = min(cores, len(jobs))
+    if k < 2 or not FORK or not hasattr(os, "fork"):
+        return []
+    sizes = [len(jobs) // k + (i >= k - len(jobs) % k) for i in range(k)]
+    ends = [sum(sizes[: i + 1]) for i in range(k)]
+    return [jobs[end - size : end] for size, end in zip(sizes, ends, strict=True)]
 
 
 def _draw(jobs: list[tuple]) -> None:
@@ -56,7 +91,7 @@ def _draw(jobs: list[tuple]) -> None:
 
 
 def _draw_quietly(jobs: list[tuple]) -> None:
-    """The forked copy's work: a failure is reported by its exit status only (the parent draws it again)."""
+    """A forked copy's work: a failure is reported by its exit status only (the parent draws it again)."""
     try:
         _draw(jobs)
     except Exception:  # noqa: BLE001 - any failure: the parent redraws and raises it

@@ -9,7 +9,7 @@ import numpy as np
 from matplotlib.figure import Figure
 
 from sim.core.i18n import N_, _
-from sim.report.plots.style import DEADLINE_STYLE, PALETTE
+from sim.report.plots.style import DEADLINE_STYLE, PALETTE, save
 
 FIGURE_LABELS = {  # translated where shown
     "results_complete_h": N_("last pooled result (h since start)"),
@@ -58,7 +58,5 @@ def sweep_plot(settings, rows: list[dict], figure: str, path: Path) -> Figure:
     ax.grid(alpha=0.3)
     if ax.get_legend_handles_labels()[0]:
         ax.legend(fontsize=9)
-    fig.tight_layout()
-    fig.savefig(path, dpi=110)
-    plt.close(fig)
+    save(fig, path)
     return fig

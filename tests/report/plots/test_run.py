@@ -2,7 +2,7 @@ import matplotlib.image as mpimg
 import numpy as np
 import pytest
 
-from sim.report.plots.run import plot_cumulative, plot_queues, plot_rounds, plot_utilisation, plot_waits, write_all
+from sim.report.plots.run import plot_cumulative, plot_queues, plot_rounds, plot_utilisation, plot_waits, plots_drawn
 from sim.run.runner import run
 from sim.scenario.build import round_from_text
 
@@ -13,7 +13,8 @@ def result(small_text):
 
 
 def test_the_run_plots_are_written_as_readable_images(result, tmp_path):
-    write_all(result, tmp_path)
+    with plots_drawn(result, tmp_path):
+        pass
     names = sorted(p.name for p in tmp_path.glob("*.png"))
     assert names == ["cumulative.png", "queues.png", "utilisation.png", "waits.png"]
     img = mpimg.imread(tmp_path / "cumulative.png")
@@ -136,7 +137,8 @@ def test_in_chinese_every_title_and_label_is_chinese_and_every_glyph_is_drawn(sm
     set_language("zh")
     with warnings.catch_warnings():
         warnings.simplefilter("error")  # a glyph missing from every font is a warning
-        write_all(run(rnd, 2), tmp_path)
+        with plots_drawn(run(rnd, 2), tmp_path):
+            pass
     assert len(seen) == 4
     for texts in seen:
         for text in texts:
