@@ -207,7 +207,9 @@ def _plan_sampled_since(plans: list[PlanAt], grid: Grid, counted: float | None, 
 
 def _lab_times(rnd: Round, status: Status, plan: PlanAt) -> dict[str, np.ndarray]:
     """Rule F5: counts do not say when a lab's unreported tubes came; they came as its latest receipts did in
-    the plan's first run (the earliest of those again for any beyond what the plan had received)."""
+    the plan's first run (the earliest of those again for any beyond what the plan had received). A tube
+    that came then was picked up and sealed no later (counts put both at TIME: left so, the stages' means
+    would have tubes reach a lab before they left their point)."""
     tubes = {k: v.copy() for k, v in status.tubes.items()}
     lab_of = rnd.tube_labs(tubes["point"], tubes.get("lab"))
     for li in range(len(rnd.labs)):
@@ -217,6 +219,8 @@ def _lab_times(rnd: Round, status: Status, plan: PlanAt) -> dict[str, np.ndarray
         latest = plan.received_at[li][-rows.size :]
         fill = np.full(rows.size - latest.size, latest[0] if latest.size else status.at)
         tubes["at_lab"][rows] = np.concatenate([fill, latest])
+        tubes["picked"][rows] = np.fmin(tubes["picked"][rows], tubes["at_lab"][rows])
+        tubes["sealed"][rows] = np.fmin(tubes["sealed"][rows], tubes["picked"][rows])
     return tubes
 
 

@@ -360,3 +360,11 @@ def test_each_point_group_drives_its_own_roads(quickstart, tmp_path):
     for g in quickstart.groups:  # each group's own drives (the scenario's when too few): within ~4 standard errors
         assert abs(mean[g.name] - g.travel.mean / 60) < 3.0, (g.name, mean[g.name])
     assert notes["travel_time"]["updated"] and notes["travel_time"]["groups"]
+
+
+def test_no_stage_lasts_less_than_nothing(town_forecasts):
+    # A counts status puts a lab's tubes at the times the plan's receipts came (F5); their pickup and seal
+    # must then come no later, or "in transit" averages below zero (seen: -3.6 h on the Xi'an forecast).
+    for (form, _seed, _at), (_interval, _truth, result) in town_forecasts.items():
+        stages = result["stages_after_h"]
+        assert all(v is None or v >= -1e-9 for v in stages.values()), (form, stages)
