@@ -333,17 +333,8 @@ def _arrive(tb, lb, q, s, ev, lab, lo, hi, key, by_trunk, now):
 @njit(cache=True, _nrt=False)
 def _send(tr, c, s, ev, link, lo, hi, key, now):
     """`Trunk.send`: tubes join the link's queue; full loads leave at once, the rest at the next departure."""
-    part = tr.counts[0]
-    if part == tr.parts.shape[0]:
-        s[STATUS] = OUT_OF_ROOM
+    if not _append(tr.parts, tr.counts, 0, tr.head, tr.tail, link, lo, hi, key, s):
         return
-    tr.counts[0] += 1
-    tr.parts[part, 0], tr.parts[part, 1], tr.parts[part, 2], tr.parts[part, 3] = lo, hi, key, -1
-    if tr.head[link] < 0:
-        tr.head[link] = part
-    else:
-        tr.parts[tr.tail[link], 3] = part
-    tr.tail[link] = part
     tr.load[link] += hi - lo
     while tr.load[link] >= tr.capacity[link] and s[STATUS] == 0:
         _depart(tr, s, ev, link, now)
@@ -458,7 +449,8 @@ def _route_leg(pt, tb, lb, q, tr, ro, c, s, ev, loop, now):
             if upto > done:
                 ro.loop_room[loop] -= upto - done
                 s[PICKUPS] += 1
-                _cargo(ro, s, loop, first + done, first + upto, pt.priority[p])
+                lo, hi = first + done, first + upto  # into the loop's cargo, after what it carries already
+                _append(ro.cargo, ro.counts, 1, ro.loop_head, ro.loop_tail, loop, lo, hi, pt.priority[p], s)
     if g <= n_stops:
         ro.loop_stage[loop] = g + 1
         ev_push(ev, s, now + ro.legs[ro.loop_legs[loop] + g], NORMAL, ROUTE_LEG, loop, 0, 0, 0)
@@ -474,19 +466,22 @@ def _route_leg(pt, tb, lb, q, tr, ro, c, s, ev, loop, now):
 
 
 @njit(cache=True, _nrt=False)
-def _cargo(ro, s, loop, lo, hi, key):
-    """Tubes lo..hi-1 join the loop's cargo, after what it carries already."""
-    k = ro.counts[1]
-    if k == ro.cargo.shape[0]:
+def _append(rows, counts, which, head, tail, owner, lo, hi, key, s):
+    """Tubes lo..hi-1 (a key group's or not) as a row at the end of `owner`'s list: rows[row] is (first, end,
+    key group, next row), head and tail per owner (-1: none), counts[which] the rows used. A trunk link's
+    queue and a courier loop's cargo. False when `rows` is full (the caller makes room and runs again)."""
+    k = counts[which]
+    if k == rows.shape[0]:
         s[STATUS] = OUT_OF_ROOM
-        return
-    ro.counts[1] += 1
-    ro.cargo[k, 0], ro.cargo[k, 1], ro.cargo[k, 2], ro.cargo[k, 3] = lo, hi, key, -1
-    if ro.loop_head[loop] < 0:
-        ro.loop_head[loop] = k
+        return False
+    counts[which] += 1
+    rows[k, 0], rows[k, 1], rows[k, 2], rows[k, 3] = lo, hi, key, -1
+    if head[owner] < 0:
+        head[owner] = k
     else:
-        ro.cargo[ro.loop_tail[loop], 3] = k
-    ro.loop_tail[loop] = k
+        rows[tail[owner], 3] = k
+    tail[owner] = k
+    return True
 
 
 @njit(cache=True, _nrt=False)
