@@ -111,28 +111,10 @@ def _ticking(pt, dr, tb, lb, q, c, slow, s, ev, tk, now, i):
             if t > now:
                 ev_push(ev, s, now + (t - now), NORMAL, TICK, i, 0, 0, 0)
                 return
-        lab = pt.lab[i]
-        there = _travel(pt, dr, slow, s, i, now)
-        back = _travel(pt, dr, slow, s, i, now)
-        asked = min(pt.asked[i], now)  # `pickups.dispatch`: a forecast's request from before its start
+        asked = min(pt.asked[i], now)  # a forecast's request from before its start (rule F3), else now
         pt.asked[i] = np.inf
-        earliest = lb.vehicles[lb.vehicles_lo[lab]]
-        for _draw in range(rules.REDRAWS):
-            if max(asked, earliest) + there >= now:
-                break
-            there = _travel(pt, dr, slow, s, i, now)
-        busy = rules.drive_out(asked, earliest, there, back, now)
-        depart = pool_take(lb.vehicles, lb.vehicles_lo[lab], lb.vehicles_n[lab], asked, busy)
-        home = depart + busy
-        at = max(depart + there, now)
-        # `Logistics.collect`: what is sealed when the vehicle gets there.
-        first, done = pt.first[i], pt.done[i]
-        upto = rules.picked_upto(rules.sealed_by(pt.seal, first, pt.size[i], at), done, np.inf)
-        _mark(tb.picked, tb.handled, 0, first + done, first + upto, at)
-        pt.done[i] = upto
-        s[PICKUPS] += 1
-        _busy(q, s, 0, lab, depart, home)
-        ev_push(ev, s, now + (home - now), NORMAL, BOX, lab, first + done, first + upto, pt.priority[i])
+        depart, at, home = _dispatch(pt, dr, lb, slow, s, i, asked, now)
+        _pick(pt, tb, q, s, ev, i, depart, at, home, now)
         nxt = _request_at(pt, c, i)
         if nxt < np.inf:
             tick_push(tk, s, max(nxt, at), at, s[MADE], i)
@@ -140,6 +122,36 @@ def _ticking(pt, dr, tb, lb, q, c, slow, s, ev, tk, now, i):
         i = -1
         if s[STATUS]:
             return
+
+
+@njit(cache=True, _nrt=False)
+def _dispatch(pt, dr, lb, slow, s, i, asked, now):
+    """`pickups.dispatch`: point i's request, made now or `asked` before (a forecast's, rule F3): the lab's
+    first free vehicle drives out. Returns (leaves, at the point, back at the lab)."""
+    lab = pt.lab[i]
+    there = _travel(pt, dr, slow, s, i, now)
+    back = _travel(pt, dr, slow, s, i, now)
+    earliest = lb.vehicles[lb.vehicles_lo[lab]]
+    for _draw in range(rules.REDRAWS):  # a forecast's vehicle under way: its drive ends after now
+        if max(asked, earliest) + there >= now:
+            break
+        there = _travel(pt, dr, slow, s, i, now)
+    busy = rules.drive_out(asked, earliest, there, back, now)
+    depart = pool_take(lb.vehicles, lb.vehicles_lo[lab], lb.vehicles_n[lab], asked, busy)
+    return depart, max(depart + there, now), depart + busy
+
+
+@njit(cache=True, _nrt=False)
+def _pick(pt, tb, q, s, ev, i, depart, at, home, now):
+    """`pickups.pick`: the vehicle takes what is sealed at point i when it gets there (`Logistics.collect`), and
+    its box reaches the lab when it is back."""
+    lab, first, done = pt.lab[i], pt.first[i], pt.done[i]
+    upto = rules.picked_upto(rules.sealed_by(pt.seal, first, pt.size[i], at), done, np.inf)
+    _mark(tb.picked, tb.handled, 0, first + done, first + upto, at)
+    pt.done[i] = upto
+    s[PICKUPS] += 1
+    _busy(q, s, 0, lab, depart, home)
+    ev_push(ev, s, now + (home - now), NORMAL, BOX, lab, first + done, first + upto, pt.priority[i])
 
 
 @njit(cache=True, _nrt=False)
@@ -502,11 +514,7 @@ def _call_wait(pt, dr, lb, ro, c, slow, s, ev, p, now):
     if pt.done[p] > ro.call_seen[p]:
         _call_next(pt, ro, c, s, ev, p, now)
         return
-    lab = pt.lab[p]
-    there = _travel(pt, dr, slow, s, p, now)
-    back = _travel(pt, dr, slow, s, p, now)
-    depart = pool_take(lb.vehicles, lb.vehicles_lo[lab], lb.vehicles_n[lab], now, there + back)
-    ro.call_trip[p, 0], ro.call_trip[p, 1], ro.call_trip[p, 2] = depart, depart + there, depart + (there + back)
+    ro.call_trip[p, 0], ro.call_trip[p, 1], ro.call_trip[p, 2] = _dispatch(pt, dr, lb, slow, s, p, now, now)
     ev_push(ev, s, now + (ro.call_trip[p, 1] - now), NORMAL, CALL_AT, p, 0, 0, 0)
 
 
@@ -514,14 +522,7 @@ def _call_wait(pt, dr, lb, ro, c, slow, s, ev, p, now):
 def _call_at(pt, tb, q, ro, c, s, ev, p, now):
     """`pickups.pick` for a called vehicle: it takes what is sealed when it gets there, its box reaches the lab
     when it is back; then the point waits for its next full box."""
-    depart, at, home = ro.call_trip[p, 0], ro.call_trip[p, 1], ro.call_trip[p, 2]
-    lab, first, done = pt.lab[p], pt.first[p], pt.done[p]
-    upto = rules.picked_upto(rules.sealed_by(pt.seal, first, pt.size[p], at), done, np.inf)
-    _mark(tb.picked, tb.handled, 0, first + done, first + upto, at)
-    pt.done[p] = upto
-    s[PICKUPS] += 1
-    _busy(q, s, 0, lab, depart, home)
-    ev_push(ev, s, now + (home - now), NORMAL, BOX, lab, first + done, first + upto, pt.priority[p])
+    _pick(pt, tb, q, s, ev, p, ro.call_trip[p, 0], ro.call_trip[p, 1], ro.call_trip[p, 2], now)
     _call_next(pt, ro, c, s, ev, p, now)
 
 
