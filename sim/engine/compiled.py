@@ -17,8 +17,8 @@ import os
 import numpy as np
 
 from sim.engine import heaps, loop, loop_state, pickups, rules
+from sim.engine.couriers import first_tick
 from sim.engine.draws import Draws
-from sim.engine.pickups import tick_after
 from sim.engine.servers import returned
 from sim.scenario.rules import TIME_TOLERANCE
 
@@ -111,18 +111,15 @@ class Points:
         self.priority = np.zeros(n, np.int64)
         self.origin = np.full(n, rnd.open, float)
         self.group = np.array(logi.point_group, np.int64) if logi.point_group else np.full(n, -2, np.int64)
-        ticking = []
-        self.routed = {p for r in logi.routes for stop in r.copies for p in stop}  # collected by their courier
+        ticks, calls = pickups.roles(logi, list(logi.point_tubes.values()))
         for p in logi.point_tubes.values():
             self.tube_point[p.first_tube : p.first_tube + p.seal.size] = p.index
             self.first[p.index], self.size[p.index], self.lab[p.index] = p.first_tube, p.seal.size, p.lab
             self.priority[p.index] = p.priority
             if p.open is not None:
                 self.origin[p.index] = p.open
-            if p.seal.size and p.index not in self.routed:
-                ticking.append(p.index)
-        self.ticking = np.array(ticking, np.int64)
-        self.calling = [p.index for p in logi.point_tubes.values() if p.seal.size and p.index in self.routed]
+        self.ticking = np.array([p.index for p in ticks], np.int64)
+        self.calling = np.array([p.index for p in calls], np.int64)  # routed points that call a lab vehicle
         # Pickups: at most one per tick between the first and last seal, one per full box and the last
         # seal's; two draws each, and one per recalled pool of the point.
         has = self.size > 0
@@ -286,7 +283,7 @@ def loops_ahead(logi, points: Points, courier) -> int:
 def _routes(logi, points: Points, room: int) -> loop_state.RouteArrays:
     """Rule R1's arrays: each route's stops, vehicles and legs for as many loops as its ticks and full loads
     could make (times `room`), room for its loops and their cargo, and the routed points that call."""
-    rnd, couriers = logi.rnd, logi.routes
+    couriers = logi.routes
     stops = [stop for c in couriers for stop in c.copies]
     stop_points = np.array([p for stop in stops for p in stop], np.int64)
     stop_hi = np.cumsum([len(stop) for stop in stops]).astype(np.int64)
@@ -295,9 +292,8 @@ def _routes(logi, points: Points, room: int) -> loop_state.RouteArrays:
     legs_count = np.array([a.shape[0] for a in legs], np.int64)
     sizes = np.array([a.size for a in legs], np.int64)
     vehicles = np.array([c.r.vehicles for c in couriers], np.int64)
-    k = 1 if logi.resumed_at is None else tick_after(rnd.pickup_interval, logi.resumed_at - rnd.open)
+    k = first_tick(logi)
     n_loops = int(legs_count.sum()) + 1
-    calling = points.calling if rnd.on_full == "call" else []
     at_stops = np.array([sum(len(stop) for stop in c.copies) for c in couriers], np.int64)
     n = len(logi.travel)
     return loop_state.RouteArrays(
@@ -329,7 +325,7 @@ def _routes(logi, points: Points, room: int) -> loop_state.RouteArrays:
         loop_tail=np.full(n_loops, -1, np.int64),
         cargo=np.zeros((int((legs_count * at_stops).sum()) + 1, 4), np.int64),
         counts=np.zeros(2, np.int64),
-        calling=np.array(calling, np.int64),
+        calling=points.calling,
         call_seen=np.zeros(n, np.int64),
         call_trip=np.zeros((n, 3)),
     )

@@ -68,9 +68,7 @@ class Courier:
 
     def _departures(self):
         env, rnd = self.logi.env, self.logi.rnd
-        k = 1
-        if self.logi.resumed_at is not None:  # a forecast: loops leave from the first tick after its start
-            k = tick_after(rnd.pickup_interval, self.logi.resumed_at - rnd.open)
+        k = first_tick(self.logi)
         while not self.done():
             yield env.timeout(max(rnd.open + k * rnd.pickup_interval - env.now, 0.0))
             k += 1
@@ -100,6 +98,12 @@ class Courier:
         for ids, priority in cargo:
             self.tubes += ids.size
             logi.unload(logi.labs[self.r.lab], ids, priority)
+
+
+def first_tick(logi) -> int:
+    """The number of a route's first departure tick: 1, or for a forecast the first tick after its start."""
+    rnd = logi.rnd
+    return 1 if logi.resumed_at is None else tick_after(rnd.pickup_interval, logi.resumed_at - rnd.open)
 
 
 def stop_groups(point_group: list[int] | None, copies: list[list[int]]) -> np.ndarray:

@@ -285,7 +285,7 @@ class Logistics:
         self.point_tubes = {p.index: p for p in points}
         self.done = {p.index: 0 for p in points}  # tubes picked up so far, per point
         self.routes = couriers(self, rnd, points, route_rng or (lambda k: np.random.default_rng(k)))
-        pickups.start(self, points, {p for r in self.routes for stop in r.copies for p in stop})
+        pickups.start(self, points)
 
     def run(self, compiled: bool = True) -> None:
         """Everything to the end: as one compiled loop when the round is plain enough (`engine/compiled.py`,

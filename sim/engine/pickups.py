@@ -21,14 +21,22 @@ from sim.engine.servers import ServerPool
 from sim.scenario.rules import TIME_TOLERANCE
 
 
-def start(logi, points: list, routed: set[int]) -> None:
+def roles(logi, points: list) -> tuple[list, list]:
+    """Rule 5 and R2: the points with tubes that tick (on no courier route), and the routed ones that call a
+    lab vehicle when a box fills (`on_full: call`; none with `wait`), each in the order given."""
+    routed = {p for r in logi.routes for stop in r.copies for p in stop}  # collected by their courier
+    ticks = [p for p in points if p.seal.size and p.index not in routed]
+    calls = [p for p in points if p.seal.size and p.index in routed] if logi.rnd.on_full == "call" else []
+    return ticks, calls
+
+
+def start(logi, points: list) -> None:
     """Pickups for every point with tubes: one process for those that tick, one each for routed points
     that call a vehicle when a box fills."""
-    logi.env.process(ticking(logi, [p for p in points if p.seal.size and p.index not in routed]))
-    if logi.rnd.on_full == "call":
-        for p in points:
-            if p.seal.size and p.index in routed:
-                logi.env.process(calling(logi, p))
+    ticks, calls = roles(logi, points)
+    logi.env.process(ticking(logi, ticks))
+    for p in calls:
+        logi.env.process(calling(logi, p))
 
 
 def request_at(logi, p, ticks: bool = True) -> float:

@@ -45,7 +45,7 @@ def run(seals, vehicles, one_process_per_point):
     travel = [lambda r=r: float(r.uniform(300, 1500)) for r in draws]
     start = pickups.start
     if one_process_per_point:
-        pickups.start = lambda logi, pts, routed: [logi.env.process(per_point_process(logi, p)) for p in pts]
+        pickups.start = lambda logi, pts: [logi.env.process(per_point_process(logi, p)) for p in pts]
     try:
         logi = Logistics(rnd, points, np.ones(first, np.int64), {}, lambda t: 0, partial(stream, 9, 0, 2), travel)
     finally:
