@@ -23,15 +23,10 @@ def _stats():
 
 @cache
 def candidates() -> dict:
-    """The families fitted (scipy.stats), with their parameter counts; also `CANDIDATES`."""
+    """The families fitted (scipy.stats), with their parameter counts (a function, so that importing this module
+    imports no scipy)."""
     stats = _stats()
     return {"lognormal": (stats.lognorm, 2), "gamma": (stats.gamma, 2), "exponential": (stats.expon, 1)}
-
-
-def __getattr__(name: str):
-    if name == "CANDIDATES":  # on first use, so that importing this module imports no scipy
-        return candidates()
-    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 
 @dataclass

@@ -21,10 +21,15 @@ from sim.engine.servers import ServerPool
 from sim.scenario.rules import TIME_TOLERANCE
 
 
+def routed_points(logi) -> set[int]:
+    """The points a courier route collects from (every round's copy of each stop)."""
+    return {p for r in logi.routes for stop in r.copies for p in stop}
+
+
 def roles(logi, points: list) -> tuple[list, list]:
     """Rule 5 and R2: the points with tubes that tick (on no courier route), and the routed ones that call a
     lab vehicle when a box fills (`on_full: call`; none with `wait`), each in the order given."""
-    routed = {p for r in logi.routes for stop in r.copies for p in stop}  # collected by their courier
+    routed = routed_points(logi)
     ticks = [p for p in points if p.seal.size and p.index not in routed]
     calls = [p for p in points if p.seal.size and p.index in routed] if logi.rnd.on_full == "call" else []
     return ticks, calls

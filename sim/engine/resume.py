@@ -20,6 +20,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from sim.core import streams
+from sim.engine import pickups
 from sim.engine.crowd import PointCrowd, arrivals, arrivals_after, positives, serve_point
 from sim.engine.figures import stage_means
 from sim.engine.logistics import Logistics
@@ -259,21 +260,19 @@ def _restore(logi: Logistics, crowd: Crowd, state: RoundState, rows: list[np.nda
 
 def _vehicles(logi: Logistics, state: RoundState, point, received, box_point, box_arrive, lab) -> None:
     """Rule F3's lab vehicles: each box received was a lab vehicle back then, and the one that picked up a box
-    on the road is back when the box is; a point's receipts first, then its boxes. Not for points whose boxes
+    on the road is back when the box is (in no order: `servers.returned` sorts each lab's). Not for points whose boxes
     say nothing of the lab's vehicles: a courier carries them; nor for any when the boxes are guessed (counts,
     F5), so every vehicle is free at `at`."""
     if not state.boxes_known:
         return
     tracked = np.ones(state.arrived.size, bool)
-    tracked[list({p for r in logi.routes for stop in r.copies for p in stop})] = False
+    tracked[list(pickups.routed_points(logi))] = False
     keep = tracked[point]
     pairs = np.unique(np.stack([point[keep], received[keep]]), axis=1)  # by point, then time
     keep = tracked[box_point]
     p = np.concatenate([pairs[0].astype(np.int64), box_point[keep]])
     w = np.concatenate([pairs[1], box_arrive[keep]])
-    kind = np.repeat([0, 1], [pairs.shape[1], int(keep.sum())])
-    by = np.lexsort((np.arange(p.size), kind, p))
-    logi.restored.vehicles += [(int(lab[i]), float(x)) for i, x in zip(p[by], w[by], strict=True)]
+    logi.restored.vehicles += [(int(lab[i]), float(x)) for i, x in zip(p, w, strict=True)]  # `servers.returned` sorts
 
 
 def _boxes(logi: Logistics, ids, point, picked, lab, priority, at: float) -> tuple[np.ndarray, np.ndarray]:

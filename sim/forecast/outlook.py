@@ -121,7 +121,8 @@ def updated_rates(rnd: Round, status: Status) -> tuple[Round, dict]:
     fitted = [gi for gi, (_drove, fit) in enumerate(by_group) if fit is not None]
     mine = [by_group[gi][0] for gi in fitted]
     travel = _fit_all(mine) if fitted else None
-    n_drives = sum(d.size for d in mine) if fitted else fits.drives.size
+    # Without a fitted group, the note counts the drives of the group with the most: it is short of them.
+    n_drives = sum(d.size for d in mine) if fitted else max((d.size for d, _f in by_group), default=0)
     notes: dict[str, dict] = {"lab_turnaround": {"updated": False, "why": "log"}}
     for key, fit, n, needed, enough in (
         ("service_time", fits.service, fits.service_gaps.size, MIN_SERVICE_GAPS, None),

@@ -183,6 +183,10 @@ def update_lines(updates: dict) -> list[str]:
             note = _("fitted from {n:,} {what}: {kind}, mean {mean:.1f} {unit}").format(
                 n=u["observations"], what=what, kind=u["kind"], mean=u["mean_s"] / scale, unit=unit
             )
+        elif key == "travel_time" and "groups" in u:  # each point group is fitted from its own drives
+            note = _("not updated: no point group has {k} drives of its own (the most: {n:,})").format(
+                n=u["observations"], k=u["needed"]
+            )
         else:
             note = _("not updated: {n} {what}, fewer than {k}").format(n=u["observations"], what=what, k=u["needed"])
         lines.append(_("{label}: {note}.").format(label=label, note=note))

@@ -224,13 +224,12 @@ class RunResult:
         with warnings.catch_warnings():
             warnings.simplefilter("ignore", RuntimeWarning)  # a point nobody came to stays NaN
             means = {k: np.nanmean([r.points[k] for r in self.reps], axis=0) for k in self.reps[0].points}
-        counts = [g.count for g in rnd.groups]
         return {
             "name": rnd.point_names(),
             "group": [g.name for g in rnd.groups for _ in range(g.count)],
             "lab": [rnd.labs[g.lab].name for g in rnd.groups for _ in range(g.count)],
-            "residents": np.repeat([g.residents for g in rnd.groups], counts),
-            "tables": np.repeat([g.tables for g in rnd.groups], counts),
+            "residents": rnd.per_point(lambda g: g.residents),
+            "tables": rnd.per_point(lambda g: g.tables),
             **means,
         }
 

@@ -9,7 +9,7 @@ import matplotlib.pyplot as plt
 import numpy as np
 from matplotlib.figure import Figure
 
-from sim.core.fitting import CANDIDATES
+from sim.core.fitting import candidates
 from sim.core.i18n import _
 from sim.report.plots.style import PALETTE, save
 
@@ -26,7 +26,7 @@ def fit_plot(samples: np.ndarray, fit, what: str, path: Path) -> Figure:
     fig, ax = plt.subplots(figsize=(10, 5.5))
     ax.hist(x, bins=edges, density=True, color="#aeb6bf", label=_("observed ({n:,} values)").format(n=x.size))
     grid = np.linspace(0, edges[-1], 300)
-    for (name, (family, _kind)), colour in zip(CANDIDATES.items(), PALETTE, strict=False):
+    for (name, (family, _kind)), colour in zip(candidates().items(), PALETTE, strict=False):
         params = fit.candidates[name]["params"]
         chosen = name == fit.kind
         mean = fit.candidates[name]["mean_s"] / scale

@@ -3,7 +3,7 @@ from types import SimpleNamespace
 import numpy as np
 import pytest
 
-from sim.core.fitting import CANDIDATES, fit_duration
+from sim.core.fitting import candidates, fit_duration
 from sim.report.plots.drill import drill_vs_plan, fit_plot
 
 
@@ -19,8 +19,8 @@ def test_the_fit_plot_draws_every_candidate_and_the_chosen_one_bold(scale, unit,
     widths = np.array([bar.get_width() for bar in ax.patches])
     assert heights @ widths == pytest.approx(1.0)  # a density, in the axis' unit
     lines = ax.get_lines()
-    assert len(lines) == len(CANDIDATES)
-    for line, name in zip(lines, CANDIDATES, strict=True):
+    assert len(lines) == len(candidates())
+    for line, name in zip(lines, candidates(), strict=True):
         chosen = name == fit.kind
         assert line.get_label().startswith(f"{name}: mean ") and line.get_label().endswith(" (chosen)") == chosen
         assert line.get_linewidth() == (2.5 if chosen else 1.2)
