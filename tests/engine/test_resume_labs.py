@@ -1,6 +1,6 @@
 """A lab's plates at a forecast's TIME formed again by its own rule (F4): full plates at once on a free
 extractor, a partial one once the oldest tube has waited, key groups first, and the compiled loop the same
-as its interpreted twin."""
+as its interpreted twin, and as the lab's own queue and plate rule (`TubeQueue`, `ServerPool`, `rules.plate_take`)."""
 
 from __future__ import annotations
 
@@ -61,3 +61,55 @@ def test_the_compiled_plates_are_the_interpreted_ones_and_more_extractions_are_d
     assert a.plates > 3000 // 94 + 3 + 8  # more plates than the extractions first drawn: drawn again
     for name in ("plate_of", "taken", "lo", "start", "extraction", "pcr"):
         assert np.array_equal(getattr(a, name), getattr(b, name)), name
+
+
+def _by_the_lab_s_own_queue(spec: Lab, when: np.ndarray, key: np.ndarray, at: float):
+    """The lab's rule as `LabSim` states it: its `TubeQueue`, a `ServerPool` of extractors and the plate rule
+    (`rules.plate_take`, `rules.plate_timer`), event by event (the form `_formed` had before it was compiled).
+    Fixed extraction times, so the order of draws cannot matter. Returns each plate's rows and start."""
+    from sim.engine import rules
+    from sim.engine.servers import ServerPool
+    from sim.scenario.rules import TIME_TOLERANCE
+
+    queue, extractors, plates = rules.TubeQueue(), ServerPool(spec.extractors), []
+    n, k = when.size, 0
+    t = float(when[0]) if n else np.inf
+    while t <= at:
+        while k < n and when[k] <= t:  # arrivals by t, one batch per arrival time and class
+            j = k + 1
+            while j < n and when[j] == when[k] and key[j] == key[k]:
+                j += 1
+            queue.add(float(when[k]), np.arange(k, j), rules.KEY_GROUPS if key[k] else rules.POOLED)
+            k = j
+        while queue.waiting and extractors.earliest() <= t:
+            size = rules.plate_take(
+                queue.waiting, spec.plate_size, queue.oldest(), spec.max_plate_wait, t, TIME_TOLERANCE
+            )
+            if not size:
+                break
+            extractors.take(t, spec.extraction.value)
+            plates.append((sorted(queue.take(size).tolist()), t))
+        nxt = float(when[k]) if k < n else np.inf
+        if queue.waiting:
+            free = extractors.earliest()
+            nxt = min(nxt, free if free > t else t + rules.plate_timer(queue.oldest(), spec.max_plate_wait, t))
+        t = nxt
+    return plates
+
+
+@pytest.mark.parametrize("seed", range(6))
+def test_the_plates_are_those_the_lab_s_own_queue_and_plate_rule_form(seed):
+    # Random arrivals in batches, key groups among them, one to three extractors, plates of 3 to 12 and
+    # waits of 10 to 60 min: the compiled loop forms the plates `TubeQueue` and the plate rule form.
+    rng = np.random.default_rng(seed)
+    n = int(rng.integers(20, 120))
+    when = np.sort(rng.choice(np.arange(0, 6 * H, 600.0), n))
+    key = rng.random(n) < 0.3
+    spec = _lab(int(rng.integers(1, 4)), int(rng.integers(3, 13)), float(rng.integers(10, 61)) * 60, Fixed(0.4 * H))
+    at = 5 * H
+    want = _by_the_lab_s_own_queue(spec, when, key, at)
+    with kernels.compiled(True):
+        got = _form(spec, when, key, at, seed)
+    assert got.plates == len(want) > 0
+    assert [sorted(got.rows(k).tolist()) for k in range(got.plates)] == [rows for rows, _t in want]
+    assert got.start.tolist() == [t for _rows, t in want]
