@@ -112,9 +112,7 @@ def arrivals(
     n = int(rng.binomial(residents, rnd.turnout))
     if calls is not None:
         return np.sort(calls.sample(rng, n, rnd.profile)), None
-    u = rng.random(n)  # one draw per resident; sorted first, since the inverse CDF keeps their order
-    u.sort()
-    return _QUANTILE_SORTED(u, rnd.profile.times, *rnd.profile.segments), None
+    return _on_profile(rnd, rng.random(n)), None  # one draw per resident
 
 
 def arrivals_after(rnd: Round, rng: np.random.Generator, k: int, below: float) -> np.ndarray:
@@ -123,7 +121,12 @@ def arrivals_after(rnd: Round, rng: np.random.Generator, k: int, below: float) -
     plan's arrivals after that time, without drawing the rest)."""
     if below >= 1.0 or k <= 0:
         return np.empty(0)
-    u = below + (1.0 - below) * rng.random(k)
+    return _on_profile(rnd, below + (1.0 - below) * rng.random(k))
+
+
+def _on_profile(rnd: Round, u: np.ndarray) -> np.ndarray:
+    """Rule 1's arrival times of uniforms `u`, sorted: the profile's inverse CDF (sorted first, in place: the
+    inverse CDF keeps their order)."""
     u.sort()
     return _QUANTILE_SORTED(u, rnd.profile.times, *rnd.profile.segments)
 
