@@ -9,6 +9,7 @@ points exactly as the great-circle distance does.
 from __future__ import annotations
 
 import math
+from dataclasses import dataclass
 
 import numpy as np
 
@@ -46,15 +47,65 @@ def nearest(points: np.ndarray, sites: np.ndarray, lonlat: bool, ties: int = 8) 
     points, sites = np.asarray(points, float).reshape(-1, 2), np.asarray(sites, float).reshape(-1, 2)
     if len(sites) == 0 or len(points) == 0:
         return np.full(len(points), -1, np.int64)
-    k = min(ties, len(sites))
+    idx, d = _k_nearest(points, sites, lonlat, ties)
+    return _first_of_nearest(idx, d)
+
+
+def _k_nearest(points: np.ndarray, sites: np.ndarray, lonlat: bool, k: int) -> tuple[np.ndarray, np.ndarray]:
+    """Each point's k nearest sites (by the k-d tree) and the distances to them, shapes (points, k)."""
+    k = min(k, len(sites))
     from scipy.spatial import cKDTree  # 0.2 s to import: only rounds on a map need it
 
     _, idx = cKDTree(_space(sites, lonlat)).query(_space(points, lonlat), k=k)
     idx = idx.reshape(len(points), k)
-    d = distance(points[:, None, :], sites[idx], lonlat)
+    return idx, distance(points[:, None, :], sites[idx], lonlat)
+
+
+def _tie(best: np.ndarray) -> np.ndarray:
+    """The distance up to which a site is as near as `best` (sums of floats differ by less)."""
+    return best * (1 + 1e-12) + 1e-9
+
+
+def _first_of_nearest(idx: np.ndarray, d: np.ndarray) -> np.ndarray:
+    """Per row, the site at the smallest distance; among those as near, the one listed first (-1: none)."""
     best = d.min(axis=1, keepdims=True)
-    tied = d <= best * (1 + 1e-12) + 1e-9
-    return np.where(tied, idx, np.iinfo(np.int64).max).min(axis=1)
+    pick = np.where(d <= _tie(best), idx, np.iinfo(np.int64).max).min(axis=1)
+    return np.where(np.isfinite(best[:, 0]), pick, -1)
+
+
+@dataclass(frozen=True, eq=False)
+class Neighbours:
+    """Each point's `k` nearest sites of one fixed list, with their distances: the nearest OPEN site for
+    plan after plan of the same map (siting tries thousands) is then a look along each point's row, not a
+    k-d tree over the open sites built again. The answer is `nearest`'s among the open sites: a row whose
+    nearest open site is not nearer than its last neighbour (an open site beyond the row could tie it or
+    be the only one) asks `nearest` itself."""
+
+    points: np.ndarray  # (n, 2)
+    sites: np.ndarray  # (m, 2)
+    lonlat: bool
+    idx: np.ndarray  # (n, k) site indices, nearest first
+    dist: np.ndarray  # (n, k) metres to them
+
+    @classmethod
+    def of(cls, points: np.ndarray, sites: np.ndarray, lonlat: bool, k: int = 16) -> Neighbours:
+        points, sites = np.asarray(points, float).reshape(-1, 2), np.asarray(sites, float).reshape(-1, 2)
+        idx, d = _k_nearest(points, sites, lonlat, k)
+        return cls(points, sites, lonlat, idx, d)
+
+    def nearest_open(self, rows: np.ndarray, open_: np.ndarray) -> np.ndarray:
+        """For points `rows`, the index of the nearest site where `open_` (ties: listed first; -1: none open)."""
+        rows = np.asarray(rows, np.int64)
+        idx = self.idx[rows]
+        d = np.where(open_[idx], self.dist[rows], np.inf)
+        pick = _first_of_nearest(idx, d)
+        whole = self.idx.shape[1] == len(self.sites)  # every site is in every row
+        unsure = np.zeros(rows.size, bool) if whole else ~(_tie(_tie(d.min(axis=1))) < self.dist[rows, -1])
+        if unsure.any():
+            some = np.flatnonzero(open_)
+            found = nearest(self.points[rows[unsure]], self.sites[some], self.lonlat) if some.size else None
+            pick[unsure] = -1 if found is None else some[found]
+        return pick
 
 
 def within(points: np.ndarray, sites: np.ndarray, lonlat: bool, metres: float) -> list[np.ndarray]:

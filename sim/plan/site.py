@@ -32,7 +32,7 @@ from sim.scenario.build import build_round
 from sim.scenario.load import LoadedScenario
 from sim.scenario.pauses import working_share
 from sim.scenario.places.build import reassign
-from sim.scenario.places.map import PlacesMap
+from sim.scenario.places.map import PlacesMap, with_neighbours
 from sim.scenario.round import Round
 
 DEFAULT_MAX_TABLES = 6  # a candidate without max_tables: a school yard or a square holds about six
@@ -146,7 +146,7 @@ def _problem(rnd: Round, m: PlacesMap, cands: Candidates, t: SitingTargets) -> S
 
 
 def _simulate(loaded, rnd, m, cands, targets, sol, milp: dict, say) -> dict:
-    ch = SiteChecker(loaded, rnd, m, targets.max_wait, targets.walk)
+    ch = SiteChecker(loaded, rnd, with_neighbours(m), targets.max_wait, targets.walk)  # thousands of plans: P3 by rows
     n = len(m.site_names)
     most, fixed, candidate = np.zeros(n, np.int64), np.zeros(n, np.int64), np.zeros(n, bool)
     most[cands.index], fixed[cands.index], candidate[cands.index] = (

@@ -35,3 +35,23 @@ def test_within_finds_every_site_in_reach_on_the_sphere():
     found = geo.within(points, sites, True, 1500.0)
     for p, idx in zip(points, found, strict=True):
         assert idx.tolist() == np.flatnonzero(geo.distance(p[None, :], sites, True) <= 1500.0).tolist()
+
+
+@pytest.mark.parametrize("lonlat", [True, False])
+@pytest.mark.parametrize("share_open", [0.0, 0.002, 0.05, 0.5, 1.0])
+def test_neighbours_give_the_nearest_open_site_as_a_search_among_the_open_sites_does(lonlat, share_open):
+    # Siting asks P3 of thousands of plans through each compound's precomputed nearest sites; the answer must
+    # be `nearest`'s among the open sites, also when few sites are open (the rows hold none: a search then)
+    # and at ties (sites on a grid, compounds at their midpoints, listed in shuffled order).
+    rng = np.random.default_rng(7)
+    grid = np.array([(x, y) for x in range(30) for y in range(30)], float)
+    sites = grid[rng.permutation(len(grid))] * (0.001 if lonlat else 100.0) + ([108.9, 34.2] if lonlat else 0.0)
+    points = np.concatenate((rng.uniform(0, 29, (400, 2)), rng.integers(0, 29, (200, 2)) + 0.5))
+    points = points * (0.001 if lonlat else 100.0) + ([108.9, 34.2] if lonlat else 0.0)
+    nb = geo.Neighbours.of(points, sites, lonlat, k=8)
+    for _ in range(4):
+        open_ = rng.random(len(sites)) < share_open
+        some = np.flatnonzero(open_)
+        expected = some[geo.nearest(points, sites[some], lonlat)] if some.size else np.full(len(points), -1)
+        rows = rng.permutation(len(points))[:300]
+        assert nb.nearest_open(rows, open_).tolist() == expected[rows].tolist()

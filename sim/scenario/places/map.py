@@ -16,7 +16,7 @@ P4 (residents reach the point a walking time after they leave home) is the engin
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from functools import cached_property
 from typing import TYPE_CHECKING
 
@@ -73,6 +73,8 @@ class PlacesMap:
     site_lab: np.ndarray  # lab index per site (-1: none reachable)
     site_drive: np.ndarray  # mean seconds one way, site <-> its lab
     streets: StreetMap | None = None  # places.network: walks and drives along the streets (P2n, P5n)
+    # Each compound's nearest sites, for a map whose open sites change plan after plan (`with_neighbours`)
+    neighbours: geo.Neighbours | None = None
 
     @property
     def residents_within_standard(self) -> float:
@@ -138,11 +140,22 @@ def nearest_open(m: PlacesMap, compounds: np.ndarray, open_: np.ndarray) -> tupl
     if m.streets is not None:
         assigned, walk = m.streets.nearest(open_)
         return assigned[compounds], walk[compounds]
-    assigned = assign_nearest(m.compound_xy[compounds], m.site_xy, open_, m.lonlat)
+    if m.neighbours is not None:
+        assigned = m.neighbours.nearest_open(compounds, open_)
+    else:
+        assigned = assign_nearest(m.compound_xy[compounds], m.site_xy, open_, m.lonlat)
     walk = np.full(len(compounds), np.nan)
     ok = assigned >= 0
     walk[ok] = walks(m, compounds[ok], assigned[ok])
     return assigned, walk
+
+
+def with_neighbours(m: PlacesMap) -> PlacesMap:
+    """Map m with each compound's nearest sites found once, so that P3 for any set of open sites
+    (`nearest_open`) is a look along rows: the same answers, for a caller that tries thousands of plans."""
+    if m.streets is not None or m.neighbours is not None:
+        return m
+    return replace(m, neighbours=geo.Neighbours.of(m.compound_xy, m.site_xy, m.lonlat))
 
 
 def reach(m: PlacesMap, compounds: np.ndarray, sites: np.ndarray, limit: float) -> list[np.ndarray]:
