@@ -146,7 +146,15 @@ def _problem(rnd: Round, m: PlacesMap, cands: Candidates, t: SitingTargets) -> S
 
 
 def _simulate(loaded, rnd, m, cands, targets, sol, milp: dict, say) -> dict:
-    ch = SiteChecker(loaded, rnd, with_neighbours(m), targets.max_wait, targets.walk)  # thousands of plans: P3 by rows
+    # Thousands of plans: P3 by rows, and the sites of a plan simulated on every core.
+    ch = SiteChecker(loaded, rnd, with_neighbours(m), targets.max_wait, targets.walk, jobs=targets.jobs)
+    try:
+        return _check(ch, rnd, m, cands, targets, sol, milp, say)
+    finally:
+        ch.close()
+
+
+def _check(ch: SiteChecker, rnd, m, cands, targets, sol, milp: dict, say) -> dict:
     n = len(m.site_names)
     most, fixed, candidate = np.zeros(n, np.int64), np.zeros(n, np.int64), np.zeros(n, bool)
     most[cands.index], fixed[cands.index], candidate[cands.index] = (

@@ -9,6 +9,8 @@ at one site re-simulates only the sites whose catchment it changes.
 from __future__ import annotations
 
 import math
+import multiprocessing
+from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field, replace
 
 import numpy as np
@@ -40,23 +42,43 @@ class SiteChecker:
     simulated: int = 0
     margin: float = 0.0  # seconds inside max_wait that a site is judged at on the search replications
     out_of_reach: np.ndarray | None = None  # compounds no candidate serves within the walk: reported, not judged
+    jobs: int = 1  # worker processes for many sites asked at once (`prefetch`)
     _memo: dict = field(default_factory=dict)
+    _pool: ProcessPoolExecutor | None = None
 
     def plan(self, tables: np.ndarray) -> PlacesMap:
         return reassign(self.base, tables)
 
     def p95(self, m: PlacesMap, s: int, rep: int) -> float:
         """Site s's 95th-percentile wait (seconds) in replication `rep` of plan m (0 when nobody comes)."""
-        key = (s, int(m.site_tables[s]), m.served(s).tobytes(), rep)
+        key = _key(m, s, rep)
         if key not in self._memo:
-            g = site_point(self.loaded, m, s)
-            rng = streams.stream(self.rnd.seed, rep, streams.CROWD, SITE_KEY + s, 0)
-            pool = self.rnd.pool_size_of(g)
-            c = simulate_point(self.rnd, g.tables, g.residents, rng, -1, -1, pool, g.home, g.calls, g.catchment)
-            w = c.wait
-            self._memo[key] = quantile(w, 0.95) or 0.0
+            self._memo[key] = site_p95(self.loaded, self.rnd, m, s, rep)
             self.simulated += 1
         return self._memo[key]
+
+    def prefetch(self, m: PlacesMap, sites, reps) -> None:
+        """Simulate at once, on the worker processes, what `p95` would for every one of `sites` in every
+        one of `reps` and has not yet: the same figures (a site's streams are keyed by the site and the
+        replication, not by the process), in a fraction of the time where thousands are asked together."""
+        todo = [(int(s), int(r)) for s in sites for r in reps if _key(m, int(s), int(r)) not in self._memo]
+        if self.jobs < 2 or len(todo) < PARALLEL_FROM:
+            return
+        if self._pool is None:
+            ctx = multiprocessing.get_context("spawn")  # as the runner: workers start clean
+            init = (self.loaded, self.rnd, self.base)
+            self._pool = ProcessPoolExecutor(self.jobs, mp_context=ctx, initializer=_start_worker, initargs=init)
+        plan = (m.site_tables, m.assigned, m.walk)
+        chunks = [todo[k :: self.jobs * 4] for k in range(self.jobs * 4)]
+        for chunk, values in zip(chunks, self._pool.map(_worker_p95, [plan] * len(chunks), chunks), strict=True):
+            for (s, r), v in zip(chunk, values, strict=True):
+                self._memo[_key(m, s, r)] = v
+            self.simulated += len(chunk)
+
+    def close(self) -> None:
+        if self._pool is not None:
+            self._pool.shutdown()
+            self._pool = None
 
     def site_ok(self, m: PlacesMap, s: int, reps: range, margin: bool = True) -> bool:
         """Site s within the queue standard (less the margin, as repair and descent judge) in every one of `reps`."""
@@ -81,11 +103,45 @@ class SiteChecker:
 
     def replication_ok(self, m: PlacesMap, rep: int) -> bool:
         """The targets themselves (no margin): every compound within the walk, every site within the wait."""
-        return self.walks_ok(m) and self.sites_ok(m, m.open_sites, range(rep, rep + 1), margin=False)
+        if not self.walks_ok(m):
+            return False
+        self.prefetch(m, m.open_sites, range(rep, rep + 1))
+        return self.sites_ok(m, m.open_sites, range(rep, rep + 1), margin=False)
 
     def worst(self, m: PlacesMap, reps: range) -> list[float]:
         """Per replication, the worst site's p95 wait in minutes."""
         return [max((self.p95(m, s, r) for s in m.open_sites), default=0.0) / 60 for r in reps]
+
+
+PARALLEL_FROM = 400  # sites x replications asked at once: below this, workers cost more to feed than they save
+
+
+def _key(m: PlacesMap, s: int, rep: int) -> tuple:
+    """What site s's queue in replication `rep` depends on: its tables and its compounds."""
+    return (s, int(m.site_tables[s]), m.served(s).tobytes(), rep)
+
+
+def site_p95(loaded: LoadedScenario, rnd: Round, m: PlacesMap, s: int, rep: int) -> float:
+    """Site s of plan m simulated alone, on its own streams: its 95th-percentile wait (seconds; 0 when nobody comes)."""
+    g = site_point(loaded, m, s)
+    rng = streams.stream(rnd.seed, rep, streams.CROWD, SITE_KEY + s, 0)
+    c = simulate_point(rnd, g.tables, g.residents, rng, -1, -1, rnd.pool_size_of(g), g.home, g.calls, g.catchment)
+    return quantile(c.wait, 0.95) or 0.0
+
+
+_worker: tuple = ()  # in a worker process: the scenario, the round and the map, sent once
+
+
+def _start_worker(loaded: LoadedScenario, rnd: Round, base: PlacesMap) -> None:
+    global _worker
+    _worker = (loaded, rnd, base)
+
+
+def _worker_p95(plan: tuple[np.ndarray, np.ndarray, np.ndarray], asked: list[tuple[int, int]]) -> list[float]:
+    loaded, rnd, base = _worker
+    tables, assigned, walk = plan
+    m = replace(base, site_tables=tables, assigned=assigned, walk=walk)
+    return [site_p95(loaded, rnd, m, s, r) for s, r in asked]
 
 
 def site_margin(ch: SiteChecker, m: PlacesMap, reps: range, confidence: float) -> float:
@@ -99,6 +155,7 @@ def site_margin(ch: SiteChecker, m: PlacesMap, reps: range, confidence: float) -
     sites = m.open_sites
     if len(reps) < 2 or not sites.size:
         return 0.0
+    ch.prefetch(m, sites, reps)
     p = np.array([[ch.p95(m, s, r) for r in reps] for s in sites])
     mean = p.mean(axis=1)
     near = (mean >= ch.max_wait / 2) & (mean <= ch.max_wait)
@@ -149,6 +206,7 @@ def repair(
     stuck: set[int] = set()
     for _step in range(100):
         m = ch.plan(tables)
+        ch.prefetch(m, m.open_sites, reps)
         failing = [s for s in m.open_sites if s not in stuck and not ch.site_ok(m, s, reps)]
         if not failing:
             break
@@ -208,6 +266,10 @@ def fewer_tables(ch: SiteChecker, tables: np.ndarray, fixed: np.ndarray, reps: r
     """Each open site, least busy first, loses tables while it stays within the queue standard on `reps`
     (nobody moves: P3 looks only at which sites are open)."""
     m = ch.plan(tables)
+    ch.prefetch(m, m.open_sites, reps)
+    # Each site's first try (a table fewer) depends on nothing else that changes here: asked all at once.
+    less = np.where(m.site_tables > np.maximum(1, fixed), m.site_tables - 1, m.site_tables)
+    ch.prefetch(replace(m, site_tables=less), np.flatnonzero(less < m.site_tables), reps)
     for s in sorted(m.open_sites, key=lambda s: max(ch.p95(m, s, r) for r in reps)):
         while m.site_tables[s] > max(1, fixed[s]):
             trial = with_tables(m, s, int(m.site_tables[s]) - 1)

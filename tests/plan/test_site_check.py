@@ -71,3 +71,23 @@ def test_the_margin_is_the_union_bound_deviations_of_a_sites_p95_near_the_standa
     ch.margin = margin  # judged inside the standard, the sites that pass are a subset
     inside = {s for s in m.open_sites if ch.site_ok(m, s, reps)}
     assert inside <= {s for s in m.open_sites if ch.site_ok(m, s, reps, margin=False)}
+
+
+def test_sites_simulated_on_worker_processes_are_those_simulated_here(siting_town, monkeypatch):
+    # `prefetch` hands many (site, replication) pairs to worker processes; each site's streams are keyed by
+    # the site and the replication, so the figures must be the ones simulated one by one in this process.
+    import sim.plan.site_check as site_check
+
+    monkeypatch.setattr(site_check, "PARALLEL_FROM", 1)
+    here, there = _checker(siting_town), _checker(siting_town)
+    there.jobs = 2
+    m = here.plan(np.array([2, 3, 1, 0, 2] + [1] * 11))
+    try:
+        there.prefetch(m, m.open_sites, range(3))
+        assert there.simulated == m.open_sites.size * 3
+        asked = {(int(s), r): there.p95(m, s, r) for s in m.open_sites for r in range(3)}
+        assert there.simulated == m.open_sites.size * 3  # nothing simulated again
+    finally:
+        there.close()
+    assert asked == {(int(s), r): here.p95(m, s, r) for s in m.open_sites for r in range(3)}
+    assert len(set(asked.values())) > m.open_sites.size  # the sites and replications differ
