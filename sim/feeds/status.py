@@ -56,6 +56,9 @@ class Status:
     log: DrillLog | None = None  # the log cut at `at`, for fitting rates
     left_out: dict[str, int] = field(default_factory=dict)  # a replayed log's rows and times after `at`, not used
     counted_at: float | None = None  # counts: when the latest were counted, if before `at` (None: at `at`)
+    # Pools reported by `at`: point, size, sealed, reported, lab (-1: its point's own). A log's; counts hold none
+    # (the forecast takes them from the plan, rule F6).
+    reported: dict[str, np.ndarray] | None = None
 
     @property
     def kind(self) -> str:
@@ -134,6 +137,13 @@ def cut_log(log: DrillLog, rnd: Round, at: float) -> Status:
         "at_lab": when["at_lab"][left],
         "lab": ran[left],
     }
+    done_tubes = {
+        "point": tube_point[reported],
+        "size": sizes[reported],
+        "sealed": when["sealed"][reported],
+        "reported": when["reported"][reported],
+        "lab": ran[reported],
+    }
     past = {
         "sampled": curve(log.swabbed[done]),
         "tubes_at_lab": curve(when["at_lab"][at_lab]),
@@ -154,6 +164,7 @@ def cut_log(log: DrillLog, rnd: Round, at: float) -> Status:
         list(log.set_aside),
         _log_until(log, done),
         left_out,
+        reported=done_tubes,
     )
 
 
