@@ -1,7 +1,7 @@
 """`natsim forecast`: from a status during the round, will every result be in by the deadline, and where
 to send help (docs/forecast.md).
 
-The status becomes the engine's `RoundState` (F1-F5 in docs/forecast.md); the plan's own replications,
+The status becomes the engine's `RoundState` (F1-F6 in docs/forecast.md); the plan's own replications,
 seen at TIME, say which points and labs are behind and how far turnout has run ahead of or behind
 the profile; replications from the state give the probability of meeting the deadline and a 95%
 prediction interval for the last result; each `--add` option runs on the same streams (common random
