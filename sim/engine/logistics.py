@@ -315,7 +315,7 @@ class Logistics:
             if what == "running":
                 self.labs[li].running(ids, a, b)
             else:
-                self.labs[li].deliver(ids, single=b == rules.RETESTS, priority=b == rules.KEY_GROUPS, since=a)
+                self.labs[li].deliver(ids, single=b == RETESTS, priority=b == KEY_GROUPS, since=a)
 
     def travel_time(self, point: int, at: float | None = None) -> float:
         """A travel-time draw (a vehicle's leg, or a retest box's trip), stretched by any slowdown in force

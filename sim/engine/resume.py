@@ -27,6 +27,7 @@ from sim.engine.figures import stage_means
 from sim.engine.logistics import Logistics
 from sim.engine.replication import logistics
 from sim.engine.resume_labs import lab_under_way
+from sim.engine.resume_retests import recalled_before
 from sim.engine.rules import REDRAWS
 from sim.engine.sampling import Crowd, collector, simulate_crowd
 from sim.engine.timeline import Grid
@@ -251,7 +252,7 @@ def _restore(logi: Logistics, crowd: Crowd, state: RoundState, rows: list[np.nda
     boxes = _boxes(logi, ids[road], point[road], picked[road], lab, priority, at)
     ids, when, point = ids[~road], reached[~road], point[~road]
     _vehicles(logi, state, point, when, *boxes, lab)
-    retests = _recalled_before(logi, state, rep)
+    retests = recalled_before(logi, state.reported, state.at, rep)
     for li in range(len(logi.labs)):
         here = lab[point] == li
         mine_ids, mine_when = ids[here], when[here]
@@ -268,41 +269,6 @@ def _restore(logi: Logistics, crowd: Crowd, state: RoundState, rows: list[np.nda
         if all_ids.size:
             by = np.argsort(all_when, kind="stable")
             lab_under_way(logi, li, all_ids[by], all_when[by], cls[by], at, int(state.plates_running[li]))
-
-
-def _recalled_before(logi: Logistics, state: RoundState, rep: int) -> list[tuple[np.ndarray, np.ndarray]]:
-    """Rule F6: the pools reported before `at` whose residents were positive (rule 7's own draw over them,
-    `crowd.positives`, on a stream of its own), recalled as `Logistics._recall` recalls (`recall_delay` after
-    the report; their retest tubes, numbered in recall order, reach the lab that ran the pool a travel draw
-    later, stretched by any slowdown then). Those still on the way at `at` are put back as such; per lab,
-    returns the retest tubes that had reached it by then and when they came. Of those, a lab's plates at `at`
-    (F4) take the ones that came no earlier than its oldest tube not reported (or all, when it holds none):
-    the plates of earlier ones held tubes reported by then."""
-    n_labs = len(logi.labs)
-    r = state.reported
-    out = [(np.empty(0, np.int64), np.empty(0)) for _ in range(n_labs)]
-    if r is None or not r["size"].size:
-        return out
-    rnd, at = logi.rnd, state.at
-    size = r["size"].astype(np.int64)
-    members = np.repeat(np.arange(size.size), size)
-    hits = members[positives(rnd, streams.stream(rnd.seed, rep, streams.RECALLED), members.size)]
-    pools, counts = np.unique(hits, return_counts=True)
-    recall = r["reported"][pools] + rnd.recall_delay
-    labs = rnd.tube_labs(r["point"][pools].astype(np.int64), r["lab"][pools].astype(np.int64))
-    parts: list[list] = [[] for _ in range(n_labs)]
-    for k in np.argsort(recall, kind="stable"):  # in recall order, as the retest tubes are numbered
-        j, point, li = int(pools[k]), int(r["point"][pools[k]]), int(labs[k])
-        ids = logi.n_pooled + logi.retests.recall(point, int(size[j]), [float(r["sealed"][j])] * int(counts[k]))
-        arrive = float(recall[k]) + logi.travel_time(point, float(recall[k]))
-        if arrive > at:
-            logi.restored.retests.append((arrive, li, ids))
-        else:
-            parts[li].append((ids, np.full(ids.size, arrive)))
-    for li, got in enumerate(parts):
-        if got:
-            out[li] = (np.concatenate([a for a, _ in got]), np.concatenate([b for _, b in got]))
-    return out
 
 
 def _vehicles(logi: Logistics, state: RoundState, point, received, box_point, box_arrive, lab) -> None:

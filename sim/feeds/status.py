@@ -129,21 +129,10 @@ def cut_log(log: DrillLog, rnd: Round, at: float) -> Status:
     at_lab = ~np.isnan(when["at_lab"])
     n_labs = len(rnd.labs)
     left = ~reported
-    tubes = {
-        "point": tube_point[left],
-        "size": sizes[left],
-        "sealed": when["sealed"][left],
-        "picked": when["picked_up"][left],
-        "at_lab": when["at_lab"][left],
-        "lab": ran[left],
-    }
-    done_tubes = {
-        "point": tube_point[reported],
-        "size": sizes[reported],
-        "sealed": when["sealed"][reported],
-        "reported": when["reported"][reported],
-        "lab": ran[reported],
-    }
+    cols = {"point": tube_point, "size": sizes, "sealed": when["sealed"], "picked": when["picked_up"]}
+    cols |= {"at_lab": when["at_lab"], "reported": when["reported"], "lab": ran}
+    tubes = {k: cols[k][left] for k in ("point", "size", "sealed", "picked", "at_lab", "lab")}
+    done_tubes = {k: cols[k][reported] for k in ("point", "size", "sealed", "reported", "lab")}  # F6's
     past = {
         "sampled": curve(log.swabbed[done]),
         "tubes_at_lab": curve(when["at_lab"][at_lab]),
