@@ -24,6 +24,7 @@ TRAVEL = 1  # per point: vehicle and recall travel times
 LAB = 2  # per lab: extraction and PCR times
 TRUNK = 3  # per overflow link (from lab, to lab): trunk travel times
 ROUTE = 4  # per courier route: its legs' driving times
+RECALLED = 5  # a forecast's: which residents of the pools reported before its TIME were positive (one stream)
 
 # The counter where a stream starts: [0, replication, stage << 56 | k0, k1 << 32 | k2] for key (k0, k1, k2);
 # a shorter key is padded with zeros (so a campaign's first round, key suffix (), draws as a single round).

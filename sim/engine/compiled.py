@@ -76,9 +76,11 @@ class Start:
         self.drawn = np.array([d.used for d in logi.travel], np.int64)  # travel draws a forecast made already
         r = logi.restored
         rows = [(loop.R_BOX, lab, ids, int(pr), t) for t, lab, ids, pr in r.boxes]
+        rows += [(loop.R_RETESTS, lab, ids, 0, t) for t, lab, ids in r.retests]
         steps = {"extraction": loop.R_EXTRACTION, "pcr": loop.R_PCR, "report": loop.R_REPORT}
         for what, lab, ids, a, b in r.labs:
             rows.append((steps[a], lab, ids, 0, b) if what == "running" else (loop.R_QUEUED, lab, ids, int(b), a))
+        self.retests = len(logi.retests)  # recalled before the start (a forecast's pools reported before TIME)
         sizes = np.array([row[2].size for row in rows], np.int64)
         hi = np.cumsum(sizes)
         self.restored = loop_state.RestoredArrays(
@@ -150,7 +152,7 @@ def _attempt(logi, points: Points, start: Start, room: int):
         to_lab[t] += own[i]
     trips = np.bincount(points.lab, weights=points.travel_needed, minlength=n_labs) // 2
     recalled = np.array(sorted(logi.positive_tubes), np.int64)
-    retest_tubes = int(logi.tube_size[recalled].sum())
+    retest_tubes = start.retests + int(logi.tube_size[recalled].sum())
     plates = np.ceil(to_lab / [lab.lab.plate_size for lab in labs]) + trips + recalled.size + 1
     plates = plates.astype(np.int64) * room
     ext = _ahead([lab.extraction_times for lab in labs], plates)
@@ -184,6 +186,7 @@ def _attempt(logi, points: Points, start: Start, room: int):
     inst = [(1, u.lab, u.start, u.end, u.extractors, u.pcr_machines) for u in rnd.lab_surges]
     inst = np.array(inst + [(0, o.lab, o.start, o.end, o.extractors, o.pcr_machines) for o in rnd.lab_outages], float)
     s = np.zeros(16, np.int64)
+    s[heaps.RETESTS] = start.retests  # the loop's retest tubes are numbered after those recalled before it starts
     tr = _trunks(logi, trips, own, batch_room, room)
     ev_room = (travel[0].size + 3 * plate_room + 4 * n_labs + 2 * len(inst) + 2 * rs.kind.size + 64) * room
     ev_room += 2 * tr.departure.shape[0] + 2 * ro.cargo.shape[0] + int((ro.legs_count * (ro.n_stops + 3)).sum())

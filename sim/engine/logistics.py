@@ -54,16 +54,18 @@ class Restored:
     each driver starts from it): boxes on the road, plates on instruments, tubes in a lab's queue, vehicles."""
 
     boxes: list[tuple[float, int, np.ndarray, bool]] = field(default_factory=list)  # arrival, lab, tubes, key group
-    labs: list[tuple[str, int, np.ndarray, float | str, float | bool]] = field(default_factory=list)
+    retests: list[tuple[float, int, np.ndarray]] = field(default_factory=list)  # arrival, lab, retest tubes
+    labs: list[tuple[str, int, np.ndarray, float | str, float | int]] = field(default_factory=list)
     vehicles: list[tuple[int, float]] = field(default_factory=list)  # lab, a box's arrival (`servers.returned`)
 
     def running(self, lab: int, ids: np.ndarray, step: str, left: float) -> None:
         """A plate in `step` ("extraction", "pcr" or "report") with `left` seconds to go (`LabSim.running`)."""
         self.labs.append(("running", lab, ids, step, left))
 
-    def queued(self, lab: int, ids: np.ndarray, priority: bool, since: float) -> None:
-        """Tubes in a lab's queue since `since` (`LabSim.deliver`)."""
-        self.labs.append(("queued", lab, ids, since, priority))
+    def queued(self, lab: int, ids: np.ndarray, cls: int, since: float) -> None:
+        """Tubes of queue class `cls` (`rules.RETESTS`, `KEY_GROUPS`, `POOLED`) in a lab's queue since `since`
+        (`LabSim.deliver`)."""
+        self.labs.append(("queued", lab, ids, since, cls))
 
 
 class LabSim:
@@ -306,11 +308,14 @@ class Logistics:
             lab = self.labs[li]
             box = partial(self.unload, lab, ids, priority)
             self.env.timeout(arrive - self.env.now).callbacks.append(lambda _e, box=box: box())
+        for arrive, li, ids in r.retests:  # as `_recall`'s retest tubes reach the lab
+            retest = partial(self.labs[li].deliver, ids, True)
+            self.env.timeout(arrive - self.env.now).callbacks.append(lambda _e, retest=retest: retest())
         for what, li, ids, a, b in r.labs:
             if what == "running":
                 self.labs[li].running(ids, a, b)
             else:
-                self.labs[li].deliver(ids, priority=b, since=a)
+                self.labs[li].deliver(ids, single=b == RETESTS, priority=b == KEY_GROUPS, since=a)
 
     def travel_time(self, point: int, at: float | None = None) -> float:
         """A travel-time draw (a vehicle's leg, or a retest box's trip), stretched by any slowdown in force

@@ -49,8 +49,9 @@ ROUTE_TICK, ROUTE_INIT, ROUTE_LEG, CALL_WAIT, CALL_AT = range(13, 18)
 URGENT, NORMAL = 0, 1  # a process starting now goes before other events now (as in the SimPy model)
 # Per-lab state columns (`LabArrays.state`).
 FREE, WAITING, GEN, WAKE_SET, MODE, PENDING, RECEIVED, RUN, PEAK, LAB_PLATES, DIVERTED_OUT, DIVERTED_IN = range(12)
-# What a forecast puts back (`loop_state.RestoredArrays.kind`): a box on the road, a plate in a step, queued tubes.
-R_BOX, R_EXTRACTION, R_PCR, R_REPORT, R_QUEUED = range(5)
+# What a forecast puts back (`loop_state.RestoredArrays.kind`): a box on the road, a plate in a step, queued tubes
+# (flag: their class), retest tubes on the way.
+R_BOX, R_EXTRACTION, R_PCR, R_REPORT, R_QUEUED, R_RETESTS = range(6)
 # STATUS: 0 ran to the end; otherwise what ran out (the caller draws more and runs again).
 OUT_OF_TRAVEL, OUT_OF_EXTRACTION, OUT_OF_PCR = 1, 2, 3  # 4: heaps.OUT_OF_ROOM
 OUT_OF_TRUNK, OUT_OF_ROUTE = 5, 6
@@ -619,7 +620,10 @@ def _put_back(tb, lb, q, c, s, ev, rs, now):
             first = rs.tubes[lo]
             ev_push(ev, s, now + (t - now), NORMAL, BOX, lab, first, first + (hi - lo), rs.flag[k])
         elif kind == R_QUEUED:
-            _deliver(lb, q, s, ev, lab, lo, hi, 1 if rs.flag[k] else 2, 1, t, now)
+            _deliver(lb, q, s, ev, lab, lo, hi, rs.flag[k], 1, t, now)
+        elif kind == R_RETESTS:  # as `_recall`'s: consecutive retest tubes
+            first = rs.tubes[lo]
+            ev_push(ev, s, now + (t - now), NORMAL, RETEST, lab, first, first + (hi - lo), 0)
         else:  # `LabSim.running`: a plate of these tubes in a step
             p = s[N_PLATE]
             s[N_PLATE] += 1

@@ -141,8 +141,8 @@ class RouteArrays(NamedTuple):
 
 class RestoredArrays(NamedTuple):
     """What a forecast puts back before the first event (`logistics.Restored`), in its order: per row, what
-    (`loop.R_BOX`, ...), the lab, its tubes (tubes[lo:hi]), a flag (key group) and a time (a box's arrival,
-    what is left of a plate's step, or since when tubes queue)."""
+    (`loop.R_BOX`, ...), the lab, its tubes (tubes[lo:hi]), a flag (a box's key group, queued tubes' class)
+    and a time (a box's or retests' arrival, what is left of a plate's step, or since when tubes queue)."""
 
     kind: np.ndarray
     lab: np.ndarray

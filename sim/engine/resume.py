@@ -9,7 +9,8 @@ and what was under way put back first (tubes waiting at points, on the road, in 
 What the state cannot say is drawn: who of those who have not come still comes (each with the chance
 `still_come`, rule F1), and when (the plan's own arrivals after TIME, F2); the rest of a drive under
 way (a fresh travel draw, redrawn until it ends after TIME, F3); which plates are under way and the
-rest of their extraction or PCR (F4).
+rest of their extraction or PCR (F4); which pools reported before TIME were positive, and so whose
+retests are on the way or in a lab at TIME (F6).
 """
 
 from __future__ import annotations
@@ -20,12 +21,13 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from sim.core import streams
-from sim.engine import pickups
+from sim.engine import pickups, rules
 from sim.engine.crowd import PointCrowd, arrivals, arrivals_after, positives, serve_point
 from sim.engine.figures import stage_means
 from sim.engine.logistics import Logistics
 from sim.engine.replication import logistics
 from sim.engine.resume_labs import lab_under_way
+from sim.engine.resume_retests import recalled_before
 from sim.engine.rules import REDRAWS
 from sim.engine.sampling import Crowd, collector, simulate_crowd
 from sim.engine.timeline import Grid
@@ -46,6 +48,8 @@ class RoundState:
     plates_running: np.ndarray  # per lab: plates under way at `at`
     extra_tables: np.ndarray | None = None  # per point: tables added at `at` (forecast --add)
     boxes_known: bool = True  # each box's pickup and arrival are the status's (a log), so its vehicle's trips are
+    # Pools reported by `at` (point, size, sealed, reported, lab: -1 its point's own): their recalls (rule F6)
+    reported: dict[str, np.ndarray] | None = None
 
     def __getstate__(self) -> dict:
         """Pickled (for each replication on a worker) with every per-point list as one array and its sizes:
@@ -105,7 +109,7 @@ def resumed(rnd: Round, rep: int, grid: Grid, state: RoundState) -> tuple[Crowd,
     plain run's, started from what was under way at `at`)."""
     rows = state.before()
     crowd = _crowd(rnd, rep, grid, state, rows)
-    logi, _groups = logistics(rnd, rep, crowd, state.at, lambda lg: _restore(lg, crowd, state, rows))
+    logi, _groups = logistics(rnd, rep, crowd, state.at, lambda lg: _restore(lg, crowd, state, rows, rep))
     return crowd, logi
 
 
@@ -224,9 +228,10 @@ def _positive_before(rnd: Round, rng, seal: np.ndarray, size: np.ndarray) -> dic
     return {int(j): [float(seal[j])] * int(c) for j, c in zip(tubes, counts, strict=True)}
 
 
-def _restore(logi: Logistics, crowd: Crowd, state: RoundState, rows: list[np.ndarray]) -> None:
-    """Put back what was under way at `at`: picked tubes on the road (F3) or in a lab's queue, plates (F4).
-    Over every point's tubes at once; a point's picked ones are the first of its rows, and tubes of its crowd."""
+def _restore(logi: Logistics, crowd: Crowd, state: RoundState, rows: list[np.ndarray], rep: int) -> None:
+    """Put back what was under way at `at`: picked tubes on the road (F3) or in a lab's queue, plates (F4),
+    and the retests of pools reported before `at` (F6). Over every point's tubes at once; a point's picked
+    ones are the first of its rows, and tubes of its crowd."""
     t, at = state.tubes, state.at
     first, lab, priority = (np.zeros(len(rows), dtype) for dtype in (np.int64, np.int64, bool))
     for pt in crowd.point_tubes:
@@ -247,15 +252,23 @@ def _restore(logi: Logistics, crowd: Crowd, state: RoundState, rows: list[np.nda
     boxes = _boxes(logi, ids[road], point[road], picked[road], lab, priority, at)
     ids, when, point = ids[~road], reached[~road], point[~road]
     _vehicles(logi, state, point, when, *boxes, lab)
+    retests = recalled_before(logi, state.reported, state.at, rep)
     for li in range(len(logi.labs)):
         here = lab[point] == li
-        if here.any():
-            mine_ids, mine_when, key = ids[here], when[here], priority[point[here]]
-            logi.at_lab[mine_ids] = mine_when
-            logi.handled["at_lab"][mine_ids] += 1
-            logi.labs[li].stats["received"] += mine_ids.size
-            by = np.argsort(mine_when, kind="stable")
-            lab_under_way(logi, li, mine_ids[by], mine_when[by], key[by], at, int(state.plates_running[li]))
+        mine_ids, mine_when = ids[here], when[here]
+        logi.at_lab[mine_ids] = mine_when
+        logi.handled["at_lab"][mine_ids] += 1
+        logi.labs[li].stats["received"] += mine_ids.size
+        r_ids, r_when = retests[li]
+        came = r_when >= mine_when.min(initial=np.inf) if mine_when.size else np.ones(r_when.size, bool)
+        all_ids = np.concatenate([mine_ids, r_ids[came]])
+        all_when = np.concatenate([mine_when, r_when[came]])
+        cls = np.concatenate(
+            [np.where(priority[point[here]], rules.KEY_GROUPS, rules.POOLED), np.full(came.sum(), rules.RETESTS)]
+        )
+        if all_ids.size:
+            by = np.argsort(all_when, kind="stable")
+            lab_under_way(logi, li, all_ids[by], all_when[by], cls[by], at, int(state.plates_running[li]))
 
 
 def _vehicles(logi: Logistics, state: RoundState, point, received, box_point, box_arrive, lab) -> None:
@@ -338,6 +351,7 @@ class PlanAt:
     tubes_reported: np.ndarray  # per lab, by `at`
     series: dict[str, np.ndarray]  # per grid row: residents sampled, tubes at a lab, tubes reported
     received_at: list[np.ndarray]  # per lab: when each tube it had received by `at` came, sorted
+    reported: dict[str, np.ndarray]  # the pools reported by `at`: point, size, sealed, reported, lab; by report
 
 
 def plan_at(rnd: Round, rep: int, grid: Grid, at: float) -> PlanAt:
@@ -351,4 +365,19 @@ def plan_at(rnd: Round, rep: int, grid: Grid, at: float) -> PlanAt:
         np.bincount(lab_of_tube[logi.result <= at], minlength=n_labs),
         _series(grid, crowd, logi.at_lab, logi.result),
         [np.sort(logi.at_lab[(lab_of_tube == li) & (logi.at_lab <= at)]) for li in range(n_labs)],
+        _reported_by(crowd, logi, lab_of_tube, at),
     )
+
+
+def _reported_by(crowd: Crowd, logi: Logistics, lab: np.ndarray, at: float) -> dict[str, np.ndarray]:
+    """The pools reported by `at`, in the order reported (`RoundState.reported`'s columns)."""
+    done = np.flatnonzero(logi.result <= at)
+    done = done[np.argsort(logi.result[done], kind="stable")]
+    seal = logi.seal_times()
+    return {
+        "point": crowd.tube_point[done],
+        "size": crowd.tube_size[done],
+        "sealed": seal[done],
+        "reported": logi.result[done],
+        "lab": lab[done],
+    }

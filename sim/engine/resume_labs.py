@@ -12,26 +12,28 @@ from numba import njit
 
 from sim.engine.kernels import current
 from sim.engine.logistics import Logistics
-from sim.engine.rules import KEY_GROUPS, POOLED, plate_take, plate_timer
+from sim.engine.rules import POOLED, plate_take, plate_timer
 from sim.engine.servers import pool_take
 from sim.scenario.round import Lab
 from sim.scenario.rules import TIME_TOLERANCE
 
 STEPS = ("report", "pcr", "extraction")  # a plate's steps, the furthest along first
+CLASSES = POOLED + 1  # a lab's queue classes (`rules.RETESTS`, `KEY_GROUPS`, `POOLED`), served in this order
 
 
 def lab_under_way(
-    logi: Logistics, li: int, ids: np.ndarray, when: np.ndarray, key: np.ndarray, at: float, running: int
+    logi: Logistics, li: int, ids: np.ndarray, when: np.ndarray, cls: np.ndarray, at: float, running: int
 ) -> None:
-    """Rule F4: a lab's tubes at `at` (sorted by arrival; `key`: a key group's), formed into plates again by
-    the lab's own rule (`_formed`); at most `running` plates hold instruments. In a lab that keeps up, a plate
-    formed at s has run `at - s`, and its drawn durations say which step it is in and what is left of it. In a
-    lab with more plates than its instruments hold, each step holds what the lab's throughput keeps in it
-    (report delays, then PCR machines, then extractors, oldest plates first), each plate a uniform way
-    through its step. The rest queue again as they came (their class and arrival kept)."""
+    """Rule F4: a lab's tubes at `at` (sorted by arrival; `cls`: each one's queue class, `rules.RETESTS`,
+    `KEY_GROUPS` or `POOLED`), formed into plates again by the lab's own rule (`_formed`); at most `running`
+    plates hold instruments. In a lab that keeps up, a plate formed at s has run `at - s`, and its drawn
+    durations say which step it is in and what is left of it. In a lab with more plates than its instruments
+    hold, each step holds what the lab's throughput keeps in it (report delays, then PCR machines, then
+    extractors, oldest plates first), each plate a uniform way through its step. The rest queue again as they
+    came (their class and arrival kept)."""
     lab = logi.labs[li]
     spec = lab.lab
-    formed = _formed(spec, lab.rng, when, key, at)
+    formed = _formed(spec, lab.rng, when, cls, at)
     backlog = formed.plates > spec.extractors + spec.pcr_machines
     rate = min(spec.extractors / spec.extraction.mean, spec.pcr_machines / spec.pcr.mean)  # plates per second
     room = {"report": math.inf, "pcr": spec.pcr_machines, "extraction": spec.extractors}
@@ -62,11 +64,10 @@ def lab_under_way(
         placed += 1
     rest = np.flatnonzero((formed.plate_of < 0) | (formed.plate_of >= placed))
     if rest.size:
-        cls = np.where(key[rest], KEY_GROUPS, POOLED)
-        rest = rest[np.lexsort((rest, when[rest], cls))]  # by class, then as they came
-        cuts = np.flatnonzero((np.diff(when[rest]) != 0) | (np.diff(key[rest]) != 0)) + 1
+        rest = rest[np.lexsort((rest, when[rest], cls[rest]))]  # by class, then as they came
+        cuts = np.flatnonzero((np.diff(when[rest]) != 0) | (np.diff(cls[rest]) != 0)) + 1
         for part in np.split(rest, cuts):
-            logi.restored.queued(li, ids[part], bool(key[part[0]]), float(when[part[0]]))
+            logi.restored.queued(li, ids[part], int(cls[part[0]]), float(when[part[0]]))
 
 
 def _where(ran: float, durations: dict[str, float], spec) -> tuple[str, float]:
@@ -103,14 +104,16 @@ class _Formed:
         return self.taken[self.lo[k] : self.lo[k + 1]]
 
 
-def _formed(spec: Lab, rng: np.random.Generator, when: np.ndarray, key: np.ndarray, at: float) -> _Formed:
-    """Rule 6 over a lab's tubes from before `at` (arrival times `when`, sorted; `key`: a key group's), compiled
-    (`_form_plates`): the lab's queue order (`TubeQueue`'s: key groups ahead), its own plate rule
-    (`rules.plate_take`, at the time tolerance), a plate only on a free extractor (each busy for a drawn
-    extraction). The extractions are drawn ahead, more if the plates need them, then one PCR per plate."""
+def _formed(spec: Lab, rng: np.random.Generator, when: np.ndarray, cls: np.ndarray, at: float) -> _Formed:
+    """Rule 6 over a lab's tubes from before `at` (arrival times `when`, sorted; `cls`: each one's queue class),
+    compiled (`_form_plates`): the lab's queue order (`TubeQueue`'s: retests, then key groups, then the
+    others), its own plate rule (`rules.plate_take`, at the time tolerance), a plate only on a free extractor
+    (each busy for a drawn extraction). The extractions are drawn ahead, more if the plates need them, then one
+    PCR per plate."""
     n = when.size
-    order = np.concatenate([np.flatnonzero(key), np.flatnonzero(~key)]).astype(np.int64)  # class by class
-    split = int(np.count_nonzero(key))
+    cls = np.asarray(cls, np.int64)
+    order = np.argsort(cls, kind="stable").astype(np.int64)  # class by class, each as it came
+    bounds = np.searchsorted(cls[order], np.arange(CLASSES + 1)).astype(np.int64)
     plate_of = np.full(n, -1, np.int64)
     taken = np.empty(n, np.int64)
     lo = np.zeros(n + 1, np.int64)
@@ -119,8 +122,9 @@ def _formed(spec: Lab, rng: np.random.Generator, when: np.ndarray, key: np.ndarr
     extraction = spec.extraction.sample(rng, room)
     while True:
         free = np.full(max(spec.extractors, 1), -np.inf)
+        came, took = bounds[:-1].copy(), bounds[:-1].copy()
         plates = current(_form_plates)(
-            when, order, split, at, spec.plate_size, spec.max_plate_wait, TIME_TOLERANCE,
+            when, order, bounds, came, took, at, spec.plate_size, spec.max_plate_wait, TIME_TOLERANCE,
             free, spec.extractors, extraction, plate_of, taken, lo, start,
         )  # fmt: skip
         if plates >= 0:
@@ -133,29 +137,28 @@ def _formed(spec: Lab, rng: np.random.Generator, when: np.ndarray, key: np.ndarr
 
 @njit(cache=True, _nrt=False)
 def _form_plates(
-    when, order, split, at, plate_size, max_plate_wait, tolerance, free, n_free, extraction, plate_of, taken, lo, start
-):
-    """`_formed`'s loop: rows order[:split] (key groups) then order[split:] queue first come, first served
-    (`when` sorted); a plate forms on a free extractor (the pool `free`, `servers.pool_take`) when
-    `rules.plate_take` says. Fills each row's plate, the rows in the order taken, each plate's first and start.
-    Returns the plates formed by `at`, or -1 when they need more than the extractions drawn."""
+    when, order, bounds, came, took, at, plate_size, max_plate_wait, tolerance, free, n_free, extraction, plate_of,
+    taken, lo, start,
+):  # fmt: skip
+    """`_formed`'s loop: class c's rows order[bounds[c]:bounds[c + 1]] queue first come, first served (`when`
+    sorted), the classes in turn; per class, `came` is the next member not yet arrived and `took` the next not
+    yet taken (positions in `order`, both from bounds[c]). A plate forms on a free extractor (the pool `free`,
+    `servers.pool_take`) when `rules.plate_take` says. Fills each row's plate, the rows in the order taken,
+    each plate's first and start. Returns the plates formed by `at`, or -1 when they need more than the
+    extractions drawn."""
     n = when.size
     k = 0  # rows arrived so far (by `when`)
-    came_key, came_pooled = 0, split  # per class: the next member not yet arrived (positions in `order`)
-    took_key, took_pooled = 0, split  # ... and the next not yet taken
-    plates = done = 0
+    plates = done = waiting = 0
     t = when[0] if n else np.inf
     while t <= at:
         while k < n and when[k] <= t:
             k += 1
-        while came_key < split and when[order[came_key]] <= t:
-            came_key += 1
-        while came_pooled < n and when[order[came_pooled]] <= t:
-            came_pooled += 1
-        while (came_key > took_key or came_pooled > took_pooled) and (free[0] if n_free else np.inf) <= t:
-            waiting = came_key - took_key + came_pooled - took_pooled
-            oldest = _oldest(when, order, took_key, came_key, took_pooled, came_pooled)
-            take = plate_take(waiting, plate_size, oldest, max_plate_wait, t, tolerance)
+        for c in range(came.size):
+            while came[c] < bounds[c + 1] and when[order[came[c]]] <= t:
+                came[c] += 1
+                waiting += 1
+        while waiting > 0 and (free[0] if n_free else np.inf) <= t:
+            take = plate_take(waiting, plate_size, _oldest(when, order, came, took), max_plate_wait, t, tolerance)
             if not take:
                 break
             if plates == extraction.size:
@@ -163,21 +166,21 @@ def _form_plates(
             pool_take(free, 0, n_free, t, extraction[plates])
             start[plates] = t
             lo[plates] = done
-            for _ in range(take):  # key groups first, each class first come, first served
-                if took_key < came_key:
-                    row = order[took_key]
-                    took_key += 1
-                else:
-                    row = order[took_pooled]
-                    took_pooled += 1
+            c = 0
+            for _ in range(take):  # class by class, each first come, first served
+                while took[c] == came[c]:
+                    c += 1
+                row = order[took[c]]
+                took[c] += 1
                 plate_of[row] = plates
                 taken[done] = row
                 done += 1
+            waiting -= take
             plates += 1
             lo[plates] = done
         nxt = when[k] if k < n else np.inf
-        if came_key > took_key or came_pooled > took_pooled:
-            oldest = _oldest(when, order, took_key, came_key, took_pooled, came_pooled)
+        if waiting > 0:
+            oldest = _oldest(when, order, came, took)
             e = free[0] if n_free else np.inf
             nxt = min(nxt, e if e > t else t + plate_timer(oldest, max_plate_wait, t))
         t = nxt
@@ -185,11 +188,10 @@ def _form_plates(
 
 
 @njit(cache=True, _nrt=False)
-def _oldest(when, order, took_key, came_key, took_pooled, came_pooled):
-    """When the longest-waiting tube came (`TubeQueue.oldest`): the first untaken of either class."""
+def _oldest(when, order, came, took):
+    """When the longest-waiting tube came (`TubeQueue.oldest`): the first untaken of any class."""
     oldest = np.inf
-    if took_key < came_key:
-        oldest = min(oldest, when[order[took_key]])
-    if took_pooled < came_pooled:
-        oldest = min(oldest, when[order[took_pooled]])
+    for c in range(came.size):
+        if took[c] < came[c]:
+            oldest = min(oldest, when[order[took[c]]])
     return oldest

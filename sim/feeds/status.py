@@ -56,6 +56,9 @@ class Status:
     log: DrillLog | None = None  # the log cut at `at`, for fitting rates
     left_out: dict[str, int] = field(default_factory=dict)  # a replayed log's rows and times after `at`, not used
     counted_at: float | None = None  # counts: when the latest were counted, if before `at` (None: at `at`)
+    # Pools reported by `at`: point, size, sealed, reported, lab (-1: its point's own). A log's; counts hold none
+    # (the forecast takes them from the plan, rule F6).
+    reported: dict[str, np.ndarray] | None = None
 
     @property
     def kind(self) -> str:
@@ -126,14 +129,10 @@ def cut_log(log: DrillLog, rnd: Round, at: float) -> Status:
     at_lab = ~np.isnan(when["at_lab"])
     n_labs = len(rnd.labs)
     left = ~reported
-    tubes = {
-        "point": tube_point[left],
-        "size": sizes[left],
-        "sealed": when["sealed"][left],
-        "picked": when["picked_up"][left],
-        "at_lab": when["at_lab"][left],
-        "lab": ran[left],
-    }
+    cols = {"point": tube_point, "size": sizes, "sealed": when["sealed"], "picked": when["picked_up"]}
+    cols |= {"at_lab": when["at_lab"], "reported": when["reported"], "lab": ran}
+    tubes = {k: cols[k][left] for k in ("point", "size", "sealed", "picked", "at_lab", "lab")}
+    done_tubes = {k: cols[k][reported] for k in ("point", "size", "sealed", "reported", "lab")}  # F6's
     past = {
         "sampled": curve(log.swabbed[done]),
         "tubes_at_lab": curve(when["at_lab"][at_lab]),
@@ -154,6 +153,7 @@ def cut_log(log: DrillLog, rnd: Round, at: float) -> Status:
         list(log.set_aside),
         _log_until(log, done),
         left_out,
+        reported=done_tubes,
     )
 
 

@@ -1,7 +1,7 @@
 """`natsim forecast`: from a status during the round, will every result be in by the deadline, and where
 to send help (docs/forecast.md).
 
-The status becomes the engine's `RoundState` (F1-F5 in docs/forecast.md); the plan's own replications,
+The status becomes the engine's `RoundState` (F1-F6 in docs/forecast.md); the plan's own replications,
 seen at TIME, say which points and labs are behind and how far turnout has run ahead of or behind
 the profile; replications from the state give the probability of meeting the deadline and a 95%
 prediction interval for the last result; each `--add` option runs on the same streams (common random
@@ -173,6 +173,7 @@ def state_of(rnd: Round, status: Status, plans: list[PlanAt], grid: Grid | None 
         so_far = np.where(expected > 0, np.clip(plan_arrived / expected, 0, 1), 1.0)
         still = np.clip(turnout * (1 - so_far) / (1 - turnout * so_far), 0, 1)
     tubes = _lab_times(rnd, status, plans[0]) if status.kind == "counts" else status.tubes
+    reported = status.reported if status.reported is not None else _lab_reports(status, plans[0])
     state = RoundState(
         status.at,
         came,
@@ -182,6 +183,7 @@ def state_of(rnd: Round, status: Status, plans: list[PlanAt], grid: Grid | None 
         tubes,
         status.plates_running,
         boxes_known=status.kind == "log",
+        reported=reported,
     )
     return state, {
         "turnout": {
@@ -223,6 +225,17 @@ def _lab_times(rnd: Round, status: Status, plan: PlanAt) -> dict[str, np.ndarray
         tubes["picked"][rows] = np.fmin(tubes["picked"][rows], tubes["at_lab"][rows])
         tubes["sealed"][rows] = np.fmin(tubes["sealed"][rows], tubes["picked"][rows])
     return tubes
+
+
+def _lab_reports(status: Status, plan: PlanAt) -> dict[str, np.ndarray]:
+    """Rule F6 from counts: they say how many pools each lab had reported, not which nor when; they are its
+    latest reports in the plan's first run (as many as it had, if the count is more)."""
+    r = plan.reported
+    keep = np.zeros(r["lab"].size, bool)
+    for li, n in enumerate(status.tubes_reported):
+        mine = np.flatnonzero(r["lab"] == li)
+        keep[mine[mine.size - min(int(n), mine.size) :]] = True
+    return {k: v[keep] for k, v in r.items()}
 
 
 def run_forecast(

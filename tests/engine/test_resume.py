@@ -241,3 +241,49 @@ def test_a_pickup_asked_before_time_left_when_the_vehicle_came_back(engine, monk
     state = _two(5.25 * H, [(0, 10, 4 * H, 4.1 * H, 4.6 * H), (1, 10, 4.5 * H, np.nan, np.nan)])
     out = resume_replication(rnd, 0, Grid.for_round(rnd), state)
     assert out.lab_last_h[0] == pytest.approx(7.75)
+
+
+# Everyone positive, recalled 1 h after their pool's report, 30 min drives, plates of ten, one extractor (1 h).
+RECALLED = ONE.replace("residents: 20", "residents: 30") + "positives: {prevalence: 1.0, recall_delay: 1h}\n"
+
+
+def _with_reported(rnd, at, tubes, reported: float):
+    """A state of RECALLED: `tubes` rows as `_state`'s, and two pools of ten reported at `reported`."""
+    state = _state(rnd, at, tubes, arrived=30)
+    state.reported = {
+        "point": np.zeros(2, np.int64),
+        "size": np.full(2, 10),
+        "sealed": np.full(2, reported - 3 * H),
+        "reported": np.full(2, reported),
+        "lab": np.full(2, -1),
+    }
+    return state
+
+
+@pytest.mark.parametrize("engine", ["compiled", "reference"])
+def test_retests_of_pools_reported_before_time_go_on_the_lab_s_plates_first(engine, monkeypatch):
+    monkeypatch.setenv("NATSIM_ENGINE", engine)
+    kept = _logistics_of(monkeypatch)
+    rnd = round_from_text(RECALLED)
+    # Two pools reported at 3 h: recalled at 4 h, their 20 retests at the lab at 4.5 h with a pooled tube. The
+    # retests go first: plates of ten at 4.5 h (in extraction at TIME, 5 h) and 5.5 h, the pooled tube at 6.5 h,
+    # on the one PCR machine after the others: its result at 8.5 h. Before (no retests): plated at 4.5 h, 6.5 h.
+    state = _with_reported(rnd, 5 * H, [(0, 10, 3.5 * H, 4 * H, 4.5 * H)], reported=3 * H)
+    out = resume_replication(rnd, 0, Grid.for_round(rnd), state)
+    assert out.last_result_h == pytest.approx(8.5)
+    retests = kept[0].retests
+    assert len(retests) == 30  # the two pools reported before TIME, then the pooled tube's own ten
+    assert (retests.result[:20] / H).tolist() == pytest.approx([6.5] * 10 + [7.5] * 10)
+
+
+@pytest.mark.parametrize("engine", ["compiled", "reference"])
+def test_retests_on_the_way_at_time_reach_the_lab_a_drive_after_their_recall(engine, monkeypatch):
+    monkeypatch.setenv("NATSIM_ENGINE", engine)
+    kept = _logistics_of(monkeypatch)
+    rnd = round_from_text(RECALLED)
+    # Reported at 4.8 h: recalled at 5.8 h, at the lab at 6.3 h (after TIME, 5 h). The pooled tube at the lab at
+    # 4.95 h is plated at once (PCR 5.95-6.95 h); the retests' plates at 6.3 h and 7.3 h, PCR to 8.3 h and 9.3 h.
+    state = _with_reported(rnd, 5 * H, [(0, 10, 4 * H, 4.5 * H, 4.95 * H)], reported=4.8 * H)
+    out = resume_replication(rnd, 0, Grid.for_round(rnd), state)
+    assert out.last_result_h == pytest.approx(6.95)
+    assert (kept[0].retests.result[:20] / H).tolist() == pytest.approx([8.3] * 10 + [9.3] * 10)

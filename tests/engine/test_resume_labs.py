@@ -10,6 +10,7 @@ import pytest
 from sim.core.distributions import Fixed, Lognormal
 from sim.engine import kernels
 from sim.engine.resume_labs import _formed
+from sim.engine.rules import KEY_GROUPS, POOLED, RETESTS
 from sim.scenario.round import Lab
 
 H = 3600.0
@@ -20,7 +21,10 @@ def _lab(extractors=1, plate_size=10, wait=0.5 * H, extraction=Fixed(H)) -> Lab:
 
 
 def _form(lab, when, key, at, seed=0):
-    return _formed(lab, np.random.default_rng(seed), np.asarray(when, float), np.asarray(key, bool), at)
+    """`key`: a key group's tube (True) or another pooled one; or each tube's queue class (integers)."""
+    key = np.asarray(key)
+    cls = key if key.dtype.kind == "i" else np.where(key.astype(bool), KEY_GROUPS, POOLED)
+    return _formed(lab, np.random.default_rng(seed), np.asarray(when, float), cls, at)
 
 
 @pytest.mark.parametrize("compiled", [False, True])
@@ -63,7 +67,7 @@ def test_the_compiled_plates_are_the_interpreted_ones_and_more_extractions_are_d
         assert np.array_equal(getattr(a, name), getattr(b, name)), name
 
 
-def _by_the_lab_s_own_queue(spec: Lab, when: np.ndarray, key: np.ndarray, at: float):
+def _by_the_lab_s_own_queue(spec: Lab, when: np.ndarray, cls: np.ndarray, at: float):
     """The lab's rule as `LabSim` states it: its `TubeQueue`, a `ServerPool` of extractors and the plate rule
     (`rules.plate_take`, `rules.plate_timer`), event by event (the form `_formed` had before it was compiled).
     Fixed extraction times, so the order of draws cannot matter. Returns each plate's rows and start."""
@@ -77,9 +81,9 @@ def _by_the_lab_s_own_queue(spec: Lab, when: np.ndarray, key: np.ndarray, at: fl
     while t <= at:
         while k < n and when[k] <= t:  # arrivals by t, one batch per arrival time and class
             j = k + 1
-            while j < n and when[j] == when[k] and key[j] == key[k]:
+            while j < n and when[j] == when[k] and cls[j] == cls[k]:
                 j += 1
-            queue.add(float(when[k]), np.arange(k, j), rules.KEY_GROUPS if key[k] else rules.POOLED)
+            queue.add(float(when[k]), np.arange(k, j), int(cls[k]))
             k = j
         while queue.waiting and extractors.earliest() <= t:
             size = rules.plate_take(
@@ -99,12 +103,12 @@ def _by_the_lab_s_own_queue(spec: Lab, when: np.ndarray, key: np.ndarray, at: fl
 
 @pytest.mark.parametrize("seed", range(6))
 def test_the_plates_are_those_the_lab_s_own_queue_and_plate_rule_form(seed):
-    # Random arrivals in batches, key groups among them, one to three extractors, plates of 3 to 12 and
-    # waits of 10 to 60 min: the compiled loop forms the plates `TubeQueue` and the plate rule form.
+    # Random arrivals in batches, retests and key groups among them, one to three extractors, plates of 3 to
+    # 12 and waits of 10 to 60 min: the compiled loop forms the plates `TubeQueue` and the plate rule form.
     rng = np.random.default_rng(seed)
     n = int(rng.integers(20, 120))
     when = np.sort(rng.choice(np.arange(0, 6 * H, 600.0), n))
-    key = rng.random(n) < 0.3
+    key = rng.choice([RETESTS, KEY_GROUPS, POOLED], n, p=[0.15, 0.25, 0.6]).astype(np.int64)
     spec = _lab(int(rng.integers(1, 4)), int(rng.integers(3, 13)), float(rng.integers(10, 61)) * 60, Fixed(0.4 * H))
     at = 5 * H
     want = _by_the_lab_s_own_queue(spec, when, key, at)
