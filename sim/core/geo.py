@@ -93,6 +93,12 @@ class Neighbours:
         idx, d = _k_nearest(points, sites, lonlat, k)
         return cls(points, sites, lonlat, idx, d)
 
+    def may_be_nearer(self, site: int, current: np.ndarray) -> np.ndarray:
+        """The points to which `site` may be nearer than their `current` sites (-1: none): those with `site`
+        among their neighbours, and those whose current site is not (it may lie beyond every neighbour). For
+        any other point the current site is a neighbour and `site` is not, so it is at least as far."""
+        return np.flatnonzero((self.idx == site).any(axis=1) | ~(self.idx == current[:, None]).any(axis=1))
+
     def nearest_open(self, rows: np.ndarray, open_: np.ndarray) -> np.ndarray:
         """For points `rows`, the index of the nearest site where `open_` (ties: listed first; -1: none open)."""
         rows = np.asarray(rows, np.int64)

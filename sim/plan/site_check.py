@@ -188,10 +188,11 @@ def opened(m: PlacesMap, s: int, k: int) -> PlacesMap:
     site move there (P3), as a fresh assignment would have them."""
     tables = m.site_tables.copy()
     tables[s] = k
-    walk_there = walks(m, np.arange(len(m.compound_xy)), np.full(len(m.compound_xy), s))
-    moved = (m.assigned < 0) | (walk_there < m.walk)
+    asked = np.arange(len(m.compound_xy)) if m.neighbours is None else m.neighbours.may_be_nearer(s, m.assigned)
+    walk_there = walks(m, asked, np.full(asked.size, s))
+    moved = (m.assigned[asked] < 0) | (walk_there < m.walk[asked])
     assigned, walk = m.assigned.copy(), m.walk.copy()
-    assigned[moved], walk[moved] = s, walk_there[moved]
+    assigned[asked[moved]], walk[asked[moved]] = s, walk_there[moved]
     return replace(m, site_tables=tables, assigned=assigned, walk=walk)
 
 

@@ -1,6 +1,9 @@
-import numpy as np
+from dataclasses import replace
 
-from sim.core import streams
+import numpy as np
+import pytest
+
+from sim.core import geo, streams
 from sim.plan.site_check import SiteChecker, closed, descend, opened, with_tables
 from sim.plan.site_check import site_margin as site_margin_of
 from sim.scenario.build import build_round
@@ -25,8 +28,15 @@ def test_closing_a_site_moves_only_its_compounds(siting_town):
     assert with_tables(m, s, 5).site_tables[s] == 5 and np.array_equal(with_tables(m, s, 5).assigned, m.assigned)
 
 
-def test_opening_a_site_moves_only_the_compounds_nearer_to_it_as_a_fresh_assignment_would(siting_town):
+@pytest.mark.parametrize("neighbours", [None, 4])
+def test_opening_a_site_moves_only_the_compounds_nearer_to_it_as_a_fresh_assignment_would(siting_town, neighbours):
+    # With each compound's 4 nearest of the 16 sites found once (as siting does, `with_neighbours`), only the
+    # compounds the new site may be nearer to are asked, and P3 for the other plans is read along rows.
     ch = _checker(siting_town)
+    if neighbours:
+        ch.base = replace(
+            ch.base, neighbours=geo.Neighbours.of(ch.base.compound_xy, ch.base.site_xy, False, neighbours)
+        )
     m = ch.plan(np.array([2, 2] + [0] * 14))
     for s in range(2, 16):
         after = opened(m, s, 3)
