@@ -33,11 +33,13 @@ def site(
         int, typer.Option("--replications", "-r", min=2, max=1000, help="Fresh replications that verify the plan.")
     ] = 10,
     time_limit: Annotated[
-        float,
+        Optional[float],
         typer.Option(
-            "--time-limit", min=1, help="Seconds the MILP solver may take per program (the whole map, or a district)."
+            "--time-limit",
+            min=1,
+            help="Seconds the MILP solver may take per program (the whole map, or a district). Default: 10.",
         ),
-    ] = 20.0,
+    ] = None,
     out: Annotated[
         Optional[Path],
         typer.Option(
@@ -68,8 +70,8 @@ def site(
         objective,
         limits(limit, "tables=300"),
         replications,
-        time_limit=time_limit,
         jobs=jobs or os.cpu_count() or 1,
+        **({} if time_limit is None else {"time_limit": time_limit}),  # else SitingTargets' own (TIME_LIMIT)
     )
     target = results_dir(scenario, out, "site-")
     try:
