@@ -240,7 +240,7 @@ def _split(
     served = m.served(s)
     if not closed_.size or served.size < 2:  # one compound cannot be split between sites
         return None
-    pairs = np.repeat(served, closed_.size), np.tile(closed_, served.size)
+    pairs = _maybe_nearer(m, served, closed_)
     walk = walks(m, pairs[0], pairs[1], within=m.standard)
     nearer = (walk < m.walk[pairs[0]]) & within_standard(walk, m.standard)
     options: dict[int, float] = {}
@@ -252,6 +252,24 @@ def _split(
             if ch.sites_ok(trial, _affected(m, trial) + [new], reps):
                 return trial.site_tables.copy()
     return None
+
+
+def _maybe_nearer(m: PlacesMap, served: np.ndarray, closed_: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """(compound, closed candidate) pairs, compound by compound and candidates in order, where the candidate
+    may be nearer than the compound's own site: every pair; or, with the map's neighbours, only a compound's
+    neighbours when its own site is one of them (a site nearer than a neighbour is a neighbour too)."""
+    if m.neighbours is None:
+        return np.repeat(served, closed_.size), np.tile(closed_, served.size)
+    rows = m.neighbours.idx[served]
+    own_in_row = (rows == m.assigned[served][:, None]).any(axis=1)
+    shut = np.zeros(len(m.site_names), bool)
+    shut[closed_] = True
+    keep = shut[rows] & own_in_row[:, None]
+    far = np.flatnonzero(~own_in_row)
+    c = np.concatenate((np.nonzero(keep)[0], np.repeat(far, closed_.size)))
+    site = np.concatenate((rows[keep], np.tile(closed_, far.size)))
+    order = np.lexsort((site, c))
+    return served[c[order]], site[order]
 
 
 def descend(ch: SiteChecker, tables: np.ndarray, fixed: np.ndarray, reps: range, say) -> np.ndarray:

@@ -101,3 +101,28 @@ def test_sites_simulated_on_worker_processes_are_those_simulated_here(siting_tow
         there.close()
     assert asked == {(int(s), r): here.p95(m, s, r) for s in m.open_sites for r in range(3)}
     assert len(set(asked.values())) > m.open_sites.size  # the sites and replications differ
+
+
+def test_the_candidates_nearer_to_a_compound_are_found_among_its_neighbours(siting_town):
+    # Splitting a site asks which closed candidates are nearer to its compounds than the site; with each
+    # compound's 4 nearest sites found once, the answer must be the one from every (compound, candidate) pair.
+    from sim.plan.site_check import _maybe_nearer
+    from sim.scenario.places.map import walks
+
+    ch = _checker(siting_town)
+    near = geo.Neighbours.of(ch.base.compound_xy, ch.base.site_xy, False, 4)
+    for tables in (np.array([2, 2] + [0] * 14), np.array([0, 3, 0, 1, 0, 0, 2] + [0] * 9)):
+        plain = ch.plan(tables)
+        rowed = replace(plain, neighbours=near)
+        closed_ = np.flatnonzero(tables == 0)
+        pairs = 0
+        for s in plain.open_sites:
+            found = []
+            for m in (plain, rowed):
+                c, site = _maybe_nearer(m, m.served(s), closed_)
+                w = walks(m, c, site)
+                nearer = w < m.walk[c]
+                found.append(list(zip(c[nearer].tolist(), site[nearer].tolist(), strict=True)))
+            assert found[0] == found[1]
+            pairs += len(found[0])
+        assert pairs > 10  # candidates nearer than the open sites exist in both plans

@@ -95,7 +95,12 @@ class PlacesMap:
         has asked for all of them; else found alone (siting makes thousands of plans, each asked for few)."""
         members = self.__dict__.get("_members")
         if members is None:
-            return np.flatnonzero(self.assigned == site) if site >= 0 else np.empty(0, np.int64)
+            if site < 0:
+                return np.empty(0, np.int64)
+            asked = self.__dict__.setdefault("_served", {})  # a plan is asked of the same site many times
+            if site not in asked:
+                asked[site] = np.flatnonzero(self.assigned == site)
+            return asked[site]
         return members[site] if 0 <= site < len(members) else np.empty(0, np.int64)
 
     @cached_property
