@@ -134,7 +134,7 @@ def _dispatch(pt, dr, lb, slow, s, i, asked, now):
     back = _travel(pt, dr, slow, s, i, now)
     earliest = lb.vehicles[lb.vehicles_lo[lab]]
     for _draw in range(rules.REDRAWS):  # a forecast's vehicle under way: its drive ends after now
-        if max(asked, earliest) + there >= now:
+        if rules.under_way(max(asked, earliest), there, now):
             break
         there = _travel(pt, dr, slow, s, i, now)
     busy = rules.drive_out(asked, earliest, there, back, now)

@@ -74,7 +74,7 @@ def dispatch(logi, p, asked: float = math.inf) -> tuple[float, float, float]:
     vehicles: ServerPool = logi.labs[p.lab].vehicles
     asked = min(asked, now)
     for _draw in range(rules.REDRAWS):  # a forecast's vehicle under way: its drive ends after now
-        if max(asked, vehicles.earliest()) + there >= now:
+        if current(rules.under_way)(max(asked, vehicles.earliest()), there, now):
             break
         there = logi.travel_time(p.index)
     busy = current(rules.drive_out)(asked, vehicles.earliest(), there, back, now)

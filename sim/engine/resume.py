@@ -24,6 +24,7 @@ from sim.core import streams
 from sim.engine import pickups, rules
 from sim.engine.crowd import PointCrowd, arrivals, arrivals_after, positives, serve_point
 from sim.engine.figures import stage_means
+from sim.engine.kernels import current
 from sim.engine.logistics import Logistics
 from sim.engine.replication import logistics
 from sim.engine.resume_labs import lab_under_way
@@ -306,11 +307,11 @@ def _boxes(logi: Logistics, ids, point, picked, lab, priority, at: float) -> tup
 
 def _arrival(logi: Logistics, point: int, picked: float, at: float) -> float:
     """When a box picked up before `at` reaches its lab: a travel draw (stretched by the slowdowns in force
-    when it was picked up, `Logistics.travel_time`), redrawn until it ends after `at`."""
+    when it was picked up, `Logistics.travel_time`), redrawn until it is under way at `at` (`rules.under_way`)."""
     for _draw in range(REDRAWS):
-        end = picked + logi.travel_time(point, picked)
-        if end > at:
-            return end
+        travel = logi.travel_time(point, picked)
+        if current(rules.under_way)(picked, travel, at):
+            return picked + travel
     return at
 
 

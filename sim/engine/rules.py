@@ -96,13 +96,20 @@ REDRAWS = 20  # rule F3: draws of a drive under way at a forecast's start before
 
 
 @njit(cache=True, _nrt=False)
+def under_way(start, travel, now):
+    """Rule F3: a drive that left at `start` and takes `travel` is still under way at a forecast's start
+    `now` (it ends then or after); a draw that ended before is drawn again (up to REDRAWS times)."""
+    return start + travel >= now
+
+
+@njit(cache=True, _nrt=False)
 def drive_out(asked, earliest, there, back, now):
     """Rule F3, a pickup a forecast finds asked before its start (`asked` < now) and not served by then: the
     vehicle left when first free after the request (`earliest`) and gets there a travel draw later, drawn
     again (by the driver, up to REDRAWS times) until it ends after now, its tubes not picked up by then. How
     long the vehicle is busy from when it leaves; a request made now: there + back."""
     start = max(asked, earliest)
-    if start + there >= now:
+    if under_way(start, there, now):
         return there + back
     return (now - start) + back
 
