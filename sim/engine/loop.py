@@ -130,13 +130,14 @@ def _dispatch(pt, dr, lb, slow, s, i, asked, now):
     """`pickups.dispatch`: point i's request, made now or `asked` before (a forecast's, rule F3): the lab's
     first free vehicle drives out. Returns (leaves, at the point, back at the lab)."""
     lab = pt.lab[i]
-    there = _travel(pt, dr, slow, s, i, now)
-    back = _travel(pt, dr, slow, s, i, now)
     earliest = lb.vehicles[lb.vehicles_lo[lab]]
+    left = rules.left_at(asked, earliest, now)
+    there = _travel(pt, dr, slow, s, i, left)
+    back = _travel(pt, dr, slow, s, i, now)
     for _draw in range(rules.REDRAWS):  # a forecast's vehicle under way: its drive ends after now
         if rules.under_way(max(asked, earliest), there, now):
             break
-        there = _travel(pt, dr, slow, s, i, now)
+        there = _travel(pt, dr, slow, s, i, left)
     busy = rules.drive_out(asked, earliest, there, back, now)
     depart = pool_take(lb.vehicles, lb.vehicles_lo[lab], lb.vehicles_n[lab], asked, busy)
     return depart, max(depart + there, now), depart + busy

@@ -70,13 +70,14 @@ def dispatch(logi, p, asked: float = math.inf) -> tuple[float, float, float]:
     """A request now (or `asked` before, a forecast's pending one, `rules.drive_out`): the lab's first free
     vehicle drives out. Returns (leaves, at the point, back at the lab)."""
     now = logi.env.now
-    there, back = logi.travel_time(p.index), logi.travel_time(p.index)
     vehicles: ServerPool = logi.labs[p.lab].vehicles
     asked = min(asked, now)
+    left = current(rules.left_at)(asked, vehicles.earliest(), now)
+    there, back = logi.travel_time(p.index, left), logi.travel_time(p.index)
     for _draw in range(rules.REDRAWS):  # a forecast's vehicle under way: its drive ends after now
         if current(rules.under_way)(max(asked, vehicles.earliest()), there, now):
             break
-        there = logi.travel_time(p.index)
+        there = logi.travel_time(p.index, left)
     busy = current(rules.drive_out)(asked, vehicles.earliest(), there, back, now)
     depart, home = vehicles.take(asked, busy)
     return depart, max(depart + there, now), home

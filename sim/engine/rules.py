@@ -96,6 +96,14 @@ REDRAWS = 20  # rule F3: draws of a drive under way at a forecast's start before
 
 
 @njit(cache=True, _nrt=False)
+def left_at(asked, earliest, now):
+    """When the slowdowns that stretch a pickup's drive out are read: now for a request made now (as every
+    drive of a run), and for one a forecast finds asked before its start, when its vehicle left (rule F3),
+    as a box on the road takes those in force at its pickup."""
+    return min(max(asked, earliest), now)
+
+
+@njit(cache=True, _nrt=False)
 def under_way(start, travel, now):
     """Rule F3: a drive that left at `start` and takes `travel` is still under way at a forecast's start
     `now` (it ends then or after); a draw that ended before is drawn again (up to REDRAWS times)."""

@@ -243,6 +243,17 @@ def test_a_pickup_asked_before_time_left_when_the_vehicle_came_back(engine, monk
     assert out.lab_last_h[0] == pytest.approx(7.75)
 
 
+@pytest.mark.parametrize("engine", ["compiled", "reference"])
+def test_a_pickup_asked_before_time_is_slowed_by_what_held_when_its_vehicle_left(engine, monkeypatch):
+    monkeypatch.setenv("NATSIM_ENGINE", engine)
+    rnd = round_from_text(TWO + "events: [{kind: travel_slowdown, lab: L, factor: 3, from: 4h, to: 5h}]\n")
+    # As above, the vehicle left at 4.6 h, inside a threefold slowdown: 1.5 h out, at the point at 6.1 h, back
+    # (no slowdown at 5.25 h) at 6.6 h, results at 8.6 h. Slowed by what held at TIME instead: 7.75 h.
+    state = _two(5.25 * H, [(0, 10, 4 * H, 4.1 * H, 4.6 * H), (1, 10, 4.5 * H, np.nan, np.nan)])
+    out = resume_replication(rnd, 0, Grid.for_round(rnd), state)
+    assert out.lab_last_h[0] == pytest.approx(8.6)
+
+
 # Everyone positive, recalled 1 h after their pool's report, 30 min drives, plates of ten, one extractor (1 h).
 RECALLED = ONE.replace("residents: 20", "residents: 30") + "positives: {prevalence: 1.0, recall_delay: 1h}\n"
 
