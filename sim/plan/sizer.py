@@ -71,7 +71,7 @@ class Sizer:
     deadline_margin: float | None = None  # seconds before the deadline results are judged at (None: --margin)
     _crowd: dict = field(default_factory=dict)  # (lab, points, tables), rep -> Outcome of the crowd alone
     _full: dict = field(default_factory=dict)  # ... + (vehicles, extractors, PCR), rep -> Outcome
-    _failures: dict = field(default_factory=dict)  # (parts, rep) -> checks it failed so far (judged first next time)
+    _failures: dict = field(default_factory=dict)  # rep -> checks it failed so far (judged first next time)
 
     def __post_init__(self) -> None:
         # The parts are due `margin` early, so every judgement of the search (crowd, binding stage) keeps it.
@@ -193,26 +193,23 @@ class Sizer:
         allowed = (1 - self.targets.confidence) * len(reps) + 1e-9  # a count: 0.95 * 20 is 19.000000000000004
         step = EARLY_STEP if early else len(reps)
         self.evaluations += 1
-        # The replications that failed most often so far for these parts go first: a failing trial then usually
-        # stops at its first step (a replication hard for one lab is not for another). Which replications are
-        # judged never changes the verdict, only its cost.
-        seen = tuple(labs)
-        order = self._hardest_first(reps, seen) if early else list(reps)
+        # The replications that failed most often so far go first: a failing trial then usually stops at
+        # its first step. Which replications are judged never changes the verdict, only its cost.
+        order = self._hardest_first(reps) if early else list(reps)
         parts: list[Check] = []
         for k in range(0, len(order), step):
             parts.append(self._check(plan, order[k : k + step], labs, allowed))
             for r, ok in zip(order[k : k + step], parts[-1].met, strict=False):
-                self._failures[seen, r] = self._failures.get((seen, r), 0) + (not ok)
+                self._failures[r] = self._failures.get(r, 0) + (not ok)
             if sum(c.met.count(False) for c in parts) > allowed:
                 break
         return Check(*([x for c in parts for x in getattr(c, f.name)] for f in fields(Check)))
 
-    def _hardest_first(self, reps: range, labs: tuple[int, ...]) -> list[int]:
-        """Replications by how often they failed for these parts, even and odd numbers alternating: a step of
-        two then goes to two workers (a replication's worker is fixed by its number, for its kept crowd)."""
-        fails = lambda r: self._failures.get((labs, r), 0)  # noqa: E731
-        by = [sorted((r for r in reps if r % 2 == k), key=lambda r: -fails(r)) for k in (0, 1)]
-        if by[1] and (not by[0] or fails(by[1][0]) > fails(by[0][0])):
+    def _hardest_first(self, reps: range) -> list[int]:
+        """Replications by how often they failed, even and odd numbers alternating: a step of two then
+        goes to two workers (a replication's worker is fixed by its number, for its kept crowd)."""
+        by = [sorted((r for r in reps if r % 2 == k), key=lambda r: -self._failures.get(r, 0)) for k in (0, 1)]
+        if by[1] and (not by[0] or self._failures.get(by[1][0], 0) > self._failures.get(by[0][0], 0)):
             by.reverse()
         return [r for pair in zip_longest(*by) for r in pair if r is not None]
 

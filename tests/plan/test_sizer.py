@@ -129,8 +129,8 @@ def test_the_binding_stage_judges_the_queue_as_the_check_did_inside_the_wait_mar
 def test_the_replications_that_failed_most_go_first_even_and_odd_in_turn(small_round):
     sizer = Sizer(small_round, Targets(confidence=0.9))
     try:
-        sizer._failures = {((0,), 3): 2, ((0,), 4): 1, ((0,), 7): 5, ((1,), 2): 9}  # another part's: not counted
-        order = sizer._hardest_first(range(10), (0,))
+        sizer._failures = {3: 2, 4: 1, 7: 5}
+        order = sizer._hardest_first(range(10))
         assert sorted(order) == list(range(10)) and order[0] == 7
         assert all(a % 2 != b % 2 for a, b in zip(order[::2], order[1::2], strict=True))  # each step: two workers
     finally:
@@ -138,8 +138,7 @@ def test_the_replications_that_failed_most_go_first_even_and_odd_in_turn(small_r
     late = small_round.with_(deadline=3 * 3600.0)
     sizer = Sizer(late, Targets(confidence=0.9))
     try:
-        every = tuple(range(len(sizer.parts)))
-        sizer._failures = {(every, 5): 3}
-        assert len(sizer.check(plan_of(late), range(10)).met) == 2 and sizer._failures[every, 5] == 4  # judged first
+        sizer._failures = {5: 3}
+        assert len(sizer.check(plan_of(late), range(10)).met) == 2 and sizer._failures[5] == 4  # judged first
     finally:
         sizer.close()
