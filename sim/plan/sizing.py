@@ -345,31 +345,34 @@ def _descend(plan: Plan, vary: list[str], sizer: Sizer, reps: range, found: Plan
     """One pass: bring each value down to its smallest that still meets the targets, checking only the
     lab part it belongs to. A value grown since the search is first tried where the search left it
     (then bisected between); otherwise it gallops down from where it is. Returns whether anything
-    changed and, per value, the check of one step smaller."""
+    changed and, per value, the check of one step smaller.
+
+    Part by part: a value's checks judge only its own part, so every part's values come out as they would
+    dimension by dimension across the parts, while only that part's crowds are needed at a time (the workers
+    keep them; going round every part for each dimension dropped and re-simulated them)."""
     changed, smaller = False, {}
-    for dim in vary:
-        for i in range(len(plan[dim])):
-            if sizer.fixed(dim, i):
-                continue
-            check = lambda trial, li=sizer.lab_of(dim, i): sizer.check(trial, reps, [li])  # noqa: E731
-            passes = lambda v, dim=dim, i=i, check=check: sizer.meets(check(_trial(plan, dim, i, v)))  # noqa: E731
-            hi, lo = plan[dim][i], None
-            if 0 < found[dim][i] < hi:
-                if passes(found[dim][i]):
-                    hi = found[dim][i]
-                else:
-                    lo = found[dim][i]
-            if lo is None:
-                lo, hi = gallop_down(hi, passes)
-            hi = bisect_smallest(lo, hi, passes)
-            key = f"{dim}[{_name(sizer, dim, i)}]"
-            if hi != plan[dim][i]:
-                changed = True
-                plan[dim][i] = hi
-                sizer.say(f"{key} = {hi}")
-            if hi == 1:
-                smaller[key] = {"value": 0, "fails": True, "note": "no smaller value exists"}
+    values = [(dim, i) for li in range(len(sizer.parts)) for dim in vary for i in sizer.indices(dim, li)]
+    for dim, i in values:
+        check = lambda trial, li=sizer.lab_of(dim, i): sizer.check(trial, reps, [li])  # noqa: E731
+        passes = lambda v, dim=dim, i=i, check=check: sizer.meets(check(_trial(plan, dim, i, v)))  # noqa: E731
+        hi, lo = plan[dim][i], None
+        if 0 < found[dim][i] < hi:
+            if passes(found[dim][i]):
+                hi = found[dim][i]
             else:
-                one_less = check(_trial(plan, dim, i, hi - 1))  # simulated above: remembered, not re-run
-                smaller[key] = {"value": hi - 1, **one_less.as_dict(), "fails": not sizer.meets(one_less)}
-    return changed, smaller
+                lo = found[dim][i]
+        if lo is None:
+            lo, hi = gallop_down(hi, passes)
+        hi = bisect_smallest(lo, hi, passes)
+        key = f"{dim}[{_name(sizer, dim, i)}]"
+        if hi != plan[dim][i]:
+            changed = True
+            plan[dim][i] = hi
+            sizer.say(f"{key} = {hi}")
+        if hi == 1:
+            smaller[key] = {"value": 0, "fails": True, "note": "no smaller value exists"}
+        else:
+            one_less = check(_trial(plan, dim, i, hi - 1))  # simulated above: remembered, not re-run
+            smaller[key] = {"value": hi - 1, **one_less.as_dict(), "fails": not sizer.meets(one_less)}
+    by_dimension = sorted(values, key=lambda v: (vary.index(v[0]), v[1]))  # sizing.json's order, as before
+    return changed, {k: smaller[k] for k in (f"{d}[{_name(sizer, d, i)}]" for d, i in by_dimension)}

@@ -1,8 +1,8 @@
 """Where sizing simulates: processes that keep the crowds they computed, and one lab part per task.
 
 A task always goes to the same process for the same lab part and replication, so that process still
-holds the crowd when only vehicles or instruments change. The crowds a process keeps are bounded by
-`CROWD_CACHE_RESIDENTS` (least recently used dropped first).
+holds the crowd when only vehicles or instruments change. The crowds all processes keep together are
+bounded by `CROWD_CACHE_RESIDENTS`, shared out evenly (least recently used dropped first).
 """
 
 from __future__ import annotations
@@ -22,10 +22,19 @@ from sim.engine.timeline import Grid
 from sim.report.bill import BILL_METRICS
 from sim.scenario.round import Round
 
-# Crowds kept per process (a crowd is about 24 bytes a resident, so at most about 1.5 GB a process): the
-# plan being varied and its neighbours.
-CROWD_CACHE_RESIDENTS = 60_000_000
+# Crowds kept by all local processes together (a crowd is about 24 bytes a resident, so at most about 3.8 GB): the
+# plan being varied on every verification replication and its neighbours. Xi'an's 10 verification
+# replications are 123 million residents; 60 million a process (two processes) dropped and re-simulated
+# crowds whenever a check went round every lab.
+CROWD_CACHE_RESIDENTS = 160_000_000
 _crowds: OrderedDict[tuple, tuple[int, Crowd]] = OrderedDict()
+_kept = 60_000_000  # this process's share: local processes are told theirs (`Workers`); a Dask worker keeps this
+
+
+def keep_crowds(residents: int) -> None:
+    """This process keeps crowds of at most this many residents (its share of `CROWD_CACHE_RESIDENTS`)."""
+    global _kept
+    _kept = residents
 
 
 @dataclass(frozen=True)
@@ -48,7 +57,7 @@ def evaluate_part(part: Round, key: tuple, rep: int, logistics: bool) -> Outcome
     entry = _crowds.pop((key, rep), None)
     crowd = entry[1] if entry else simulate_crowd(part, rep, grid)
     _crowds[(key, rep)] = (part.residents, crowd)
-    while len(_crowds) > 1 and sum(n for n, _ in _crowds.values()) > CROWD_CACHE_RESIDENTS:
+    while len(_crowds) > 1 and sum(n for n, _ in _crowds.values()) > _kept:
         _crowds.popitem(last=False)
     worst, sampled = worst_point(crowd.stats["wait_p95_min"]), worst_point(crowd.stats["last_service_h"])
     if not logistics:
@@ -80,6 +89,8 @@ class Workers:
         self.dask = dask
         self._pools: list[ProcessPoolExecutor] = []
         self._client = None
+        if self.jobs == 1 and not dask:
+            keep_crowds(CROWD_CACHE_RESIDENTS)  # simulated here: this process keeps them all
 
     def run(self, fn, tasks: list[tuple[int, tuple]]) -> list:
         if self.dask:
@@ -88,7 +99,11 @@ class Workers:
             return [fn(*args) for _, args in tasks]
         if not self._pools:
             ctx = mp.get_context("spawn")  # no fork of a process that may hold threads (numba, SimPy)
-            self._pools = [ProcessPoolExecutor(1, mp_context=ctx) for _ in range(self.jobs)]
+            share = (CROWD_CACHE_RESIDENTS // self.jobs,)
+            self._pools = [
+                ProcessPoolExecutor(1, mp_context=ctx, initializer=keep_crowds, initargs=share)
+                for _ in range(self.jobs)
+            ]
         futures = [self._pools[affinity % self.jobs].submit(fn, *args) for affinity, args in tasks]
         return [f.result() for f in futures]
 

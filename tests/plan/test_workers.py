@@ -16,3 +16,36 @@ def test_a_part_reuses_its_crowd_and_agrees_with_the_whole_round(small_round):
 
 def test_one_process_runs_tasks_in_order():
     assert Workers(1).run(max, [(0, (1, 2)), (1, (5, 3))]) == [2, 5]
+
+
+def _kept() -> int:
+    return workers._kept
+
+
+def test_local_processes_share_one_crowd_budget():
+    """Each of N local processes keeps 1/N of `CROWD_CACHE_RESIDENTS`; simulating here keeps it all."""
+    pool = Workers(2)
+    try:
+        assert pool.run(_kept, [(0, ()), (1, ())]) == [workers.CROWD_CACHE_RESIDENTS // 2] * 2
+    finally:
+        pool.close()
+    before = workers._kept
+    try:
+        Workers(1)
+        assert workers._kept == workers.CROWD_CACHE_RESIDENTS
+    finally:
+        workers.keep_crowds(before)
+
+
+def test_a_process_drops_its_oldest_crowd_past_its_share(small_round):
+    before = workers._kept
+    workers.clear_crowds()
+    part = small_round.for_lab(0)
+    try:
+        workers.keep_crowds(part.residents)  # room for one crowd
+        evaluate_part(part, ("a",), 0, logistics=False)
+        evaluate_part(part, ("b",), 0, logistics=False)
+        assert list(workers._crowds) == [(("b",), 0)]
+    finally:
+        workers.keep_crowds(before)
+        workers.clear_crowds()
