@@ -13,6 +13,7 @@ import numpy as np
 from numba import njit
 
 from sim.engine import kernels
+from sim.engine.group import plain_queue
 from sim.engine.queue import serve_queue
 from sim.engine.tubes import fill_tubes
 from sim.scenario.pauses import table_windows, working_share
@@ -66,10 +67,8 @@ def simulate_point(
     """Point `point` of group `group` (whose disruptions apply; -1: none); `pool_size`: a key group's own
     pool size (default: the scenario's); `home`: home visits; `calls`: residents called in slots;
     `catchment`: on a map, the compounds the point serves (their residents replace `residents`)."""
-    arrival, compound = arrivals(rnd, residents, rng, calls, catchment)
+    arrival, compound, service, positive = draws(rnd, residents, rng, calls, catchment)
     n = arrival.size
-    service = rnd.service.sample(rng, n)
-    positive = positives(rnd, rng, n)
     # Home visits draw last, so a point without them draws exactly as before (common random numbers).
     at_home = rng.random(n) < home.share if home is not None and n else None
     queued = slice(None) if at_home is None else ~at_home
@@ -100,6 +99,20 @@ def simulate_point(
         at_home,
         compound,
     )
+
+
+def draws(
+    rnd: Round,
+    residents: int,
+    rng: np.random.Generator,
+    calls: CallSlots | None = None,
+    catchment: Catchment | None = None,
+) -> tuple[np.ndarray, np.ndarray | None, np.ndarray, np.ndarray]:
+    """A point's draws, in their order (rules 1, 2 and 7): sorted arrivals (and, on a map, each resident's
+    compound), service times and the positive residents."""
+    arrival, compound = arrivals(rnd, residents, rng, calls, catchment)
+    n = arrival.size
+    return arrival, compound, rnd.service.sample(rng, n), positives(rnd, rng, n)
 
 
 def arrivals(
@@ -193,7 +206,7 @@ def serve_point(
     enough ahead: until well after everyone could have been served at one table, and further if not.
     `free_from`: no table starts anyone before then (a forecast's status time)."""
     free = max(rnd.open, free_from)
-    if rnd.shifts is None and not any(b.group == group for b in rnd.blocked):
+    if plain_queue(rnd, group):
         return serve_queue(arrival, service, tables, free)
     sh = rnd.shifts
     stretch = 1 / working_share(sh)  # wall time per hour of work
