@@ -13,7 +13,7 @@ import numpy as np
 from numba import njit
 
 from sim.engine import kernels
-from sim.engine.group import plain_queue
+from sim.engine.queue import SERVED_WITHIN as served_within
 from sim.engine.queue import serve_queue
 from sim.engine.tubes import fill_tubes
 from sim.scenario.pauses import table_windows, working_share
@@ -193,6 +193,11 @@ def walk_in(
     return (key >> bits) / 1e6 + _EPOCH, key & ((1 << bits) - 1)
 
 
+def plain_queue(rnd: Round, group: int) -> bool:
+    """Whether the group's tables serve without windows (no shifts, no blocked windows for it)."""
+    return rnd.shifts is None and not any(b.group == group for b in rnd.blocked)
+
+
 def serve_point(
     rnd: Round,
     arrival: np.ndarray,
@@ -208,17 +213,28 @@ def serve_point(
     free = max(rnd.open, free_from)
     if plain_queue(rnd, group):
         return serve_queue(arrival, service, tables, free)
+    span = first_span(rnd, arrival, service, group, free)
+    while True:
+        until = windows_until(rnd, span)
+        start, table = serve_queue(arrival, service, tables, free, *table_windows(rnd, group, point, tables, until))
+        if served_within(start, service, until):
+            return start, table
+        span *= 2
+
+
+def first_span(rnd: Round, arrival: np.ndarray, service: np.ndarray, group: int, free: float) -> float:
+    """How far ahead of the opening a point's windows are generated first: past everyone's service at one
+    table, stretched by the shifts' handovers and the group's blocked windows (doubled while too short)."""
     sh = rnd.shifts
     stretch = 1 / working_share(sh)  # wall time per hour of work
     blocked = sum(b.end - b.start for b in rnd.blocked if b.group == group)
     lead = max(float(arrival[-1]) if arrival.size else free, free) - rnd.open
-    span = lead + (float(service.sum()) + blocked) * stretch + blocked + 2 * ((sh.length + sh.handover) if sh else 0.0)
-    while True:
-        until = rnd.open + math.ceil((span + 3600.0) / 86400.0) * 86400.0  # whole days: points share windows
-        start, table = serve_queue(arrival, service, tables, free, *table_windows(rnd, group, point, tables, until))
-        if not start.size or start.max() + service.max() < until:
-            return start, table
-        span *= 2
+    return lead + (float(service.sum()) + blocked) * stretch + blocked + 2 * ((sh.length + sh.handover) if sh else 0.0)
+
+
+def windows_until(rnd: Round, span: float) -> float:
+    """The end of the windows generated for `span`: whole days, so that points share windows."""
+    return rnd.open + math.ceil((span + 3600.0) / 86400.0) * 86400.0
 
 
 def _home_visits(rnd, home, rng, at_home, arrival, start, service, table, tables) -> None:

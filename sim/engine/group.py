@@ -8,7 +8,8 @@ keeps its one home and every figure is the same to the bit. The draws stay per p
 same streams and order (`crowd.draws`).
 
 Only points whose rules this carries come here (`allows`): walk-in points without call slots, home visits,
-a map's catchment, shifts or blocked windows. The others go through `crowd.simulate_point`.
+a map's catchment or blocked windows; shifts are carried (their handover windows depend on the table count
+and how far ahead they are generated, not on the point). The others go through `crowd.simulate_point`.
 """
 
 from __future__ import annotations
@@ -18,24 +19,61 @@ from dataclasses import dataclass
 import numpy as np
 from numba import njit
 
+from sim.engine.crowd import windows_until
 from sim.engine.figures import quantile_ranks
 from sim.engine.kernels import kernel
-from sim.engine.queue import _serve
+from sim.engine.queue import _serve, served_within
 from sim.engine.tally import P95, Tally, _tally
 from sim.engine.tubes import _fill
+from sim.scenario.pauses import table_windows
 from sim.scenario.round import PointGroup, Round
 
+FURTHER = -1  # `_group`'s answer: a point's windows were too short
 CHUNK = 1 << 20  # residents per call at most: the arrays of a 25-million city's group need not exist at once
-
-
-def plain_queue(rnd: Round, group: int) -> bool:
-    """Whether the group's tables serve without windows (no shifts, no blocked windows for it)."""
-    return rnd.shifts is None and not any(b.group == group for b in rnd.blocked)
 
 
 def allows(rnd: Round, g: PointGroup, group: int) -> bool:
     """Whether the group's points can be computed together here."""
-    return g.calls is None and g.home is None and g.catchment is None and plain_queue(rnd, group)
+    blocked = any(b.group == group for b in rnd.blocked)
+    return g.calls is None and g.home is None and g.catchment is None and not blocked
+
+
+class Windows:
+    """The shifts' windows of a chunk's points side by side: point i's are columns `lo[i]:hi[i]` of
+    `start` and `end` (rows: tables, inf past a point's own), those `table_windows` gives for its tables
+    and `until[i]` (inf: no shifts, no windows)."""
+
+    def __init__(self, rnd: Round, group: int, tables: np.ndarray, spans: np.ndarray | None):
+        self.rnd, self.group, self.tables = rnd, group, tables
+        self.spans = spans
+        n = tables.size
+        self.until = np.full(n, np.inf) if spans is None else np.array([windows_until(rnd, x) for x in spans])
+        self.lo, self.hi = np.zeros(n, np.int64), np.zeros(n, np.int64)
+        rows = max(int(tables.max()) if n else 1, 1)
+        self.start = self.end = np.empty((rows, 0))
+        if spans is not None:
+            self._build()
+
+    def further(self, p: int) -> None:
+        """Point p's windows were too short: twice the span, as `serve_point` does."""
+        self.spans[p] *= 2
+        self.until[p] = windows_until(self.rnd, self.spans[p])
+        self._build()
+
+    def _build(self) -> None:
+        keys = list(zip(self.tables.tolist(), self.until.tolist(), strict=True))
+        distinct = list(dict.fromkeys(keys))
+        parts = [table_windows(self.rnd, self.group, -1, k, until) for k, until in distinct]
+        widths = np.array([a.shape[1] for a, _b in parts], np.int64)
+        first = np.concatenate(([0], np.cumsum(widths))).astype(np.int64)
+        rows = self.start.shape[0]
+        self.start, self.end = np.full((rows, first[-1]), np.inf), np.full((rows, first[-1]), np.inf)
+        for (a, b), c in zip(parts, first[:-1], strict=True):
+            self.start[: a.shape[0], c : c + a.shape[1]] = a
+            self.end[: b.shape[0], c : c + b.shape[1]] = b
+        at = {key: i for i, key in enumerate(distinct)}
+        which = np.array([at[key] for key in keys], np.int64)
+        self.lo, self.hi = first[which], first[which] + widths[which]
 
 
 @dataclass
@@ -74,10 +112,14 @@ def serve_points(
     swab_ends: np.ndarray,
     tubes: np.ndarray,
     first_tube: int,
+    windows: Windows | None = None,
 ) -> Points:
     """Points with arrivals (sorted per point) and services `arrival[lo[i]:lo[i+1]]`, `tables[i]` tables,
     served from `open_`, their tubes of `pool`, tallied into `tally` and the column views `waits`,
-    `swab_ends`, `tubes` (as long as `arrival`), the first point's tubes numbered from `first_tube`."""
+    `swab_ends`, `tubes` (as long as `arrival`), the first point's tubes numbered from `first_tube`;
+    `windows`: the shifts' windows (default none)."""
+    if windows is None:
+        windows = Windows(None, -1, tables, None)
     n_points = lo.size - 1
     n = np.diff(lo)
     # A point's tubes: at most one part-filled per table it used, the others full.
@@ -133,9 +175,16 @@ def serve_points(
             tally.grid.step,
             q_lo,
             q_hi,
+            windows.start,
+            windows.end,
+            windows.lo,
+            windows.hi,
+            windows.until,
             done,
         )
-        if rows:
+        if rows == FURTHER:
+            windows.further(done)  # point `done` needs windows further ahead: on from it
+        elif rows:
             tally.grow(rows)  # point `done`'s times reach past the rows: more room, and on from it
     out.last_end, out.mean, out.top, out.a, out.b = figures.T
     return out
@@ -169,11 +218,17 @@ def _group(
     step,
     q_lo,
     q_hi,
+    win_start,
+    win_end,
+    win_lo,
+    win_hi,
+    until,
     first,
 ):
     """Points `first` on, each as `simulate_point` and `Tally.add` compute it: `_serve`, then `_fill`, then
     `_tally`. Returns (points done, 0), or (the point whose times reach past the counts' rows, the rows it
-    needs): nothing of that point is tallied, so the caller grows the counts and calls again from it."""
+    needs), or (the point whose service reached past its windows, FURTHER): nothing of that point is
+    tallied, so the caller grows the counts or generates its windows further and calls again from it."""
     home = np.empty(0, np.bool_)
     first_tube += tube_lo[first]  # the tubes of the points before `first`, numbered already
     for p in range(first, lo.size - 1):
@@ -182,8 +237,16 @@ def _group(
         if a == b:
             continue  # nobody came: no queue, no tubes, nothing tallied
         k = tables[p]
-        windows = np.empty((k, 0))
-        s, j = _serve(arrival[a:b], service[a:b], k, open_, windows, windows)
+        s, j = _serve(
+            arrival[a:b],
+            service[a:b],
+            k,
+            open_,
+            win_start[:k, win_lo[p] : win_hi[p]],
+            win_end[:k, win_lo[p] : win_hi[p]],
+        )
+        if not served_within(s, service[a:b], until[p]):
+            return p, FURTHER
         start[a:b] = s
         table[a:b] = j
         end = s + service[a:b]

@@ -15,7 +15,7 @@ from numba import njit
 from sim.core import streams
 from sim.engine import group, kernels
 from sim.engine.columns import Column
-from sim.engine.crowd import PointCrowd, draws, simulate_point
+from sim.engine.crowd import PointCrowd, draws, first_span, simulate_point
 from sim.engine.figures import grouped_quantile, lerp
 from sim.engine.kernels import kernel
 from sim.engine.logistics import PointTubes
@@ -137,10 +137,17 @@ class _Collector:
         self._tallied(p, name, lab, priority, opens, c, figures, longest)
 
     def add_group(
-        self, p: int, g: PointGroup, i0: int, rnd: Round, drawn: list[tuple[np.ndarray, np.ndarray, np.ndarray]]
+        self,
+        p: int,
+        g: PointGroup,
+        gi: int,
+        i0: int,
+        rnd: Round,
+        drawn: list[tuple[np.ndarray, np.ndarray, np.ndarray]],
     ) -> None:
         """Consecutive points of group `g` from `p` on (the group's point `i0` on), from their draws (arrivals,
-        services, positives): their queues, tubes and tally in one call (`group.serve_points`), the rest as `add`."""
+        services, positives): their queues, tubes and tally in one call (`group.serve_points`), the rest as
+        `add`."""
         lo = np.concatenate(([0], np.cumsum([d[0].size for d in drawn]))).astype(np.int64)
         total = int(lo[-1])
         arrival = np.concatenate([d[0] for d in drawn]) if drawn else np.empty(0)
@@ -148,8 +155,12 @@ class _Collector:
         tables = np.full(len(drawn), g.tables, np.int64)
         pool = rnd.pool_size_of(g) or rnd.pool_size
         waits, ends, tubes = self.waits.next(total), self.swab_ends.next(total), self.resident_tube.next(total)
+        spans = None
+        if rnd.shifts is not None:  # from each point's own arrays, as `serve_point` computes them
+            spans = np.array([first_span(rnd, d[0], d[1], gi, rnd.open) for d in drawn], float).reshape(-1)
+        windows = group.Windows(rnd, gi, tables, spans)
         got = group.serve_points(
-            arrival, service, lo, tables, pool, rnd.open, self.tally, waits, ends, tubes, self.n_tubes
+            arrival, service, lo, tables, pool, rnd.open, self.tally, waits, ends, tubes, self.n_tubes, windows
         )
         for i, (_arrival, _service, positive) in enumerate(drawn):
             a, b, c, d = lo[i], lo[i + 1], got.tube_lo[i], got.tube_lo[i + 1]
@@ -291,7 +302,7 @@ def _round_crowd(
                 drawn.append((arrival, service, positive))
                 held += arrival.size
                 if held >= group.CHUNK or i == g.count - 1:
-                    out.add_group(p - i + first, g, first, rnd, drawn)
+                    out.add_group(p - i + first, g, gi, first, rnd, drawn)
                     drawn, first, held = [], i + 1, 0
             else:
                 c = simulate_point(

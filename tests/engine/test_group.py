@@ -9,8 +9,8 @@ import numpy as np
 import pytest
 
 from sim.engine import group, kernels
+from sim.engine.crowd import first_span, serve_point
 from sim.engine.figures import lerp
-from sim.engine.queue import serve_queue
 from sim.engine.sampling import simulate_crowd
 from sim.engine.tally import Tally
 from sim.engine.timeline import Grid
@@ -28,18 +28,25 @@ def _points(rng, sizes):
 
 @pytest.mark.parametrize("compiled", [False, True])
 @pytest.mark.parametrize("seed", [0, 1, 2])
-def test_the_group_call_gives_the_per_point_arrays(compiled, seed):
+@pytest.mark.parametrize("shifts", ["none", "shifts", "short"])
+def test_the_group_call_gives_the_per_point_arrays(compiled, seed, shifts):
+    """Random points (tables 1-5, empty and one-resident points among them), with or without shifts, and
+    with windows first generated too short ("short": the call asks for more until they suffice)."""
+    rnd = round_from_text(GROUPS if shifts == "none" else SHIFTED)
+    assert (rnd.shifts is None) == (shifts == "none")
     rng = np.random.default_rng(seed)
     sizes = rng.choice([0, 1, 2, 37, 400, 2500], 12)
     sizes[0], sizes[-1] = 0, 1  # an empty point first and a one-resident point last, whatever the draw
+    sizes[1] = 4000  # at one table (below): past a day of service, beyond the shortest windows
     arrivals, services, tables = _points(rng, sizes)
-    grid, pool, open_, first = Grid(-1800.0, 300.0), 10, 0.0, 77
+    tables[1] = 1
+    grid, pool, open_, first = Grid(-1800.0, 300.0), 10, rnd.open, 77
     with kernels.compiled(compiled):
         one = Tally(grid, rows=4)  # small: the points reach past it and it grows, in both
         want, tube = [], first
         w_cols = [np.empty(0, np.float32), np.empty(0), np.empty(0, np.int32)]
         for arrival, service, k in zip(arrivals, services, tables, strict=True):
-            start, table = serve_queue(arrival, service, int(k), open_)
+            start, table = serve_point(rnd, arrival, service, int(k), 0)
             end = start + service
             tu, seal, size, tube_table = fill_tubes(table, end, int(k), pool)
             n = arrival.size
@@ -53,9 +60,17 @@ def test_the_group_call_gives_the_per_point_arrays(compiled, seed):
         total = int(lo[-1])
         cols = np.empty(total, np.float32), np.empty(total), np.empty(total, np.int32)
         batch = Tally(grid, rows=4)
+        spans = None
+        if shifts != "none":
+            spans = np.array([first_span(rnd, a, s, 0, open_) for a, s in zip(arrivals, services, strict=True)])
+            if shifts == "short":
+                spans = np.full(len(sizes), 1.0)
+        windows = group.Windows(rnd, 0, tables.astype(np.int64), spans)
         got = group.serve_points(
-            np.concatenate(arrivals), np.concatenate(services), lo, tables, pool, open_, batch, *cols, first
+            np.concatenate(arrivals), np.concatenate(services), lo, tables, pool, open_, batch, *cols, first, windows
         )
+        if shifts == "short":  # the busy points' windows were generated further
+            assert windows.spans.max() > 1.0
     for i, (start, table, end, tu, seal, size, tube_table, figures) in enumerate(want):
         r, t = slice(lo[i], lo[i + 1]), slice(got.tube_lo[i], got.tube_lo[i + 1])
         for a, b in [(start, got.start[r]), (end, got.swab_end[r]), (seal, got.seal[t])]:
@@ -112,9 +127,14 @@ positives: {prevalence: 0.01, recall_delay: 1h}
 """
 
 
+SHIFTED = GROUPS.replace("  pool_size: 10\n", "  pool_size: 10\n  shifts: {length: 2h, handover: 10m, stagger: true}\n")
+
+
 @pytest.mark.parametrize("compiled", [False, True])
-def test_plain_groups_take_the_group_call_and_the_crowd_is_unchanged(monkeypatch, compiled):
-    rnd = round_from_text(GROUPS)
+@pytest.mark.parametrize("text", [GROUPS, SHIFTED])
+def test_plain_groups_take_the_group_call_and_the_crowd_is_unchanged(monkeypatch, compiled, text):
+    rnd = round_from_text(text)
+    assert (rnd.shifts is not None) == (text is SHIFTED)
     monkeypatch.setenv("NATSIM_COMPILED", "always" if compiled else "never")
     monkeypatch.setattr(group, "CHUNK", 3000)  # group c in two calls, a in two
     calls = []
