@@ -41,9 +41,9 @@ def allows(rnd: Round, g: PointGroup, group: int) -> bool:
 class Windows:
     """The shifts' windows of a chunk's points side by side: point i's are columns `lo[i]:hi[i]` of
     `start` and `end` (rows: tables, inf past a point's own), those `table_windows` gives for its tables
-    and `until[i]` (inf: no shifts, no windows)."""
+    and `until[i]` (inf: no shifts, no windows; then `rnd` may be None)."""
 
-    def __init__(self, rnd: Round, group: int, tables: np.ndarray, spans: np.ndarray | None):
+    def __init__(self, rnd: Round | None, group: int, tables: np.ndarray, spans: np.ndarray | None):
         self.rnd, self.group, self.tables = rnd, group, tables
         self.spans = spans
         n = tables.size
