@@ -13,6 +13,7 @@ import numpy as np
 from numba import njit
 
 from sim.engine import kernels
+from sim.engine.queue import SERVED_WITHIN as served_within
 from sim.engine.queue import serve_queue
 from sim.engine.tubes import fill_tubes
 from sim.scenario.pauses import table_windows, working_share
@@ -66,10 +67,8 @@ def simulate_point(
     """Point `point` of group `group` (whose disruptions apply; -1: none); `pool_size`: a key group's own
     pool size (default: the scenario's); `home`: home visits; `calls`: residents called in slots;
     `catchment`: on a map, the compounds the point serves (their residents replace `residents`)."""
-    arrival, compound = arrivals(rnd, residents, rng, calls, catchment)
+    arrival, compound, service, positive = draws(rnd, residents, rng, calls, catchment)
     n = arrival.size
-    service = rnd.service.sample(rng, n)
-    positive = positives(rnd, rng, n)
     # Home visits draw last, so a point without them draws exactly as before (common random numbers).
     at_home = rng.random(n) < home.share if home is not None and n else None
     queued = slice(None) if at_home is None else ~at_home
@@ -100,6 +99,20 @@ def simulate_point(
         at_home,
         compound,
     )
+
+
+def draws(
+    rnd: Round,
+    residents: int,
+    rng: np.random.Generator,
+    calls: CallSlots | None = None,
+    catchment: Catchment | None = None,
+) -> tuple[np.ndarray, np.ndarray | None, np.ndarray, np.ndarray]:
+    """A point's draws, in their order (rules 1, 2 and 7): sorted arrivals (and, on a map, each resident's
+    compound), service times and the positive residents."""
+    arrival, compound = arrivals(rnd, residents, rng, calls, catchment)
+    n = arrival.size
+    return arrival, compound, rnd.service.sample(rng, n), positives(rnd, rng, n)
 
 
 def arrivals(
@@ -180,6 +193,11 @@ def walk_in(
     return (key >> bits) / 1e6 + _EPOCH, key & ((1 << bits) - 1)
 
 
+def plain_queue(rnd: Round, group: int) -> bool:
+    """Whether the group's tables serve without windows (no shifts, no blocked windows for it)."""
+    return rnd.shifts is None and not any(b.group == group for b in rnd.blocked)
+
+
 def serve_point(
     rnd: Round,
     arrival: np.ndarray,
@@ -193,19 +211,30 @@ def serve_point(
     enough ahead: until well after everyone could have been served at one table, and further if not.
     `free_from`: no table starts anyone before then (a forecast's status time)."""
     free = max(rnd.open, free_from)
-    if rnd.shifts is None and not any(b.group == group for b in rnd.blocked):
+    if plain_queue(rnd, group):
         return serve_queue(arrival, service, tables, free)
+    span = first_span(rnd, arrival, service, group, free)
+    while True:
+        until = windows_until(rnd, span)
+        start, table = serve_queue(arrival, service, tables, free, *table_windows(rnd, group, point, tables, until))
+        if served_within(start, service, until):
+            return start, table
+        span *= 2
+
+
+def first_span(rnd: Round, arrival: np.ndarray, service: np.ndarray, group: int, free: float) -> float:
+    """How far ahead of the opening a point's windows are generated first: past everyone's service at one
+    table, stretched by the shifts' handovers and the group's blocked windows (doubled while too short)."""
     sh = rnd.shifts
     stretch = 1 / working_share(sh)  # wall time per hour of work
     blocked = sum(b.end - b.start for b in rnd.blocked if b.group == group)
     lead = max(float(arrival[-1]) if arrival.size else free, free) - rnd.open
-    span = lead + (float(service.sum()) + blocked) * stretch + blocked + 2 * ((sh.length + sh.handover) if sh else 0.0)
-    while True:
-        until = rnd.open + math.ceil((span + 3600.0) / 86400.0) * 86400.0  # whole days: points share windows
-        start, table = serve_queue(arrival, service, tables, free, *table_windows(rnd, group, point, tables, until))
-        if not start.size or start.max() + service.max() < until:
-            return start, table
-        span *= 2
+    return lead + (float(service.sum()) + blocked) * stretch + blocked + 2 * ((sh.length + sh.handover) if sh else 0.0)
+
+
+def windows_until(rnd: Round, span: float) -> float:
+    """The end of the windows generated for `span`: whole days, so that points share windows."""
+    return rnd.open + math.ceil((span + 3600.0) / 86400.0) * 86400.0
 
 
 def _home_visits(rnd, home, rng, at_home, arrival, start, service, table, tables) -> None:

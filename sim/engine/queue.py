@@ -71,6 +71,16 @@ def _serve(
 _SERVE = kernel(_serve)
 
 
+@njit(cache=True, nogil=True)
+def served_within(start: np.ndarray, service: np.ndarray, until: float) -> bool:
+    """Whether everyone's service ended before `until`, the end of the windows the queue was given (if not,
+    a window after it might have held someone: the caller generates windows further and serves again)."""
+    return start.size == 0 or start.max() + service.max() < until
+
+
+SERVED_WITHIN = kernel(served_within)
+
+
 def queue_lengths_at(arrival: np.ndarray, start: np.ndarray, times: np.ndarray) -> np.ndarray:
     """Residents waiting (arrived, not yet in service) at each of `times`; both inputs sorted."""
     return np.searchsorted(arrival, times, side="right") - np.searchsorted(start, times, side="right")

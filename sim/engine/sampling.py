@@ -13,17 +13,17 @@ import numpy as np
 from numba import njit
 
 from sim.core import streams
-from sim.engine import kernels
+from sim.engine import group, kernels
 from sim.engine.columns import Column
-from sim.engine.crowd import PointCrowd, simulate_point
-from sim.engine.figures import grouped_quantile
+from sim.engine.crowd import PointCrowd, draws, first_span, simulate_point
+from sim.engine.figures import grouped_quantile, lerp
 from sim.engine.kernels import kernel
 from sim.engine.logistics import PointTubes
 from sim.engine.queue import queue_lengths_at
 from sim.engine.tally import Tally
 from sim.engine.timeline import Grid, add_into
 from sim.scenario.places.map import Catchment
-from sim.scenario.round import Round
+from sim.scenario.round import PointGroup, Round
 
 BUSIEST = 5  # points whose queue is kept over time, for the plot
 SERIES = ("arrived", "sampled", "tubes_sealed", "tubes_at_lab", "results_reported")
@@ -128,6 +128,62 @@ class _Collector:
     def add(
         self, p: int, name: str, lab: int, priority: bool, opens: float, c: PointCrowd, catch: Catchment | None
     ) -> None:
+        if not self._came(p, c, catch):
+            return
+        n = c.arrived
+        *figures, longest = self.tally.add(
+            c, self.waits.next(n), self.swab_ends.next(n), self.resident_tube.next(n), self.n_tubes
+        )
+        self._tallied(p, name, lab, priority, opens, c, figures, longest)
+
+    def add_group(
+        self,
+        p: int,
+        g: PointGroup,
+        gi: int,
+        i0: int,
+        rnd: Round,
+        drawn: list[tuple[np.ndarray, np.ndarray, np.ndarray]],
+    ) -> None:
+        """Consecutive points of group `g` from `p` on (the group's point `i0` on), from their draws (arrivals,
+        services, positives): their queues, tubes and tally in one call (`group.serve_points`), the rest as
+        `add`."""
+        lo = np.concatenate(([0], np.cumsum([d[0].size for d in drawn]))).astype(np.int64)
+        total = int(lo[-1])
+        arrival = np.concatenate([d[0] for d in drawn]) if drawn else np.empty(0)
+        service = np.concatenate([d[1] for d in drawn]) if drawn else np.empty(0)
+        tables = np.full(len(drawn), g.tables, np.int64)
+        pool = rnd.pool_size_of(g) or rnd.pool_size
+        waits, ends, tubes = self.waits.next(total), self.swab_ends.next(total), self.resident_tube.next(total)
+        spans = None
+        if rnd.shifts is not None:  # from each point's own arrays, as `serve_point` computes them
+            spans = np.array([first_span(rnd, d[0], d[1], gi, rnd.open) for d in drawn], float).reshape(-1)
+        windows = group.Windows(rnd, gi, tables, spans)
+        got = group.serve_points(
+            arrival, service, lo, tables, pool, rnd.open, self.tally, waits, ends, tubes, self.n_tubes, windows
+        )
+        for i, (_arrival, _service, positive) in enumerate(drawn):
+            a, b, c, d = lo[i], lo[i + 1], got.tube_lo[i], got.tube_lo[i + 1]
+            crowd = PointCrowd(
+                int(b - a),
+                arrival[a:b],
+                got.start[a:b],
+                got.swab_end[a:b],
+                got.table[a:b],
+                got.tube[a:b],
+                got.seal[c:d],
+                got.tube_size[c:d],
+                got.tube_table[c:d],
+                positive,
+                float(got.last_end[i]),
+            )
+            if not self._came(p + i, crowd, None):
+                continue
+            figures = (got.mean[i], got.top[i], lerp(got.a[i], got.b[i], float(got.t[i])))
+            self._tallied(p + i, g.point_name(i0 + i), g.lab, g.priority, rnd.open, crowd, figures, int(got.longest[i]))
+
+    def _came(self, p: int, c: PointCrowd, catch: Catchment | None) -> bool:
+        """A point's figures before its tally; whether anybody came to be tallied."""
         if catch is not None:
             self._compounds(c, catch)
         if c.home_last_end is not None:
@@ -136,12 +192,13 @@ class _Collector:
         if self.at is not None:
             self.by_then["arrived"][p] = np.searchsorted(c.arrival, self.at, side="right")
             self.by_then["sampled"][p] = np.count_nonzero(c.swab_end <= self.at)
-        if not c.seal.size:  # nobody came (a forecast's point may have tubes but nobody still to come)
-            return
+        return bool(c.seal.size)  # not: nobody came (a forecast's point may have tubes but nobody still to come)
+
+    def _tallied(
+        self, p: int, name: str, lab: int, priority: bool, opens: float, c: PointCrowd, figures, longest: int
+    ) -> None:
+        """A tallied point's figures, tubes and trace."""
         n = c.arrived
-        *figures, longest = self.tally.add(
-            c, self.waits.next(n), self.swab_ends.next(n), self.resident_tube.next(n), self.n_tubes
-        )
         if n:
             self._stats(p, c, *figures, longest)
             self._busiest(p, name, c, longest)
@@ -236,12 +293,22 @@ def _round_crowd(
     shared = streams.Streams(rnd.seed)
     p = 0
     for gi, g in enumerate(rnd.groups):
+        batched = group.allows(rnd, g, gi)
+        drawn, first, held = [], 0, 0
         for i in range(g.count):
             rng = shared.at(rep, streams.CROWD, gi, i, *round_key(round_index))
-            c = simulate_point(
-                rnd, g.tables, g.residents, rng, gi, i, rnd.pool_size_of(g), g.home, g.calls, g.catchment
-            )
-            out.add(p, g.point_name(i), g.lab, g.priority, rnd.open, c, g.catchment)
+            if batched:  # the draws now, in their streams and order; the rest in one call per chunk
+                arrival, _compound, service, positive = draws(rnd, g.residents, rng)
+                drawn.append((arrival, service, positive))
+                held += arrival.size
+                if held >= group.CHUNK or i == g.count - 1:
+                    out.add_group(p - i + first, g, gi, first, rnd, drawn)
+                    drawn, first, held = [], i + 1, 0
+            else:
+                c = simulate_point(
+                    rnd, g.tables, g.residents, rng, gi, i, rnd.pool_size_of(g), g.home, g.calls, g.catchment
+                )
+                out.add(p, g.point_name(i), g.lab, g.priority, rnd.open, c, g.catchment)
             p += 1
     return out.crowd()
 

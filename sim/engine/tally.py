@@ -31,6 +31,12 @@ class Tally:
     def series(self, k: int) -> np.ndarray:
         return self.counts[k, : self.used[k]].astype(float)
 
+    def grow(self, rows: int) -> None:
+        """Room for `rows` rows at least: a point's times reach past the rows (twice that, to grow rarely)."""
+        grown = np.zeros((3, 2 * rows), np.int64)
+        grown[:, : self.counts.shape[1]] = self.counts
+        self.counts = grown
+
     def add(self, c, waits: np.ndarray, swab_ends: np.ndarray, tubes: np.ndarray, first_tube: int):
         """Point crowd `c` into the column views given (`waits`, `swab_ends`, `tubes`, each c.arrived long)
         and the counts. Returns the mean, maximum and p95 of the waits of those who queued (None when
@@ -62,9 +68,7 @@ class Tally:
             )
             if not got[0]:
                 break
-            grown = np.zeros((3, 2 * got[0]), np.int64)  # a point's times reach past the rows: more room
-            grown[:, : self.counts.shape[1]] = self.counts
-            self.counts = grown
+            self.grow(got[0])
         mean, top, a, b, longest = got[1:]
         if not queued:
             return None, None, None, longest
