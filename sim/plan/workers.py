@@ -126,6 +126,11 @@ class Workers:
             self._client = None
 
 
+def crowd_share() -> int:
+    """This process's share of the crowd budget, in residents (what `keep_crowds` set)."""
+    return _kept
+
+
 def clear_crowds() -> None:
     """Forget this process's crowds (they are keyed by values, not by scenario)."""
     _crowds.clear()
